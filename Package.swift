@@ -1,0 +1,146 @@
+// swift-tools-version:6.2
+// Siaran: a file-driven WhatsApp broadcast pipeline. Module map and one-way dependencies are
+// described in README.md ("Development"); keep the arrows pointing downward.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+/// A system library reached through pkg-config, installed on Debian by scripts/bootstrap.
+func systemLibrary(_ name: String, pkgConfig: String?, apt: String) -> Target {
+    .systemLibrary(
+        name: name,
+        path: "Sources/CShims/\(name)",
+        pkgConfig: pkgConfig,
+        providers: [.apt([apt])]
+    )
+}
+
+let package = Package(
+    name: "Siaran",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "siaran", targets: ["SiaranCLI"]),
+        .library(name: "Siaran", targets: ["Siaran"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        // package-dependencies-end (helpers: add new packages above this line)
+    ],
+    targets: [
+        // MARK: C libraries (Debian -dev packages, see scripts/bootstrap)
+        systemLibrary("CSiaranJPEG", pkgConfig: "libjpeg", apt: "libjpeg62-turbo-dev"),
+        systemLibrary("CSiaranPNG", pkgConfig: "libpng", apt: "libpng-dev"),
+        systemLibrary("CSiaranWebP", pkgConfig: "libwebp", apt: "libwebp-dev"),
+        // libinotifytools ships no .pc file; the modulemap links it by name.
+        systemLibrary("CSiaranInotify", pkgConfig: nil, apt: "libinotifytools0-dev"),
+        systemLibrary("CSiaranQREncode", pkgConfig: "libqrencode", apt: "libqrencode-dev"),
+        systemLibrary("CSiaranCairo", pkgConfig: "cairo", apt: "libcairo2-dev"),
+        systemLibrary("CSiaranSodium", pkgConfig: "libsodium", apt: "libsodium-dev"),
+        systemLibrary("CSiaranXLSXWriter", pkgConfig: "xlsxwriter", apt: "libxlsxwriter-dev"),
+        systemLibrary("CSiaranSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
+        systemLibrary("CSiaranZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
+        // c-targets-end (helpers: add C shim targets above this line)
+
+        // MARK: Domain stages (no I/O beyond the files they are given)
+        .target(
+            name: "Contacts",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Templates",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Media",
+            dependencies: ["CSiaranJPEG", "CSiaranPNG", "CSiaranWebP"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Storage
+        .target(
+            name: "Store",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Outputs
+        .target(
+            name: "Reports",
+            dependencies: [
+                "Store", "CSiaranCairo", "CSiaranXLSXWriter", "CSiaranQREncode",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The pipeline
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "Store", "Contacts", "Templates", "Media", "Reports", "CSiaranInotify",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // swift-targets-end (helpers: add Swift library targets above this line)
+
+        // MARK: Composition root and executable
+        .target(
+            name: "Siaran",
+            dependencies: [
+                "Pipeline", "Store", "Contacts", "Templates", "Media", "Reports",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "SiaranCLI",
+            dependencies: [
+                "Siaran",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "SystemLibraryTests",
+            dependencies: [
+                "CSiaranJPEG", "CSiaranPNG", "CSiaranWebP", "CSiaranInotify", "CSiaranQREncode",
+                "CSiaranCairo", "CSiaranSodium", "CSiaranXLSXWriter", "CSiaranSQLite", "CSiaranZlib",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SiaranTests",
+            dependencies: ["Siaran"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SiaranCLITests",
+            dependencies: ["SiaranCLI"],
+            swiftSettings: swiftSettings
+        ),
+        // test-targets-end (helpers: add test targets above this line)
+    ]
+)

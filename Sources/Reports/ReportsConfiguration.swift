@@ -1,0 +1,38 @@
+/// What reports look like. Built from the `reports:` and `company:` sections of `pipeline.yaml`.
+public struct ReportsConfiguration: Sendable, Equatable {
+    public enum Language: String, Sendable, CaseIterable {
+        case indonesian = "id"
+        case english = "en"
+    }
+
+    public enum Format: String, Sendable, CaseIterable {
+        case csv, pdf, xlsx, json
+    }
+
+    public var language: Language
+    public var formats: [Format]
+    /// Start `report.csv` with a UTF-8 byte-order mark so Excel picks the right encoding.
+    public var csvByteOrderMark: Bool
+    /// Company name on the report cover (white label).
+    public var companyName: String
+    /// Optional PNG logo on the report cover, relative to the working directory.
+    public var companyLogo: String?
+    /// Time zone used for every date in a report (IANA name).
+    public var timeZone: String
+
+    public init(
+        language: Language = .indonesian,
+        formats: [Format] = Format.allCases,
+        csvByteOrderMark: Bool = true,
+        companyName: String = "Siaran",
+        companyLogo: String? = nil,
+        timeZone: String = "Asia/Jakarta"
+    ) {
+        self.language = language
+        self.formats = formats
+        self.csvByteOrderMark = csvByteOrderMark
+        self.companyName = companyName
+        self.companyLogo = companyLogo
+        self.timeZone = timeZone
+    }
+}

@@ -1,0 +1,301 @@
+public import Foundation
+import Contacts
+import Media
+import Pipeline
+import Reports
+import Templates
+import Yams
+
+/// Loads `pipeline.yaml`, applies environment overrides and validates the result.
+///
+/// Precedence, lowest first: built-in defaults, `pipeline.yaml`, `.env` beside it, the process
+/// environment. Every problem is collected and thrown together as a `ConfigurationError`.
+public struct ConfigurationLoader: Sendable {
+    /// Environment variables Siaran reads, with what they do. `.env.example` lists the same.
+    public static let environmentVariables: [(name: String, meaning: String)] = [
+        ("SIARAN_CONFIG", "path of pipeline.yaml (default ./pipeline.yaml)"),
+        ("SIARAN_INBOX_DIR", "watch folder (paths.inbox)"),
+        ("SIARAN_OUTBOX_DIR", "results folder (paths.outbox)"),
+        ("SIARAN_STATE_DIR", "runtime state: database, session keys, spool (paths.state)"),
+        ("SIARAN_TEMPLATES_DIR", "named message templates (paths.templates)"),
+        ("SIARAN_LOG_LEVEL", "trace, debug, info, notice, warning, error or critical (logging.level)"),
+        ("SIARAN_TIMEZONE", "IANA time zone for windows, schedules and reports (sending.timezone)"),
+        ("SIARAN_TRANSPORT", "dry-run or whatsapp (sending.transport)"),
+        ("SIARAN_DASHBOARD_ENABLED", "true or false (dashboard.enabled)"),
+        ("SIARAN_DASHBOARD_HOST", "address the dashboard listens on (dashboard.host)"),
+        ("SIARAN_DASHBOARD_PORT", "port the dashboard listens on (dashboard.port)"),
+        ("SIARAN_JWT_SECRET", "secret that signs dashboard logins (at least 32 characters)"),
+        ("SIARAN_ADMIN_USER", "username of the first admin, created on first run (default admin)"),
+        ("SIARAN_ADMIN_PASSWORD", "password of the first admin, created on first run"),
+    ]
+
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// Loads a file from disk. A missing file is an error: a daemon without its configuration
+    /// should not guess.
+    public func load(file path: String) throws -> SiaranConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(issues: [.init(file: path, line: 0, column: 0, message: "cannot read the file (missing or not readable)")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(issues: [.init(file: path, line: 0, column: 0, message: "the file is not UTF-8 text")])
+        }
+        let dotEnv = (path as NSString).deletingLastPathComponent.isEmpty
+            ? ".env" : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(".env")
+        var merged = DotEnv.load(path: dotEnv)
+        merged.merge(environment) { _, process in process }
+        return try ConfigurationLoader(environment: merged).load(yaml: text, file: path)
+    }
+
+    /// Parses and validates YAML text; `file` names it in error messages.
+    public func load(yaml text: String, file: String) throws -> SiaranConfiguration {
+        let reader = ConfigurationReader(file: file)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigurationError(issues: [Self.issue(from: error, file: file)])
+        }
+        var configuration = read(root: root, reader: reader)
+        applyEnvironment(to: &configuration, reader: reader)
+        validate(configuration, reader: reader)
+        if !reader.issues.isEmpty {
+            throw ConfigurationError(issues: reader.issues.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+        }
+        return configuration
+    }
+
+    private func read(root: Node?, reader: ConfigurationReader) -> SiaranConfiguration {
+        let top = ConfigurationReader.Section(reader: reader, path: "", node: root)
+        var c = SiaranConfiguration()
+
+        let company = top.section("company")
+        c.reports.companyName = company.string("name", default: c.reports.companyName, allowEmpty: false)
+        c.reports.companyLogo = company.optionalString("logo")
+        company.finish()
+
+        let paths = top.section("paths")
+        c.paths.inbox = paths.string("inbox", default: c.paths.inbox, allowEmpty: false)
+        c.paths.outbox = paths.string("outbox", default: c.paths.outbox, allowEmpty: false)
+        c.paths.state = paths.string("state", default: c.paths.state, allowEmpty: false)
+        c.paths.templates = paths.string("templates", default: c.paths.templates, allowEmpty: false)
+        paths.finish()
+
+        let contacts = top.section("contacts")
+        c.contacts.countryCode = contacts.string("country_code", default: c.contacts.countryCode)
+        c.contacts.minDigits = contacts.int("min_digits", default: c.contacts.minDigits, range: 4...15, unit: " digits")
+        c.contacts.maxDigits = contacts.int("max_digits", default: c.contacts.maxDigits, range: 4...15, unit: " digits")
+        c.contacts.convertLocalPrefix = contacts.bool("convert_local_prefix", default: c.contacts.convertLocalPrefix)
+        c.contacts.strictMobile = contacts.bool("strict_mobile", default: c.contacts.strictMobile)
+        c.contacts.maxFileBytes = contacts.int("max_file_bytes", default: c.contacts.maxFileBytes, range: 1...Int(Int32.max), unit: " bytes")
+        c.contacts.maxRows = contacts.int("max_rows", default: c.contacts.maxRows, range: 1...100_000_000, unit: " rows")
+        contacts.finish()
+
+        let message = top.section("message")
+        c.message.optOutFooter = message.string("optout_footer", default: c.message.optOutFooter)
+        c.message.optOutFooterEnabled = message.bool("optout_footer_enabled", default: c.message.optOutFooterEnabled)
+        c.message.defaultName = message.optionalString("default_name")
+        message.finish()
+
+        let media = top.section("media")
+        c.media.format = media.choice("format", default: c.media.format)
+        c.media.maxSide = media.int("max_side", default: c.media.maxSide, range: 64...8192, unit: " pixels")
+        c.media.quality = media.int("quality", default: c.media.quality, range: 1...100)
+        c.media.maxOutputBytes = media.int("max_bytes", default: c.media.maxOutputBytes, range: 10_000...16_000_000, unit: " bytes")
+        c.media.maxInputBytes = media.int("max_input_bytes", default: c.media.maxInputBytes, range: 1...1_000_000_000, unit: " bytes")
+        c.media.maxInputPixels = media.int("max_input_pixels", default: c.media.maxInputPixels, range: 1...1_000_000_000, unit: " pixels")
+        c.media.background = media.string("background", default: c.media.background)
+        c.media.progressive = media.bool("progressive", default: c.media.progressive)
+        media.finish()
+
+        let watch = top.section("watch")
+        c.pipeline.watch.quietSeconds = watch.double("quiet_seconds", default: c.pipeline.watch.quietSeconds, range: 0...3600, unit: " seconds")
+        c.pipeline.watch.rescanSeconds = watch.double("rescan_seconds", default: c.pipeline.watch.rescanSeconds, range: 1...86_400, unit: " seconds")
+        c.pipeline.watch.requireReadyMarker = watch.bool("ready_marker", default: c.pipeline.watch.requireReadyMarker)
+        c.pipeline.watch.maxFileBytes = watch.int("max_file_bytes", default: c.pipeline.watch.maxFileBytes, range: 1...Int(Int32.max), unit: " bytes")
+        watch.finish()
+
+        let sending = top.section("sending")
+        var s = c.pipeline.sending
+        let delay = sending.section("delay")
+        s.delayMinimum = delay.double("min", default: s.delayMinimum, range: 0...3600, unit: " seconds")
+        s.delayMaximum = delay.double("max", default: s.delayMaximum, range: 0...3600, unit: " seconds")
+        delay.finish()
+        let caps = sending.section("caps")
+        s.hourlyCap = caps.int("hourly", default: s.hourlyCap, range: 0...100_000, unit: " messages")
+        s.dailyCap = caps.int("daily", default: s.dailyCap, range: 0...1_000_000, unit: " messages")
+        caps.finish()
+        s.warmUpDailyCaps = sending.intList("warmup", default: s.warmUpDailyCaps, range: 1...1_000_000)
+        let batch = sending.section("batch")
+        s.batchSize = batch.int("size", default: s.batchSize, range: 0...1_000_000, unit: " messages")
+        s.batchPauseSeconds = batch.double("pause_seconds", default: s.batchPauseSeconds, range: 0...86_400, unit: " seconds")
+        batch.finish()
+        if let node = sending.node("window") {
+            if case .scalar(let scalar) = node, let window = SendingWindow(parsing: scalar.string) {
+                s.window = window
+            } else {
+                reader.report("'sending.window' must look like 08:00-20:00 (start-end, 24-hour clock), found \(node.describedValue)", at: node.mark)
+            }
+        }
+        s.timeZone = sending.string("timezone", default: s.timeZone, allowEmpty: false)
+        if TimeZone(identifier: s.timeZone) == nil, let node = sending.node("timezone") {
+            reader.report("'sending.timezone' is not a known time zone: '\(s.timeZone)' (use an IANA name such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura)", at: node.mark)
+        }
+        s.typingPresence = sending.bool("typing", default: s.typingPresence)
+        s.approval = sending.choice("approval", default: s.approval)
+        s.transport = sending.choice("transport", default: s.transport)
+        s.maxAttempts = sending.int("max_attempts", default: s.maxAttempts, range: 1...100)
+        sending.finish()
+        c.pipeline.sending = s
+        c.reports.timeZone = s.timeZone
+
+        let reports = top.section("reports")
+        c.reports.language = reports.choice("language", default: c.reports.language)
+        let formatWords = reports.stringList("formats", default: c.reports.formats.map(\.rawValue))
+        var formats: [ReportsConfiguration.Format] = []
+        for word in formatWords {
+            if let format = ReportsConfiguration.Format(rawValue: word.lowercased()) {
+                formats.append(format)
+            } else {
+                reader.report("'reports.formats' has an unknown format '\(word)'; expected csv, pdf, xlsx or json", at: reports.node("formats")?.mark)
+            }
+        }
+        c.reports.formats = formats
+        c.reports.csvByteOrderMark = reports.bool("csv_bom", default: c.reports.csvByteOrderMark)
+        reports.finish()
+
+        let optOut = top.section("optout")
+        c.optOut.keywords = optOut.stringList("keywords", default: c.optOut.keywords)
+        c.optOut.file = optOut.string("file", default: c.optOut.file, allowEmpty: false)
+        optOut.finish()
+
+        let logging = top.section("logging")
+        c.logging.level = logging.choice("level", default: c.logging.level)
+        c.logging.maxFileBytes = logging.int("max_file_bytes", default: c.logging.maxFileBytes, range: 4096...Int(Int32.max), unit: " bytes")
+        c.logging.keepFiles = logging.int("keep_files", default: c.logging.keepFiles, range: 0...100)
+        logging.finish()
+
+        let dashboard = top.section("dashboard")
+        c.dashboard.enabled = dashboard.bool("enabled", default: c.dashboard.enabled)
+        c.dashboard.host = dashboard.string("host", default: c.dashboard.host, allowEmpty: false)
+        c.dashboard.port = dashboard.int("port", default: c.dashboard.port, range: 1...65_535)
+        dashboard.finish()
+
+        let whatsapp = top.section("whatsapp")
+        c.whatsapp.sessions = whatsapp.stringList("sessions", default: c.whatsapp.sessions)
+        c.whatsapp.version = whatsapp.optionalString("version")
+        c.whatsapp.connectTimeoutSeconds = whatsapp.double("connect_timeout_seconds", default: c.whatsapp.connectTimeoutSeconds, range: 1...600, unit: " seconds")
+        whatsapp.finish()
+
+        top.finish()
+        return c
+    }
+
+    private func applyEnvironment(to c: inout SiaranConfiguration, reader: ConfigurationReader) {
+        func value(_ name: String) -> String? {
+            guard let v = environment[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
+            return v
+        }
+        func envIssue(_ name: String, _ message: String) {
+            reader.report("environment variable \(name) \(message)", at: nil)
+        }
+        if let v = value("SIARAN_INBOX_DIR") { c.paths.inbox = v }
+        if let v = value("SIARAN_OUTBOX_DIR") { c.paths.outbox = v }
+        if let v = value("SIARAN_STATE_DIR") { c.paths.state = v }
+        if let v = value("SIARAN_TEMPLATES_DIR") { c.paths.templates = v }
+        if let v = value("SIARAN_LOG_LEVEL") {
+            if let level = LoggingConfiguration.Level(rawValue: v.lowercased()) { c.logging.level = level }
+            else { envIssue("SIARAN_LOG_LEVEL", "must be one of \(LoggingConfiguration.Level.allCases.map(\.rawValue).joined(separator: ", ")), found '\(v)'") }
+        }
+        if let v = value("SIARAN_TIMEZONE") {
+            if TimeZone(identifier: v) != nil { c.pipeline.sending.timeZone = v; c.reports.timeZone = v }
+            else { envIssue("SIARAN_TIMEZONE", "is not a known time zone: '\(v)'") }
+        }
+        if let v = value("SIARAN_TRANSPORT") {
+            if let kind = SendingConfiguration.TransportKind(rawValue: v) { c.pipeline.sending.transport = kind }
+            else { envIssue("SIARAN_TRANSPORT", "must be dry-run or whatsapp, found '\(v)'") }
+        }
+        if let v = value("SIARAN_DASHBOARD_ENABLED") {
+            switch v.lowercased() {
+            case "true", "1", "yes": c.dashboard.enabled = true
+            case "false", "0", "no": c.dashboard.enabled = false
+            default: envIssue("SIARAN_DASHBOARD_ENABLED", "must be true or false, found '\(v)'")
+            }
+        }
+        if let v = value("SIARAN_DASHBOARD_HOST") { c.dashboard.host = v }
+        if let v = value("SIARAN_DASHBOARD_PORT") {
+            if let port = Int(v), (1...65_535).contains(port) { c.dashboard.port = port }
+            else { envIssue("SIARAN_DASHBOARD_PORT", "must be a port number between 1 and 65535, found '\(v)'") }
+        }
+        c.secrets.jwtSecret = value("SIARAN_JWT_SECRET")
+        c.secrets.adminPassword = value("SIARAN_ADMIN_PASSWORD")
+        if let v = value("SIARAN_ADMIN_USER") { c.secrets.adminUser = v }
+        if let secret = c.secrets.jwtSecret, secret.count < 32 {
+            // Never echo the secret itself.
+            envIssue("SIARAN_JWT_SECRET", "is too short (\(secret.count) characters); use at least 32 random characters")
+        }
+    }
+
+    /// Checks that need several values together.
+    private func validate(_ c: SiaranConfiguration, reader: ConfigurationReader) {
+        let s = c.pipeline.sending
+        if s.delayMinimum > s.delayMaximum {
+            reader.report("'sending.delay.min' (\(s.delayMinimum)) is greater than 'sending.delay.max' (\(s.delayMaximum)); min must be at most max", atKey: "sending.delay.min")
+        }
+        if c.contacts.minDigits > c.contacts.maxDigits {
+            reader.report("'contacts.min_digits' (\(c.contacts.minDigits)) is greater than 'contacts.max_digits' (\(c.contacts.maxDigits))", atKey: "contacts.min_digits")
+        }
+        let code = c.contacts.countryCode
+        if code.isEmpty || code.count > 3 || !code.allSatisfy(\.isASCIIDigitCharacter) || code.first == "0" {
+            reader.report("'contacts.country_code' must be 1 to 3 digits without + or leading 0 (62 for Indonesia), found '\(code)'", atKey: "contacts.country_code")
+        }
+        if s.hourlyCap > 0, s.dailyCap > 0, s.hourlyCap > s.dailyCap {
+            reader.report("'sending.caps.hourly' (\(s.hourlyCap)) is greater than 'sending.caps.daily' (\(s.dailyCap))", atKey: "sending.caps.hourly")
+        }
+        if c.message.optOutFooterEnabled && c.message.optOutFooter.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            reader.report("'message.optout_footer' is empty; to send without an opt-out line set 'message.optout_footer_enabled: false' explicitly", atKey: "message.optout_footer")
+        }
+        if c.optOut.keywords.isEmpty {
+            reader.report("'optout.keywords' must list at least one word (STOP, BERHENTI, …) so recipients can always opt out", atKey: "optout.keywords")
+        }
+        if !Self.isHexColour(c.media.background) {
+            reader.report("'media.background' must be a colour like #FFFFFF, found '\(c.media.background)'", atKey: "media.background")
+        }
+        if c.whatsapp.sessions.contains(where: { !SessionName.isValid($0) }) {
+            reader.report("'whatsapp.sessions' names may use letters, digits, - and _ only (1–32 characters)", atKey: "whatsapp.sessions")
+        }
+    }
+
+    private static func isHexColour(_ text: String) -> Bool {
+        text.count == 7 && text.first == "#" && text.dropFirst().allSatisfy(\.isHexDigit)
+    }
+
+    private static func issue(from error: YamlError, file: String) -> ConfigurationError.Issue {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context?, let problem, let mark, _):
+            let where_ = context.map { " \($0.text)" } ?? ""
+            return .init(file: file, line: mark.line, column: mark.column, message: "YAML syntax error: \(problem)\(where_)")
+        case .parser(nil, let problem, let mark, _):
+            return .init(file: file, line: mark.line, column: mark.column, message: "YAML syntax error: \(problem)")
+        case .composer(_, let problem, let mark, _):
+            return .init(file: file, line: mark.line, column: mark.column, message: "YAML error: \(problem)")
+        default:
+            return .init(file: file, line: 0, column: 0, message: "YAML error: \(error)")
+        }
+    }
+}
+
+/// Session names become folder names under `state/sessions/`, so they are kept plain.
+public enum SessionName {
+    public static func isValid(_ name: String) -> Bool {
+        (1...32).contains(name.count) && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+}
+
+extension Character {
+    var isASCIIDigitCharacter: Bool { isASCII && isNumber }
+}

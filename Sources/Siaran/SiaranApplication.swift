@@ -1,0 +1,86 @@
+public import Logging
+public import ServiceLifecycle
+public import Store
+import Foundation
+import Pipeline
+
+/// The composition root: turns a configuration into the running daemon.
+///
+/// `siaran run` calls `build` and runs the returned group; tests build the same group.
+public struct SiaranApplication: Sendable {
+    public let configuration: SiaranConfiguration
+    public let database: SiaranDatabase
+    public let logger: Logger
+    public let logFile: LogFile
+    /// Whether log lines also go to standard error (off in tests and `--quiet` runs).
+    public let console: Bool
+
+    /// Creates the folders, opens the log and the database (running migrations).
+    public init(configuration: SiaranConfiguration, console: Bool = true) throws {
+        self.configuration = configuration
+        self.console = console
+        let paths = configuration.paths
+        try Self.prepareFolders(paths)
+        let timeZone = TimeZone(identifier: configuration.pipeline.sending.timeZone) ?? .current
+        let logFile = try LogFile(
+            path: paths.globalLogPath,
+            maxBytes: configuration.logging.maxFileBytes,
+            keep: configuration.logging.keepFiles
+        )
+        self.logFile = logFile
+        let level = Logger.Level(rawValue: configuration.logging.level.rawValue) ?? .info
+        var logger = Logger(label: "siaran") { label in
+            SiaranLogHandler(label: label, level: level, file: logFile, console: console, timeZone: timeZone)
+        }
+        logger.logLevel = level
+        self.logger = logger
+        self.database = try SiaranDatabase(path: paths.databasePath)
+    }
+
+    /// Everything the daemon runs, in start order; shutdown happens in reverse.
+    public func services() -> [any Service] {
+        let watcher = InboxWatchService(
+            inbox: configuration.paths.inbox,
+            configuration: configuration.pipeline.watch,
+            logger: component("pipeline")
+        )
+        return [watcher]
+    }
+
+    /// A service group that stops cleanly on SIGINT and SIGTERM.
+    public func serviceGroup() -> ServiceGroup {
+        ServiceGroup(
+            configuration: .init(
+                services: services().map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: component("lifecycle")
+            )
+        )
+    }
+
+    /// A logger for one component (`pipeline`, `store`, …); the label becomes the log column.
+    public func component(_ name: String) -> Logger {
+        let level = logger.logLevel
+        let logFile = self.logFile
+        let timeZone = TimeZone(identifier: configuration.pipeline.sending.timeZone) ?? .current
+        let console = self.console
+        var component = Logger(label: name) { label in
+            SiaranLogHandler(label: label, level: level, file: logFile, console: console, timeZone: timeZone)
+        }
+        component.logLevel = level
+        return component
+    }
+
+    /// inbox/, outbox/ and state/ (with the spool and session folders) exist before anything runs.
+    /// state/ is private to the daemon's user: it holds session keys.
+    static func prepareFolders(_ paths: PathsConfiguration) throws {
+        let fm = FileManager.default
+        for folder in [paths.inbox, paths.outbox] {
+            try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        for folder in [paths.state, paths.spoolDirectory, paths.sessionsDirectory] {
+            try fm.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder)
+        }
+    }
+}

@@ -1,0 +1,150 @@
+public import Contacts
+public import Media
+public import Pipeline
+public import Reports
+public import Templates
+import Foundation
+
+/// Everything `pipeline.yaml` and the environment configure, typed and validated.
+/// Each module owns its own configuration struct; this type only gathers them.
+public struct SiaranConfiguration: Sendable, Equatable {
+    public var paths: PathsConfiguration
+    public var contacts: ContactsConfiguration
+    public var message: MessageConfiguration
+    public var media: MediaConfiguration
+    public var pipeline: PipelineConfiguration
+    public var reports: ReportsConfiguration
+    public var optOut: OptOutConfiguration
+    public var logging: LoggingConfiguration
+    public var dashboard: DashboardSettings
+    public var whatsapp: WhatsAppSettings
+    /// Secrets come only from the environment or `.env`, never from `pipeline.yaml`.
+    public var secrets: Secrets
+
+    public init(
+        paths: PathsConfiguration = .init(),
+        contacts: ContactsConfiguration = .init(),
+        message: MessageConfiguration = .init(),
+        media: MediaConfiguration = .init(),
+        pipeline: PipelineConfiguration = .init(),
+        reports: ReportsConfiguration = .init(),
+        optOut: OptOutConfiguration = .init(),
+        logging: LoggingConfiguration = .init(),
+        dashboard: DashboardSettings = .init(),
+        whatsapp: WhatsAppSettings = .init(),
+        secrets: Secrets = .init()
+    ) {
+        self.paths = paths
+        self.contacts = contacts
+        self.message = message
+        self.media = media
+        self.pipeline = pipeline
+        self.reports = reports
+        self.optOut = optOut
+        self.logging = logging
+        self.dashboard = dashboard
+        self.whatsapp = whatsapp
+        self.secrets = secrets
+    }
+}
+
+/// Where Siaran reads and writes. Relative paths are taken from the working directory.
+public struct PathsConfiguration: Sendable, Equatable {
+    public var inbox: String
+    public var outbox: String
+    public var state: String
+    public var templates: String
+
+    public init(inbox: String = "inbox", outbox: String = "outbox", state: String = "state", templates: String = "templates") {
+        self.inbox = inbox
+        self.outbox = outbox
+        self.state = state
+        self.templates = templates
+    }
+
+    public var databasePath: String { (state as NSString).appendingPathComponent("siaran.sqlite") }
+    public var spoolDirectory: String { (state as NSString).appendingPathComponent("spool") }
+    public var sessionsDirectory: String { (state as NSString).appendingPathComponent("sessions") }
+    public var globalLogPath: String { (outbox as NSString).appendingPathComponent("logs.txt") }
+}
+
+/// How recipients opt out: reply words and the shared opt-out file.
+public struct OptOutConfiguration: Sendable, Equatable {
+    /// A reply consisting of one of these words (any case) opts the sender out at once.
+    public var keywords: [String]
+    /// One number per line, read on start and appended to when someone opts out.
+    public var file: String
+
+    public init(keywords: [String] = ["STOP", "BERHENTI", "UNSUB"], file: String = "state/optout.txt") {
+        self.keywords = keywords
+        self.file = file
+    }
+}
+
+public struct LoggingConfiguration: Sendable, Equatable {
+    public enum Level: String, Sendable, CaseIterable {
+        case trace, debug, info, notice, warning, error, critical
+    }
+
+    public var level: Level
+    /// `outbox/logs.txt` is rotated when it grows past this size.
+    public var maxFileBytes: Int
+    /// Rotated files kept (`logs.1.txt` … `logs.N.txt`).
+    public var keepFiles: Int
+
+    public init(level: Level = .info, maxFileBytes: Int = 10 * 1024 * 1024, keepFiles: Int = 5) {
+        self.level = level
+        self.maxFileBytes = maxFileBytes
+        self.keepFiles = keepFiles
+    }
+}
+
+/// The web dashboard and HTTP API served by the daemon.
+public struct DashboardSettings: Sendable, Equatable {
+    public var enabled: Bool
+    public var host: String
+    public var port: Int
+
+    public init(enabled: Bool = false, host: String = "127.0.0.1", port: Int = 8080) {
+        self.enabled = enabled
+        self.host = host
+        self.port = port
+    }
+}
+
+/// Linked WhatsApp numbers and client settings.
+public struct WhatsAppSettings: Sendable, Equatable {
+    /// Session names campaigns use by default (each linked with `siaran login NAME`).
+    public var sessions: [String]
+    /// WhatsApp Web version triple to announce, e.g. `2.3000.1023223821`; nil uses the shipped default.
+    public var version: String?
+    /// How long to wait for the WhatsApp server before a connection attempt counts as failed.
+    public var connectTimeoutSeconds: Double
+
+    public init(sessions: [String] = ["utama"], version: String? = nil, connectTimeoutSeconds: Double = 20) {
+        self.sessions = sessions
+        self.version = version
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+    }
+}
+
+/// Values that must never be written to `pipeline.yaml`, logs or reports.
+public struct Secrets: Sendable, Equatable, CustomStringConvertible {
+    /// Signs dashboard session tokens (`SIARAN_JWT_SECRET`).
+    public var jwtSecret: String?
+    /// Password for the first admin, created on first run (`SIARAN_ADMIN_PASSWORD`).
+    public var adminPassword: String?
+    /// Username for that admin (`SIARAN_ADMIN_USER`, default `admin`).
+    public var adminUser: String
+
+    public init(jwtSecret: String? = nil, adminPassword: String? = nil, adminUser: String = "admin") {
+        self.jwtSecret = jwtSecret
+        self.adminPassword = adminPassword
+        self.adminUser = adminUser
+    }
+
+    /// Never prints a secret, even by accident in a debug dump.
+    public var description: String {
+        "Secrets(jwtSecret: \(jwtSecret == nil ? "unset" : "set"), adminPassword: \(adminPassword == nil ? "unset" : "set"), adminUser: \(adminUser))"
+    }
+}
