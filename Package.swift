@@ -24,6 +24,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "siaran", targets: ["SiaranCLI"]),
+        .executable(name: "siaran-bench", targets: ["SiaranBench"]),
         .library(name: "Siaran", targets: ["Siaran"]),
     ],
     dependencies: [
@@ -121,6 +122,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "SiaranBench",
+            dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
         .testTarget(
             name: "SystemLibraryTests",
@@ -130,7 +137,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SiaranTests",
             dependencies: ["Siaran"],

@@ -63,8 +63,8 @@ public final class InotifyWatcher: Sendable {
                     return
                 }
                 defer { inotifytools_cleanup() }
-                let mask = Int32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM)
-                guard inotifytools_watch_recursively(root, mask) != 0 else {
+                let watchMask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM)
+                guard inotifytools_watch_recursively(root, Int32(bitPattern: watchMask)) != 0 else {
                     startError.withLock { $0 = .cannotWatch(path: root, errno: inotifytools_error()) }
                     ready.signal()
                     return
@@ -83,7 +83,7 @@ public final class InotifyWatcher: Sendable {
                     let isDirectory = mask & UInt32(IN_ISDIR) != 0
                     if isDirectory && mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0 {
                         // Watch folders that appear after start (campaign folders).
-                        _ = inotifytools_watch_recursively(path, mask)
+                        _ = inotifytools_watch_recursively(path, Int32(bitPattern: watchMask))
                     }
                     let kind: FileEvent.Kind
                     if mask & UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) != 0 { kind = .written }

@@ -87,12 +87,12 @@ public struct ConfigurationLoader: Sendable {
 
         let contacts = top.section("contacts")
         c.contacts.countryCode = contacts.string("country_code", default: c.contacts.countryCode)
-        c.contacts.minDigits = contacts.int("min_digits", default: c.contacts.minDigits, range: 4...15, unit: " digits")
-        c.contacts.maxDigits = contacts.int("max_digits", default: c.contacts.maxDigits, range: 4...15, unit: " digits")
+        c.contacts.minDigits = contacts.int("min_digits", default: c.contacts.minDigits, range: 4...15, unit: " (digits)")
+        c.contacts.maxDigits = contacts.int("max_digits", default: c.contacts.maxDigits, range: 4...15, unit: " (digits)")
         c.contacts.convertLocalPrefix = contacts.bool("convert_local_prefix", default: c.contacts.convertLocalPrefix)
         c.contacts.strictMobile = contacts.bool("strict_mobile", default: c.contacts.strictMobile)
-        c.contacts.maxFileBytes = contacts.int("max_file_bytes", default: c.contacts.maxFileBytes, range: 1...Int(Int32.max), unit: " bytes")
-        c.contacts.maxRows = contacts.int("max_rows", default: c.contacts.maxRows, range: 1...100_000_000, unit: " rows")
+        c.contacts.maxFileBytes = contacts.int("max_file_bytes", default: c.contacts.maxFileBytes, range: 1...Int(Int32.max), unit: " (bytes)")
+        c.contacts.maxRows = contacts.int("max_rows", default: c.contacts.maxRows, range: 1...100_000_000, unit: " (rows)")
         contacts.finish()
 
         let message = top.section("message")
@@ -103,36 +103,36 @@ public struct ConfigurationLoader: Sendable {
 
         let media = top.section("media")
         c.media.format = media.choice("format", default: c.media.format)
-        c.media.maxSide = media.int("max_side", default: c.media.maxSide, range: 64...8192, unit: " pixels")
+        c.media.maxSide = media.int("max_side", default: c.media.maxSide, range: 64...8192, unit: " (pixels)")
         c.media.quality = media.int("quality", default: c.media.quality, range: 1...100)
-        c.media.maxOutputBytes = media.int("max_bytes", default: c.media.maxOutputBytes, range: 10_000...16_000_000, unit: " bytes")
-        c.media.maxInputBytes = media.int("max_input_bytes", default: c.media.maxInputBytes, range: 1...1_000_000_000, unit: " bytes")
-        c.media.maxInputPixels = media.int("max_input_pixels", default: c.media.maxInputPixels, range: 1...1_000_000_000, unit: " pixels")
+        c.media.maxOutputBytes = media.int("max_bytes", default: c.media.maxOutputBytes, range: 10_000...16_000_000, unit: " (bytes)")
+        c.media.maxInputBytes = media.int("max_input_bytes", default: c.media.maxInputBytes, range: 1...1_000_000_000, unit: " (bytes)")
+        c.media.maxInputPixels = media.int("max_input_pixels", default: c.media.maxInputPixels, range: 1...1_000_000_000, unit: " (pixels)")
         c.media.background = media.string("background", default: c.media.background)
         c.media.progressive = media.bool("progressive", default: c.media.progressive)
         media.finish()
 
         let watch = top.section("watch")
-        c.pipeline.watch.quietSeconds = watch.double("quiet_seconds", default: c.pipeline.watch.quietSeconds, range: 0...3600, unit: " seconds")
-        c.pipeline.watch.rescanSeconds = watch.double("rescan_seconds", default: c.pipeline.watch.rescanSeconds, range: 1...86_400, unit: " seconds")
+        c.pipeline.watch.quietSeconds = watch.double("quiet_seconds", default: c.pipeline.watch.quietSeconds, range: 0...3600, unit: " (seconds)")
+        c.pipeline.watch.rescanSeconds = watch.double("rescan_seconds", default: c.pipeline.watch.rescanSeconds, range: 1...86_400, unit: " (seconds)")
         c.pipeline.watch.requireReadyMarker = watch.bool("ready_marker", default: c.pipeline.watch.requireReadyMarker)
-        c.pipeline.watch.maxFileBytes = watch.int("max_file_bytes", default: c.pipeline.watch.maxFileBytes, range: 1...Int(Int32.max), unit: " bytes")
+        c.pipeline.watch.maxFileBytes = watch.int("max_file_bytes", default: c.pipeline.watch.maxFileBytes, range: 1...Int(Int32.max), unit: " (bytes)")
         watch.finish()
 
         let sending = top.section("sending")
         var s = c.pipeline.sending
         let delay = sending.section("delay")
-        s.delayMinimum = delay.double("min", default: s.delayMinimum, range: 0...3600, unit: " seconds")
-        s.delayMaximum = delay.double("max", default: s.delayMaximum, range: 0...3600, unit: " seconds")
+        s.delayMinimum = delay.double("min", default: s.delayMinimum, range: 0...3600, unit: " (seconds)")
+        s.delayMaximum = delay.double("max", default: s.delayMaximum, range: 0...3600, unit: " (seconds)")
         delay.finish()
         let caps = sending.section("caps")
-        s.hourlyCap = caps.int("hourly", default: s.hourlyCap, range: 0...100_000, unit: " messages")
-        s.dailyCap = caps.int("daily", default: s.dailyCap, range: 0...1_000_000, unit: " messages")
+        s.hourlyCap = caps.int("hourly", default: s.hourlyCap, range: 0...100_000, unit: " (messages)")
+        s.dailyCap = caps.int("daily", default: s.dailyCap, range: 0...1_000_000, unit: " (messages)")
         caps.finish()
         s.warmUpDailyCaps = sending.intList("warmup", default: s.warmUpDailyCaps, range: 1...1_000_000)
         let batch = sending.section("batch")
-        s.batchSize = batch.int("size", default: s.batchSize, range: 0...1_000_000, unit: " messages")
-        s.batchPauseSeconds = batch.double("pause_seconds", default: s.batchPauseSeconds, range: 0...86_400, unit: " seconds")
+        s.batchSize = batch.int("size", default: s.batchSize, range: 0...1_000_000, unit: " (messages)")
+        s.batchPauseSeconds = batch.double("pause_seconds", default: s.batchPauseSeconds, range: 0...86_400, unit: " (seconds)")
         batch.finish()
         if let node = sending.node("window") {
             if case .scalar(let scalar) = node, let window = SendingWindow(parsing: scalar.string) {
@@ -175,7 +175,7 @@ public struct ConfigurationLoader: Sendable {
 
         let logging = top.section("logging")
         c.logging.level = logging.choice("level", default: c.logging.level)
-        c.logging.maxFileBytes = logging.int("max_file_bytes", default: c.logging.maxFileBytes, range: 4096...Int(Int32.max), unit: " bytes")
+        c.logging.maxFileBytes = logging.int("max_file_bytes", default: c.logging.maxFileBytes, range: 4096...Int(Int32.max), unit: " (bytes)")
         c.logging.keepFiles = logging.int("keep_files", default: c.logging.keepFiles, range: 0...100)
         logging.finish()
 
@@ -188,7 +188,7 @@ public struct ConfigurationLoader: Sendable {
         let whatsapp = top.section("whatsapp")
         c.whatsapp.sessions = whatsapp.stringList("sessions", default: c.whatsapp.sessions)
         c.whatsapp.version = whatsapp.optionalString("version")
-        c.whatsapp.connectTimeoutSeconds = whatsapp.double("connect_timeout_seconds", default: c.whatsapp.connectTimeoutSeconds, range: 1...600, unit: " seconds")
+        c.whatsapp.connectTimeoutSeconds = whatsapp.double("connect_timeout_seconds", default: c.whatsapp.connectTimeoutSeconds, range: 1...600, unit: " (seconds)")
         whatsapp.finish()
 
         top.finish()
@@ -276,13 +276,14 @@ public struct ConfigurationLoader: Sendable {
 
     private static func issue(from error: YamlError, file: String) -> ConfigurationError.Issue {
         switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context?, let problem, let mark, _):
-            let where_ = context.map { " \($0.text)" } ?? ""
-            return .init(file: file, line: mark.line, column: mark.column, message: "YAML syntax error: \(problem)\(where_)")
-        case .parser(nil, let problem, let mark, _):
-            return .init(file: file, line: mark.line, column: mark.column, message: "YAML syntax error: \(problem)")
-        case .composer(_, let problem, let mark, _):
-            return .init(file: file, line: mark.line, column: mark.column, message: "YAML error: \(problem)")
+        case .scanner(let context, let problem, let mark, _),
+             .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let detail = context.map { " (\($0.text))" } ?? ""
+            return .init(file: file, line: mark.line, column: mark.column, message: "YAML syntax error: \(problem)\(detail)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return .init(file: file, line: context.mark.line, column: context.mark.column,
+                         message: "duplicate key(s) \(duplicates.joined(separator: ", ")) \(context.text); each key may appear once")
         default:
             return .init(file: file, line: 0, column: 0, message: "YAML error: \(error)")
         }

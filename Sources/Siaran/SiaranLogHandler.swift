@@ -1,5 +1,5 @@
 public import Logging
-import Foundation
+public import Foundation
 
 /// Writes each event as one line, to the console (for operators) and to `outbox/logs.txt`:
 ///

@@ -1,4 +1,4 @@
-import GRDB
+public import GRDB
 
 extension SiaranDatabase {
     /// Every schema change, in order. A migration is frozen once it has shipped: change the

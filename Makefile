@@ -1,0 +1,31 @@
+# Siaran — the two commands a newcomer needs are `make run` and `make test`.
+SWIFT ?= swift
+CONFIG ?= pipeline.yaml
+
+.PHONY: run test bench setup venv build clean
+
+## Install Debian packages the build needs (idempotent).
+setup:
+	./scripts/bootstrap
+
+## Python peers for interop tests and benchmark baselines, in .venv (idempotent).
+venv:
+	./scripts/interop-venv
+
+build: setup
+	$(SWIFT) build --product siaran
+
+## Set up, build, and start the daemon with pipeline.yaml (Ctrl-C stops it).
+run: build
+	$(SWIFT) run siaran run --config $(CONFIG)
+
+## Set up and run every test.
+test: setup venv
+	$(SWIFT) test
+
+## Benchmarks beside the tools a user would otherwise use; figures go to README.md.
+bench: setup venv
+	$(SWIFT) run -c release siaran-bench all
+
+clean:
+	rm -rf .build .build-* .venv

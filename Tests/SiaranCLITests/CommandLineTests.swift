@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+/// Runs the real `siaran` binary the way operators do.
+@Suite("siaran command line", .serialized)
+struct CommandLineTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The `siaran` executable built beside this test bundle.
+    static var executable: URL {
+        let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var folder = testBinary.deletingLastPathComponent()
+        // On Linux the test binary is `<build>/debug/SiaranPackageTests.xctest`.
+        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("siaran").path), folder.path != "/" {
+            folder.deleteLastPathComponent()
+        }
+        return folder.appendingPathComponent("siaran")
+    }
+
+    struct Result {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory ?? packageRoot
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self), error: String(decoding: errData, as: UTF8.self))
+    }
+
+    @Test("--version prints the version")
+    func version() throws {
+        let result = try Self.run(["--version"])
+        #expect(result.status == 0)
+        #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+    }
+
+    @Test("--help lists the commands")
+    func help() throws {
+        let result = try Self.run(["--help"])
+        #expect(result.status == 0)
+        #expect(result.output.contains("run"))
+        #expect(result.output.contains("config"))
+    }
+
+    @Test("config check passes on the repository's pipeline.yaml with a one-line summary")
+    func checkValid() throws {
+        let result = try Self.run(["config", "check", "pipeline.yaml"])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.split(separator: "\n").count == 1)
+        #expect(result.output.contains("pipeline.yaml: ok"))
+        #expect(result.output.contains("Asia/Jakarta"))
+    }
+
+    @Test("config check fails on a broken copy with FILE:LINE:COL lines")
+    func checkBroken() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-cli-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var text = try String(contentsOf: Self.packageRoot.appendingPathComponent("pipeline.yaml"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "timezone: Asia/Jakarta", with: "timezone: Asia/Bandung")
+        text += "\nunknown_section: true\n"
+        let broken = folder.appendingPathComponent("broken.yaml")
+        try text.write(to: broken, atomically: true, encoding: .utf8)
+        let result = try Self.run(["config", "check", broken.path])
+        #expect(result.status == 1)
+        let lines = result.error.split(separator: "\n")
+        #expect(lines.count == 2, "\(result.error)")
+        for line in lines {
+            #expect(line.hasPrefix("\(broken.path):"))
+            let fields = line.dropFirst(broken.path.count + 1).split(separator: ":", maxSplits: 2)
+            #expect(Int(fields[0]) != nil && Int(fields[1]) != nil, "no line and column in \(line)")
+        }
+        #expect(result.error.contains("Asia/Bandung"))
+        #expect(result.error.contains("unknown key 'unknown_section'"))
+    }
+
+    @Test("run starts the daemon, watches inbox/, logs an arrival and stops cleanly on SIGTERM")
+    func daemon() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-daemon-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(at: Self.packageRoot.appendingPathComponent("pipeline.yaml"), to: folder.appendingPathComponent("pipeline.yaml"))
+
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["run"]
+        process.currentDirectoryURL = folder
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        let log = folder.appendingPathComponent("outbox/logs.txt").path
+        try await waitUntil { (try? String(contentsOfFile: log, encoding: .utf8))?.contains("watching inbox") == true }
+        try "628123456789\n".write(to: folder.appendingPathComponent("inbox/numbers.txt"), atomically: false, encoding: .utf8)
+        try await waitUntil { (try? String(contentsOfFile: log, encoding: .utf8))?.contains("numbers.txt") == true }
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("state/siaran.sqlite").path))
+
+        process.terminate()  // SIGTERM
+        try await waitUntil { !process.isRunning }
+        #expect(process.terminationStatus == 0)
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(text.contains("siaran stopped"))
+    }
+
+    private func waitUntil(timeout: Duration = .seconds(20), _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out waiting")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+@testable import Siaran
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    private let loader = ConfigurationLoader(environment: [:])
+
+    private func issues(_ yaml: String) -> [ConfigurationError.Issue] {
+        do {
+            _ = try loader.load(yaml: yaml, file: "pipeline.yaml")
+            return []
+        } catch let error as ConfigurationError {
+            return error.issues
+        } catch {
+            Issue.record("unexpected error \(error)")
+            return []
+        }
+    }
+
+    @Test("an empty file gives the Indonesian defaults")
+    func defaults() throws {
+        let c = try loader.load(yaml: "", file: "pipeline.yaml")
+        #expect(c.contacts.countryCode == "62")
+        #expect(c.contacts.minDigits == 10)
+        #expect(c.pipeline.sending.delayMinimum == 3)
+        #expect(c.pipeline.sending.delayMaximum == 6)
+        #expect(c.pipeline.sending.timeZone == "Asia/Jakarta")
+        #expect(c.pipeline.sending.window.description == "08:00-20:00")
+        #expect(c.message.optOutFooterEnabled)
+    }
+
+    @Test("the repository's pipeline.yaml is valid and sets what it documents")
+    func repositoryFile() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let c = try loader.load(file: root.appendingPathComponent("pipeline.yaml").path)
+        #expect(c.contacts.countryCode == "62")
+        #expect(c.pipeline.sending.timeZone == "Asia/Jakarta")
+        #expect(c.pipeline.sending.delayMinimum == 3 && c.pipeline.sending.delayMaximum == 6)
+    }
+
+    @Test("values are read with their types")
+    func typedValues() throws {
+        let c = try loader.load(yaml: """
+            contacts:
+              country_code: "60"
+              min_digits: 11
+              convert_local_prefix: no
+            sending:
+              delay: {min: 1.5, max: 2}
+              window: "21:00-06:00"
+              timezone: Asia/Makassar
+              caps: {hourly: 10, daily: 100}
+              transport: whatsapp
+            reports:
+              formats: [csv, pdf]
+              language: en
+            """, file: "pipeline.yaml")
+        #expect(c.contacts.countryCode == "60")
+        #expect(c.contacts.minDigits == 11)
+        #expect(c.contacts.convertLocalPrefix == false)
+        #expect(c.pipeline.sending.delayMinimum == 1.5)
+        #expect(c.pipeline.sending.window.contains(minuteOfDay: 23 * 60))
+        #expect(!c.pipeline.sending.window.contains(minuteOfDay: 12 * 60))
+        #expect(c.pipeline.sending.transport == .whatsapp)
+        #expect(c.reports.formats == [.csv, .pdf])
+        #expect(c.reports.language == .english)
+        #expect(c.reports.timeZone == "Asia/Makassar")
+    }
+
+    @Test("an unknown key is reported with its line, column and the keys expected")
+    func unknownKey() {
+        let found = issues("""
+            sending:
+              delay:
+                min: 3
+                mxa: 6
+            """)
+        #expect(found.count == 1)
+        #expect(found.first?.line == 4)
+        #expect(found.first?.column == 5)
+        #expect(found.first?.message.contains("unknown key 'sending.delay.mxa'") == true)
+        #expect(found.first?.message.contains("min, max") == true)
+    }
+
+    @Test("a wrong type names the key, what was expected and what was found")
+    func wrongType() {
+        let found = issues("contacts:\n  min_digits: sepuluh\n")
+        #expect(found.map(\.description) == ["pipeline.yaml:2:15: 'contacts.min_digits' must be a whole number (digits), found 'sepuluh'"])
+    }
+
+    @Test("impossible values are refused", arguments: [
+        ("sending:\n  delay: {min: 7, max: 6}\n", "greater than 'sending.delay.max'", 2),
+        ("sending:\n  timezone: Asia/Bandung\n", "not a known time zone", 2),
+        ("sending:\n  caps:\n    hourly: -5\n", "'sending.caps.hourly' must be between 0", 3),
+        ("sending:\n  window: 8-20\n", "must look like 08:00-20:00", 2),
+        ("contacts:\n  country_code: \"+62\"\n", "1 to 3 digits", 2),
+        ("message:\n  optout_footer: \"\"\n", "optout_footer_enabled: false", 2),
+        ("media:\n  format: gif\n", "must be one of jpeg, webp", 2),
+        ("sending: [1, 2]\n", "must be a mapping", 1),
+    ])
+    func impossibleValues(yaml: String, expected: String, line: Int) {
+        let found = issues(yaml)
+        #expect(found.contains { $0.message.contains(expected) && $0.line == line }, "got \(found)")
+    }
+
+    @Test("several problems are all reported, in file order")
+    func severalProblems() {
+        let found = issues("""
+            contacts:
+              min_digits: 3
+            sending:
+              approval: maybe
+            colour: red
+            """)
+        #expect(found.map(\.line) == [2, 4, 5])
+    }
+
+    @Test("a YAML syntax error has a line and column")
+    func syntaxError() {
+        let found = issues("sending:\n  delay: {min: 3\n")
+        #expect(found.count == 1)
+        #expect(found.first.map { $0.line > 0 } == true)
+        #expect(found.first?.message.contains("YAML") == true)
+    }
+
+    @Test("environment variables override the file")
+    func environmentOverrides() throws {
+        let loader = ConfigurationLoader(environment: [
+            "SIARAN_STATE_DIR": "/var/lib/siaran",
+            "SIARAN_TIMEZONE": "Asia/Jayapura",
+            "SIARAN_DASHBOARD_PORT": "9090",
+            "SIARAN_JWT_SECRET": String(repeating: "k", count: 40),
+        ])
+        let c = try loader.load(yaml: "paths:\n  state: state\n", file: "pipeline.yaml")
+        #expect(c.paths.state == "/var/lib/siaran")
+        #expect(c.pipeline.sending.timeZone == "Asia/Jayapura")
+        #expect(c.dashboard.port == 9090)
+        #expect(c.secrets.jwtSecret?.count == 40)
+        #expect(!c.secrets.description.contains("kkkk"))
+    }
+
+    @Test("a bad environment value is an error that does not echo secrets")
+    func badEnvironment() {
+        let loader = ConfigurationLoader(environment: ["SIARAN_DASHBOARD_PORT": "eighty", "SIARAN_JWT_SECRET": "short-secret"])
+        #expect {
+            try loader.load(yaml: "", file: "pipeline.yaml")
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("SIARAN_DASHBOARD_PORT") && text.contains("SIARAN_JWT_SECRET") && !text.contains("short-secret")
+        }
+    }
+
+    @Test(".env files are parsed like a shell would")
+    func dotEnv() {
+        let values = DotEnv.parse("""
+            # comment
+            export SIARAN_LOG_LEVEL=debug
+            SIARAN_ADMIN_PASSWORD="rahasia dong"
+            SIARAN_TIMEZONE=Asia/Jakarta # trailing comment
+            """)
+        #expect(values["SIARAN_LOG_LEVEL"] == "debug")
+        #expect(values["SIARAN_ADMIN_PASSWORD"] == "rahasia dong")
+        #expect(values["SIARAN_TIMEZONE"] == "Asia/Jakarta")
+    }
+
+    @Test("every environment variable the loader reads is documented in .env.example")
+    func environmentDocumented() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let example = try String(contentsOf: root.appendingPathComponent(".env.example"), encoding: .utf8)
+        for variable in ConfigurationLoader.environmentVariables {
+            #expect(example.contains(variable.name), "\(variable.name) is missing from .env.example")
+        }
+    }
+}
