@@ -7,6 +7,7 @@ extension SiaranDatabase {
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-foundation", migrate: createFoundationSchema)
+        // migrations-end (append new migrations above this line, each in its own file)
         return migrator
     }
 
@@ -126,6 +127,32 @@ extension SiaranDatabase {
             t.column("source", .text).notNull()
             t.column("detail", .text)
             t.column("createdAt", .datetime).notNull()
+        }
+
+        // Named message templates, imported from templates/ at start and editable later.
+        try db.create(table: "templates") { t in
+            t.primaryKey("name", .text)
+            t.column("body", .text).notNull()
+            t.column("language", .text)
+            t.column("description", .text)
+            t.column("tags", .jsonText)
+            t.column("source", .text).notNull()  // "file" (templates/) or "dashboard"
+            t.column("contentHash", .text).notNull()
+            t.column("updatedAt", .datetime).notNull()
+        }
+
+        // Incoming messages from recipients: replies for the response rate, opt-out words.
+        try db.create(table: "replies") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("phone", .text).notNull().indexed()
+            t.column("session", .text)
+            t.column("messageId", .text).notNull()
+            t.column("inReplyTo", .text)
+            t.column("campaignId", .text).indexed()
+            t.column("text", .text)
+            t.column("receivedAt", .datetime).notNull()
+            t.column("isOptOut", .boolean).notNull().defaults(to: false)
+            t.uniqueKey(["session", "messageId"])
         }
 
         // Who changed what, for the dashboard's audit log and for operators.
