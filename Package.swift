@@ -152,6 +152,7 @@ let package = Package(
             dependencies: ["SiaranCLI"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "TemplatesTests", dependencies: ["Templates"], swiftSettings: swiftSettings),
         // test-targets-end (helpers: add test targets above this line)
     ]
 )
