@@ -8,6 +8,6 @@ public enum VariantAssigner {
         guard variantCount > 1 else { return 0 }
         let hash = SpinRandom.hash([campaign, phone, "variant"])
         // Multiply-shift maps the hash onto 0..<count without modulo bias worth measuring.
-        return Int((hash >> 32) * UInt64(variantCount) >> 32)
+        return Int(((hash >> 32) * UInt64(variantCount)) >> 32)
     }
 }
