@@ -100,6 +100,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // MARK: WhatsApp wire layer
+        .target(
+            name: "WABinary",
+            dependencies: ["CSiaranZlib"],
+            swiftSettings: swiftSettings
+        ),
         // swift-targets-end (helpers: add Swift library targets above this line)
 
         // MARK: Composition root and executable
@@ -153,6 +159,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WABinaryTests",
+            dependencies: ["WABinary", "CSiaranZlib", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings
+        ),
         // test-targets-end (helpers: add test targets above this line)
     ]
 )
