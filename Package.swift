@@ -106,6 +106,17 @@ let package = Package(
             dependencies: ["CSiaranZlib"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SignalProtocol",
+            dependencies: [
+                "CSiaranSodium",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Protos"],
+            swiftSettings: swiftSettings
+        ),
         // swift-targets-end (helpers: add Swift library targets above this line)
 
         // MARK: Composition root and executable
@@ -162,6 +173,12 @@ let package = Package(
         .testTarget(
             name: "WABinaryTests",
             dependencies: ["WABinary", "CSiaranZlib", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SignalProtocolTests",
+            dependencies: ["SignalProtocol", .product(name: "PropertyBased", package: "swift-property-based")],
+            exclude: ["Interop"],
             swiftSettings: swiftSettings
         ),
         // test-targets-end (helpers: add test targets above this line)

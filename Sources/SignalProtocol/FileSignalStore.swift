@@ -1,0 +1,104 @@
+public import Foundation
+
+/// A `SignalStore` as one file per key or session in a private folder, like Baileys'
+/// multi-file auth state but crash-safe: every write goes to a temporary file (mode 0600) that is
+/// fsynced and renamed over the old one, so a crash leaves either the old or the new file.
+///
+/// Layout: `identity.json`, `pre-key-<id>.json`, `signed-pre-key-<id>.json`,
+/// `session-<name>.<device>.json`, `peer-identity-<name>.<device>.json`.
+public actor FileSignalStore: SignalStore {
+    public let folder: URL
+    private let identity: IdentityKeyPair
+    private let encoder = JSONEncoder()
+    private let decoder = JSONDecoder()
+
+    /// Opens the store, creating the folder (mode 0700) and an identity on first use.
+    public init(folder: URL) throws {
+        self.folder = folder
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let identityFile = folder.appendingPathComponent("identity.json")
+        if let data = try? Data(contentsOf: identityFile) {
+            identity = try decoder.decode(IdentityKeyPair.self, from: data)
+        } else {
+            identity = .generate()
+            try Self.atomicWrite(try encoder.encode(identity), to: identityFile)
+        }
+    }
+
+    public func identityKeyPair() -> IdentityKeyPair { identity }
+
+    public func identity(for address: SignalAddress) throws -> PublicKey? {
+        try read(PublicKey.self, "peer-identity-\(Self.fileName(address))")
+    }
+
+    @discardableResult
+    public func saveIdentity(_ key: PublicKey, for address: SignalAddress) throws -> Bool {
+        let previous = try identity(for: address)
+        try write(key, "peer-identity-\(Self.fileName(address))")
+        return previous != nil && previous != key
+    }
+
+    public func preKey(id: UInt32) throws -> PreKeyRecord? { try read(PreKeyRecord.self, "pre-key-\(id)") }
+    public func storePreKey(_ record: PreKeyRecord) throws { try write(record, "pre-key-\(record.id)") }
+    public func removePreKey(id: UInt32) throws { try remove("pre-key-\(id)") }
+    public func signedPreKey(id: UInt32) throws -> SignedPreKeyRecord? { try read(SignedPreKeyRecord.self, "signed-pre-key-\(id)") }
+    public func storeSignedPreKey(_ record: SignedPreKeyRecord) throws { try write(record, "signed-pre-key-\(record.id)") }
+    public func session(for address: SignalAddress) throws -> SessionRecord? { try read(SessionRecord.self, "session-\(Self.fileName(address))") }
+    public func storeSession(_ record: SessionRecord, for address: SignalAddress) throws { try write(record, "session-\(Self.fileName(address))") }
+    public func deleteSession(for address: SignalAddress) throws { try remove("session-\(Self.fileName(address))") }
+
+    // MARK: - Files
+
+    /// Address names are JID users (digits, `_1` for LIDs); anything else is escaped so a name
+    /// can never leave the folder.
+    static func fileName(_ address: SignalAddress) -> String {
+        let safe = address.name.unicodeScalars.map { c -> String in
+            CharacterSet.alphanumerics.contains(c) && c.isASCII || c == "_" || c == "-" ? String(c) : String(format: "%%%02X", c.value)
+        }.joined()
+        return "\(safe).\(address.deviceId)"
+    }
+
+    private func url(_ name: String) -> URL { folder.appendingPathComponent(name + ".json") }
+
+    private func read<T: Decodable>(_ type: T.Type, _ name: String) throws -> T? {
+        guard let data = try? Data(contentsOf: url(name)) else { return nil }
+        return try decoder.decode(type, from: data)
+    }
+
+    private func write<T: Encodable>(_ value: T, _ name: String) throws {
+        try Self.atomicWrite(try encoder.encode(value), to: url(name))
+    }
+
+    private func remove(_ name: String) throws {
+        do {
+            try FileManager.default.removeItem(at: url(name))
+        } catch CocoaError.fileNoSuchFile {
+            return
+        }
+    }
+
+    /// Writes `data` to a new 0600 file beside `target`, fsyncs it, renames it over `target` and
+    /// fsyncs the folder.
+    static func atomicWrite(_ data: Data, to target: URL) throws {
+        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path]) }
+        var ok = data.withUnsafeBytes { raw -> Bool in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                offset += n
+            }
+            return true
+        }
+        ok = ok && fsync(fd) == 0
+        close(fd)
+        guard ok, rename(temporary.path, target.path) == 0 else {
+            unlink(temporary.path)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target.path])
+        }
+        let dir = open(target.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 { fsync(dir); close(dir) }
+    }
+}
