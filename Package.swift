@@ -117,6 +117,12 @@ let package = Package(
             exclude: ["Protos"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "WAProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Protos"],
+            swiftSettings: swiftSettings
+        ),
         // swift-targets-end (helpers: add Swift library targets above this line)
 
         // MARK: Composition root and executable
@@ -178,6 +184,12 @@ let package = Package(
         .testTarget(
             name: "SignalProtocolTests",
             dependencies: ["SignalProtocol", .product(name: "PropertyBased", package: "swift-property-based")],
+            exclude: ["Interop"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WAProtoTests",
+            dependencies: ["WAProto"],
             exclude: ["Interop"],
             swiftSettings: swiftSettings
         ),
