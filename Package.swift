@@ -152,6 +152,16 @@ let package = Package(
             dependencies: ["SiaranCLI"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "ContactsTests",
+            dependencies: [
+                "Contacts", "CSiaranXLSXWriter",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            exclude: ["Fixtures", "Scripts"],
+            swiftSettings: swiftSettings
+        ),
         // test-targets-end (helpers: add test targets above this line)
     ]
 )
