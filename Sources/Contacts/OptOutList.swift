@@ -18,8 +18,9 @@ public struct OptOutList: Sendable {
 
     public var count: Int { table.count }
 
-    /// Reads an opt-out file: one number per line in any form the contact rules accept (`0812…`,
-    /// `+62 812-…`), blank lines and `#` comments skipped, lines that are not a valid number ignored.
+    /// Reads an opt-out file: one number per line in any spelling the contact rules understand
+    /// (`0812…`, `+62 812-…`; length limits are not applied), blank lines and `#` comments skipped,
+    /// lines that are not a number of the configured country ignored.
     /// A missing file is an empty list (nobody has opted out yet).
     public static func load(file: String, configuration: ContactsConfiguration) throws -> OptOutList {
         let probe: FileProbe.Result
@@ -29,7 +30,13 @@ public struct OptOutList: Sendable {
         case .failure(let error): throw error
         }
         guard probe.kind == .text else { throw ContactsError(.binary("not a text file of numbers"), file: file) }
-        return try read(TextByteSource(file: file, maxFileBytes: Int.max), normalizer: PhoneNormalizer(configuration: configuration))
+        // Only the spelling rules matter here: a number is suppressed however short or long, since
+        // it must still pass the list's own rules to be sent to.
+        var spelling = configuration
+        spelling.minDigits = 1
+        spelling.maxDigits = 19
+        spelling.strictMobile = false
+        return try read(TextByteSource(file: file, maxFileBytes: Int.max), normalizer: PhoneNormalizer(configuration: spelling))
     }
 
     private static func read(_ source: TextByteSource, normalizer: PhoneNormalizer) throws -> OptOutList {
