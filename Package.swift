@@ -139,7 +139,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranCLI",
             dependencies: [
-                "Siaran", "Templates",
+                "Siaran", "Contacts", "Templates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -191,6 +191,16 @@ let package = Package(
             name: "WAProtoTests",
             dependencies: ["WAProto"],
             exclude: ["Interop"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ContactsTests",
+            dependencies: [
+                "Contacts", "CSiaranXLSXWriter",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            exclude: ["Fixtures", "Scripts"],
             swiftSettings: swiftSettings
         ),
         // test-targets-end (helpers: add test targets above this line)

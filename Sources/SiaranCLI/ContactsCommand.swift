@@ -1,0 +1,104 @@
+import ArgumentParser
+import Contacts
+import Foundation
+import Siaran
+
+struct ContactsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contacts",
+        abstract: "Work with contact lists.",
+        subcommands: [Check.self]
+    )
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a contact list (TXT, CSV or XLSX): write accepted.csv and rejected.csv, print a summary.",
+            discussion: """
+                Numbers are normalised (0812…, +62 812-… and 62812… are one contact), validated, deduplicated \
+                (the first occurrence is kept) and checked against the opt-out list.
+
+                rejected.csv gives each refused row as line,input,reason. Reasons: empty, not-a-number, \
+                scientific-notation, wrong-country, too-short, too-long, not-mobile (strict mode only), \
+                duplicate, opted-out.
+
+                Exit status: 0 when the file was read (even if every row was refused), 2 when it could not be read.
+                """
+        )
+
+        @Argument(help: "The contact list: numbers.txt, contacts.csv or contacts.xlsx.")
+        var file: String
+
+        @Option(help: "Folder for accepted.csv and rejected.csv (created if missing).")
+        var out: String = "."
+
+        @Option(help: "Country calling code every number must start with (default 62).")
+        var country: String?
+
+        @Option(name: .customLong("min-digits"), help: "Fewest digits, country code included (default 10).")
+        var minDigits: Int?
+
+        @Option(name: .customLong("max-digits"), help: "Most digits, country code included (default 15).")
+        var maxDigits: Int?
+
+        @Option(help: "Worksheet to read from an .xlsx (default: the first).")
+        var sheet: String?
+
+        @Option(help: "Opt-out list to honour (default: state/optout.txt, or optout.file of --config, when it exists).")
+        var optout: String?
+
+        @Option(name: [.customShort("c"), .long], help: "Take the contact rules from this pipeline.yaml (flags still win).")
+        var config: String?
+
+        func run() async throws {
+            var settings = ContactsConfiguration()
+            var optOutPath = "state/optout.txt"
+            if let config {
+                do {
+                    let loaded = try ConfigurationLoader().load(file: config)
+                    settings = loaded.contacts
+                    optOutPath = loaded.optOut.file
+                } catch let error as ConfigurationError {
+                    printError(error.description)
+                    throw ExitCode(1)
+                }
+            }
+            if let country { settings.countryCode = country.hasPrefix("+") ? String(country.dropFirst()) : country }
+            if let minDigits { settings.minDigits = minDigits }
+            if let maxDigits { settings.maxDigits = maxDigits }
+            if let problem = settings.problems.first { throw ValidationError(problem) }
+
+            let optOut: OptOutList
+            do {
+                let path = optout ?? optOutPath
+                if optout != nil, !FileManager.default.fileExists(atPath: path) {
+                    printError("\(path): the opt-out list does not exist")
+                    throw ExitCode(2)
+                }
+                optOut = try OptOutList.load(file: path, configuration: settings)
+            } catch let error as ContactsError {
+                printError(error.description)
+                throw ExitCode(2)
+            }
+
+            let result: ContactListResult
+            do {
+                result = try ContactListReader(file: file, configuration: settings, sheet: sheet).check(optOut: optOut)
+            } catch let error as ContactsError {
+                printError(error.description)
+                throw ExitCode(2)
+            }
+
+            let acceptedPath = (out as NSString).appendingPathComponent("accepted.csv")
+            let rejectedPath = (out as NSString).appendingPathComponent("rejected.csv")
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                try result.writeAccepted(to: acceptedPath)
+                try result.writeRejected(to: rejectedPath)
+            } catch {
+                printError("\(out): cannot write the results (\(error.localizedDescription))")
+                throw ExitCode(1)
+            }
+            print(result.counts.summary)
+        }
+    }
+}
