@@ -123,6 +123,19 @@ let package = Package(
             exclude: ["Protos"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "WASocket",
+            dependencies: [
+                "WAProto", "SignalProtocol",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // swift-targets-end (helpers: add Swift library targets above this line)
 
         // MARK: Composition root and executable
@@ -201,6 +214,12 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["Fixtures", "Scripts"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WASocketTests",
+            dependencies: ["WASocket", "WAProto", "SignalProtocol"],
+            exclude: ["Interop"],
             swiftSettings: swiftSettings
         ),
         // test-targets-end (helpers: add test targets above this line)

@@ -1,0 +1,57 @@
+import Crypto
+public import Foundation
+
+/// AES-256-GCM with the 12-byte nonce `00×8 ‖ counter (4 bytes BE)`, as WhatsApp uses it (and as
+/// the Noise specification's `00×4 ‖ counter (8 bytes BE)` is for counters below 2^32).
+enum NoiseCipher {
+    static func nonce(_ counter: UInt32) -> AES.GCM.Nonce {
+        var bytes = Data(count: 8)
+        withUnsafeBytes(of: counter.bigEndian) { bytes.append(contentsOf: $0) }
+        return try! AES.GCM.Nonce(data: bytes)
+    }
+
+    static func seal(_ plaintext: Data, key: SymmetricKey, counter: UInt32, authenticating aad: Data) throws(NoiseError) -> Data {
+        do {
+            let box = try AES.GCM.seal(plaintext, using: key, nonce: nonce(counter), authenticating: aad)
+            return Data(box.ciphertext) + Data(box.tag)
+        } catch {
+            throw NoiseError(.decryptFailed)
+        }
+    }
+
+    static func open(_ ciphertext: Data, key: SymmetricKey, counter: UInt32, authenticating aad: Data) throws(NoiseError) -> Data {
+        guard ciphertext.count >= 16 else { throw NoiseError(.decryptFailed) }
+        do {
+            let box = try AES.GCM.SealedBox(nonce: nonce(counter), ciphertext: ciphertext.dropLast(16), tag: ciphertext.suffix(16))
+            return try AES.GCM.open(box, using: key, authenticating: aad)
+        } catch {
+            throw NoiseError(.decryptFailed)
+        }
+    }
+}
+
+/// The transport phase after the handshake: each direction has its own key and counter; frames
+/// are authenticated with an empty associated data.
+public struct NoiseTransport: Sendable {
+    private let writeKey: SymmetricKey
+    private let readKey: SymmetricKey
+    private var writeCounter: UInt32 = 0
+    private var readCounter: UInt32 = 0
+
+    init(writeKey: SymmetricKey, readKey: SymmetricKey) {
+        self.writeKey = writeKey
+        self.readKey = readKey
+    }
+
+    public mutating func encrypt(_ plaintext: Data) throws(NoiseError) -> Data {
+        defer { writeCounter &+= 1 }
+        return try NoiseCipher.seal(plaintext, key: writeKey, counter: writeCounter, authenticating: Data())
+    }
+
+    /// Decrypts the next frame. Like whatsmeow, the counter advances even when a frame fails, so
+    /// one bad frame does not desynchronise the ones after it.
+    public mutating func decrypt(_ ciphertext: Data) throws(NoiseError) -> Data {
+        defer { readCounter &+= 1 }
+        return try NoiseCipher.open(ciphertext, key: readKey, counter: readCounter, authenticating: Data())
+    }
+}
