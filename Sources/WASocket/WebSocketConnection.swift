@@ -1,0 +1,78 @@
+public import Foundation
+import NIOCore
+import NIOWebSocket
+
+/// One WebSocket connection carrying binary messages, client or server side.
+///
+/// Incoming binary messages arrive on `messages`; the stream finishes when the peer closes or the
+/// connection fails. Text messages are ignored, as whatsmeow does.
+public final class WebSocketConnection: Sendable {
+    public let messages: AsyncStream<Data>
+    let continuation: AsyncStream<Data>.Continuation
+    private let channel: any Channel
+    /// Whether this side masks frames (clients must, servers must not).
+    private let masks: Bool
+
+    init(channel: any Channel, masks: Bool) {
+        self.channel = channel
+        self.masks = masks
+        (messages, continuation) = AsyncStream.makeStream(of: Data.self, bufferingPolicy: .unbounded)
+    }
+
+    /// Sends one binary message.
+    public func send(_ data: Data) async throws {
+        let buffer = channel.allocator.buffer(bytes: data)
+        let frame = WebSocketFrame(fin: true, opcode: .binary, maskKey: masks ? .random() : nil, data: buffer)
+        try await channel.writeAndFlush(frame)
+    }
+
+    /// Sends a close frame and closes the connection.
+    public func close() async {
+        var buffer = channel.allocator.buffer(capacity: 2)
+        buffer.write(webSocketErrorCode: .normalClosure)
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: masks ? .random() : nil, data: buffer)
+        try? await channel.writeAndFlush(frame)
+        try? await channel.close()
+    }
+
+    public var isOpen: Bool { channel.isActive }
+}
+
+/// Turns WebSocket frames into `WebSocketConnection.messages`; answers pings; closes on close.
+final class WebSocketMessageHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    let connection: WebSocketConnection
+
+    init(connection: WebSocketConnection) {
+        self.connection = connection
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .binary:
+            var payload = frame.unmaskedData
+            connection.continuation.yield(Data(payload.readBytes(length: payload.readableBytes) ?? []))
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: frame.maskKey == nil ? .random() : nil, data: frame.unmaskedData)
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            connection.continuation.finish()
+            context.close(promise: nil)
+        default:
+            break
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connection.continuation.finish()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        connection.continuation.finish()
+        context.close(promise: nil)
+    }
+}

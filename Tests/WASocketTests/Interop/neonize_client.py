@@ -1,0 +1,50 @@
+"""Runs whatsmeow (compiled inside PyPI neonize 0.5.2) against a local server.
+
+A copy of the neonize package is made in WORKDIR with two constants of the Go library replaced in
+place: the WebSocket URL (by a local URL of the same length) and WhatsApp's root certificate key
+(by the test root key), as described in the protocol brief ("Observed against whatsmeow").
+
+usage: neonize_client.py PORT ROOT_KEY_HEX WORKDIR
+Prints "QR <code>" lines when whatsmeow shows a QR code; runs until killed.
+"""
+import importlib.util
+import os
+import shutil
+import sys
+
+port, root_hex, workdir = sys.argv[1], sys.argv[2], sys.argv[3]
+WHATSAPP_URL = b"wss://web.whatsapp.com/ws/chat"
+WHATSAPP_ROOT = bytes.fromhex("142375574d0a587166aae71ebe516437c4a28b73e3695c6ce1f7f9545da8ee6b")
+
+source = os.path.dirname(importlib.util.find_spec("neonize").origin)
+target = os.path.join(workdir, "neonize")
+shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+library = os.path.join(target, "neonize-linux-amd64.so")
+with open(library, "rb") as f:
+    data = f.read()
+local_url = ("ws://127.0.0.1:%s/ws/chat?" % port).encode()
+local_url += b"a" * (len(WHATSAPP_URL) - len(local_url))
+assert len(local_url) == len(WHATSAPP_URL), "the local URL must have the same length"
+assert data.count(WHATSAPP_URL) == 1 and data.count(WHATSAPP_ROOT) == 1, "constants not found exactly once"
+data = data.replace(WHATSAPP_URL, local_url).replace(WHATSAPP_ROOT, bytes.fromhex(root_hex))
+with open(library, "wb") as f:
+    f.write(data)
+
+sys.path.insert(0, workdir)
+os.chdir(workdir)
+import neonize  # noqa: E402  (the patched copy)
+assert neonize.__file__.startswith(workdir), neonize.__file__
+import neonize.utils.ffmpeg as ffmpeg  # noqa: E402
+ffmpeg.check_ffmpeg_available = lambda: None  # media conversion is not used here
+from neonize.client import NewClient  # noqa: E402
+
+client = NewClient("siaran-interop")
+
+
+@client.event.qr
+def on_qr(_, code):
+    print("QR " + (code.decode() if isinstance(code, bytes) else str(code)), flush=True)
+
+
+print("CONNECTING", flush=True)
+client.connect()
