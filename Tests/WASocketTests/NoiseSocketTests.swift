@@ -1,0 +1,67 @@
+import Foundation
+import SignalProtocol
+import Testing
+import WAProto
+@testable import WASocket
+
+/// Our client and our responder over a real loopback WebSocket.
+@Suite("NoiseSocket over WebSocket")
+struct NoiseSocketTests {
+    @Test("a client connects, verifies the chain, and frames flow both ways", .timeLimit(.minutes(1)))
+    func clientAndServer() async throws {
+        let server = try await WebSocketServer.start()
+        let authority = CertificateAuthority()
+        let serverStatic = KeyPair.generate()
+        let noiseKey = KeyPair.generate()
+        async let accepted: NoiseSocket.ClientHandshake = {
+            var connections = server.connections.makeAsyncIterator()
+            guard let connection = await connections.next() else { throw NoiseError(.connectionClosed("no connection")) }
+            return try await NoiseSocket.acceptClient(over: connection, serverStatic: serverStatic, certificateChain: authority.chain(for: serverStatic.publicKey))
+        }()
+        let connection = try await WebSocketClient.connect(to: URL(string: "ws://127.0.0.1:\(server.port)/ws/chat")!)
+        let client = try await NoiseSocket.connectAsClient(
+            over: connection, noiseKey: noiseKey, payload: Data("client payload".utf8),
+            verifier: CertificateChainVerifier(rootKey: authority.root.publicKey)
+        )
+        let handshake = try await accepted
+        #expect(handshake.payload == Data("client payload".utf8))
+        #expect(handshake.clientStatic == noiseKey.publicKey)
+        for i in 0..<50 {
+            let up = Data(repeating: UInt8(i), count: i * 997)
+            try await client.send(up)
+            #expect(try await handshake.socket.receive() == up)
+            try await handshake.socket.send(Data("down \(i)".utf8))
+            #expect(try await client.receive() == Data("down \(i)".utf8))
+        }
+        await client.close()
+        #expect(try await handshake.socket.receive() == nil)
+        await server.close()
+    }
+
+    @Test("a client refuses a server whose chain is not from the configured root", .timeLimit(.minutes(1)))
+    func wrongRoot() async throws {
+        let server = try await WebSocketServer.start()
+        let serverStatic = KeyPair.generate()
+        Task {
+            var connections = server.connections.makeAsyncIterator()
+            if let connection = await connections.next() {
+                _ = try? await NoiseSocket.acceptClient(over: connection, serverStatic: serverStatic,
+                                                        certificateChain: CertificateAuthority().chain(for: serverStatic.publicKey), timeout: .seconds(5))
+            }
+        }
+        let connection = try await WebSocketClient.connect(to: URL(string: "ws://127.0.0.1:\(server.port)/ws/chat")!)
+        await #expect(throws: NoiseError.self) {
+            try await NoiseSocket.connectAsClient(over: connection, noiseKey: .generate(), payload: Data(), verifier: CertificateChainVerifier())
+        }
+        await server.close()
+    }
+
+    @Test("a refused upgrade path is an error, not a hang", .timeLimit(.minutes(1)))
+    func refusedUpgrade() async throws {
+        let server = try await WebSocketServer.start()
+        await #expect(throws: (any Error).self) {
+            _ = try await WebSocketClient.connect(to: URL(string: "ws://127.0.0.1:\(server.port)/other")!, timeout: .seconds(2))
+        }
+        await server.close()
+    }
+}
