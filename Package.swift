@@ -160,7 +160,7 @@ let package = Package(
 
         .executableTarget(
             name: "SiaranBench",
-            dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Store", "SignalProtocol", "WABinary", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
 
