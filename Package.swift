@@ -136,6 +136,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "WhatsAppSimulator",
+            dependencies: [
+                "WASocket", "WABinary", "WAProto", "SignalProtocol",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // swift-targets-end (helpers: add Swift library targets above this line)
 
         // MARK: Composition root and executable
@@ -220,6 +228,11 @@ let package = Package(
             name: "WASocketTests",
             dependencies: ["WASocket", "WAProto", "SignalProtocol"],
             exclude: ["Interop"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WhatsAppSimulatorTests",
+            dependencies: ["WhatsAppSimulator", "WASocket", "WABinary", "WAProto", "SignalProtocol"],
             swiftSettings: swiftSettings
         ),
         // test-targets-end (helpers: add test targets above this line)

@@ -24,7 +24,7 @@ struct WhatsmeowHandshakeTests {
         let process = Process()
         process.executableURL = root.appendingPathComponent(".venv/bin/python")
         process.arguments = [
-            root.appendingPathComponent("Tests/WASocketTests/Interop/neonize_client.py").path,
+            root.appendingPathComponent("Tests/Interop/neonize_client.py").path,
             String(server.port), authority.root.publicKey.raw.map { String(format: "%02x", $0) }.joined(), workdir.path,
         ]
         var environment = ProcessInfo.processInfo.environment

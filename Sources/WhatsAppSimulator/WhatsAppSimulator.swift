@@ -1,0 +1,312 @@
+import Crypto
+public import Foundation
+public import SignalProtocol
+import WABinary
+import WAProto
+import WASocket
+
+/// A local WhatsApp server for tests and demos: it plays WhatsApp's servers and the phones on the
+/// other side, strictly enough that a client that works here has done what the real service checks.
+///
+/// Start it, point a client at `url` with `rootKey` as the certificate root, and drive the phone
+/// side with `scanQR(_:phone:)`. Everything observed is on `events`.
+public actor WhatsAppSimulator {
+    public nonisolated let url: URL
+    /// The root of the simulator's certificate chain; clients must trust it instead of WhatsApp's.
+    public nonisolated let rootKey: PublicKey
+    public nonisolated let events: AsyncStream<SimulatorEvent>
+    private let eventSink: AsyncStream<SimulatorEvent>.Continuation
+    private let server: WebSocketServer
+    private let serverStatic = KeyPair.generate()
+    private let certificateChain: Data
+
+    private var accounts: [String: SimulatedAccount] = [:]
+    private var companions: [String: LinkedCompanion] = [:]
+    private var registrations: [String: Registration] = [:]
+    private var connections: [Int: NoiseSocket] = [:]
+    private var pendingRequests: [String: PendingRequest] = [:]
+    private var nextConnection = 0
+    private var nextRequest = 0
+
+    /// A companion that connected to register and is waiting to be linked.
+    struct Registration {
+        var connection: Int
+        var noiseKey: PublicKey
+        var identity: PublicKey
+        var registrationId: UInt32
+        var signedPreKeyId: UInt32
+        var signedPreKey: PublicKey
+        var signedPreKeySignature: Data
+        var advSecret: Data?
+    }
+
+    /// Requests the simulator sent and waits to see answered.
+    enum PendingRequest {
+        case pairDevice
+        case pairSuccess(registration: Registration, phone: String, deviceId: UInt16, details: Data, keyIndex: UInt32)
+    }
+
+    private init(server: WebSocketServer, authority: CertificateAuthority, accounts: [SimulatedAccount]) {
+        self.server = server
+        self.url = URL(string: "ws://127.0.0.1:\(server.port)/ws/chat")!
+        self.rootKey = authority.root.publicKey
+        (events, eventSink) = AsyncStream.makeStream(of: SimulatorEvent.self)
+        self.certificateChain = authority.chain(for: serverStatic.publicKey)
+        for account in accounts { self.accounts[account.phone] = account }
+    }
+
+    /// Starts listening on loopback.
+    public static func start(port: Int = 0, accounts: [SimulatedAccount]) async throws -> WhatsAppSimulator {
+        let server = try await WebSocketServer.start(port: port)
+        let simulator = WhatsAppSimulator(server: server, authority: CertificateAuthority(), accounts: accounts)
+        await simulator.acceptConnections()
+        return simulator
+    }
+
+    public func stop() async {
+        for socket in connections.values { await socket.close() }
+        await server.close()
+        eventSink.finish()
+    }
+
+    public func companion(phone: String, deviceId: UInt16) -> LinkedCompanion? {
+        companions["\(phone):\(deviceId)"]
+    }
+
+    private func acceptConnections() {
+        let incoming = server.connections
+        Task { [weak self] in
+            for await connection in incoming {
+                guard let self else { return }
+                Task { await self.serve(connection) }
+            }
+        }
+    }
+
+    private func record(_ event: SimulatorEvent) {
+        eventSink.yield(event)
+    }
+
+    // MARK: - Connections
+
+    private func serve(_ connection: WebSocketConnection) async {
+        nextConnection += 1
+        let id = nextConnection
+        do {
+            let handshake = try await NoiseSocket.acceptClient(over: connection, serverStatic: serverStatic, certificateChain: certificateChain)
+            connections[id] = handshake.socket
+            let payload = try WAWebProtobufsWa6_ClientPayload(serializedBytes: handshake.payload)
+            if payload.hasUsername {
+                try await login(payload, noiseKey: handshake.clientStatic, connection: id)
+            } else {
+                try await register(payload, noiseKey: handshake.clientStatic, connection: id)
+            }
+            while let frame = try await handshake.socket.receive() {
+                let node = try BinaryDecoder().decodeFrame([UInt8](frame))
+                try await handle(node, connection: id)
+            }
+        } catch {
+            record(.refused("\(error)"))
+        }
+        if let socket = connections.removeValue(forKey: id) { await socket.close() }
+    }
+
+    private func send(_ node: Node, to connection: Int) async throws {
+        guard let socket = connections[connection] else { throw SimulatorError("connection \(connection) is closed") }
+        try await socket.send(Data(try BinaryEncoder().encodeFrame(node)))
+    }
+
+    private func requestID() -> String {
+        nextRequest += 1
+        return "sim.\(nextRequest)"
+    }
+
+    // MARK: - Registration and QR pairing (protocol brief §4.1)
+
+    private func register(_ payload: WAWebProtobufsWa6_ClientPayload, noiseKey: PublicKey, connection: Int) async throws {
+        let data = payload.devicePairingData
+        guard data.eRegid.count == 4, data.eKeytype == Data([5]), data.eSkeyID.count == 3,
+              let identity = try? PublicKey(raw: data.eIdent), let signedPreKey = try? PublicKey(raw: data.eSkeyVal) else {
+            throw SimulatorError("registration payload without valid pairing data")
+        }
+        guard XEdDSA.verify(publicKey: identity, message: signedPreKey.serialized, signature: data.eSkeySig) else {
+            throw SimulatorError("the signed prekey signature in the registration payload does not verify")
+        }
+        let refs = (0..<6).map { _ in "2@" + Data((0..<24).map { _ in UInt8.random(in: 0...255) }).base64EncodedString() }
+        let registration = Registration(
+            connection: connection, noiseKey: noiseKey, identity: identity,
+            registrationId: UInt32(data.eRegid.bigEndianInteger), signedPreKeyId: UInt32(data.eSkeyID.bigEndianInteger),
+            signedPreKey: signedPreKey, signedPreKeySignature: data.eSkeySig
+        )
+        for ref in refs { registrations[ref] = registration }
+        let id = requestID()
+        pendingRequests[id] = .pairDevice
+        try await send(.iq(id: id, type: "set", children: [
+            Node("pair-device", content: .nodes(refs.map { Node("ref", content: .bytes(Array($0.utf8))) })),
+        ]), to: connection)
+        record(.pairingStarted(refs: refs))
+    }
+
+    /// The phone of `phone` scans a QR code the companion shows.
+    public func scanQR(_ text: String, phone: String) async throws {
+        let prefix = "https://wa.me/settings/linked_devices#"
+        guard text.hasPrefix(prefix) else { throw SimulatorError("not a WhatsApp linking QR code") }
+        let fields = text.dropFirst(prefix.count).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard fields.count == 5, var registration = registrations[fields[0]],
+              let noise = Data(base64Encoded: fields[1]), let identity = Data(base64Encoded: fields[2]),
+              let advSecret = Data(base64Encoded: fields[3]), advSecret.count == 32 else {
+            throw SimulatorError("the QR code is malformed or its ref is unknown")
+        }
+        guard noise == registration.noiseKey.raw, identity == registration.identity.raw else {
+            throw SimulatorError("the QR code's keys are not those of the connection that showed it")
+        }
+        guard var account = accounts[phone] else { throw SimulatorError("no simulated account \(phone)") }
+        registration.advSecret = advSecret
+        let deviceId = account.nextDeviceId
+        account.nextDeviceId += 1
+        accounts[phone] = account
+
+        var device = WAAdv_ADVDeviceIdentity()
+        device.rawID = UInt32.random(in: 1...UInt32.max)
+        device.timestamp = UInt64(Date().timeIntervalSince1970)
+        device.keyIndex = UInt32(deviceId)
+        device.accountType = .e2Ee
+        device.deviceType = .e2Ee
+        let details = try device.serializedData()
+        var signed = WAAdv_ADVSignedDeviceIdentity()
+        signed.details = details
+        signed.accountSignatureKey = account.accountKey.publicKey.raw
+        signed.accountSignature = account.accountKey.sign(Data([6, 0]) + details + registration.identity.raw)
+        var container = WAAdv_ADVSignedDeviceIdentityHMAC()
+        container.details = try signed.serializedData()
+        container.hmac = Data(HMAC<SHA256>.authenticationCode(for: container.details, using: SymmetricKey(data: advSecret)))
+        container.accountType = .e2Ee
+
+        let id = requestID()
+        pendingRequests[id] = .pairSuccess(registration: registration, phone: phone, deviceId: deviceId, details: details, keyIndex: device.keyIndex)
+        let deviceJID = JID(user: phone, server: JID.Server.user, device: deviceId)
+        let lidJID = JID(user: account.lid, server: JID.Server.lid, device: deviceId)
+        try await send(.iq(id: id, type: "set", children: [
+            Node("pair-success", content: .nodes([
+                Node("device-identity", content: .bytes([UInt8](try container.serializedData()))),
+                Node("device", [("jid", .jid(deviceJID)), ("lid", .jid(lidJID))]),
+                Node("platform", [("name", .string("android"))]),
+            ])),
+        ], extra: [("t", .string(String(Int(Date().timeIntervalSince1970))))]), to: registration.connection)
+    }
+
+    /// The companion's answer to pair-success: its device signature over our account's details.
+    private func finishPairing(_ node: Node, request: PendingRequest, connection: Int) async throws {
+        guard case .pairSuccess(let registration, let phone, let deviceId, let details, let keyIndex) = request,
+              let account = accounts[phone] else { return }
+        guard node.string("type") == "result",
+              let identityNode = node.child("pair-device-sign")?.child("device-identity"), let bytes = identityNode.bytes,
+              let signed = try? WAAdv_ADVSignedDeviceIdentity(serializedBytes: Data(bytes)) else {
+            throw SimulatorError("pair-success was not answered with pair-device-sign")
+        }
+        guard identityNode.string("key-index") == String(keyIndex) else {
+            throw SimulatorError("pair-device-sign has the wrong key-index")
+        }
+        guard signed.accountSignatureKey.isEmpty else {
+            throw SimulatorError("pair-device-sign must not repeat the account signature key")
+        }
+        guard signed.details == details,
+              XEdDSA.verify(publicKey: registration.identity,
+                            message: Data([6, 1]) + details + registration.identity.raw + account.accountKey.publicKey.raw,
+                            signature: signed.deviceSignature) else {
+            throw SimulatorError("the companion's device signature does not verify")
+        }
+        companions["\(phone):\(deviceId)"] = LinkedCompanion(
+            phone: phone, deviceId: deviceId, noiseKey: registration.noiseKey, identityKey: registration.identity,
+            registrationId: registration.registrationId, signedPreKeyId: registration.signedPreKeyId,
+            signedPreKey: registration.signedPreKey, signedPreKeySignature: registration.signedPreKeySignature, keyIndex: keyIndex
+        )
+        registrations = registrations.filter { $0.value.connection != registration.connection }
+        record(.paired(phone: phone, deviceId: deviceId))
+        // WhatsApp then asks the client to reconnect as the linked device.
+        try await send(Node("stream:error", [("code", .string("515"))]), to: connection)
+        if let socket = connections.removeValue(forKey: connection) { await socket.close() }
+    }
+
+    // MARK: - Login and after (§5)
+
+    private func login(_ payload: WAWebProtobufsWa6_ClientPayload, noiseKey: PublicKey, connection: Int) async throws {
+        let phone = String(payload.username)
+        let deviceId = UInt16(truncatingIfNeeded: payload.device)
+        guard let companion = companions["\(phone):\(deviceId)"], companion.noiseKey == noiseKey, let account = accounts[phone] else {
+            try await send(Node("failure", [("reason", .string("401"))]), to: connection)
+            throw SimulatorError("login of \(phone):\(deviceId) refused: not a linked device or wrong noise key")
+        }
+        guard payload.passive, payload.pull else {
+            throw SimulatorError("a login payload must be passive with pull set, as WhatsApp Web's is")
+        }
+        let lid = JID(user: account.lid, server: JID.Server.lid, device: deviceId)
+        try await send(Node("success", [("t", .string(String(Int(Date().timeIntervalSince1970)))), ("lid", .jid(lid))]), to: connection)
+        loggedIn[connection] = (phone, deviceId)
+        record(.loggedIn(phone: phone, deviceId: deviceId))
+    }
+
+    private var loggedIn: [Int: (phone: String, deviceId: UInt16)] = [:]
+
+    private func handle(_ node: Node, connection: Int) async throws {
+        guard node.tag == "iq", let id = node.string("id") else {
+            if !["presence", "ib", "receipt", "ack"].contains(node.tag) { record(.unhandled(node.tag)) }
+            return
+        }
+        let type = node.string("type") ?? ""
+        if type == "result" || type == "error" {
+            if let request = pendingRequests.removeValue(forKey: id) {
+                switch request {
+                case .pairDevice: break
+                case .pairSuccess: try await finishPairing(node, request: request, connection: connection)
+                }
+            }
+            return
+        }
+        guard let device = loggedIn[connection] else {
+            try await send(.iqError(id: id, code: 401, text: "not-authorized"), to: connection)
+            return
+        }
+        switch (node.string("xmlns"), type, node.children.first?.tag) {
+        case ("encrypt", "get", "count"):
+            let count = companions["\(device.phone):\(device.deviceId)"]?.preKeys.count ?? 0
+            try await send(.iq(id: id, type: "result", children: [Node("count", [("value", .string(String(count)))])]), to: connection)
+        case ("encrypt", "set", _):
+            try await storePreKeys(node, device: device)
+            try await send(.iq(id: id, type: "result"), to: connection)
+        case ("passive", "set", "active"):
+            record(.becameActive(phone: device.phone, deviceId: device.deviceId))
+            try await send(.iq(id: id, type: "result"), to: connection)
+        case ("w:p", "get", "ping"):
+            try await send(.iq(id: id, type: "result"), to: connection)
+        default:
+            record(.unhandled("iq \(node.string("xmlns") ?? "?") \(type) \(node.children.first?.tag ?? "-")"))
+            try await send(.iqError(id: id, code: 501, text: "feature-not-implemented"), to: connection)
+        }
+    }
+
+    /// Checks a prekey upload (§5.3) as strictly as the shape allows, then stores the keys.
+    private func storePreKeys(_ node: Node, device: (phone: String, deviceId: UInt16)) async throws {
+        let key = "\(device.phone):\(device.deviceId)"
+        guard var companion = companions[key] else { return }
+        guard node.childBytes("registration")?.count == 4, node.childBytes("type") == Data([5]),
+              node.childBytes("identity") == companion.identityKey.raw,
+              let list = node.child("list"), let skey = node.child("skey"),
+              let skeyValue = skey.childBytes("value"), let signature = skey.childBytes("signature"),
+              let signedPreKey = try? PublicKey(raw: skeyValue),
+              XEdDSA.verify(publicKey: companion.identityKey, message: signedPreKey.serialized, signature: signature) else {
+            throw SimulatorError("malformed prekey upload or bad signed prekey signature")
+        }
+        var count = 0
+        for entry in list.children where entry.tag == "key" {
+            guard let id = entry.childBytes("id"), id.count == 3, let value = entry.childBytes("value"),
+                  let publicKey = try? PublicKey(raw: value) else {
+                throw SimulatorError("a prekey entry lacks a 3-byte id or a 32-byte key")
+            }
+            companion.preKeys[UInt32(id.bigEndianInteger)] = publicKey
+            count += 1
+        }
+        companions[key] = companion
+        record(.preKeysUploaded(phone: device.phone, deviceId: device.deviceId, count: count))
+    }
+}
