@@ -223,8 +223,16 @@ public actor WhatsAppSimulator {
         )
         registrations = registrations.filter { $0.value.connection != registration.connection }
         record(.paired(phone: phone, deviceId: deviceId))
-        // WhatsApp then asks the client to reconnect as the linked device.
+        // WhatsApp then asks the client to reconnect as the linked device. The client closes the
+        // socket itself once it has read the 515; close it ourselves only if it does not.
         try await send(Node("stream:error", [("code", .string("515"))]), to: connection)
+        Task { [weak self] in
+            try? await Task.sleep(for: .seconds(5))
+            await self?.closeConnection(connection)
+        }
+    }
+
+    private func closeConnection(_ connection: Int) async {
         if let socket = connections.removeValue(forKey: connection) { await socket.close() }
     }
 
