@@ -124,7 +124,7 @@ let package = Package(
 
         .executableTarget(
             name: "SiaranBench",
-            dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Store", "Contacts", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
 
