@@ -168,7 +168,7 @@ let package = Package(
 
         .executableTarget(
             name: "SiaranBench",
-            dependencies: ["Store", "SignalProtocol", "WABinary", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Store", "Contacts", "SignalProtocol", "WABinary", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
 

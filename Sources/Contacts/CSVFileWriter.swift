@@ -28,15 +28,9 @@ struct CSVFileWriter {
         if buffer.count >= 1 << 20 { try flush() }
     }
 
-    /// Writes a row whose first field is a plain digit string (no quoting needed).
-    mutating func writeRow(digits: UInt64, _ fields: [String]) throws {
-        var value = digits
-        var reversed: [UInt8] = []
-        repeat {
-            reversed.append(UInt8(ascii: "0") + UInt8(value % 10))
-            value /= 10
-        } while value > 0
-        buffer.append(contentsOf: reversed.reversed())
+    /// Writes a row whose first field is a number (no quoting needed).
+    mutating func writeRow(number: UInt64, _ fields: [String]) throws {
+        appendDigits(number)
         for field in fields {
             buffer.append(UInt8(ascii: ","))
             append(field)
@@ -45,20 +39,52 @@ struct CSVFileWriter {
         if buffer.count >= 1 << 20 { try flush() }
     }
 
+    /// Writes `number,text,word`: the shape of `rejected.csv` rows.
+    mutating func writeRow(number: Int, _ text: String, _ word: String) throws {
+        appendDigits(UInt64(max(number, 0)))
+        buffer.append(UInt8(ascii: ","))
+        append(text)
+        buffer.append(UInt8(ascii: ","))
+        append(word)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    private mutating func appendDigits(_ number: UInt64) {
+        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // 32 bytes of scratch, enough for 20 digits
+        var count = 0
+        var value = number
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            repeat {
+                scratch[31 - count] = UInt8(ascii: "0") &+ UInt8(value % 10)
+                value /= 10
+                count += 1
+            } while value > 0
+            buffer.append(contentsOf: scratch[(32 - count)...])
+        }
+    }
+
     private mutating func append(_ field: String) {
-        let utf8 = field.utf8
-        let needsQuotes = utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
-            || utf8.first == 0x20 || utf8.last == 0x20
-        if !needsQuotes {
-            buffer.append(contentsOf: utf8)
-            return
+        var field = field
+        field.withUTF8 { bytes in
+            var needsQuotes = bytes.first == 0x20 || bytes.last == 0x20
+            if !needsQuotes {
+                for byte in bytes where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 0x0A || byte == 0x0D {
+                    needsQuotes = true
+                    break
+                }
+            }
+            if !needsQuotes {
+                buffer.append(contentsOf: bytes)
+                return
+            }
+            buffer.append(UInt8(ascii: "\""))
+            for byte in bytes {
+                if byte == UInt8(ascii: "\"") { buffer.append(byte) }
+                buffer.append(byte)
+            }
+            buffer.append(UInt8(ascii: "\""))
         }
-        buffer.append(UInt8(ascii: "\""))
-        for byte in utf8 {
-            if byte == UInt8(ascii: "\"") { buffer.append(byte) }
-            buffer.append(byte)
-        }
-        buffer.append(UInt8(ascii: "\""))
     }
 
     private mutating func flush() throws {

@@ -8,6 +8,8 @@ struct ColumnLayout: Sendable {
     var variableNames: [String]
     /// Column index of each variable, parallel to `variableNames`.
     var variableIndices: [Int]
+    /// Columns in the first row.
+    var columnCount: Int
 
     /// Header names recognised as the phone column, compared without case, spaces or punctuation.
     /// Earlier names win when a list has several (a `whatsapp` column beats a general `phone`).
@@ -57,7 +59,7 @@ struct ColumnLayout: Sendable {
         }
         return ColumnLayout(
             hasHeaderRow: true, phoneIndex: phoneIndex, phoneColumnName: fields[phoneIndex],
-            variableNames: names, variableIndices: indices
+            variableNames: names, variableIndices: indices, columnCount: fields.count
         )
     }
 
@@ -65,12 +67,18 @@ struct ColumnLayout: Sendable {
         let indices = (0..<columnCount).filter { $0 != phoneIndex }
         return ColumnLayout(
             hasHeaderRow: false, phoneIndex: phoneIndex, phoneColumnName: nil,
-            variableNames: indices.map { "column\($0 + 1)" }, variableIndices: indices
+            variableNames: indices.map { "column\($0 + 1)" }, variableIndices: indices, columnCount: columnCount
         )
     }
 
     /// The data row for `fields` (cells beyond the known columns are ignored, missing ones are empty).
-    func row(line: Int, fields: [String]) -> ContactRow {
+    func row(line: Int, fields: consuming [String]) -> ContactRow {
+        if fields.count == columnCount {
+            // The usual case: the variables are the row without its phone cell, in place.
+            var variables = fields
+            let input = variables.remove(at: phoneIndex)
+            return ContactRow(line: line, input: input, variables: variables)
+        }
         let input = phoneIndex < fields.count ? fields[phoneIndex] : ""
         var variables: [String] = []
         variables.reserveCapacity(variableIndices.count)

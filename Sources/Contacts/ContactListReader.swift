@@ -38,18 +38,21 @@ public struct ContactListReader: Sendable {
         header: (ContactListHeader) throws -> Void = { _ in },
         row: (ContactRow) throws -> Void
     ) throws {
+        try read(open(), header: header, row: row)
+    }
+
+    /// A file checked and opened, its kind decided, nothing parsed yet.
+    enum OpenedList {
+        case lines(TextByteSource)
+        case delimited(TextByteSource)
+        case workbook
+    }
+
+    func open() throws(ContactsError) -> OpenedList {
         let probe = try FileProbe.probe(file, maxFileBytes: configuration.maxFileBytes)
-        var rows = 0
-        let maxRows = configuration.maxRows
-        let file = self.file
-        func deliver(_ contact: ContactRow) throws {
-            rows += 1
-            if rows > maxRows { throw ContactsError(.tooManyRows(limit: maxRows), file: file, line: contact.line) }
-            try row(contact)
-        }
         switch probe.kind {
         case .zip:
-            try readWorkbook(header: header, row: deliver)
+            return .workbook
         case .legacyExcel:
             throw ContactsError(.legacyExcel, file: file)
         case .binary(let kind):
@@ -61,10 +64,25 @@ public struct ContactListReader: Sendable {
             }
             let source = try TextByteSource(file: file, maxFileBytes: configuration.maxFileBytes)
             if fileExtension == "csv" || fileExtension == "tsv" || Self.looksDelimited(source.window) {
-                try readDelimited(source, header: header, row: deliver)
-            } else {
-                try readLines(source, header: header, row: deliver)
+                return .delimited(source)
             }
+            return .lines(source)
+        }
+    }
+
+    func read(_ opened: OpenedList, header: (ContactListHeader) throws -> Void, row: (ContactRow) throws -> Void) throws {
+        var rows = 0
+        let maxRows = configuration.maxRows
+        let file = self.file
+        func deliver(_ contact: ContactRow) throws {
+            rows += 1
+            if rows > maxRows { throw ContactsError(.tooManyRows(limit: maxRows), file: file, line: contact.line) }
+            try row(contact)
+        }
+        switch opened {
+        case .workbook: try readWorkbook(header: header, row: deliver)
+        case .delimited(let source): try readDelimited(source, header: header, row: row)
+        case .lines(let source): try readLines(source, header: header, row: deliver)
         }
     }
 
@@ -78,33 +96,32 @@ public struct ContactListReader: Sendable {
         try TextLineScanner.scan(source) { line, bytes in
             let trimmed = TextLineScanner.trimmed(bytes)
             guard let first = trimmed.first, first != UInt8(ascii: "#") else { return }
-            try row(ContactRow(line: line, input: try DelimitedRecordScanner.string(trimmed, file: file, line: line)))
+            try row(ContactRow(line: line, input: try TextLineScanner.string(trimmed, file: file, line: line)))
         }
     }
 
     private func readDelimited(
         _ source: TextByteSource, header: (ContactListHeader) throws -> Void, row: (ContactRow) throws -> Void
     ) throws {
+        var rows = delimitedRows(source)
+        var scanner = DelimitedRecordScanner(delimiter: Self.delimiter(of: rows.format))
+        try scanner.scan(source) { line, fields in
+            let taken = try rows.take(line: line, fields: fields)
+            if let found = taken.header { try header(found) }
+            if let data = taken.row { try row(data) }
+        }
+        if rows.layout == nil { try header(rows.header) }
+    }
+
+    func delimitedRows(_ source: TextByteSource) -> DelimitedRows {
         let delimiter = DelimitedRecordScanner.detectDelimiter(source.window)
         let format = ContactListFormat.delimited(delimiter: Character(Unicode.Scalar(delimiter)))
-        let normalizer = PhoneNormalizer(configuration: configuration)
-        let file = self.file
-        var layout: ColumnLayout?
-        var scanner = DelimitedRecordScanner(delimiter: delimiter)
-        try scanner.scan(source) { line, fields in
-            guard fields.contains(where: { !$0.isEmpty }) else { return }
-            guard let layout else {
-                guard let detected = ColumnLayout.detect(firstRow: fields, normalizer: normalizer) else {
-                    throw ContactsError(.noPhoneColumn(headers: fields), file: file, line: line)
-                }
-                layout = detected
-                try header(ContactListHeader(format: format, phoneColumn: detected.phoneColumnName, variableNames: detected.variableNames))
-                if !detected.hasHeaderRow { try row(detected.row(line: line, fields: fields)) }
-                return
-            }
-            try row(layout.row(line: line, fields: fields))
-        }
-        if layout == nil { try header(ContactListHeader(format: format, phoneColumn: nil, variableNames: [])) }
+        return DelimitedRows(file: file, format: format, normalizer: PhoneNormalizer(configuration: configuration), maxRows: configuration.maxRows)
+    }
+
+    static func delimiter(of format: ContactListFormat) -> UInt8 {
+        if case .delimited(let delimiter) = format, let byte = delimiter.asciiValue { return byte }
+        return UInt8(ascii: ",")
     }
 
     /// Whether the first line that is not blank or a `#` comment holds a delimiter or is a phone header.

@@ -5,7 +5,7 @@ extension ContactListResult {
         var writer = try CSVFileWriter(path: path)
         try writer.writeRow(["phone"] + header.variableNames)
         for contact in accepted {
-            try writer.writeRow(digits: contact.phone.value, contact.variables)
+            try writer.writeRow(number: contact.phone.value, contact.variables)
         }
         try writer.finish()
     }
@@ -16,7 +16,7 @@ extension ContactListResult {
         var writer = try CSVFileWriter(path: path)
         try writer.writeRow(["line", "input", "reason"])
         for row in rejected {
-            try writer.writeRow([String(row.line), row.input, row.reason.rawValue])
+            try writer.writeRow(number: row.line, row.input, row.reason.rawValue)
         }
         try writer.finish()
     }

@@ -9,6 +9,8 @@ public struct ContactScreen: Sendable {
     public let optOut: OptOutList
     private var deduplicator: Deduplicator
     public private(set) var counts = ContactCounts()
+    /// Where warm-up loads go, so the optimiser keeps them.
+    private var warmth: UInt64 = 0
 
     /// `expectedRows` pre-sizes the duplicate table (a hint).
     public init(configuration: ContactsConfiguration, optOut: OptOutList = OptOutList(), expectedRows: Int = 0) {
@@ -19,26 +21,47 @@ public struct ContactScreen: Sendable {
 
     /// Screens the next row.
     public mutating func screen(_ row: ContactRow) -> ContactScreening {
-        counts.rows += 1
-        switch normalizer.normalize(row.input) {
-        case .invalid(let reason):
-            return reject(row, reason)
-        case .valid(let number):
-            if optOut.contains(number) {
-                counts.optedOut += 1
-                return reject(row, .optedOut)
-            }
-            if let first = deduplicator.record(number, line: row.line) {
-                counts.duplicates += 1
-                return reject(row, .duplicate, duplicateOf: first)
-            }
-            counts.accepted += 1
+        switch verdict(normalizer.normalize(row.input), line: row.line) {
+        case .accepted(let number):
             return .accepted(AcceptedContact(phone: number, line: row.line, variables: row.variables))
+        case .rejected(let reason, let first):
+            return .rejected(RejectedRow(line: row.line, input: row.input, reason: reason, duplicateOf: first))
         }
     }
 
-    private mutating func reject(_ row: ContactRow, _ reason: RejectionReason, duplicateOf: Int? = nil) -> ContactScreening {
-        counts.rejected += 1
-        return .rejected(RejectedRow(line: row.line, input: row.input, reason: reason, duplicateOf: duplicateOf))
+    /// The decision without building rows, for readers that keep the input as bytes until it is refused.
+    enum Verdict {
+        case accepted(PhoneNumber)
+        case rejected(RejectionReason, duplicateOf: Int?)
+    }
+
+    mutating func verdict(_ outcome: PhoneNormalizer.Outcome, line: Int) -> Verdict {
+        counts.rows += 1
+        switch outcome {
+        case .invalid(let reason):
+            counts.rejected += 1
+            return .rejected(reason, duplicateOf: nil)
+        case .valid(let number):
+            if optOut.contains(number) {
+                counts.optedOut += 1
+                counts.rejected += 1
+                return .rejected(.optedOut, duplicateOf: nil)
+            }
+            if let first = deduplicator.record(number, line: line) {
+                counts.duplicates += 1
+                counts.rejected += 1
+                return .rejected(.duplicate, duplicateOf: first)
+            }
+            counts.accepted += 1
+            return .accepted(number)
+        }
+    }
+
+    /// Loads the duplicate-table slots a batch of numbers will use, all at once: the memory fetches
+    /// overlap instead of each row waiting for its own.
+    mutating func warm(_ numbers: UnsafeBufferPointer<UInt64>) {
+        var sum: UInt64 = 0
+        for value in numbers { sum &+= deduplicator.touch(PhoneNumber(value: value)) }
+        warmth &+= sum
     }
 }

@@ -19,4 +19,7 @@ public struct Deduplicator: Sendable {
 
     /// Whether `number` has been recorded.
     public func contains(_ number: PhoneNumber) -> Bool { seen.contains(number.value) }
+
+    /// Starts fetching the table slot `number` will need (see ``PhoneNumberTable/touch(_:)``).
+    func touch(_ number: PhoneNumber) -> UInt64 { seen.touch(number.value) }
 }

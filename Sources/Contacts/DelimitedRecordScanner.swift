@@ -12,6 +12,8 @@ import Darwin
 struct DelimitedRecordScanner {
     let delimiter: UInt8
     private var scratch: [UInt8] = []
+    /// Fields in the last record: the next record's array is sized for as many.
+    private var expectedFields = 4
 
     init(delimiter: UInt8) {
         self.delimiter = delimiter
@@ -57,6 +59,7 @@ struct DelimitedRecordScanner {
     ) throws(ContactsError) -> Record? {
         let quote = UInt8(ascii: "\"")
         var fields: [String] = []
+        fields.reserveCapacity(expectedFields)
         var index = start
         var lineBreaks = 1
         while true {
@@ -88,12 +91,12 @@ struct DelimitedRecordScanner {
                     index += 1
                 }
                 field = try scratch.withUnsafeBufferPointer { (bytes) throws(ContactsError) in
-                    try Self.string(TextLineScanner.trimmed(bytes), file: file, line: line)
+                    try TextLineScanner.string(TextLineScanner.trimmed(bytes), file: file, line: line)
                 }
             } else {
                 let fieldStart = index
                 while index < count, base[index] != delimiter, base[index] != 0x0A, base[index] != 0x0D { index += 1 }
-                field = try Self.string(
+                field = try TextLineScanner.string(
                     TextLineScanner.trimmed(UnsafeBufferPointer(start: base + fieldStart, count: index - fieldStart)),
                     file: file, line: line
                 )
@@ -101,6 +104,7 @@ struct DelimitedRecordScanner {
             if index == count {
                 if !atEnd { return nil }
                 fields.append(field)
+                expectedFields = fields.count
                 return Record(fields: fields, next: count, lineBreaks: lineBreaks)
             }
             fields.append(field)
@@ -115,6 +119,7 @@ struct DelimitedRecordScanner {
             } else {
                 index += 1
             }
+            expectedFields = fields.count
             return Record(fields: fields, next: index, lineBreaks: lineBreaks)
         }
     }
@@ -132,14 +137,6 @@ struct DelimitedRecordScanner {
             index += 1
         }
         return breaks
-    }
-
-    static func string(_ bytes: UnsafeBufferPointer<UInt8>, file: String, line: Int) throws(ContactsError) -> String {
-        if bytes.isEmpty { return "" }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ContactsError(.notUTF8, file: file, line: line)
-        }
-        return text
     }
 
     /// Picks `,`, `;` or tab from the first records: the one found the same number of times on every

@@ -59,5 +59,11 @@ enum FileProbe {
         return .text
     }
 
+    /// The size in bytes, or 0 when it cannot be read.
+    static func size(of file: String) -> Int {
+        var info = stat()
+        return stat(file, &info) == 0 ? Int(info.st_size) : 0
+    }
+
     static func errnoText() -> String { String(cString: strerror(errno)) }
 }

@@ -70,27 +70,34 @@ public struct PhoneNormalizer: Sendable {
         return classify(scan)
     }
 
-    private func classify(_ scan: Scan) -> Outcome {
+    func classify(_ scan: Scan) -> Outcome {
         var number = scan.value
         var digits = scan.significant
+        // The first significant digits, read from `scan.leading` to avoid dividing.
+        var countryFound: UInt64
+        var firstNationalDigit: UInt64
         if scan.sawPlus || scan.leadingZeros >= 2 {
             // International form: `+62…` or `0062…`. More zeros, or `+0…`, is no country at all.
             let allowedZeros = scan.sawPlus ? 0 : 2
             if scan.leadingZeros != allowedZeros { return .invalid(.wrongCountry) }
+            countryFound = countryDigits > 0 ? scan.leading(countryDigits) : 0
+            firstNationalDigit = countryDigits > 0 ? scan.leading(countryDigits + 1) % 10 : 0
         } else if scan.leadingZeros == 1 {
             guard configuration.convertLocalPrefix, countryValue != 0 else { return .invalid(.wrongCountry) }
             if digits + countryDigits > 19 { return .invalid(.tooLong) }
-            number = countryValue * Self.powersOfTen[digits] + number
+            number = countryValue &* Self.powersOfTen[digits] &+ number
             digits += countryDigits
+            countryFound = countryValue
+            firstNationalDigit = scan.leading(1)
+        } else {
+            countryFound = countryDigits > 0 ? scan.leading(countryDigits) : 0
+            firstNationalDigit = countryDigits > 0 ? scan.leading(countryDigits + 1) % 10 : 0
         }
         if digits > 19 { return .invalid(.tooLong) }
         if digits < configuration.minDigits || digits <= countryDigits { return .invalid(.tooShort) }
-        guard countryValue != 0, number / Self.powersOfTen[digits - countryDigits] == countryValue else {
-            return .invalid(.wrongCountry)
-        }
+        guard countryValue != 0, countryFound == countryValue else { return .invalid(.wrongCountry) }
         if digits > configuration.maxDigits { return .invalid(.tooLong) }
-        if configuration.strictMobile, let mobileDigit,
-           number / Self.powersOfTen[digits - countryDigits - 1] % 10 != mobileDigit {
+        if configuration.strictMobile, let mobileDigit, firstNationalDigit != mobileDigit {
             return .invalid(.notMobile)
         }
         return .valid(PhoneNumber(value: number))
@@ -146,63 +153,139 @@ private struct ByteCursor {
 }
 
 /// One pass over the bytes of an input: digits collected, separators skipped, anything else noted.
-private struct Scan {
+struct Scan {
     var value: UInt64 = 0
     var significant = 0
+    /// The value after 1, 2, 3 and 4 significant digits (`6`, `62`, `628`, `6281`).
+    var lead1: UInt64 = 0
+    var lead2: UInt64 = 0
+    var lead3: UInt64 = 0
+    var lead4: UInt64 = 0
     var leadingZeros = 0
     var digitsSeen = 0
     var sawPlus = false
     var foreign = false
     var sawLetterE = false
 
+    /// A scan of the run of ASCII digits starting at `start`, and where the run stops. Inlined
+    /// into the numbers-file loop, where most lines are nothing but digits.
+    @inline(__always)
+    static func digitRun(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> (scan: Scan, stop: Int) {
+        var scan = Scan()
+        var index = start
+        while index < end, base[index] == 0x30 { index &+= 1 }
+        let significantStart = index
+        var value: UInt64 = 0
+        while index < end {
+            let digit = base[index] &- 0x30
+            if digit >= 10 { break }
+            value = value &* 10 &+ UInt64(digit)
+            index &+= 1
+        }
+        let significant = index &- significantStart
+        scan.leadingZeros = significantStart &- start
+        scan.digitsSeen = index &- start
+        scan.significant = significant
+        scan.value = value
+        // The first digits are read again only once per line, not tracked digit by digit.
+        if significant >= 1 { scan.lead1 = UInt64(base[significantStart] &- 0x30) }
+        if significant >= 2 { scan.lead2 = scan.lead1 &* 10 &+ UInt64(base[significantStart &+ 1] &- 0x30) }
+        if significant >= 3 { scan.lead3 = scan.lead2 &* 10 &+ UInt64(base[significantStart &+ 2] &- 0x30) }
+        if significant >= 4 { scan.lead4 = scan.lead3 &* 10 &+ UInt64(base[significantStart &+ 3] &- 0x30) }
+        return (scan, index)
+    }
+
+    /// The value after `count` (1 to 4) significant digits.
+    func leading(_ count: Int) -> UInt64 {
+        switch count {
+        case 1: lead1
+        case 2: lead2
+        case 3: lead3
+        default: lead4
+        }
+    }
+
     mutating func run(_ bytes: UnsafeBufferPointer<UInt8>) {
+        // Locals, not stored properties, in the loop: they stay in registers.
+        var value: UInt64 = 0
+        var significant = 0
+        var lead1: UInt64 = 0
+        var lead2: UInt64 = 0
+        var lead3: UInt64 = 0
+        var lead4: UInt64 = 0
+        var leadingZeros = 0
+        var digitsSeen = 0
+        var sawPlus = false
+        var foreign = false
+        var sawLetterE = false
         var index = 0
         let end = bytes.count
         while index < end {
             let byte = bytes[index]
-            switch byte {
-            case 0x30...0x39:
-                if significant == 0 && byte == 0x30 {
-                    leadingZeros += 1
+            let digit = byte &- 0x30
+            if digit < 10 {
+                if significant == 0 && digit == 0 {
+                    leadingZeros &+= 1
                 } else {
-                    significant += 1
-                    if significant <= 19 { value = value &* 10 &+ UInt64(byte &- 0x30) }
+                    significant &+= 1
+                    if significant <= 19 { value = value &* 10 &+ UInt64(digit) }
+                    switch significant {
+                    case 1: lead1 = value
+                    case 2: lead2 = value
+                    case 3: lead3 = value
+                    case 4: lead4 = value
+                    default: break
+                    }
                 }
-                digitsSeen += 1
-                index += 1
+                digitsSeen &+= 1
+                index &+= 1
+                continue
+            }
+            switch byte {
             case 0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: ")"), UInt8(ascii: "\""):
-                index += 1
+                index &+= 1
             case UInt8(ascii: "("):
                 // `+62 (0)812…`: the trunk zero in brackets is not dialled from abroad.
                 if digitsSeen > 0, index + 2 < end, bytes[index + 1] == 0x30, bytes[index + 2] == UInt8(ascii: ")") {
-                    index += 3
+                    index &+= 3
                 } else {
-                    index += 1
+                    index &+= 1
                 }
             case UInt8(ascii: "+"):
                 if digitsSeen == 0 && !sawPlus { sawPlus = true } else { foreign = true }
-                index += 1
+                index &+= 1
             case UInt8(ascii: "'"), UInt8(ascii: "="):
                 // Excel's ways of keeping a number as text: `'0812…` and `="0812…"`.
                 if digitsSeen > 0 || sawPlus { foreign = true }
-                index += 1
+                index &+= 1
             case 0xC2, 0xE2, 0xE3, 0xEF:
                 let width = Self.invisibleSeparatorWidth(bytes, at: index)
                 if width == 0 {
                     foreign = true
-                    index += 1
+                    index &+= 1
                 } else {
-                    index += width
+                    index &+= width
                 }
             case UInt8(ascii: "e"), UInt8(ascii: "E"):
                 sawLetterE = true
                 foreign = true
-                index += 1
+                index &+= 1
             default:
                 foreign = true
-                index += 1
+                index &+= 1
             }
         }
+        self.value = value
+        self.significant = significant
+        self.lead1 = lead1
+        self.lead2 = lead2
+        self.lead3 = lead3
+        self.lead4 = lead4
+        self.leadingZeros = leadingZeros
+        self.digitsSeen = digitsSeen
+        self.sawPlus = sawPlus
+        self.foreign = foreign
+        self.sawLetterE = sawLetterE
     }
 
     /// Width in bytes of a Unicode space, dash or invisible mark at `index`, or 0 if it is none of them.

@@ -1,9 +1,11 @@
 /// Splits a ``TextByteSource`` into lines (LF, CRLF or a lone CR end a line), chunk by chunk.
 enum TextLineScanner {
     /// Calls `body` with each line's number and bytes (without the terminator), in file order.
+    /// `windowDone` runs after each chunk's lines, while their bytes are still valid.
     static func scan(
         _ source: TextByteSource,
-        body: (_ line: Int, _ bytes: UnsafeBufferPointer<UInt8>) throws -> Void
+        body: (_ line: Int, _ bytes: UnsafeBufferPointer<UInt8>) throws -> Void,
+        windowDone: () throws -> Void = {}
     ) throws {
         var line = 0
         while true {
@@ -32,6 +34,7 @@ enum TextLineScanner {
                     position = next
                 }
             }
+            try windowDone()
             source.consume(position)
             if atEnd { return }
             if source.windowIsFull {
@@ -49,5 +52,20 @@ enum TextLineScanner {
         while lower < upper, base[lower] == 0x20 || base[lower] == 0x09 { lower += 1 }
         while upper > lower, base[upper - 1] == 0x20 || base[upper - 1] == 0x09 { upper -= 1 }
         return UnsafeBufferPointer(start: base + lower, count: upper - lower)
+    }
+
+    /// The bytes as a String; ASCII (nearly every phone cell) takes the fast path.
+    static func string(_ bytes: UnsafeBufferPointer<UInt8>, file: String, line: Int) throws(ContactsError) -> String {
+        if bytes.isEmpty { return "" }
+        var ascii = true
+        for byte in bytes where byte >= 0x80 {
+            ascii = false
+            break
+        }
+        if ascii { return String(decoding: bytes, as: UTF8.self) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ContactsError(.notUTF8, file: file, line: line)
+        }
+        return text
     }
 }

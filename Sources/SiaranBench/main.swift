@@ -8,6 +8,7 @@ import Foundation
 // own file and listing it here.
 let suites: [(name: String, run: @Sendable ([String]) async throws -> Void)] = [
     ("store", StoreBench.run),
+    ("contacts", ContactsBench.run),
     ("signal", SignalBench.run),
     ("wabinary", WABinaryBench.run),
     // bench-suites-end

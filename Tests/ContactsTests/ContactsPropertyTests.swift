@@ -138,4 +138,75 @@ struct ContactsPropertyTests {
             try? FileManager.default.removeItem(at: file)
         }
     }
+
+    /// What `check()` must equal: every row from `read()` screened one by one.
+    static func screenedRowByRow(_ file: String, optOut: OptOutList) throws -> (accepted: [AcceptedContact], rejected: [RejectedRow]) {
+        var screen = ContactScreen(configuration: .init(), optOut: optOut)
+        var accepted: [AcceptedContact] = []
+        var rejected: [RejectedRow] = []
+        try ContactListReader(file: file).read { row in
+            switch screen.screen(row) {
+            case .accepted(let contact): accepted.append(contact)
+            case .rejected(let refusal): rejected.append(refusal)
+            }
+        }
+        return (accepted, rejected)
+    }
+
+    @Test("check() (batched, byte-level fast path) decides exactly as row-by-row screening")
+    func checkMatchesRowByRow() async throws {
+        let folder = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let optOut = OptOutList([PhoneNumber(value: 6_281_234_567_890)])
+        let linePool = zip(Self.nationalNumber, Gen.int(in: 0...7)).map { Self.written($0.0, style: $0.1) }
+        let line = Gen.oneOf(
+            linePool.eraseToAnySequence(), linePool.eraseToAnySequence(), Self.noisyInput.eraseToAnySequence(),
+            Gen.element(of: ["", "   ", "# komentar", "6281234567890", "\t0812 3456 7890\t"]).map { $0 ?? "" }.eraseToAnySequence()
+        )
+        await propertyCheck(count: 60, input: line.array(of: 0...700), Gen.int(in: 0...2), Gen.bool) { lines, ending, csv in
+            let newline = ["\n", "\r\n", "\r"][ending]
+            let file = folder.appendingPathComponent("list-\(UUID().uuidString).\(csv ? "csv" : "txt")")
+            // A plain first number keeps a .txt a numbers file whatever the random lines hold.
+            let body = lines.map { csv ? "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\",x" : $0 }
+            let text = (csv ? "phone,note" : "081299999999") + newline + body.joined(separator: newline)
+            do {
+                try Data(text.utf8).write(to: file)
+                let expected = try Self.screenedRowByRow(file.path, optOut: optOut)
+                let result = try ContactListReader(file: file.path).check(optOut: optOut)
+                #expect(result.accepted == expected.accepted)
+                #expect(result.rejected == expected.rejected)
+                #expect(result.counts.rows == expected.accepted.count + expected.rejected.count)
+            } catch let error as ContactsError where error.code == .notUTF8 {
+                // Both paths refuse the same file; nothing to compare.
+            } catch {
+                Issue.record("\(error)")
+            }
+            try? FileManager.default.removeItem(at: file)
+        }
+    }
+
+    @Test("check() on a multi-megabyte numbers file matches row-by-row screening across chunk boundaries")
+    func checkLargeFile() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("numbers.txt")
+        var text = ""
+        for index in 0..<400_000 {
+            let national = 812_0000_0000 + (index * 7_919) % 90_000
+            switch index % 9 {
+            case 0: text += "+62 \(national)\r\n"
+            case 1: text += "0\(national)\r\n"
+            case 2: text += "# \(index)\r\n"
+            case 3: text += "abc\(index)\r\n"
+            default: text += "62\(national)\r\n"
+            }
+        }
+        try Data(text.utf8).write(to: file)
+        #expect(text.utf8.count > 5_000_000)
+        let expected = try Self.screenedRowByRow(file.path, optOut: OptOutList())
+        let result = try ContactListReader(file: file.path).check()
+        #expect(result.accepted == expected.accepted)
+        #expect(result.rejected == expected.rejected)
+        #expect(result.counts.duplicates > 200_000)
+    }
 }
