@@ -50,4 +50,6 @@ public enum SimulatorEvent: Sendable, Equatable {
     /// A node the simulator does not handle; answered as WhatsApp would or ignored, and listed.
     case unhandled(String)
     case refused(String)
+    /// A client frame whose decoded node does not encode back to the same bytes.
+    case lossyDecode(String)
 }

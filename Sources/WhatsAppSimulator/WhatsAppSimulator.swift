@@ -103,6 +103,11 @@ public actor WhatsAppSimulator {
             }
             while let frame = try await handshake.socket.receive() {
                 let node = try BinaryDecoder().decodeFrame([UInt8](frame))
+                // Every node a client sends must survive decode → encode byte for byte: proof that
+                // the codec loses nothing of what real clients write.
+                if frame.first == 0, (try? BinaryEncoder().encodeFrame(node)) != [UInt8](frame) {
+                    record(.lossyDecode(node.description))
+                }
                 try await handle(node, connection: id)
             }
         } catch {

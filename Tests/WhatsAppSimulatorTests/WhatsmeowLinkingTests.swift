@@ -67,6 +67,7 @@ struct WhatsmeowLinkingTests {
             seen.append(event)
             if case .becameActive = event { break }
             if case .refused(let reason) = event { Issue.record("refused: \(reason)") }
+            if case .lossyDecode(let node) = event { Issue.record("whatsmeow's node did not re-encode identically: \(node)") }
         }
         #expect(seen.contains(.paired(phone: phone, deviceId: 1)))
         #expect(seen.contains(.loggedIn(phone: phone, deviceId: 1)))
