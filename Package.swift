@@ -85,16 +85,21 @@ let package = Package(
             name: "Reports",
             dependencies: [
                 "Store", "CSiaranCairo", "CSiaranXLSXWriter", "CSiaranQREncode",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
 
         // MARK: The pipeline
+        .target(name: "Transport", swiftSettings: swiftSettings),
         .target(
             name: "Pipeline",
             dependencies: [
-                "Store", "Contacts", "Templates", "Media", "Reports", "CSiaranInotify",
+                "Store", "Contacts", "Templates", "Media", "Reports", "Transport", "CSiaranInotify",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -150,7 +155,7 @@ let package = Package(
         .target(
             name: "Siaran",
             dependencies: [
-                "Pipeline", "Store", "Contacts", "Templates", "Media", "Reports",
+                "Pipeline", "Store", "Transport", "Contacts", "Templates", "Media", "Reports",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -160,7 +165,8 @@ let package = Package(
         .executableTarget(
             name: "SiaranCLI",
             dependencies: [
-                "Siaran", "Contacts", "Templates",
+                "Siaran", "Contacts", "Templates", "Pipeline", "Store",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -2,7 +2,8 @@ public import Logging
 public import ServiceLifecycle
 public import Store
 import Foundation
-import Pipeline
+public import Pipeline
+import Transport
 
 /// The composition root: turns a configuration into the running daemon.
 ///
@@ -38,20 +39,42 @@ public struct SiaranApplication: Sendable {
     }
 
     /// Everything the daemon runs, in start order; shutdown happens in reverse.
-    public func services() -> [any Service] {
+    public func services() throws -> [any Service] {
         let watcher = InboxWatchService(
             inbox: configuration.paths.inbox,
             configuration: configuration.pipeline.watch,
             logger: component("pipeline")
         )
-        return [watcher]
+        return [watcher, PipelineService(context: try pipelineContext(), wakeups: watcher.events)]
+    }
+
+    /// The pipeline's view of the configuration and the transport it sends with.
+    public func pipelineContext() throws -> PipelineContext {
+        let paths = configuration.paths
+        let transport: any MessageTransport
+        switch configuration.pipeline.sending.transport {
+        case .dryRun:
+            transport = DryRunTransport(outbox: paths.outbox)
+        case .whatsapp:
+            // The native client is issue 10; until it lands, refuse clearly instead of pretending.
+            throw ConfigurationError(issues: [.init(
+                file: "pipeline.yaml", line: 0, column: 0,
+                message: "sending.transport: whatsapp is not available in this build yet (the WhatsApp client is still being built); use dry-run"
+            )])
+        }
+        return PipelineContext(
+            inbox: paths.inbox, outbox: paths.outbox, spool: paths.spoolDirectory, templates: paths.templates,
+            optOutFile: configuration.optOut.file, contacts: configuration.contacts, message: configuration.message,
+            pipeline: configuration.pipeline, sessions: configuration.whatsapp.sessions, database: database,
+            transport: transport, logger: component("pipeline")
+        )
     }
 
     /// A service group that stops cleanly on SIGINT and SIGTERM.
-    public func serviceGroup() -> ServiceGroup {
+    public func serviceGroup() throws -> ServiceGroup {
         ServiceGroup(
             configuration: .init(
-                services: services().map { .init(service: $0) },
+                services: try services().map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: component("lifecycle")
             )

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Pipeline
+import ServiceLifecycle
 import Siaran
 
 struct RunCommand: AsyncParsableCommand {
@@ -9,9 +11,28 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigurationOptions
 
+    @Flag(help: "Process what is ready in inbox/ and due in the queue, then exit (for cron). Exit 1 if a campaign failed.")
+    var once = false
+
     func run() async throws {
         let configuration = try options.load()
         let application = try SiaranApplication(configuration: configuration)
+        if once {
+            let pipeline: PipelineService
+            do {
+                pipeline = PipelineService(context: try application.pipelineContext(), once: true)
+            } catch let error as ConfigurationError {
+                printError(error.description)
+                throw ExitCode(1)
+            }
+            try await pipeline.run()
+            let failed = pipeline.failedCampaigns
+            if !failed.isEmpty {
+                printError("failed campaigns: \(failed.joined(separator: ", ")) (see outbox/<campaign>/errors.txt)")
+                throw ExitCode(1)
+            }
+            return
+        }
         application.logger.info(
             "siaran \(SiaranVersion.current) starting",
             metadata: [
@@ -21,7 +42,14 @@ struct RunCommand: AsyncParsableCommand {
                 "state": "\(configuration.paths.state)",
             ]
         )
-        try await application.serviceGroup().run()
+        let group: ServiceGroup
+        do {
+            group = try application.serviceGroup()
+        } catch let error as ConfigurationError {
+            printError(error.description)
+            throw ExitCode(1)
+        }
+        try await group.run()
         application.logger.info("siaran stopped")
     }
 }

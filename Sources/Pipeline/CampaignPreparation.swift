@@ -1,0 +1,171 @@
+import Contacts
+import Foundation
+import GRDB
+import Store
+import Templates
+
+/// The stages before sending: contacts (validate + dedupe), messages (render), media, preview.
+struct CampaignPreparation {
+    let context: PipelineContext
+    let campaign: CampaignRecord
+    let options: CampaignOptions
+
+    var folder: String { campaign.spoolPath }
+    var drop: Drop {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return Drop(name: campaign.name, kind: .folder, files: names.sorted().map { (folder as NSString).appendingPathComponent($0) })
+    }
+
+    /// Reads, validates and dedupes the contact list; writes contacts, refusals and rejected.csv.
+    func validate() async throws {
+        guard let file = drop.contactsFile else { throw CampaignFailure("the contact list is missing from the spooled campaign") }
+        var optOut = (try? OptOutList.load(file: context.optOutFile, configuration: context.contacts)) ?? OptOutList()
+        for phone in try await context.database.optedOutPhones() {
+            if let number = PhoneNumber(digits: phone) { optOut.insert(number) }
+        }
+        let result: ContactListResult
+        do {
+            result = try ContactListReader(file: file, configuration: context.contacts).check(optOut: optOut)
+        } catch {
+            throw CampaignFailure("\(error)")
+        }
+        let outbox = context.campaignOutbox(campaign.id)
+        try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
+        try result.writeRejected(to: (outbox as NSString).appendingPathComponent("rejected.csv"))
+        let id = campaign.id
+        let names = result.header.variableNames
+        let accepted = result.accepted
+        let rejected = result.rejected
+        let summary = "accepted=\(result.counts.accepted) rejected=\(rejected.count)"
+        try await context.database.write { db in
+            let insertContact = try db.makeStatement(sql: "INSERT INTO contacts (campaignId, phone, line, variables) VALUES (?, ?, ?, ?)")
+            for contact in accepted {
+                let variables = Dictionary(zip(names, contact.variables), uniquingKeysWith: { first, _ in first })
+                let json = variables.isEmpty ? nil : String(decoding: try JSONEncoder().encode(variables), as: UTF8.self)
+                try insertContact.execute(arguments: [id, contact.phone.description, contact.line, json])
+            }
+            let insertRejected = try db.makeStatement(sql: "INSERT INTO rejectedContacts (campaignId, line, input, reason) VALUES (?, ?, ?, ?)")
+            for row in rejected {
+                try insertRejected.execute(arguments: [id, row.line, row.input, row.reason.rawValue])
+            }
+            try SiaranDatabase.markStage(CampaignStage.validate.rawValue, campaign: id, detail: summary, in: db)
+            try SiaranDatabase.markStage(CampaignStage.dedupe.rawValue, campaign: id, in: db)
+        }
+        context.logger.info("contacts checked", metadata: ["campaign.id": "\(id)", "result": "\(summary)"])
+    }
+
+    /// The campaign's template: `variants:` in campaign.yaml, `template:` from templates/, or message.txt.
+    func template() throws -> MessageTemplate {
+        if let variants = options.variants {
+            return try MessageTemplate(variants: variants, file: "campaign.yaml")
+        }
+        if let name = options.template {
+            return try TemplateLibrary(folder: context.templates).template(named: name)
+        }
+        guard let file = drop.messageFile, let data = FileManager.default.contents(atPath: file) else {
+            throw CampaignFailure("message.txt is missing from the spooled campaign")
+        }
+        return try MessageTemplate(data: data, file: "message.txt")
+    }
+
+    /// Renders every contact's message and gives each its id, before anything is sent.
+    func render() async throws {
+        let template: MessageTemplate
+        do { template = try self.template() } catch let error as TemplateError { throw CampaignFailure(error.description) }
+        let id = campaign.id
+        let contacts = try await context.database.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, phone, variables FROM contacts WHERE campaignId = ? ORDER BY line", arguments: [id])
+                .map { (id: $0["id"] as Int64, phone: $0["phone"] as String, variables: $0["variables"] as String?) }
+        }
+        let parsed = contacts.map { contact -> (Int64, String, [String: String]) in
+            let variables = contact.variables.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+            return (contact.id, contact.phone, variables)
+        }
+        var columns = Set<String>()
+        var longest: [String: Int] = [:]
+        for (_, _, variables) in parsed {
+            for (key, value) in variables {
+                columns.insert(key)
+                longest[key] = max(longest[key] ?? 0, value.utf16.count)
+            }
+        }
+        let hasMedia = drop.imageFile != nil
+        let renderer = MessageRenderer(configuration: context.message, columns: columns)
+        let check = renderer.check(template, hasMedia: hasMedia, longestValues: longest)
+        if !check.errors.isEmpty {
+            throw CampaignFailure(check.errors.map(\.description).joined(separator: "\n"))
+        }
+        let timeZone = TimeZone(identifier: context.pipeline.sending.timeZone) ?? .current
+        var rows: [(String, Int64, String, String, String)] = []
+        rows.reserveCapacity(parsed.count)
+        for (contactId, phone, variables) in parsed {
+            let rendered = try renderer.render(template, for: RenderContext(
+                phone: phone, variables: variables, campaignId: id, campaignName: campaign.name, date: context.clock.now(), timeZone: timeZone
+            ), hasMedia: hasMedia)
+            rows.append((MessageID.generate(), contactId, phone, rendered.variantName, rendered.text))
+        }
+        let now = context.clock.now()
+        let prepared = rows
+        try await context.database.write { db in
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO messages (id, campaignId, contactId, phone, variant, text, state, queuedAt) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)
+                """)
+            let variant = try db.makeStatement(sql: "UPDATE contacts SET variant = ? WHERE id = ?")
+            for row in prepared {
+                try insert.execute(arguments: [row.0, id, row.1, row.2, row.3, row.4, now])
+                try variant.execute(arguments: [row.3, row.1])
+            }
+            try SiaranDatabase.markStage(CampaignStage.render.rawValue, campaign: id, detail: "\(prepared.count) messages", in: db)
+        }
+        for warning in check.warnings { context.logger.warning("template: \(warning)", metadata: ["campaign.id": "\(id)"]) }
+    }
+
+    /// Records the campaign image's hash for every message. The Media module (issue 5) will turn
+    /// it into a WhatsApp-ready image here; until then the file is checked to be a real
+    /// JPEG/PNG/WebP by its first bytes and used as it is.
+    func media() async throws {
+        let id = campaign.id
+        var sha: String?
+        if let image = drop.imageFile {
+            guard let data = FileManager.default.contents(atPath: image) else { throw CampaignFailure("the image cannot be read") }
+            guard Self.isImage(data) else {
+                throw CampaignFailure("\((image as NSString).lastPathComponent) is not a JPEG, PNG or WebP picture (its content says otherwise); save it as JPEG and drop the campaign again")
+            }
+            sha = SHA256Hex.of(data)
+        }
+        let hash = sha
+        try await context.database.write { db in
+            if let hash {
+                try db.execute(sql: "UPDATE messages SET mediaSHA256 = ? WHERE campaignId = ?", arguments: [hash, id])
+            }
+            try SiaranDatabase.markStage(CampaignStage.media.rawValue, campaign: id, detail: hash, in: db)
+        }
+    }
+
+    static func isImage(_ data: Data) -> Bool {
+        let bytes = [UInt8](data.prefix(12))
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return true }
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return true }
+        return bytes.count == 12 && bytes.starts(with: Array("RIFF".utf8)) && Array(bytes[8..<12]) == Array("WEBP".utf8)
+    }
+
+    /// `outbox/<campaign>/preview.txt`: the first messages exactly as they will be sent.
+    func preview() async throws {
+        let id = campaign.id
+        let sample = try await context.database.read { db in
+            try Row.fetchAll(db, sql: "SELECT phone, variant, text FROM messages WHERE campaignId = ? ORDER BY rowid LIMIT 5", arguments: [id])
+                .map { "── to \($0["phone"] as String), variant \($0["variant"] as String? ?? "A") ──\n\($0["text"] as String)\n" }
+        }
+        let text = "Preview of \(campaign.name) (\(id)) — the first messages exactly as they will be sent\n\n" + sample.joined(separator: "\n")
+        let outbox = context.campaignOutbox(id)
+        try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
+        try text.write(toFile: (outbox as NSString).appendingPathComponent("preview.txt"), atomically: true, encoding: .utf8)
+        try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.preview.rawValue, campaign: id, in: db) }
+    }
+}
+
+import Crypto
+
+enum SHA256Hex {
+    static func of(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+}

@@ -1,0 +1,113 @@
+public import Foundation
+import Reports
+public import Store
+import Transport
+
+/// Runs one campaign from wherever it stopped to the end of its stages.
+public struct CampaignRunner: Sendable {
+    public let context: PipelineContext
+
+    public init(context: PipelineContext) {
+        self.context = context
+    }
+
+    /// How far a run got.
+    public enum Progress: Sendable, Equatable {
+        case finished(CampaignRecord.State)
+        /// Waiting for an `APPROVE` file.
+        case waitingForApproval
+        /// Not due yet.
+        case scheduled(Date)
+        /// Stopped because the runner is shutting down; it continues on the next start.
+        case interrupted
+    }
+
+    /// Runs every stage not yet done. `waitForTime: false` returns instead of waiting for a
+    /// future `send_at` (for `siaran run --once`).
+    public func run(_ id: String, waitForTime: Bool = true) async throws -> Progress {
+        guard let campaign = try await context.database.campaign(id) else { throw CampaignFailure("no campaign \(id)") }
+        let options = (campaign.options.flatMap { try? JSONDecoder().decode(CampaignOptions.self, from: Data($0.utf8)) }) ?? CampaignOptions()
+        let preparation = CampaignPreparation(context: context, campaign: campaign, options: options)
+        var done = try await context.database.completedStages(of: id)
+        do {
+            guard done.contains(CampaignStage.ingest.rawValue) else { throw CampaignFailure("the drop was not taken completely") }
+            if !done.contains(CampaignStage.validate.rawValue) { try await preparation.validate() }
+            if !done.contains(CampaignStage.render.rawValue) { try await preparation.render() }
+            if !done.contains(CampaignStage.media.rawValue) { try await preparation.media() }
+            if !done.contains(CampaignStage.preview.rawValue) { try await preparation.preview() }
+            done = try await context.database.completedStages(of: id)
+
+            if !done.contains(CampaignStage.approval.rawValue) {
+                let required = options.approvalRequired ?? (context.pipeline.sending.approval == .required)
+                if required && !context.control("APPROVE", of: id) {
+                    try await setState(.waitingApproval, campaign)
+                    return .waitingForApproval
+                }
+                try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.approval.rawValue, campaign: id, in: db) }
+            }
+            if !done.contains(CampaignStage.schedule.rawValue) {
+                if let sendAt = campaign.sendAt, sendAt > context.clock.now() {
+                    try await setState(.scheduled, campaign)
+                    guard waitForTime else { return .scheduled(sendAt) }
+                    while context.clock.now() < sendAt {
+                        try Task.checkCancellation()
+                        try await context.clock.sleep(seconds: min(1, sendAt.timeIntervalSince(context.clock.now())))
+                    }
+                }
+                try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.schedule.rawValue, campaign: id, in: db) }
+            }
+            if !done.contains(CampaignStage.send.rawValue) {
+                let outcome = try await CampaignSender(context: context, campaign: campaign, options: options).run()
+                if outcome == .cancelled {
+                    try await finish(campaign, state: .cancelled, partial: true)
+                    return .finished(.cancelled)
+                }
+                try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.send.rawValue, campaign: id, in: db) }
+            }
+            try await finish(campaign, state: .done, partial: false)
+            return .finished(.done)
+        } catch is CancellationError {
+            return .interrupted
+        } catch let failure as CampaignFailure {
+            try await fail(campaign, reason: failure.description)
+            return .finished(.failed)
+        }
+    }
+
+    private func setState(_ state: CampaignRecord.State, _ campaign: CampaignRecord) async throws {
+        try await context.database.setState(state, of: campaign.id)
+        try await writeStatus(campaign.id)
+    }
+
+    func writeStatus(_ id: String) async throws {
+        guard let campaign = try await context.database.campaign(id) else { return }
+        let counts = try await context.database.messageCounts(of: id)
+        let sending = context.pipeline.sending
+        try CampaignStatus(campaign: campaign, counts: counts, now: context.clock.now(), averageDelay: (sending.delayMinimum + sending.delayMaximum) / 2)
+            .write(to: context.campaignOutbox(id))
+    }
+
+    private func finish(_ campaign: CampaignRecord, state: CampaignRecord.State, partial: Bool) async throws {
+        let id = campaign.id
+        let done = try await context.database.completedStages(of: id)
+        if !done.contains(CampaignStage.report.rawValue) || partial {
+            try await CampaignCSVReport(database: context.database, configuration: .init(timeZone: context.pipeline.sending.timeZone))
+                .write(campaign: id, to: context.campaignOutbox(id), partial: partial)
+            try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.report.rawValue, campaign: id, in: db) }
+        }
+        try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.archive.rawValue, campaign: id, in: db) }
+        try await context.database.setState(state, of: id)
+        try await writeStatus(id)
+        context.logger.info("campaign \(state.rawValue)", metadata: ["campaign.id": "\(id)"])
+    }
+
+    private func fail(_ campaign: CampaignRecord, reason: String) async throws {
+        let folder = context.campaignOutbox(campaign.id)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let text = "Campaign stopped / Kampanye dihentikan\n\n\(reason)\n\nNothing more will be sent for this campaign.\nTidak ada pesan lagi yang dikirim untuk kampanye ini.\n"
+        try text.write(toFile: (folder as NSString).appendingPathComponent("errors.txt"), atomically: true, encoding: .utf8)
+        try await context.database.setState(.failed, of: campaign.id, reason: reason)
+        try await writeStatus(campaign.id)
+        context.logger.error("campaign failed", metadata: ["campaign.id": "\(campaign.id)", "reason": "\(reason)"])
+    }
+}

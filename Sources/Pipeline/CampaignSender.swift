@@ -1,0 +1,145 @@
+import Foundation
+import Store
+import Transport
+
+/// The send stage: paces, honours control files, windows, caps and opt-outs, and keeps every
+/// message's id through crashes (a row is marked `sending` before the network write).
+struct CampaignSender {
+    let context: PipelineContext
+    let campaign: CampaignRecord
+    let options: CampaignOptions
+
+    enum Outcome: Equatable { case completed, cancelled }
+
+    var sessions: [String] {
+        let named = options.sessions ?? context.sessions
+        return named.isEmpty ? ["utama"] : named
+    }
+
+    func run() async throws -> Outcome {
+        let sending = context.pipeline.sending
+        let delayMin = options.delayMinimum ?? sending.delayMinimum
+        let delayMax = options.delayMaximum ?? sending.delayMaximum
+        let runner = CampaignRunner(context: context)
+        var optedOut = try await context.database.optedOutPhones()
+        var sessionIndex = 0
+        var sentInBatch = 0
+        var lastStatus = Date.distantPast
+        let media = try mediaAttachment()
+        try await context.database.setState(.sending, of: campaign.id)
+        try await runner.writeStatus(campaign.id)
+
+        while true {
+            try Task.checkCancellation()
+            let now = context.clock.now()
+            let batch = try await context.database.nextMessages(of: campaign.id, now: now, limit: 200)
+            if batch.isEmpty {
+                // Only retries that are not due yet remain: wait for the first.
+                guard let next = try await context.database.nextRetry(of: campaign.id) else { return .completed }
+                try await context.clock.sleep(seconds: max(0.05, min(5, next.timeIntervalSince(now))))
+                continue
+            }
+            for message in batch {
+                if let stop = try await waitWhilePaused() { return stop }
+                try await waitForWindow()
+                if optedOut.contains(message.phone) {
+                    try await context.database.markFailed(message.id, reason: "opted-out")
+                    continue
+                }
+                let session = try await nextSession(from: &sessionIndex)
+                try await context.database.markSending(message.id, session: session)
+                let outgoing = OutgoingMessage(id: message.id, phone: message.phone, text: message.text,
+                                               media: media, session: session, campaignId: campaign.id)
+                switch await context.transport.send(outgoing) {
+                case .sent(let at):
+                    try await context.database.markSent(message.id, at: at)
+                case .permanentFailure(let reason):
+                    try await context.database.markFailed(message.id, reason: reason)
+                case .transientFailure(let reason):
+                    if message.attempts + 1 >= sending.maxAttempts {
+                        try await context.database.markFailed(message.id, reason: "gave up after \(message.attempts + 1) attempts: \(reason)")
+                    } else {
+                        let backoff = min(3600, 30 * pow(2, Double(message.attempts)))
+                        try await context.database.markRetrying(message.id, reason: reason, next: context.clock.now().addingTimeInterval(backoff))
+                    }
+                }
+                if context.clock.now().timeIntervalSince(lastStatus) >= 1 {
+                    try await runner.writeStatus(campaign.id)
+                    lastStatus = context.clock.now()
+                    optedOut = try await context.database.optedOutPhones()
+                }
+                sentInBatch += 1
+                if sending.batchSize > 0, sentInBatch >= sending.batchSize, sending.batchPauseSeconds > 0 {
+                    sentInBatch = 0
+                    try await context.clock.sleep(seconds: sending.batchPauseSeconds)
+                } else if delayMax > 0 {
+                    try await context.clock.sleep(seconds: Double.random(in: delayMin...delayMax))
+                }
+            }
+        }
+    }
+
+    private func mediaAttachment() throws -> MediaAttachment? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: campaign.spoolPath)) ?? []
+        let drop = Drop(name: campaign.name, kind: .folder, files: names.map { (campaign.spoolPath as NSString).appendingPathComponent($0) })
+        guard let image = drop.imageFile, let data = FileManager.default.contents(atPath: image) else { return nil }
+        let ext = (image as NSString).pathExtension.lowercased()
+        return MediaAttachment(path: image, sha256: SHA256Hex.of(data), mimetype: ext == "png" ? "image/png" : ext == "webp" ? "image/webp" : "image/jpeg")
+    }
+
+    /// Blocks while `PAUSE` (or `inbox/PAUSE-ALL`) exists; returns `.cancelled` on `CANCEL`.
+    private func waitWhilePaused() async throws -> Outcome? {
+        var paused = false
+        while true {
+            if context.control("CANCEL", of: campaign.id) { return .cancelled }
+            guard context.control("PAUSE", of: campaign.id) || context.pausedGlobally else { break }
+            if !paused {
+                paused = true
+                try await context.database.setState(.paused, of: campaign.id)
+                try await CampaignRunner(context: context).writeStatus(campaign.id)
+                context.logger.notice("campaign paused", metadata: ["campaign.id": "\(campaign.id)"])
+            }
+            try await context.clock.sleep(seconds: 0.2)
+        }
+        if paused {
+            try await context.database.setState(.sending, of: campaign.id)
+            try await CampaignRunner(context: context).writeStatus(campaign.id)
+            context.logger.notice("campaign resumed", metadata: ["campaign.id": "\(campaign.id)"])
+        }
+        return nil
+    }
+
+    /// Sleeps until the sending window opens (in the configured time zone).
+    private func waitForWindow() async throws {
+        let sending = context.pipeline.sending
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: sending.timeZone) ?? .current
+        while true {
+            let now = context.clock.now()
+            let parts = calendar.dateComponents([.hour, .minute], from: now)
+            let minute = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
+            if sending.window.contains(minuteOfDay: minute) { return }
+            try await context.clock.sleep(seconds: 30)
+        }
+    }
+
+    /// Round robin over the campaign's sessions, skipping those at their hourly or daily cap;
+    /// waits when all are capped.
+    private func nextSession(from index: inout Int) async throws -> String {
+        let sending = context.pipeline.sending
+        while true {
+            for offset in 0..<sessions.count {
+                let session = sessions[(index + offset) % sessions.count]
+                let now = context.clock.now()
+                let hourly = sending.hourlyCap == 0 ? 0 : try await context.database.sentCount(session: session, since: now.addingTimeInterval(-3600))
+                let daily = sending.dailyCap == 0 ? 0 : try await context.database.sentCount(session: session, since: now.addingTimeInterval(-86_400))
+                if (sending.hourlyCap == 0 || hourly < sending.hourlyCap) && (sending.dailyCap == 0 || daily < sending.dailyCap) {
+                    index = (index + offset + 1) % sessions.count
+                    return session
+                }
+            }
+            context.logger.notice("every session is at its cap; waiting", metadata: ["campaign.id": "\(campaign.id)"])
+            try await context.clock.sleep(seconds: 60)
+        }
+    }
+}

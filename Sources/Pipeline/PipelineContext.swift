@@ -1,0 +1,57 @@
+public import Contacts
+public import Foundation
+public import Logging
+public import Store
+public import Templates
+public import Transport
+
+/// Everything the stages need, assembled once by the composition root.
+public struct PipelineContext: Sendable {
+    public var inbox: String
+    public var outbox: String
+    public var spool: String
+    public var templates: String
+    public var optOutFile: String
+    public var contacts: ContactsConfiguration
+    public var message: MessageConfiguration
+    public var pipeline: PipelineConfiguration
+    /// Session names used when a campaign does not name its own.
+    public var sessions: [String]
+    public var database: SiaranDatabase
+    public var transport: any MessageTransport
+    public var clock: any PipelineClock
+    public var logger: Logger
+
+    public init(inbox: String, outbox: String, spool: String, templates: String, optOutFile: String,
+                contacts: ContactsConfiguration, message: MessageConfiguration, pipeline: PipelineConfiguration,
+                sessions: [String], database: SiaranDatabase, transport: any MessageTransport,
+                clock: any PipelineClock = SystemPipelineClock(), logger: Logger) {
+        self.inbox = inbox
+        self.outbox = outbox
+        self.spool = spool
+        self.templates = templates
+        self.optOutFile = optOutFile
+        self.contacts = contacts
+        self.message = message
+        self.pipeline = pipeline
+        self.sessions = sessions
+        self.database = database
+        self.transport = transport
+        self.clock = clock
+        self.logger = logger
+    }
+
+    func campaignOutbox(_ id: String) -> String { (outbox as NSString).appendingPathComponent(id) }
+
+    func control(_ name: String, of campaign: String) -> Bool {
+        FileManager.default.fileExists(atPath: (campaignOutbox(campaign) as NSString).appendingPathComponent(name))
+    }
+
+    var pausedGlobally: Bool { FileManager.default.fileExists(atPath: (inbox as NSString).appendingPathComponent("PAUSE-ALL")) }
+}
+
+/// Why a campaign cannot go on; written to `outbox/<campaign>/errors.txt`.
+struct CampaignFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

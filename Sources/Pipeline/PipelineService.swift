@@ -1,0 +1,111 @@
+public import Foundation
+public import Logging
+import Synchronization
+public import ServiceLifecycle
+import Store
+
+/// The daemon's main loop: takes complete drops from `inbox/` and runs open campaigns, highest
+/// priority first. It wakes on inotify events and also polls, since network shares miss events.
+public final class PipelineService: Service, Sendable {
+    public let context: PipelineContext
+    private let wakeups: AsyncStream<FileEvent>?
+    private let once: Bool
+
+    /// - Parameters:
+    ///   - wakeups: file events (from `InboxWatchService`) that trigger an immediate scan.
+    ///   - once: process what is ready and due, then return (`siaran run --once`).
+    public init(context: PipelineContext, wakeups: AsyncStream<FileEvent>? = nil, once: Bool = false) {
+        self.context = context
+        self.wakeups = wakeups
+        self.once = once
+    }
+
+    private let failures = Mutex<[String]>([])
+
+    /// Campaigns that ended as failed during this run (`--once` exits non-zero when any did).
+    public var failedCampaigns: [String] { failures.withLock { $0 } }
+
+    public func run() async throws {
+        let scanner = DropScanner(inbox: context.inbox, configuration: context.pipeline.watch)
+        let intake = DropIntake(inbox: context.inbox, outbox: context.outbox, spool: context.spool, database: context.database,
+                                defaultTimeZone: context.pipeline.sending.timeZone, logger: context.logger)
+        try await recoverInterruptedIntake()
+        let work = Task {
+            while !Task.isCancelled {
+                let didWork = try await cycle(scanner: scanner, intake: intake)
+                if once && !didWork {
+                    let waiting = try await hasPendingDrop(scanner)
+                    if !waiting { return }
+                }
+                if !didWork { try await context.clock.sleep(seconds: once ? 0.2 : 0.5) }
+            }
+        }
+        try await withGracefulShutdownHandler {
+            try await work.value
+        } onGracefulShutdown: {
+            work.cancel()
+        }
+    }
+
+    /// One pass: take every ready drop, then run open campaigns. Returns whether anything moved.
+    func cycle(scanner: DropScanner, intake: DropIntake) async throws -> Bool {
+        var didWork = false
+        for finding in scanner.scan(now: context.clock.now()) {
+            _ = try await intake.take(finding)
+            didWork = true
+        }
+        let runner = CampaignRunner(context: context)
+        for campaign in try await context.database.openCampaigns() {
+            try Task.checkCancellation()
+            let before = campaign.state
+            let progress = try await runner.run(campaign.id, waitForTime: !once)
+            switch progress {
+            case .finished(let state):
+                didWork = true
+                if state == .failed { failures.withLock { $0.append(campaign.id) } }
+            case .waitingForApproval, .scheduled:
+                if before != .waitingApproval && before != .scheduled { didWork = true }
+            case .interrupted:
+                return didWork
+            }
+        }
+        return didWork
+    }
+
+    /// In `--once` mode, drops still inside their quiet period are waited for.
+    private func hasPendingDrop(_ scanner: DropScanner) async throws -> Bool {
+        let quiet = context.pipeline.watch.quietSeconds
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: context.inbox)) ?? []
+        let candidates = entries.filter { !TemporaryName.matches($0) && !DropScanner.controlFiles.contains($0) && $0 != DropScanner.failedFolder }
+        guard !candidates.isEmpty else { return false }
+        // Anything written within the quiet period may still become a drop.
+        let now = context.clock.now()
+        for name in candidates {
+            let path = (context.inbox as NSString).appendingPathComponent(name)
+            if let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+               now.timeIntervalSince(modified) < quiet + 1 {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// A crash between recording a drop and moving it leaves a campaign without its `ingest`
+    /// checkpoint: finish the move if the files reached the spool, otherwise forget the record so
+    /// the drop (still in inbox/) is taken again.
+    private func recoverInterruptedIntake() async throws {
+        for campaign in try await context.database.openCampaigns() {
+            let stages = try await context.database.completedStages(of: campaign.id)
+            guard !stages.contains(CampaignStage.ingest.rawValue) else { continue }
+            let id = campaign.id
+            if FileManager.default.fileExists(atPath: campaign.spoolPath) {
+                try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.ingest.rawValue, campaign: id, in: db) }
+            } else {
+                try await context.database.write { db in
+                    try db.execute(sql: "DELETE FROM campaigns WHERE id = ?", arguments: [id])
+                    try db.execute(sql: "DELETE FROM drops WHERE campaignId = ?", arguments: [id])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+public import Foundation
+public import GRDB
+
+/// A campaign as stored; `state` moves queued → (waiting-approval) → scheduled → sending → done,
+/// or to paused, cancelled or failed.
+public struct CampaignRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "campaigns"
+
+    public enum State: String, Codable, Sendable, CaseIterable {
+        case queued, waitingApproval = "waiting-approval", scheduled, sending, paused, done, cancelled, failed
+
+        /// Whether the runner still has work for a campaign in this state.
+        public var isOpen: Bool { ![.done, .cancelled, .failed].contains(self) }
+    }
+
+    public var id: String
+    public var name: String
+    public var dropId: String?
+    public var state: State
+    public var priority: Int
+    public var createdAt: Date
+    public var sendAt: Date?
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var spoolPath: String
+    public var options: String?
+    public var failureReason: String?
+
+    public init(id: String, name: String, dropId: String?, state: State = .queued, priority: Int = 0, createdAt: Date = Date(),
+                sendAt: Date? = nil, spoolPath: String, options: String? = nil) {
+        self.id = id
+        self.name = name
+        self.dropId = dropId
+        self.state = state
+        self.priority = priority
+        self.createdAt = createdAt
+        self.sendAt = sendAt
+        self.spoolPath = spoolPath
+        self.options = options
+    }
+}
+
+/// Every drop taken from inbox/, whatever became of it.
+public struct DropRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "drops"
+
+    public var id: String
+    public var name: String
+    public var contentHash: String
+    public var receivedAt: Date
+    public var outcome: String
+    public var reason: String?
+    public var campaignId: String?
+
+    public init(id: String, name: String, contentHash: String, receivedAt: Date = Date(), outcome: String, reason: String? = nil, campaignId: String? = nil) {
+        self.id = id
+        self.name = name
+        self.contentHash = contentHash
+        self.receivedAt = receivedAt
+        self.outcome = outcome
+        self.reason = reason
+        self.campaignId = campaignId
+    }
+}
+
+/// One message and its progress.
+public struct MessageRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "messages"
+
+    public enum State: String, Codable, Sendable, CaseIterable {
+        case pending, sending, sent, delivered, read, failed, retrying
+    }
+
+    public var id: String
+    public var campaignId: String
+    public var contactId: Int64
+    public var phone: String
+    public var session: String?
+    public var variant: String?
+    public var text: String
+    public var mediaSHA256: String?
+    public var state: State
+    public var reason: String?
+    public var attempts: Int
+    public var queuedAt: Date
+    public var nextAttemptAt: Date?
+    public var sentAt: Date?
+    public var deliveredAt: Date?
+    public var readAt: Date?
+    public var repliedAt: Date?
+    public var failedAt: Date?
+
+    public init(id: String, campaignId: String, contactId: Int64, phone: String, variant: String?, text: String, mediaSHA256: String?, queuedAt: Date = Date()) {
+        self.id = id
+        self.campaignId = campaignId
+        self.contactId = contactId
+        self.phone = phone
+        self.variant = variant
+        self.text = text
+        self.mediaSHA256 = mediaSHA256
+        self.state = .pending
+        self.attempts = 0
+        self.queuedAt = queuedAt
+    }
+}
+
+/// How many messages of a campaign are in each state.
+public struct MessageCounts: Sendable, Equatable, Codable {
+    public var total = 0, pending = 0, sending = 0, sent = 0, delivered = 0, read = 0, replied = 0, failed = 0, retrying = 0
+
+    public init() {}
+}

@@ -1,0 +1,153 @@
+public import Foundation
+public import GRDB
+
+/// Queries the pipeline runs. Each stage's output and its checkpoint are written in one
+/// transaction through `write(_:)` with `markStage`, so a crash never leaves half a stage.
+extension SiaranDatabase {
+    public func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        try await writer.write(body)
+    }
+
+    public func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        try await writer.read(body)
+    }
+
+    /// Records that `stage` finished, inside the caller's transaction.
+    public static func markStage(_ stage: String, campaign: String, detail: String? = nil, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO campaignStages (campaignId, stage, completedAt, detail) VALUES (?, ?, ?, ?)",
+            arguments: [campaign, stage, Date(), detail]
+        )
+    }
+
+    public func completedStages(of campaign: String) async throws -> Set<String> {
+        try await read { db in
+            Set(try String.fetchAll(db, sql: "SELECT stage FROM campaignStages WHERE campaignId = ?", arguments: [campaign]))
+        }
+    }
+
+    public func campaign(_ id: String) async throws -> CampaignRecord? {
+        try await read { db in try CampaignRecord.fetchOne(db, key: id) }
+    }
+
+    /// Campaigns with work left, highest priority first, then oldest.
+    public func openCampaigns() async throws -> [CampaignRecord] {
+        try await read { db in
+            try CampaignRecord.fetchAll(db, sql: """
+                SELECT * FROM campaigns WHERE state NOT IN ('done', 'cancelled', 'failed')
+                ORDER BY priority DESC, createdAt ASC
+                """)
+        }
+    }
+
+    public func allCampaigns() async throws -> [CampaignRecord] {
+        try await read { db in try CampaignRecord.fetchAll(db, sql: "SELECT * FROM campaigns ORDER BY createdAt DESC") }
+    }
+
+    public func setState(_ state: CampaignRecord.State, of campaign: String, reason: String? = nil) async throws {
+        try await write { db in
+            let now = Date()
+            try db.execute(sql: """
+                UPDATE campaigns SET state = ?, failureReason = COALESCE(?, failureReason),
+                  startedAt = CASE WHEN ? = 'sending' AND startedAt IS NULL THEN ? ELSE startedAt END,
+                  finishedAt = CASE WHEN ? IN ('done', 'cancelled', 'failed') THEN ? ELSE finishedAt END
+                WHERE id = ?
+                """, arguments: [state.rawValue, reason, state.rawValue, now, state.rawValue, now, campaign])
+        }
+    }
+
+    public func drop(withContentHash hash: String) async throws -> DropRecord? {
+        try await read { db in
+            try DropRecord.fetchOne(db, sql: "SELECT * FROM drops WHERE contentHash = ? AND outcome = 'accepted' ORDER BY receivedAt LIMIT 1", arguments: [hash])
+        }
+    }
+
+    // MARK: - Messages
+
+    public func messageCounts(of campaign: String) async throws -> MessageCounts {
+        try await read { db in
+            var counts = MessageCounts()
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n, SUM(repliedAt IS NOT NULL) AS replied FROM messages WHERE campaignId = ? GROUP BY state", arguments: [campaign]) {
+                let n: Int = row["n"]
+                counts.total += n
+                counts.replied += row["replied"] ?? 0
+                switch MessageRecord.State(rawValue: row["state"]) {
+                case .pending: counts.pending += n
+                case .sending: counts.sending += n
+                case .sent: counts.sent += n
+                case .delivered: counts.delivered += n
+                case .read: counts.read += n
+                case .failed: counts.failed += n
+                case .retrying: counts.retrying += n
+                case nil: break
+                }
+            }
+            return counts
+        }
+    }
+
+    /// The next messages to send: first any left `sending` by a crash (same id again), then
+    /// retries that are due, then pending ones in contact order.
+    public func nextMessages(of campaign: String, now: Date, limit: Int) async throws -> [MessageRecord] {
+        try await read { db in
+            try MessageRecord.fetchAll(db, sql: """
+                SELECT messages.* FROM messages JOIN contacts ON contacts.id = messages.contactId
+                WHERE messages.campaignId = ? AND (messages.state IN ('sending', 'pending')
+                   OR (messages.state = 'retrying' AND messages.nextAttemptAt <= ?))
+                ORDER BY CASE messages.state WHEN 'sending' THEN 0 WHEN 'retrying' THEN 1 ELSE 2 END, contacts.line
+                LIMIT ?
+                """, arguments: [campaign, now, limit])
+        }
+    }
+
+    /// The earliest time a retrying message becomes due, if any.
+    public func nextRetry(of campaign: String) async throws -> Date? {
+        try await read { db in
+            try Date.fetchOne(db, sql: "SELECT MIN(nextAttemptAt) FROM messages WHERE campaignId = ? AND state = 'retrying'", arguments: [campaign])
+        }
+    }
+
+    /// Committed before the network write, so a crash after it re-sends with the same id.
+    public func markSending(_ id: String, session: String) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE messages SET state = 'sending', session = ?, attempts = attempts + 1 WHERE id = ?", arguments: [session, id])
+        }
+    }
+
+    public func markSent(_ id: String, at date: Date) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE messages SET state = 'sent', sentAt = ?, reason = NULL WHERE id = ? AND state IN ('sending', 'retrying', 'pending')", arguments: [date, id])
+        }
+    }
+
+    public func markFailed(_ id: String, reason: String, at date: Date = Date()) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE messages SET state = 'failed', reason = ?, failedAt = ? WHERE id = ?", arguments: [reason, date, id])
+        }
+    }
+
+    public func markRetrying(_ id: String, reason: String, next: Date) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE messages SET state = 'retrying', reason = ?, nextAttemptAt = ? WHERE id = ?", arguments: [reason, next, id])
+        }
+    }
+
+    /// Sends per session since a time, for hourly and daily caps.
+    public func sentCount(session: String, since: Date) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE session = ? AND sentAt >= ?", arguments: [session, since]) ?? 0
+        }
+    }
+
+    // MARK: - Opt-outs
+
+    public func optedOutPhones() async throws -> Set<String> {
+        try await read { db in Set(try String.fetchAll(db, sql: "SELECT phone FROM optOuts")) }
+    }
+
+    public func addOptOut(phone: String, source: String, detail: String? = nil) async throws {
+        try await write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO optOuts (phone, source, detail, createdAt) VALUES (?, ?, ?, ?)", arguments: [phone, source, detail, Date()])
+        }
+    }
+}

@@ -1,0 +1,45 @@
+public import Foundation
+
+/// Sends nothing: appends every message it would send to `outbox/<campaign>/dry-run.jsonl` as
+/// `{"id","to","text","media_sha256","session","at"}` and fsyncs before reporting success, so a
+/// rehearsal shows exactly what a real run would send — and tests see every attempt.
+public final class DryRunTransport: MessageTransport, Sendable {
+    public let outbox: String
+    public let events: AsyncStream<TransportEvent>
+    private let continuation: AsyncStream<TransportEvent>.Continuation
+
+    public init(outbox: String) {
+        self.outbox = outbox
+        (events, continuation) = AsyncStream.makeStream(of: TransportEvent.self)
+    }
+
+    public func send(_ message: OutgoingMessage) async -> SendResult {
+        let now = Date()
+        let record: [String: Any] = [
+            "id": message.id, "to": message.phone, "text": message.text,
+            "media_sha256": message.media?.sha256 ?? NSNull(), "session": message.session,
+            "at": ISO8601DateFormatter().string(from: now),
+        ]
+        let folder = (outbox as NSString).appendingPathComponent(message.campaignId)
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            var line = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes])
+            line.append(0x0A)
+            try Self.appendSynced(line, to: (folder as NSString).appendingPathComponent("dry-run.jsonl"))
+            return .sent(at: now)
+        } catch {
+            return .transientFailure(reason: "cannot write dry-run.jsonl: \(error)")
+        }
+    }
+
+    /// One `write` of the whole line with O_APPEND, then `fsync`.
+    static func appendSynced(_ data: Data, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        defer { close(fd) }
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == data.count, fsync(fd) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+    }
+}

@@ -1,0 +1,61 @@
+public import Foundation
+
+/// One message to send, with the id chosen before the first attempt. A retry after a crash uses
+/// the same id, so the recipient's client drops the duplicate.
+public struct OutgoingMessage: Sendable, Equatable {
+    public var id: String
+    /// International number without `+` (`6281234567890`).
+    public var phone: String
+    public var text: String
+    public var media: MediaAttachment?
+    /// The linked WhatsApp number (session name) that sends it.
+    public var session: String
+    public var campaignId: String
+
+    public init(id: String, phone: String, text: String, media: MediaAttachment? = nil, session: String, campaignId: String) {
+        self.id = id
+        self.phone = phone
+        self.text = text
+        self.media = media
+        self.session = session
+        self.campaignId = campaignId
+    }
+}
+
+/// The prepared image of a campaign; `text` becomes its caption.
+public struct MediaAttachment: Sendable, Equatable {
+    public var path: String
+    public var sha256: String
+    public var mimetype: String
+
+    public init(path: String, sha256: String, mimetype: String) {
+        self.path = path
+        self.sha256 = sha256
+        self.mimetype = mimetype
+    }
+}
+
+/// What happened to one send attempt.
+public enum SendResult: Sendable, Equatable {
+    /// The server accepted the message.
+    case sent(at: Date)
+    /// It will never succeed (not on WhatsApp, invalid number, blocked); the reason is shown to staff.
+    case permanentFailure(reason: String)
+    /// It may succeed later (connection lost, rate limit); the pipeline retries with backoff.
+    case transientFailure(reason: String)
+}
+
+/// Things a transport learns after sending: receipts and replies.
+public enum TransportEvent: Sendable, Equatable {
+    case delivered(messageId: String, at: Date)
+    case read(messageId: String, at: Date)
+    case reply(phone: String, session: String, messageId: String, text: String, at: Date)
+}
+
+/// How the pipeline sends: the dry-run rehearsal, the native WhatsApp client, or (later) the
+/// official Cloud API implement this, and the pipeline knows nothing else about them.
+public protocol MessageTransport: Sendable {
+    func send(_ message: OutgoingMessage) async -> SendResult
+    /// Receipts and replies, for as long as the transport runs.
+    var events: AsyncStream<TransportEvent> { get }
+}
