@@ -241,6 +241,11 @@ let package = Package(
             dependencies: ["WhatsAppSimulator", "WASocket", "WABinary", "WAProto", "SignalProtocol"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: ["Pipeline", "Store", "Transport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // test-targets-end (helpers: add test targets above this line)
     ]
 )

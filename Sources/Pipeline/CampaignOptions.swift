@@ -25,6 +25,12 @@ public struct CampaignOptions: Sendable, Equatable, Codable {
         public var column: Int
         public var message: String
         public var description: String { line > 0 ? "campaign.yaml:\(line):\(column): \(message)" : "campaign.yaml: \(message)" }
+
+        public init(line: Int, column: Int, message: String) {
+            self.line = line
+            self.column = column
+            self.message = message
+        }
     }
 
     static let keys = ["name", "send_at", "timezone", "sessions", "delay", "variants", "template", "approval", "priority", "resend"]

@@ -76,9 +76,10 @@ public struct DropScanner: Sendable {
         for path in paths {
             var info = stat()
             guard lstat(path, &info) == 0 else { return nil }
+            // File and folder modification times: a rename into the folder (rsync, FTP) touches
+            // the folder's, a write touches the file's.
             let time = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
-            let change = Date(timeIntervalSince1970: TimeInterval(info.st_ctim.tv_sec) + TimeInterval(info.st_ctim.tv_nsec) / 1e9)
-            newest = max(newest ?? time, max(time, change))
+            newest = max(newest ?? time, time)
         }
         return newest
     }

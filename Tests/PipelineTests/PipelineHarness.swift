@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+import Pipeline
+import Store
+import Transport
+
+/// A temporary Siaran folder layout with a real database and the dry-run transport.
+struct PipelineHarness {
+    let root: URL
+    let database: SiaranDatabase
+    var configuration = PipelineConfiguration(
+        watch: WatchConfiguration(quietSeconds: 0.3, rescanSeconds: 30),
+        sending: SendingConfiguration(delayMinimum: 0, delayMaximum: 0, hourlyCap: 0, dailyCap: 0, batchSize: 0,
+                                      window: SendingWindow(startMinute: 0, endMinute: 1440))
+    )
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID())")
+        for folder in ["inbox", "outbox", "state/spool", "templates"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        database = try SiaranDatabase(path: root.appendingPathComponent("state/siaran.sqlite").path)
+    }
+
+    func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+
+    var context: PipelineContext {
+        PipelineContext(
+            inbox: path("inbox"), outbox: path("outbox"), spool: path("state/spool"), templates: path("templates"),
+            optOutFile: path("state/optout.txt"), contacts: .init(), message: .init(), pipeline: configuration,
+            sessions: ["utama"], database: database, transport: DryRunTransport(outbox: path("outbox")),
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        )
+    }
+
+    /// Writes a file and backdates it past the quiet period.
+    func drop(_ relative: String, _ contents: String, age: TimeInterval = 5) throws {
+        let url = root.appendingPathComponent("inbox").appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try contents.write(to: url, atomically: false, encoding: .utf8)
+        try backdate(url.path, by: age)
+    }
+
+    func backdate(_ path: String, by seconds: TimeInterval) throws {
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-seconds)], ofItemAtPath: path)
+    }
+
+    /// Runs the service in `--once` mode until everything ready is processed.
+    func runOnce() async throws -> PipelineService {
+        let service = PipelineService(context: context, once: true)
+        try await service.run()
+        return service
+    }
+
+    func dryRunLines(_ campaign: String) throws -> [[String: Any]] {
+        let text = (try? String(contentsOfFile: path("outbox/\(campaign)/dry-run.jsonl"), encoding: .utf8)) ?? ""
+        return try text.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    }
+
+    func campaigns() async throws -> [CampaignRecord] { try await database.allCampaigns() }
+}
