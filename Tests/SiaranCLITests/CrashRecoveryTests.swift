@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+/// SIGKILL the daemon at random moments while it sends 2,000 messages with no delay, restart it
+/// each time, and check from dry-run.jsonl that sending was exactly once per contact: one id per
+/// contact, never two, and a repeat (same id) at most once per kill.
+@Suite("Crash recovery", .serialized)
+struct CrashRecoveryTests {
+    @Test("kill -9 during sending repeats nothing but the one in-flight message, with the same id", .timeLimit(.minutes(2)))
+    func killDuringSending() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-crash-\(UUID())")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("inbox/besar"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var config = try String(contentsOf: CommandLineTests.packageRoot.appendingPathComponent("pipeline.yaml"), encoding: .utf8)
+        for (from, to) in [("quiet_seconds: 10", "quiet_seconds: 0.2"), ("    min: 3", "    min: 0"), ("    max: 6", "    max: 0"),
+                           ("hourly: 200", "hourly: 0"), ("daily: 1000", "daily: 0"), ("size: 50 ", "size: 0 "),
+                           ("window: \"08:00-20:00\"", "window: \"00:00-24:00\"")] {
+            #expect(config.contains(from), "pipeline.yaml no longer has \(from)")
+            config = config.replacingOccurrences(of: from, with: to)
+        }
+        try config.write(to: folder.appendingPathComponent("pipeline.yaml"), atomically: true, encoding: .utf8)
+        let phones = (0..<2000).map { "62812\(String(format: "%08d", $0 * 7 + 1000))" }
+        try phones.joined(separator: "\n").write(to: folder.appendingPathComponent("inbox/besar/numbers.txt"), atomically: true, encoding: .utf8)
+        try "Halo {name|Kak}, promo besar!".write(to: folder.appendingPathComponent("inbox/besar/message.txt"), atomically: true, encoding: .utf8)
+
+        func daemon(_ arguments: [String]) throws -> Process {
+            let process = Process()
+            process.executableURL = CommandLineTests.executable
+            process.arguments = arguments
+            process.currentDirectoryURL = folder
+            process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        func sentLines() -> [(id: String, to: String)] {
+            let outbox = folder.appendingPathComponent("outbox")
+            let campaigns = (try? FileManager.default.contentsOfDirectory(atPath: outbox.path)) ?? []
+            var lines: [(String, String)] = []
+            for campaign in campaigns {
+                guard let text = try? String(contentsOf: outbox.appendingPathComponent("\(campaign)/dry-run.jsonl"), encoding: .utf8) else { continue }
+                for line in text.split(separator: "\n") {
+                    let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                    if let id = object?["id"] as? String, let to = object?["to"] as? String { lines.append((id, to)) }
+                }
+            }
+            return lines
+        }
+
+        var kills = 0
+        var generator = SystemRandomNumberGenerator()
+        while kills < 8 {
+            let process = try daemon(["run"])
+            // Kill at a random moment once sending has started (or soon after start for the first).
+            try await Task.sleep(for: .milliseconds(Int.random(in: 150...700, using: &generator)))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            kills += 1
+            if sentLines().count >= phones.count { break }
+        }
+        let finisher = try daemon(["run", "--once"])
+        finisher.waitUntilExit()
+        #expect(finisher.terminationStatus == 0)
+
+        let lines = sentLines()
+        let idsByPhone = Dictionary(grouping: lines, by: \.to).mapValues { Set($0.map(\.id)) }
+        #expect(Set(idsByPhone.keys) == Set(phones), "every contact got a message")
+        #expect(idsByPhone.values.allSatisfy { $0.count == 1 }, "no contact got two different ids")
+        let repeats = lines.count - Set(lines.map(\.id)).count
+        #expect(repeats <= kills, "\(repeats) repeated sends for \(kills) kills")
+        #expect(kills >= 2, "the daemon was killed during the run")
+    }
+}
