@@ -40,10 +40,15 @@ public final class PipelineService: Service, Sendable {
                 if !didWork { try await context.clock.sleep(seconds: once ? 0.2 : 0.5) }
             }
         }
-        try await withGracefulShutdownHandler {
-            try await work.value
-        } onGracefulShutdown: {
-            work.cancel()
+        do {
+            try await withGracefulShutdownHandler {
+                try await work.value
+            } onGracefulShutdown: {
+                work.cancel()
+            }
+        } catch is CancellationError {
+            // Shutdown: the current send finished and its row is committed; resume next start.
+            context.logger.info("pipeline stopped")
         }
     }
 
