@@ -11,7 +11,10 @@ struct SiaranCommand: AsyncParsableCommand {
             dedupes, compresses, schedules and sends them, and writes reports into outbox/.
             """,
         version: SiaranVersion.current,
-        subcommands: [RunCommand.self, ConfigCommand.self, ContactsCommand.self, MessageCommand.self, TemplatesCommand.self]
+        subcommands: [
+            RunCommand.self, ConfigCommand.self, CampaignsCommand.self, PauseCommand.self, ResumeCommand.self, CancelCommand.self,
+            ContactsCommand.self, MessageCommand.self, TemplatesCommand.self,
+        ]
     )
 }
 

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+@Suite("siaran pause, resume, cancel and campaigns", .serialized)
+struct ControlCommandTests {
+    @Test("pause stops sending before the next message; resume continues; cancel ends with a partial report", .timeLimit(.minutes(1)))
+    func control() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-control-\(UUID())")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("inbox/promo"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var config = try String(contentsOf: CommandLineTests.packageRoot.appendingPathComponent("pipeline.yaml"), encoding: .utf8)
+        for (from, to) in [("quiet_seconds: 10", "quiet_seconds: 0.2"), ("    min: 3", "    min: 0.1"), ("    max: 6", "    max: 0.1"),
+                           ("window: \"08:00-20:00\"", "window: \"00:00-24:00\"")] {
+            config = config.replacingOccurrences(of: from, with: to)
+        }
+        try config.write(to: folder.appendingPathComponent("pipeline.yaml"), atomically: true, encoding: .utf8)
+        try (0..<200).map { "62813\(String(format: "%08d", $0))" }.joined(separator: "\n")
+            .write(to: folder.appendingPathComponent("inbox/promo/numbers.txt"), atomically: true, encoding: .utf8)
+        try "Halo!".write(to: folder.appendingPathComponent("inbox/promo/message.txt"), atomically: true, encoding: .utf8)
+
+        let daemon = Process()
+        daemon.executableURL = CommandLineTests.executable
+        daemon.arguments = ["run"]
+        daemon.currentDirectoryURL = folder
+        daemon.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
+        daemon.standardOutput = FileHandle.nullDevice
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        defer { daemon.terminate() }
+
+        func lines(_ id: String) -> Int {
+            ((try? String(contentsOf: folder.appendingPathComponent("outbox/\(id)/dry-run.jsonl"), encoding: .utf8)) ?? "")
+                .split(separator: "\n").count
+        }
+        var id = ""
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let list = try CommandLineTests.run(["campaigns", "list"], in: folder)
+            if let first = list.output.split(separator: " ").first, list.output.contains("sending") {
+                id = String(first)
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(!id.isEmpty, "the campaign never started sending")
+
+        let pause = try CommandLineTests.run(["pause", id], in: folder)
+        #expect(pause.status == 0, "\(pause.error)")
+        #expect(pause.output.contains("paused"))
+        let atPause = lines(id)
+        try await Task.sleep(for: .milliseconds(800))
+        #expect(lines(id) == atPause, "messages were sent while paused")
+
+        let resume = try CommandLineTests.run(["resume", id], in: folder)
+        #expect(resume.status == 0, "\(resume.error)")
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(lines(id) > atPause)
+
+        let cancel = try CommandLineTests.run(["cancel", id], in: folder)
+        #expect(cancel.status == 0, "\(cancel.error)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("outbox/\(id)/summary.json"))) as? [String: Any]
+        #expect(summary?["partial"] as? Bool == true)
+        #expect((summary?["pending"] as? Int ?? 0) > 0)
+        let show = try CommandLineTests.run(["campaigns", "show", id], in: folder)
+        #expect(show.output.contains("state     cancelled"))
+        #expect(lines(id) < 200)
+    }
+}
