@@ -23,8 +23,10 @@ struct ControlCommandTests {
         daemon.arguments = ["run"]
         daemon.currentDirectoryURL = folder
         daemon.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
+        let log = folder.appendingPathComponent("daemon.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
         daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = FileHandle.nullDevice
+        daemon.standardError = try FileHandle(forWritingTo: log)
         try daemon.run()
         defer { daemon.terminate() }
 
@@ -33,7 +35,7 @@ struct ControlCommandTests {
                 .split(separator: "\n").count
         }
         var id = ""
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(45)
         while Date() < deadline {
             let list = try CommandLineTests.run(["campaigns", "list"], in: folder)
             if let first = list.output.split(separator: " ").first, list.output.contains("sending") {
@@ -42,7 +44,8 @@ struct ControlCommandTests {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(!id.isEmpty, "the campaign never started sending")
+        #expect(!id.isEmpty, "the campaign never started sending; daemon said: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        guard !id.isEmpty else { return }
 
         let pause = try CommandLineTests.run(["pause", id], in: folder)
         #expect(pause.status == 0, "\(pause.error)")
