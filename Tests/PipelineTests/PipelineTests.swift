@@ -164,3 +164,54 @@ struct PipelineTests {
         #expect(options.delayMinimum == 1 && options.delayMaximum == 2 && options.variants?.count == 2 && options.priority == 5)
     }
 }
+
+@Suite("Pipeline: how drops arrive")
+struct DropArrivalTests {
+    @Test("a file written slowly in chunks, for longer than the quiet period, is taken only once finished")
+    func slowChunkedWrite() async throws {
+        let harness = try PipelineHarness()
+        try harness.drop("lambat/message.txt", "Halo")
+        let path = harness.path("inbox/lambat/numbers.txt")
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        let scanner = DropScanner(inbox: harness.path("inbox"), configuration: harness.configuration.watch)
+        for i in 0..<8 {  // 8 × 0.15 s = 1.2 s of writing, quiet period 0.3 s
+            handle.write(Data("62813\(String(format: "%08d", i))\n".utf8))
+            try await Task.sleep(for: .milliseconds(150))
+            #expect(scanner.scan().isEmpty, "taken while still being written (chunk \(i))")
+        }
+        try handle.close()
+        try await Task.sleep(for: .milliseconds(450))
+        #expect(scanner.scan().count == 1)
+    }
+
+    @Test("rsync style: a temporary name, then a rename into place")
+    func rsyncRename() async throws {
+        let harness = try PipelineHarness()
+        try harness.drop("feed/message.txt", "Halo")
+        try harness.drop("feed/.numbers.txt.Xq81Zz", "6281311223344\n")
+        let scanner = DropScanner(inbox: harness.path("inbox"), configuration: harness.configuration.watch)
+        try harness.backdate(harness.path("inbox/feed"), by: 5)
+        #expect(scanner.scan().isEmpty)
+        #expect(rename(harness.path("inbox/feed/.numbers.txt.Xq81Zz"), harness.path("inbox/feed/numbers.txt")) == 0)
+        #expect(scanner.scan().isEmpty, "the rename just happened: still within the quiet period")
+        try await Task.sleep(for: .milliseconds(450))
+        let findings = scanner.scan()
+        #expect(findings.count == 1)
+        if case .ready(let drop)? = findings.first { #expect(drop.contactsFile?.hasSuffix("numbers.txt") == true) }
+    }
+
+    @Test("READY marker mode waits for the marker")
+    func readyMarker() async throws {
+        var harness = try PipelineHarness()
+        harness.configuration.watch.requireReadyMarker = true
+        try harness.drop("m/numbers.txt", "6281311223344\n")
+        try harness.drop("m/message.txt", "Halo")
+        try harness.backdate(harness.path("inbox/m"), by: 5)
+        let scanner = DropScanner(inbox: harness.path("inbox"), configuration: harness.configuration.watch)
+        #expect(scanner.scan().isEmpty)
+        try harness.drop("m/READY", "")
+        try harness.backdate(harness.path("inbox/m"), by: 5)
+        #expect(scanner.scan().count == 1)
+    }
+}
