@@ -174,7 +174,10 @@ let package = Package(
 
         .executableTarget(
             name: "SiaranBench",
-            dependencies: ["Store", "Contacts", "SignalProtocol", "WABinary", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Store", "Contacts", "SignalProtocol", "WABinary", "Pipeline", "Transport",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
 

@@ -65,6 +65,7 @@ struct CampaignSender {
                 }
                 if context.clock.now().timeIntervalSince(lastStatus) >= 1 {
                     try await runner.writeStatus(campaign.id)
+                    try await TerminalProgress.show(campaign: campaign, database: context.database)
                     lastStatus = context.clock.now()
                     optedOut = try await context.database.optedOutPhones()
                 }

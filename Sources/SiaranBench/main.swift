@@ -11,6 +11,7 @@ let suites: [(name: String, run: @Sendable ([String]) async throws -> Void)] = [
     ("contacts", ContactsBench.run),
     ("signal", SignalBench.run),
     ("wabinary", WABinaryBench.run),
+    ("pipeline", PipelineBench.run),
     // bench-suites-end
 ]
 
