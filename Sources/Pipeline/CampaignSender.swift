@@ -124,6 +124,19 @@ struct CampaignSender {
         }
     }
 
+    /// The daily cap for a session today: a newly linked number warms up through
+    /// `sending.warmup` (one entry per day since linking) before the full daily cap applies.
+    private func dailyCap(for session: String, now: Date) async throws -> Int {
+        let sending = context.pipeline.sending
+        guard !sending.warmUpDailyCaps.isEmpty, let linked = try await context.database.linkedAt(session: session) else {
+            return sending.dailyCap
+        }
+        let day = max(0, Int(now.timeIntervalSince(linked) / 86_400))
+        guard day < sending.warmUpDailyCaps.count else { return sending.dailyCap }
+        let warmUp = sending.warmUpDailyCaps[day]
+        return sending.dailyCap == 0 ? warmUp : min(warmUp, sending.dailyCap)
+    }
+
     /// Round robin over the campaign's sessions, skipping those at their hourly or daily cap;
     /// waits when all are capped.
     private func nextSession(from index: inout Int) async throws -> String {
@@ -132,9 +145,10 @@ struct CampaignSender {
             for offset in 0..<sessions.count {
                 let session = sessions[(index + offset) % sessions.count]
                 let now = context.clock.now()
+                let dailyCap = try await dailyCap(for: session, now: now)
                 let hourly = sending.hourlyCap == 0 ? 0 : try await context.database.sentCount(session: session, since: now.addingTimeInterval(-3600))
-                let daily = sending.dailyCap == 0 ? 0 : try await context.database.sentCount(session: session, since: now.addingTimeInterval(-86_400))
-                if (sending.hourlyCap == 0 || hourly < sending.hourlyCap) && (sending.dailyCap == 0 || daily < sending.dailyCap) {
+                let daily = dailyCap == 0 ? 0 : try await context.database.sentCount(session: session, since: now.addingTimeInterval(-86_400))
+                if (sending.hourlyCap == 0 || hourly < sending.hourlyCap) && (dailyCap == 0 || daily < dailyCap) {
                     index = (index + offset + 1) % sessions.count
                     return session
                 }

@@ -30,14 +30,47 @@ public final class PipelineService: Service, Sendable {
         let intake = DropIntake(inbox: context.inbox, outbox: context.outbox, spool: context.spool, database: context.database,
                                 defaultTimeZone: context.pipeline.sending.timeZone, logger: context.logger)
         try await recoverInterruptedIntake()
+        let inboxChanged = ChangeMarker()
+        let listener = wakeups.map { events in
+            Task {
+                for await event in events where event.kind != .removed {
+                    inboxChanged.mark(Date())
+                }
+            }
+        }
+        defer { listener?.cancel() }
         let work = Task {
+            let watch = context.pipeline.watch
+            var nextScan = Date.distantPast
             while !Task.isCancelled {
-                let didWork = try await cycle(scanner: scanner, intake: intake)
+                // The inbox is scanned when inotify reports a change (again once its quiet period
+                // has passed, since a finished upload makes no further events) and, as a safety net
+                // for network shares, every `rescan_seconds`. Without inotify (`--once`), every pass.
+                let now = context.clock.now()
+                var changedAt = inboxChanged.value
+                let scanDue = once || wakeups == nil || now >= nextScan || changedAt != nil
+                var didWork = try await cycle(scanner: scanner, intake: intake, scanInbox: scanDue)
+                if scanDue {
+                    nextScan = now.addingTimeInterval(watch.rescanSeconds)
+                    if let changed = changedAt {
+                        // Look again right after the quiet period of the latest change.
+                        nextScan = min(nextScan, changed.addingTimeInterval(watch.quietSeconds + 0.1))
+                        inboxChanged.clear(ifStill: changed)
+                        changedAt = nil
+                    }
+                }
                 if once && !didWork {
                     let waiting = try await hasPendingDrop(scanner)
                     if !waiting { return }
+                    didWork = false
                 }
-                if !didWork { try await context.clock.sleep(seconds: once ? 0.2 : 0.5) }
+                if !didWork {
+                    // Campaign control files, approvals and schedules are checked every second.
+                    let until = min(nextScan, context.clock.now().addingTimeInterval(once ? 0.2 : 1))
+                    while context.clock.now() < until, inboxChanged.value == nil {
+                        try await context.clock.sleep(seconds: 0.05)
+                    }
+                }
             }
         }
         do {
@@ -52,18 +85,22 @@ public final class PipelineService: Service, Sendable {
         }
     }
 
-    /// One pass: take every ready drop, then run open campaigns. Returns whether anything moved.
-    func cycle(scanner: DropScanner, intake: DropIntake) async throws -> Bool {
+    /// One pass: take every ready drop (when `scanInbox`), then run open campaigns. Returns
+    /// whether anything moved.
+    func cycle(scanner: DropScanner, intake: DropIntake, scanInbox: Bool = true) async throws -> Bool {
         var didWork = false
-        for finding in scanner.scan(now: context.clock.now()) {
-            _ = try await intake.take(finding)
-            didWork = true
+        if scanInbox {
+            for finding in scanner.scan(now: context.clock.now()) {
+                _ = try await intake.take(finding)
+                didWork = true
+            }
         }
         let runner = CampaignRunner(context: context)
         for campaign in try await context.database.openCampaigns() {
             try Task.checkCancellation()
             let before = campaign.state
-            let progress = try await runner.run(campaign.id, waitForTime: !once)
+            // Scheduled campaigns do not block the queue: they are looked at again each pass.
+            let progress = try await runner.run(campaign.id, waitForTime: false)
             switch progress {
             case .finished(let state):
                 didWork = true
@@ -113,4 +150,12 @@ public final class PipelineService: Service, Sendable {
             }
         }
     }
+}
+
+/// When the inbox last changed according to inotify, shared between the listener and the loop.
+final class ChangeMarker: Sendable {
+    private let state = Mutex<Date?>(nil)
+    var value: Date? { state.withLock { $0 } }
+    func mark(_ date: Date) { state.withLock { $0 = date } }
+    func clear(ifStill date: Date) { state.withLock { if $0 == date { $0 = nil } } }
 }

@@ -151,3 +151,20 @@ extension SiaranDatabase {
         }
     }
 }
+
+extension SiaranDatabase {
+    /// When a session (linked WhatsApp number) was linked, for warm-up caps; nil if unknown.
+    public func linkedAt(session: String) async throws -> Date? {
+        try await read { db in try Date.fetchOne(db, sql: "SELECT linkedAt FROM sessions WHERE name = ?", arguments: [session]) }
+    }
+
+    /// Records a linked session (the WhatsApp client does this after pairing).
+    public func recordLinkedSession(_ name: String, phone: String?, at date: Date) async throws {
+        try await write { db in
+            try db.execute(sql: """
+                INSERT INTO sessions (name, phone, state, linkedAt) VALUES (?, ?, 'linked', ?)
+                ON CONFLICT(name) DO UPDATE SET phone = excluded.phone, state = 'linked', linkedAt = excluded.linkedAt
+                """, arguments: [name, phone, date])
+        }
+    }
+}

@@ -122,3 +122,22 @@ struct PacingTests {
         }
     }
 }
+
+@Suite("Warm-up of newly linked numbers")
+struct WarmUpTests {
+    @Test("a session linked today sends at most the first warm-up cap per day")
+    func warmUp() async throws {
+        var harness = try PipelineHarness()
+        harness.configuration.sending.dailyCap = 1000
+        harness.configuration.sending.warmUpDailyCaps = [4, 8]
+        harness.configuration.sending.delayMinimum = 10
+        harness.configuration.sending.delayMaximum = 10
+        let start = PacingTests.date("2026-11-25 09:00")
+        try await harness.database.recordLinkedSession("utama", phone: "6281234567890", at: start)
+        let clock = ManualClock(start)
+        let transport = try await PacingTests().run(harness, clock: clock, count: 10)
+        let times = transport.sends.withLock { $0.map(\.at) }
+        #expect(times.count == 10)
+        #expect(times.filter { $0 < start.addingTimeInterval(86_400) }.count == 4, "day 1 is capped at 4")
+    }
+}

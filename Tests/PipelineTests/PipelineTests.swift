@@ -169,19 +169,21 @@ struct PipelineTests {
 struct DropArrivalTests {
     @Test("a file written slowly in chunks, for longer than the quiet period, is taken only once finished")
     func slowChunkedWrite() async throws {
-        let harness = try PipelineHarness()
+        var harness = try PipelineHarness()
+        harness.configuration.watch.quietSeconds = 1.5  // generous, so a loaded machine does not flake
         try harness.drop("lambat/message.txt", "Halo")
         let path = harness.path("inbox/lambat/numbers.txt")
         FileManager.default.createFile(atPath: path, contents: nil)
         let handle = try #require(FileHandle(forWritingAtPath: path))
         let scanner = DropScanner(inbox: harness.path("inbox"), configuration: harness.configuration.watch)
-        for i in 0..<8 {  // 8 × 0.15 s = 1.2 s of writing, quiet period 0.3 s
+        // Plain thread sleeps: the timing must not depend on how busy the test runner's task pool is.
+        for i in 0..<8 {  // 8 × 0.25 s = 2 s of writing, longer than the 1.5 s quiet period
             handle.write(Data("62813\(String(format: "%08d", i))\n".utf8))
-            try await Task.sleep(for: .milliseconds(150))
+            usleep(250_000)
             #expect(scanner.scan().isEmpty, "taken while still being written (chunk \(i))")
         }
         try handle.close()
-        try await Task.sleep(for: .milliseconds(450))
+        usleep(1_700_000)
         #expect(scanner.scan().count == 1)
     }
 
@@ -195,7 +197,7 @@ struct DropArrivalTests {
         #expect(scanner.scan().isEmpty)
         #expect(rename(harness.path("inbox/feed/.numbers.txt.Xq81Zz"), harness.path("inbox/feed/numbers.txt")) == 0)
         #expect(scanner.scan().isEmpty, "the rename just happened: still within the quiet period")
-        try await Task.sleep(for: .milliseconds(450))
+        usleep(450_000)
         let findings = scanner.scan()
         #expect(findings.count == 1)
         if case .ready(let drop)? = findings.first { #expect(drop.contactsFile?.hasSuffix("numbers.txt") == true) }
