@@ -25,6 +25,16 @@ struct CampaignSender {
         var sessionIndex = 0
         var sentInBatch = 0
         var lastStatus = Date.distantPast
+        // The last successful send, recorded together with the next `sending` mark (one commit
+        // per message); flushed before anything that reads counts or waits.
+        var unrecordedSend: (id: String, at: Date)?
+        func flush() async throws {
+            if let sent = unrecordedSend {
+                try await context.database.markSent(sent.id, at: sent.at)
+                unrecordedSend = nil
+            }
+        }
+        defer { if let sent = unrecordedSend { try? context.database.markSentSynchronously(sent.id, at: sent.at) } }
         let media = try mediaAttachment()
         try await context.database.setState(.sending, of: campaign.id)
         try await runner.writeStatus(campaign.id)
@@ -32,27 +42,34 @@ struct CampaignSender {
         while true {
             try Task.checkCancellation()
             let now = context.clock.now()
+            try await flush()  // the next batch must not see the last sent message as still `sending`
             let batch = try await context.database.nextMessages(of: campaign.id, now: now, limit: 200)
             if batch.isEmpty {
+                try await flush()
                 // Only retries that are not due yet remain: wait for the first.
                 guard let next = try await context.database.nextRetry(of: campaign.id) else { return .completed }
                 try await context.clock.sleep(seconds: max(0.05, min(5, next.timeIntervalSince(now))))
                 continue
             }
             for message in batch {
+                if context.control("CANCEL", of: campaign.id) || context.control("PAUSE", of: campaign.id) || context.pausedGlobally {
+                    try await flush()
+                }
                 if let stop = try await waitWhilePaused() { return stop }
                 try await waitForWindow()
                 if optedOut.contains(message.phone) {
                     try await context.database.markFailed(message.id, reason: "opted-out")
                     continue
                 }
+                if sending.hourlyCap > 0 || sending.dailyCap > 0 { try await flush() }  // caps count recorded sends
                 let session = try await nextSession(from: &sessionIndex)
-                try await context.database.markSending(message.id, session: session)
+                try await context.database.markSending(message.id, session: session, afterSent: unrecordedSend)
+                unrecordedSend = nil
                 let outgoing = OutgoingMessage(id: message.id, phone: message.phone, text: message.text,
                                                media: media, session: session, campaignId: campaign.id)
                 switch await context.transport.send(outgoing) {
                 case .sent(let at):
-                    try await context.database.markSent(message.id, at: at)
+                    unrecordedSend = (message.id, at)
                 case .permanentFailure(let reason):
                     try await context.database.markFailed(message.id, reason: reason)
                 case .transientFailure(let reason):
@@ -64,6 +81,7 @@ struct CampaignSender {
                     }
                 }
                 if context.clock.now().timeIntervalSince(lastStatus) >= 1 {
+                    try await flush()
                     try await runner.writeStatus(campaign.id)
                     try await TerminalProgress.show(campaign: campaign, database: context.database)
                     lastStatus = context.clock.now()

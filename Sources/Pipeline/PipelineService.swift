@@ -52,6 +52,11 @@ public final class PipelineService: Service, Sendable {
                 var didWork = try await cycle(scanner: scanner, intake: intake, scanInbox: scanDue)
                 if scanDue {
                     nextScan = now.addingTimeInterval(watch.rescanSeconds)
+                    // Files still inside their quiet period (written just before start, or over a
+                    // share without events) are looked at again as soon as they may be complete.
+                    if try await hasPendingDrop(scanner) {
+                        nextScan = min(nextScan, now.addingTimeInterval(max(0.2, watch.quietSeconds / 4)))
+                    }
                     if let changed = changedAt {
                         // Look again right after the quiet period of the latest change.
                         nextScan = min(nextScan, changed.addingTimeInterval(watch.quietSeconds + 0.1))

@@ -9,6 +9,19 @@ import Transport
 enum PipelineBench {
     static func run(arguments: [String]) async throws {
         let sizes = arguments.contains("--large") ? [10_000, 100_000] : [10_000]
+        for (label, fsyncing) in [("dry-run (fsync per message)", true), ("pipeline alone (transport that only counts)", false)] {
+            print(label)
+            try await measure(sizes: sizes, fsyncing: fsyncing)
+        }
+    }
+
+    /// A transport that sends nothing and writes nothing, to isolate the pipeline's own cost.
+    final class CountingTransport: MessageTransport, Sendable {
+        let events = AsyncStream<TransportEvent> { _ in }
+        func send(_ message: OutgoingMessage) async -> SendResult { .sent(at: Date()) }
+    }
+
+    static func measure(sizes: [Int], fsyncing: Bool) async throws {
         for size in sizes {
             let root = FileManager.default.temporaryDirectory.appendingPathComponent("bench-pipeline-\(UUID())")
             defer { try? FileManager.default.removeItem(at: root) }
@@ -32,7 +45,8 @@ enum PipelineBench {
                     sending: .init(delayMinimum: 0, delayMaximum: 0, hourlyCap: 0, dailyCap: 0, batchSize: 0,
                                    window: SendingWindow(startMinute: 0, endMinute: 1440))
                 ),
-                sessions: ["utama"], database: database, transport: DryRunTransport(outbox: root.appendingPathComponent("outbox").path),
+                sessions: ["utama"], database: database,
+                transport: fsyncing ? DryRunTransport(outbox: root.appendingPathComponent("outbox").path) : CountingTransport(),
                 logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
             )
             let seconds = try await Bench.time { try await PipelineService(context: context, once: true).run() }

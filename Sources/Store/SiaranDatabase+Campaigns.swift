@@ -168,3 +168,28 @@ extension SiaranDatabase {
         }
     }
 }
+
+extension SiaranDatabase {
+    /// One commit per message on the hot path: records the previous message as sent (if any)
+    /// and marks the next one `sending`, before its network write. At most one message is ever
+    /// sent but not yet recorded, so a crash repeats at most that one, with the same id.
+    public func markSending(_ id: String, session: String, afterSent previous: (id: String, at: Date)?) async throws {
+        try await write { db in
+            if let previous {
+                try db.execute(sql: "UPDATE messages SET state = 'sent', sentAt = ?, reason = NULL WHERE id = ? AND state IN ('sending', 'retrying', 'pending')",
+                               arguments: [previous.at, previous.id])
+            }
+            try db.execute(sql: "UPDATE messages SET state = 'sending', session = ?, attempts = attempts + 1 WHERE id = ?", arguments: [session, id])
+        }
+    }
+}
+
+extension SiaranDatabase {
+    /// The same as `markSent`, without suspending: used on the way out of a cancelled send loop,
+    /// where an async write would refuse to start.
+    public func markSentSynchronously(_ id: String, at date: Date) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE messages SET state = 'sent', sentAt = ?, reason = NULL WHERE id = ? AND state IN ('sending', 'retrying', 'pending')", arguments: [date, id])
+        }
+    }
+}
