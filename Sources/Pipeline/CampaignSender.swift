@@ -11,6 +11,18 @@ struct CampaignSender {
 
     enum Outcome: Equatable { case completed, cancelled }
 
+    /// Built once per campaign: time zone lookups are too slow for every message.
+    let windowCalendar: Calendar
+
+    init(context: PipelineContext, campaign: CampaignRecord, options: CampaignOptions) {
+        self.context = context
+        self.campaign = campaign
+        self.options = options
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: context.pipeline.sending.timeZone) ?? .current
+        self.windowCalendar = calendar
+    }
+
     var sessions: [String] {
         let named = options.sessions ?? context.sessions
         return named.isEmpty ? ["utama"] : named
@@ -131,8 +143,8 @@ struct CampaignSender {
     /// Sleeps until the sending window opens (in the configured time zone).
     private func waitForWindow() async throws {
         let sending = context.pipeline.sending
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: sending.timeZone) ?? .current
+        if sending.window.startMinute == 0 && sending.window.endMinute == 1440 { return }
+        let calendar = windowCalendar
         while true {
             let now = context.clock.now()
             let parts = calendar.dateComponents([.hour, .minute], from: now)
