@@ -45,7 +45,12 @@ public struct SiaranApplication: Sendable {
             configuration: configuration.pipeline.watch,
             logger: component("pipeline")
         )
-        return [watcher, PipelineService(context: try pipelineContext(), wakeups: watcher.events)]
+        let context = try pipelineContext()
+        let recorder = TransportEventRecorder(
+            events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,
+            optOutFile: configuration.optOut.file, logger: component("pipeline")
+        )
+        return [watcher, recorder, PipelineService(context: context, wakeups: watcher.events)]
     }
 
     /// The pipeline's view of the configuration and the transport it sends with.

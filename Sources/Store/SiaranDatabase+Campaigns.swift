@@ -193,3 +193,37 @@ extension SiaranDatabase {
         }
     }
 }
+
+extension SiaranDatabase {
+    /// A delivery receipt: sets `delivered` unless the message is already further (`read`).
+    public func markDelivered(_ id: String, at date: Date) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE messages SET state = CASE WHEN state = 'read' THEN 'read' ELSE 'delivered' END, deliveredAt = COALESCE(deliveredAt, ?) WHERE id = ? AND state IN ('sent', 'delivered', 'read', 'sending')", arguments: [date, id])
+        }
+    }
+
+    public func markRead(_ id: String, at date: Date) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE messages SET state = 'read', deliveredAt = COALESCE(deliveredAt, ?), readAt = COALESCE(readAt, ?) WHERE id = ? AND state IN ('sent', 'delivered', 'read', 'sending')", arguments: [date, date, id])
+        }
+    }
+
+    /// Records an incoming message; links it to the latest message we sent that number (for the
+    /// response rate) and returns that message's campaign.
+    @discardableResult
+    public func recordReply(phone: String, session: String, messageId: String, text: String, at date: Date, isOptOut: Bool) async throws -> String? {
+        try await write { db in
+            let last = try Row.fetchOne(db, sql: "SELECT id, campaignId FROM messages WHERE phone = ? AND sentAt IS NOT NULL ORDER BY sentAt DESC LIMIT 1", arguments: [phone])
+            let inReplyTo: String? = last?["id"]
+            let campaign: String? = last?["campaignId"]
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO replies (phone, session, messageId, inReplyTo, campaignId, text, receivedAt, isOptOut)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [phone, session, messageId, inReplyTo, campaign, text, date, isOptOut])
+            if let inReplyTo {
+                try db.execute(sql: "UPDATE messages SET repliedAt = COALESCE(repliedAt, ?) WHERE id = ?", arguments: [date, inReplyTo])
+            }
+            return campaign
+        }
+    }
+}

@@ -1,0 +1,67 @@
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+public import Store
+public import Transport
+
+/// Turns what a transport hears — delivery and read receipts, replies — into message rows,
+/// the response rate, and opt-outs: a reply that is an opt-out word (STOP, BERHENTI, …) adds the
+/// number to the opt-out list at once, so the sender skips it from its next message on.
+public final class TransportEventRecorder: Service, Sendable {
+    private let events: AsyncStream<TransportEvent>
+    private let database: SiaranDatabase
+    private let optOutWords: Set<String>
+    private let optOutFile: String?
+    private let logger: Logger
+
+    public init(events: AsyncStream<TransportEvent>, database: SiaranDatabase, optOutWords: [String], optOutFile: String?, logger: Logger) {
+        self.events = events
+        self.database = database
+        self.optOutWords = Set(optOutWords.map { $0.uppercased() })
+        self.optOutFile = optOutFile
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            for await event in events {
+                do {
+                    try await record(event)
+                } catch {
+                    logger.error("could not record a receipt or reply", metadata: ["error": "\(error)"])
+                }
+            }
+        } onGracefulShutdown: {}
+    }
+
+    func record(_ event: TransportEvent) async throws {
+        switch event {
+        case .delivered(let id, let at):
+            try await database.markDelivered(id, at: at)
+        case .read(let id, let at):
+            try await database.markRead(id, at: at)
+        case .reply(let phone, let session, let messageId, let text, let at):
+            let optOut = isOptOut(text)
+            let campaign = try await database.recordReply(phone: phone, session: session, messageId: messageId, text: text, at: at, isOptOut: optOut)
+            if optOut {
+                try await database.addOptOut(phone: phone, source: "reply", detail: text)
+                if let optOutFile {
+                    let handle = FileHandle(forWritingAtPath: optOutFile) ?? {
+                        FileManager.default.createFile(atPath: optOutFile, contents: nil)
+                        return FileHandle(forWritingAtPath: optOutFile)
+                    }()
+                    _ = try? handle?.seekToEnd()
+                    handle?.write(Data("\(phone)\n".utf8))
+                    try? handle?.close()
+                }
+                logger.notice("opted out by reply", metadata: ["phone": "\(phone)", "campaign.id": "\(campaign ?? "-")"])
+            }
+        }
+    }
+
+    /// A reply opts out when, ignoring case, spaces and punctuation, it is one of the words.
+    func isOptOut(_ text: String) -> Bool {
+        let word = text.uppercased().filter { $0.isLetter || $0.isNumber }
+        return optOutWords.contains(word)
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Logging
+import Pipeline
+import Store
+import Testing
+import Transport
+
+@Suite("Receipts, replies and opt-outs")
+struct TransportEventTests {
+    @Test("receipts move messages to delivered and read; a STOP reply opts the number out at once")
+    func events() async throws {
+        let harness = try PipelineHarness()
+        try harness.drop("c/numbers.txt", "6281234567890\n6281311223344\n")
+        try harness.drop("c/message.txt", "Halo")
+        _ = try await harness.runOnce()
+        let campaign = try #require(try await harness.campaigns().first)
+        let lines = try harness.dryRunLines(campaign.id)
+        let first = try #require(lines.first?["id"] as? String)
+        let (stream, continuation) = AsyncStream.makeStream(of: TransportEvent.self)
+        let recorder = TransportEventRecorder(events: stream, database: harness.database, optOutWords: ["STOP", "BERHENTI"],
+                                              optOutFile: harness.path("state/optout.txt"), logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() })
+        let task = Task { try await recorder.run() }
+        continuation.yield(.delivered(messageId: first, at: Date()))
+        continuation.yield(.read(messageId: first, at: Date()))
+        continuation.yield(.reply(phone: "6281234567890", session: "utama", messageId: "IN1", text: "Berapa harganya?", at: Date()))
+        continuation.yield(.reply(phone: "6281311223344", session: "utama", messageId: "IN2", text: " berhenti! ", at: Date()))
+        continuation.finish()
+        try await task.value
+        let counts = try await harness.database.messageCounts(of: campaign.id)
+        #expect(counts.read == 1)
+        #expect(counts.replied == 2)
+        #expect(try await harness.database.optedOutPhones() == ["6281311223344"])
+        #expect(try String(contentsOfFile: harness.path("state/optout.txt"), encoding: .utf8) == "6281311223344\n")
+        // The next campaign to that number refuses it as opted-out.
+        try harness.drop("d/numbers.txt", "6281311223344\n6281299990000\n")
+        try harness.drop("d/message.txt", "Promo lagi")
+        _ = try await harness.runOnce()
+        let second = try #require(try await harness.campaigns().first { $0.id != campaign.id })
+        #expect(try harness.dryRunLines(second.id).map { $0["to"] as? String } == ["6281299990000"])
+    }
+}
