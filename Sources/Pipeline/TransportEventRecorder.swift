@@ -23,15 +23,14 @@ public final class TransportEventRecorder: Service, Sendable {
     }
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            for await event in events {
-                do {
-                    try await record(event)
-                } catch {
-                    logger.error("could not record a receipt or reply", metadata: ["error": "\(error)"])
-                }
+        // Receipts keep coming for as long as the transport runs; stop listening on shutdown.
+        for await event in events.cancelOnGracefulShutdown() {
+            do {
+                try await record(event)
+            } catch {
+                logger.error("could not record a receipt or reply", metadata: ["error": "\(error)"])
             }
-        } onGracefulShutdown: {}
+        }
     }
 
     func record(_ event: TransportEvent) async throws {
