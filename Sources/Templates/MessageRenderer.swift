@@ -163,7 +163,7 @@ public struct MessageRenderer: Sendable {
         case "nama": return context.variables["name"]
         case "phone": return context.phone
         case "campaign": return context.campaignName
-        case "date": return Self.formatDate(context.date, timeZone: context.timeZone, language: language)
+        case "date", "tanggal": return Self.formatDate(context.date, timeZone: context.timeZone, language: language)
         default: return nil
         }
     }
@@ -208,7 +208,7 @@ public struct MessageRenderer: Sendable {
                     let valueLength: Int
                     switch name {
                     case "phone": valueLength = 15
-                    case "date": valueLength = 24
+                    case "date", "tanggal": valueLength = 24
                     case "campaign": valueLength = 64
                     default: valueLength = longestValues[name] ?? longestValues[name == "name" ? "nama" : "name"] ?? 0
                     }

@@ -22,7 +22,7 @@ public struct MessageTemplate: Sendable, Equatable {
     public var file: String?
 
     /// Names always available to `{…}`.
-    public static let builtInVariables: Set<String> = ["phone", "date", "campaign", "name", "nama"]
+    public static let builtInVariables: Set<String> = ["phone", "date", "tanggal", "campaign", "name", "nama"]
 
     /// Parses a template from raw bytes, refusing anything that is not UTF-8.
     public init(data: Data, file: String? = nil) throws(TemplateError) {

@@ -39,6 +39,7 @@ struct RenderingTests {
     func builtIns() throws {
         #expect(try render("{phone} / {campaign}") == "6281234567890 / Promo November")
         #expect(try render("Berlaku s/d {date}") == "Berlaku s/d 25 November 2026")
+        #expect(try render("Berlaku s/d {tanggal}") == "Berlaku s/d 25 November 2026")
         #expect(try render("---\nlanguage: en\n---\nValid until {date}") == "Valid until November 25, 2026")
     }
 
