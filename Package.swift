@@ -165,7 +165,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranCLI",
             dependencies: [
-                "Siaran", "Contacts", "Templates", "Pipeline", "Store",
+                "Siaran", "Contacts", "Templates", "Pipeline", "Store", "WhatsAppSimulator",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

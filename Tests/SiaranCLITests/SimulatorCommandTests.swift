@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+/// `siaran simulator` as an operator runs it: whatsmeow (from neonize) links to it by QR code,
+/// typed into the simulator's standard input.
+@Suite("siaran simulator", .serialized)
+struct SimulatorCommandTests {
+    /// Lines a child process prints, as they arrive.
+    static func lines(of pipe: Pipe) -> AsyncStream<String> {
+        AsyncStream { continuation in
+            let handle = pipe.fileHandleForReading
+            Thread {
+                var buffer = Data()
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    buffer += chunk
+                    while let end = buffer.firstIndex(of: 0x0A) {
+                        continuation.yield(String(decoding: buffer[buffer.startIndex..<end], as: UTF8.self))
+                        buffer = Data(buffer[(end + 1)...])
+                    }
+                }
+                continuation.finish()
+            }.start()
+        }
+    }
+
+    @Test("whatsmeow links by QR through the CLI simulator, restarts, logs in and uploads prekeys", .timeLimit(.minutes(1)))
+    func linking() async throws {
+        let workdir = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-sim-\(UUID())")
+        try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: workdir) }
+
+        let simulator = Process()
+        simulator.executableURL = CommandLineTests.executable
+        simulator.arguments = ["simulator", "--events", workdir.appendingPathComponent("events.jsonl").path]
+        let simulatorInput = Pipe(), simulatorOutput = Pipe()
+        simulator.standardInput = simulatorInput
+        simulator.standardOutput = simulatorOutput
+        simulator.standardError = FileHandle.nullDevice
+        try simulator.run()
+        defer { simulator.terminate() }
+        var simulatorLines = Self.lines(of: simulatorOutput).makeAsyncIterator()
+        var port = "", rootKey = ""
+        while let line = await simulatorLines.next() {
+            if line.hasPrefix("simulator listening on ws://127.0.0.1:") {
+                port = String(line.split(separator: ":").last!.split(separator: "/").first!)
+            }
+            if line.hasPrefix("root key (hex): ") { rootKey = String(line.dropFirst("root key (hex): ".count)); break }
+        }
+        #expect(!port.isEmpty && rootKey.count == 64)
+
+        let client = Process()
+        client.executableURL = CommandLineTests.packageRoot.appendingPathComponent(".venv/bin/python")
+        client.arguments = [CommandLineTests.packageRoot.appendingPathComponent("Tests/Interop/neonize_client.py").path, port, rootKey, workdir.path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION"] = "python"
+        client.environment = environment
+        let clientOutput = Pipe()
+        client.standardOutput = clientOutput
+        client.standardError = FileHandle.nullDevice
+        try client.run()
+        defer { client.terminate() }
+        var qr = ""
+        for await line in Self.lines(of: clientOutput) where line.hasPrefix("QR ") {
+            qr = String(line.dropFirst(3))
+            break
+        }
+        simulatorInput.fileHandleForWriting.write(Data("scan \(qr)\n".utf8))
+        var seen: [String] = []
+        while let line = await simulatorLines.next() {
+            seen.append(line)
+            if line.contains("becameActive") { break }
+        }
+        #expect(seen.contains("scanned"))
+        #expect(seen.contains { $0.contains("paired(phone: \"6281234567890\", deviceId: 1)") })
+        #expect(seen.contains { $0.contains("preKeysUploaded") && $0.contains("count: 812") })
+        let log = try String(contentsOf: workdir.appendingPathComponent("events.jsonl"), encoding: .utf8)
+        #expect(log.contains("loggedIn"))
+    }
+}
