@@ -202,7 +202,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SiaranCLITests",
-            dependencies: ["SiaranCLI"],
+            dependencies: ["SiaranCLI", "SiaranTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"], swiftSettings: swiftSettings),
@@ -213,7 +213,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SignalProtocolTests",
-            dependencies: ["SignalProtocol", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["SignalProtocol", "SiaranTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["Interop"],
             swiftSettings: swiftSettings
         ),
@@ -235,13 +235,13 @@ let package = Package(
         ),
         .testTarget(
             name: "WASocketTests",
-            dependencies: ["WASocket", "WAProto", "SignalProtocol"],
+            dependencies: ["WASocket", "WAProto", "SignalProtocol", "SiaranTestSupport"],
             exclude: ["Interop"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "WhatsAppSimulatorTests",
-            dependencies: ["WhatsAppSimulator", "WASocket", "WABinary", "WAProto", "SignalProtocol"],
+            dependencies: ["WhatsAppSimulator", "WASocket", "WABinary", "WAProto", "SignalProtocol", "SiaranTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -249,6 +249,8 @@ let package = Package(
             dependencies: ["Pipeline", "Store", "Transport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // Helpers shared by test targets (Python peers, process output); not part of the product.
+        .target(name: "SiaranTestSupport", path: "Tests/SiaranTestSupport", swiftSettings: swiftSettings),
         // test-targets-end (helpers: add test targets above this line)
     ]
 )

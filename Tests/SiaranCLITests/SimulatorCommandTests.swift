@@ -1,30 +1,11 @@
 import Foundation
+import SiaranTestSupport
 import Testing
 
 /// `siaran simulator` as an operator runs it: whatsmeow (from neonize) links to it by QR code,
 /// typed into the simulator's standard input.
 @Suite("siaran simulator", .serialized)
 struct SimulatorCommandTests {
-    /// Lines a child process prints, as they arrive.
-    static func lines(of pipe: Pipe) -> AsyncStream<String> {
-        AsyncStream { continuation in
-            let handle = pipe.fileHandleForReading
-            Thread {
-                var buffer = Data()
-                while true {
-                    let chunk = handle.availableData
-                    if chunk.isEmpty { break }
-                    buffer += chunk
-                    while let end = buffer.firstIndex(of: 0x0A) {
-                        continuation.yield(String(decoding: buffer[buffer.startIndex..<end], as: UTF8.self))
-                        buffer = Data(buffer[(end + 1)...])
-                    }
-                }
-                continuation.finish()
-            }.start()
-        }
-    }
-
     @Test("whatsmeow links by QR through the CLI simulator, restarts, logs in and uploads prekeys", .timeLimit(.minutes(1)))
     func linking() async throws {
         let workdir = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-sim-\(UUID())")
@@ -40,7 +21,7 @@ struct SimulatorCommandTests {
         simulator.standardError = FileHandle.nullDevice
         try simulator.run()
         defer { simulator.terminate() }
-        var simulatorLines = Self.lines(of: simulatorOutput).makeAsyncIterator()
+        var simulatorLines = lines(of: simulatorOutput).makeAsyncIterator()
         var port = "", rootKey = ""
         while let line = await simulatorLines.next() {
             if line.hasPrefix("simulator listening on ws://127.0.0.1:") {
@@ -62,7 +43,7 @@ struct SimulatorCommandTests {
         try client.run()
         defer { client.terminate() }
         var qr = ""
-        for await line in Self.lines(of: clientOutput) where line.hasPrefix("QR ") {
+        for await line in lines(of: clientOutput) where line.hasPrefix("QR ") {
             qr = String(line.dropFirst(3))
             break
         }

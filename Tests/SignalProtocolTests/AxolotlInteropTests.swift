@@ -1,4 +1,5 @@
 import Foundation
+import SiaranTestSupport
 import Testing
 @testable import SignalProtocol
 
@@ -45,7 +46,7 @@ struct AxolotlInteropTests {
 
     @Test("Swift starts from an axolotl bundle; 100 messages both ways with reordering and a drop", arguments: [true, false])
     func swiftInitiates(oneTime: Bool) async throws {
-        let peer = try PythonPeer(script: "axolotl_peer.py")
+        let peer = try PythonPeer(script: "Tests/SignalProtocolTests/Interop/axolotl_peer.py")
         let swift = SwiftSide()
         try await swift.cipher.processBundle(try Self.pythonBundle(peer, oneTime: oneTime))
         let first = try await send(swift, peer, "Halo dari Swift")
@@ -57,7 +58,7 @@ struct AxolotlInteropTests {
 
     @Test("axolotl starts from a Swift bundle; then 100 messages both ways")
     func pythonInitiates() async throws {
-        let peer = try PythonPeer(script: "axolotl_peer.py")
+        let peer = try PythonPeer(script: "Tests/SignalProtocolTests/Interop/axolotl_peer.py")
         let swift = SwiftSide()
         try peer.call(await swift.bundle())
         let first = try peer.call(["op": "encrypt", "plaintext": Data("pkmsg dari Python".utf8).base64])
@@ -94,7 +95,7 @@ struct AxolotlInteropTests {
 
     @Test("signatures cross-verify with libsignal's curve25519; a flipped bit fails")
     func signatures() throws {
-        let peer = try PythonPeer(script: "axolotl_peer.py")
+        let peer = try PythonPeer(script: "Tests/SignalProtocolTests/Interop/axolotl_peer.py")
         let message = Data("05 signed prekey bytes".utf8)
         let signed = try peer.call(["op": "sign", "message": message.base64])
         let pythonKey = try PublicKey(serialized: Data(base64: signed["public_key"])!)

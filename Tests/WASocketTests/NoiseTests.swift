@@ -1,5 +1,6 @@
 import Foundation
 import SignalProtocol
+import SiaranTestSupport
 import Testing
 @testable import WASocket
 
@@ -56,7 +57,7 @@ struct NoiseTests {
 
     @Test("textbook Noise XX against python noiseprotocol, in both roles", arguments: [NoiseHandshake.Role.initiator, .responder])
     func againstNoiseProtocol(swiftRole: NoiseHandshake.Role) throws {
-        let peer = try PythonPeer(script: "noise_peer.py")
+        let peer = try PythonPeer(script: "Tests/WASocketTests/Interop/noise_peer.py")
         let ours = KeyPair.generate(), theirs = KeyPair.generate()
         try peer.call(["op": "start", "role": swiftRole == .initiator ? "responder" : "initiator",
                        "static_private": theirs.privateKeyBytes.base64, "prologue": Self.prologue.base64])

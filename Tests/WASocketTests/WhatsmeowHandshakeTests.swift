@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SignalProtocol
+import SiaranTestSupport
 import Testing
 import WAProto
 @testable import WASocket

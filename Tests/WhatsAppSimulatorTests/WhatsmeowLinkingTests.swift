@@ -1,4 +1,5 @@
 import Foundation
+import SiaranTestSupport
 import Testing
 @testable import WhatsAppSimulator
 
@@ -8,26 +9,6 @@ import Testing
 struct WhatsmeowLinkingTests {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// Lines a child process prints, as they arrive.
-    static func lines(of pipe: Pipe) -> AsyncStream<String> {
-        AsyncStream { continuation in
-            let handle = pipe.fileHandleForReading
-            Thread {
-                var buffer = Data()
-                while true {
-                    let chunk = handle.availableData
-                    if chunk.isEmpty { break }
-                    buffer += chunk
-                    while let end = buffer.firstIndex(of: 0x0A) {
-                        continuation.yield(String(decoding: buffer[buffer.startIndex..<end], as: UTF8.self))
-                        buffer = Data(buffer[(end + 1)...])
-                    }
-                }
-                continuation.finish()
-            }.start()
-        }
-    }
 
     @Test("QR linking, 515 restart, login, prekey upload and active", .timeLimit(.minutes(1)))
     func qrLinking() async throws {
@@ -54,7 +35,7 @@ struct WhatsmeowLinkingTests {
 
         // The phone scans the first QR code whatsmeow shows.
         var qr: String?
-        for await line in Self.lines(of: output) where line.hasPrefix("QR ") {
+        for await line in lines(of: output) where line.hasPrefix("QR ") {
             qr = String(line.dropFirst(3))
             break
         }

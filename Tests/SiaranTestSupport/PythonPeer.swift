@@ -1,23 +1,27 @@
-import Foundation
-import Testing
+public import Foundation
 
-/// A Python helper process spoken to with one JSON object per line (see Interop/axolotl_peer.py).
-final class PythonPeer {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+/// The repository root, for test scripts, fixtures and `.venv`.
+public let packageRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// A Python helper process (an independent implementation from PyPI, run from `.venv`) spoken to
+/// with one JSON object per line each way.
+public final class PythonPeer {
+    public static var packageRoot: URL { SiaranTestSupport.packageRoot }
 
     private let process = Process()
     private let input = Pipe()
     private let output = Pipe()
     private var buffer = Data()
 
-    init(script: String) throws {
+    /// - Parameter script: path of the driver script relative to the repository root.
+    public init(script: String) throws {
         let python = Self.packageRoot.appendingPathComponent(".venv/bin/python")
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw PeerError(message: ".venv is missing: run `make test` (scripts/interop-venv) first")
         }
         process.executableURL = python
-        process.arguments = [Self.packageRoot.appendingPathComponent("Tests/WASocketTests/Interop/\(script)").path]
+        process.arguments = [Self.packageRoot.appendingPathComponent(script).path]
         var environment = ProcessInfo.processInfo.environment
         environment["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION"] = "python"
         process.environment = environment
@@ -31,14 +35,14 @@ final class PythonPeer {
         process.terminate()
     }
 
-    struct PeerError: Error, CustomStringConvertible {
-        var message: String
-        var description: String { message }
+    public struct PeerError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
     }
 
     /// Sends a command and returns the reply; a reply with `error` throws.
     @discardableResult
-    func call(_ command: [String: Any]) throws -> [String: Any] {
+    public func call(_ command: [String: Any]) throws -> [String: Any] {
         let line = try JSONSerialization.data(withJSONObject: command) + Data("\n".utf8)
         input.fileHandleForWriting.write(line)
         while !buffer.contains(0x0A) {
@@ -56,9 +60,29 @@ final class PythonPeer {
 }
 
 extension Data {
-    var base64: String { base64EncodedString() }
-    init?(base64 value: Any?) {
+    public var base64: String { base64EncodedString() }
+    public init?(base64 value: Any?) {
         guard let text = value as? String else { return nil }
         self.init(base64Encoded: text)
+    }
+}
+
+/// Lines a child process prints, as they arrive (read on a thread of its own).
+public func lines(of pipe: Pipe) -> AsyncStream<String> {
+    AsyncStream { continuation in
+        let handle = pipe.fileHandleForReading
+        Thread {
+            var buffer = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer += chunk
+                while let end = buffer.firstIndex(of: 0x0A) {
+                    continuation.yield(String(decoding: buffer[buffer.startIndex..<end], as: UTF8.self))
+                    buffer = Data(buffer[(end + 1)...])
+                }
+            }
+            continuation.finish()
+        }.start()
     }
 }
