@@ -145,11 +145,16 @@ struct CampaignSender {
         let sending = context.pipeline.sending
         if sending.window.startMinute == 0 && sending.window.endMinute == 1440 { return }
         let calendar = windowCalendar
+        var told = false
         while true {
             let now = context.clock.now()
             let parts = calendar.dateComponents([.hour, .minute], from: now)
             let minute = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
             if sending.window.contains(minuteOfDay: minute) { return }
+            if !told {
+                told = true
+                context.logger.notice("outside the sending window \(sending.window) \(sending.timeZone); waiting", metadata: ["campaign.id": "\(campaign.id)"])
+            }
             try await context.clock.sleep(seconds: 30)
         }
     }
