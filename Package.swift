@@ -219,7 +219,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WAProtoTests",
-            dependencies: ["WAProto"],
+            dependencies: ["WAProto", "SiaranTestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             exclude: ["Interop"],
             swiftSettings: swiftSettings
         ),

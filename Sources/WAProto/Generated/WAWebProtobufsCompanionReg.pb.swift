@@ -22,55 +22,55 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
-public nonisolated struct WAWebProtobufsCompanionReg_DeviceProps: Sendable {
+public nonisolated struct WAWebProtobufsCompanionReg_DeviceProps: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var os: String {
-    get {_os ?? String()}
-    set {_os = newValue}
+    get {_storage._os ?? String()}
+    set {_uniqueStorage()._os = newValue}
   }
   /// Returns true if `os` has been explicitly set.
-  public var hasOs: Bool {self._os != nil}
+  public var hasOs: Bool {_storage._os != nil}
   /// Clears the value of `os`. Subsequent reads from it will return its default value.
-  public mutating func clearOs() {self._os = nil}
+  public mutating func clearOs() {_uniqueStorage()._os = nil}
 
   public var version: WAWebProtobufsCompanionReg_DeviceProps.AppVersion {
-    get {_version ?? WAWebProtobufsCompanionReg_DeviceProps.AppVersion()}
-    set {_version = newValue}
+    get {_storage._version ?? WAWebProtobufsCompanionReg_DeviceProps.AppVersion()}
+    set {_uniqueStorage()._version = newValue}
   }
   /// Returns true if `version` has been explicitly set.
-  public var hasVersion: Bool {self._version != nil}
+  public var hasVersion: Bool {_storage._version != nil}
   /// Clears the value of `version`. Subsequent reads from it will return its default value.
-  public mutating func clearVersion() {self._version = nil}
+  public mutating func clearVersion() {_uniqueStorage()._version = nil}
 
   public var platformType: WAWebProtobufsCompanionReg_DeviceProps.PlatformType {
-    get {_platformType ?? .unknown}
-    set {_platformType = newValue}
+    get {_storage._platformType ?? .unknown}
+    set {_uniqueStorage()._platformType = newValue}
   }
   /// Returns true if `platformType` has been explicitly set.
-  public var hasPlatformType: Bool {self._platformType != nil}
+  public var hasPlatformType: Bool {_storage._platformType != nil}
   /// Clears the value of `platformType`. Subsequent reads from it will return its default value.
-  public mutating func clearPlatformType() {self._platformType = nil}
+  public mutating func clearPlatformType() {_uniqueStorage()._platformType = nil}
 
   public var requireFullSync: Bool {
-    get {_requireFullSync ?? false}
-    set {_requireFullSync = newValue}
+    get {_storage._requireFullSync ?? false}
+    set {_uniqueStorage()._requireFullSync = newValue}
   }
   /// Returns true if `requireFullSync` has been explicitly set.
-  public var hasRequireFullSync: Bool {self._requireFullSync != nil}
+  public var hasRequireFullSync: Bool {_storage._requireFullSync != nil}
   /// Clears the value of `requireFullSync`. Subsequent reads from it will return its default value.
-  public mutating func clearRequireFullSync() {self._requireFullSync = nil}
+  public mutating func clearRequireFullSync() {_uniqueStorage()._requireFullSync = nil}
 
   public var historySyncConfig: WAWebProtobufsCompanionReg_DeviceProps.HistorySyncConfig {
-    get {_historySyncConfig ?? WAWebProtobufsCompanionReg_DeviceProps.HistorySyncConfig()}
-    set {_historySyncConfig = newValue}
+    get {_storage._historySyncConfig ?? WAWebProtobufsCompanionReg_DeviceProps.HistorySyncConfig()}
+    set {_uniqueStorage()._historySyncConfig = newValue}
   }
   /// Returns true if `historySyncConfig` has been explicitly set.
-  public var hasHistorySyncConfig: Bool {self._historySyncConfig != nil}
+  public var hasHistorySyncConfig: Bool {_storage._historySyncConfig != nil}
   /// Clears the value of `historySyncConfig`. Subsequent reads from it will return its default value.
-  public mutating func clearHistorySyncConfig() {self._historySyncConfig = nil}
+  public mutating func clearHistorySyncConfig() {_uniqueStorage()._historySyncConfig = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -83,6 +83,23 @@ public nonisolated struct WAWebProtobufsCompanionReg_DeviceProps: Sendable {
     case safari = 5
     case edge = 6
     case desktop = 7
+    case ipad = 8
+    case androidTablet = 9
+    case ohana = 10
+    case aloha = 11
+    case catalina = 12
+    case tclTv = 13
+    case iosPhone = 14
+    case iosCatalyst = 15
+    case androidPhone = 16
+    case androidAmbiguous = 17
+    case wearOs = 18
+    case arWrist = 19
+    case arDevice = 20
+    case uwp = 21
+    case vr = 22
+    case cloudApi = 23
+    case smartglasses = 24
 
     public init() {
       self = .unknown
@@ -210,6 +227,78 @@ public nonisolated struct WAWebProtobufsCompanionReg_DeviceProps: Sendable {
     /// Clears the value of `supportCallLogHistory`. Subsequent reads from it will return its default value.
     public mutating func clearSupportCallLogHistory() {self._supportCallLogHistory = nil}
 
+    public var supportBotUserAgentChatHistory: Bool {
+      get {_supportBotUserAgentChatHistory ?? false}
+      set {_supportBotUserAgentChatHistory = newValue}
+    }
+    /// Returns true if `supportBotUserAgentChatHistory` has been explicitly set.
+    public var hasSupportBotUserAgentChatHistory: Bool {self._supportBotUserAgentChatHistory != nil}
+    /// Clears the value of `supportBotUserAgentChatHistory`. Subsequent reads from it will return its default value.
+    public mutating func clearSupportBotUserAgentChatHistory() {self._supportBotUserAgentChatHistory = nil}
+
+    public var supportCagReactionsAndPolls: Bool {
+      get {_supportCagReactionsAndPolls ?? false}
+      set {_supportCagReactionsAndPolls = newValue}
+    }
+    /// Returns true if `supportCagReactionsAndPolls` has been explicitly set.
+    public var hasSupportCagReactionsAndPolls: Bool {self._supportCagReactionsAndPolls != nil}
+    /// Clears the value of `supportCagReactionsAndPolls`. Subsequent reads from it will return its default value.
+    public mutating func clearSupportCagReactionsAndPolls() {self._supportCagReactionsAndPolls = nil}
+
+    public var supportBizHostedMsg: Bool {
+      get {_supportBizHostedMsg ?? false}
+      set {_supportBizHostedMsg = newValue}
+    }
+    /// Returns true if `supportBizHostedMsg` has been explicitly set.
+    public var hasSupportBizHostedMsg: Bool {self._supportBizHostedMsg != nil}
+    /// Clears the value of `supportBizHostedMsg`. Subsequent reads from it will return its default value.
+    public mutating func clearSupportBizHostedMsg() {self._supportBizHostedMsg = nil}
+
+    public var supportRecentSyncChunkMessageCountTuning: Bool {
+      get {_supportRecentSyncChunkMessageCountTuning ?? false}
+      set {_supportRecentSyncChunkMessageCountTuning = newValue}
+    }
+    /// Returns true if `supportRecentSyncChunkMessageCountTuning` has been explicitly set.
+    public var hasSupportRecentSyncChunkMessageCountTuning: Bool {self._supportRecentSyncChunkMessageCountTuning != nil}
+    /// Clears the value of `supportRecentSyncChunkMessageCountTuning`. Subsequent reads from it will return its default value.
+    public mutating func clearSupportRecentSyncChunkMessageCountTuning() {self._supportRecentSyncChunkMessageCountTuning = nil}
+
+    public var supportHostedGroupMsg: Bool {
+      get {_supportHostedGroupMsg ?? false}
+      set {_supportHostedGroupMsg = newValue}
+    }
+    /// Returns true if `supportHostedGroupMsg` has been explicitly set.
+    public var hasSupportHostedGroupMsg: Bool {self._supportHostedGroupMsg != nil}
+    /// Clears the value of `supportHostedGroupMsg`. Subsequent reads from it will return its default value.
+    public mutating func clearSupportHostedGroupMsg() {self._supportHostedGroupMsg = nil}
+
+    public var supportFbidBotChatHistory: Bool {
+      get {_supportFbidBotChatHistory ?? false}
+      set {_supportFbidBotChatHistory = newValue}
+    }
+    /// Returns true if `supportFbidBotChatHistory` has been explicitly set.
+    public var hasSupportFbidBotChatHistory: Bool {self._supportFbidBotChatHistory != nil}
+    /// Clears the value of `supportFbidBotChatHistory`. Subsequent reads from it will return its default value.
+    public mutating func clearSupportFbidBotChatHistory() {self._supportFbidBotChatHistory = nil}
+
+    public var supportAddOnHistorySyncMigration: Bool {
+      get {_supportAddOnHistorySyncMigration ?? false}
+      set {_supportAddOnHistorySyncMigration = newValue}
+    }
+    /// Returns true if `supportAddOnHistorySyncMigration` has been explicitly set.
+    public var hasSupportAddOnHistorySyncMigration: Bool {self._supportAddOnHistorySyncMigration != nil}
+    /// Clears the value of `supportAddOnHistorySyncMigration`. Subsequent reads from it will return its default value.
+    public mutating func clearSupportAddOnHistorySyncMigration() {self._supportAddOnHistorySyncMigration = nil}
+
+    public var supportMessageAssociation: Bool {
+      get {_supportMessageAssociation ?? false}
+      set {_supportMessageAssociation = newValue}
+    }
+    /// Returns true if `supportMessageAssociation` has been explicitly set.
+    public var hasSupportMessageAssociation: Bool {self._supportMessageAssociation != nil}
+    /// Clears the value of `supportMessageAssociation`. Subsequent reads from it will return its default value.
+    public mutating func clearSupportMessageAssociation() {self._supportMessageAssociation = nil}
+
     public var unknownFields = SwiftProtobuf.UnknownStorage()
 
     public init() {}
@@ -220,15 +309,51 @@ public nonisolated struct WAWebProtobufsCompanionReg_DeviceProps: Sendable {
     fileprivate var _inlineInitialPayloadInE2EeMsg: Bool? = nil
     fileprivate var _recentSyncDaysLimit: UInt32? = nil
     fileprivate var _supportCallLogHistory: Bool? = nil
+    fileprivate var _supportBotUserAgentChatHistory: Bool? = nil
+    fileprivate var _supportCagReactionsAndPolls: Bool? = nil
+    fileprivate var _supportBizHostedMsg: Bool? = nil
+    fileprivate var _supportRecentSyncChunkMessageCountTuning: Bool? = nil
+    fileprivate var _supportHostedGroupMsg: Bool? = nil
+    fileprivate var _supportFbidBotChatHistory: Bool? = nil
+    fileprivate var _supportAddOnHistorySyncMigration: Bool? = nil
+    fileprivate var _supportMessageAssociation: Bool? = nil
   }
 
   public init() {}
 
-  fileprivate var _os: String? = nil
-  fileprivate var _version: WAWebProtobufsCompanionReg_DeviceProps.AppVersion? = nil
-  fileprivate var _platformType: WAWebProtobufsCompanionReg_DeviceProps.PlatformType? = nil
-  fileprivate var _requireFullSync: Bool? = nil
-  fileprivate var _historySyncConfig: WAWebProtobufsCompanionReg_DeviceProps.HistorySyncConfig? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// Sent by the server inside <pair-success><client-props> (protocol brief §4.1); whatsmeow reads it.
+public nonisolated struct WAWebProtobufsCompanionReg_ClientPairingProps: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var isChatDbLidMigrated: Bool {
+    get {_isChatDbLidMigrated ?? false}
+    set {_isChatDbLidMigrated = newValue}
+  }
+  /// Returns true if `isChatDbLidMigrated` has been explicitly set.
+  public var hasIsChatDbLidMigrated: Bool {self._isChatDbLidMigrated != nil}
+  /// Clears the value of `isChatDbLidMigrated`. Subsequent reads from it will return its default value.
+  public mutating func clearIsChatDbLidMigrated() {self._isChatDbLidMigrated = nil}
+
+  public var isSyncdPureLidSession: Bool {
+    get {_isSyncdPureLidSession ?? false}
+    set {_isSyncdPureLidSession = newValue}
+  }
+  /// Returns true if `isSyncdPureLidSession` has been explicitly set.
+  public var hasIsSyncdPureLidSession: Bool {self._isSyncdPureLidSession != nil}
+  /// Clears the value of `isSyncdPureLidSession`. Subsequent reads from it will return its default value.
+  public mutating func clearIsSyncdPureLidSession() {self._isSyncdPureLidSession = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _isChatDbLidMigrated: Bool? = nil
+  fileprivate var _isSyncdPureLidSession: Bool? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -239,58 +364,102 @@ nonisolated extension WAWebProtobufsCompanionReg_DeviceProps: SwiftProtobuf.Mess
   public static let protoMessageName: String = _protobuf_package + ".DeviceProps"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}os\0\u{1}version\0\u{1}platformType\0\u{1}requireFullSync\0\u{1}historySyncConfig\0")
 
+  fileprivate class _StorageClass {
+    var _os: String? = nil
+    var _version: WAWebProtobufsCompanionReg_DeviceProps.AppVersion? = nil
+    var _platformType: WAWebProtobufsCompanionReg_DeviceProps.PlatformType? = nil
+    var _requireFullSync: Bool? = nil
+    var _historySyncConfig: WAWebProtobufsCompanionReg_DeviceProps.HistorySyncConfig? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _os = source._os
+      _version = source._version
+      _platformType = source._platformType
+      _requireFullSync = source._requireFullSync
+      _historySyncConfig = source._historySyncConfig
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self._os) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._version) }()
-      case 3: try { try decoder.decodeSingularEnumField(value: &self._platformType) }()
-      case 4: try { try decoder.decodeSingularBoolField(value: &self._requireFullSync) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._historySyncConfig) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._os) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._version) }()
+        case 3: try { try decoder.decodeSingularEnumField(value: &_storage._platformType) }()
+        case 4: try { try decoder.decodeSingularBoolField(value: &_storage._requireFullSync) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._historySyncConfig) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._os {
-      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
-    } }()
-    try { if let v = self._version {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    try { if let v = self._platformType {
-      try visitor.visitSingularEnumField(value: v, fieldNumber: 3)
-    } }()
-    try { if let v = self._requireFullSync {
-      try visitor.visitSingularBoolField(value: v, fieldNumber: 4)
-    } }()
-    try { if let v = self._historySyncConfig {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    } }()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._os {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+      } }()
+      try { if let v = _storage._version {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      try { if let v = _storage._platformType {
+        try visitor.visitSingularEnumField(value: v, fieldNumber: 3)
+      } }()
+      try { if let v = _storage._requireFullSync {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 4)
+      } }()
+      try { if let v = _storage._historySyncConfig {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: WAWebProtobufsCompanionReg_DeviceProps, rhs: WAWebProtobufsCompanionReg_DeviceProps) -> Bool {
-    if lhs._os != rhs._os {return false}
-    if lhs._version != rhs._version {return false}
-    if lhs._platformType != rhs._platformType {return false}
-    if lhs._requireFullSync != rhs._requireFullSync {return false}
-    if lhs._historySyncConfig != rhs._historySyncConfig {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._os != rhs_storage._os {return false}
+        if _storage._version != rhs_storage._version {return false}
+        if _storage._platformType != rhs_storage._platformType {return false}
+        if _storage._requireFullSync != rhs_storage._requireFullSync {return false}
+        if _storage._historySyncConfig != rhs_storage._historySyncConfig {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
 nonisolated extension WAWebProtobufsCompanionReg_DeviceProps.PlatformType: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0UNKNOWN\0\u{1}CHROME\0\u{1}FIREFOX\0\u{1}IE\0\u{1}OPERA\0\u{1}SAFARI\0\u{1}EDGE\0\u{1}DESKTOP\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0UNKNOWN\0\u{1}CHROME\0\u{1}FIREFOX\0\u{1}IE\0\u{1}OPERA\0\u{1}SAFARI\0\u{1}EDGE\0\u{1}DESKTOP\0\u{1}IPAD\0\u{1}ANDROID_TABLET\0\u{1}OHANA\0\u{1}ALOHA\0\u{1}CATALINA\0\u{1}TCL_TV\0\u{1}IOS_PHONE\0\u{1}IOS_CATALYST\0\u{1}ANDROID_PHONE\0\u{1}ANDROID_AMBIGUOUS\0\u{1}WEAR_OS\0\u{1}AR_WRIST\0\u{1}AR_DEVICE\0\u{1}UWP\0\u{1}VR\0\u{1}CLOUD_API\0\u{1}SMARTGLASSES\0")
 }
 
 nonisolated extension WAWebProtobufsCompanionReg_DeviceProps.AppVersion: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -349,7 +518,7 @@ nonisolated extension WAWebProtobufsCompanionReg_DeviceProps.AppVersion: SwiftPr
 
 nonisolated extension WAWebProtobufsCompanionReg_DeviceProps.HistorySyncConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = WAWebProtobufsCompanionReg_DeviceProps.protoMessageName + ".HistorySyncConfig"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}fullSyncDaysLimit\0\u{1}fullSyncSizeMbLimit\0\u{1}storageQuotaMb\0\u{1}inlineInitialPayloadInE2EeMsg\0\u{1}recentSyncDaysLimit\0\u{1}supportCallLogHistory\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}fullSyncDaysLimit\0\u{1}fullSyncSizeMbLimit\0\u{1}storageQuotaMb\0\u{1}inlineInitialPayloadInE2EeMsg\0\u{1}recentSyncDaysLimit\0\u{1}supportCallLogHistory\0\u{1}supportBotUserAgentChatHistory\0\u{1}supportCagReactionsAndPolls\0\u{1}supportBizHostedMsg\0\u{1}supportRecentSyncChunkMessageCountTuning\0\u{1}supportHostedGroupMsg\0\u{1}supportFbidBotChatHistory\0\u{1}supportAddOnHistorySyncMigration\0\u{1}supportMessageAssociation\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -363,6 +532,14 @@ nonisolated extension WAWebProtobufsCompanionReg_DeviceProps.HistorySyncConfig: 
       case 4: try { try decoder.decodeSingularBoolField(value: &self._inlineInitialPayloadInE2EeMsg) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self._recentSyncDaysLimit) }()
       case 6: try { try decoder.decodeSingularBoolField(value: &self._supportCallLogHistory) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self._supportBotUserAgentChatHistory) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self._supportCagReactionsAndPolls) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self._supportBizHostedMsg) }()
+      case 10: try { try decoder.decodeSingularBoolField(value: &self._supportRecentSyncChunkMessageCountTuning) }()
+      case 11: try { try decoder.decodeSingularBoolField(value: &self._supportHostedGroupMsg) }()
+      case 12: try { try decoder.decodeSingularBoolField(value: &self._supportFbidBotChatHistory) }()
+      case 13: try { try decoder.decodeSingularBoolField(value: &self._supportAddOnHistorySyncMigration) }()
+      case 14: try { try decoder.decodeSingularBoolField(value: &self._supportMessageAssociation) }()
       default: break
       }
     }
@@ -391,6 +568,30 @@ nonisolated extension WAWebProtobufsCompanionReg_DeviceProps.HistorySyncConfig: 
     try { if let v = self._supportCallLogHistory {
       try visitor.visitSingularBoolField(value: v, fieldNumber: 6)
     } }()
+    try { if let v = self._supportBotUserAgentChatHistory {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 7)
+    } }()
+    try { if let v = self._supportCagReactionsAndPolls {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 8)
+    } }()
+    try { if let v = self._supportBizHostedMsg {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 9)
+    } }()
+    try { if let v = self._supportRecentSyncChunkMessageCountTuning {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 10)
+    } }()
+    try { if let v = self._supportHostedGroupMsg {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 11)
+    } }()
+    try { if let v = self._supportFbidBotChatHistory {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 12)
+    } }()
+    try { if let v = self._supportAddOnHistorySyncMigration {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 13)
+    } }()
+    try { if let v = self._supportMessageAssociation {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 14)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -401,6 +602,53 @@ nonisolated extension WAWebProtobufsCompanionReg_DeviceProps.HistorySyncConfig: 
     if lhs._inlineInitialPayloadInE2EeMsg != rhs._inlineInitialPayloadInE2EeMsg {return false}
     if lhs._recentSyncDaysLimit != rhs._recentSyncDaysLimit {return false}
     if lhs._supportCallLogHistory != rhs._supportCallLogHistory {return false}
+    if lhs._supportBotUserAgentChatHistory != rhs._supportBotUserAgentChatHistory {return false}
+    if lhs._supportCagReactionsAndPolls != rhs._supportCagReactionsAndPolls {return false}
+    if lhs._supportBizHostedMsg != rhs._supportBizHostedMsg {return false}
+    if lhs._supportRecentSyncChunkMessageCountTuning != rhs._supportRecentSyncChunkMessageCountTuning {return false}
+    if lhs._supportHostedGroupMsg != rhs._supportHostedGroupMsg {return false}
+    if lhs._supportFbidBotChatHistory != rhs._supportFbidBotChatHistory {return false}
+    if lhs._supportAddOnHistorySyncMigration != rhs._supportAddOnHistorySyncMigration {return false}
+    if lhs._supportMessageAssociation != rhs._supportMessageAssociation {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WAWebProtobufsCompanionReg_ClientPairingProps: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ClientPairingProps"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}isChatDbLidMigrated\0\u{1}isSyncdPureLidSession\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self._isChatDbLidMigrated) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self._isSyncdPureLidSession) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._isChatDbLidMigrated {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._isSyncdPureLidSession {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WAWebProtobufsCompanionReg_ClientPairingProps, rhs: WAWebProtobufsCompanionReg_ClientPairingProps) -> Bool {
+    if lhs._isChatDbLidMigrated != rhs._isChatDbLidMigrated {return false}
+    if lhs._isSyncdPureLidSession != rhs._isSyncdPureLidSession {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

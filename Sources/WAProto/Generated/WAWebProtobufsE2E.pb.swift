@@ -8,8 +8,11 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// End-to-end message content: text, image with caption, the copy for our own devices, and the
-/// metadata WhatsApp clients attach. Only fields Siaran reads or writes.
+/// End-to-end message content: what Siaran sends (text, image with caption, the copy for our own
+/// devices) and what it must recognise when it receives (protocol brief §6.4, §9.4): the other media
+/// with captions, the wrappers that carry another message, reactions and protocol messages.
+/// Only fields Siaran reads or writes; numbers and types checked against whatsmeow's definitions
+/// (the generated modules in PyPI neonize) by Tests/WAProtoTests.
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
@@ -26,6 +29,29 @@ public import SwiftProtobuf
 fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobuf.ProtobufAPIVersionCheck {
   struct _2: SwiftProtobuf.ProtobufAPIVersion_2 {}
   typealias Version = _2
+}
+
+public nonisolated enum WAWebProtobufsE2E_PeerDataOperationRequestType: Int, SwiftProtobuf.Enum, Swift.CaseIterable {
+  case uploadSticker = 0
+  case sendRecentStickerBootstrap = 1
+  case generateLinkPreview = 2
+  case historySyncOnDemand = 3
+  case placeholderMessageResend = 4
+  case waffleLinkingNonceFetch = 5
+  case fullHistorySyncOnDemand = 6
+  case companionMetaNonceFetch = 7
+  case companionSyncdSnapshotFatalRecovery = 8
+  case companionCanonicalUserNonceFetch = 9
+  case historySyncChunkRetry = 10
+  case galaxyFlowAction = 11
+  case businessBroadcastInsightsDeliveredTo = 12
+  case businessBroadcastInsightsRefresh = 13
+  case contactRefreshRequest = 14
+
+  public init() {
+    self = .uploadSticker
+  }
+
 }
 
 public nonisolated struct WAWebProtobufsE2E_Message: @unchecked Sendable {
@@ -69,6 +95,51 @@ public nonisolated struct WAWebProtobufsE2E_Message: @unchecked Sendable {
   /// Clears the value of `extendedTextMessage`. Subsequent reads from it will return its default value.
   public mutating func clearExtendedTextMessage() {_uniqueStorage()._extendedTextMessage = nil}
 
+  public var documentMessage: WAWebProtobufsE2E_DocumentMessage {
+    get {_storage._documentMessage ?? WAWebProtobufsE2E_DocumentMessage()}
+    set {_uniqueStorage()._documentMessage = newValue}
+  }
+  /// Returns true if `documentMessage` has been explicitly set.
+  public var hasDocumentMessage: Bool {_storage._documentMessage != nil}
+  /// Clears the value of `documentMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearDocumentMessage() {_uniqueStorage()._documentMessage = nil}
+
+  public var audioMessage: WAWebProtobufsE2E_AudioMessage {
+    get {_storage._audioMessage ?? WAWebProtobufsE2E_AudioMessage()}
+    set {_uniqueStorage()._audioMessage = newValue}
+  }
+  /// Returns true if `audioMessage` has been explicitly set.
+  public var hasAudioMessage: Bool {_storage._audioMessage != nil}
+  /// Clears the value of `audioMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearAudioMessage() {_uniqueStorage()._audioMessage = nil}
+
+  public var videoMessage: WAWebProtobufsE2E_VideoMessage {
+    get {_storage._videoMessage ?? WAWebProtobufsE2E_VideoMessage()}
+    set {_uniqueStorage()._videoMessage = newValue}
+  }
+  /// Returns true if `videoMessage` has been explicitly set.
+  public var hasVideoMessage: Bool {_storage._videoMessage != nil}
+  /// Clears the value of `videoMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearVideoMessage() {_uniqueStorage()._videoMessage = nil}
+
+  public var protocolMessage: WAWebProtobufsE2E_ProtocolMessage {
+    get {_storage._protocolMessage ?? WAWebProtobufsE2E_ProtocolMessage()}
+    set {_uniqueStorage()._protocolMessage = newValue}
+  }
+  /// Returns true if `protocolMessage` has been explicitly set.
+  public var hasProtocolMessage: Bool {_storage._protocolMessage != nil}
+  /// Clears the value of `protocolMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearProtocolMessage() {_uniqueStorage()._protocolMessage = nil}
+
+  public var stickerMessage: WAWebProtobufsE2E_StickerMessage {
+    get {_storage._stickerMessage ?? WAWebProtobufsE2E_StickerMessage()}
+    set {_uniqueStorage()._stickerMessage = newValue}
+  }
+  /// Returns true if `stickerMessage` has been explicitly set.
+  public var hasStickerMessage: Bool {_storage._stickerMessage != nil}
+  /// Clears the value of `stickerMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearStickerMessage() {_uniqueStorage()._stickerMessage = nil}
+
   public var deviceSentMessage: WAWebProtobufsE2E_DeviceSentMessage {
     get {_storage._deviceSentMessage ?? WAWebProtobufsE2E_DeviceSentMessage()}
     set {_uniqueStorage()._deviceSentMessage = newValue}
@@ -87,6 +158,96 @@ public nonisolated struct WAWebProtobufsE2E_Message: @unchecked Sendable {
   /// Clears the value of `messageContextInfo`. Subsequent reads from it will return its default value.
   public mutating func clearMessageContextInfo() {_uniqueStorage()._messageContextInfo = nil}
 
+  public var viewOnceMessage: WAWebProtobufsE2E_FutureProofMessage {
+    get {_storage._viewOnceMessage ?? WAWebProtobufsE2E_FutureProofMessage()}
+    set {_uniqueStorage()._viewOnceMessage = newValue}
+  }
+  /// Returns true if `viewOnceMessage` has been explicitly set.
+  public var hasViewOnceMessage: Bool {_storage._viewOnceMessage != nil}
+  /// Clears the value of `viewOnceMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearViewOnceMessage() {_uniqueStorage()._viewOnceMessage = nil}
+
+  public var ephemeralMessage: WAWebProtobufsE2E_FutureProofMessage {
+    get {_storage._ephemeralMessage ?? WAWebProtobufsE2E_FutureProofMessage()}
+    set {_uniqueStorage()._ephemeralMessage = newValue}
+  }
+  /// Returns true if `ephemeralMessage` has been explicitly set.
+  public var hasEphemeralMessage: Bool {_storage._ephemeralMessage != nil}
+  /// Clears the value of `ephemeralMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearEphemeralMessage() {_uniqueStorage()._ephemeralMessage = nil}
+
+  public var reactionMessage: WAWebProtobufsE2E_ReactionMessage {
+    get {_storage._reactionMessage ?? WAWebProtobufsE2E_ReactionMessage()}
+    set {_uniqueStorage()._reactionMessage = newValue}
+  }
+  /// Returns true if `reactionMessage` has been explicitly set.
+  public var hasReactionMessage: Bool {_storage._reactionMessage != nil}
+  /// Clears the value of `reactionMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearReactionMessage() {_uniqueStorage()._reactionMessage = nil}
+
+  public var documentWithCaptionMessage: WAWebProtobufsE2E_FutureProofMessage {
+    get {_storage._documentWithCaptionMessage ?? WAWebProtobufsE2E_FutureProofMessage()}
+    set {_uniqueStorage()._documentWithCaptionMessage = newValue}
+  }
+  /// Returns true if `documentWithCaptionMessage` has been explicitly set.
+  public var hasDocumentWithCaptionMessage: Bool {_storage._documentWithCaptionMessage != nil}
+  /// Clears the value of `documentWithCaptionMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearDocumentWithCaptionMessage() {_uniqueStorage()._documentWithCaptionMessage = nil}
+
+  public var viewOnceMessageV2: WAWebProtobufsE2E_FutureProofMessage {
+    get {_storage._viewOnceMessageV2 ?? WAWebProtobufsE2E_FutureProofMessage()}
+    set {_uniqueStorage()._viewOnceMessageV2 = newValue}
+  }
+  /// Returns true if `viewOnceMessageV2` has been explicitly set.
+  public var hasViewOnceMessageV2: Bool {_storage._viewOnceMessageV2 != nil}
+  /// Clears the value of `viewOnceMessageV2`. Subsequent reads from it will return its default value.
+  public mutating func clearViewOnceMessageV2() {_uniqueStorage()._viewOnceMessageV2 = nil}
+
+  public var editedMessage: WAWebProtobufsE2E_FutureProofMessage {
+    get {_storage._editedMessage ?? WAWebProtobufsE2E_FutureProofMessage()}
+    set {_uniqueStorage()._editedMessage = newValue}
+  }
+  /// Returns true if `editedMessage` has been explicitly set.
+  public var hasEditedMessage: Bool {_storage._editedMessage != nil}
+  /// Clears the value of `editedMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearEditedMessage() {_uniqueStorage()._editedMessage = nil}
+
+  public var viewOnceMessageV2Extension: WAWebProtobufsE2E_FutureProofMessage {
+    get {_storage._viewOnceMessageV2Extension ?? WAWebProtobufsE2E_FutureProofMessage()}
+    set {_uniqueStorage()._viewOnceMessageV2Extension = newValue}
+  }
+  /// Returns true if `viewOnceMessageV2Extension` has been explicitly set.
+  public var hasViewOnceMessageV2Extension: Bool {_storage._viewOnceMessageV2Extension != nil}
+  /// Clears the value of `viewOnceMessageV2Extension`. Subsequent reads from it will return its default value.
+  public mutating func clearViewOnceMessageV2Extension() {_uniqueStorage()._viewOnceMessageV2Extension = nil}
+
+  public var ptvMessage: WAWebProtobufsE2E_VideoMessage {
+    get {_storage._ptvMessage ?? WAWebProtobufsE2E_VideoMessage()}
+    set {_uniqueStorage()._ptvMessage = newValue}
+  }
+  /// Returns true if `ptvMessage` has been explicitly set.
+  public var hasPtvMessage: Bool {_storage._ptvMessage != nil}
+  /// Clears the value of `ptvMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearPtvMessage() {_uniqueStorage()._ptvMessage = nil}
+
+  public var botInvokeMessage: WAWebProtobufsE2E_FutureProofMessage {
+    get {_storage._botInvokeMessage ?? WAWebProtobufsE2E_FutureProofMessage()}
+    set {_uniqueStorage()._botInvokeMessage = newValue}
+  }
+  /// Returns true if `botInvokeMessage` has been explicitly set.
+  public var hasBotInvokeMessage: Bool {_storage._botInvokeMessage != nil}
+  /// Clears the value of `botInvokeMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearBotInvokeMessage() {_uniqueStorage()._botInvokeMessage = nil}
+
+  public var lottieStickerMessage: WAWebProtobufsE2E_FutureProofMessage {
+    get {_storage._lottieStickerMessage ?? WAWebProtobufsE2E_FutureProofMessage()}
+    set {_uniqueStorage()._lottieStickerMessage = newValue}
+  }
+  /// Returns true if `lottieStickerMessage` has been explicitly set.
+  public var hasLottieStickerMessage: Bool {_storage._lottieStickerMessage != nil}
+  /// Clears the value of `lottieStickerMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearLottieStickerMessage() {_uniqueStorage()._lottieStickerMessage = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -94,61 +255,121 @@ public nonisolated struct WAWebProtobufsE2E_Message: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
-public nonisolated struct WAWebProtobufsE2E_ExtendedTextMessage: @unchecked Sendable {
+/// A wrapper around another message (ephemeral, view-once, edited, document with caption, …).
+public nonisolated struct WAWebProtobufsE2E_FutureProofMessage: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var text: String {
-    get {_storage._text ?? String()}
-    set {_uniqueStorage()._text = newValue}
+  public var message: WAWebProtobufsE2E_Message {
+    get {_storage._message ?? WAWebProtobufsE2E_Message()}
+    set {_uniqueStorage()._message = newValue}
   }
-  /// Returns true if `text` has been explicitly set.
-  public var hasText: Bool {_storage._text != nil}
-  /// Clears the value of `text`. Subsequent reads from it will return its default value.
-  public mutating func clearText() {_uniqueStorage()._text = nil}
-
-  public var matchedText: String {
-    get {_storage._matchedText ?? String()}
-    set {_uniqueStorage()._matchedText = newValue}
-  }
-  /// Returns true if `matchedText` has been explicitly set.
-  public var hasMatchedText: Bool {_storage._matchedText != nil}
-  /// Clears the value of `matchedText`. Subsequent reads from it will return its default value.
-  public mutating func clearMatchedText() {_uniqueStorage()._matchedText = nil}
-
-  public var description_p: String {
-    get {_storage._description_p ?? String()}
-    set {_uniqueStorage()._description_p = newValue}
-  }
-  /// Returns true if `description_p` has been explicitly set.
-  public var hasDescription_p: Bool {_storage._description_p != nil}
-  /// Clears the value of `description_p`. Subsequent reads from it will return its default value.
-  public mutating func clearDescription_p() {_uniqueStorage()._description_p = nil}
-
-  public var title: String {
-    get {_storage._title ?? String()}
-    set {_uniqueStorage()._title = newValue}
-  }
-  /// Returns true if `title` has been explicitly set.
-  public var hasTitle: Bool {_storage._title != nil}
-  /// Clears the value of `title`. Subsequent reads from it will return its default value.
-  public mutating func clearTitle() {_uniqueStorage()._title = nil}
-
-  public var contextInfo: WAWebProtobufsE2E_ContextInfo {
-    get {_storage._contextInfo ?? WAWebProtobufsE2E_ContextInfo()}
-    set {_uniqueStorage()._contextInfo = newValue}
-  }
-  /// Returns true if `contextInfo` has been explicitly set.
-  public var hasContextInfo: Bool {_storage._contextInfo != nil}
-  /// Clears the value of `contextInfo`. Subsequent reads from it will return its default value.
-  public mutating func clearContextInfo() {_uniqueStorage()._contextInfo = nil}
+  /// Returns true if `message` has been explicitly set.
+  public var hasMessage: Bool {_storage._message != nil}
+  /// Clears the value of `message`. Subsequent reads from it will return its default value.
+  public mutating func clearMessage() {_uniqueStorage()._message = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct WAWebProtobufsE2E_ExtendedTextMessage: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var text: String {
+    get {_text ?? String()}
+    set {_text = newValue}
+  }
+  /// Returns true if `text` has been explicitly set.
+  public var hasText: Bool {self._text != nil}
+  /// Clears the value of `text`. Subsequent reads from it will return its default value.
+  public mutating func clearText() {self._text = nil}
+
+  public var matchedText: String {
+    get {_matchedText ?? String()}
+    set {_matchedText = newValue}
+  }
+  /// Returns true if `matchedText` has been explicitly set.
+  public var hasMatchedText: Bool {self._matchedText != nil}
+  /// Clears the value of `matchedText`. Subsequent reads from it will return its default value.
+  public mutating func clearMatchedText() {self._matchedText = nil}
+
+  public var description_p: String {
+    get {_description_p ?? String()}
+    set {_description_p = newValue}
+  }
+  /// Returns true if `description_p` has been explicitly set.
+  public var hasDescription_p: Bool {self._description_p != nil}
+  /// Clears the value of `description_p`. Subsequent reads from it will return its default value.
+  public mutating func clearDescription_p() {self._description_p = nil}
+
+  public var title: String {
+    get {_title ?? String()}
+    set {_title = newValue}
+  }
+  /// Returns true if `title` has been explicitly set.
+  public var hasTitle: Bool {self._title != nil}
+  /// Clears the value of `title`. Subsequent reads from it will return its default value.
+  public mutating func clearTitle() {self._title = nil}
+
+  public var previewType: WAWebProtobufsE2E_ExtendedTextMessage.PreviewType {
+    get {_previewType ?? .none}
+    set {_previewType = newValue}
+  }
+  /// Returns true if `previewType` has been explicitly set.
+  public var hasPreviewType: Bool {self._previewType != nil}
+  /// Clears the value of `previewType`. Subsequent reads from it will return its default value.
+  public mutating func clearPreviewType() {self._previewType = nil}
+
+  public var jpegthumbnail: Data {
+    get {_jpegthumbnail ?? Data()}
+    set {_jpegthumbnail = newValue}
+  }
+  /// Returns true if `jpegthumbnail` has been explicitly set.
+  public var hasJpegthumbnail: Bool {self._jpegthumbnail != nil}
+  /// Clears the value of `jpegthumbnail`. Subsequent reads from it will return its default value.
+  public mutating func clearJpegthumbnail() {self._jpegthumbnail = nil}
+
+  public var contextInfo: WAWebProtobufsE2E_ContextInfo {
+    get {_contextInfo ?? WAWebProtobufsE2E_ContextInfo()}
+    set {_contextInfo = newValue}
+  }
+  /// Returns true if `contextInfo` has been explicitly set.
+  public var hasContextInfo: Bool {self._contextInfo != nil}
+  /// Clears the value of `contextInfo`. Subsequent reads from it will return its default value.
+  public mutating func clearContextInfo() {self._contextInfo = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum PreviewType: Int, SwiftProtobuf.Enum, Swift.CaseIterable {
+    case none = 0
+    case video = 1
+    case placeholder = 4
+    case image = 5
+    case paymentLinks = 6
+    case profile = 7
+
+    public init() {
+      self = .none
+    }
+
+  }
+
+  public init() {}
+
+  fileprivate var _text: String? = nil
+  fileprivate var _matchedText: String? = nil
+  fileprivate var _description_p: String? = nil
+  fileprivate var _title: String? = nil
+  fileprivate var _previewType: WAWebProtobufsE2E_ExtendedTextMessage.PreviewType? = nil
+  fileprivate var _jpegthumbnail: Data? = nil
+  fileprivate var _contextInfo: WAWebProtobufsE2E_ContextInfo? = nil
 }
 
 public nonisolated struct WAWebProtobufsE2E_ImageMessage: @unchecked Sendable {
@@ -273,11 +494,614 @@ public nonisolated struct WAWebProtobufsE2E_ImageMessage: @unchecked Sendable {
   /// Clears the value of `contextInfo`. Subsequent reads from it will return its default value.
   public mutating func clearContextInfo() {_uniqueStorage()._contextInfo = nil}
 
+  public var viewOnce: Bool {
+    get {_storage._viewOnce ?? false}
+    set {_uniqueStorage()._viewOnce = newValue}
+  }
+  /// Returns true if `viewOnce` has been explicitly set.
+  public var hasViewOnce: Bool {_storage._viewOnce != nil}
+  /// Clears the value of `viewOnce`. Subsequent reads from it will return its default value.
+  public mutating func clearViewOnce() {_uniqueStorage()._viewOnce = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct WAWebProtobufsE2E_VideoMessage: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var url: String {
+    get {_url ?? String()}
+    set {_url = newValue}
+  }
+  /// Returns true if `url` has been explicitly set.
+  public var hasURL: Bool {self._url != nil}
+  /// Clears the value of `url`. Subsequent reads from it will return its default value.
+  public mutating func clearURL() {self._url = nil}
+
+  public var mimetype: String {
+    get {_mimetype ?? String()}
+    set {_mimetype = newValue}
+  }
+  /// Returns true if `mimetype` has been explicitly set.
+  public var hasMimetype: Bool {self._mimetype != nil}
+  /// Clears the value of `mimetype`. Subsequent reads from it will return its default value.
+  public mutating func clearMimetype() {self._mimetype = nil}
+
+  public var fileSha256: Data {
+    get {_fileSha256 ?? Data()}
+    set {_fileSha256 = newValue}
+  }
+  /// Returns true if `fileSha256` has been explicitly set.
+  public var hasFileSha256: Bool {self._fileSha256 != nil}
+  /// Clears the value of `fileSha256`. Subsequent reads from it will return its default value.
+  public mutating func clearFileSha256() {self._fileSha256 = nil}
+
+  public var fileLength: UInt64 {
+    get {_fileLength ?? 0}
+    set {_fileLength = newValue}
+  }
+  /// Returns true if `fileLength` has been explicitly set.
+  public var hasFileLength: Bool {self._fileLength != nil}
+  /// Clears the value of `fileLength`. Subsequent reads from it will return its default value.
+  public mutating func clearFileLength() {self._fileLength = nil}
+
+  public var seconds: UInt32 {
+    get {_seconds ?? 0}
+    set {_seconds = newValue}
+  }
+  /// Returns true if `seconds` has been explicitly set.
+  public var hasSeconds: Bool {self._seconds != nil}
+  /// Clears the value of `seconds`. Subsequent reads from it will return its default value.
+  public mutating func clearSeconds() {self._seconds = nil}
+
+  public var mediaKey: Data {
+    get {_mediaKey ?? Data()}
+    set {_mediaKey = newValue}
+  }
+  /// Returns true if `mediaKey` has been explicitly set.
+  public var hasMediaKey: Bool {self._mediaKey != nil}
+  /// Clears the value of `mediaKey`. Subsequent reads from it will return its default value.
+  public mutating func clearMediaKey() {self._mediaKey = nil}
+
+  public var caption: String {
+    get {_caption ?? String()}
+    set {_caption = newValue}
+  }
+  /// Returns true if `caption` has been explicitly set.
+  public var hasCaption: Bool {self._caption != nil}
+  /// Clears the value of `caption`. Subsequent reads from it will return its default value.
+  public mutating func clearCaption() {self._caption = nil}
+
+  public var gifPlayback: Bool {
+    get {_gifPlayback ?? false}
+    set {_gifPlayback = newValue}
+  }
+  /// Returns true if `gifPlayback` has been explicitly set.
+  public var hasGifPlayback: Bool {self._gifPlayback != nil}
+  /// Clears the value of `gifPlayback`. Subsequent reads from it will return its default value.
+  public mutating func clearGifPlayback() {self._gifPlayback = nil}
+
+  public var height: UInt32 {
+    get {_height ?? 0}
+    set {_height = newValue}
+  }
+  /// Returns true if `height` has been explicitly set.
+  public var hasHeight: Bool {self._height != nil}
+  /// Clears the value of `height`. Subsequent reads from it will return its default value.
+  public mutating func clearHeight() {self._height = nil}
+
+  public var width: UInt32 {
+    get {_width ?? 0}
+    set {_width = newValue}
+  }
+  /// Returns true if `width` has been explicitly set.
+  public var hasWidth: Bool {self._width != nil}
+  /// Clears the value of `width`. Subsequent reads from it will return its default value.
+  public mutating func clearWidth() {self._width = nil}
+
+  public var fileEncSha256: Data {
+    get {_fileEncSha256 ?? Data()}
+    set {_fileEncSha256 = newValue}
+  }
+  /// Returns true if `fileEncSha256` has been explicitly set.
+  public var hasFileEncSha256: Bool {self._fileEncSha256 != nil}
+  /// Clears the value of `fileEncSha256`. Subsequent reads from it will return its default value.
+  public mutating func clearFileEncSha256() {self._fileEncSha256 = nil}
+
+  public var directPath: String {
+    get {_directPath ?? String()}
+    set {_directPath = newValue}
+  }
+  /// Returns true if `directPath` has been explicitly set.
+  public var hasDirectPath: Bool {self._directPath != nil}
+  /// Clears the value of `directPath`. Subsequent reads from it will return its default value.
+  public mutating func clearDirectPath() {self._directPath = nil}
+
+  public var mediaKeyTimestamp: Int64 {
+    get {_mediaKeyTimestamp ?? 0}
+    set {_mediaKeyTimestamp = newValue}
+  }
+  /// Returns true if `mediaKeyTimestamp` has been explicitly set.
+  public var hasMediaKeyTimestamp: Bool {self._mediaKeyTimestamp != nil}
+  /// Clears the value of `mediaKeyTimestamp`. Subsequent reads from it will return its default value.
+  public mutating func clearMediaKeyTimestamp() {self._mediaKeyTimestamp = nil}
+
+  public var jpegthumbnail: Data {
+    get {_jpegthumbnail ?? Data()}
+    set {_jpegthumbnail = newValue}
+  }
+  /// Returns true if `jpegthumbnail` has been explicitly set.
+  public var hasJpegthumbnail: Bool {self._jpegthumbnail != nil}
+  /// Clears the value of `jpegthumbnail`. Subsequent reads from it will return its default value.
+  public mutating func clearJpegthumbnail() {self._jpegthumbnail = nil}
+
+  public var contextInfo: WAWebProtobufsE2E_ContextInfo {
+    get {_contextInfo ?? WAWebProtobufsE2E_ContextInfo()}
+    set {_contextInfo = newValue}
+  }
+  /// Returns true if `contextInfo` has been explicitly set.
+  public var hasContextInfo: Bool {self._contextInfo != nil}
+  /// Clears the value of `contextInfo`. Subsequent reads from it will return its default value.
+  public mutating func clearContextInfo() {self._contextInfo = nil}
+
+  public var viewOnce: Bool {
+    get {_viewOnce ?? false}
+    set {_viewOnce = newValue}
+  }
+  /// Returns true if `viewOnce` has been explicitly set.
+  public var hasViewOnce: Bool {self._viewOnce != nil}
+  /// Clears the value of `viewOnce`. Subsequent reads from it will return its default value.
+  public mutating func clearViewOnce() {self._viewOnce = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _url: String? = nil
+  fileprivate var _mimetype: String? = nil
+  fileprivate var _fileSha256: Data? = nil
+  fileprivate var _fileLength: UInt64? = nil
+  fileprivate var _seconds: UInt32? = nil
+  fileprivate var _mediaKey: Data? = nil
+  fileprivate var _caption: String? = nil
+  fileprivate var _gifPlayback: Bool? = nil
+  fileprivate var _height: UInt32? = nil
+  fileprivate var _width: UInt32? = nil
+  fileprivate var _fileEncSha256: Data? = nil
+  fileprivate var _directPath: String? = nil
+  fileprivate var _mediaKeyTimestamp: Int64? = nil
+  fileprivate var _jpegthumbnail: Data? = nil
+  fileprivate var _contextInfo: WAWebProtobufsE2E_ContextInfo? = nil
+  fileprivate var _viewOnce: Bool? = nil
+}
+
+public nonisolated struct WAWebProtobufsE2E_DocumentMessage: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var url: String {
+    get {_url ?? String()}
+    set {_url = newValue}
+  }
+  /// Returns true if `url` has been explicitly set.
+  public var hasURL: Bool {self._url != nil}
+  /// Clears the value of `url`. Subsequent reads from it will return its default value.
+  public mutating func clearURL() {self._url = nil}
+
+  public var mimetype: String {
+    get {_mimetype ?? String()}
+    set {_mimetype = newValue}
+  }
+  /// Returns true if `mimetype` has been explicitly set.
+  public var hasMimetype: Bool {self._mimetype != nil}
+  /// Clears the value of `mimetype`. Subsequent reads from it will return its default value.
+  public mutating func clearMimetype() {self._mimetype = nil}
+
+  public var title: String {
+    get {_title ?? String()}
+    set {_title = newValue}
+  }
+  /// Returns true if `title` has been explicitly set.
+  public var hasTitle: Bool {self._title != nil}
+  /// Clears the value of `title`. Subsequent reads from it will return its default value.
+  public mutating func clearTitle() {self._title = nil}
+
+  public var fileSha256: Data {
+    get {_fileSha256 ?? Data()}
+    set {_fileSha256 = newValue}
+  }
+  /// Returns true if `fileSha256` has been explicitly set.
+  public var hasFileSha256: Bool {self._fileSha256 != nil}
+  /// Clears the value of `fileSha256`. Subsequent reads from it will return its default value.
+  public mutating func clearFileSha256() {self._fileSha256 = nil}
+
+  public var fileLength: UInt64 {
+    get {_fileLength ?? 0}
+    set {_fileLength = newValue}
+  }
+  /// Returns true if `fileLength` has been explicitly set.
+  public var hasFileLength: Bool {self._fileLength != nil}
+  /// Clears the value of `fileLength`. Subsequent reads from it will return its default value.
+  public mutating func clearFileLength() {self._fileLength = nil}
+
+  public var pageCount: UInt32 {
+    get {_pageCount ?? 0}
+    set {_pageCount = newValue}
+  }
+  /// Returns true if `pageCount` has been explicitly set.
+  public var hasPageCount: Bool {self._pageCount != nil}
+  /// Clears the value of `pageCount`. Subsequent reads from it will return its default value.
+  public mutating func clearPageCount() {self._pageCount = nil}
+
+  public var mediaKey: Data {
+    get {_mediaKey ?? Data()}
+    set {_mediaKey = newValue}
+  }
+  /// Returns true if `mediaKey` has been explicitly set.
+  public var hasMediaKey: Bool {self._mediaKey != nil}
+  /// Clears the value of `mediaKey`. Subsequent reads from it will return its default value.
+  public mutating func clearMediaKey() {self._mediaKey = nil}
+
+  public var fileName: String {
+    get {_fileName ?? String()}
+    set {_fileName = newValue}
+  }
+  /// Returns true if `fileName` has been explicitly set.
+  public var hasFileName: Bool {self._fileName != nil}
+  /// Clears the value of `fileName`. Subsequent reads from it will return its default value.
+  public mutating func clearFileName() {self._fileName = nil}
+
+  public var fileEncSha256: Data {
+    get {_fileEncSha256 ?? Data()}
+    set {_fileEncSha256 = newValue}
+  }
+  /// Returns true if `fileEncSha256` has been explicitly set.
+  public var hasFileEncSha256: Bool {self._fileEncSha256 != nil}
+  /// Clears the value of `fileEncSha256`. Subsequent reads from it will return its default value.
+  public mutating func clearFileEncSha256() {self._fileEncSha256 = nil}
+
+  public var directPath: String {
+    get {_directPath ?? String()}
+    set {_directPath = newValue}
+  }
+  /// Returns true if `directPath` has been explicitly set.
+  public var hasDirectPath: Bool {self._directPath != nil}
+  /// Clears the value of `directPath`. Subsequent reads from it will return its default value.
+  public mutating func clearDirectPath() {self._directPath = nil}
+
+  public var mediaKeyTimestamp: Int64 {
+    get {_mediaKeyTimestamp ?? 0}
+    set {_mediaKeyTimestamp = newValue}
+  }
+  /// Returns true if `mediaKeyTimestamp` has been explicitly set.
+  public var hasMediaKeyTimestamp: Bool {self._mediaKeyTimestamp != nil}
+  /// Clears the value of `mediaKeyTimestamp`. Subsequent reads from it will return its default value.
+  public mutating func clearMediaKeyTimestamp() {self._mediaKeyTimestamp = nil}
+
+  public var jpegthumbnail: Data {
+    get {_jpegthumbnail ?? Data()}
+    set {_jpegthumbnail = newValue}
+  }
+  /// Returns true if `jpegthumbnail` has been explicitly set.
+  public var hasJpegthumbnail: Bool {self._jpegthumbnail != nil}
+  /// Clears the value of `jpegthumbnail`. Subsequent reads from it will return its default value.
+  public mutating func clearJpegthumbnail() {self._jpegthumbnail = nil}
+
+  public var contextInfo: WAWebProtobufsE2E_ContextInfo {
+    get {_contextInfo ?? WAWebProtobufsE2E_ContextInfo()}
+    set {_contextInfo = newValue}
+  }
+  /// Returns true if `contextInfo` has been explicitly set.
+  public var hasContextInfo: Bool {self._contextInfo != nil}
+  /// Clears the value of `contextInfo`. Subsequent reads from it will return its default value.
+  public mutating func clearContextInfo() {self._contextInfo = nil}
+
+  public var caption: String {
+    get {_caption ?? String()}
+    set {_caption = newValue}
+  }
+  /// Returns true if `caption` has been explicitly set.
+  public var hasCaption: Bool {self._caption != nil}
+  /// Clears the value of `caption`. Subsequent reads from it will return its default value.
+  public mutating func clearCaption() {self._caption = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _url: String? = nil
+  fileprivate var _mimetype: String? = nil
+  fileprivate var _title: String? = nil
+  fileprivate var _fileSha256: Data? = nil
+  fileprivate var _fileLength: UInt64? = nil
+  fileprivate var _pageCount: UInt32? = nil
+  fileprivate var _mediaKey: Data? = nil
+  fileprivate var _fileName: String? = nil
+  fileprivate var _fileEncSha256: Data? = nil
+  fileprivate var _directPath: String? = nil
+  fileprivate var _mediaKeyTimestamp: Int64? = nil
+  fileprivate var _jpegthumbnail: Data? = nil
+  fileprivate var _contextInfo: WAWebProtobufsE2E_ContextInfo? = nil
+  fileprivate var _caption: String? = nil
+}
+
+public nonisolated struct WAWebProtobufsE2E_AudioMessage: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var url: String {
+    get {_url ?? String()}
+    set {_url = newValue}
+  }
+  /// Returns true if `url` has been explicitly set.
+  public var hasURL: Bool {self._url != nil}
+  /// Clears the value of `url`. Subsequent reads from it will return its default value.
+  public mutating func clearURL() {self._url = nil}
+
+  public var mimetype: String {
+    get {_mimetype ?? String()}
+    set {_mimetype = newValue}
+  }
+  /// Returns true if `mimetype` has been explicitly set.
+  public var hasMimetype: Bool {self._mimetype != nil}
+  /// Clears the value of `mimetype`. Subsequent reads from it will return its default value.
+  public mutating func clearMimetype() {self._mimetype = nil}
+
+  public var fileSha256: Data {
+    get {_fileSha256 ?? Data()}
+    set {_fileSha256 = newValue}
+  }
+  /// Returns true if `fileSha256` has been explicitly set.
+  public var hasFileSha256: Bool {self._fileSha256 != nil}
+  /// Clears the value of `fileSha256`. Subsequent reads from it will return its default value.
+  public mutating func clearFileSha256() {self._fileSha256 = nil}
+
+  public var fileLength: UInt64 {
+    get {_fileLength ?? 0}
+    set {_fileLength = newValue}
+  }
+  /// Returns true if `fileLength` has been explicitly set.
+  public var hasFileLength: Bool {self._fileLength != nil}
+  /// Clears the value of `fileLength`. Subsequent reads from it will return its default value.
+  public mutating func clearFileLength() {self._fileLength = nil}
+
+  public var seconds: UInt32 {
+    get {_seconds ?? 0}
+    set {_seconds = newValue}
+  }
+  /// Returns true if `seconds` has been explicitly set.
+  public var hasSeconds: Bool {self._seconds != nil}
+  /// Clears the value of `seconds`. Subsequent reads from it will return its default value.
+  public mutating func clearSeconds() {self._seconds = nil}
+
+  public var ptt: Bool {
+    get {_ptt ?? false}
+    set {_ptt = newValue}
+  }
+  /// Returns true if `ptt` has been explicitly set.
+  public var hasPtt: Bool {self._ptt != nil}
+  /// Clears the value of `ptt`. Subsequent reads from it will return its default value.
+  public mutating func clearPtt() {self._ptt = nil}
+
+  public var mediaKey: Data {
+    get {_mediaKey ?? Data()}
+    set {_mediaKey = newValue}
+  }
+  /// Returns true if `mediaKey` has been explicitly set.
+  public var hasMediaKey: Bool {self._mediaKey != nil}
+  /// Clears the value of `mediaKey`. Subsequent reads from it will return its default value.
+  public mutating func clearMediaKey() {self._mediaKey = nil}
+
+  public var fileEncSha256: Data {
+    get {_fileEncSha256 ?? Data()}
+    set {_fileEncSha256 = newValue}
+  }
+  /// Returns true if `fileEncSha256` has been explicitly set.
+  public var hasFileEncSha256: Bool {self._fileEncSha256 != nil}
+  /// Clears the value of `fileEncSha256`. Subsequent reads from it will return its default value.
+  public mutating func clearFileEncSha256() {self._fileEncSha256 = nil}
+
+  public var directPath: String {
+    get {_directPath ?? String()}
+    set {_directPath = newValue}
+  }
+  /// Returns true if `directPath` has been explicitly set.
+  public var hasDirectPath: Bool {self._directPath != nil}
+  /// Clears the value of `directPath`. Subsequent reads from it will return its default value.
+  public mutating func clearDirectPath() {self._directPath = nil}
+
+  public var mediaKeyTimestamp: Int64 {
+    get {_mediaKeyTimestamp ?? 0}
+    set {_mediaKeyTimestamp = newValue}
+  }
+  /// Returns true if `mediaKeyTimestamp` has been explicitly set.
+  public var hasMediaKeyTimestamp: Bool {self._mediaKeyTimestamp != nil}
+  /// Clears the value of `mediaKeyTimestamp`. Subsequent reads from it will return its default value.
+  public mutating func clearMediaKeyTimestamp() {self._mediaKeyTimestamp = nil}
+
+  public var contextInfo: WAWebProtobufsE2E_ContextInfo {
+    get {_contextInfo ?? WAWebProtobufsE2E_ContextInfo()}
+    set {_contextInfo = newValue}
+  }
+  /// Returns true if `contextInfo` has been explicitly set.
+  public var hasContextInfo: Bool {self._contextInfo != nil}
+  /// Clears the value of `contextInfo`. Subsequent reads from it will return its default value.
+  public mutating func clearContextInfo() {self._contextInfo = nil}
+
+  public var viewOnce: Bool {
+    get {_viewOnce ?? false}
+    set {_viewOnce = newValue}
+  }
+  /// Returns true if `viewOnce` has been explicitly set.
+  public var hasViewOnce: Bool {self._viewOnce != nil}
+  /// Clears the value of `viewOnce`. Subsequent reads from it will return its default value.
+  public mutating func clearViewOnce() {self._viewOnce = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _url: String? = nil
+  fileprivate var _mimetype: String? = nil
+  fileprivate var _fileSha256: Data? = nil
+  fileprivate var _fileLength: UInt64? = nil
+  fileprivate var _seconds: UInt32? = nil
+  fileprivate var _ptt: Bool? = nil
+  fileprivate var _mediaKey: Data? = nil
+  fileprivate var _fileEncSha256: Data? = nil
+  fileprivate var _directPath: String? = nil
+  fileprivate var _mediaKeyTimestamp: Int64? = nil
+  fileprivate var _contextInfo: WAWebProtobufsE2E_ContextInfo? = nil
+  fileprivate var _viewOnce: Bool? = nil
+}
+
+public nonisolated struct WAWebProtobufsE2E_StickerMessage: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var url: String {
+    get {_url ?? String()}
+    set {_url = newValue}
+  }
+  /// Returns true if `url` has been explicitly set.
+  public var hasURL: Bool {self._url != nil}
+  /// Clears the value of `url`. Subsequent reads from it will return its default value.
+  public mutating func clearURL() {self._url = nil}
+
+  public var fileSha256: Data {
+    get {_fileSha256 ?? Data()}
+    set {_fileSha256 = newValue}
+  }
+  /// Returns true if `fileSha256` has been explicitly set.
+  public var hasFileSha256: Bool {self._fileSha256 != nil}
+  /// Clears the value of `fileSha256`. Subsequent reads from it will return its default value.
+  public mutating func clearFileSha256() {self._fileSha256 = nil}
+
+  public var fileEncSha256: Data {
+    get {_fileEncSha256 ?? Data()}
+    set {_fileEncSha256 = newValue}
+  }
+  /// Returns true if `fileEncSha256` has been explicitly set.
+  public var hasFileEncSha256: Bool {self._fileEncSha256 != nil}
+  /// Clears the value of `fileEncSha256`. Subsequent reads from it will return its default value.
+  public mutating func clearFileEncSha256() {self._fileEncSha256 = nil}
+
+  public var mediaKey: Data {
+    get {_mediaKey ?? Data()}
+    set {_mediaKey = newValue}
+  }
+  /// Returns true if `mediaKey` has been explicitly set.
+  public var hasMediaKey: Bool {self._mediaKey != nil}
+  /// Clears the value of `mediaKey`. Subsequent reads from it will return its default value.
+  public mutating func clearMediaKey() {self._mediaKey = nil}
+
+  public var mimetype: String {
+    get {_mimetype ?? String()}
+    set {_mimetype = newValue}
+  }
+  /// Returns true if `mimetype` has been explicitly set.
+  public var hasMimetype: Bool {self._mimetype != nil}
+  /// Clears the value of `mimetype`. Subsequent reads from it will return its default value.
+  public mutating func clearMimetype() {self._mimetype = nil}
+
+  public var height: UInt32 {
+    get {_height ?? 0}
+    set {_height = newValue}
+  }
+  /// Returns true if `height` has been explicitly set.
+  public var hasHeight: Bool {self._height != nil}
+  /// Clears the value of `height`. Subsequent reads from it will return its default value.
+  public mutating func clearHeight() {self._height = nil}
+
+  public var width: UInt32 {
+    get {_width ?? 0}
+    set {_width = newValue}
+  }
+  /// Returns true if `width` has been explicitly set.
+  public var hasWidth: Bool {self._width != nil}
+  /// Clears the value of `width`. Subsequent reads from it will return its default value.
+  public mutating func clearWidth() {self._width = nil}
+
+  public var directPath: String {
+    get {_directPath ?? String()}
+    set {_directPath = newValue}
+  }
+  /// Returns true if `directPath` has been explicitly set.
+  public var hasDirectPath: Bool {self._directPath != nil}
+  /// Clears the value of `directPath`. Subsequent reads from it will return its default value.
+  public mutating func clearDirectPath() {self._directPath = nil}
+
+  public var fileLength: UInt64 {
+    get {_fileLength ?? 0}
+    set {_fileLength = newValue}
+  }
+  /// Returns true if `fileLength` has been explicitly set.
+  public var hasFileLength: Bool {self._fileLength != nil}
+  /// Clears the value of `fileLength`. Subsequent reads from it will return its default value.
+  public mutating func clearFileLength() {self._fileLength = nil}
+
+  public var mediaKeyTimestamp: Int64 {
+    get {_mediaKeyTimestamp ?? 0}
+    set {_mediaKeyTimestamp = newValue}
+  }
+  /// Returns true if `mediaKeyTimestamp` has been explicitly set.
+  public var hasMediaKeyTimestamp: Bool {self._mediaKeyTimestamp != nil}
+  /// Clears the value of `mediaKeyTimestamp`. Subsequent reads from it will return its default value.
+  public mutating func clearMediaKeyTimestamp() {self._mediaKeyTimestamp = nil}
+
+  public var isAnimated: Bool {
+    get {_isAnimated ?? false}
+    set {_isAnimated = newValue}
+  }
+  /// Returns true if `isAnimated` has been explicitly set.
+  public var hasIsAnimated: Bool {self._isAnimated != nil}
+  /// Clears the value of `isAnimated`. Subsequent reads from it will return its default value.
+  public mutating func clearIsAnimated() {self._isAnimated = nil}
+
+  public var pngThumbnail: Data {
+    get {_pngThumbnail ?? Data()}
+    set {_pngThumbnail = newValue}
+  }
+  /// Returns true if `pngThumbnail` has been explicitly set.
+  public var hasPngThumbnail: Bool {self._pngThumbnail != nil}
+  /// Clears the value of `pngThumbnail`. Subsequent reads from it will return its default value.
+  public mutating func clearPngThumbnail() {self._pngThumbnail = nil}
+
+  public var contextInfo: WAWebProtobufsE2E_ContextInfo {
+    get {_contextInfo ?? WAWebProtobufsE2E_ContextInfo()}
+    set {_contextInfo = newValue}
+  }
+  /// Returns true if `contextInfo` has been explicitly set.
+  public var hasContextInfo: Bool {self._contextInfo != nil}
+  /// Clears the value of `contextInfo`. Subsequent reads from it will return its default value.
+  public mutating func clearContextInfo() {self._contextInfo = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _url: String? = nil
+  fileprivate var _fileSha256: Data? = nil
+  fileprivate var _fileEncSha256: Data? = nil
+  fileprivate var _mediaKey: Data? = nil
+  fileprivate var _mimetype: String? = nil
+  fileprivate var _height: UInt32? = nil
+  fileprivate var _width: UInt32? = nil
+  fileprivate var _directPath: String? = nil
+  fileprivate var _fileLength: UInt64? = nil
+  fileprivate var _mediaKeyTimestamp: Int64? = nil
+  fileprivate var _isAnimated: Bool? = nil
+  fileprivate var _pngThumbnail: Data? = nil
+  fileprivate var _contextInfo: WAWebProtobufsE2E_ContextInfo? = nil
 }
 
 public nonisolated struct WAWebProtobufsE2E_DeviceSentMessage: @unchecked Sendable {
@@ -350,6 +1174,223 @@ public nonisolated struct WAWebProtobufsE2E_SenderKeyDistributionMessage: Sendab
   fileprivate var _axolotlSenderKeyDistributionMessage: Data? = nil
 }
 
+/// Revokes, edits, disappearing-timer changes, history-sync and app-state notices, and requests to
+/// our own phone (a receiver ignores these when counting replies, §9.4).
+public nonisolated struct WAWebProtobufsE2E_ProtocolMessage: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var key: WACommon_MessageKey {
+    get {_storage._key ?? WACommon_MessageKey()}
+    set {_uniqueStorage()._key = newValue}
+  }
+  /// Returns true if `key` has been explicitly set.
+  public var hasKey: Bool {_storage._key != nil}
+  /// Clears the value of `key`. Subsequent reads from it will return its default value.
+  public mutating func clearKey() {_uniqueStorage()._key = nil}
+
+  public var type: WAWebProtobufsE2E_ProtocolMessage.TypeEnum {
+    get {_storage._type ?? .revoke}
+    set {_uniqueStorage()._type = newValue}
+  }
+  /// Returns true if `type` has been explicitly set.
+  public var hasType: Bool {_storage._type != nil}
+  /// Clears the value of `type`. Subsequent reads from it will return its default value.
+  public mutating func clearType() {_uniqueStorage()._type = nil}
+
+  public var ephemeralExpiration: UInt32 {
+    get {_storage._ephemeralExpiration ?? 0}
+    set {_uniqueStorage()._ephemeralExpiration = newValue}
+  }
+  /// Returns true if `ephemeralExpiration` has been explicitly set.
+  public var hasEphemeralExpiration: Bool {_storage._ephemeralExpiration != nil}
+  /// Clears the value of `ephemeralExpiration`. Subsequent reads from it will return its default value.
+  public mutating func clearEphemeralExpiration() {_uniqueStorage()._ephemeralExpiration = nil}
+
+  public var ephemeralSettingTimestamp: Int64 {
+    get {_storage._ephemeralSettingTimestamp ?? 0}
+    set {_uniqueStorage()._ephemeralSettingTimestamp = newValue}
+  }
+  /// Returns true if `ephemeralSettingTimestamp` has been explicitly set.
+  public var hasEphemeralSettingTimestamp: Bool {_storage._ephemeralSettingTimestamp != nil}
+  /// Clears the value of `ephemeralSettingTimestamp`. Subsequent reads from it will return its default value.
+  public mutating func clearEphemeralSettingTimestamp() {_uniqueStorage()._ephemeralSettingTimestamp = nil}
+
+  public var editedMessage: WAWebProtobufsE2E_Message {
+    get {_storage._editedMessage ?? WAWebProtobufsE2E_Message()}
+    set {_uniqueStorage()._editedMessage = newValue}
+  }
+  /// Returns true if `editedMessage` has been explicitly set.
+  public var hasEditedMessage: Bool {_storage._editedMessage != nil}
+  /// Clears the value of `editedMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearEditedMessage() {_uniqueStorage()._editedMessage = nil}
+
+  public var timestampMs: Int64 {
+    get {_storage._timestampMs ?? 0}
+    set {_uniqueStorage()._timestampMs = newValue}
+  }
+  /// Returns true if `timestampMs` has been explicitly set.
+  public var hasTimestampMs: Bool {_storage._timestampMs != nil}
+  /// Clears the value of `timestampMs`. Subsequent reads from it will return its default value.
+  public mutating func clearTimestampMs() {_uniqueStorage()._timestampMs = nil}
+
+  public var peerDataOperationRequestMessage: WAWebProtobufsE2E_PeerDataOperationRequestMessage {
+    get {_storage._peerDataOperationRequestMessage ?? WAWebProtobufsE2E_PeerDataOperationRequestMessage()}
+    set {_uniqueStorage()._peerDataOperationRequestMessage = newValue}
+  }
+  /// Returns true if `peerDataOperationRequestMessage` has been explicitly set.
+  public var hasPeerDataOperationRequestMessage: Bool {_storage._peerDataOperationRequestMessage != nil}
+  /// Clears the value of `peerDataOperationRequestMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearPeerDataOperationRequestMessage() {_uniqueStorage()._peerDataOperationRequestMessage = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum TypeEnum: Int, SwiftProtobuf.Enum, Swift.CaseIterable {
+    case revoke = 0
+    case ephemeralSetting = 3
+    case ephemeralSyncResponse = 4
+    case historySyncNotification = 5
+    case appStateSyncKeyShare = 6
+    case appStateSyncKeyRequest = 7
+    case msgFanoutBackfillRequest = 8
+    case initialSecurityNotificationSettingSync = 9
+    case appStateFatalExceptionNotification = 10
+    case sharePhoneNumber = 11
+    case messageEdit = 14
+    case peerDataOperationRequestMessage = 16
+    case peerDataOperationRequestResponseMessage = 17
+    case requestWelcomeMessage = 18
+    case botFeedbackMessage = 19
+    case mediaNotifyMessage = 20
+    case cloudApiThreadControlNotification = 21
+    case lidMigrationMappingSync = 22
+    case reminderMessage = 23
+    case botMemuOnboardingMessage = 24
+    case statusMentionMessage = 25
+    case stopGenerationMessage = 26
+    case limitSharing = 27
+    case aiPsiMetadata = 28
+    case aiQueryFanout = 29
+    case groupMemberLabelChange = 30
+    case aiMediaCollectionMessage = 31
+    case messageUnschedule = 32
+    case chatThemeSetting = 34
+    case aiMetadataOperation = 35
+    case markAsVerifiedAction = 36
+    case coexStateSync = 37
+    case acp2Setting = 39
+    case sharedDeviceContactHashKeyShare = 40
+    case sharedDeviceContactHashKeyRequest = 41
+
+    public init() {
+      self = .revoke
+    }
+
+  }
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// Asks our own phone for something; Siaran uses it only to ask for a message it could not
+/// decrypt (PLACEHOLDER_MESSAGE_RESEND, §9.3).
+public nonisolated struct WAWebProtobufsE2E_PeerDataOperationRequestMessage: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var peerDataOperationRequestType: WAWebProtobufsE2E_PeerDataOperationRequestType {
+    get {_peerDataOperationRequestType ?? .uploadSticker}
+    set {_peerDataOperationRequestType = newValue}
+  }
+  /// Returns true if `peerDataOperationRequestType` has been explicitly set.
+  public var hasPeerDataOperationRequestType: Bool {self._peerDataOperationRequestType != nil}
+  /// Clears the value of `peerDataOperationRequestType`. Subsequent reads from it will return its default value.
+  public mutating func clearPeerDataOperationRequestType() {self._peerDataOperationRequestType = nil}
+
+  public var placeholderMessageResendRequest: [WAWebProtobufsE2E_PeerDataOperationRequestMessage.PlaceholderMessageResendRequest] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated struct PlaceholderMessageResendRequest: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var messageKey: WACommon_MessageKey {
+      get {_messageKey ?? WACommon_MessageKey()}
+      set {_messageKey = newValue}
+    }
+    /// Returns true if `messageKey` has been explicitly set.
+    public var hasMessageKey: Bool {self._messageKey != nil}
+    /// Clears the value of `messageKey`. Subsequent reads from it will return its default value.
+    public mutating func clearMessageKey() {self._messageKey = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _messageKey: WACommon_MessageKey? = nil
+  }
+
+  public init() {}
+
+  fileprivate var _peerDataOperationRequestType: WAWebProtobufsE2E_PeerDataOperationRequestType? = nil
+}
+
+public nonisolated struct WAWebProtobufsE2E_ReactionMessage: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var key: WACommon_MessageKey {
+    get {_key ?? WACommon_MessageKey()}
+    set {_key = newValue}
+  }
+  /// Returns true if `key` has been explicitly set.
+  public var hasKey: Bool {self._key != nil}
+  /// Clears the value of `key`. Subsequent reads from it will return its default value.
+  public mutating func clearKey() {self._key = nil}
+
+  public var text: String {
+    get {_text ?? String()}
+    set {_text = newValue}
+  }
+  /// Returns true if `text` has been explicitly set.
+  public var hasText: Bool {self._text != nil}
+  /// Clears the value of `text`. Subsequent reads from it will return its default value.
+  public mutating func clearText() {self._text = nil}
+
+  public var groupingKey: String {
+    get {_groupingKey ?? String()}
+    set {_groupingKey = newValue}
+  }
+  /// Returns true if `groupingKey` has been explicitly set.
+  public var hasGroupingKey: Bool {self._groupingKey != nil}
+  /// Clears the value of `groupingKey`. Subsequent reads from it will return its default value.
+  public mutating func clearGroupingKey() {self._groupingKey = nil}
+
+  public var senderTimestampMs: Int64 {
+    get {_senderTimestampMs ?? 0}
+    set {_senderTimestampMs = newValue}
+  }
+  /// Returns true if `senderTimestampMs` has been explicitly set.
+  public var hasSenderTimestampMs: Bool {self._senderTimestampMs != nil}
+  /// Clears the value of `senderTimestampMs`. Subsequent reads from it will return its default value.
+  public mutating func clearSenderTimestampMs() {self._senderTimestampMs = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _key: WACommon_MessageKey? = nil
+  fileprivate var _text: String? = nil
+  fileprivate var _groupingKey: String? = nil
+  fileprivate var _senderTimestampMs: Int64? = nil
+}
+
 public nonisolated struct WAWebProtobufsE2E_MessageContextInfo: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -382,6 +1423,15 @@ public nonisolated struct WAWebProtobufsE2E_MessageContextInfo: Sendable {
   /// Clears the value of `messageSecret`. Subsequent reads from it will return its default value.
   public mutating func clearMessageSecret() {self._messageSecret = nil}
 
+  public var paddingBytes: Data {
+    get {_paddingBytes ?? Data()}
+    set {_paddingBytes = newValue}
+  }
+  /// Returns true if `paddingBytes` has been explicitly set.
+  public var hasPaddingBytes: Bool {self._paddingBytes != nil}
+  /// Clears the value of `paddingBytes`. Subsequent reads from it will return its default value.
+  public mutating func clearPaddingBytes() {self._paddingBytes = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -389,6 +1439,7 @@ public nonisolated struct WAWebProtobufsE2E_MessageContextInfo: Sendable {
   fileprivate var _deviceListMetadata: WAWebProtobufsE2E_DeviceListMetadata? = nil
   fileprivate var _deviceListMetadataVersion: Int32? = nil
   fileprivate var _messageSecret: Data? = nil
+  fileprivate var _paddingBytes: Data? = nil
 }
 
 public nonisolated struct WAWebProtobufsE2E_DeviceListMetadata: Sendable {
@@ -512,6 +1563,33 @@ public nonisolated struct WAWebProtobufsE2E_ContextInfo: @unchecked Sendable {
     set {_uniqueStorage()._mentionedJid = newValue}
   }
 
+  public var forwardingScore: UInt32 {
+    get {_storage._forwardingScore ?? 0}
+    set {_uniqueStorage()._forwardingScore = newValue}
+  }
+  /// Returns true if `forwardingScore` has been explicitly set.
+  public var hasForwardingScore: Bool {_storage._forwardingScore != nil}
+  /// Clears the value of `forwardingScore`. Subsequent reads from it will return its default value.
+  public mutating func clearForwardingScore() {_uniqueStorage()._forwardingScore = nil}
+
+  public var isForwarded: Bool {
+    get {_storage._isForwarded ?? false}
+    set {_uniqueStorage()._isForwarded = newValue}
+  }
+  /// Returns true if `isForwarded` has been explicitly set.
+  public var hasIsForwarded: Bool {_storage._isForwarded != nil}
+  /// Clears the value of `isForwarded`. Subsequent reads from it will return its default value.
+  public mutating func clearIsForwarded() {_uniqueStorage()._isForwarded = nil}
+
+  public var placeholderKey: WACommon_MessageKey {
+    get {_storage._placeholderKey ?? WACommon_MessageKey()}
+    set {_uniqueStorage()._placeholderKey = newValue}
+  }
+  /// Returns true if `placeholderKey` has been explicitly set.
+  public var hasPlaceholderKey: Bool {_storage._placeholderKey != nil}
+  /// Clears the value of `placeholderKey`. Subsequent reads from it will return its default value.
+  public mutating func clearPlaceholderKey() {_uniqueStorage()._placeholderKey = nil}
+
   public var expiration: UInt32 {
     get {_storage._expiration ?? 0}
     set {_uniqueStorage()._expiration = newValue}
@@ -520,6 +1598,15 @@ public nonisolated struct WAWebProtobufsE2E_ContextInfo: @unchecked Sendable {
   public var hasExpiration: Bool {_storage._expiration != nil}
   /// Clears the value of `expiration`. Subsequent reads from it will return its default value.
   public mutating func clearExpiration() {_uniqueStorage()._expiration = nil}
+
+  public var ephemeralSettingTimestamp: Int64 {
+    get {_storage._ephemeralSettingTimestamp ?? 0}
+    set {_uniqueStorage()._ephemeralSettingTimestamp = newValue}
+  }
+  /// Returns true if `ephemeralSettingTimestamp` has been explicitly set.
+  public var hasEphemeralSettingTimestamp: Bool {_storage._ephemeralSettingTimestamp != nil}
+  /// Clears the value of `ephemeralSettingTimestamp`. Subsequent reads from it will return its default value.
+  public mutating func clearEphemeralSettingTimestamp() {_uniqueStorage()._ephemeralSettingTimestamp = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -532,17 +1619,36 @@ public nonisolated struct WAWebProtobufsE2E_ContextInfo: @unchecked Sendable {
 
 fileprivate nonisolated let _protobuf_package = "WAWebProtobufsE2E"
 
+nonisolated extension WAWebProtobufsE2E_PeerDataOperationRequestType: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0UPLOAD_STICKER\0\u{1}SEND_RECENT_STICKER_BOOTSTRAP\0\u{1}GENERATE_LINK_PREVIEW\0\u{1}HISTORY_SYNC_ON_DEMAND\0\u{1}PLACEHOLDER_MESSAGE_RESEND\0\u{1}WAFFLE_LINKING_NONCE_FETCH\0\u{1}FULL_HISTORY_SYNC_ON_DEMAND\0\u{1}COMPANION_META_NONCE_FETCH\0\u{1}COMPANION_SYNCD_SNAPSHOT_FATAL_RECOVERY\0\u{1}COMPANION_CANONICAL_USER_NONCE_FETCH\0\u{1}HISTORY_SYNC_CHUNK_RETRY\0\u{1}GALAXY_FLOW_ACTION\0\u{1}BUSINESS_BROADCAST_INSIGHTS_DELIVERED_TO\0\u{1}BUSINESS_BROADCAST_INSIGHTS_REFRESH\0\u{1}CONTACT_REFRESH_REQUEST\0")
+}
+
 nonisolated extension WAWebProtobufsE2E_Message: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Message"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}conversation\0\u{1}senderKeyDistributionMessage\0\u{1}imageMessage\0\u{2}\u{3}extendedTextMessage\0\u{2}\u{19}deviceSentMessage\0\u{2}\u{4}messageContextInfo\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}conversation\0\u{1}senderKeyDistributionMessage\0\u{1}imageMessage\0\u{2}\u{3}extendedTextMessage\0\u{1}documentMessage\0\u{1}audioMessage\0\u{1}videoMessage\0\u{2}\u{3}protocolMessage\0\u{2}\u{e}stickerMessage\0\u{2}\u{5}deviceSentMessage\0\u{2}\u{4}messageContextInfo\0\u{2}\u{2}viewOnceMessage\0\u{2}\u{3}ephemeralMessage\0\u{2}\u{6}reactionMessage\0\u{2}\u{7}documentWithCaptionMessage\0\u{2}\u{2}viewOnceMessageV2\0\u{2}\u{3}editedMessage\0\u{1}viewOnceMessageV2Extension\0\u{2}\u{7}ptvMessage\0\u{1}botInvokeMessage\0\u{2}\u{7}lottieStickerMessage\0")
 
   fileprivate class _StorageClass {
     var _conversation: String? = nil
     var _senderKeyDistributionMessage: WAWebProtobufsE2E_SenderKeyDistributionMessage? = nil
     var _imageMessage: WAWebProtobufsE2E_ImageMessage? = nil
     var _extendedTextMessage: WAWebProtobufsE2E_ExtendedTextMessage? = nil
+    var _documentMessage: WAWebProtobufsE2E_DocumentMessage? = nil
+    var _audioMessage: WAWebProtobufsE2E_AudioMessage? = nil
+    var _videoMessage: WAWebProtobufsE2E_VideoMessage? = nil
+    var _protocolMessage: WAWebProtobufsE2E_ProtocolMessage? = nil
+    var _stickerMessage: WAWebProtobufsE2E_StickerMessage? = nil
     var _deviceSentMessage: WAWebProtobufsE2E_DeviceSentMessage? = nil
     var _messageContextInfo: WAWebProtobufsE2E_MessageContextInfo? = nil
+    var _viewOnceMessage: WAWebProtobufsE2E_FutureProofMessage? = nil
+    var _ephemeralMessage: WAWebProtobufsE2E_FutureProofMessage? = nil
+    var _reactionMessage: WAWebProtobufsE2E_ReactionMessage? = nil
+    var _documentWithCaptionMessage: WAWebProtobufsE2E_FutureProofMessage? = nil
+    var _viewOnceMessageV2: WAWebProtobufsE2E_FutureProofMessage? = nil
+    var _editedMessage: WAWebProtobufsE2E_FutureProofMessage? = nil
+    var _viewOnceMessageV2Extension: WAWebProtobufsE2E_FutureProofMessage? = nil
+    var _ptvMessage: WAWebProtobufsE2E_VideoMessage? = nil
+    var _botInvokeMessage: WAWebProtobufsE2E_FutureProofMessage? = nil
+    var _lottieStickerMessage: WAWebProtobufsE2E_FutureProofMessage? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -557,8 +1663,23 @@ nonisolated extension WAWebProtobufsE2E_Message: SwiftProtobuf.Message, SwiftPro
       _senderKeyDistributionMessage = source._senderKeyDistributionMessage
       _imageMessage = source._imageMessage
       _extendedTextMessage = source._extendedTextMessage
+      _documentMessage = source._documentMessage
+      _audioMessage = source._audioMessage
+      _videoMessage = source._videoMessage
+      _protocolMessage = source._protocolMessage
+      _stickerMessage = source._stickerMessage
       _deviceSentMessage = source._deviceSentMessage
       _messageContextInfo = source._messageContextInfo
+      _viewOnceMessage = source._viewOnceMessage
+      _ephemeralMessage = source._ephemeralMessage
+      _reactionMessage = source._reactionMessage
+      _documentWithCaptionMessage = source._documentWithCaptionMessage
+      _viewOnceMessageV2 = source._viewOnceMessageV2
+      _editedMessage = source._editedMessage
+      _viewOnceMessageV2Extension = source._viewOnceMessageV2Extension
+      _ptvMessage = source._ptvMessage
+      _botInvokeMessage = source._botInvokeMessage
+      _lottieStickerMessage = source._lottieStickerMessage
     }
   }
 
@@ -581,8 +1702,23 @@ nonisolated extension WAWebProtobufsE2E_Message: SwiftProtobuf.Message, SwiftPro
         case 2: try { try decoder.decodeSingularMessageField(value: &_storage._senderKeyDistributionMessage) }()
         case 3: try { try decoder.decodeSingularMessageField(value: &_storage._imageMessage) }()
         case 6: try { try decoder.decodeSingularMessageField(value: &_storage._extendedTextMessage) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._documentMessage) }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._audioMessage) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._videoMessage) }()
+        case 12: try { try decoder.decodeSingularMessageField(value: &_storage._protocolMessage) }()
+        case 26: try { try decoder.decodeSingularMessageField(value: &_storage._stickerMessage) }()
         case 31: try { try decoder.decodeSingularMessageField(value: &_storage._deviceSentMessage) }()
         case 35: try { try decoder.decodeSingularMessageField(value: &_storage._messageContextInfo) }()
+        case 37: try { try decoder.decodeSingularMessageField(value: &_storage._viewOnceMessage) }()
+        case 40: try { try decoder.decodeSingularMessageField(value: &_storage._ephemeralMessage) }()
+        case 46: try { try decoder.decodeSingularMessageField(value: &_storage._reactionMessage) }()
+        case 53: try { try decoder.decodeSingularMessageField(value: &_storage._documentWithCaptionMessage) }()
+        case 55: try { try decoder.decodeSingularMessageField(value: &_storage._viewOnceMessageV2) }()
+        case 58: try { try decoder.decodeSingularMessageField(value: &_storage._editedMessage) }()
+        case 59: try { try decoder.decodeSingularMessageField(value: &_storage._viewOnceMessageV2Extension) }()
+        case 66: try { try decoder.decodeSingularMessageField(value: &_storage._ptvMessage) }()
+        case 67: try { try decoder.decodeSingularMessageField(value: &_storage._botInvokeMessage) }()
+        case 74: try { try decoder.decodeSingularMessageField(value: &_storage._lottieStickerMessage) }()
         default: break
         }
       }
@@ -607,11 +1743,56 @@ nonisolated extension WAWebProtobufsE2E_Message: SwiftProtobuf.Message, SwiftPro
       try { if let v = _storage._extendedTextMessage {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
       } }()
+      try { if let v = _storage._documentMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      try { if let v = _storage._audioMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+      try { if let v = _storage._videoMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      try { if let v = _storage._protocolMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+      } }()
+      try { if let v = _storage._stickerMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 26)
+      } }()
       try { if let v = _storage._deviceSentMessage {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 31)
       } }()
       try { if let v = _storage._messageContextInfo {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 35)
+      } }()
+      try { if let v = _storage._viewOnceMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 37)
+      } }()
+      try { if let v = _storage._ephemeralMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 40)
+      } }()
+      try { if let v = _storage._reactionMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 46)
+      } }()
+      try { if let v = _storage._documentWithCaptionMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 53)
+      } }()
+      try { if let v = _storage._viewOnceMessageV2 {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 55)
+      } }()
+      try { if let v = _storage._editedMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 58)
+      } }()
+      try { if let v = _storage._viewOnceMessageV2Extension {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 59)
+      } }()
+      try { if let v = _storage._ptvMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 66)
+      } }()
+      try { if let v = _storage._botInvokeMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 67)
+      } }()
+      try { if let v = _storage._lottieStickerMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 74)
       } }()
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -626,8 +1807,23 @@ nonisolated extension WAWebProtobufsE2E_Message: SwiftProtobuf.Message, SwiftPro
         if _storage._senderKeyDistributionMessage != rhs_storage._senderKeyDistributionMessage {return false}
         if _storage._imageMessage != rhs_storage._imageMessage {return false}
         if _storage._extendedTextMessage != rhs_storage._extendedTextMessage {return false}
+        if _storage._documentMessage != rhs_storage._documentMessage {return false}
+        if _storage._audioMessage != rhs_storage._audioMessage {return false}
+        if _storage._videoMessage != rhs_storage._videoMessage {return false}
+        if _storage._protocolMessage != rhs_storage._protocolMessage {return false}
+        if _storage._stickerMessage != rhs_storage._stickerMessage {return false}
         if _storage._deviceSentMessage != rhs_storage._deviceSentMessage {return false}
         if _storage._messageContextInfo != rhs_storage._messageContextInfo {return false}
+        if _storage._viewOnceMessage != rhs_storage._viewOnceMessage {return false}
+        if _storage._ephemeralMessage != rhs_storage._ephemeralMessage {return false}
+        if _storage._reactionMessage != rhs_storage._reactionMessage {return false}
+        if _storage._documentWithCaptionMessage != rhs_storage._documentWithCaptionMessage {return false}
+        if _storage._viewOnceMessageV2 != rhs_storage._viewOnceMessageV2 {return false}
+        if _storage._editedMessage != rhs_storage._editedMessage {return false}
+        if _storage._viewOnceMessageV2Extension != rhs_storage._viewOnceMessageV2Extension {return false}
+        if _storage._ptvMessage != rhs_storage._ptvMessage {return false}
+        if _storage._botInvokeMessage != rhs_storage._botInvokeMessage {return false}
+        if _storage._lottieStickerMessage != rhs_storage._lottieStickerMessage {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -637,16 +1833,12 @@ nonisolated extension WAWebProtobufsE2E_Message: SwiftProtobuf.Message, SwiftPro
   }
 }
 
-nonisolated extension WAWebProtobufsE2E_ExtendedTextMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".ExtendedTextMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}text\0\u{1}matchedText\0\u{2}\u{3}description\0\u{1}title\0\u{2}\u{b}contextInfo\0")
+nonisolated extension WAWebProtobufsE2E_FutureProofMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FutureProofMessage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}message\0")
 
   fileprivate class _StorageClass {
-    var _text: String? = nil
-    var _matchedText: String? = nil
-    var _description_p: String? = nil
-    var _title: String? = nil
-    var _contextInfo: WAWebProtobufsE2E_ContextInfo? = nil
+    var _message: WAWebProtobufsE2E_Message? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -657,11 +1849,7 @@ nonisolated extension WAWebProtobufsE2E_ExtendedTextMessage: SwiftProtobuf.Messa
     private init() {}
 
     init(copying source: _StorageClass) {
-      _text = source._text
-      _matchedText = source._matchedText
-      _description_p = source._description_p
-      _title = source._title
-      _contextInfo = source._contextInfo
+      _message = source._message
     }
   }
 
@@ -680,11 +1868,7 @@ nonisolated extension WAWebProtobufsE2E_ExtendedTextMessage: SwiftProtobuf.Messa
         // allocates stack space for every case branch when no optimizations are
         // enabled. https://github.com/apple/swift-protobuf/issues/1034
         switch fieldNumber {
-        case 1: try { try decoder.decodeSingularStringField(value: &_storage._text) }()
-        case 2: try { try decoder.decodeSingularStringField(value: &_storage._matchedText) }()
-        case 5: try { try decoder.decodeSingularStringField(value: &_storage._description_p) }()
-        case 6: try { try decoder.decodeSingularStringField(value: &_storage._title) }()
-        case 17: try { try decoder.decodeSingularMessageField(value: &_storage._contextInfo) }()
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._message) }()
         default: break
         }
       }
@@ -697,35 +1881,19 @@ nonisolated extension WAWebProtobufsE2E_ExtendedTextMessage: SwiftProtobuf.Messa
       // allocates stack space for every if/case branch local when no optimizations
       // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
       // https://github.com/apple/swift-protobuf/issues/1182
-      try { if let v = _storage._text {
-        try visitor.visitSingularStringField(value: v, fieldNumber: 1)
-      } }()
-      try { if let v = _storage._matchedText {
-        try visitor.visitSingularStringField(value: v, fieldNumber: 2)
-      } }()
-      try { if let v = _storage._description_p {
-        try visitor.visitSingularStringField(value: v, fieldNumber: 5)
-      } }()
-      try { if let v = _storage._title {
-        try visitor.visitSingularStringField(value: v, fieldNumber: 6)
-      } }()
-      try { if let v = _storage._contextInfo {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+      try { if let v = _storage._message {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
       } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: WAWebProtobufsE2E_ExtendedTextMessage, rhs: WAWebProtobufsE2E_ExtendedTextMessage) -> Bool {
+  public static func ==(lhs: WAWebProtobufsE2E_FutureProofMessage, rhs: WAWebProtobufsE2E_FutureProofMessage) -> Bool {
     if lhs._storage !== rhs._storage {
       let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
         let _storage = _args.0
         let rhs_storage = _args.1
-        if _storage._text != rhs_storage._text {return false}
-        if _storage._matchedText != rhs_storage._matchedText {return false}
-        if _storage._description_p != rhs_storage._description_p {return false}
-        if _storage._title != rhs_storage._title {return false}
-        if _storage._contextInfo != rhs_storage._contextInfo {return false}
+        if _storage._message != rhs_storage._message {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -735,9 +1903,77 @@ nonisolated extension WAWebProtobufsE2E_ExtendedTextMessage: SwiftProtobuf.Messa
   }
 }
 
+nonisolated extension WAWebProtobufsE2E_ExtendedTextMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExtendedTextMessage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}text\0\u{1}matchedText\0\u{2}\u{3}description\0\u{1}title\0\u{2}\u{4}previewType\0\u{2}\u{6}JPEGThumbnail\0\u{1}contextInfo\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self._text) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self._matchedText) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self._description_p) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self._title) }()
+      case 10: try { try decoder.decodeSingularEnumField(value: &self._previewType) }()
+      case 16: try { try decoder.decodeSingularBytesField(value: &self._jpegthumbnail) }()
+      case 17: try { try decoder.decodeSingularMessageField(value: &self._contextInfo) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._text {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._matchedText {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._description_p {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._title {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 6)
+    } }()
+    try { if let v = self._previewType {
+      try visitor.visitSingularEnumField(value: v, fieldNumber: 10)
+    } }()
+    try { if let v = self._jpegthumbnail {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 16)
+    } }()
+    try { if let v = self._contextInfo {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WAWebProtobufsE2E_ExtendedTextMessage, rhs: WAWebProtobufsE2E_ExtendedTextMessage) -> Bool {
+    if lhs._text != rhs._text {return false}
+    if lhs._matchedText != rhs._matchedText {return false}
+    if lhs._description_p != rhs._description_p {return false}
+    if lhs._title != rhs._title {return false}
+    if lhs._previewType != rhs._previewType {return false}
+    if lhs._jpegthumbnail != rhs._jpegthumbnail {return false}
+    if lhs._contextInfo != rhs._contextInfo {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WAWebProtobufsE2E_ExtendedTextMessage.PreviewType: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0NONE\0\u{1}VIDEO\0\u{2}\u{3}PLACEHOLDER\0\u{1}IMAGE\0\u{1}PAYMENT_LINKS\0\u{1}PROFILE\0")
+}
+
 nonisolated extension WAWebProtobufsE2E_ImageMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ImageMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}URL\0\u{1}mimetype\0\u{1}caption\0\u{1}fileSHA256\0\u{1}fileLength\0\u{1}height\0\u{1}width\0\u{1}mediaKey\0\u{1}fileEncSHA256\0\u{2}\u{2}directPath\0\u{1}mediaKeyTimestamp\0\u{2}\u{4}JPEGThumbnail\0\u{1}contextInfo\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}URL\0\u{1}mimetype\0\u{1}caption\0\u{1}fileSHA256\0\u{1}fileLength\0\u{1}height\0\u{1}width\0\u{1}mediaKey\0\u{1}fileEncSHA256\0\u{2}\u{2}directPath\0\u{1}mediaKeyTimestamp\0\u{2}\u{4}JPEGThumbnail\0\u{1}contextInfo\0\u{2}\u{8}viewOnce\0")
 
   fileprivate class _StorageClass {
     var _url: String? = nil
@@ -753,6 +1989,7 @@ nonisolated extension WAWebProtobufsE2E_ImageMessage: SwiftProtobuf.Message, Swi
     var _mediaKeyTimestamp: Int64? = nil
     var _jpegthumbnail: Data? = nil
     var _contextInfo: WAWebProtobufsE2E_ContextInfo? = nil
+    var _viewOnce: Bool? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -776,6 +2013,7 @@ nonisolated extension WAWebProtobufsE2E_ImageMessage: SwiftProtobuf.Message, Swi
       _mediaKeyTimestamp = source._mediaKeyTimestamp
       _jpegthumbnail = source._jpegthumbnail
       _contextInfo = source._contextInfo
+      _viewOnce = source._viewOnce
     }
   }
 
@@ -807,6 +2045,7 @@ nonisolated extension WAWebProtobufsE2E_ImageMessage: SwiftProtobuf.Message, Swi
         case 12: try { try decoder.decodeSingularInt64Field(value: &_storage._mediaKeyTimestamp) }()
         case 16: try { try decoder.decodeSingularBytesField(value: &_storage._jpegthumbnail) }()
         case 17: try { try decoder.decodeSingularMessageField(value: &_storage._contextInfo) }()
+        case 25: try { try decoder.decodeSingularBoolField(value: &_storage._viewOnce) }()
         default: break
         }
       }
@@ -858,6 +2097,9 @@ nonisolated extension WAWebProtobufsE2E_ImageMessage: SwiftProtobuf.Message, Swi
       try { if let v = _storage._contextInfo {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
       } }()
+      try { if let v = _storage._viewOnce {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 25)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -880,10 +2122,402 @@ nonisolated extension WAWebProtobufsE2E_ImageMessage: SwiftProtobuf.Message, Swi
         if _storage._mediaKeyTimestamp != rhs_storage._mediaKeyTimestamp {return false}
         if _storage._jpegthumbnail != rhs_storage._jpegthumbnail {return false}
         if _storage._contextInfo != rhs_storage._contextInfo {return false}
+        if _storage._viewOnce != rhs_storage._viewOnce {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WAWebProtobufsE2E_VideoMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VideoMessage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}URL\0\u{1}mimetype\0\u{1}fileSHA256\0\u{1}fileLength\0\u{1}seconds\0\u{1}mediaKey\0\u{1}caption\0\u{1}gifPlayback\0\u{1}height\0\u{1}width\0\u{1}fileEncSHA256\0\u{2}\u{2}directPath\0\u{1}mediaKeyTimestamp\0\u{2}\u{2}JPEGThumbnail\0\u{1}contextInfo\0\u{2}\u{3}viewOnce\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self._url) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self._mimetype) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self._fileSha256) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self._fileLength) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self._seconds) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self._mediaKey) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self._caption) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self._gifPlayback) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self._height) }()
+      case 10: try { try decoder.decodeSingularUInt32Field(value: &self._width) }()
+      case 11: try { try decoder.decodeSingularBytesField(value: &self._fileEncSha256) }()
+      case 13: try { try decoder.decodeSingularStringField(value: &self._directPath) }()
+      case 14: try { try decoder.decodeSingularInt64Field(value: &self._mediaKeyTimestamp) }()
+      case 16: try { try decoder.decodeSingularBytesField(value: &self._jpegthumbnail) }()
+      case 17: try { try decoder.decodeSingularMessageField(value: &self._contextInfo) }()
+      case 20: try { try decoder.decodeSingularBoolField(value: &self._viewOnce) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._url {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._mimetype {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._fileSha256 {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._fileLength {
+      try visitor.visitSingularUInt64Field(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._seconds {
+      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._mediaKey {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 6)
+    } }()
+    try { if let v = self._caption {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 7)
+    } }()
+    try { if let v = self._gifPlayback {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 8)
+    } }()
+    try { if let v = self._height {
+      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 9)
+    } }()
+    try { if let v = self._width {
+      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 10)
+    } }()
+    try { if let v = self._fileEncSha256 {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 11)
+    } }()
+    try { if let v = self._directPath {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 13)
+    } }()
+    try { if let v = self._mediaKeyTimestamp {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 14)
+    } }()
+    try { if let v = self._jpegthumbnail {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 16)
+    } }()
+    try { if let v = self._contextInfo {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+    } }()
+    try { if let v = self._viewOnce {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 20)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WAWebProtobufsE2E_VideoMessage, rhs: WAWebProtobufsE2E_VideoMessage) -> Bool {
+    if lhs._url != rhs._url {return false}
+    if lhs._mimetype != rhs._mimetype {return false}
+    if lhs._fileSha256 != rhs._fileSha256 {return false}
+    if lhs._fileLength != rhs._fileLength {return false}
+    if lhs._seconds != rhs._seconds {return false}
+    if lhs._mediaKey != rhs._mediaKey {return false}
+    if lhs._caption != rhs._caption {return false}
+    if lhs._gifPlayback != rhs._gifPlayback {return false}
+    if lhs._height != rhs._height {return false}
+    if lhs._width != rhs._width {return false}
+    if lhs._fileEncSha256 != rhs._fileEncSha256 {return false}
+    if lhs._directPath != rhs._directPath {return false}
+    if lhs._mediaKeyTimestamp != rhs._mediaKeyTimestamp {return false}
+    if lhs._jpegthumbnail != rhs._jpegthumbnail {return false}
+    if lhs._contextInfo != rhs._contextInfo {return false}
+    if lhs._viewOnce != rhs._viewOnce {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WAWebProtobufsE2E_DocumentMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DocumentMessage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}URL\0\u{1}mimetype\0\u{1}title\0\u{1}fileSHA256\0\u{1}fileLength\0\u{1}pageCount\0\u{1}mediaKey\0\u{1}fileName\0\u{1}fileEncSHA256\0\u{1}directPath\0\u{1}mediaKeyTimestamp\0\u{2}\u{5}JPEGThumbnail\0\u{1}contextInfo\0\u{2}\u{3}caption\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self._url) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self._mimetype) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self._title) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self._fileSha256) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self._fileLength) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self._pageCount) }()
+      case 7: try { try decoder.decodeSingularBytesField(value: &self._mediaKey) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self._fileName) }()
+      case 9: try { try decoder.decodeSingularBytesField(value: &self._fileEncSha256) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self._directPath) }()
+      case 11: try { try decoder.decodeSingularInt64Field(value: &self._mediaKeyTimestamp) }()
+      case 16: try { try decoder.decodeSingularBytesField(value: &self._jpegthumbnail) }()
+      case 17: try { try decoder.decodeSingularMessageField(value: &self._contextInfo) }()
+      case 20: try { try decoder.decodeSingularStringField(value: &self._caption) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._url {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._mimetype {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._title {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._fileSha256 {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._fileLength {
+      try visitor.visitSingularUInt64Field(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._pageCount {
+      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 6)
+    } }()
+    try { if let v = self._mediaKey {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 7)
+    } }()
+    try { if let v = self._fileName {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 8)
+    } }()
+    try { if let v = self._fileEncSha256 {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 9)
+    } }()
+    try { if let v = self._directPath {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 10)
+    } }()
+    try { if let v = self._mediaKeyTimestamp {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 11)
+    } }()
+    try { if let v = self._jpegthumbnail {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 16)
+    } }()
+    try { if let v = self._contextInfo {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+    } }()
+    try { if let v = self._caption {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 20)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WAWebProtobufsE2E_DocumentMessage, rhs: WAWebProtobufsE2E_DocumentMessage) -> Bool {
+    if lhs._url != rhs._url {return false}
+    if lhs._mimetype != rhs._mimetype {return false}
+    if lhs._title != rhs._title {return false}
+    if lhs._fileSha256 != rhs._fileSha256 {return false}
+    if lhs._fileLength != rhs._fileLength {return false}
+    if lhs._pageCount != rhs._pageCount {return false}
+    if lhs._mediaKey != rhs._mediaKey {return false}
+    if lhs._fileName != rhs._fileName {return false}
+    if lhs._fileEncSha256 != rhs._fileEncSha256 {return false}
+    if lhs._directPath != rhs._directPath {return false}
+    if lhs._mediaKeyTimestamp != rhs._mediaKeyTimestamp {return false}
+    if lhs._jpegthumbnail != rhs._jpegthumbnail {return false}
+    if lhs._contextInfo != rhs._contextInfo {return false}
+    if lhs._caption != rhs._caption {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WAWebProtobufsE2E_AudioMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AudioMessage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}URL\0\u{1}mimetype\0\u{1}fileSHA256\0\u{1}fileLength\0\u{1}seconds\0\u{1}PTT\0\u{1}mediaKey\0\u{1}fileEncSHA256\0\u{1}directPath\0\u{1}mediaKeyTimestamp\0\u{2}\u{7}contextInfo\0\u{2}\u{4}viewOnce\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self._url) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self._mimetype) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self._fileSha256) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self._fileLength) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self._seconds) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self._ptt) }()
+      case 7: try { try decoder.decodeSingularBytesField(value: &self._mediaKey) }()
+      case 8: try { try decoder.decodeSingularBytesField(value: &self._fileEncSha256) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self._directPath) }()
+      case 10: try { try decoder.decodeSingularInt64Field(value: &self._mediaKeyTimestamp) }()
+      case 17: try { try decoder.decodeSingularMessageField(value: &self._contextInfo) }()
+      case 21: try { try decoder.decodeSingularBoolField(value: &self._viewOnce) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._url {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._mimetype {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._fileSha256 {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._fileLength {
+      try visitor.visitSingularUInt64Field(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._seconds {
+      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._ptt {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 6)
+    } }()
+    try { if let v = self._mediaKey {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 7)
+    } }()
+    try { if let v = self._fileEncSha256 {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 8)
+    } }()
+    try { if let v = self._directPath {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 9)
+    } }()
+    try { if let v = self._mediaKeyTimestamp {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 10)
+    } }()
+    try { if let v = self._contextInfo {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+    } }()
+    try { if let v = self._viewOnce {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 21)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WAWebProtobufsE2E_AudioMessage, rhs: WAWebProtobufsE2E_AudioMessage) -> Bool {
+    if lhs._url != rhs._url {return false}
+    if lhs._mimetype != rhs._mimetype {return false}
+    if lhs._fileSha256 != rhs._fileSha256 {return false}
+    if lhs._fileLength != rhs._fileLength {return false}
+    if lhs._seconds != rhs._seconds {return false}
+    if lhs._ptt != rhs._ptt {return false}
+    if lhs._mediaKey != rhs._mediaKey {return false}
+    if lhs._fileEncSha256 != rhs._fileEncSha256 {return false}
+    if lhs._directPath != rhs._directPath {return false}
+    if lhs._mediaKeyTimestamp != rhs._mediaKeyTimestamp {return false}
+    if lhs._contextInfo != rhs._contextInfo {return false}
+    if lhs._viewOnce != rhs._viewOnce {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WAWebProtobufsE2E_StickerMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StickerMessage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}URL\0\u{1}fileSHA256\0\u{1}fileEncSHA256\0\u{1}mediaKey\0\u{1}mimetype\0\u{1}height\0\u{1}width\0\u{1}directPath\0\u{1}fileLength\0\u{1}mediaKeyTimestamp\0\u{2}\u{3}isAnimated\0\u{2}\u{3}pngThumbnail\0\u{1}contextInfo\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self._url) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self._fileSha256) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self._fileEncSha256) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self._mediaKey) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self._mimetype) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self._height) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self._width) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self._directPath) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self._fileLength) }()
+      case 10: try { try decoder.decodeSingularInt64Field(value: &self._mediaKeyTimestamp) }()
+      case 13: try { try decoder.decodeSingularBoolField(value: &self._isAnimated) }()
+      case 16: try { try decoder.decodeSingularBytesField(value: &self._pngThumbnail) }()
+      case 17: try { try decoder.decodeSingularMessageField(value: &self._contextInfo) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._url {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._fileSha256 {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._fileEncSha256 {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._mediaKey {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._mimetype {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._height {
+      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 6)
+    } }()
+    try { if let v = self._width {
+      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 7)
+    } }()
+    try { if let v = self._directPath {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 8)
+    } }()
+    try { if let v = self._fileLength {
+      try visitor.visitSingularUInt64Field(value: v, fieldNumber: 9)
+    } }()
+    try { if let v = self._mediaKeyTimestamp {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 10)
+    } }()
+    try { if let v = self._isAnimated {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 13)
+    } }()
+    try { if let v = self._pngThumbnail {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 16)
+    } }()
+    try { if let v = self._contextInfo {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WAWebProtobufsE2E_StickerMessage, rhs: WAWebProtobufsE2E_StickerMessage) -> Bool {
+    if lhs._url != rhs._url {return false}
+    if lhs._fileSha256 != rhs._fileSha256 {return false}
+    if lhs._fileEncSha256 != rhs._fileEncSha256 {return false}
+    if lhs._mediaKey != rhs._mediaKey {return false}
+    if lhs._mimetype != rhs._mimetype {return false}
+    if lhs._height != rhs._height {return false}
+    if lhs._width != rhs._width {return false}
+    if lhs._directPath != rhs._directPath {return false}
+    if lhs._fileLength != rhs._fileLength {return false}
+    if lhs._mediaKeyTimestamp != rhs._mediaKeyTimestamp {return false}
+    if lhs._isAnimated != rhs._isAnimated {return false}
+    if lhs._pngThumbnail != rhs._pngThumbnail {return false}
+    if lhs._contextInfo != rhs._contextInfo {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1012,9 +2646,247 @@ nonisolated extension WAWebProtobufsE2E_SenderKeyDistributionMessage: SwiftProto
   }
 }
 
+nonisolated extension WAWebProtobufsE2E_ProtocolMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ProtocolMessage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}type\0\u{2}\u{2}ephemeralExpiration\0\u{1}ephemeralSettingTimestamp\0\u{2}\u{9}editedMessage\0\u{1}timestampMS\0\u{1}peerDataOperationRequestMessage\0")
+
+  fileprivate class _StorageClass {
+    var _key: WACommon_MessageKey? = nil
+    var _type: WAWebProtobufsE2E_ProtocolMessage.TypeEnum? = nil
+    var _ephemeralExpiration: UInt32? = nil
+    var _ephemeralSettingTimestamp: Int64? = nil
+    var _editedMessage: WAWebProtobufsE2E_Message? = nil
+    var _timestampMs: Int64? = nil
+    var _peerDataOperationRequestMessage: WAWebProtobufsE2E_PeerDataOperationRequestMessage? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _key = source._key
+      _type = source._type
+      _ephemeralExpiration = source._ephemeralExpiration
+      _ephemeralSettingTimestamp = source._ephemeralSettingTimestamp
+      _editedMessage = source._editedMessage
+      _timestampMs = source._timestampMs
+      _peerDataOperationRequestMessage = source._peerDataOperationRequestMessage
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._key) }()
+        case 2: try { try decoder.decodeSingularEnumField(value: &_storage._type) }()
+        case 4: try { try decoder.decodeSingularUInt32Field(value: &_storage._ephemeralExpiration) }()
+        case 5: try { try decoder.decodeSingularInt64Field(value: &_storage._ephemeralSettingTimestamp) }()
+        case 14: try { try decoder.decodeSingularMessageField(value: &_storage._editedMessage) }()
+        case 15: try { try decoder.decodeSingularInt64Field(value: &_storage._timestampMs) }()
+        case 16: try { try decoder.decodeSingularMessageField(value: &_storage._peerDataOperationRequestMessage) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._key {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      try { if let v = _storage._type {
+        try visitor.visitSingularEnumField(value: v, fieldNumber: 2)
+      } }()
+      try { if let v = _storage._ephemeralExpiration {
+        try visitor.visitSingularUInt32Field(value: v, fieldNumber: 4)
+      } }()
+      try { if let v = _storage._ephemeralSettingTimestamp {
+        try visitor.visitSingularInt64Field(value: v, fieldNumber: 5)
+      } }()
+      try { if let v = _storage._editedMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+      } }()
+      try { if let v = _storage._timestampMs {
+        try visitor.visitSingularInt64Field(value: v, fieldNumber: 15)
+      } }()
+      try { if let v = _storage._peerDataOperationRequestMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WAWebProtobufsE2E_ProtocolMessage, rhs: WAWebProtobufsE2E_ProtocolMessage) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._key != rhs_storage._key {return false}
+        if _storage._type != rhs_storage._type {return false}
+        if _storage._ephemeralExpiration != rhs_storage._ephemeralExpiration {return false}
+        if _storage._ephemeralSettingTimestamp != rhs_storage._ephemeralSettingTimestamp {return false}
+        if _storage._editedMessage != rhs_storage._editedMessage {return false}
+        if _storage._timestampMs != rhs_storage._timestampMs {return false}
+        if _storage._peerDataOperationRequestMessage != rhs_storage._peerDataOperationRequestMessage {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WAWebProtobufsE2E_ProtocolMessage.TypeEnum: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REVOKE\0\u{2}\u{3}EPHEMERAL_SETTING\0\u{1}EPHEMERAL_SYNC_RESPONSE\0\u{1}HISTORY_SYNC_NOTIFICATION\0\u{1}APP_STATE_SYNC_KEY_SHARE\0\u{1}APP_STATE_SYNC_KEY_REQUEST\0\u{1}MSG_FANOUT_BACKFILL_REQUEST\0\u{1}INITIAL_SECURITY_NOTIFICATION_SETTING_SYNC\0\u{1}APP_STATE_FATAL_EXCEPTION_NOTIFICATION\0\u{1}SHARE_PHONE_NUMBER\0\u{2}\u{3}MESSAGE_EDIT\0\u{2}\u{2}PEER_DATA_OPERATION_REQUEST_MESSAGE\0\u{1}PEER_DATA_OPERATION_REQUEST_RESPONSE_MESSAGE\0\u{1}REQUEST_WELCOME_MESSAGE\0\u{1}BOT_FEEDBACK_MESSAGE\0\u{1}MEDIA_NOTIFY_MESSAGE\0\u{1}CLOUD_API_THREAD_CONTROL_NOTIFICATION\0\u{1}LID_MIGRATION_MAPPING_SYNC\0\u{1}REMINDER_MESSAGE\0\u{1}BOT_MEMU_ONBOARDING_MESSAGE\0\u{1}STATUS_MENTION_MESSAGE\0\u{1}STOP_GENERATION_MESSAGE\0\u{1}LIMIT_SHARING\0\u{1}AI_PSI_METADATA\0\u{1}AI_QUERY_FANOUT\0\u{1}GROUP_MEMBER_LABEL_CHANGE\0\u{1}AI_MEDIA_COLLECTION_MESSAGE\0\u{1}MESSAGE_UNSCHEDULE\0\u{2}\u{2}CHAT_THEME_SETTING\0\u{1}AI_METADATA_OPERATION\0\u{1}MARK_AS_VERIFIED_ACTION\0\u{1}COEX_STATE_SYNC\0\u{2}\u{2}ACP2_SETTING\0\u{1}SHARED_DEVICE_CONTACT_HASH_KEY_SHARE\0\u{1}SHARED_DEVICE_CONTACT_HASH_KEY_REQUEST\0")
+}
+
+nonisolated extension WAWebProtobufsE2E_PeerDataOperationRequestMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PeerDataOperationRequestMessage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}peerDataOperationRequestType\0\u{2}\u{4}placeholderMessageResendRequest\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self._peerDataOperationRequestType) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.placeholderMessageResendRequest) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._peerDataOperationRequestType {
+      try visitor.visitSingularEnumField(value: v, fieldNumber: 1)
+    } }()
+    if !self.placeholderMessageResendRequest.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.placeholderMessageResendRequest, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WAWebProtobufsE2E_PeerDataOperationRequestMessage, rhs: WAWebProtobufsE2E_PeerDataOperationRequestMessage) -> Bool {
+    if lhs._peerDataOperationRequestType != rhs._peerDataOperationRequestType {return false}
+    if lhs.placeholderMessageResendRequest != rhs.placeholderMessageResendRequest {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WAWebProtobufsE2E_PeerDataOperationRequestMessage.PlaceholderMessageResendRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = WAWebProtobufsE2E_PeerDataOperationRequestMessage.protoMessageName + ".PlaceholderMessageResendRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}messageKey\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._messageKey) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._messageKey {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WAWebProtobufsE2E_PeerDataOperationRequestMessage.PlaceholderMessageResendRequest, rhs: WAWebProtobufsE2E_PeerDataOperationRequestMessage.PlaceholderMessageResendRequest) -> Bool {
+    if lhs._messageKey != rhs._messageKey {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WAWebProtobufsE2E_ReactionMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReactionMessage"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}text\0\u{1}groupingKey\0\u{1}senderTimestampMS\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._key) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self._text) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self._groupingKey) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self._senderTimestampMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._key {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._text {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._groupingKey {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._senderTimestampMs {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WAWebProtobufsE2E_ReactionMessage, rhs: WAWebProtobufsE2E_ReactionMessage) -> Bool {
+    if lhs._key != rhs._key {return false}
+    if lhs._text != rhs._text {return false}
+    if lhs._groupingKey != rhs._groupingKey {return false}
+    if lhs._senderTimestampMs != rhs._senderTimestampMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension WAWebProtobufsE2E_MessageContextInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MessageContextInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}deviceListMetadata\0\u{1}deviceListMetadataVersion\0\u{1}messageSecret\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}deviceListMetadata\0\u{1}deviceListMetadataVersion\0\u{1}messageSecret\0\u{1}paddingBytes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1025,6 +2897,7 @@ nonisolated extension WAWebProtobufsE2E_MessageContextInfo: SwiftProtobuf.Messag
       case 1: try { try decoder.decodeSingularMessageField(value: &self._deviceListMetadata) }()
       case 2: try { try decoder.decodeSingularInt32Field(value: &self._deviceListMetadataVersion) }()
       case 3: try { try decoder.decodeSingularBytesField(value: &self._messageSecret) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self._paddingBytes) }()
       default: break
       }
     }
@@ -1044,6 +2917,9 @@ nonisolated extension WAWebProtobufsE2E_MessageContextInfo: SwiftProtobuf.Messag
     try { if let v = self._messageSecret {
       try visitor.visitSingularBytesField(value: v, fieldNumber: 3)
     } }()
+    try { if let v = self._paddingBytes {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 4)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1051,6 +2927,7 @@ nonisolated extension WAWebProtobufsE2E_MessageContextInfo: SwiftProtobuf.Messag
     if lhs._deviceListMetadata != rhs._deviceListMetadata {return false}
     if lhs._deviceListMetadataVersion != rhs._deviceListMetadataVersion {return false}
     if lhs._messageSecret != rhs._messageSecret {return false}
+    if lhs._paddingBytes != rhs._paddingBytes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1127,7 +3004,7 @@ nonisolated extension WAWebProtobufsE2E_DeviceListMetadata: SwiftProtobuf.Messag
 
 nonisolated extension WAWebProtobufsE2E_ContextInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ContextInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}stanzaID\0\u{1}participant\0\u{1}quotedMessage\0\u{1}remoteJID\0\u{2}\u{b}mentionedJID\0\u{2}\u{a}expiration\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}stanzaID\0\u{1}participant\0\u{1}quotedMessage\0\u{1}remoteJID\0\u{2}\u{b}mentionedJID\0\u{2}\u{6}forwardingScore\0\u{1}isForwarded\0\u{2}\u{2}placeholderKey\0\u{1}expiration\0\u{1}ephemeralSettingTimestamp\0")
 
   fileprivate class _StorageClass {
     var _stanzaID: String? = nil
@@ -1135,7 +3012,11 @@ nonisolated extension WAWebProtobufsE2E_ContextInfo: SwiftProtobuf.Message, Swif
     var _quotedMessage: WAWebProtobufsE2E_Message? = nil
     var _remoteJid: String? = nil
     var _mentionedJid: [String] = []
+    var _forwardingScore: UInt32? = nil
+    var _isForwarded: Bool? = nil
+    var _placeholderKey: WACommon_MessageKey? = nil
     var _expiration: UInt32? = nil
+    var _ephemeralSettingTimestamp: Int64? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1151,7 +3032,11 @@ nonisolated extension WAWebProtobufsE2E_ContextInfo: SwiftProtobuf.Message, Swif
       _quotedMessage = source._quotedMessage
       _remoteJid = source._remoteJid
       _mentionedJid = source._mentionedJid
+      _forwardingScore = source._forwardingScore
+      _isForwarded = source._isForwarded
+      _placeholderKey = source._placeholderKey
       _expiration = source._expiration
+      _ephemeralSettingTimestamp = source._ephemeralSettingTimestamp
     }
   }
 
@@ -1175,7 +3060,11 @@ nonisolated extension WAWebProtobufsE2E_ContextInfo: SwiftProtobuf.Message, Swif
         case 3: try { try decoder.decodeSingularMessageField(value: &_storage._quotedMessage) }()
         case 4: try { try decoder.decodeSingularStringField(value: &_storage._remoteJid) }()
         case 15: try { try decoder.decodeRepeatedStringField(value: &_storage._mentionedJid) }()
+        case 21: try { try decoder.decodeSingularUInt32Field(value: &_storage._forwardingScore) }()
+        case 22: try { try decoder.decodeSingularBoolField(value: &_storage._isForwarded) }()
+        case 24: try { try decoder.decodeSingularMessageField(value: &_storage._placeholderKey) }()
         case 25: try { try decoder.decodeSingularUInt32Field(value: &_storage._expiration) }()
+        case 26: try { try decoder.decodeSingularInt64Field(value: &_storage._ephemeralSettingTimestamp) }()
         default: break
         }
       }
@@ -1203,8 +3092,20 @@ nonisolated extension WAWebProtobufsE2E_ContextInfo: SwiftProtobuf.Message, Swif
       if !_storage._mentionedJid.isEmpty {
         try visitor.visitRepeatedStringField(value: _storage._mentionedJid, fieldNumber: 15)
       }
+      try { if let v = _storage._forwardingScore {
+        try visitor.visitSingularUInt32Field(value: v, fieldNumber: 21)
+      } }()
+      try { if let v = _storage._isForwarded {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 22)
+      } }()
+      try { if let v = _storage._placeholderKey {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
+      } }()
       try { if let v = _storage._expiration {
         try visitor.visitSingularUInt32Field(value: v, fieldNumber: 25)
+      } }()
+      try { if let v = _storage._ephemeralSettingTimestamp {
+        try visitor.visitSingularInt64Field(value: v, fieldNumber: 26)
       } }()
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -1220,7 +3121,11 @@ nonisolated extension WAWebProtobufsE2E_ContextInfo: SwiftProtobuf.Message, Swif
         if _storage._quotedMessage != rhs_storage._quotedMessage {return false}
         if _storage._remoteJid != rhs_storage._remoteJid {return false}
         if _storage._mentionedJid != rhs_storage._mentionedJid {return false}
+        if _storage._forwardingScore != rhs_storage._forwardingScore {return false}
+        if _storage._isForwarded != rhs_storage._isForwarded {return false}
+        if _storage._placeholderKey != rhs_storage._placeholderKey {return false}
         if _storage._expiration != rhs_storage._expiration {return false}
+        if _storage._ephemeralSettingTimestamp != rhs_storage._ephemeralSettingTimestamp {return false}
         return true
       }
       if !storagesAreEqual {return false}
