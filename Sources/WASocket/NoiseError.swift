@@ -13,6 +13,13 @@ public struct NoiseError: Error, Sendable, Equatable, CustomStringConvertible {
         case unexpectedStep(String)
         /// The peer closed the connection or it failed.
         case connectionClosed(String)
+        /// The peer did not answer in time (whatsmeow waits 20 s for the ServerHello).
+        case timedOut(String)
+        /// 2^32 frames went one way: the 4-byte counter would repeat a nonce, so the connection
+        /// must be replaced (AES-GCM must never see a nonce twice under one key).
+        case counterExhausted
+        /// `receive()` was called while another `receive()` on the same socket was waiting.
+        case concurrentReceive
     }
 
     public var code: Code

@@ -35,23 +35,28 @@ enum NoiseCipher {
 public struct NoiseTransport: Sendable {
     private let writeKey: SymmetricKey
     private let readKey: SymmetricKey
-    private var writeCounter: UInt32 = 0
-    private var readCounter: UInt32 = 0
+    /// The counter of the next frame each way; nil once all 2^32 nonces are used.
+    private var writeCounter: UInt32?
+    private var readCounter: UInt32?
 
-    init(writeKey: SymmetricKey, readKey: SymmetricKey) {
+    init(writeKey: SymmetricKey, readKey: SymmetricKey, writeCounter: UInt32 = 0, readCounter: UInt32 = 0) {
         self.writeKey = writeKey
         self.readKey = readKey
+        self.writeCounter = writeCounter
+        self.readCounter = readCounter
     }
 
     public mutating func encrypt(_ plaintext: Data) throws(NoiseError) -> Data {
-        defer { writeCounter &+= 1 }
-        return try NoiseCipher.seal(plaintext, key: writeKey, counter: writeCounter, authenticating: Data())
+        guard let counter = writeCounter else { throw NoiseError(.counterExhausted) }
+        writeCounter = counter == .max ? nil : counter + 1
+        return try NoiseCipher.seal(plaintext, key: writeKey, counter: counter, authenticating: Data())
     }
 
     /// Decrypts the next frame. Like whatsmeow, the counter advances even when a frame fails, so
     /// one bad frame does not desynchronise the ones after it.
     public mutating func decrypt(_ ciphertext: Data) throws(NoiseError) -> Data {
-        defer { readCounter &+= 1 }
-        return try NoiseCipher.open(ciphertext, key: readKey, counter: readCounter, authenticating: Data())
+        guard let counter = readCounter else { throw NoiseError(.counterExhausted) }
+        readCounter = counter == .max ? nil : counter + 1
+        return try NoiseCipher.open(ciphertext, key: readKey, counter: counter, authenticating: Data())
     }
 }

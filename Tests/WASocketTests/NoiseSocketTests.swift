@@ -56,6 +56,61 @@ struct NoiseSocketTests {
         await server.close()
     }
 
+    /// A connected client/server pair over loopback.
+    static func connectedPair() async throws -> (client: NoiseSocket, server: NoiseSocket, listener: WebSocketServer) {
+        let listener = try await WebSocketServer.start()
+        let authority = CertificateAuthority()
+        let serverStatic = KeyPair.generate()
+        async let accepted: NoiseSocket.ClientHandshake = {
+            var connections = listener.connections.makeAsyncIterator()
+            guard let connection = await connections.next() else { throw NoiseError(.connectionClosed("no connection")) }
+            return try await NoiseSocket.acceptClient(over: connection, serverStatic: serverStatic, certificateChain: authority.chain(for: serverStatic.publicKey))
+        }()
+        let connection = try await WebSocketClient.connect(to: URL(string: "ws://127.0.0.1:\(listener.port)/ws/chat")!)
+        let client = try await NoiseSocket.connectAsClient(
+            over: connection, noiseKey: .generate(), payload: Data(), verifier: CertificateChainVerifier(rootKey: authority.root.publicKey)
+        )
+        return (client, try await accepted.socket, listener)
+    }
+
+    @Test("a server that never answers the ClientHello times out with a typed error", .timeLimit(.minutes(1)))
+    func silentServer() async throws {
+        let listener = try await WebSocketServer.start()
+        let connection = try await WebSocketClient.connect(to: URL(string: "ws://127.0.0.1:\(listener.port)/ws/chat")!)
+        let started = ContinuousClock.now
+        await #expect(throws: NoiseError(.timedOut("no frame within 0.3 seconds"))) {
+            try await NoiseSocket.connectAsClient(over: connection, noiseKey: .generate(), payload: Data(),
+                                                  verifier: CertificateChainVerifier(), timeout: .milliseconds(300))
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        await listener.close()
+    }
+
+    @Test("a second concurrent receive is refused; the first still gets its frame", .timeLimit(.minutes(1)))
+    func concurrentReceive() async throws {
+        let (client, server, listener) = try await Self.connectedPair()
+        let first = Task { try await client.receive() }
+        try await Task.sleep(for: .milliseconds(100))
+        await #expect(throws: NoiseError(.concurrentReceive)) { try await client.receive() }
+        try await server.send(Data("satu".utf8))
+        #expect(try await first.value == Data("satu".utf8))
+        await client.close()
+        await listener.close()
+    }
+
+    @Test("cancelling a waiting receive ends it at once, and the socket still works", .timeLimit(.minutes(1)))
+    func cancelledReceive() async throws {
+        let (client, server, listener) = try await Self.connectedPair()
+        let waiting = Task { try await client.receive() }
+        try await Task.sleep(for: .milliseconds(100))
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        try await server.send(Data("dua".utf8))
+        #expect(try await client.receive() == Data("dua".utf8))
+        await client.close()
+        await listener.close()
+    }
+
     @Test("a refused upgrade path is an error, not a hang", .timeLimit(.minutes(1)))
     func refusedUpgrade() async throws {
         let server = try await WebSocketServer.start()
