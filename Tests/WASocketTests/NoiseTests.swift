@@ -2,6 +2,7 @@ import Foundation
 import SignalProtocol
 import SiaranTestSupport
 import Testing
+import WAProto
 @testable import WASocket
 
 @Suite("Noise handshake and transport")
@@ -147,5 +148,103 @@ struct CertificateChainTests {
     func rootKey() {
         #expect(CertificateChainVerifier.whatsAppRootKey.raw.map { String(format: "%02x", $0) }.joined()
             == "142375574d0a587166aae71ebe516437c4a28b73e3695c6ce1f7f9545da8ee6b")
+    }
+}
+
+/// Each of whatsmeow's eight checks (protocol brief §1.4) on its own, with the reason it gives.
+@Suite("Certificate chain checks one by one")
+struct CertificateChainCheckTests {
+    let root = KeyPair.generate()
+    let intermediate = KeyPair.generate()
+    let serverStatic = KeyPair.generate()
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    struct Parts {
+        var intermediate = WACert_CertChain.NoiseCertificate.Details()
+        var leaf = WACert_CertChain.NoiseCertificate.Details()
+        var intermediateSignature: Data?
+        var leafSignature: Data?
+    }
+
+    func validParts() -> Parts {
+        var parts = Parts()
+        parts.intermediate.serial = 5
+        parts.intermediate.issuerSerial = 0
+        parts.intermediate.key = intermediate.publicKey.raw
+        parts.intermediate.notBefore = 1_700_000_000
+        parts.intermediate.notAfter = 1_900_000_000
+        parts.leaf.serial = 6
+        parts.leaf.issuerSerial = 5
+        parts.leaf.key = serverStatic.publicKey.raw
+        parts.leaf.notBefore = 1_700_000_000
+        parts.leaf.notAfter = 1_900_000_000
+        return parts
+    }
+
+    func chain(_ parts: Parts) throws -> Data {
+        var chain = WACert_CertChain()
+        chain.intermediate.details = try parts.intermediate.serializedBytes()
+        chain.intermediate.signature = parts.intermediateSignature ?? root.sign(chain.intermediate.details)
+        chain.leaf.details = try parts.leaf.serializedBytes()
+        chain.leaf.signature = parts.leafSignature ?? intermediate.sign(chain.leaf.details)
+        return try chain.serializedBytes()
+    }
+
+    func reason(_ parts: Parts) throws -> String? {
+        do {
+            try CertificateChainVerifier(rootKey: root.publicKey).verify(try chain(parts), serverStatic: serverStatic.publicKey, now: now)
+            return nil
+        } catch let error as NoiseError {
+            guard case .certificateInvalid(let reason) = error.code else { return "not a certificate error: \(error)" }
+            return reason
+        }
+    }
+
+    @Test("the valid chain passes")
+    func valid() throws {
+        #expect(try reason(validParts()) == nil)
+    }
+
+    @Test("each broken link gives its own reason")
+    func brokenLinks() throws {
+        var parts = validParts()
+        parts.intermediateSignature = Data(count: 63)
+        #expect(try reason(parts) == "a certificate lacks details or a 64-byte signature")
+
+        parts = validParts()
+        parts.intermediateSignature = KeyPair.generate().sign(try parts.intermediate.serializedBytes())
+        #expect(try reason(parts) == "the intermediate certificate is not signed by the root key")
+
+        parts = validParts()
+        parts.intermediate.issuerSerial = 1
+        #expect(try reason(parts) == "the intermediate certificate's details are invalid")
+
+        parts = validParts()
+        parts.intermediate.key = Data(count: 31)
+        #expect(try reason(parts) == "the intermediate certificate's details are invalid")
+
+        parts = validParts()
+        parts.leafSignature = root.sign(try parts.leaf.serializedBytes())
+        #expect(try reason(parts) == "the leaf certificate is not signed by the intermediate key")
+
+        parts = validParts()
+        parts.intermediate.notAfter = 1_799_999_999
+        #expect(try reason(parts) == "the intermediate certificate is not valid now")
+
+        parts = validParts()
+        parts.intermediate.notBefore = 1_800_000_001
+        #expect(try reason(parts) == "the intermediate certificate is not valid now")
+
+        parts = validParts()
+        parts.leaf.issuerSerial = 4
+        #expect(try reason(parts) == "the leaf certificate was not issued by the intermediate")
+
+        parts = validParts()
+        parts.leaf.key = KeyPair.generate().publicKey.raw
+        #expect(try reason(parts) == "the leaf certificate is for another key than the server's static key")
+
+        parts = validParts()
+        parts.leaf.notAfter = 1_799_999_999
+        #expect(try reason(parts) == "the leaf certificate is not valid now")
     }
 }
