@@ -175,7 +175,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranBench",
             dependencies: [
-                "Store", "Contacts", "SignalProtocol", "WABinary", "Pipeline", "Transport",
+                "Store", "Contacts", "SignalProtocol", "WABinary", "Pipeline", "Transport", "WASocket",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -235,7 +235,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WASocketTests",
-            dependencies: ["WASocket", "WAProto", "SignalProtocol", "SiaranTestSupport"],
+            dependencies: ["WASocket", "WAProto", "SignalProtocol", "SiaranTestSupport", .product(name: "NIOSSL", package: "swift-nio-ssl")],
             exclude: ["Interop"],
             swiftSettings: swiftSettings
         ),

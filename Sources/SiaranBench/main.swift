@@ -12,6 +12,7 @@ let suites: [(name: String, run: @Sendable ([String]) async throws -> Void)] = [
     ("signal", SignalBench.run),
     ("wabinary", WABinaryBench.run),
     ("pipeline", PipelineBench.run),
+    ("noise", NoiseBench.run),
     // bench-suites-end
 ]
 

@@ -13,7 +13,9 @@ enum NoiseCipher {
     static func seal(_ plaintext: Data, key: SymmetricKey, counter: UInt32, authenticating aad: Data) throws(NoiseError) -> Data {
         do {
             let box = try AES.GCM.seal(plaintext, using: key, nonce: nonce(counter), authenticating: aad)
-            return Data(box.ciphertext) + Data(box.tag)
+            // `combined` is nonce ‖ ciphertext ‖ tag in one buffer: one copy instead of three.
+            guard let combined = box.combined else { throw NoiseError(.decryptFailed) }
+            return Data(combined.dropFirst(12))
         } catch {
             throw NoiseError(.decryptFailed)
         }

@@ -9,16 +9,11 @@ import NIOWebSocket
 /// local servers. The upgrade request carries `Origin: https://web.whatsapp.com`, as both
 /// reference libraries send it.
 public enum WebSocketClient {
-    public struct ConnectError: Error, CustomStringConvertible {
-        public var message: String
-        public var description: String { "websocket: \(message)" }
-    }
-
     public static let defaultHeaders: [(String, String)] = [
         ("Origin", "https://web.whatsapp.com"), ("Cache-Control", "no-cache"), ("Pragma", "no-cache"),
     ]
 
-    /// Connects and completes the WebSocket upgrade.
+    /// Connects and completes the WebSocket upgrade; failures are `WebSocketError`s.
     /// - Parameter tls: used for `wss://`; nil takes the system's default trust roots.
     public static func connect(
         to url: URL, headers: [(String, String)] = defaultHeaders, tls: TLSConfiguration? = nil,
@@ -26,7 +21,7 @@ public enum WebSocketClient {
     ) async throws -> WebSocketConnection {
         let timeout = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
         guard let scheme = url.scheme, scheme == "ws" || scheme == "wss", let host = url.host else {
-            throw ConnectError(message: "unsupported URL \(url)")
+            throw WebSocketError(.unsupportedURL(url.absoluteString))
         }
         let secure = scheme == "wss"
         let port = url.port ?? (secure ? 443 : 80)
@@ -42,7 +37,10 @@ public enum WebSocketClient {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let sslContext {
-                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: host))
+                        // SNI takes names only; for an address literal NIOSSL checks the certificate
+                        // against the connected address instead.
+                        let name = (try? SocketAddress(ipAddress: host, port: port)) == nil ? host : nil
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: name))
                     }
                     let requestHandler = UpgradeRequestHandler(host: host, port: port, path: requestPath, headers: headers, promise: promise)
                     let upgrader = NIOWebSocketClientUpgrader(
@@ -72,13 +70,13 @@ public enum WebSocketClient {
             channel = try await bootstrap.connect(host: host, port: port).get()
         } catch {
             promise.fail(error)
-            throw ConnectError(message: "cannot connect to \(host):\(port): \(error)")
+            throw WebSocketError(.cannotConnect(host: host, port: port, reason: "\(error)"))
         }
         channel.eventLoop.scheduleTask(in: timeout) {
-            promise.fail(ConnectError(message: "the WebSocket upgrade took longer than \(timeout)"))
+            promise.fail(WebSocketError(.timedOut))
         }
         channel.closeFuture.whenComplete { _ in
-            promise.fail(ConnectError(message: "the server closed the connection during the upgrade"))
+            promise.fail(WebSocketError(.closedDuringUpgrade))
         }
         return try await promise.futureResult.get()
     }
@@ -115,13 +113,13 @@ private final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChann
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // Only reached when the server answered without upgrading.
         if case .head(let response) = unwrapInboundIn(data) {
-            promise.fail(WebSocketClient.ConnectError(message: "the server refused the upgrade: \(response.status.code)"))
+            promise.fail(WebSocketError(.upgradeRefused(status: Int(response.status.code))))
             context.close(promise: nil)
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise.fail(error)
+        promise.fail(WebSocketError(.connectionFailed("\(error)")))
         context.close(promise: nil)
     }
 }

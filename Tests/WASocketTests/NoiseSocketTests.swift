@@ -114,8 +114,17 @@ struct NoiseSocketTests {
     @Test("a refused upgrade path is an error, not a hang", .timeLimit(.minutes(1)))
     func refusedUpgrade() async throws {
         let server = try await WebSocketServer.start()
-        await #expect(throws: (any Error).self) {
-            _ = try await WebSocketClient.connect(to: URL(string: "ws://127.0.0.1:\(server.port)/other")!, timeout: .seconds(2))
+        let started = ContinuousClock.now
+        await #expect(throws: WebSocketError(.upgradeRefused(status: 404))) {
+            _ = try await WebSocketClient.connect(to: URL(string: "ws://127.0.0.1:\(server.port)/other")!, timeout: .seconds(10))
+        }
+        #expect(ContinuousClock.now - started < .seconds(5), "the refusal came at once, not by timeout")
+        await #expect(throws: WebSocketError(.unsupportedURL("http://127.0.0.1/ws/chat"))) {
+            _ = try await WebSocketClient.connect(to: URL(string: "http://127.0.0.1/ws/chat")!)
+        }
+        // Nothing listens on port 1.
+        await #expect(throws: WebSocketError.self) {
+            _ = try await WebSocketClient.connect(to: URL(string: "ws://127.0.0.1:1/ws/chat")!, timeout: .seconds(5))
         }
         await server.close()
     }
