@@ -149,6 +149,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The native WhatsApp Web multi-device client: links numbers, sends, hears receipts/replies.
+        .target(
+            name: "WhatsApp",
+            dependencies: [
+                "WASocket", "WABinary", "WAProto", "SignalProtocol", "Transport", "CSiaranQREncode", "CSiaranCairo",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // swift-targets-end (helpers: add Swift library targets above this line)
 
         // MARK: Composition root and executable
@@ -247,6 +259,11 @@ let package = Package(
         .testTarget(
             name: "PipelineTests",
             dependencies: ["Pipeline", "Store", "Transport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WhatsAppTests",
+            dependencies: ["WhatsApp", "WhatsAppSimulator", "WASocket", "WABinary", "WAProto", "SignalProtocol", "Transport", "SiaranTestSupport"],
             swiftSettings: swiftSettings
         ),
         // Helpers shared by test targets (Python peers, process output); not part of the product.

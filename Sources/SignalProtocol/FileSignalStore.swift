@@ -79,7 +79,7 @@ public actor FileSignalStore: SignalStore {
 
     /// Writes `data` to a new 0600 file beside `target`, fsyncs it, renames it over `target` and
     /// fsyncs the folder.
-    static func atomicWrite(_ data: Data, to target: URL) throws {
+    public static func atomicWrite(_ data: Data, to target: URL) throws {
         let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path]) }

@@ -27,11 +27,18 @@ public struct MediaAttachment: Sendable, Equatable {
     public var path: String
     public var sha256: String
     public var mimetype: String
+    public var width: Int?
+    public var height: Int?
+    /// The small inline JPEG the message carries so the chat shows a preview before download.
+    public var jpegThumbnail: Data?
 
-    public init(path: String, sha256: String, mimetype: String) {
+    public init(path: String, sha256: String, mimetype: String, width: Int? = nil, height: Int? = nil, jpegThumbnail: Data? = nil) {
         self.path = path
         self.sha256 = sha256
         self.mimetype = mimetype
+        self.width = width
+        self.height = height
+        self.jpegThumbnail = jpegThumbnail
     }
 }
 

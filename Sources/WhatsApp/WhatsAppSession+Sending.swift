@@ -1,0 +1,227 @@
+import Foundation
+import Crypto
+import SignalProtocol
+public import Transport
+import WABinary
+import WAProto
+
+extension WhatsAppSession {
+    /// Sends one message exactly once under its own id: number check, device lists, sessions,
+    /// per-device encryption and fan-out, server ack (protocol brief §6).
+    public func send(_ outgoing: OutgoingMessage) async -> SendResult {
+        await sendLock.acquire()
+        defer { sendLock.release() }
+        return await sendLocked(outgoing)
+    }
+
+    private func sendLocked(_ outgoing: OutgoingMessage) async -> SendResult {
+        guard credentials.isLinked else { return .transientFailure(reason: WhatsAppError(.notLinked).description) }
+        if [.loggedOut, .replaced, .banned].contains(state) {
+            return .transientFailure(reason: "session \(name) is \(state.rawValue)")
+        }
+        guard await waitUntilConnected(timeout: configuration.sendWaitForConnection), let connection else {
+            return .transientFailure(reason: "session \(name) is not connected")
+        }
+        do {
+            guard let lid = try await checkNumber(outgoing.phone, on: connection) else {
+                return .permanentFailure(reason: "not-on-whatsapp")
+            }
+            if let until = reachOutLockedUntil, until > Date(), directory.tokensIssued[lid] == nil {
+                return .transientFailure(reason: "reach-out time-lock until \(ISO8601DateFormatter().string(from: until))")
+            }
+            var message = WAWebProtobufsE2E_Message()
+            var mediaType: String?
+            if let media = outgoing.media {
+                message.imageMessage = try await imageMessage(media, caption: outgoing.text, on: connection)
+                mediaType = "image"
+            } else {
+                message.conversation = outgoing.text
+            }
+            let chat = JID(user: lid, server: JID.Server.lid)
+            // Kept before sending: a retry receipt may arrive before the ack.
+            try sentMessages.save(.init(id: outgoing.id, chat: chat.description, phone: outgoing.phone,
+                                        message: try message.serializedData(), sentAt: Date()))
+            if configuration.typingIndicator {
+                try? await connection.send(Node("chatstate", [("to", .jid(chat))], content: .nodes([Node("composing")])))
+                try? await Task.sleep(for: .milliseconds(Int.random(in: 1200...2500)))
+                try? await connection.send(Node("chatstate", [("to", .jid(chat))], content: .nodes([Node("paused")])))
+            }
+            var ack = try await encryptAndSend(message, id: outgoing.id, chat: chat, phone: outgoing.phone, mediaType: mediaType,
+                                               refreshDevices: false, on: connection)
+            if ack.string("error") == "479" {
+                // The server's device list differs from ours: refresh it and send once more.
+                ack = try await encryptAndSend(message, id: outgoing.id, chat: chat, phone: outgoing.phone, mediaType: mediaType,
+                                               refreshDevices: true, on: connection)
+            }
+            unacknowledgedSends = 0
+            if let error = ack.string("error") {
+                return await failure(for: error, lid: lid, on: connection)
+            }
+            if let phash = ack.string("phash"), phash != Self.deviceHash(directory.devices[chat.description] ?? [], user: chat) {
+                // The server knows a device list we don't; the next send re-fetches it.
+                directory.devices[chat.description] = nil
+                saveDirectory()
+            }
+            await issuePrivacyTokenIfNeeded(lid: lid, on: connection)
+            return .sent(at: Date())
+        } catch let error as WhatsAppError {
+            if case .timeout = error.code {
+                unacknowledgedSends += 1
+                if unacknowledgedSends >= 3 {
+                    logger.warning("three sends without a server ack; rebuilding the connection")
+                    emit(.notice("session \(name): messages are not being acknowledged; reconnecting"))
+                    await connection.close()
+                }
+            }
+            return .transientFailure(reason: error.description)
+        } catch {
+            return .transientFailure(reason: "\(error)")
+        }
+    }
+
+    private func failure(for code: String, lid: String, on connection: NodeConnection) async -> SendResult {
+        switch code {
+        case "463":
+            // Restricted from reaching new contacts; retrying counts as another reach-out.
+            let until = Date().addingTimeInterval(24 * 3600)
+            reachOutLockedUntil = until
+            let text = "WhatsApp restricted session \(name) from messaging new contacts (463); new contacts wait until \(ISO8601DateFormatter().string(from: until))"
+            logger.error("\(text)")
+            writeNotice(text)
+            emit(.notice(text))
+            await issuePrivacyTokenIfNeeded(lid: lid, on: connection)
+            return .transientFailure(reason: "reach-out time-lock (463)")
+        case "429":
+            return .transientFailure(reason: "rate-overlimit (429): WhatsApp asks to slow down")
+        case "479":
+            return .transientFailure(reason: "the server refused the message stanza (479) even after refreshing devices")
+        default:
+            return .transientFailure(reason: "server refused the message (error \(code))")
+        }
+    }
+
+    /// Encrypts `message` for every device of the chat and our own other devices and sends one
+    /// `<message>` stanza; returns the server's ack.
+    func encryptAndSend(_ message: WAWebProtobufsE2E_Message, id: String, chat: JID, phone: String?, mediaType: String?,
+                        refreshDevices: Bool, on connection: NodeConnection) async throws -> Node {
+        guard let me = credentials.lidJID.flatMap(JID.init(parsing:)) else { throw WhatsAppError(.notLinked, "our LID is unknown") }
+        let own = me.userJID
+        let devices = try await self.devices(of: [chat, own], on: connection, refresh: refreshDevices)
+        let targets = devices.filter { !($0.user == me.user && $0.device == me.device) }
+        guard targets.contains(where: { $0.user == chat.user }) else {
+            throw WhatsAppError(.protocolViolation("the server listed no devices for \(chat)"))
+        }
+        try await ensureSessions(targets, on: connection)
+        var dsm = WAWebProtobufsE2E_Message()
+        dsm.deviceSentMessage.destinationJid = chat.description
+        dsm.deviceSentMessage.message = message
+        if message.hasMessageContextInfo { dsm.messageContextInfo = message.messageContextInfo }
+        let plain = try message.serializedData(), plainDSM = try dsm.serializedData()
+
+        var participants: [Node] = []
+        var includesPreKey = false
+        for device in targets {
+            let cipher = SessionCipher(store: folder.signalStore, address: Self.address(of: device))
+            let encrypted = try await cipher.encrypt(Self.pad(device.user == own.user ? plainDSM : plain))
+            includesPreKey = includesPreKey || encrypted.kind == .preKey
+            participants.append(Node("to", [("jid", .jid(device))], content: .nodes([Self.encNode(encrypted, mediaType: mediaType)])))
+        }
+        var attributes: [(key: String, value: Node.AttributeValue)] = [
+            ("id", .string(id)), ("to", .jid(chat)), ("type", .string(mediaType == nil ? "text" : "media")),
+        ]
+        if let phone { attributes.append(("peer_recipient_pn", .jid(JID(user: phone, server: JID.Server.user)))) }
+        var children = [Node("participants", content: .nodes(participants))]
+        if includesPreKey, let account = credentials.account {
+            children.append(Node("device-identity", content: .bytes([UInt8](account))))
+        }
+        if let token = directory.validToken(forLID: chat.user, now: Date()) {
+            children.append(Node("tctoken", content: .bytes([UInt8](token))))
+        }
+        return try await connection.sendMessage(Node("message", attributes, content: .nodes(children)), id: id, timeout: configuration.ackTimeout)
+    }
+
+    static func encNode(_ encrypted: CiphertextMessage, mediaType: String?, count: Int? = nil) -> Node {
+        var attributes: [(key: String, value: Node.AttributeValue)] = [("v", .string("2")), ("type", .string(encrypted.kind.rawValue))]
+        if let mediaType { attributes.append(("mediatype", .string(mediaType))) }
+        if let count { attributes.append(("count", .string(String(count)))) }
+        return Node("enc", attributes, content: .bytes([UInt8](encrypted.serialized)))
+    }
+
+    /// Random padding before encryption (§6.5): n bytes of value n, n in 1…15 as whatsmeow does.
+    static func pad(_ data: Data) -> Data {
+        var n = UInt8.random(in: 0...255) & 0x0F
+        if n == 0 { n = 15 }
+        return data + Data(repeating: n, count: Int(n))
+    }
+
+    /// The device-list hash the server puts in acks (§6.2).
+    static func deviceHash(_ devices: [UInt16], user: JID) -> String {
+        let strings = devices.map { "\(user.user).0:\($0)@\(user.server)" }.sorted()
+        let digest = Data(SHA256Digest.of(Data(strings.joined().utf8)).prefix(6))
+        return "2:" + digest.base64EncodedString().replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Uploads the campaign image once (cached by content hash) and builds its imageMessage.
+    func imageMessage(_ media: MediaAttachment, caption: String, on connection: NodeConnection) async throws -> WAWebProtobufsE2E_ImageMessage {
+        let cached = try await uploadedMedia(media, on: connection)
+        var image = WAWebProtobufsE2E_ImageMessage()
+        image.url = cached.uploaded.url
+        image.directPath = cached.uploaded.directPath
+        image.mediaKey = cached.encrypted.mediaKey
+        image.fileEncSha256 = cached.encrypted.fileEncSHA256
+        image.fileSha256 = cached.encrypted.fileSHA256
+        image.fileLength = cached.encrypted.fileLength
+        image.mediaKeyTimestamp = Int64(cached.uploadedAt.timeIntervalSince1970)
+        image.mimetype = media.mimetype
+        if let width = media.width { image.width = UInt32(width) }
+        if let height = media.height { image.height = UInt32(height) }
+        if let thumbnail = media.jpegThumbnail { image.jpegthumbnail = thumbnail }
+        if !caption.isEmpty { image.caption = caption }
+        return image
+    }
+
+    struct CachedUpload: Sendable {
+        var encrypted: EncryptedMedia
+        var uploaded: MediaUploader.Uploaded
+        var uploadedAt: Date
+    }
+
+    private func uploadedMedia(_ media: MediaAttachment, on connection: NodeConnection) async throws -> CachedUpload {
+        if let cached = mediaCache[media.sha256], Date().timeIntervalSince(cached.uploadedAt) < 86_400 { return cached }
+        guard let data = FileManager.default.contents(atPath: media.path) else {
+            throw WhatsAppError(.mediaFailed("cannot read \(media.path)"))
+        }
+        let encrypted = try EncryptedMedia.encrypt(data, kind: .image)
+        if mediaConnection == nil || mediaConnection!.expires < Date() {
+            mediaConnection = try await MediaUploader.mediaConnection(on: connection, timeout: configuration.queryTimeout)
+        }
+        let uploaded = try await MediaUploader.upload(encrypted, kind: .image, connection: mediaConnection!, scheme: configuration.endpoint.mediaScheme)
+        let entry = CachedUpload(encrypted: encrypted, uploaded: uploaded, uploadedAt: Date())
+        mediaCache[media.sha256] = entry
+        logger.info("uploaded \(media.path) (\(data.count) bytes)")
+        return entry
+    }
+
+    /// Issues our privacy token to a contact once per 7-day bucket (§7.3), as current clients do.
+    func issuePrivacyTokenIfNeeded(lid: String, on connection: NodeConnection) async {
+        guard directory.needsTokenIssue(toLID: lid, now: Date()) else { return }
+        let now = Int(Date().timeIntervalSince1970)
+        do {
+            _ = try await connection.query(xmlns: "privacy", type: "set", children: [
+                Node("tokens", content: .nodes([
+                    Node("token", [("jid", .jid(JID(user: lid, server: JID.Server.lid))), ("t", .string(String(now))), ("type", .string("trusted_contact"))]),
+                ])),
+            ], timeout: configuration.queryTimeout)
+            directory.tokensIssued[lid] = now
+            saveDirectory()
+        } catch {
+            logger.debug("privacy token not issued to \(lid): \(error)")
+        }
+    }
+}
+
+enum SHA256Digest {
+    static func of(_ data: Data) -> Data {
+        Data(Crypto.SHA256.hash(data: data))
+    }
+}
