@@ -146,6 +146,7 @@ let package = Package(
             dependencies: [
                 "WASocket", "WABinary", "WAProto", "SignalProtocol",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -20,13 +20,31 @@ public actor WhatsAppSimulator {
     private let serverStatic = KeyPair.generate()
     private let certificateChain: Data
 
-    private var accounts: [String: SimulatedAccount] = [:]
-    private var companions: [String: LinkedCompanion] = [:]
-    private var registrations: [String: Registration] = [:]
-    private var connections: [Int: NoiseSocket] = [:]
-    private var pendingRequests: [String: PendingRequest] = [:]
+    var accounts: [String: SimulatedAccount] = [:]
+    var companions: [String: LinkedCompanion] = [:]
+    var registrations: [String: Registration] = [:]
+    var connections: [Int: NoiseSocket] = [:]
+    var pendingRequests: [String: PendingRequest] = [:]
     private var nextConnection = 0
     private var nextRequest = 0
+    /// Phone-side devices the simulator plays, by `phone:device`.
+    var phoneDevices: [String: SimulatedPhoneDevice] = [:]
+    /// Which connection a logged-in companion uses, by `phone:device`.
+    var companionConnections: [String: Int] = [:]
+    /// Stanzas for companions that were offline, delivered at their next login.
+    var offlineQueue: [String: [Node]] = [:]
+    let media: MediaStore
+    /// Every message accepted, and what each simulated device decrypted.
+    public internal(set) var acceptedMessages: [AcceptedMessage] = []
+    public internal(set) var decryptedMessages: [DecryptedMessage] = []
+    /// Faults the next stanzas meet (see `inject`).
+    var faults: [Fault] = []
+    /// Pairing-code requests waiting for the code to be typed, by phone.
+    var codeRequests: [String: CodeRequest] = [:]
+    /// When set (CLI mode), every record is also appended to this JSONL file.
+    var recordFile: URL?
+    /// Which senders each simulated phone already answered, so a scripted reply goes once.
+    var repliedTo: Set<String> = []
 
     /// A companion that connected to register and is waiting to be linked.
     struct Registration {
@@ -46,8 +64,9 @@ public actor WhatsAppSimulator {
         case pairSuccess(registration: Registration, phone: String, deviceId: UInt16, details: Data, keyIndex: UInt32)
     }
 
-    private init(server: WebSocketServer, authority: CertificateAuthority, accounts: [SimulatedAccount]) {
+    private init(server: WebSocketServer, media: MediaStore, authority: CertificateAuthority, accounts: [SimulatedAccount]) {
         self.server = server
+        self.media = media
         self.url = URL(string: "ws://127.0.0.1:\(server.port)/ws/chat")!
         self.rootKey = authority.root.publicKey
         (events, eventSink) = AsyncStream.makeStream(of: SimulatorEvent.self)
@@ -56,12 +75,28 @@ public actor WhatsAppSimulator {
     }
 
     /// Starts listening on loopback.
-    public static func start(port: Int = 0, accounts: [SimulatedAccount]) async throws -> WhatsAppSimulator {
-        let server = try await WebSocketServer.start(port: port)
-        let simulator = WhatsAppSimulator(server: server, authority: CertificateAuthority(), accounts: accounts)
-        await simulator.acceptConnections()
+    /// - Parameter recordFile: also append every accepted and decrypted message here (JSONL).
+    public static func start(port: Int = 0, accounts: [SimulatedAccount], recordFile: URL? = nil) async throws -> WhatsAppSimulator {
+        let media = MediaStore()
+        let server = try await WebSocketServer.start(port: port, http: { request in await media.handle(request) })
+        let simulator = WhatsAppSimulator(server: server, media: media, authority: CertificateAuthority(), accounts: accounts)
+        await simulator.setUp(recordFile: recordFile)
         return simulator
     }
+
+    private func setUp(recordFile: URL?) async {
+        self.recordFile = recordFile
+        for account in accounts.values {
+            for device in account.phoneDevices {
+                phoneDevices["\(account.phone):\(device)"] = await SimulatedPhoneDevice.make(
+                    phone: account.phone, deviceId: device, identityKey: device == 0 ? account.accountKey : nil)
+            }
+        }
+        acceptConnections()
+    }
+
+    /// The host:port media uploads go to.
+    var mediaHost: String { "127.0.0.1:\(server.port)" }
 
     public func stop() async {
         for socket in connections.values { await socket.close() }
@@ -83,7 +118,7 @@ public actor WhatsAppSimulator {
         }
     }
 
-    private func record(_ event: SimulatorEvent) {
+    func record(_ event: SimulatorEvent) {
         eventSink.yield(event)
     }
 
@@ -114,14 +149,17 @@ public actor WhatsAppSimulator {
             record(.refused("\(error)"))
         }
         if let socket = connections.removeValue(forKey: id) { await socket.close() }
+        if let device = loggedIn.removeValue(forKey: id), companionConnections["\(device.phone):\(device.deviceId)"] == id {
+            companionConnections["\(device.phone):\(device.deviceId)"] = nil
+        }
     }
 
-    private func send(_ node: Node, to connection: Int) async throws {
+    func send(_ node: Node, to connection: Int) async throws {
         guard let socket = connections[connection] else { throw SimulatorError("connection \(connection) is closed") }
         try await socket.send(Data(try BinaryEncoder().encodeFrame(node)))
     }
 
-    private func requestID() -> String {
+    func requestID() -> String {
         nextRequest += 1
         return "sim.\(nextRequest)"
     }
@@ -165,8 +203,13 @@ public actor WhatsAppSimulator {
         guard noise == registration.noiseKey.raw, identity == registration.identity.raw else {
             throw SimulatorError("the QR code's keys are not those of the connection that showed it")
         }
-        guard var account = accounts[phone] else { throw SimulatorError("no simulated account \(phone)") }
         registration.advSecret = advSecret
+        try await sendPairSuccess(registration: registration, phone: phone)
+    }
+
+    /// The phone certifies the companion (ADV) and tells it so (§4.1 step 4).
+    func sendPairSuccess(registration: Registration, phone: String) async throws {
+        guard var account = accounts[phone], let advSecret = registration.advSecret else { throw SimulatorError("no simulated account \(phone)") }
         let deviceId = account.nextDeviceId
         account.nextDeviceId += 1
         accounts[phone] = account
@@ -237,7 +280,7 @@ public actor WhatsAppSimulator {
         }
     }
 
-    private func closeConnection(_ connection: Int) async {
+    func closeConnection(_ connection: Int) async {
         if let socket = connections.removeValue(forKey: connection) { await socket.close() }
     }
 
@@ -256,12 +299,24 @@ public actor WhatsAppSimulator {
         let lid = JID(user: account.lid, server: JID.Server.lid, device: deviceId)
         try await send(Node("success", [("t", .string(String(Int(Date().timeIntervalSince1970)))), ("lid", .jid(lid))]), to: connection)
         loggedIn[connection] = (phone, deviceId)
+        companionConnections["\(phone):\(deviceId)"] = connection
         record(.loggedIn(phone: phone, deviceId: deviceId))
+        for stanza in offlineQueue.removeValue(forKey: "\(phone):\(deviceId)") ?? [] {
+            try await send(stanza, to: connection)
+        }
     }
 
-    private var loggedIn: [Int: (phone: String, deviceId: UInt16)] = [:]
+    var loggedIn: [Int: (phone: String, deviceId: UInt16)] = [:]
 
     private func handle(_ node: Node, connection: Int) async throws {
+        if node.tag != "iq", let device = loggedIn[connection] {
+            switch node.tag {
+            case "message": try await acceptMessage(node, from: device, connection: connection); return
+            case "receipt": try await forwardReceipt(node, from: device, connection: connection); return
+            case "presence", "ib", "ack", "chatstate": return
+            default: break
+            }
+        }
         guard node.tag == "iq", let id = node.string("id") else {
             if !["presence", "ib", "receipt", "ack"].contains(node.tag) { record(.unhandled(node.tag)) }
             return
@@ -274,6 +329,10 @@ public actor WhatsAppSimulator {
                 case .pairSuccess: try await finishPairing(node, request: request, connection: connection)
                 }
             }
+            return
+        }
+        if node.string("xmlns") == "md", let reg = node.child("link_code_companion_reg") {
+            try await handleCodePairing(reg, id: id, connection: connection)
             return
         }
         guard let device = loggedIn[connection] else {
@@ -290,7 +349,18 @@ public actor WhatsAppSimulator {
         case ("passive", "set", "active"):
             record(.becameActive(phone: device.phone, deviceId: device.deviceId))
             try await send(.iq(id: id, type: "result"), to: connection)
-        case ("w:p", "get", "ping"):
+        case ("w:p", "get", _):
+            try await send(.iq(id: id, type: "result"), to: connection)
+        case ("usync", "get", "usync"):
+            try await send(usync(node, id: id), to: connection)
+        case ("encrypt", "get", "key"):
+            try await send(await bundles(node, id: id), to: connection)
+        case ("w:m", "set", "media_conn"):
+            try await send(.iq(id: id, type: "result", children: [
+                Node("media_conn", [("auth", .string(media.auth)), ("ttl", .string("300")), ("auth_ttl", .string("21600")), ("max_buckets", .string("12"))],
+                     content: .nodes([Node("host", [("hostname", .string(mediaHost))])])),
+            ]), to: connection)
+        case ("privacy", "set", "tokens"):
             try await send(.iq(id: id, type: "result"), to: connection)
         default:
             record(.unhandled("iq \(node.string("xmlns") ?? "?") \(type) \(node.children.first?.tag ?? "-")"))

@@ -1,0 +1,109 @@
+import Foundation
+import WABinary
+
+/// Faults a test (or the demo) programs into the simulator; each applies to the next messages.
+public enum Fault: Sendable, Equatable {
+    /// Answer the next `count` messages with `<ack error=code>` (429 rate limit, 463 reach-out lock, 503 …).
+    case ackError(code: String, count: Int)
+    /// Accept and deliver the next `count` messages but never acknowledge them.
+    case loseAcks(count: Int)
+    /// Close the sender's connection right after the next `afterMessages` accepted messages.
+    case dropConnection(afterMessages: Int)
+}
+
+/// Things that happen at once to the connections of one account.
+public enum ImmediateFault: Sendable, Equatable {
+    case dropConnection
+    /// `<stream:error code=…>` then close (515 restart, 503 server restarting …).
+    case streamError(code: String)
+    /// Another client took over (`<conflict type="replaced"/>`).
+    case replaced
+    /// The device was unlinked from the phone (`401` + `<conflict type="device_removed"/>`).
+    case deviceRemoved
+    /// A node no client knows; clients must ignore it safely.
+    case unknownNode
+}
+
+extension WhatsAppSimulator {
+    public func inject(_ fault: Fault) {
+        faults.append(fault)
+    }
+
+    public func trigger(_ fault: ImmediateFault, phone: String) async {
+        let targets = loggedIn.filter { $0.value.phone == phone }.map(\.key)
+        for connection in targets {
+            switch fault {
+            case .dropConnection:
+                await closeConnection(connection)
+            case .streamError(let code):
+                try? await send(Node("stream:error", [("code", .string(code))]), to: connection)
+                await closeConnection(connection)
+            case .replaced:
+                try? await send(Node("stream:error", content: .nodes([Node("conflict", [("type", .string("replaced"))])])), to: connection)
+                await closeConnection(connection)
+            case .deviceRemoved:
+                try? await send(Node("stream:error", [("code", .string("401"))], content: .nodes([Node("conflict", [("type", .string("device_removed"))])])), to: connection)
+                if let device = loggedIn[connection] { companions["\(device.phone):\(device.deviceId)"] = nil }
+                await closeConnection(connection)
+            case .unknownNode:
+                try? await send(Node("siaran-test-unknown", [("id", .string(requestID()))], content: .nodes([Node("mystery")])), to: connection)
+            }
+        }
+    }
+
+    func takeAckErrorFault() -> String? {
+        guard let index = faults.firstIndex(where: { if case .ackError = $0 { true } else { false } }),
+              case .ackError(let code, let count) = faults[index] else { return nil }
+        if count <= 1 { faults.remove(at: index) } else { faults[index] = .ackError(code: code, count: count - 1) }
+        return code
+    }
+
+    func takeLoseAckFault() -> Bool {
+        guard let index = faults.firstIndex(where: { if case .loseAcks = $0 { true } else { false } }),
+              case .loseAcks(let count) = faults[index] else { return false }
+        if count <= 1 { faults.remove(at: index) } else { faults[index] = .loseAcks(count: count - 1) }
+        return true
+    }
+
+    func applyDropFault(connection: Int) async {
+        guard let index = faults.firstIndex(where: { if case .dropConnection = $0 { true } else { false } }),
+              case .dropConnection(let after) = faults[index] else { return }
+        if after <= 1 {
+            faults.remove(at: index)
+            await closeConnection(connection)
+        } else {
+            faults[index] = .dropConnection(afterMessages: after - 1)
+        }
+    }
+
+    /// The account adds a device (a second phone or tablet); the server tells everyone who may
+    /// write to it, and messages without a copy for the new device are refused from now on.
+    @discardableResult
+    public func addDevice(phone: String) async -> UInt16? {
+        guard var account = accounts[phone] else { return nil }
+        let id = account.nextDeviceId
+        account.nextDeviceId += 1
+        account.phoneDevices.append(id)
+        accounts[phone] = account
+        phoneDevices["\(phone):\(id)"] = await SimulatedPhoneDevice.make(phone: phone, deviceId: id, identityKey: nil)
+        let notification = Node("notification", [("from", .jid(account.lidJID)), ("id", .string(requestID())), ("type", .string("devices")),
+                                                  ("t", .string(String(Int(Date().timeIntervalSince1970))))], content: .nodes([
+            Node("add", [("device_hash", .string(Self.deviceHash(user: account.lidJID, devices: deviceIDs(of: account))))], content: .nodes([
+                Node("device", [("jid", .jid(JID(user: account.lid, server: JID.Server.lid, device: id)))]),
+            ])),
+        ]))
+        for (connection, device) in loggedIn where device.phone != phone {
+            try? await send(notification, to: connection)
+        }
+        return id
+    }
+
+    /// Registers a number as on WhatsApp while running (CLI demos).
+    public func addAccount(_ account: SimulatedAccount) async {
+        accounts[account.phone] = account
+        for device in account.phoneDevices {
+            phoneDevices["\(account.phone):\(device)"] = await SimulatedPhoneDevice.make(
+                phone: account.phone, deviceId: device, identityKey: device == 0 ? account.accountKey : nil)
+        }
+    }
+}

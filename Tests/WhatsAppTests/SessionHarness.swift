@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import Transport
+import WABinary
+@testable import WhatsApp
+import WhatsAppSimulator
+
+/// A simulator and a Siaran session pointed at it, with the session's events collected.
+final class SessionHarness: Sendable {
+    let simulator: WhatsAppSimulator
+    let root: URL
+    let recorder = EventRecorder()
+
+    init(accounts: [SimulatedAccount]) async throws {
+        simulator = try await WhatsAppSimulator.start(accounts: accounts)
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-wa-\(UUID().uuidString)")
+    }
+
+    var configuration: SessionConfiguration {
+        var configuration = SessionConfiguration(endpoint: WhatsAppEndpoint(url: simulator.url, rootKey: simulator.rootKey, mediaScheme: "http"))
+        configuration.backoffStep = 0.2
+        configuration.ackTimeout = .seconds(3)
+        configuration.sendWaitForConnection = .seconds(10)
+        return configuration
+    }
+
+    func session(_ name: String = "utama") async throws -> WhatsAppSession {
+        let session = try await WhatsAppSession(name: name, root: root, configuration: configuration)
+        let recorder = recorder
+        Task { for await event in session.events { await recorder.append(event) } }
+        return session
+    }
+
+    /// Links a new session to `phone` by QR code and waits until it is connected.
+    func linkedSession(phone: String, name: String = "utama") async throws -> WhatsAppSession {
+        let session = try await session(name)
+        await session.start()
+        let qr = try await recorder.first(timeout: .seconds(20)) { if case .qrCode(let text, _) = $0 { text } else { nil } }
+        try await simulator.scanQR(qr, phone: phone)
+        _ = try await recorder.first(timeout: .seconds(20)) { $0 == .connected ? true : nil }
+        return session
+    }
+
+    func close(_ sessions: WhatsAppSession...) async {
+        for session in sessions { await session.stop() }
+        await simulator.stop()
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    static func messageID() -> String {
+        "3EB0" + (0..<9).map { _ in String(format: "%02X", UInt8.random(in: 0...255)) }.joined()
+    }
+}
+
+/// Session events in arrival order, searchable with a timeout.
+actor EventRecorder {
+    private(set) var events: [SessionEvent] = []
+
+    func append(_ event: SessionEvent) { events.append(event) }
+
+    /// The first event (seen so far or arriving before `timeout`) that `match` maps to a value.
+    func first<T: Sendable>(timeout: Duration, after index: Int = 0, _ match: @Sendable (SessionEvent) -> T?) async throws -> T {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let found = events.dropFirst(index).lazy.compactMap(match).first { return found }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw WaitTimeout(description: "no matching event within \(timeout); saw \(events)")
+    }
+
+    var count: Int { events.count }
+}
+
+struct WaitTimeout: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(25))
+    }
+    return await condition()
+}
