@@ -10,7 +10,15 @@ public protocol IdentityKeyStore: Sendable {
 public protocol PreKeyStore: Sendable {
     func preKey(id: UInt32) async throws -> PreKeyRecord?
     func storePreKey(_ record: PreKeyRecord) async throws
+    /// Stores many prekeys at once (a stores may make them durable together, cheaper than one by one).
+    func storePreKeys(_ records: [PreKeyRecord]) async throws
     func removePreKey(id: UInt32) async throws
+}
+
+extension PreKeyStore {
+    public func storePreKeys(_ records: [PreKeyRecord]) async throws {
+        for record in records { try await storePreKey(record) }
+    }
 }
 
 public protocol SignedPreKeyStore: Sendable {

@@ -411,9 +411,9 @@ public actor WhatsAppSession {
         }
         var keys: [Node] = []
         let first = credentials.firstUnuploadedPreKeyId
-        for id in first..<(first + UInt32(amount)) {
-            let record = PreKeyRecord(id: id & 0xFF_FFFF, keyPair: .generate())
-            try await store.storePreKey(record)
+        let records = (first..<(first + UInt32(amount))).map { PreKeyRecord(id: $0 & 0xFF_FFFF, keyPair: .generate()) }
+        try await store.storePreKeys(records)
+        for record in records {
             keys.append(Node("key", content: .nodes([
                 Node("id", content: .bytes([UInt8](bigEndian(record.id, bytes: 3)))),
                 Node("value", content: .bytes([UInt8](record.keyPair.publicKey.raw))),

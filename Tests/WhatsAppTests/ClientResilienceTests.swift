@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+import Transport
+import WABinary
+@testable import WhatsApp
+import WhatsAppSimulator
+
+/// Linking by code, restarts, and the faults WhatsApp's servers produce.
+@Suite("WhatsApp client: linking by code, restarts and faults", .serialized)
+struct ClientResilienceTests {
+    static let sender = "6281100000001"
+    static let recipient = "6281200000002"
+
+    func send(_ session: WhatsAppSession, _ text: String, to phone: String = recipient, id: String = SessionHarness.messageID()) async -> SendResult {
+        await session.send(OutgoingMessage(id: id, phone: phone, text: text, session: "utama", campaignId: "c1"))
+    }
+
+    @Test("links with a pairing code typed on the phone; a wrong code is refused", .timeLimit(.minutes(2)))
+    func pairingCode() async throws {
+        let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.sender), SimulatedAccount(phone: Self.recipient)])
+        let wrong = try await harness.session("salah")
+        await wrong.start(pairingPhone: Self.sender)
+        let firstCode = try await harness.recorder.first(timeout: .seconds(20)) { if case .pairingCode(let code) = $0 { code } else { nil } }
+        try await harness.simulator.enterPairingCode(firstCode == "AAAA-AAAA" ? "BBBB-BBBB" : "AAAA-AAAA", phone: Self.sender)
+        try await Task.sleep(for: .seconds(2))
+        #expect(await !wrong.isLinked)
+        #expect(await harness.simulator.companion(phone: Self.sender, deviceId: 1) == nil)
+        await wrong.stop()
+
+        let seen = await harness.recorder.count
+        let session = try await harness.session()
+        await session.start(pairingPhone: Self.sender)
+        let code = try await harness.recorder.first(timeout: .seconds(20), after: seen) { if case .pairingCode(let code) = $0 { code } else { nil } }
+        #expect(code.count == 9 && code.contains("-"))
+        try await harness.simulator.enterPairingCode(code, phone: Self.sender)
+        _ = try await harness.recorder.first(timeout: .seconds(20), after: seen) { $0 == .connected ? true : nil }
+        #expect(await session.isLinked)
+        guard case .sent = await send(session, "lewat kode") else { Issue.record("not sent"); return }
+        await harness.close(session)
+    }
+
+    @Test("after a restart the session logs in from its folder and keeps its Signal sessions", .timeLimit(.minutes(1)))
+    func restart() async throws {
+        let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.sender), SimulatedAccount(phone: Self.recipient)])
+        let first = try await harness.linkedSession(phone: Self.sender)
+        guard case .sent = await send(first, "sebelum") else { Issue.record("not sent"); return }
+        await first.stop()
+
+        let seen = await harness.recorder.count
+        let second = try await harness.session()
+        await second.start()
+        _ = try await harness.recorder.first(timeout: .seconds(10), after: seen) { $0 == .connected ? true : nil }
+        let id = SessionHarness.messageID()
+        guard case .sent = await send(second, "sesudah", id: id) else { Issue.record("not sent"); return }
+        #expect(await eventually { await harness.simulator.decryptedMessages.filter { $0.messageId == id }.count == 2 })
+        // Files of the session folder are private.
+        let attributes = try FileManager.default.attributesOfItem(atPath: harness.root.appendingPathComponent("utama/creds.json").path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        await harness.close(second)
+    }
+
+    @Test("reconnects after a dropped connection and after stream errors 515 and 503", .timeLimit(.minutes(1)))
+    func reconnects() async throws {
+        let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.sender), SimulatedAccount(phone: Self.recipient)])
+        let session = try await harness.linkedSession(phone: Self.sender)
+        for fault in [ImmediateFault.dropConnection, .streamError(code: "515"), .streamError(code: "503"), .unknownNode] {
+            let seen = await harness.recorder.count
+            await harness.simulator.trigger(fault, phone: Self.sender)
+            if fault != .unknownNode {
+                _ = try await harness.recorder.first(timeout: .seconds(10), after: seen) { $0 == .connected ? true : nil }
+            }
+            guard case .sent = await send(session, "setelah \(fault)") else { Issue.record("not sent after \(fault)"); return }
+        }
+        await harness.close(session)
+    }
+
+    @Test("a lost ack is a transient failure; the retry with the same id is delivered once more, never under a new id",
+          .timeLimit(.minutes(1)))
+    func lostAck() async throws {
+        let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.sender), SimulatedAccount(phone: Self.recipient)])
+        let session = try await harness.linkedSession(phone: Self.sender)
+        await harness.simulator.inject(.loseAcks(count: 1))
+        let id = SessionHarness.messageID()
+        guard case .transientFailure = await send(session, "hilang", id: id) else { Issue.record("expected a transient failure"); return }
+        guard case .sent = await send(session, "hilang", id: id) else { Issue.record("retry not sent"); return }
+        #expect(Set(await harness.simulator.acceptedMessages.map(\.id)) == [id])
+        await harness.close(session)
+    }
+
+    @Test("rate limits and the reach-out lock are transient; the lock holds back new contacts", .timeLimit(.minutes(1)))
+    func rateLimits() async throws {
+        let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.sender), SimulatedAccount(phone: Self.recipient),
+                                                          SimulatedAccount(phone: "6281300000003")])
+        let session = try await harness.linkedSession(phone: Self.sender)
+        await harness.simulator.inject(.ackError(code: "429", count: 1))
+        let limited = await send(session, "a")
+        #expect(limited == .transientFailure(reason: "rate-overlimit (429): WhatsApp asks to slow down"))
+        await harness.simulator.inject(.ackError(code: "463", count: 1))
+        #expect(await send(session, "b", to: "6281300000003") == .transientFailure(reason: "reach-out time-lock (463)"))
+        #expect(await session.reachOutLockedUntil != nil)
+        _ = try await harness.recorder.first(timeout: .seconds(5)) { if case .notice(let text) = $0, text.contains("463") { true } else { nil } }
+        await harness.close(session)
+    }
+
+    @Test("a device removed from the phone stops the session for good, with a notice", .timeLimit(.minutes(1)))
+    func deviceRemoved() async throws {
+        let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.sender)])
+        let session = try await harness.linkedSession(phone: Self.sender)
+        await harness.simulator.trigger(.deviceRemoved, phone: Self.sender)
+        let reason = try await harness.recorder.first(timeout: .seconds(10)) { if case .stopped(let reason) = $0 { reason } else { nil } }
+        #expect(reason.contains("link"))
+        #expect(await session.state == .loggedOut)
+        #expect(await !session.isLinked)
+        await harness.close(session)
+    }
+}
