@@ -168,7 +168,7 @@ let package = Package(
         .target(
             name: "Siaran",
             dependencies: [
-                "Pipeline", "Store", "Transport", "Contacts", "Templates", "Media", "Reports",
+                "Pipeline", "Store", "Transport", "Contacts", "Templates", "Media", "Reports", "WhatsApp", "SignalProtocol",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -177,8 +177,12 @@ struct CampaignSender {
     private func nextSession(from index: inout Int) async throws -> String {
         let sending = context.pipeline.sending
         while true {
+            var available = 0
             for offset in 0..<sessions.count {
                 let session = sessions[(index + offset) % sessions.count]
+                // A logged-out, replaced or unacknowledged session hands its share to the others.
+                guard await context.transport.isAvailable(session: session) else { continue }
+                available += 1
                 let now = context.clock.now()
                 let dailyCap = try await dailyCap(for: session, now: now)
                 let hourly = sending.hourlyCap == 0 ? 0 : try await context.database.sentCount(session: session, since: now.addingTimeInterval(-3600))
@@ -187,6 +191,12 @@ struct CampaignSender {
                     index = (index + offset + 1) % sessions.count
                     return session
                 }
+            }
+            if available == 0 {
+                context.logger.warning("no session of this campaign can send now (not linked, logged out or not acknowledged); waiting",
+                                       metadata: ["campaign.id": "\(campaign.id)", "sessions": "\(sessions.joined(separator: ","))"])
+                try await context.clock.sleep(seconds: 30)
+                continue
             }
             context.logger.notice("every session is at its cap; waiting", metadata: ["campaign.id": "\(campaign.id)"])
             try await context.clock.sleep(seconds: 60)

@@ -21,6 +21,9 @@ public struct ConfigurationLoader: Sendable {
         ("SIARAN_LOG_LEVEL", "trace, debug, info, notice, warning, error or critical (logging.level)"),
         ("SIARAN_TIMEZONE", "IANA time zone for windows, schedules and reports (sending.timezone)"),
         ("SIARAN_TRANSPORT", "dry-run or whatsapp (sending.transport)"),
+        ("SIARAN_WHATSAPP_URL", "another WhatsApp server, e.g. the local simulator (whatsapp.server_url)"),
+        ("SIARAN_WHATSAPP_ROOT_KEY", "hex certificate root key of that server (whatsapp.server_root_key)"),
+        ("SIARAN_WHATSAPP_MEDIA_SCHEME", "http or https for media uploads to that server (whatsapp.media_scheme)"),
         ("SIARAN_DASHBOARD_ENABLED", "true or false (dashboard.enabled)"),
         ("SIARAN_DASHBOARD_HOST", "address the dashboard listens on (dashboard.host)"),
         ("SIARAN_DASHBOARD_PORT", "port the dashboard listens on (dashboard.port)"),
@@ -189,6 +192,9 @@ public struct ConfigurationLoader: Sendable {
         c.whatsapp.sessions = whatsapp.stringList("sessions", default: c.whatsapp.sessions)
         c.whatsapp.version = whatsapp.optionalString("version")
         c.whatsapp.connectTimeoutSeconds = whatsapp.double("connect_timeout_seconds", default: c.whatsapp.connectTimeoutSeconds, range: 1...600, unit: " (seconds)")
+        c.whatsapp.serverURL = whatsapp.optionalString("server_url")
+        c.whatsapp.serverRootKey = whatsapp.optionalString("server_root_key")
+        c.whatsapp.mediaScheme = whatsapp.optionalString("media_scheme") ?? c.whatsapp.mediaScheme
         whatsapp.finish()
 
         top.finish()
@@ -226,6 +232,9 @@ public struct ConfigurationLoader: Sendable {
             default: envIssue("SIARAN_DASHBOARD_ENABLED", "must be true or false, found '\(v)'")
             }
         }
+        if let v = value("SIARAN_WHATSAPP_URL") { c.whatsapp.serverURL = v }
+        if let v = value("SIARAN_WHATSAPP_ROOT_KEY") { c.whatsapp.serverRootKey = v }
+        if let v = value("SIARAN_WHATSAPP_MEDIA_SCHEME") { c.whatsapp.mediaScheme = v }
         if let v = value("SIARAN_DASHBOARD_HOST") { c.dashboard.host = v }
         if let v = value("SIARAN_DASHBOARD_PORT") {
             if let port = Int(v), (1...65_535).contains(port) { c.dashboard.port = port }
@@ -264,6 +273,18 @@ public struct ConfigurationLoader: Sendable {
         }
         if !Self.isHexColour(c.media.background) {
             reader.report("'media.background' must be a colour like #FFFFFF, found '\(c.media.background)'", atKey: "media.background")
+        }
+        if let url = c.whatsapp.serverURL, URL(string: url)?.scheme.map({ ["ws", "wss"].contains($0) }) != true {
+            reader.report("'whatsapp.server_url' must be a ws:// or wss:// URL, found '\(url)'", atKey: "whatsapp.server_url")
+        }
+        if let key = c.whatsapp.serverRootKey, key.count != 64 || !key.allSatisfy(\.isHexDigit) {
+            reader.report("'whatsapp.server_root_key' must be 64 hex digits (32 bytes)", atKey: "whatsapp.server_root_key")
+        }
+        if c.whatsapp.serverURL != nil, c.whatsapp.serverRootKey == nil {
+            reader.report("'whatsapp.server_url' needs 'whatsapp.server_root_key' (the server's certificate root)", atKey: "whatsapp.server_url")
+        }
+        if !["http", "https"].contains(c.whatsapp.mediaScheme) {
+            reader.report("'whatsapp.media_scheme' must be http or https", atKey: "whatsapp.media_scheme")
         }
         if c.whatsapp.sessions.contains(where: { !SessionName.isValid($0) }) {
             reader.report("'whatsapp.sessions' names may use letters, digits, - and _ only (1–32 characters)", atKey: "whatsapp.sessions")

@@ -3,7 +3,8 @@ public import ServiceLifecycle
 public import Store
 import Foundation
 public import Pipeline
-import Transport
+public import WhatsApp
+public import Transport
 
 /// The composition root: turns a configuration into the running daemon.
 ///
@@ -39,34 +40,39 @@ public struct SiaranApplication: Sendable {
     }
 
     /// Everything the daemon runs, in start order; shutdown happens in reverse.
-    public func services() throws -> [any Service] {
+    public func services() async throws -> [any Service] {
         let watcher = InboxWatchService(
             inbox: configuration.paths.inbox,
             configuration: configuration.pipeline.watch,
             logger: component("pipeline")
         )
-        let context = try pipelineContext()
+        var services: [any Service] = [watcher]
+        let (transport, whatsapp) = try await makeTransport()
+        if let whatsapp { services.append(WhatsAppService(transport: whatsapp, database: database, logger: component("whatsapp"))) }
+        let context = pipelineContext(transport: transport)
         let recorder = TransportEventRecorder(
             events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,
             optOutFile: configuration.optOut.file, logger: component("pipeline")
         )
-        return [watcher, recorder, PipelineService(context: context, wakeups: watcher.events)]
+        return services + [recorder, PipelineService(context: context, wakeups: watcher.events)]
+    }
+
+    /// The configured transport; for WhatsApp also the sessions (not started yet).
+    public func makeTransport() async throws -> (any MessageTransport, WhatsAppTransport?) {
+        switch configuration.pipeline.sending.transport {
+        case .dryRun:
+            return (DryRunTransport(outbox: configuration.paths.outbox), nil)
+        case .whatsapp:
+            let whatsapp = try await WhatsAppService.transport(
+                settings: configuration.whatsapp, sessionsDirectory: configuration.paths.sessionsDirectory,
+                typing: configuration.pipeline.sending.typingPresence, logger: component("whatsapp"))
+            return (whatsapp, whatsapp)
+        }
     }
 
     /// The pipeline's view of the configuration and the transport it sends with.
-    public func pipelineContext() throws -> PipelineContext {
+    public func pipelineContext(transport: any MessageTransport) -> PipelineContext {
         let paths = configuration.paths
-        let transport: any MessageTransport
-        switch configuration.pipeline.sending.transport {
-        case .dryRun:
-            transport = DryRunTransport(outbox: paths.outbox)
-        case .whatsapp:
-            // The native client is issue 10; until it lands, refuse clearly instead of pretending.
-            throw ConfigurationError(issues: [.init(
-                file: "pipeline.yaml", line: 0, column: 0,
-                message: "sending.transport: whatsapp is not available in this build yet (the WhatsApp client is still being built); use dry-run"
-            )])
-        }
         return PipelineContext(
             inbox: paths.inbox, outbox: paths.outbox, spool: paths.spoolDirectory, templates: paths.templates,
             optOutFile: configuration.optOut.file, contacts: configuration.contacts, message: configuration.message,
@@ -76,10 +82,10 @@ public struct SiaranApplication: Sendable {
     }
 
     /// A service group that stops cleanly on SIGINT and SIGTERM.
-    public func serviceGroup() throws -> ServiceGroup {
+    public func serviceGroup() async throws -> ServiceGroup {
         ServiceGroup(
             configuration: .init(
-                services: try services().map { .init(service: $0) },
+                services: try await services().map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: component("lifecycle")
             )

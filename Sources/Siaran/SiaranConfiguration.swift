@@ -120,11 +120,21 @@ public struct WhatsAppSettings: Sendable, Equatable {
     public var version: String?
     /// How long to wait for the WhatsApp server before a connection attempt counts as failed.
     public var connectTimeoutSeconds: Double
+    /// Another server than WhatsApp's (the local simulator for demos); nil means WhatsApp.
+    public var serverURL: String?
+    /// Hex of the 32-byte certificate root key of `serverURL`.
+    public var serverRootKey: String?
+    /// Scheme for media uploads to that server's hosts (`http` for the simulator).
+    public var mediaScheme: String
 
-    public init(sessions: [String] = ["utama"], version: String? = nil, connectTimeoutSeconds: Double = 20) {
+    public init(sessions: [String] = ["utama"], version: String? = nil, connectTimeoutSeconds: Double = 20,
+                serverURL: String? = nil, serverRootKey: String? = nil, mediaScheme: String = "https") {
         self.sessions = sessions
         self.version = version
         self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.serverURL = serverURL
+        self.serverRootKey = serverRootKey
+        self.mediaScheme = mediaScheme
     }
 }
 

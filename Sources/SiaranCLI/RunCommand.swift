@@ -18,14 +18,16 @@ struct RunCommand: AsyncParsableCommand {
         let configuration = try options.load()
         let application = try SiaranApplication(configuration: configuration)
         if once {
-            let pipeline: PipelineService
-            do {
-                pipeline = PipelineService(context: try application.pipelineContext(), once: true)
-            } catch let error as ConfigurationError {
-                printError(error.description)
-                throw ExitCode(1)
+            let (transport, whatsapp) = try await application.makeTransport()
+            if let whatsapp {
+                await whatsapp.start()
+                for session in whatsapp.sessions.values where !(await session.waitUntilConnected(timeout: .seconds(30))) {
+                    printError("session \(session.name) did not connect within 30 s (is it linked? `siaran login \(session.name)`)")
+                }
             }
+            let pipeline = PipelineService(context: application.pipelineContext(transport: transport), once: true)
             try await pipeline.run()
+            await whatsapp?.stop()
             let failed = pipeline.failedCampaigns
             if !failed.isEmpty {
                 printError("failed campaigns: \(failed.joined(separator: ", ")) (see outbox/<campaign>/errors.txt)")
@@ -44,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
         )
         let group: ServiceGroup
         do {
-            group = try application.serviceGroup()
+            group = try await application.serviceGroup()
         } catch let error as ConfigurationError {
             printError(error.description)
             throw ExitCode(1)

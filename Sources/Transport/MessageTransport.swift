@@ -65,4 +65,11 @@ public protocol MessageTransport: Sendable {
     func send(_ message: OutgoingMessage) async -> SendResult
     /// Receipts and replies, for as long as the transport runs.
     var events: AsyncStream<TransportEvent> { get }
+    /// Whether a session can take messages now (linked, not logged out, its sends acknowledged).
+    /// The pipeline hands a campaign's messages to the sessions that can.
+    func isAvailable(session: String) async -> Bool
+}
+
+extension MessageTransport {
+    public func isAvailable(session: String) async -> Bool { true }
 }

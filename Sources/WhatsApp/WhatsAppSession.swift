@@ -61,6 +61,12 @@ public actor WhatsAppSession {
     public var phone: String? { credentials.deviceJID.flatMap(JID.init(parsing:))?.user }
     public var isLinked: Bool { credentials.isLinked }
 
+    /// Whether the pipeline should give this session messages: linked, not stopped for good,
+    /// and the server is acknowledging what it sends.
+    public var canSend: Bool {
+        credentials.isLinked && [.connected, .connecting, .waitingToReconnect].contains(state) && unacknowledgedSends < 3
+    }
+
     // MARK: - Lifecycle
 
     /// Connects (linking first if needed) and keeps the connection up until `stop()`.

@@ -1,0 +1,80 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+import SignalProtocol
+public import Store
+public import WhatsApp
+
+/// Runs the linked sessions for the daemon: starts them, records linking in the database, logs
+/// what they report, and stops them on shutdown.
+public struct WhatsAppService: Service {
+    public let transport: WhatsAppTransport
+    let database: SiaranDatabase
+    let logger: Logger
+
+    public init(transport: WhatsAppTransport, database: SiaranDatabase, logger: Logger) {
+        self.transport = transport
+        self.database = database
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        for (name, session) in transport.sessions where !(await session.isLinked) {
+            logger.warning("session \(name) is not linked yet: run `siaran login \(name)`; campaigns wait for a linked session")
+        }
+        await transport.start()
+        let events = Task {
+            for await (session, event) in transport.sessionEvents {
+                switch event {
+                case .linked(let phone, _):
+                    try? await database.recordLinkedSession(session, phone: phone, at: Date())
+                case .connected:
+                    logger.info("session \(session) connected")
+                case .disconnected(let reason, let delay):
+                    logger.warning("session \(session) disconnected: \(reason)\(delay.map { String(format: "; reconnecting in %.0f s", $0) } ?? "")")
+                case .stopped(let reason):
+                    logger.error("session \(session) stopped: \(reason)")
+                case .notice(let text):
+                    logger.warning("session \(session): \(text)")
+                default:
+                    break
+                }
+            }
+        }
+        await withGracefulShutdownHandler {
+            await events.value
+        } onGracefulShutdown: {
+            Task { await transport.stop() }
+        }
+        events.cancel()
+    }
+
+    /// The sessions of a configuration, opened from `state/sessions/`.
+    public static func transport(settings: WhatsAppSettings, sessionsDirectory: String, typing: Bool, logger: Logger) async throws -> WhatsAppTransport {
+        var configuration = SessionConfiguration()
+        if let url = settings.serverURL.flatMap(URL.init(string:)), let hex = settings.serverRootKey {
+            configuration.endpoint = WhatsAppEndpoint(url: url, rootKey: try PublicKey(raw: Data(hex: hex)), mediaScheme: settings.mediaScheme)
+        }
+        if let text = settings.version, let version = WhatsAppVersion(parsing: text) { configuration.version = version }
+        configuration.connectTimeout = .seconds(settings.connectTimeoutSeconds)
+        configuration.typingIndicator = typing
+        var sessions: [WhatsAppSession] = []
+        for name in settings.sessions {
+            sessions.append(try await WhatsAppSession(name: name, root: URL(fileURLWithPath: sessionsDirectory), configuration: configuration, logger: logger))
+        }
+        return WhatsAppTransport(sessions: sessions)
+    }
+}
+
+extension Data {
+    /// Bytes from hex digits (validated by the configuration loader).
+    init(hex: String) {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        self.init(bytes)
+    }
+}
