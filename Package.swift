@@ -178,7 +178,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranCLI",
             dependencies: [
-                "Siaran", "Contacts", "Templates", "Pipeline", "Store", "WhatsAppSimulator",
+                "Siaran", "Contacts", "Templates", "Pipeline", "Store", "WhatsAppSimulator", "WhatsApp", "Transport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -51,6 +51,16 @@ public struct WhatsAppService: Service {
 
     /// The sessions of a configuration, opened from `state/sessions/`.
     public static func transport(settings: WhatsAppSettings, sessionsDirectory: String, typing: Bool, logger: Logger) async throws -> WhatsAppTransport {
+        var sessions: [WhatsAppSession] = []
+        for name in settings.sessions {
+            sessions.append(try await session(name, settings: settings, sessionsDirectory: sessionsDirectory, typing: typing, logger: logger))
+        }
+        return WhatsAppTransport(sessions: sessions)
+    }
+
+    /// One session, opened from `state/sessions/<name>/` with the configured server and version.
+    public static func session(_ name: String, settings: WhatsAppSettings, sessionsDirectory: String, typing: Bool = false,
+                               logger: Logger) async throws -> WhatsAppSession {
         var configuration = SessionConfiguration()
         if let url = settings.serverURL.flatMap(URL.init(string:)), let hex = settings.serverRootKey {
             configuration.endpoint = WhatsAppEndpoint(url: url, rootKey: try PublicKey(raw: Data(hex: hex)), mediaScheme: settings.mediaScheme)
@@ -58,11 +68,7 @@ public struct WhatsAppService: Service {
         if let text = settings.version, let version = WhatsAppVersion(parsing: text) { configuration.version = version }
         configuration.connectTimeout = .seconds(settings.connectTimeoutSeconds)
         configuration.typingIndicator = typing
-        var sessions: [WhatsAppSession] = []
-        for name in settings.sessions {
-            sessions.append(try await WhatsAppSession(name: name, root: URL(fileURLWithPath: sessionsDirectory), configuration: configuration, logger: logger))
-        }
-        return WhatsAppTransport(sessions: sessions)
+        return try await WhatsAppSession(name: name, root: URL(fileURLWithPath: sessionsDirectory), configuration: configuration, logger: logger)
     }
 }
 

@@ -213,7 +213,12 @@ extension SiaranDatabase {
     @discardableResult
     public func recordReply(phone: String, session: String, messageId: String, text: String, at date: Date, isOptOut: Bool) async throws -> String? {
         try await write { db in
-            let last = try Row.fetchOne(db, sql: "SELECT id, campaignId FROM messages WHERE phone = ? AND sentAt IS NOT NULL ORDER BY sentAt DESC LIMIT 1", arguments: [phone])
+            // A fast reply can arrive before the send time is written (the sender records it
+            // with the next message): a message without sentAt that went out counts as newest.
+            let last = try Row.fetchOne(db, sql: """
+                SELECT id, campaignId FROM messages WHERE phone = ? AND state IN ('sending', 'sent', 'delivered', 'read')
+                ORDER BY COALESCE(sentAt, '9999-12-31') DESC LIMIT 1
+                """, arguments: [phone])
             let inReplyTo: String? = last?["id"]
             let campaign: String? = last?["campaignId"]
             try db.execute(sql: """

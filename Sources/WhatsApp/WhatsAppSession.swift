@@ -88,6 +88,18 @@ public actor WhatsAppSession {
         if ![.loggedOut, .replaced, .banned].contains(state) { state = .stopped }
     }
 
+    /// Unlinks this device (the phone's "Linked devices" list loses it) and deletes its keys.
+    public func logout() async throws {
+        if let connection, state == .connected, let me = credentials.deviceJID.flatMap(JID.init(parsing:)) {
+            _ = try? await connection.query(xmlns: "md", type: "set", children: [
+                Node("remove-companion-device", [("jid", .jid(me)), ("reason", .string("user_initiated"))]),
+            ], timeout: .seconds(10))
+        }
+        await stop()
+        state = .loggedOut
+        try folder.removeAll()
+    }
+
     /// Drops the current connection as a network failure would (tests, and a health hand-over).
     public func dropConnection() async {
         await connection?.close()

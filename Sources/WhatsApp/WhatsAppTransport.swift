@@ -9,6 +9,8 @@ public final class WhatsAppTransport: MessageTransport {
     /// Every session event, for the composition root (linking records, notices, status).
     public let sessionEvents: AsyncStream<(session: String, event: SessionEvent)>
     private let forwarders: [Task<Void, Never>]
+    private let sink: AsyncStream<TransportEvent>.Continuation
+    private let sessionSink: AsyncStream<(session: String, event: SessionEvent)>.Continuation
 
     public init(sessions: [WhatsAppSession]) {
         self.sessions = Dictionary(sessions.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -16,6 +18,8 @@ public final class WhatsAppTransport: MessageTransport {
         let (sessionEvents, sessionSink) = AsyncStream.makeStream(of: (session: String, event: SessionEvent).self)
         self.events = events
         self.sessionEvents = sessionEvents
+        self.sink = sink
+        self.sessionSink = sessionSink
         forwarders = sessions.map { session in
             Task {
                 for await event in session.events {
@@ -51,5 +55,8 @@ public final class WhatsAppTransport: MessageTransport {
     public func stop() async {
         for session in sessions.values { await session.stop() }
         for forwarder in forwarders { forwarder.cancel() }
+        // Listeners (the event recorder, the service) end with the transport.
+        sink.finish()
+        sessionSink.finish()
     }
 }

@@ -37,10 +37,13 @@ public struct RecipientBehaviour: Sendable, Equatable {
     public var reads: Bool
     /// Text the primary phone sends back after the first message from a sender (e.g. "STOP").
     public var reply: String?
+    /// How long the person takes to answer.
+    public var replyDelayMilliseconds: Int
 
-    public init(reads: Bool = false, reply: String? = nil) {
+    public init(reads: Bool = false, reply: String? = nil, replyDelayMilliseconds: Int = 300) {
         self.reads = reads
         self.reply = reply
+        self.replyDelayMilliseconds = replyDelayMilliseconds
     }
 }
 

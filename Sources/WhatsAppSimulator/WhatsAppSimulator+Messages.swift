@@ -196,7 +196,11 @@ extension WhatsAppSimulator {
                             to: senderConnection)
         }
         if let reply = recipient.behaviour.reply, repliedTo.insert("\(recipient.phone)>\(sender.phone)").inserted {
-            await sendText(reply, from: recipient.phone, to: sender.phone)
+            // People take a moment to answer.
+            Task {
+                try? await Task.sleep(for: .milliseconds(recipient.behaviour.replyDelayMilliseconds))
+                await self.sendText(reply, from: recipient.phone, to: sender.phone)
+            }
         }
     }
 
