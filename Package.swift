@@ -215,7 +215,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SiaranCLITests",
-            dependencies: ["SiaranCLI", "SiaranTestSupport"],
+            dependencies: [
+                "SiaranCLI", "SiaranTestSupport", "WhatsApp", "WhatsAppSimulator", "Store",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"], swiftSettings: swiftSettings),
