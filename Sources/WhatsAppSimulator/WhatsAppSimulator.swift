@@ -45,6 +45,7 @@ public actor WhatsAppSimulator {
     var recordFile: URL?
     /// Which senders each simulated phone already answered, so a scripted reply goes once.
     var repliedTo: Set<String> = []
+    var unhandled: Set<String> = []
 
     /// A companion that connected to register and is waiting to be linked.
     struct Registration {
@@ -120,7 +121,11 @@ public actor WhatsAppSimulator {
 
     func record(_ event: SimulatorEvent) {
         eventSink.yield(event)
+        if case .unhandled(let what) = event { unhandled.insert(what) }
     }
+
+    /// What clients sent that the simulator does not handle (answered 501 or ignored), so far.
+    public func unhandledSoFar() -> [String] { unhandled.sorted() }
 
     // MARK: - Connections
 

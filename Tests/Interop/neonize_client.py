@@ -5,8 +5,16 @@ place: the WebSocket URL (by a local URL of the same length) and WhatsApp's root
 (by the test root key), as described in the protocol brief ("Observed against whatsmeow").
 
 usage: neonize_client.py PORT ROOT_KEY_HEX WORKDIR
-Prints "QR <code>" lines when whatsmeow shows a QR code; runs until killed.
+Prints "QR <code>" lines when whatsmeow shows a QR code, "CONNECTED" once logged in, and
+"MESSAGE {json}" for every message it decrypts (text, sender, chat, whether it came from one of its
+own devices, and the SHA-256 of a downloaded image). Commands on standard input:
+  send PHONE TEXT   send a text message to a phone number
+  pair PHONE        link by pairing code instead of QR; prints "CODE XXXX-XXXX"
+Runs until killed.
 """
+import hashlib
+import json
+import threading
 import importlib.util
 import os
 import shutil
@@ -46,5 +54,43 @@ def on_qr(_, code):
     print("QR " + (code.decode() if isinstance(code, bytes) else str(code)), flush=True)
 
 
+from neonize.events import ConnectedEv, MessageEv  # noqa: E402
+from neonize.utils.jid import build_jid  # noqa: E402
+
+
+@client.event(ConnectedEv)
+def on_connected(_, __):
+    print("CONNECTED", flush=True)
+
+
+@client.event(MessageEv)
+def on_message(c, event):
+    message = event.Message
+    source = event.Info.MessageSource
+    text = message.conversation or message.extendedTextMessage.text or message.imageMessage.caption
+    info = {"id": event.Info.ID, "chat": source.Chat.User, "sender": source.Sender.User,
+            "from_me": bool(source.IsFromMe), "text": text}
+    if message.HasField("imageMessage"):
+        try:
+            info["image_sha256"] = hashlib.sha256(c.download_any(message)).hexdigest()
+        except Exception as error:  # reported, not fatal: the test decides
+            info["image_error"] = str(error)
+    print("MESSAGE " + json.dumps(info), flush=True)
+
+
+def commands():
+    for line in sys.stdin:
+        parts = line.rstrip("\n").split(" ", 2)
+        try:
+            if parts[0] == "send" and len(parts) == 3:
+                client.send_message(build_jid(parts[1]), parts[2])
+                print("SENT", flush=True)
+            elif parts[0] == "pair" and len(parts) >= 2:
+                print("CODE " + client.PairPhone(parts[1], True), flush=True)
+        except Exception as error:
+            print("ERROR " + str(error), flush=True)
+
+
+threading.Thread(target=commands, daemon=True).start()
 print("CONNECTING", flush=True)
 client.connect()

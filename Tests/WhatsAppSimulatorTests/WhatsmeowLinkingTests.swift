@@ -31,7 +31,7 @@ struct WhatsmeowLinkingTests {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        defer { process.terminate() }
+        defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }  // Go ignores SIGTERM here
 
         // The phone scans the first QR code whatsmeow shows.
         var qr: String?

@@ -1,0 +1,72 @@
+import Foundation
+import SiaranTestSupport
+import WhatsAppSimulator
+
+/// whatsmeow (inside PyPI neonize, patched to reach the simulator) driven line by line through
+/// Tests/Interop/neonize_client.py.
+final class WhatsmeowPeer: Sendable {
+    let process: Process
+    let input: Pipe
+    let workdir: URL
+    let output = LineLog()
+
+    init(simulator: WhatsAppSimulator) throws {
+        workdir = FileManager.default.temporaryDirectory.appendingPathComponent("neonize-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
+        process = Process()
+        process.executableURL = packageRoot.appendingPathComponent(".venv/bin/python")
+        process.arguments = [
+            packageRoot.appendingPathComponent("Tests/Interop/neonize_client.py").path,
+            String(simulator.url.port!), simulator.rootKey.raw.map { String(format: "%02x", $0) }.joined(), workdir.path,
+        ]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION"] = "python"
+        process.environment = environment
+        let pipe = Pipe()
+        input = Pipe()
+        process.standardOutput = pipe
+        process.standardInput = input
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let log = output
+        Task { for await line in lines(of: pipe) { await log.append(line) } }
+    }
+
+    /// The first line starting with `prefix` (after the first `after` lines), without the prefix.
+    func line(_ prefix: String, after: Int = 0, timeout: Duration = .seconds(30)) async throws -> String {
+        try await output.first(prefix, after: after, timeout: timeout)
+    }
+
+    func command(_ text: String) {
+        input.fileHandleForWriting.write(Data((text + "\n").utf8))
+    }
+
+    /// Messages whatsmeow decrypted, as the script's JSON objects.
+    func messages() async -> [[String: Any]] {
+        await output.lines.filter { $0.hasPrefix("MESSAGE ") }.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.dropFirst(8).utf8)) as? [String: Any]
+        }
+    }
+
+    func stop() {
+        // whatsmeow's Go runtime does not end on SIGTERM.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: workdir)
+    }
+}
+
+actor LineLog {
+    private(set) var lines: [String] = []
+
+    func append(_ line: String) { lines.append(line) }
+
+    func first(_ prefix: String, after: Int, timeout: Duration) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let line = lines.dropFirst(after).first(where: { $0.hasPrefix(prefix) }) { return String(line.dropFirst(prefix.count)) }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw WaitTimeout(description: "whatsmeow printed no '\(prefix)' line within \(timeout); output: \(lines.suffix(20))")
+    }
+}
