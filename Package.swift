@@ -54,6 +54,12 @@ let package = Package(
         systemLibrary("CSiaranXLSXWriter", pkgConfig: "xlsxwriter", apt: "libxlsxwriter-dev"),
         systemLibrary("CSiaranSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
         systemLibrary("CSiaranZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
+        // libjpeg/libpng error handling (setjmp/longjmp) that Swift cannot do; used by Media.
+        .target(
+            name: "CSiaranCodecs",
+            dependencies: ["CSiaranJPEG", "CSiaranPNG"],
+            path: "Sources/CShims/CSiaranCodecs"
+        ),
         // c-targets-end (helpers: add C shim targets above this line)
 
         // MARK: Domain stages (no I/O beyond the files they are given)
@@ -69,7 +75,7 @@ let package = Package(
         ),
         .target(
             name: "Media",
-            dependencies: ["CSiaranJPEG", "CSiaranPNG", "CSiaranWebP"],
+            dependencies: ["CSiaranJPEG", "CSiaranPNG", "CSiaranWebP", "CSiaranCodecs", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
 
