@@ -257,6 +257,12 @@ let package = Package(
         ),
         // Helpers shared by test targets (Python peers, process output); not part of the product.
         .target(name: "SiaranTestSupport", path: "Tests/SiaranTestSupport", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MediaTests",
+            dependencies: ["Media", "SiaranTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Scripts"],
+            swiftSettings: swiftSettings
+        ),
         // test-targets-end (helpers: add test targets above this line)
     ]
 )

@@ -116,6 +116,8 @@ int siaran_png_decode(const uint8_t *data, size_t size, siaran_row_sink sink, vo
             }
         }
     }
+    // Up to IEND: a file cut after its last image row is still a cut file.
+    png_read_end(png, NULL);
     png_destroy_read_struct(&png, &info, NULL);
     free(state->rows);
     free(state->image);
