@@ -252,7 +252,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Pipeline", "Store", "Transport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Pipeline", "Store", "Transport", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // Helpers shared by test targets (Python peers, process output); not part of the product.
