@@ -181,7 +181,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranBench",
             dependencies: [
-                "Store", "Contacts", "SignalProtocol", "WABinary", "Pipeline", "Transport", "WASocket",
+                "Store", "Contacts", "SignalProtocol", "WABinary", "Pipeline", "Transport", "WASocket", "Media",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

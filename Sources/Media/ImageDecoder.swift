@@ -14,9 +14,12 @@ struct ImageDecoder {
     let targetHeight: Int
     /// Where transparency is flattened, or `nil` to keep it.
     let background: RGBColor?
+    /// Box-reduce first when the remaining Lanczos factor stays at least this (see ``StreamingResizer``).
+    var reducingGap: Double? = 1.25
 
     func decode(_ bytes: UnsafeRawBufferPointer) throws(MediaError.Code) -> PixelBuffer {
-        let resizer = StreamingResizer(targetWidth: targetWidth, targetHeight: targetHeight, background: background)
+        let resizer = StreamingResizer(targetWidth: targetWidth, targetHeight: targetHeight, background: background,
+                                       reducingGap: reducingGap)
         switch header.format {
         case .jpeg: try decodeJPEG(bytes, into: resizer)
         case .png: try decodePNG(bytes, into: resizer)

@@ -94,6 +94,23 @@ struct OutputTests {
         #expect(worst <= 2, "largest difference \(worst)")
     }
 
+    @Test("box pre-reduction (reducing gap) stays close to the exact Lanczos result", arguments: [(1000, 750, 300, 225), (999, 701, 300, 211), (640, 480, 100, 75)])
+    func reducingGap(width: Int, height: Int, newWidth: Int, newHeight: Int) throws {
+        let source = TestImages.photo(width: width, height: height, noise: 10)
+        let png = Data(try PNGEncoder.encode(source))
+        let header = try png.withUnsafeBytes { try ImageHeader.read($0, format: .png) }
+        let (fast, exact) = try png.withUnsafeBytes { bytes in
+            (try ImageDecoder(header: header, targetWidth: newWidth, targetHeight: newHeight, background: nil).decode(bytes),
+             try ImageDecoder(header: header, targetWidth: newWidth, targetHeight: newHeight, background: nil, reducingGap: nil).decode(bytes))
+        }
+        #expect(exact.pixels == source.resized(width: newWidth, height: newHeight).pixels, "exact decode differs from resized()")
+        #expect(fast.pixels != exact.pixels, "the box step was not used")
+        let differences = zip(fast.pixels, exact.pixels).map { abs(Int($0) - Int($1)) }
+        let mean = Double(differences.reduce(0, +)) / Double(differences.count)
+        #expect(mean < 2.5, "mean difference \(mean)")
+        #expect(differences.max()! <= 40)
+    }
+
     @Test("a checkerboard shrinks to grey, not to aliasing")
     func antiAliasing() {
         var pixels = [UInt8]()
