@@ -119,7 +119,8 @@ public struct MediaPreparer: Sendable {
     private func makeThumbnail(of image: PixelBuffer, background: RGBColor) throws(MediaError.Code) -> [UInt8] {
         let width = max(1, min(configuration.thumbnailWidth, image.width))
         let height = max(1, (image.height * width + image.width / 2) / image.width)
-        let small = image.resized(width: width, height: height, flattenOn: background)
+        // A 50× reduction: box-average first, Lanczos for the last factor of two.
+        let small = image.resized(width: width, height: height, flattenOn: background, reducingGap: 2)
         return try JPEGEncoder.encode(small, quality: configuration.thumbnailQuality)
     }
 

@@ -39,8 +39,11 @@ public struct PixelBuffer: Sendable, Equatable {
 
     /// A copy scaled to the given size with the Lanczos-3 resampler. Alpha is kept (resampled
     /// premultiplied) unless `background` is given, in which case it is flattened first.
-    public func resized(width newWidth: Int, height newHeight: Int, flattenOn background: RGBColor? = nil) -> PixelBuffer {
-        let resizer = StreamingResizer(targetWidth: newWidth, targetHeight: newHeight, background: background)
+    /// `reducingGap` allows a box pre-reduction for large factors (see ``StreamingResizer``).
+    public func resized(width newWidth: Int, height newHeight: Int, flattenOn background: RGBColor? = nil,
+                        reducingGap: Double? = nil) -> PixelBuffer {
+        let resizer = StreamingResizer(targetWidth: newWidth, targetHeight: newHeight, background: background,
+                                       reducingGap: reducingGap)
         pixels.withUnsafeBufferPointer { source in
             let stride = width * channels
             for y in 0..<height {

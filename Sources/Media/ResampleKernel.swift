@@ -58,6 +58,18 @@ struct ResampleKernel {
         self.weights = weights
     }
 
+    /// Runs `body` with raw pointers to the tables (no bounds checks or copies in the hot loops).
+    @inline(__always)
+    func withPointers<Result>(_ body: (UnsafePointer<Int>, UnsafePointer<Int>, UnsafePointer<Int32>) -> Result) -> Result {
+        starts.withUnsafeBufferPointer { starts in
+            counts.withUnsafeBufferPointer { counts in
+                weights.withUnsafeBufferPointer { weights in
+                    body(starts.baseAddress!, counts.baseAddress!, weights.baseAddress!)
+                }
+            }
+        }
+    }
+
     static func lanczos3(_ x: Double) -> Double {
         if x == 0 { return 1 }
         if x <= -3 || x >= 3 { return 0 }

@@ -153,10 +153,29 @@ final class StreamingResizer {
             for index in 0..<(width * channels) { sums[index] &+= UInt32(source[index]) }
             return
         }
-        for x in 0..<width {
-            let to = (x / factor) * channels
-            let from = x * channels
-            for channel in 0..<channels { sums[to + channel] &+= UInt32(source[from + channel]) }
+        let reducedWidth = (width + factor - 1) / factor
+        for block in 0..<reducedWidth {
+            let first = block * factor
+            let count = min(factor, width - first)
+            var pixel = source + first * channels
+            let to = sums + block * channels
+            if channels == 3 {
+                var red: UInt32 = 0, green: UInt32 = 0, blue: UInt32 = 0
+                for _ in 0..<count {
+                    red &+= UInt32(pixel[0])
+                    green &+= UInt32(pixel[1])
+                    blue &+= UInt32(pixel[2])
+                    pixel += 3
+                }
+                to[0] &+= red
+                to[1] &+= green
+                to[2] &+= blue
+            } else {
+                for _ in 0..<count {
+                    for channel in 0..<channels { to[channel] &+= UInt32(pixel[channel]) }
+                    pixel += channels
+                }
+            }
         }
     }
 
@@ -172,18 +191,19 @@ final class StreamingResizer {
     }
 
     private static func resampleRow3(_ source: UnsafePointer<UInt8>, into target: UnsafeMutablePointer<UInt8>, kernel: ResampleKernel) {
-        kernel.weights.withUnsafeBufferPointer { weights in
+        kernel.withPointers { starts, counts, weights in
             let taps = kernel.taps
             for x in 0..<kernel.outputSize {
                 var red = ResampleKernel.half, green = ResampleKernel.half, blue = ResampleKernel.half
-                let start = kernel.starts[x] * 3
-                let base = x * taps
-                for tap in 0..<kernel.counts[x] {
-                    let weight = weights[base + tap]
-                    let pixel = start + tap * 3
-                    red &+= Int32(source[pixel]) &* weight
-                    green &+= Int32(source[pixel + 1]) &* weight
-                    blue &+= Int32(source[pixel + 2]) &* weight
+                var pixel = source + starts[x] * 3
+                var weight = weights + x * taps
+                for _ in 0..<counts[x] {
+                    let w = weight.pointee
+                    red &+= Int32(pixel[0]) &* w
+                    green &+= Int32(pixel[1]) &* w
+                    blue &+= Int32(pixel[2]) &* w
+                    pixel += 3
+                    weight += 1
                 }
                 target[3 * x] = ResampleKernel.clamp(red)
                 target[3 * x + 1] = ResampleKernel.clamp(green)
@@ -193,20 +213,21 @@ final class StreamingResizer {
     }
 
     private static func resampleRow4(_ source: UnsafePointer<UInt8>, into target: UnsafeMutablePointer<UInt8>, kernel: ResampleKernel) {
-        kernel.weights.withUnsafeBufferPointer { weights in
+        kernel.withPointers { starts, counts, weights in
             let taps = kernel.taps
             for x in 0..<kernel.outputSize {
                 var red = ResampleKernel.half, green = ResampleKernel.half
                 var blue = ResampleKernel.half, alpha = ResampleKernel.half
-                let start = kernel.starts[x] * 4
-                let base = x * taps
-                for tap in 0..<kernel.counts[x] {
-                    let weight = weights[base + tap]
-                    let pixel = start + tap * 4
-                    red &+= Int32(source[pixel]) &* weight
-                    green &+= Int32(source[pixel + 1]) &* weight
-                    blue &+= Int32(source[pixel + 2]) &* weight
-                    alpha &+= Int32(source[pixel + 3]) &* weight
+                var pixel = source + starts[x] * 4
+                var weight = weights + x * taps
+                for _ in 0..<counts[x] {
+                    let w = weight.pointee
+                    red &+= Int32(pixel[0]) &* w
+                    green &+= Int32(pixel[1]) &* w
+                    blue &+= Int32(pixel[2]) &* w
+                    alpha &+= Int32(pixel[3]) &* w
+                    pixel += 4
+                    weight += 1
                 }
                 let a = ResampleKernel.clamp(alpha)
                 target[4 * x + 3] = a
@@ -221,11 +242,11 @@ final class StreamingResizer {
     private static func resampleColumns(_ source: UnsafePointer<UInt8>, rowLength: Int, into target: UnsafeMutablePointer<UInt8>, kernel: ResampleKernel) {
         let sums = UnsafeMutablePointer<Int32>.allocate(capacity: rowLength)
         defer { sums.deallocate() }
-        kernel.weights.withUnsafeBufferPointer { weights in
+        kernel.withPointers { starts, counts, weights in
             for y in 0..<kernel.outputSize {
                 sums.initialize(repeating: ResampleKernel.half, count: rowLength)
-                let start = kernel.starts[y]
-                for tap in 0..<kernel.counts[y] {
+                let start = starts[y]
+                for tap in 0..<counts[y] {
                     let weight = weights[y * kernel.taps + tap]
                     let row = source + (start + tap) * rowLength
                     for index in 0..<rowLength { sums[index] &+= Int32(row[index]) &* weight }
