@@ -53,8 +53,9 @@ enum MediaBench {
         guard conversion.seconds > 0, FileManager.default.fileExists(atPath: png) else { throw BenchError("Pillow could not write the PNG") }
 
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; in-process time = median of \(repeats); process columns = one fresh process under /usr/bin/time (wall, peak RSS)")
-        print("| input | tool | in-process | process wall | peak RSS | output |")
-        print("|---|---|---:|---:|---:|---:|")
+        print("PSNR: against Pillow's exact LANCZOS resize of the full-size decode (higher is closer)")
+        print("| input | tool | in-process | process wall | peak RSS | output | PSNR |")
+        print("|---|---|---:|---:|---:|---:|---:|")
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         for (label, file) in [("JPEG 4000×3000 (\(size(jpeg)))", jpeg), ("PNG 4000×3000 (\(size(png)))", png)] {
             // Siaran, in process.
@@ -64,14 +65,14 @@ enum MediaBench {
                 times.append(try await Bench.time { prepared = try MediaPreparer().prepare(file: file) })
             }
             let ours = try Bench.external("\(executable) media --prepare-one=\(file)")
-            let output = prepared.map { "\($0.width)×\($0.height), \(Bench.megabytes($0.data.count))" } ?? "-"
-            print("| \(label) | siaran | \(Bench.seconds(median(times))) | \(Bench.seconds(ours.seconds)) | \(Bench.megabytes(ours.peakBytes)) | \(output) |")
+            let output = prepared.map { "\($0.width)×\($0.height), \($0.data.count / 1024) KB" } ?? "-"
+            print("| \(label) | siaran | \(Bench.seconds(median(times))) | \(Bench.seconds(ours.seconds)) | \(Bench.megabytes(ours.peakBytes)) | \(output) | \(psnr(file + ".siaran.jpg", source: file, python: python)) |")
 
             // Pillow with draft mode (JPEG only; PNG has no draft).
             let pillowOut = file + ".pillow.jpg"
             let pillowMedian = try capture("\(python) \(script) \(repeats) \(file) \(pillowOut)")
             let pillow = try Bench.external("\(python) \(script) once \(file) \(pillowOut)")
-            print("| \(label) | Pillow draft+thumbnail | \(Bench.seconds(Double(pillowMedian) ?? 0)) | \(Bench.seconds(pillow.seconds)) | \(Bench.megabytes(pillow.peakBytes)) | \(dimensions(pillowOut, python: python)), \(size(pillowOut)) |")
+            print("| \(label) | Pillow draft+thumbnail | \(Bench.seconds(Double(pillowMedian) ?? 0)) | \(Bench.seconds(pillow.seconds)) | \(Bench.megabytes(pillow.peakBytes)) | \(dimensions(pillowOut, python: python)), \(size(pillowOut)) | \(psnr(pillowOut, source: file, python: python)) |")
 
             if let convert {
                 let magickOut = file + ".magick.jpg"
@@ -82,7 +83,7 @@ enum MediaBench {
                     magickTimes.append(run.seconds)
                     peak = max(peak, run.peakBytes)
                 }
-                print("| \(label) | ImageMagick convert | - | \(Bench.seconds(median(magickTimes))) | \(Bench.megabytes(peak)) | \(dimensions(magickOut, python: python)), \(size(magickOut)) |")
+                print("| \(label) | ImageMagick convert | - | \(Bench.seconds(median(magickTimes))) | \(Bench.megabytes(peak)) | \(dimensions(magickOut, python: python)), \(size(magickOut)) | \(psnr(magickOut, source: file, python: python)) |")
             } else {
                 print("| \(label) | ImageMagick convert | not installed (scripts/bootstrap) | | | |")
             }
@@ -113,10 +114,25 @@ enum MediaBench {
         return PixelBuffer(width: width, height: height, channels: 3, pixels: pixels)
     }
 
+    /// PSNR of an output against the exact reference: full decode, LANCZOS to the output's size.
+    static func psnr(_ output: String, source: String, python: String) -> String {
+        let script = """
+            import math, sys
+            from PIL import Image, ImageChops
+            out = Image.open(sys.argv[1]).convert("RGB")
+            ref = Image.open(sys.argv[2]).convert("RGB").resize(out.size, Image.Resampling.LANCZOS)
+            histogram = ImageChops.difference(out, ref).histogram()
+            mse = sum((i % 256) ** 2 * n for i, n in enumerate(histogram)) / (3 * out.size[0] * out.size[1])
+            print("%.1f dB" % (10 * math.log10(255 * 255 / mse)) if mse else "inf")
+            """
+        return (try? capture("\(python) -c \(Bench.shellQuote(script)) \(output) \(source)")) ?? "?"
+    }
+
     static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
     static func size(_ path: String) -> String {
-        Bench.megabytes(((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0)
+        let bytes = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+        return bytes < 1_048_576 ? "\(bytes / 1024) KB" : Bench.megabytes(bytes)
     }
 
     static func dimensions(_ path: String, python: String) -> String {
