@@ -7,7 +7,7 @@ public struct ImageHeader: Sendable, Equatable {
     /// Size as stored, before the EXIF orientation is applied.
     public var width: Int
     public var height: Int
-    /// EXIF orientation (JPEG only; other formats are shown as stored).
+    /// EXIF orientation (JPEG APP1, PNG eXIf before the image data, WebP EXIF chunk).
     public var orientation: ExifOrientation
     /// Whether the file can contain transparent pixels.
     public var hasAlpha: Bool
@@ -73,17 +73,22 @@ public struct ImageHeader: Sendable, Equatable {
         case 6: model = "RGBA"
         default: throw .corrupt(format: .png, detail: "unknown colour type \(colorType)")
         }
-        // A tRNS chunk (before IDAT) makes palette, grey or RGB images transparent.
+        // Before IDAT: a tRNS chunk makes palette, grey or RGB images transparent; an eXIf chunk
+        // may carry an orientation (PNG 1.5).
         var hasAlpha = colorType == 4 || colorType == 6
+        var orientation = ExifOrientation.up
         var offset = 33
-        while !hasAlpha, offset + 8 <= bytes.count {
+        while offset + 8 <= bytes.count {
             let length = u32(offset)
             let type = (bytes[offset + 4], bytes[offset + 5], bytes[offset + 6], bytes[offset + 7])
             if type == (0x74, 0x52, 0x4E, 0x53) { hasAlpha = true }
+            if type == (0x65, 0x58, 0x49, 0x66), offset + 8 + length <= bytes.count {
+                orientation = ExifOrientation.readTIFF(UnsafeRawBufferPointer(rebasing: bytes[(offset + 8)..<(offset + 8 + length)])) ?? .up
+            }
             if type == (0x49, 0x44, 0x41, 0x54) { break }
             offset += 12 + length
         }
-        return ImageHeader(format: .png, width: width, height: height, orientation: .up, hasAlpha: hasAlpha,
+        return ImageHeader(format: .png, width: width, height: height, orientation: orientation, hasAlpha: hasAlpha,
                            isAnimated: false, isProgressive: interlace == 1, colorModel: "\(model) \(depth)-bit")
     }
 
@@ -101,8 +106,25 @@ public struct ImageHeader: Sendable, Equatable {
         case 2: "lossless"
         default: "mixed"
         }
-        return ImageHeader(format: .webp, width: Int(features.width), height: Int(features.height), orientation: .up,
+        return ImageHeader(format: .webp, width: Int(features.width), height: Int(features.height), orientation: webpOrientation(bytes),
                            hasAlpha: features.has_alpha != 0, isAnimated: features.has_animation != 0,
                            isProgressive: false, colorModel: model)
+    }
+
+    /// The orientation in an extended WebP's EXIF chunk, if there is one.
+    private static func webpOrientation(_ bytes: UnsafeRawBufferPointer) -> ExifOrientation {
+        var data = WebPData(bytes: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), size: bytes.count)
+        guard let demux = WebPDemux(&data) else { return .up }
+        defer { WebPDemuxDelete(demux) }
+        var chunk = WebPChunkIterator()
+        guard WebPDemuxGetChunk(demux, "EXIF", 1, &chunk) != 0 else { return .up }
+        defer { WebPDemuxReleaseChunkIterator(&chunk) }
+        guard let start = chunk.chunk.bytes else { return .up }
+        var exif = UnsafeRawBufferPointer(start: start, count: chunk.chunk.size)
+        // Some writers keep JPEG's "Exif\0\0" prefix.
+        if exif.count >= 6, Array(exif.prefix(6)) == [0x45, 0x78, 0x69, 0x66, 0, 0] {
+            exif = UnsafeRawBufferPointer(rebasing: exif[6...])
+        }
+        return ExifOrientation.readTIFF(exif) ?? .up
     }
 }

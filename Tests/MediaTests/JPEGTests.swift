@@ -34,6 +34,13 @@ struct JPEGTests {
         }
     }
 
+    @Test("orientation in a PNG eXIf chunk and a WebP EXIF chunk is applied too", arguments: ["orient-6.png", "orient-6.webp"])
+    func otherFormatsOrientation(name: String) throws {
+        let prepared = try MediaPreparer().prepare(file: Fixtures.get().path(name))
+        #expect(prepared.source.orientation == .right)
+        Self.expectQuadrants(try TestImages.decode(prepared.data))
+    }
+
     @Test("orientation transforms match their definitions on a 3×2 picture")
     func transforms() {
         // Pixel values are their stored index: 0 1 2 / 3 4 5.

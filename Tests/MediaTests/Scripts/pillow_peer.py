@@ -64,6 +64,11 @@ def make_fixtures(folder):
             got, want = check.convert("RGB").getpixel((x, y)), upright.getpixel((x, y))
             assert max(abs(a - b) for a, b in zip(got, want)) < 20, (orientation, x, y, got, want)
 
+    # The same orientation in a PNG eXIf chunk and a WebP EXIF chunk.
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    save("orient-6.png", upright.transpose(STORE[6]), exif=exif.tobytes())
+    save("orient-6.webp", upright.transpose(STORE[6]), lossless=True, exif=exif.tobytes())
     save("baseline.jpg", upright, quality=92)
     save("progressive.jpg", upright, quality=92, progressive=True)
     save("gray.jpg", upright.convert("L"), quality=92)
