@@ -54,6 +54,12 @@ let package = Package(
         systemLibrary("CSiaranXLSXWriter", pkgConfig: "xlsxwriter", apt: "libxlsxwriter-dev"),
         systemLibrary("CSiaranSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
         systemLibrary("CSiaranZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
+        // libjpeg/libpng error handling (setjmp/longjmp) that Swift cannot do; used by Media.
+        .target(
+            name: "CSiaranCodecs",
+            dependencies: ["CSiaranJPEG", "CSiaranPNG"],
+            path: "Sources/CShims/CSiaranCodecs"
+        ),
         // c-targets-end (helpers: add C shim targets above this line)
 
         // MARK: Domain stages (no I/O beyond the files they are given)
@@ -69,7 +75,7 @@ let package = Package(
         ),
         .target(
             name: "Media",
-            dependencies: ["CSiaranJPEG", "CSiaranPNG", "CSiaranWebP"],
+            dependencies: ["CSiaranJPEG", "CSiaranPNG", "CSiaranWebP", "CSiaranCodecs", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
 
@@ -188,7 +194,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranBench",
             dependencies: [
-                "Store", "Contacts", "SignalProtocol", "WABinary", "Pipeline", "Transport", "WASocket",
+                "Store", "Contacts", "SignalProtocol", "WABinary", "Pipeline", "Transport", "WASocket", "Media",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -262,7 +268,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Pipeline", "Store", "Transport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Pipeline", "Store", "Transport", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -272,6 +278,12 @@ let package = Package(
         ),
         // Helpers shared by test targets (Python peers, process output); not part of the product.
         .target(name: "SiaranTestSupport", path: "Tests/SiaranTestSupport", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MediaTests",
+            dependencies: ["Media", "SiaranTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Scripts"],
+            swiftSettings: swiftSettings
+        ),
         // test-targets-end (helpers: add test targets above this line)
     ]
 )

@@ -20,6 +20,12 @@ public struct MediaConfiguration: Sendable, Equatable {
     public var background: String
     /// Write progressive JPEG.
     public var progressive: Bool
+    /// Lowest quality the byte-budget stepping goes to before the picture is made smaller instead.
+    public var minimumQuality: Int
+    /// Width of the `jpegThumbnail` a WhatsApp image message carries (Baileys sends 32 px).
+    public var thumbnailWidth: Int
+    /// JPEG quality of that thumbnail (Baileys uses 50).
+    public var thumbnailQuality: Int
 
     public init(
         format: OutputFormat = .jpeg,
@@ -29,7 +35,10 @@ public struct MediaConfiguration: Sendable, Equatable {
         maxInputBytes: Int = 50 * 1024 * 1024,
         maxInputPixels: Int = 100_000_000,
         background: String = "#FFFFFF",
-        progressive: Bool = false
+        progressive: Bool = false,
+        minimumQuality: Int = 40,
+        thumbnailWidth: Int = 32,
+        thumbnailQuality: Int = 50
     ) {
         self.format = format
         self.maxSide = maxSide
@@ -39,5 +48,8 @@ public struct MediaConfiguration: Sendable, Equatable {
         self.maxInputPixels = maxInputPixels
         self.background = background
         self.progressive = progressive
+        self.minimumQuality = minimumQuality
+        self.thumbnailWidth = thumbnailWidth
+        self.thumbnailQuality = thumbnailQuality
     }
 }

@@ -120,18 +120,18 @@ struct CampaignPreparation {
         for warning in check.warnings { context.logger.warning("template: \(warning)", metadata: ["campaign.id": "\(id)"]) }
     }
 
-    /// Records the campaign image's hash for every message. The Media module (issue 5) will turn
-    /// it into a WhatsApp-ready image here; until then the file is checked to be a real
-    /// JPEG/PNG/WebP by its first bytes and used as it is.
+    /// Makes the campaign image WhatsApp-ready once (not per contact), through the media cache,
+    /// and records the prepared file's hash for every message. A picture that cannot be used
+    /// fails the campaign with the reason in errors.txt.
     func media() async throws {
         let id = campaign.id
         var sha: String?
         if let image = drop.imageFile {
-            guard let data = FileManager.default.contents(atPath: image) else { throw CampaignFailure("the image cannot be read") }
-            guard Self.isImage(data) else {
-                throw CampaignFailure("\((image as NSString).lastPathComponent) is not a JPEG, PNG or WebP picture (its content says otherwise); save it as JPEG and drop the campaign again")
-            }
-            sha = SHA256Hex.of(data)
+            let entry = try CampaignMedia(context: context).prepared(image: image)
+            sha = entry.sha256
+            context.logger.info("media prepared", metadata: [
+                "campaign.id": "\(id)", "media.size": "\(entry.width)x\(entry.height)", "media.cached": "\(entry.cached)",
+            ])
         }
         let hash = sha
         try await context.database.write { db in
@@ -140,13 +140,6 @@ struct CampaignPreparation {
             }
             try SiaranDatabase.markStage(CampaignStage.media.rawValue, campaign: id, detail: hash, in: db)
         }
-    }
-
-    static func isImage(_ data: Data) -> Bool {
-        let bytes = [UInt8](data.prefix(12))
-        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return true }
-        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return true }
-        return bytes.count == 12 && bytes.starts(with: Array("RIFF".utf8)) && Array(bytes[8..<12]) == Array("WEBP".utf8)
     }
 
     /// `outbox/<campaign>/preview.txt`: the first messages exactly as they will be sent.

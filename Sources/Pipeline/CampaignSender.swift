@@ -112,10 +112,11 @@ struct CampaignSender {
 
     private func mediaAttachment() throws -> MediaAttachment? {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: campaign.spoolPath)) ?? []
-        let drop = Drop(name: campaign.name, kind: .folder, files: names.map { (campaign.spoolPath as NSString).appendingPathComponent($0) })
-        guard let image = drop.imageFile, let data = FileManager.default.contents(atPath: image) else { return nil }
-        let ext = (image as NSString).pathExtension.lowercased()
-        return MediaAttachment(path: image, sha256: SHA256Hex.of(data), mimetype: ext == "png" ? "image/png" : ext == "webp" ? "image/webp" : "image/jpeg")
+        let drop = Drop(name: campaign.name, kind: .folder, files: names.sorted().map { (campaign.spoolPath as NSString).appendingPathComponent($0) })
+        guard let image = drop.imageFile else { return nil }
+        // Prepared by the media stage; the cache hands back the same file (or remakes it if the
+        // cache was cleared).
+        return try CampaignMedia(context: context).prepared(image: image).attachment
     }
 
     /// Blocks while `PAUSE` (or `inbox/PAUSE-ALL`) exists; returns `.cancelled` on `CANCEL`.

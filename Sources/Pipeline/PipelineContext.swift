@@ -1,6 +1,7 @@
 public import Contacts
 public import Foundation
 public import Logging
+public import Media
 public import Store
 public import Templates
 public import Transport
@@ -21,11 +22,16 @@ public struct PipelineContext: Sendable {
     public var transport: any MessageTransport
     public var clock: any PipelineClock
     public var logger: Logger
+    /// How campaign images are prepared (`media:` in pipeline.yaml).
+    public var media: MediaConfiguration
+    /// Prepared images by content hash; by default `cache/media` beside the spool (`state/cache/media`).
+    public var mediaCache: String
 
     public init(inbox: String, outbox: String, spool: String, templates: String, optOutFile: String,
                 contacts: ContactsConfiguration, message: MessageConfiguration, pipeline: PipelineConfiguration,
                 sessions: [String], database: SiaranDatabase, transport: any MessageTransport,
-                clock: any PipelineClock = SystemPipelineClock(), logger: Logger) {
+                clock: any PipelineClock = SystemPipelineClock(), logger: Logger,
+                media: MediaConfiguration = MediaConfiguration(), mediaCache: String? = nil) {
         self.inbox = inbox
         self.outbox = outbox
         self.spool = spool
@@ -39,6 +45,9 @@ public struct PipelineContext: Sendable {
         self.transport = transport
         self.clock = clock
         self.logger = logger
+        self.media = media
+        self.mediaCache = mediaCache
+            ?? (((spool as NSString).deletingLastPathComponent as NSString).appendingPathComponent("cache") as NSString).appendingPathComponent("media")
     }
 
     func campaignOutbox(_ id: String) -> String { (outbox as NSString).appendingPathComponent(id) }

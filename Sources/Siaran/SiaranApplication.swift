@@ -77,7 +77,7 @@ public struct SiaranApplication: Sendable {
             inbox: paths.inbox, outbox: paths.outbox, spool: paths.spoolDirectory, templates: paths.templates,
             optOutFile: configuration.optOut.file, contacts: configuration.contacts, message: configuration.message,
             pipeline: configuration.pipeline, sessions: configuration.whatsapp.sessions, database: database,
-            transport: transport, logger: component("pipeline")
+            transport: transport, logger: component("pipeline"), media: configuration.media
         )
     }
 

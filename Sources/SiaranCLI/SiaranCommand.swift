@@ -15,6 +15,7 @@ struct SiaranCommand: AsyncParsableCommand {
             RunCommand.self, ConfigCommand.self, CampaignsCommand.self, PauseCommand.self, ResumeCommand.self, CancelCommand.self,
             ContactsCommand.self, MessageCommand.self, TemplatesCommand.self, SimulatorCommand.self,
             LoginCommand.self, SessionsCommand.self, DemoCommand.self,
+            MediaCommand.self,
         ]
     )
 }

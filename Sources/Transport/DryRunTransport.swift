@@ -15,11 +15,16 @@ public final class DryRunTransport: MessageTransport, Sendable {
 
     public func send(_ message: OutgoingMessage) async -> SendResult {
         let now = Date()
-        let record: [String: Any] = [
+        var record: [String: Any] = [
             "id": message.id, "to": message.phone, "text": message.text,
             "media_sha256": message.media?.sha256 ?? NSNull(), "session": message.session,
             "at": ISO8601DateFormatter().string(from: now),
         ]
+        if let media = message.media {
+            record["media_mimetype"] = media.mimetype
+            record["media_size"] = "\(media.width)x\(media.height)"
+            record["media_thumbnail_bytes"] = media.jpegThumbnail?.count ?? 0
+        }
         let folder = (outbox as NSString).appendingPathComponent(message.campaignId)
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

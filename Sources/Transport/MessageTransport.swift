@@ -22,17 +22,21 @@ public struct OutgoingMessage: Sendable, Equatable {
     }
 }
 
-/// The prepared image of a campaign; `text` becomes its caption.
+/// The prepared image of a campaign (made WhatsApp-ready by the Media module); `text` becomes its
+/// caption. The fields are what an `imageMessage` carries besides the upload's keys.
 public struct MediaAttachment: Sendable, Equatable {
+    /// The prepared file to upload.
     public var path: String
+    /// Lowercase hex SHA-256 of that file (`fileSHA256`).
     public var sha256: String
     public var mimetype: String
-    public var width: Int?
-    public var height: Int?
-    /// The small inline JPEG the message carries so the chat shows a preview before download.
+    /// Pixel size of the prepared picture, 0 when unknown.
+    public var width: Int
+    public var height: Int
+    /// The small JPEG shown before the picture is downloaded (`jpegThumbnail`).
     public var jpegThumbnail: Data?
 
-    public init(path: String, sha256: String, mimetype: String, width: Int? = nil, height: Int? = nil, jpegThumbnail: Data? = nil) {
+    public init(path: String, sha256: String, mimetype: String, width: Int = 0, height: Int = 0, jpegThumbnail: Data? = nil) {
         self.path = path
         self.sha256 = sha256
         self.mimetype = mimetype

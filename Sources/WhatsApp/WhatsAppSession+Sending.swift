@@ -173,8 +173,8 @@ extension WhatsAppSession {
         image.fileLength = cached.encrypted.fileLength
         image.mediaKeyTimestamp = Int64(cached.uploadedAt.timeIntervalSince1970)
         image.mimetype = media.mimetype
-        if let width = media.width { image.width = UInt32(width) }
-        if let height = media.height { image.height = UInt32(height) }
+        if media.width > 0 { image.width = UInt32(media.width) }
+        if media.height > 0 { image.height = UInt32(media.height) }
         if let thumbnail = media.jpegThumbnail { image.jpegthumbnail = thumbnail }
         if !caption.isEmpty { image.caption = caption }
         return image
