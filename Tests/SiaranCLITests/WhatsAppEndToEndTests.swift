@@ -112,7 +112,15 @@ struct WhatsAppEndToEndTests {
             let expected: Set<UInt16> = account.phone == phones[198] ? Set(account.phoneDevices + [added]) : Set(account.phoneDevices)
             #expect(devices == expected, "devices of \(account.phone): \(devices) instead of \(expected)")
         }
-        #expect(decrypted.filter { $0.text == Self.rendered }.allSatisfy { $0.imageSHA256 == imageHash })
+        // The image every device got is the campaign's prepared picture (resized by the media stage).
+        let cache = folder.appendingPathComponent("state/cache/media")
+        let prepared = Set(((try? FileManager.default.contentsOfDirectory(at: cache, includingPropertiesForKeys: nil)) ?? [])
+            .filter { !$0.lastPathComponent.hasSuffix(".json") && !$0.lastPathComponent.contains(".thumb") }
+            .compactMap { try? Data(contentsOf: $0) }.map { SHA256.hash(data: $0).map { String(format: "%02x", $0) }.joined() })
+        let imageHashes = Set(decrypted.filter { $0.text == Self.rendered }.map(\.imageSHA256))
+        #expect(imageHashes.count == 1 && imageHashes.first.flatMap { $0 }.map(prepared.contains) == true,
+                "images: \(imageHashes), prepared files: \(prepared)")
+        _ = imageHash
         // The sender's own phone got the device-sent copy of each.
         #expect(Set(decrypted.filter(\.deviceSent).map(\.messageId)).isSuperset(of: firstCampaign.map(\.id)))
         // Nothing after STOP.

@@ -82,7 +82,8 @@ struct NoiseSocketTests {
             try await NoiseSocket.connectAsClient(over: connection, noiseKey: .generate(), payload: Data(),
                                                   verifier: CertificateChainVerifier(), timeout: .milliseconds(300))
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Behaviour, not timing: the 0.3 s timeout ends the wait long before the test's own limit.
+        #expect(ContinuousClock.now - started < .seconds(30))
         await listener.close()
     }
 
