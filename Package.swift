@@ -165,7 +165,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranCLI",
             dependencies: [
-                "Siaran", "Contacts", "Templates", "Pipeline", "Store", "WhatsAppSimulator",
+                "Siaran", "Contacts", "Templates", "Pipeline", "Store", "WhatsAppSimulator", "Reports",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -175,7 +175,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranBench",
             dependencies: [
-                "Store", "Contacts", "SignalProtocol", "WABinary", "Pipeline", "Transport", "WASocket",
+                "Store", "Contacts", "SignalProtocol", "WABinary", "Pipeline", "Transport", "WASocket", "Reports",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -197,7 +197,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SiaranTests",
-            dependencies: ["Siaran"],
+            dependencies: ["Siaran", "Reports"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -247,6 +247,12 @@ let package = Package(
         .testTarget(
             name: "PipelineTests",
             dependencies: ["Pipeline", "Store", "Transport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: ["Reports", "Store", "SiaranTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Scripts"],
             swiftSettings: swiftSettings
         ),
         // Helpers shared by test targets (Python peers, process output); not part of the product.

@@ -91,7 +91,7 @@ public struct CampaignRunner: Sendable {
         let id = campaign.id
         let done = try await context.database.completedStages(of: id)
         if !done.contains(CampaignStage.report.rawValue) || partial {
-            try await CampaignCSVReport(database: context.database, configuration: .init(timeZone: context.pipeline.sending.timeZone))
+            try await CampaignReportWriter(database: context.database, configuration: context.reports, logger: context.logger)
                 .write(campaign: id, to: context.campaignOutbox(id), partial: partial)
             try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.report.rawValue, campaign: id, in: db) }
         }

@@ -1,6 +1,7 @@
 public import Contacts
 public import Foundation
 public import Logging
+public import Reports
 public import Store
 public import Templates
 public import Transport
@@ -21,6 +22,8 @@ public struct PipelineContext: Sendable {
     public var transport: any MessageTransport
     public var clock: any PipelineClock
     public var logger: Logger
+    /// How reports look (language, formats, company); set by the composition root.
+    public var reports = ReportsConfiguration()
 
     public init(inbox: String, outbox: String, spool: String, templates: String, optOutFile: String,
                 contacts: ContactsConfiguration, message: MessageConfiguration, pipeline: PipelineConfiguration,

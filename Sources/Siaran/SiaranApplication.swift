@@ -3,6 +3,7 @@ public import ServiceLifecycle
 public import Store
 import Foundation
 public import Pipeline
+public import Reports
 import Transport
 
 /// The composition root: turns a configuration into the running daemon.
@@ -67,12 +68,14 @@ public struct SiaranApplication: Sendable {
                 message: "sending.transport: whatsapp is not available in this build yet (the WhatsApp client is still being built); use dry-run"
             )])
         }
-        return PipelineContext(
+        var context = PipelineContext(
             inbox: paths.inbox, outbox: paths.outbox, spool: paths.spoolDirectory, templates: paths.templates,
             optOutFile: configuration.optOut.file, contacts: configuration.contacts, message: configuration.message,
             pipeline: configuration.pipeline, sessions: configuration.whatsapp.sessions, database: database,
             transport: transport, logger: component("pipeline")
         )
+        context.reports = configuration.reports
+        return context
     }
 
     /// A service group that stops cleanly on SIGINT and SIGTERM.
