@@ -246,7 +246,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Pipeline", "Store", "Transport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Pipeline", "Store", "Transport", "Reports", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -99,6 +99,8 @@ public struct CampaignRunner: Sendable {
         try await context.database.setState(state, of: id)
         try await writeStatus(id)
         context.logger.info("campaign \(state.rawValue)", metadata: ["campaign.id": "\(id)"])
+        context.eventLog?.record(campaign: id, phone: nil, messageID: nil, status: "campaign-\(state.rawValue)")
+        context.eventLog?.close(campaign: id)
     }
 
     private func fail(_ campaign: CampaignRecord, reason: String) async throws {
@@ -109,5 +111,6 @@ public struct CampaignRunner: Sendable {
         try await context.database.setState(.failed, of: campaign.id, reason: reason)
         try await writeStatus(campaign.id)
         context.logger.error("campaign failed", metadata: ["campaign.id": "\(campaign.id)", "reason": "\(reason)"])
+        context.eventLog?.record(campaign: campaign.id, phone: nil, messageID: nil, status: "campaign-failed", reason: reason, level: .error)
     }
 }

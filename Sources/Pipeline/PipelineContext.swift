@@ -24,6 +24,8 @@ public struct PipelineContext: Sendable {
     public var logger: Logger
     /// How reports look (language, formats, company); set by the composition root.
     public var reports = ReportsConfiguration()
+    /// Per-campaign `outbox/<campaign>/logs.txt`, one line per message event; nil writes none.
+    public var eventLog: CampaignEventLog?
 
     public init(inbox: String, outbox: String, spool: String, templates: String, optOutFile: String,
                 contacts: ContactsConfiguration, message: MessageConfiguration, pipeline: PipelineConfiguration,

@@ -49,7 +49,7 @@ public struct SiaranApplication: Sendable {
         let context = try pipelineContext()
         let recorder = TransportEventRecorder(
             events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,
-            optOutFile: configuration.optOut.file, logger: component("pipeline")
+            optOutFile: configuration.optOut.file, logger: component("pipeline"), eventLog: context.eventLog
         )
         return [watcher, recorder, PipelineService(context: context, wakeups: watcher.events)]
     }
@@ -75,6 +75,10 @@ public struct SiaranApplication: Sendable {
             transport: transport, logger: component("pipeline")
         )
         context.reports = configuration.reports
+        context.eventLog = CampaignEventLog(
+            outbox: paths.outbox, maxBytes: configuration.logging.maxFileBytes, keep: configuration.logging.keepFiles,
+            timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone) ?? .current, logger: component("campaign")
+        )
         return context
     }
 
