@@ -13,6 +13,7 @@ let suites: [(name: String, run: @Sendable ([String]) async throws -> Void)] = [
     ("wabinary", WABinaryBench.run),
     ("pipeline", PipelineBench.run),
     ("noise", NoiseBench.run),
+    ("reports", ReportsBench.run),
     // bench-suites-end
 ]
 
