@@ -69,6 +69,9 @@ final class CairoCanvas {
     /// Ends a PDF page and starts the next.
     func showPage() { cairo_show_page(context) }
 
+    /// Sets the size of the PDF page about to be drawn (before anything is drawn on it).
+    func setPDFPageSize(width: Double, height: Double) { cairo_pdf_surface_set_size(surface, width, height) }
+
     /// Writes the PDF (or finishes the surface) and reports any error cairo kept.
     func finish() throws(CairoCanvasError) {
         cairo_surface_finish(surface)

@@ -2,7 +2,8 @@ public import Foundation
 public import GRDB
 
 /// `report.pdf` drawn with cairo on A4 pages: a cover (company, campaign, period, totals), a page
-/// of charts, then every message in a table whose header repeats on each page. Words follow
+/// of charts, then every message in a table on landscape pages (room for names and reasons) whose
+/// header repeats on each page. Words follow
 /// `reports.language`; times are in the configured zone. Table rows are read from a cursor and
 /// each finished page goes to the file, so memory stays flat for large campaigns.
 public struct CampaignPDFReport: Sendable {
@@ -143,19 +144,20 @@ public struct CampaignPDFReport: Sendable {
 
     // MARK: Running header and footer
 
-    func drawHeader(_ canvas: CairoCanvas) {
+    func drawHeader(_ canvas: CairoCanvas, pageWidth: Double = Self.pageWidth) {
         let m = Self.margin
         canvas.text(configuration.companyName, x: m, y: 26, size: 8, bold: true, color: .brand, maxWidth: 200)
         let title = overview.campaign.name + (overview.partial ? " — \(text.partialShort)" : "")
-        canvas.text(title, x: Self.pageWidth - m, y: 26, size: 8, color: .muted, align: .right, maxWidth: 300)
-        canvas.line(m, 32, Self.pageWidth - m, 32, .brand, width: 1)
+        canvas.text(title, x: pageWidth - m, y: 26, size: 8, color: .muted, align: .right, maxWidth: pageWidth - 2 * m - 220)
+        canvas.line(m, 32, pageWidth - m, 32, .brand, width: 1)
     }
 
-    func drawFooter(_ canvas: CairoCanvas, page: Int, dates: inout ReportDateFormatter) {
-        let m = Self.margin, y = Self.pageHeight - 22
-        canvas.line(m, y - 10, Self.pageWidth - m, y - 10, .rule)
+    func drawFooter(_ canvas: CairoCanvas, page: Int, dates: inout ReportDateFormatter,
+                    pageWidth: Double = Self.pageWidth, pageHeight: Double = Self.pageHeight) {
+        let m = Self.margin, y = pageHeight - 22
+        canvas.line(m, y - 10, pageWidth - m, y - 10, .rule)
         canvas.text("Siaran · \(text.generated) \(text.dateTime(dates.fields(overview.generatedAt)))", x: m, y: y, size: 7, color: .muted)
-        canvas.text("\(text.page) \(page)", x: Self.pageWidth - m, y: y, size: 7, color: .muted, align: .right)
+        canvas.text("\(text.page) \(page)", x: pageWidth - m, y: y, size: 7, color: .muted, align: .right)
     }
 
     // MARK: Charts
@@ -186,18 +188,21 @@ public struct CampaignPDFReport: Sendable {
 
     var columns: [Column] {
         [
-            Column(title: text.number, width: 28, align: .right), Column(title: text.phone, width: 66),
-            Column(title: text.name, width: 74), Column(title: text.variant, width: 36), Column(title: text.status, width: 46),
-            Column(title: text.sentAt, width: 48), Column(title: text.deliveredAt, width: 48), Column(title: text.readAt, width: 48),
-            Column(title: text.repliedAt, width: 48), Column(title: text.reason, width: Self.pageWidth - 2 * Self.margin - 442),
+            Column(title: text.number, width: 36, align: .right), Column(title: text.phone, width: 72),
+            Column(title: text.name, width: 120), Column(title: text.variant, width: 38), Column(title: text.status, width: 54),
+            Column(title: text.sentAt, width: 58), Column(title: text.deliveredAt, width: 58), Column(title: text.readAt, width: 58),
+            Column(title: text.repliedAt, width: 58), Column(title: text.reason, width: Self.tableWidth - 2 * Self.margin - 552),
         ]
     }
 
     static let rowHeight = 11.5
     static let tableTop = 44.0
     static let headerHeight = 16.0
+    /// Table pages are A4 landscape.
+    static let tableWidth = pageHeight
+    static let tableHeight = pageWidth
     /// Message rows on one table page (the header repeats above them).
-    public static let rowsPerPage = Int((pageHeight - tableTop - headerHeight - 44) / rowHeight)
+    public static let rowsPerPage = Int((tableHeight - tableTop - headerHeight - 44) / rowHeight)
 
     /// Draws every message, a page at a time; returns the number of pages drawn.
     func drawTable(_ canvas: CairoCanvas, db: Database, firstPage: Int, dates: inout ReportDateFormatter) throws -> Int {
@@ -209,10 +214,11 @@ public struct CampaignPDFReport: Sendable {
         var index = 0
         func newPage(_ dates: inout ReportDateFormatter) {
             canvas.showPage()
+            canvas.setPDFPageSize(width: Self.tableWidth, height: Self.tableHeight)
             page += 1
             rowOnPage = 0
-            drawHeader(canvas)
-            canvas.fillRect(m, Self.tableTop, Self.pageWidth - 2 * m, Self.headerHeight, .brand)
+            drawHeader(canvas, pageWidth: Self.tableWidth)
+            canvas.fillRect(m, Self.tableTop, Self.tableWidth - 2 * m, Self.headerHeight, .brand)
             var x = m
             for column in columns {
                 let inset = 3.0
@@ -221,7 +227,7 @@ public struct CampaignPDFReport: Sendable {
                             maxWidth: column.width - 2 * inset)
                 x += column.width
             }
-            drawFooter(canvas, page: page, dates: &dates)
+            drawFooter(canvas, page: page, dates: &dates, pageWidth: Self.tableWidth, pageHeight: Self.tableHeight)
         }
         func cell(_ value: String, _ column: Int, x: Double, y: Double, color: ReportColor = .ink, bold: Bool = false) {
             guard !value.isEmpty else { return }
@@ -233,7 +239,7 @@ public struct CampaignPDFReport: Sendable {
             if rowOnPage == rowsPerPage { newPage(&dates) }
             index += 1
             let top = Self.tableTop + Self.headerHeight + Double(rowOnPage) * Self.rowHeight
-            if rowOnPage % 2 == 1 { canvas.fillRect(m, top, Self.pageWidth - 2 * m, Self.rowHeight, .zebra) }
+            if rowOnPage % 2 == 1 { canvas.fillRect(m, top, Self.tableWidth - 2 * m, Self.rowHeight, .zebra) }
             let y = top + 8.3
             var x = m
             let values: [String] = [

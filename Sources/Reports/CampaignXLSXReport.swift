@@ -101,7 +101,7 @@ public enum CampaignXLSXReport {
         messages.autofilter(lastRow: line, lastColumn: UInt16(headers.count - 1))
 
         // Rejected: each refused input row and why.
-        let rejected = try book.sheet(text.rejected.count > 31 ? String(text.rejected.prefix(31)) : text.rejected)
+        let rejected = try book.sheet(text.rejectedSheet)
         for (column, width) in [7.0, 30, 30].enumerated() {
             rejected.columnWidth(UInt16(column), UInt16(column), width, column == 1 ? styles.text : nil)
         }

@@ -60,6 +60,7 @@ public struct ReportText: Sendable {
     public var repliedAt: String { pick("Replied", "Dibalas") }
     public var input: String { pick("Input", "Isi baris") }
     public var summarySheet: String { pick("Summary", "Ringkasan") }
+    public var rejectedSheet: String { pick("Rejected", "Ditolak") }
     public var item: String { pick("Item", "Keterangan") }
     public var value: String { pick("Value", "Nilai") }
 

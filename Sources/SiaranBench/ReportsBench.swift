@@ -3,19 +3,20 @@ import GRDB
 import Reports
 import Store
 
-/// Report generation for a finished 100,000-message campaign (`siaran-bench reports [--size N]`):
+/// Report generation for a finished 100,000-message campaign (`siaran-bench reports [--size=N] [--keep]`):
 /// time and peak memory of report.csv, report.xlsx, report.pdf and summary.json, each on its own,
 /// beside `sqlite3 -csv` (CSV) and openpyxl's write-only mode (XLSX) on the same rows.
 enum ReportsBench {
     static func run(arguments: [String]) async throws {
-        let size = arguments.firstIndex(of: "--size").flatMap { arguments.count > $0 + 1 ? Int(arguments[$0 + 1]) : nil } ?? 100_000
+        let size = arguments.first { $0.hasPrefix("--size=") }.flatMap { Int($0.dropFirst("--size=".count)) } ?? 100_000
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("bench-reports-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let keep = arguments.contains("--keep")
+        defer { if !keep { try? FileManager.default.removeItem(at: root) } else { print("files kept in \(root.path)") } }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let databasePath = root.appendingPathComponent("siaran.sqlite").path
         let database = try SiaranDatabase(path: databasePath)
         let fill = try await Bench.time { try await fillCampaign(database, size: size) }
-        print("campaign of \(size) messages written to a temporary database in \(Bench.seconds(fill))")
+        print("campaign of \(size) messages written to a temporary database in \(Bench.seconds(fill)); resident before the reports: \(Bench.megabytes(residentBytes()))")
         print("| output | time | peak RSS during it | file size |")
         print("|---|---|---|---|")
         let out = root.appendingPathComponent("out").path
@@ -55,6 +56,13 @@ enum ReportsBench {
         } else {
             print("(run from the repository root to measure the openpyxl baseline from .venv)")
         }
+    }
+
+    /// The process's resident set size now (Linux `VmRSS`).
+    static func residentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+        return (line?.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024
     }
 
     /// A command's standard output.

@@ -62,8 +62,29 @@ struct PDFReportTests {
         let files = try await CampaignReportWriter(database: fixture.database, configuration: .init(formats: [.pdf]))
             .write(campaign: fixture.campaign, to: fixture.path("out"), partial: false)
         let pages = try Self.pages(try #require(files.first))
-        // A fixed number of rows per A4 page after the cover and the charts.
+        // A fixed number of rows per landscape A4 page after the cover and the charts.
         #expect(pages == 2 + Int((2_000.0 / Double(CampaignPDFReport.rowsPerPage)).rounded(.up)))
-        #expect(pages > 25 && pages < 45)
+        #expect(pages > 40 && pages < 70)
+    }
+
+    @Test("the company logo from the configuration is drawn on the cover")
+    func logo() async throws {
+        let fixture = try await ReportFixture(messages: 3)
+        let logo = fixture.path("logo.png")
+        let rgba = [UInt8](repeating: 0, count: 0) + (0..<(60 * 60)).flatMap { i in [UInt8(i % 60 * 4), 120, 200, 255] }
+        try ChatPreview(text: "logo", picture: .pixels(width: 60, height: 60, rgba: rgba), title: "L", time: Date(), timeZone: .current)
+            .write(to: logo, campaign: fixture.campaign)
+        let configuration = ReportsConfiguration(formats: [.pdf], companyName: "Toko Maju Jaya", companyLogo: logo)
+        let files = try await CampaignReportWriter(database: fixture.database, configuration: configuration)
+            .write(campaign: fixture.campaign, to: fixture.path("out"), partial: false)
+        let images = try run("/usr/bin/pdfimages", ["-list", "-f", "1", "-l", "1", try #require(files.first)])
+        // One raster on the cover: the logo (emoji glyphs are drawn as Type 3 fonts, not listed here).
+        let rows = images.split(separator: "\n").dropFirst(2)
+        #expect(rows.contains { $0.contains("image") && $0.contains("800") })
+        // A logo that cannot be read is left out rather than stopping the report.
+        let broken = ReportsConfiguration(formats: [.pdf], companyLogo: fixture.path("missing.png"))
+        let again = try await CampaignReportWriter(database: fixture.database, configuration: broken)
+            .write(campaign: fixture.campaign, to: fixture.path("out2"), partial: false)
+        #expect(try Self.pages(try #require(again.first)) == 3)
     }
 }

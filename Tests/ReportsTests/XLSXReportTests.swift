@@ -19,7 +19,7 @@ struct XLSXReportTests {
         let files = try await writer.write(campaign: fixture.campaign, to: fixture.path("out"), partial: false)
         let book = try Self.read(try #require(files.first))
         let text = ReportText(language)
-        #expect(book["sheets"] as? [String] == [text.summarySheet, text.messages, text.rejected])
+        #expect(book["sheets"] as? [String] == [text.summarySheet, text.messages, text.rejectedSheet])
 
         let messages = try #require(book[text.messages] as? [String: Any])
         #expect(messages["freeze"] as? String == "A2")
@@ -41,7 +41,7 @@ struct XLSXReportTests {
         let last = try #require(messages["last"] as? [[String: Any]])
         #expect(last[1]["value"] as? String == ReportFixture.phone(39))
 
-        let rejected = try #require(book[text.rejected] as? [String: Any])
+        let rejected = try #require(book[text.rejectedSheet] as? [String: Any])
         #expect(rejected["filter"] as? String == "A1:C4")
         let refused = try #require(rejected["rows"] as? [[[String: Any]]])
         #expect(refused[3][1]["value"] as? String == "=HYPERLINK(\"x\")")
