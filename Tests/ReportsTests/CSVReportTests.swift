@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Reports
+import SiaranTestSupport
 import Testing
 
 @Suite("report.csv and summary.json")
@@ -53,6 +54,11 @@ struct CSVReportTests {
         #expect(rows[1][10] == "2025-11-25T08:01:00+07:00")
         #expect(rows[9][4] == "blocked")  // message 8 failed
         #expect(!text.contains("Siti\nNurhaliza,") || text.contains("\"Siti\nNurhaliza\""))
+        // Python's csv module, an independent reader, sees the same table.
+        let python = packageRoot.appendingPathComponent(".venv/bin/python").path
+        let script = packageRoot.appendingPathComponent("Tests/ReportsTests/Scripts/read_csv.py").path
+        let peer = try #require(try JSONSerialization.jsonObject(with: Data(run(python, [script, path]).utf8)) as? [[String]])
+        #expect(peer == rows)
     }
 
     @Test("without the byte-order mark the file starts with the header; formula-like fields are defused")
