@@ -65,7 +65,7 @@ struct CSVReportTests {
     func noBOM() async throws {
         let fixture = try await ReportFixture(messages: 3)
         let path = fixture.path("plain.csv")
-        try await fixture.database.read { db in
+        _ = try await fixture.database.read { db in
             try CampaignCSVReport.write(db, campaign: fixture.campaign, to: path, byteOrderMark: false, timeZone: TimeZone(identifier: "UTC")!)
         }
         let text = try String(contentsOfFile: path, encoding: .utf8)
