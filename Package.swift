@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "Reports",
             dependencies: [
-                "Store", "CSiaranCairo", "CSiaranXLSXWriter", "CSiaranQREncode",
+                "Store", "CSiaranCairo", "CSiaranXLSXWriter", "CSiaranQREncode", "CSiaranWebP",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

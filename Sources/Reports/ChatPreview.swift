@@ -1,4 +1,5 @@
 internal import CSiaranCairo
+internal import CSiaranWebP
 public import Foundation
 
 /// `preview.png`: the message as the recipient will see it, an outgoing WhatsApp-style chat
@@ -8,7 +9,8 @@ public struct ChatPreview: Sendable {
     public enum Picture: Sendable {
         /// Decoded pixels, 8-bit RGBA rows (what the Media stage produces for any format).
         case pixels(width: Int, height: Int, rgba: [UInt8])
-        /// A file: PNG is drawn; other formats show a framed placeholder with the file's name.
+        /// A file: PNG and WebP are drawn; other formats (JPEG: pass `.pixels` from the Media stage)
+        /// show a framed placeholder with the file's name.
         case file(String)
     }
 
@@ -73,27 +75,49 @@ public struct ChatPreview: Sendable {
         case nil:
             return nil
         case .pixels(let width, let height, let rgba):
-            guard width > 0, height > 0, rgba.count >= width * height * 4,
-                  let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height)) else { return nil }
-            let stride = Int(cairo_image_surface_get_stride(surface))
-            guard let data = cairo_image_surface_get_data(surface) else { cairo_surface_destroy(surface); return nil }
-            // cairo wants premultiplied native-endian ARGB words.
-            for y in 0..<height {
-                let row = data.advanced(by: y * stride).withMemoryRebound(to: UInt32.self, capacity: width) { $0 }
-                for x in 0..<width {
-                    let i = (y * width + x) * 4
-                    let a = UInt32(rgba[i + 3])
-                    let r = UInt32(rgba[i]) * a / 255, g = UInt32(rgba[i + 1]) * a / 255, b = UInt32(rgba[i + 2]) * a / 255
-                    row[x] = a << 24 | r << 16 | g << 8 | b
-                }
-            }
-            cairo_surface_mark_dirty(surface)
-            return (surface, width, height)
+            return Self.surface(width: width, height: height, rgba: rgba)
+        case .file(let path) where path.lowercased().hasSuffix(".webp"):
+            return Self.webp(path)
         case .file(let path):
             guard path.lowercased().hasSuffix(".png"), let surface = cairo_image_surface_create_from_png(path) else { return nil }
             guard cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else { cairo_surface_destroy(surface); return nil }
             return (surface, Int(cairo_image_surface_get_width(surface)), Int(cairo_image_surface_get_height(surface)))
         }
+    }
+
+    /// Decodes a WebP file (at most 40 MB and 8192 pixels a side; anything else is a placeholder).
+    static func webp(_ path: String) -> (surface: OpaquePointer, width: Int, height: Int)? {
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int), size > 0, size <= 40 << 20,
+              let data = FileManager.default.contents(atPath: path) else { return nil }
+        return data.withUnsafeBytes { raw -> (surface: OpaquePointer, width: Int, height: Int)? in
+            guard let base = raw.bindMemory(to: UInt8.self).baseAddress else { return nil }
+            var width: Int32 = 0, height: Int32 = 0
+            guard WebPGetInfo(base, raw.count, &width, &height) != 0, width > 0, height > 0, width <= 8192, height <= 8192,
+                  let pixels = WebPDecodeRGBA(base, raw.count, &width, &height) else { return nil }
+            defer { WebPFree(pixels) }
+            let rgba = Array(UnsafeBufferPointer(start: pixels, count: Int(width) * Int(height) * 4))
+            return surface(width: Int(width), height: Int(height), rgba: rgba)
+        }
+    }
+
+    /// RGBA bytes as a cairo image surface.
+    static func surface(width: Int, height: Int, rgba: [UInt8]) -> (surface: OpaquePointer, width: Int, height: Int)? {
+        guard width > 0, height > 0, width <= 8192, height <= 8192, rgba.count >= width * height * 4,
+              let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height)) else { return nil }
+        let stride = Int(cairo_image_surface_get_stride(surface))
+        guard let data = cairo_image_surface_get_data(surface) else { cairo_surface_destroy(surface); return nil }
+        // cairo wants premultiplied native-endian ARGB words.
+        for y in 0..<height {
+            let row = UnsafeMutableRawPointer(data.advanced(by: y * stride)).assumingMemoryBound(to: UInt32.self)
+            for x in 0..<width {
+                let i = (y * width + x) * 4
+                let a = UInt32(rgba[i + 3])
+                let r = UInt32(rgba[i]) * a / 255, g = UInt32(rgba[i + 1]) * a / 255, b = UInt32(rgba[i + 2]) * a / 255
+                row[x] = a << 24 | r << 16 | g << 8 | b
+            }
+        }
+        cairo_surface_mark_dirty(surface)
+        return (surface, width, height)
     }
 
     private func pictureSize(_ image: (surface: OpaquePointer, width: Int, height: Int)?) -> (width: Double, height: Double)? {

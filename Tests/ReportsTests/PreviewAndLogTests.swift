@@ -56,6 +56,14 @@ struct PreviewAndLogTests {
         try ChatPreview(text: "Hai", picture: .file(plain), title: "Toko", time: time, timeZone: jakarta).write(to: fromFile, campaign: "c1")
         try ChatPreview(text: "Hai", picture: .file("/nowhere/promo.jpg"), title: "Toko", time: time, timeZone: jakarta).write(to: placeholder, campaign: "c1")
         #expect(FileManager.default.fileExists(atPath: fromFile) && FileManager.default.fileExists(atPath: placeholder))
+        // A WebP picture (made by Pillow from the first preview) is decoded and drawn: red and blue come through.
+        let webp = "\(folder)/picture.webp", fromWebP = "\(folder)/webp.png"
+        _ = try run(packageRoot.appendingPathComponent(".venv/bin/python").path,
+                    ["-c", "import sys; from PIL import Image; Image.open(sys.argv[1]).crop((400, 160, 760, 520)).save(sys.argv[2], lossless=True)", withPicture, webp])
+        try ChatPreview(text: "Hai", picture: .file(webp), title: "Toko", time: time, timeZone: jakarta).write(to: fromWebP, campaign: "c1")
+        let drawn = try #require(try Self.pngInfo(fromWebP, ["500,200", "500,560"])["points"] as? [[Int]])
+        #expect(drawn[0][0] > 180 && drawn[0][2] < 80)
+        #expect(drawn[1][2] > 180 && drawn[1][0] < 80)
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/.file.png.tmp"))
     }
 
