@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "Reports",
             dependencies: [
-                "Store", "CSiaranCairo", "CSiaranXLSXWriter", "CSiaranQREncode",
+                "Store", "CSiaranCairo", "CSiaranXLSXWriter", "CSiaranQREncode", "CSiaranWebP",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -184,7 +184,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranCLI",
             dependencies: [
-                "Siaran", "Contacts", "Templates", "Pipeline", "Store", "WhatsAppSimulator", "WhatsApp", "Transport",
+                "Siaran", "Contacts", "Templates", "Pipeline", "Store", "WhatsAppSimulator", "WhatsApp", "Transport", "Reports",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -194,7 +194,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranBench",
             dependencies: [
-                "Store", "Contacts", "SignalProtocol", "WABinary", "Pipeline", "Transport", "WASocket", "Media",
+                "Store", "Contacts", "SignalProtocol", "WABinary", "Pipeline", "Transport", "WASocket", "Media", "Reports",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -216,7 +216,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SiaranTests",
-            dependencies: ["Siaran"],
+            dependencies: ["Siaran", "Reports"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -268,12 +268,18 @@ let package = Package(
         ),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Pipeline", "Store", "Transport", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Pipeline", "Store", "Transport", "Reports", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "WhatsAppTests",
             dependencies: ["WhatsApp", "WhatsAppSimulator", "WASocket", "WABinary", "WAProto", "SignalProtocol", "Transport", "SiaranTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: ["Reports", "Store", "SiaranTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Scripts"],
             swiftSettings: swiftSettings
         ),
         // Helpers shared by test targets (Python peers, process output); not part of the product.

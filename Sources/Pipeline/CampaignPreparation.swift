@@ -1,6 +1,7 @@
 import Contacts
 import Foundation
 import GRDB
+import Reports
 import Store
 import Templates
 
@@ -153,6 +154,13 @@ struct CampaignPreparation {
         let outbox = context.campaignOutbox(id)
         try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
         try text.write(toFile: (outbox as NSString).appendingPathComponent("preview.txt"), atomically: true, encoding: .utf8)
+        if let first = try await context.database.read({ db in
+            try String.fetchOne(db, sql: "SELECT text FROM messages WHERE campaignId = ? ORDER BY rowid LIMIT 1", arguments: [id])
+        }) {
+            try ChatPreview(text: first, picture: drop.imageFile.map { .file($0) }, title: context.reports.companyName,
+                            time: context.clock.now(), timeZone: TimeZone(identifier: context.pipeline.sending.timeZone) ?? .current)
+                .write(to: (outbox as NSString).appendingPathComponent("preview.png"), campaign: id)
+        }
         try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.preview.rawValue, campaign: id, in: db) }
     }
 }

@@ -91,7 +91,7 @@ public struct CampaignRunner: Sendable {
         let id = campaign.id
         let done = try await context.database.completedStages(of: id)
         if !done.contains(CampaignStage.report.rawValue) || partial {
-            try await CampaignCSVReport(database: context.database, configuration: .init(timeZone: context.pipeline.sending.timeZone))
+            try await CampaignReportWriter(database: context.database, configuration: context.reports, logger: context.logger)
                 .write(campaign: id, to: context.campaignOutbox(id), partial: partial)
             try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.report.rawValue, campaign: id, in: db) }
         }
@@ -99,6 +99,8 @@ public struct CampaignRunner: Sendable {
         try await context.database.setState(state, of: id)
         try await writeStatus(id)
         context.logger.info("campaign \(state.rawValue)", metadata: ["campaign.id": "\(id)"])
+        context.eventLog?.record(campaign: id, phone: nil, messageID: nil, status: "campaign-\(state.rawValue)")
+        context.eventLog?.close(campaign: id)
     }
 
     private func fail(_ campaign: CampaignRecord, reason: String) async throws {
@@ -109,5 +111,6 @@ public struct CampaignRunner: Sendable {
         try await context.database.setState(.failed, of: campaign.id, reason: reason)
         try await writeStatus(campaign.id)
         context.logger.error("campaign failed", metadata: ["campaign.id": "\(campaign.id)", "reason": "\(reason)"])
+        context.eventLog?.record(campaign: campaign.id, phone: nil, messageID: nil, status: "campaign-failed", reason: reason, level: .error)
     }
 }

@@ -71,6 +71,7 @@ struct CampaignSender {
                 try await waitForWindow()
                 if optedOut.contains(message.phone) {
                     try await context.database.markFailed(message.id, reason: "opted-out")
+                    context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: "opted-out", level: .error)
                     continue
                 }
                 if sending.hourlyCap > 0 || sending.dailyCap > 0 { try await flush() }  // caps count recorded sends
@@ -81,15 +82,20 @@ struct CampaignSender {
                                                media: media, session: session, campaignId: campaign.id)
                 switch await context.transport.send(outgoing) {
                 case .sent(let at):
+                    context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "sent", at: at)
                     unrecordedSend = (message.id, at)
                 case .permanentFailure(let reason):
                     try await context.database.markFailed(message.id, reason: reason)
+                    context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: reason, level: .error)
                 case .transientFailure(let reason):
                     if message.attempts + 1 >= sending.maxAttempts {
                         try await context.database.markFailed(message.id, reason: "gave up after \(message.attempts + 1) attempts: \(reason)")
+                        context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed",
+                                                 reason: "gave up after \(message.attempts + 1) attempts: \(reason)", level: .error)
                     } else {
                         let backoff = min(3600, 30 * pow(2, Double(message.attempts)))
                         try await context.database.markRetrying(message.id, reason: reason, next: context.clock.now().addingTimeInterval(backoff))
+                        context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "retrying", reason: reason, level: .warning)
                     }
                 }
                 if context.clock.now().timeIntervalSince(lastStatus) >= 1 {

@@ -2,6 +2,7 @@ public import Contacts
 public import Foundation
 public import Logging
 public import Media
+public import Reports
 public import Store
 public import Templates
 public import Transport
@@ -26,6 +27,10 @@ public struct PipelineContext: Sendable {
     public var media: MediaConfiguration
     /// Prepared images by content hash; by default `cache/media` beside the spool (`state/cache/media`).
     public var mediaCache: String
+    /// How reports look (language, formats, company); set by the composition root.
+    public var reports = ReportsConfiguration()
+    /// Per-campaign `outbox/<campaign>/logs.txt`, one line per message event; nil writes none.
+    public var eventLog: CampaignEventLog?
 
     public init(inbox: String, outbox: String, spool: String, templates: String, optOutFile: String,
                 contacts: ContactsConfiguration, message: MessageConfiguration, pipeline: PipelineConfiguration,

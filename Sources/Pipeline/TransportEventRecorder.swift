@@ -1,5 +1,7 @@
 public import Foundation
+import GRDB
 public import Logging
+public import Reports
 public import ServiceLifecycle
 public import Store
 public import Transport
@@ -13,8 +15,11 @@ public final class TransportEventRecorder: Service, Sendable {
     private let optOutWords: Set<String>
     private let optOutFile: String?
     private let logger: Logger
+    private let eventLog: CampaignEventLog?
 
-    public init(events: AsyncStream<TransportEvent>, database: SiaranDatabase, optOutWords: [String], optOutFile: String?, logger: Logger) {
+    public init(events: AsyncStream<TransportEvent>, database: SiaranDatabase, optOutWords: [String], optOutFile: String?, logger: Logger,
+                eventLog: CampaignEventLog? = nil) {
+        self.eventLog = eventLog
         self.events = events
         self.database = database
         self.optOutWords = Set(optOutWords.map { $0.uppercased() })
@@ -33,15 +38,30 @@ public final class TransportEventRecorder: Service, Sendable {
         }
     }
 
+    /// A receipt names only the message; its campaign and phone come from the database.
+    private func logReceipt(_ id: String, status: String, at date: Date) async throws {
+        guard let eventLog else { return }
+        let owner = try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT campaignId, phone FROM messages WHERE id = ?", arguments: [id])
+                .map { (campaign: $0[0] as String, phone: $0[1] as String) }
+        }
+        if let owner { eventLog.record(campaign: owner.campaign, phone: owner.phone, messageID: id, status: status, at: date) }
+    }
+
     func record(_ event: TransportEvent) async throws {
         switch event {
         case .delivered(let id, let at):
             try await database.markDelivered(id, at: at)
+            try await logReceipt(id, status: "delivered", at: at)
         case .read(let id, let at):
             try await database.markRead(id, at: at)
+            try await logReceipt(id, status: "read", at: at)
         case .reply(let phone, let session, let messageId, let text, let at):
             let optOut = isOptOut(text)
             let campaign = try await database.recordReply(phone: phone, session: session, messageId: messageId, text: text, at: at, isOptOut: optOut)
+            if let eventLog, let campaign {
+                eventLog.record(campaign: campaign, phone: phone, messageID: messageId, status: optOut ? "opted-out" : "replied", at: at)
+            }
             if optOut {
                 try await database.addOptOut(phone: phone, source: "reply", detail: text)
                 if let optOutFile {

@@ -5,6 +5,7 @@ import Foundation
 public import Pipeline
 public import WhatsApp
 public import Transport
+public import Reports
 
 /// The composition root: turns a configuration into the running daemon.
 ///
@@ -52,7 +53,7 @@ public struct SiaranApplication: Sendable {
         let context = pipelineContext(transport: transport)
         let recorder = TransportEventRecorder(
             events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,
-            optOutFile: configuration.optOut.file, logger: component("pipeline")
+            optOutFile: configuration.optOut.file, logger: component("pipeline"), eventLog: context.eventLog
         )
         return services + [recorder, PipelineService(context: context, wakeups: watcher.events)]
     }
@@ -73,12 +74,18 @@ public struct SiaranApplication: Sendable {
     /// The pipeline's view of the configuration and the transport it sends with.
     public func pipelineContext(transport: any MessageTransport) -> PipelineContext {
         let paths = configuration.paths
-        return PipelineContext(
+        var context = PipelineContext(
             inbox: paths.inbox, outbox: paths.outbox, spool: paths.spoolDirectory, templates: paths.templates,
             optOutFile: configuration.optOut.file, contacts: configuration.contacts, message: configuration.message,
             pipeline: configuration.pipeline, sessions: configuration.whatsapp.sessions, database: database,
             transport: transport, logger: component("pipeline"), media: configuration.media
         )
+        context.reports = configuration.reports
+        context.eventLog = CampaignEventLog(
+            outbox: paths.outbox, maxBytes: configuration.logging.maxFileBytes, keep: configuration.logging.keepFiles,
+            timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone) ?? .current, logger: component("campaign")
+        )
+        return context
     }
 
     /// A service group that stops cleanly on SIGINT and SIGTERM.

@@ -14,6 +14,7 @@ let suites: [(name: String, run: @Sendable ([String]) async throws -> Void)] = [
     ("pipeline", PipelineBench.run),
     ("noise", NoiseBench.run),
     ("media", MediaBench.run),
+    ("reports", ReportsBench.run),
     // bench-suites-end
 ]
 

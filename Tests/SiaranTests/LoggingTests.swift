@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Reports
 import Testing
 @testable import Siaran
 

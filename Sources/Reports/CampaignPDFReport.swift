@@ -1,0 +1,277 @@
+public import Foundation
+public import GRDB
+
+/// `report.pdf` drawn with cairo on A4 pages: a cover (company, campaign, period, totals), a page
+/// of charts, then every message in a table on landscape pages (room for names and reasons) whose
+/// header repeats on each page. Words follow
+/// `reports.language`; times are in the configured zone. Table rows are read from a cursor and
+/// each finished page goes to the file, so memory stays flat for large campaigns.
+public struct CampaignPDFReport: Sendable {
+    public let overview: CampaignOverview
+    public let configuration: ReportsConfiguration
+    public let timeZone: TimeZone
+
+    static let pageWidth = 595.28
+    static let pageHeight = 841.89
+    static let margin = 40.0
+
+    public init(overview: CampaignOverview, configuration: ReportsConfiguration, timeZone: TimeZone) {
+        self.overview = overview
+        self.configuration = configuration
+        self.timeZone = timeZone
+    }
+
+    var text: ReportText { ReportText(configuration.language) }
+
+    /// Writes the PDF atomically; returns the number of pages.
+    @discardableResult
+    public func write(_ db: Database, to path: String) throws -> Int {
+        let campaign = overview.campaign.id
+        let temporary = AtomicFileOutput.temporaryPath(for: path)
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        } catch {
+            throw ReportsError(.cannotWrite(reason: "the folder cannot be created"), campaign: campaign, file: path)
+        }
+        var pages = 0
+        do {
+            let canvas = try CairoCanvas(pdf: temporary, width: Self.pageWidth, height: Self.pageHeight)
+            var dates = ReportDateFormatter(timeZone: timeZone)
+            drawCover(canvas, dates: &dates)
+            pages += 1
+            canvas.showPage()
+            drawChartPage(canvas, dates: &dates)
+            pages += 1
+            pages += try drawTable(canvas, db: db, firstPage: pages + 1, dates: &dates)
+            try canvas.finish()
+        } catch let error as CairoCanvasError {
+            unlink(temporary)
+            throw ReportsError(.drawing(reason: error.reason), campaign: campaign, file: path)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        try AtomicFileOutput.moveIntoPlace(temporary, path, campaign: campaign)
+        return pages
+    }
+
+    // MARK: Cover
+
+    func drawCover(_ canvas: CairoCanvas, dates: inout ReportDateFormatter) {
+        let m = Self.margin, width = Self.pageWidth - 2 * m
+        canvas.fillRect(0, 0, Self.pageWidth, 132, .brand)
+        var nameX = m
+        if let logo = configuration.companyLogo, let size = canvas.png(logo, x: m, y: 30, maxWidth: 140, maxHeight: 72) {
+            nameX = m + size.width + 16
+        }
+        canvas.text(configuration.companyName, x: nameX, y: 62, size: 22, bold: true, color: .white, maxWidth: Self.pageWidth - nameX - m)
+        canvas.text(text.title, x: nameX, y: 86, size: 12, color: ReportColor(0xD7F5E8), maxWidth: Self.pageWidth - nameX - m)
+
+        var y = 180.0
+        for line in canvas.wrap(overview.campaign.name, maxWidth: width, size: 26, bold: true).prefix(3) {
+            canvas.text(line, x: m, y: y, size: 26, bold: true, color: .ink)
+            y += 32
+        }
+        if overview.partial {
+            let label = text.partial
+            let w = canvas.width(label, size: 10, bold: true) + 20
+            canvas.fillRoundedRect(m, y - 8, w, 20, radius: 10, .red)
+            canvas.text(label, x: m + 10, y: y + 6, size: 10, bold: true, color: .white)
+            y += 30
+        }
+        y += 6
+        let info: [(String, String)] = [
+            (text.period, CampaignXLSXReport.period(overview, text: text, dates: &dates)),
+            (text.state, text.campaignState(overview.campaign.state.rawValue)),
+            (text.campaignID, overview.campaign.id),
+            (text.timeZone, timeZone.identifier + " (UTC" + Self.offset(dates.offset(at: overview.generatedAt)) + ")"),
+            (text.generated, text.dateTime(dates.fields(overview.generatedAt))),
+        ]
+        for (label, value) in info {
+            canvas.text(label, x: m, y: y, size: 10, color: .muted)
+            canvas.text(value, x: m + 110, y: y, size: 10, color: .ink, maxWidth: width - 110)
+            y += 16
+        }
+
+        y += 20
+        canvas.text(text.totals, x: m, y: y, size: 14, bold: true, color: .brand)
+        y += 12
+        let sent = overview.sent
+        let tiles: [(String, Int, String?, ReportColor)] = [
+            (text.total, overview.counts.total, nil, .brand),
+            (text.sent, sent, nil, .brandLight),
+            (text.delivered, overview.delivered, "\(text.percent(overview.deliveryRate)) \(text.ofSent)", .green),
+            (text.read, overview.counts.read, "\(text.percent(overview.readRate)) \(text.ofSent)", .blue),
+            (text.replied, overview.counts.replied, "\(text.percent(overview.replyRate)) \(text.ofSent)", .amber),
+            (text.failed, overview.counts.failed, nil, .red),
+            (text.pending, overview.pending, nil, .grey),
+            (text.rejected, overview.rejected, nil, .muted),
+        ]
+        let gap = 10.0, tileWidth = (width - 3 * gap) / 4, tileHeight = 70.0
+        for (index, tile) in tiles.enumerated() {
+            let x = m + Double(index % 4) * (tileWidth + gap)
+            let ty = y + Double(index / 4) * (tileHeight + gap)
+            canvas.fillRoundedRect(x, ty, tileWidth, tileHeight, radius: 6, .zebra)
+            canvas.fillRect(x, ty + 6, 3, tileHeight - 12, tile.3)
+            canvas.text(text.count(tile.1), x: x + 12, y: ty + 30, size: 20, bold: true, color: .ink, maxWidth: tileWidth - 16)
+            canvas.text(tile.0, x: x + 12, y: ty + 46, size: 9, color: .muted, maxWidth: tileWidth - 16)
+            if let note = tile.2 { canvas.text(note, x: x + 12, y: ty + 60, size: 8, bold: true, color: tile.3, maxWidth: tileWidth - 16) }
+        }
+        y += 2 * tileHeight + gap + 34
+
+        if let sample = overview.sampleText {
+            canvas.text(text.sample, x: m, y: y, size: 14, bold: true, color: .brand)
+            y += 12
+            let size = 10.0, lineHeight = 14.0
+            let maxLines = max(1, Int((Self.pageHeight - 70 - y - 20) / lineHeight))
+            var lines = canvas.wrap(sample, maxWidth: width - 40, size: size)
+            if lines.count > maxLines { lines = Array(lines.prefix(maxLines - 1)) + ["…"] }
+            let boxHeight = Double(lines.count) * lineHeight + 18
+            canvas.fillRoundedRect(m, y, width, boxHeight, radius: 8, ReportColor(0xDCF8C6))
+            var ly = y + 20
+            for line in lines {
+                canvas.text(line, x: m + 20, y: ly, size: size, color: .ink)
+                ly += lineHeight
+            }
+        }
+        drawFooter(canvas, page: 1, dates: &dates)
+    }
+
+    static func offset(_ seconds: Int) -> String {
+        let sign = seconds < 0 ? "-" : "+"
+        return "\(sign)\(ReportDateFormatter.pad(abs(seconds) / 3600)):\(ReportDateFormatter.pad(abs(seconds) % 3600 / 60))"
+    }
+
+    // MARK: Running header and footer
+
+    func drawHeader(_ canvas: CairoCanvas, pageWidth: Double = Self.pageWidth) {
+        let m = Self.margin
+        canvas.text(configuration.companyName, x: m, y: 26, size: 8, bold: true, color: .brand, maxWidth: 200)
+        let title = overview.campaign.name + (overview.partial ? " — \(text.partialShort)" : "")
+        canvas.text(title, x: pageWidth - m, y: 26, size: 8, color: .muted, align: .right, maxWidth: pageWidth - 2 * m - 220)
+        canvas.line(m, 32, pageWidth - m, 32, .brand, width: 1)
+    }
+
+    func drawFooter(_ canvas: CairoCanvas, page: Int, dates: inout ReportDateFormatter,
+                    pageWidth: Double = Self.pageWidth, pageHeight: Double = Self.pageHeight) {
+        let m = Self.margin, y = pageHeight - 22
+        canvas.line(m, y - 10, pageWidth - m, y - 10, .rule)
+        canvas.text("Siaran · \(text.generated) \(text.dateTime(dates.fields(overview.generatedAt)))", x: m, y: y, size: 7, color: .muted)
+        canvas.text("\(text.page) \(page)", x: pageWidth - m, y: y, size: 7, color: .muted, align: .right)
+    }
+
+    // MARK: Charts
+
+    func drawChartPage(_ canvas: CairoCanvas, dates: inout ReportDateFormatter) {
+        drawHeader(canvas)
+        let m = Self.margin, width = Self.pageWidth - 2 * m
+        let charts = ReportCharts(canvas: canvas, text: text)
+        charts.statusBreakdown(overview, x: m, y: 50, width: width, height: 170)
+        charts.timeline(overview, x: m, y: 240, width: width, height: 180, dates: &dates)
+        charts.variantRates(overview, x: m, y: 440, width: width, height: 150)
+        charts.reasons(overview.failureReasons, title: text.failureReasons, empty: text.noFailures, color: .red,
+                       x: m, y: 610, width: overview.rejectionReasons.isEmpty ? width : width / 2 - 10, height: 180)
+        if !overview.rejectionReasons.isEmpty {
+            charts.reasons(overview.rejectionReasons, title: text.rejectionReasons, empty: "", color: .muted,
+                           x: m + width / 2 + 10, y: 610, width: width / 2 - 10, height: 180)
+        }
+        drawFooter(canvas, page: 2, dates: &dates)
+    }
+
+    // MARK: Message table
+
+    struct Column {
+        var title: String
+        var width: Double
+        var align: CairoCanvas.Alignment = .left
+    }
+
+    var columns: [Column] {
+        [
+            Column(title: text.number, width: 36, align: .right), Column(title: text.phone, width: 72),
+            Column(title: text.name, width: 120), Column(title: text.variant, width: 38), Column(title: text.status, width: 54),
+            Column(title: text.sentAt, width: 58), Column(title: text.deliveredAt, width: 58), Column(title: text.readAt, width: 58),
+            Column(title: text.repliedAt, width: 58), Column(title: text.reason, width: Self.tableWidth - 2 * Self.margin - 552),
+        ]
+    }
+
+    static let rowHeight = 11.5
+    static let tableTop = 44.0
+    static let headerHeight = 16.0
+    /// Table pages are A4 landscape.
+    static let tableWidth = pageHeight
+    static let tableHeight = pageWidth
+    /// Message rows on one table page (the header repeats above them).
+    public static let rowsPerPage = Int((tableHeight - tableTop - headerHeight - 44) / rowHeight)
+
+    /// Draws every message, a page at a time; returns the number of pages drawn.
+    func drawTable(_ canvas: CairoCanvas, db: Database, firstPage: Int, dates: inout ReportDateFormatter) throws -> Int {
+        let m = Self.margin
+        let columns = self.columns
+        let rowsPerPage = Self.rowsPerPage
+        var page = firstPage - 1
+        var rowOnPage = rowsPerPage
+        var index = 0
+        func newPage(_ dates: inout ReportDateFormatter) {
+            canvas.showPage()
+            canvas.setPDFPageSize(width: Self.tableWidth, height: Self.tableHeight)
+            page += 1
+            rowOnPage = 0
+            drawHeader(canvas, pageWidth: Self.tableWidth)
+            canvas.fillRect(m, Self.tableTop, Self.tableWidth - 2 * m, Self.headerHeight, .brand)
+            var x = m
+            for column in columns {
+                let inset = 3.0
+                let anchor = column.align == .right ? x + column.width - inset : x + inset
+                canvas.text(column.title, x: anchor, y: Self.tableTop + 11, size: 7, bold: true, color: .white, align: column.align,
+                            maxWidth: column.width - 2 * inset)
+                x += column.width
+            }
+            drawFooter(canvas, page: page, dates: &dates, pageWidth: Self.tableWidth, pageHeight: Self.tableHeight)
+        }
+        func cell(_ value: String, _ column: Int, x: Double, y: Double, color: ReportColor = .ink, bold: Bool = false) {
+            guard !value.isEmpty else { return }
+            let c = columns[column], inset = 3.0
+            canvas.text(value, x: c.align == .right ? x + c.width - inset : x + inset, y: y, size: 7, bold: bold, color: color,
+                        align: c.align, maxWidth: c.width - 2 * inset)
+        }
+        try MessageReportRow.forEach(in: db, campaign: overview.campaign.id) { row in
+            if rowOnPage == rowsPerPage { newPage(&dates) }
+            index += 1
+            let top = Self.tableTop + Self.headerHeight + Double(rowOnPage) * Self.rowHeight
+            if rowOnPage % 2 == 1 { canvas.fillRect(m, top, Self.tableWidth - 2 * m, Self.rowHeight, .zebra) }
+            let y = top + 8.3
+            var x = m
+            let values: [String] = [
+                String(index), row.phone, row.name, row.variant, text.status(row.status),
+                row.sentAt.map { dates.short($0) } ?? "", row.deliveredAt.map { dates.short($0) } ?? "",
+                row.readAt.map { dates.short($0) } ?? "", row.repliedAt.map { dates.short($0) } ?? "", row.reason,
+            ]
+            for (column, value) in values.enumerated() {
+                if column == 4 {
+                    cell(value, column, x: x, y: y, color: Self.statusColor(row.status), bold: true)
+                } else {
+                    cell(value, column, x: x, y: y, color: column == 0 ? .muted : .ink)
+                }
+                x += columns[column].width
+            }
+            rowOnPage += 1
+        }
+        if index == 0 {
+            newPage(&dates)
+            canvas.text(text.noSends, x: m + 4, y: Self.tableTop + Self.headerHeight + 14, size: 9, color: .muted)
+        }
+        return page - firstPage + 1
+    }
+
+    static func statusColor(_ status: String) -> ReportColor {
+        switch status {
+        case "read": ReportColor(0x1E88C8)
+        case "delivered": ReportColor(0x1B9E4B)
+        case "sent": .brandLight
+        case "failed": .red
+        case "retrying": ReportColor(0xC77700)
+        default: .muted
+        }
+    }
+}

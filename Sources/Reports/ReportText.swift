@@ -1,0 +1,125 @@
+/// Every word a person reads in report.pdf and report.xlsx, in English or Bahasa Indonesia
+/// (`reports.language`). Column names in report.csv stay English: scripts read them.
+public struct ReportText: Sendable {
+    public let language: ReportsConfiguration.Language
+
+    public init(_ language: ReportsConfiguration.Language) {
+        self.language = language
+    }
+
+    private func pick(_ en: String, _ id: String) -> String { language == .english ? en : id }
+
+    public var title: String { pick("Campaign report", "Laporan kampanye") }
+    public var partial: String { pick("PARTIAL — campaign cancelled", "SEBAGIAN — kampanye dibatalkan") }
+    public var partialShort: String { pick("partial", "sebagian") }
+    public var period: String { pick("Period", "Periode") }
+    public var generated: String { pick("Generated", "Dibuat") }
+    public var campaignID: String { pick("Campaign ID", "ID kampanye") }
+    public var state: String { pick("State", "Status kampanye") }
+    public var timeZone: String { pick("Time zone", "Zona waktu") }
+    public var totals: String { pick("Totals", "Ringkasan") }
+    public var total: String { pick("Messages", "Pesan") }
+    public var sent: String { pick("Sent", "Terkirim") }
+    public var delivered: String { pick("Delivered", "Diterima") }
+    public var read: String { pick("Read", "Dibaca") }
+    public var replied: String { pick("Replied", "Dibalas") }
+    public var failed: String { pick("Failed", "Gagal") }
+    public var pending: String { pick("Not sent yet", "Belum dikirim") }
+    public var rejected: String { pick("Refused numbers", "Nomor ditolak") }
+    public var deliveryRate: String { pick("Delivery rate", "Tingkat terima") }
+    public var readRate: String { pick("Read rate", "Tingkat baca") }
+    public var replyRate: String { pick("Reply rate", "Tingkat balas") }
+    public var ofSent: String { pick("of sent", "dari terkirim") }
+    public var statusBreakdown: String { pick("Status of every message", "Status setiap pesan") }
+    public var sendsPerHour: String { pick("Messages sent per hour", "Pesan terkirim per jam") }
+    public var sendsPerDay: String { pick("Messages sent per day", "Pesan terkirim per hari") }
+    public var variantRates: String { pick("Delivered, read and replied per variant", "Diterima, dibaca dan dibalas per varian") }
+    public var failureReasons: String { pick("Why messages failed", "Alasan pesan gagal") }
+    public var rejectionReasons: String { pick("Why numbers were refused", "Alasan nomor ditolak") }
+    public var noFailures: String { pick("No message failed.", "Tidak ada pesan yang gagal.") }
+    public var noSends: String { pick("Nothing has been sent yet.", "Belum ada pesan yang terkirim.") }
+    public var sample: String { pick("Message sample", "Contoh pesan") }
+    public var messages: String { pick("Messages", "Pesan") }
+    public var page: String { pick("Page", "Halaman") }
+    public var variant: String { pick("Variant", "Varian") }
+    public var noVariant: String { pick("(single)", "(tunggal)") }
+
+    // Table and sheet columns.
+    public var number: String { "#" }
+    public var line: String { pick("Line", "Baris") }
+    public var phone: String { pick("Phone", "Nomor") }
+    public var name: String { pick("Name", "Nama") }
+    public var status: String { pick("Status", "Status") }
+    public var reason: String { pick("Reason", "Alasan") }
+    public var session: String { pick("Session", "Sesi") }
+    public var messageID: String { pick("Message ID", "ID pesan") }
+    public var queuedAt: String { pick("Queued", "Diantrekan") }
+    public var sentAt: String { pick("Sent", "Terkirim") }
+    public var deliveredAt: String { pick("Delivered", "Diterima") }
+    public var readAt: String { pick("Read", "Dibaca") }
+    public var repliedAt: String { pick("Replied", "Dibalas") }
+    public var input: String { pick("Input", "Isi baris") }
+    public var summarySheet: String { pick("Summary", "Ringkasan") }
+    public var rejectedSheet: String { pick("Rejected", "Ditolak") }
+    public var item: String { pick("Item", "Keterangan") }
+    public var value: String { pick("Value", "Nilai") }
+
+    /// A message state as staff read it.
+    public func status(_ raw: String) -> String {
+        switch raw {
+        case "pending": pick("pending", "menunggu")
+        case "sending": pick("sending", "dikirim")
+        case "sent": pick("sent", "terkirim")
+        case "delivered": pick("delivered", "diterima")
+        case "read": pick("read", "dibaca")
+        case "failed": pick("failed", "gagal")
+        case "retrying": pick("retrying", "diulang")
+        default: raw
+        }
+    }
+
+    /// A campaign state as staff read it.
+    public func campaignState(_ raw: String) -> String {
+        switch raw {
+        case "done": pick("finished", "selesai")
+        case "cancelled": pick("cancelled", "dibatalkan")
+        case "failed": pick("stopped", "dihentikan")
+        case "sending": pick("sending", "sedang dikirim")
+        case "paused": pick("paused", "dijeda")
+        case "scheduled": pick("scheduled", "terjadwal")
+        case "waiting-approval": pick("waiting for approval", "menunggu persetujuan")
+        default: pick("queued", "antre")
+        }
+    }
+
+    /// A number with thousands separators in the report's language (1,234 or 1.234).
+    public func count(_ value: Int) -> String {
+        let digits = String(abs(value))
+        var out = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { out.append(language == .english ? "," : ".") }
+            out.append(character)
+        }
+        return value < 0 ? "-" + out : out
+    }
+
+    /// A fraction as a percentage with one decimal (12.5% or 12,5%).
+    public func percent(_ fraction: Double) -> String {
+        let tenths = Int((fraction * 1000).rounded())
+        let text = "\(tenths / 10)\(language == .english ? "." : ",")\(tenths % 10)%"
+        return text
+    }
+
+    private static let englishMonths = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    private static let indonesianMonths = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+
+    /// `25 Nov 2025 08:30` (or `25 Des 2025 08:30`).
+    public func dateTime(_ t: ReportDateFormatter.LocalTime) -> String {
+        "\(date(t)) \(ReportDateFormatter.pad(t.hour)):\(ReportDateFormatter.pad(t.minute))"
+    }
+
+    public func date(_ t: ReportDateFormatter.LocalTime) -> String {
+        let months = language == .english ? Self.englishMonths : Self.indonesianMonths
+        return "\(t.day) \(months[t.month - 1]) \(t.year)"
+    }
+}

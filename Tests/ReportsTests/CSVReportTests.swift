@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+import Reports
+import SiaranTestSupport
+import Testing
+
+@Suite("report.csv and summary.json")
+struct CSVReportTests {
+    /// An RFC 4180 reader, written independently of the writer: quoted fields, doubled quotes, CRLF.
+    static func parse(_ text: String) -> [[String]] {
+        var rows: [[String]] = [], row: [String] = [], field = ""
+        var quoted = false, index = text.startIndex
+        while index < text.endIndex {
+            let c = text[index]
+            if quoted {
+                if c == "\"" {
+                    let next = text.index(after: index)
+                    if next < text.endIndex, text[next] == "\"" { field.append("\""); index = next } else { quoted = false }
+                } else { field.append(c) }
+            } else if c == "\"" { quoted = true
+            } else if c == "," { row.append(field); field = ""
+            } else if c == "\r\n" || c == "\n" { row.append(field); rows.append(row); row = []; field = ""
+            } else { field.append(c) }
+            index = text.index(after: index)
+        }
+        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
+        return rows
+    }
+
+    @Test("every message is one row; quotes, commas, line breaks and emoji survive a round trip; times carry the zone")
+    func roundTrip() async throws {
+        let fixture = try await ReportFixture(messages: 40)
+        let path = fixture.path("report.csv")
+        let count = try await fixture.database.read { db in
+            try CampaignCSVReport.write(db, campaign: fixture.campaign, to: path, byteOrderMark: true, timeZone: TimeZone(identifier: "Asia/Jakarta")!)
+        }
+        #expect(count == 40)
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(Array(data.prefix(3)) == [0xEF, 0xBB, 0xBF])
+        let text = String(decoding: data.dropFirst(3), as: UTF8.self)
+        #expect(text.contains("\r\n"))
+        let rows = Self.parse(text)
+        #expect(rows.count == 41)
+        #expect(rows[0] == CampaignCSVReport.columns)
+        for (i, row) in rows.dropFirst().enumerated() {
+            #expect(row.count == 12)
+            #expect(row[0] == ReportFixture.phone(i))
+            #expect(row[1] == ReportFixture.name(i))
+            #expect(row[3] == ReportFixture.state(i))
+            #expect(row[6] == "3EB0\(String(format: "%016X", i))")
+        }
+        // Message 0 was sent at 08:00:00 Jakarta time and read a minute later.
+        #expect(rows[1][8] == "2025-11-25T08:00:00+07:00")
+        #expect(rows[1][10] == "2025-11-25T08:01:00+07:00")
+        #expect(rows[9][4] == "blocked")  // message 8 failed
+        #expect(!text.contains("Siti\nNurhaliza,") || text.contains("\"Siti\nNurhaliza\""))
+        // Python's csv module, an independent reader, sees the same table.
+        let python = packageRoot.appendingPathComponent(".venv/bin/python").path
+        let script = packageRoot.appendingPathComponent("Tests/ReportsTests/Scripts/read_csv.py").path
+        let peer = try #require(try JSONSerialization.jsonObject(with: Data(run(python, [script, path]).utf8)) as? [[String]])
+        #expect(peer == rows)
+    }
+
+    @Test("without the byte-order mark the file starts with the header; formula-like fields are defused")
+    func noBOM() async throws {
+        let fixture = try await ReportFixture(messages: 3)
+        let path = fixture.path("plain.csv")
+        _ = try await fixture.database.read { db in
+            try CampaignCSVReport.write(db, campaign: fixture.campaign, to: path, byteOrderMark: false, timeZone: TimeZone(identifier: "UTC")!)
+        }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.hasPrefix("phone,name,variant,"))
+        #expect(text.contains("+00:00"))
+        #expect(CampaignCSVReport.quote("=SUM(A1)") == "'=SUM(A1)")
+        #expect(CampaignCSVReport.quote("a,b") == "\"a,b\"")
+        #expect(CampaignCSVReport.quote("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(!FileManager.default.fileExists(atPath: fixture.path(".plain.csv.tmp")))
+    }
+
+    @Test("summary.json carries totals, rates, variants and reasons")
+    func summary() async throws {
+        let fixture = try await ReportFixture(messages: 40)
+        let expected = fixture.expected(40)
+        let writer = CampaignReportWriter(database: fixture.database, configuration: .init(formats: [.json]))
+        let files = try await writer.write(campaign: fixture.campaign, to: fixture.path("out"), partial: true)
+        #expect(files == [fixture.path("out/summary.json")])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: files[0]))) as? [String: Any])
+        #expect(json["partial"] as? Bool == true)
+        #expect(json["total"] as? Int == 40)
+        #expect(json["sent"] as? Int == expected.sent)
+        #expect(json["delivered"] as? Int == expected.delivered)
+        #expect(json["read"] as? Int == expected.read)
+        #expect(json["failed"] as? Int == expected.failed)
+        #expect(json["pending"] as? Int == expected.pending)
+        #expect(json["rejected"] as? Int == 3)
+        let rate = try #require(json["delivery_rate"] as? Double)
+        #expect(abs(rate - (Double(expected.delivered) / Double(expected.sent) * 1000).rounded() / 1000) < 1e-9)
+        let variants = try #require(json["variants"] as? [[String: Any]])
+        #expect(variants.map { $0["name"] as? String } == ["A", "B"])
+        #expect((json["failure_reasons"] as? [String: Int])?.values.reduce(0, +) == expected.failed)
+        #expect(json["time_zone"] as? String == "Asia/Jakarta")
+    }
+
+    @Test("an unknown campaign is a typed error naming it")
+    func unknownCampaign() async throws {
+        let fixture = try await ReportFixture(messages: 1)
+        let writer = CampaignReportWriter(database: fixture.database, configuration: .init())
+        await #expect(throws: ReportsError(.unknownCampaign, campaign: "nope")) {
+            try await writer.write(campaign: "nope", to: fixture.path("x"), partial: false)
+        }
+    }
+}

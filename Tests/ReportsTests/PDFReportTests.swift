@@ -1,0 +1,90 @@
+import Foundation
+import Reports
+import Testing
+
+@Suite("report.pdf checked with poppler")
+struct PDFReportTests {
+    static func text(_ pdf: String) throws -> String { try run("/usr/bin/pdftotext", ["-layout", pdf, "-"]) }
+
+    static func pages(_ pdf: String) throws -> Int {
+        let info = try run("/usr/bin/pdfinfo", [pdf])
+        let line = try #require(info.split(separator: "\n").first { $0.hasPrefix("Pages:") })
+        return try #require(Int(line.split(separator: " ").last ?? ""))
+    }
+
+    @Test("cover, charts and table carry the totals and every row", arguments: [ReportsConfiguration.Language.english, .indonesian])
+    func content(language: ReportsConfiguration.Language) async throws {
+        let fixture = try await ReportFixture(messages: 120)
+        let configuration = ReportsConfiguration(language: language, formats: [.pdf], companyName: "Toko Maju Jaya")
+        let files = try await CampaignReportWriter(database: fixture.database, configuration: configuration)
+            .write(campaign: fixture.campaign, to: fixture.path("out"), partial: false)
+        let pdf = try #require(files.first)
+        let text = try Self.text(pdf)
+        let words = ReportText(language)
+        let expected = fixture.expected(120)
+        #expect(text.contains("Toko Maju Jaya"))
+        #expect(text.contains("Promo Akhir Tahun"))
+        #expect(text.contains(words.title))
+        #expect(text.contains(words.statusBreakdown))
+        #expect(text.contains(words.failureReasons))
+        #expect(text.contains("not-on-whatsapp"))
+        #expect(text.contains(language == .english ? "25 Nov 2025 08:00" : "25 Nov 2025 08:00"))
+        // Totals on the cover.
+        for value in [120, expected.sent, expected.delivered, expected.read, expected.failed] {
+            #expect(text.contains(words.count(value)), "total \(value) missing")
+        }
+        // Every phone of the table, first to last.
+        for i in [0, 1, 57, 58, 119] { #expect(text.contains(ReportFixture.phone(i)), "row \(i) missing") }
+        // 2 pages before the table, then the rows.
+        let pages = try Self.pages(pdf)
+        #expect(pages >= 4 && pages <= 6)
+        // The table header repeats on every table page.
+        let pageTexts = text.split(separator: "\u{0C}")
+        for page in pageTexts.dropFirst(2) where !page.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            #expect(page.contains(words.phone) && page.contains(words.status))
+        }
+    }
+
+    @Test("a cancelled campaign's PDF is marked partial in its language")
+    func partial() async throws {
+        let fixture = try await ReportFixture(messages: 4)
+        let files = try await CampaignReportWriter(database: fixture.database, configuration: .init(language: .indonesian, formats: [.pdf]))
+            .write(campaign: fixture.campaign, to: fixture.path("out"), partial: true)
+        let text = try Self.text(try #require(files.first))
+        #expect(text.contains("SEBAGIAN"))
+        #expect(text.contains("Laporan kampanye"))
+        #expect(try Self.pages(try #require(files.first)) == 3)
+    }
+
+    @Test("page count grows with the campaign at a steady rows-per-page")
+    func pageCount() async throws {
+        let fixture = try await ReportFixture(messages: 2_000)
+        let files = try await CampaignReportWriter(database: fixture.database, configuration: .init(formats: [.pdf]))
+            .write(campaign: fixture.campaign, to: fixture.path("out"), partial: false)
+        let pages = try Self.pages(try #require(files.first))
+        // A fixed number of rows per landscape A4 page after the cover and the charts.
+        #expect(pages == 2 + Int((2_000.0 / Double(CampaignPDFReport.rowsPerPage)).rounded(.up)))
+        #expect(pages > 40 && pages < 70)
+    }
+
+    @Test("the company logo from the configuration is drawn on the cover")
+    func logo() async throws {
+        let fixture = try await ReportFixture(messages: 3)
+        let logo = fixture.path("logo.png")
+        let rgba = [UInt8](repeating: 0, count: 0) + (0..<(60 * 60)).flatMap { i in [UInt8(i % 60 * 4), 120, 200, 255] }
+        try ChatPreview(text: "logo", picture: .pixels(width: 60, height: 60, rgba: rgba), title: "L", time: Date(), timeZone: .current)
+            .write(to: logo, campaign: fixture.campaign)
+        let configuration = ReportsConfiguration(formats: [.pdf], companyName: "Toko Maju Jaya", companyLogo: logo)
+        let files = try await CampaignReportWriter(database: fixture.database, configuration: configuration)
+            .write(campaign: fixture.campaign, to: fixture.path("out"), partial: false)
+        let images = try run("/usr/bin/pdfimages", ["-list", "-f", "1", "-l", "1", try #require(files.first)])
+        // One raster on the cover: the logo (emoji glyphs are drawn as Type 3 fonts, not listed here).
+        let rows = images.split(separator: "\n").dropFirst(2)
+        #expect(rows.contains { $0.contains("image") && $0.contains("800") })
+        // A logo that cannot be read is left out rather than stopping the report.
+        let broken = ReportsConfiguration(formats: [.pdf], companyLogo: fixture.path("missing.png"))
+        let again = try await CampaignReportWriter(database: fixture.database, configuration: broken)
+            .write(campaign: fixture.campaign, to: fixture.path("out2"), partial: false)
+        #expect(try Self.pages(try #require(again.first)) == 3)
+    }
+}
