@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= pipeline.yaml
 
-.PHONY: run test bench setup venv build clean
+.PHONY: run test bench demo setup venv build clean
 
 ## Install Debian packages the build needs (idempotent).
 setup:
@@ -22,6 +22,10 @@ run: build
 ## Set up and run every test.
 test: setup venv
 	$(SWIFT) test
+
+## The whole flow in about a minute, no phone: simulator + daemon on a copy of the example drop.
+demo: build
+	$(SWIFT) run siaran demo
 
 ## Benchmarks beside the tools a user would otherwise use; figures go to README.md.
 bench: setup venv
