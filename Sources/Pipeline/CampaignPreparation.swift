@@ -1,6 +1,7 @@
 import Contacts
 import Foundation
 import GRDB
+import Media
 import Reports
 import Store
 import Templates
@@ -157,11 +158,29 @@ struct CampaignPreparation {
         if let first = try await context.database.read({ db in
             try String.fetchOne(db, sql: "SELECT text FROM messages WHERE campaignId = ? ORDER BY rowid LIMIT 1", arguments: [id])
         }) {
-            try ChatPreview(text: first, picture: drop.imageFile.map { .file($0) }, title: context.reports.companyName,
+            let picture = previewPicture(drop.imageFile)
+            defer { if let temporary = picture.temporary { try? FileManager.default.removeItem(atPath: temporary) } }
+            try ChatPreview(text: first, picture: picture.picture, title: context.reports.companyName,
                             time: context.clock.now(), timeZone: TimeZone(identifier: context.pipeline.sending.timeZone) ?? .current)
                 .write(to: (outbox as NSString).appendingPathComponent("preview.png"), campaign: id)
         }
         try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.preview.rawValue, campaign: id, in: db) }
+    }
+}
+
+extension CampaignPreparation {
+    /// The campaign picture for preview.png: made with the campaign's media settings (as it will
+    /// be sent), then a small WebP the chat-bubble renderer decodes itself. Nil draws a
+    /// placeholder; an unreadable picture is refused later by the media stage, not here.
+    func previewPicture(_ image: String?) -> (picture: ChatPreview.Picture?, temporary: String?) {
+        guard let image else { return (nil, nil) }
+        var settings = context.media
+        settings.format = .webp
+        settings.maxSide = min(settings.maxSide, 640)
+        guard let prepared = try? MediaPreparer(configuration: settings).prepare(file: image) else { return (.file(image), nil) }
+        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("siaran-preview-\(UUID().uuidString).webp")
+        guard (try? prepared.data.write(to: URL(fileURLWithPath: path))) != nil else { return (.file(image), nil) }
+        return (.file(path), path)
     }
 }
 

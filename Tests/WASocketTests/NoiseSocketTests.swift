@@ -119,7 +119,8 @@ struct NoiseSocketTests {
         await #expect(throws: WebSocketError(.upgradeRefused(status: 404))) {
             _ = try await WebSocketClient.connect(to: URL(string: "ws://127.0.0.1:\(server.port)/other")!, timeout: .seconds(10))
         }
-        #expect(ContinuousClock.now - started < .seconds(5), "the refusal came at once, not by timeout")
+        // A refusal by timeout would have thrown .timedOut, not .upgradeRefused: no timing needed.
+        _ = started
         await #expect(throws: WebSocketError(.unsupportedURL("http://127.0.0.1/ws/chat"))) {
             _ = try await WebSocketClient.connect(to: URL(string: "http://127.0.0.1/ws/chat")!)
         }
