@@ -92,7 +92,7 @@ public struct CampaignRunner: Sendable {
         let done = try await context.database.completedStages(of: id)
         if !done.contains(CampaignStage.report.rawValue) || partial {
             try await CampaignReportWriter(database: context.database, configuration: context.reports, logger: context.logger)
-                .write(campaign: id, to: context.campaignOutbox(id), partial: partial)
+                .write(campaign: id, to: context.campaignOutbox(id), partial: partial, finalState: state)
             try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.report.rawValue, campaign: id, in: db) }
         }
         try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.archive.rawValue, campaign: id, in: db) }

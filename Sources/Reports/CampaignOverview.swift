@@ -59,8 +59,15 @@ public struct CampaignOverview: Sendable {
     static func rate(_ part: Int, _ whole: Int) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }
 
     /// Reads everything but the per-message rows. Throws `ReportsError.unknownCampaign`.
-    public static func load(_ db: Database, campaign id: String, partial: Bool, now: Date = Date()) throws -> CampaignOverview {
-        guard let campaign = try CampaignRecord.fetchOne(db, key: id) else { throw ReportsError(.unknownCampaign, campaign: id) }
+    /// - Parameter finalState: the state the campaign is about to enter (the runner writes the
+    ///   report just before it records the end state); nil shows the stored one.
+    public static func load(_ db: Database, campaign id: String, partial: Bool, now: Date = Date(),
+                            finalState: CampaignRecord.State? = nil) throws -> CampaignOverview {
+        guard var campaign = try CampaignRecord.fetchOne(db, key: id) else { throw ReportsError(.unknownCampaign, campaign: id) }
+        if let finalState {
+            campaign.state = finalState
+            campaign.finishedAt = campaign.finishedAt ?? now
+        }
         var counts = MessageCounts()
         for row in try Row.fetchAll(db, sql: """
             SELECT state, COUNT(*), SUM(repliedAt IS NOT NULL) FROM messages WHERE campaignId = ? GROUP BY state

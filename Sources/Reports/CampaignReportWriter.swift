@@ -29,13 +29,13 @@ public struct CampaignReportWriter: Sendable {
     /// Writes `formats` (the configured ones by default) into `folder`; returns the paths written.
     @discardableResult
     public func write(campaign: String, to folder: String, formats: [ReportsConfiguration.Format]? = nil, partial: Bool,
-                      now: Date = Date()) async throws -> [String] {
+                      now: Date = Date(), finalState: CampaignRecord.State? = nil) async throws -> [String] {
         let formats = formats ?? configuration.formats
         let configuration = self.configuration
         let timeZone = TimeZone(identifier: configuration.timeZone) ?? .current
         let started = ContinuousClock.now
         let written = try await database.read { db in
-            let overview = try CampaignOverview.load(db, campaign: campaign, partial: partial, now: now)
+            let overview = try CampaignOverview.load(db, campaign: campaign, partial: partial, now: now, finalState: finalState)
             let text = ReportText(configuration.language)
             var written: [String] = []
             for format in ReportsConfiguration.Format.allCases where formats.contains(format) {

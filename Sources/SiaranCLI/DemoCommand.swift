@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ServiceLifecycle
 import Siaran
+import Reports
 import Store
 import WhatsApp
 import WhatsAppSimulator
@@ -112,6 +113,9 @@ struct DemoCommand: AsyncParsableCommand {
             printError("the demo campaign did not finish within \(Int(timeout)) s; see \(root.path)/outbox/logs.txt")
             throw ExitCode(1)
         }
+        // Receipts and replies that came after the campaign finished: write the reports again.
+        _ = try await CampaignReportWriter(database: application.database, configuration: configuration.reports, logger: application.logger)
+            .write(campaign: finished.id, to: (configuration.paths.outbox as NSString).appendingPathComponent(finished.id), partial: false)
         let counts = try await application.database.messageCounts(of: finished.id)
         say("""
 

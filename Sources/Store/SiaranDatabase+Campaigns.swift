@@ -114,9 +114,19 @@ extension SiaranDatabase {
         }
     }
 
+    /// Receipts often arrive before the sender records the send (it does so with the next
+    /// message), so a delivered or read message still gets its send time; only the state of a
+    /// message not yet past `sent` moves to `sent`.
+    static let markSentSQL = """
+        UPDATE messages SET sentAt = COALESCE(sentAt, ?),
+            reason = CASE WHEN state IN ('sending', 'retrying', 'pending') THEN NULL ELSE reason END,
+            state = CASE WHEN state IN ('sending', 'retrying', 'pending') THEN 'sent' ELSE state END
+        WHERE id = ? AND state IN ('sending', 'retrying', 'pending', 'delivered', 'read')
+        """
+
     public func markSent(_ id: String, at date: Date) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE messages SET state = 'sent', sentAt = ?, reason = NULL WHERE id = ? AND state IN ('sending', 'retrying', 'pending')", arguments: [date, id])
+            try db.execute(sql: Self.markSentSQL, arguments: [date, id])
         }
     }
 
@@ -176,7 +186,7 @@ extension SiaranDatabase {
     public func markSending(_ id: String, session: String, afterSent previous: (id: String, at: Date)?) async throws {
         try await write { db in
             if let previous {
-                try db.execute(sql: "UPDATE messages SET state = 'sent', sentAt = ?, reason = NULL WHERE id = ? AND state IN ('sending', 'retrying', 'pending')",
+                try db.execute(sql: Self.markSentSQL,
                                arguments: [previous.at, previous.id])
             }
             try db.execute(sql: "UPDATE messages SET state = 'sending', session = ?, attempts = attempts + 1 WHERE id = ?", arguments: [session, id])
@@ -189,7 +199,7 @@ extension SiaranDatabase {
     /// where an async write would refuse to start.
     public func markSentSynchronously(_ id: String, at date: Date) throws {
         try writer.write { db in
-            try db.execute(sql: "UPDATE messages SET state = 'sent', sentAt = ?, reason = NULL WHERE id = ? AND state IN ('sending', 'retrying', 'pending')", arguments: [date, id])
+            try db.execute(sql: Self.markSentSQL, arguments: [date, id])
         }
     }
 }
