@@ -4,6 +4,7 @@ import Pipeline
 import Store
 import Testing
 import Transport
+import GRDB
 
 @Suite("Receipts, replies and opt-outs")
 struct TransportEventTests {
@@ -37,5 +38,34 @@ struct TransportEventTests {
         _ = try await harness.runOnce()
         let second = try #require(try await harness.campaigns().first { $0.id != campaign.id })
         #expect(try harness.dryRunLines(second.id).map { $0["to"] as? String } == ["6281299990000"])
+    }
+}
+
+@Suite("Receipts that arrive before the send is recorded")
+struct EarlyReceiptTests {
+    @Test("a message delivered and replied to before its send time is written keeps the receipt, the reply and gets its send time")
+    func earlyReceipt() async throws {
+        let harness = try PipelineHarness()
+        try harness.drop("c/numbers.txt", "6281234567890\n")
+        try harness.drop("c/message.txt", "Halo")
+        _ = try await harness.runOnce()
+        let campaign = try #require(try await harness.campaigns().first)
+        let id = try #require(try harness.dryRunLines(campaign.id).first?["id"] as? String)
+        // Replay the race: the message is back in `sending` (the sender records sentAt with the
+        // next message), then the receipt and a reply arrive, then the send is recorded.
+        try await harness.database.write { db in try db.execute(sql: "UPDATE messages SET state = 'sending', sentAt = NULL WHERE id = ?", arguments: [id]) }
+        try await harness.database.markDelivered(id, at: Date())
+        let campaignOfReply = try await harness.database.recordReply(phone: "6281234567890", session: "utama", messageId: "IN1", text: "Berapa?",
+                                                                     at: Date(), isOptOut: false)
+        #expect(campaignOfReply == campaign.id)
+        let sentAt = Date()
+        try await harness.database.markSent(id, at: sentAt)
+        let row = try await harness.database.read { db -> (String?, Bool, Bool) in
+            let row = try Row.fetchOne(db, sql: "SELECT state, sentAt, repliedAt FROM messages WHERE id = ?", arguments: [id])
+            return (row?["state"], (row?["sentAt"] as Date?) != nil, (row?["repliedAt"] as Date?) != nil)
+        }
+        #expect(row.0 == "delivered")
+        #expect(row.1, "the send time is recorded although the receipt came first")
+        #expect(row.2, "the reply is linked to the message")
     }
 }
