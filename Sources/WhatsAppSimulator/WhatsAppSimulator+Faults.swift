@@ -1,4 +1,5 @@
 import Foundation
+import SignalProtocol
 import WABinary
 
 /// Faults a test (or the demo) programs into the simulator; each applies to the next messages.
@@ -96,6 +97,18 @@ extension WhatsAppSimulator {
             try? await send(notification, to: connection)
         }
         return id
+    }
+
+    /// A simulated device loses its Signal sessions (a reinstall or corrupted storage): the next
+    /// message it gets on an old session fails to decrypt and it asks for a retry.
+    public func forgetSessions(phone: String, device: UInt16) async {
+        guard let old = phoneDevices["\(phone):\(device)"] else { return }
+        let identity = await old.store.identityKeyPair()
+        let store = InMemorySignalStore(identity: identity)
+        await store.storeSignedPreKey(old.signedPreKey)
+        for preKey in old.unusedPreKeys { await store.storePreKey(preKey) }
+        phoneDevices["\(phone):\(device)"] = SimulatedPhoneDevice(phone: phone, deviceId: device, store: store, signedPreKey: old.signedPreKey,
+                                                                   registrationId: old.registrationId, unusedPreKeys: old.unusedPreKeys)
     }
 
     /// Registers a number as on WhatsApp while running (CLI demos).

@@ -116,8 +116,8 @@ extension WhatsAppSimulator {
         var attributes: [(key: String, value: Node.AttributeValue)] = [("class", .string("message")), ("id", .string(id)), ("error", .string(code))]
         if let to = node[attribute: "to"] { attributes.append(("from", to)) }
         if let account { attributes.append(("phash", .string(Self.deviceHash(user: account.lidJID, devices: deviceIDs(of: account))))) }
-        try await send(Node("ack", attributes), to: connection)
         record(.messageRejected(id: id, reason: reason))
+        try await send(Node("ack", attributes), to: connection)
     }
 
     /// A pkmsg must come with the sender's ADV identity, signed by its account and by the device.
@@ -179,9 +179,22 @@ extension WhatsAppSimulator {
             record(.decrypted(decrypted))
         } catch {
             record(.refused("device \(key) could not use message \(id): \(error)"))
+            // The device asks for the message again with fresh keys, so the sender can build a new
+            // session (what phones do when they have no usable session).
+            var keys = [
+                Node("type", content: .bytes([5])),
+                Node("identity", content: .bytes([UInt8](await device.identityKey.raw))),
+                Self.skey(id: device.signedPreKey.id, key: device.signedPreKey.keyPair.publicKey, signature: device.signedPreKey.signature),
+            ]
+            if var updated = phoneDevices[key], !updated.unusedPreKeys.isEmpty {
+                let preKey = updated.unusedPreKeys.removeFirst()
+                phoneDevices[key] = updated
+                keys.insert(Self.key(id: preKey.id, key: preKey.keyPair.publicKey), at: 2)
+            }
             let retry = Node("receipt", [("from", .jid(from)), ("id", .string(id)), ("type", .string("retry"))], content: .nodes([
                 Node("retry", [("count", .string("1")), ("id", .string(id)), ("t", .string(String(Int(Date().timeIntervalSince1970)))), ("v", .string("1"))]),
                 Node("registration", content: .bytes(Self.bigEndian(device.registrationId, 4))),
+                Node("keys", content: .nodes(keys)),
             ]))
             try? await send(retry, to: senderConnection)
             return

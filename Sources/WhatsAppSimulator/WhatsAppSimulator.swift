@@ -46,6 +46,8 @@ public actor WhatsAppSimulator {
     /// Which senders each simulated phone already answered, so a scripted reply goes once.
     var repliedTo: Set<String> = []
     var unhandled: Set<String> = []
+    /// Why each refused message id was refused.
+    public internal(set) var rejectionReasons: [String: String] = [:]
 
     /// A companion that connected to register and is waiting to be linked.
     struct Registration {
@@ -122,6 +124,7 @@ public actor WhatsAppSimulator {
     func record(_ event: SimulatorEvent) {
         eventSink.yield(event)
         if case .unhandled(let what) = event { unhandled.insert(what) }
+        if case .messageRejected(let id, let reason) = event { rejectionReasons[id] = reason }
     }
 
     /// What clients sent that the simulator does not handle (answered 501 or ignored), so far.
