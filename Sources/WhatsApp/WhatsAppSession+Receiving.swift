@@ -97,9 +97,11 @@ extension WhatsAppSession {
                 default: continue
                 }
                 decrypted.append(try WAWebProtobufsE2E_Message(serializedBytes: try Self.unpad(plain)))
+                decryptFailures[sender.description] = nil
             } catch {
                 logger.warning("could not decrypt message \(id) from \(sender): \(error)")
                 failed = true
+                await resetSessionIfFailing(sender)
             }
         }
         if failed && decrypted.isEmpty {
@@ -125,6 +127,19 @@ extension WhatsAppSession {
             }
             emit(.incoming(phone: phone, messageId: id, text: text, at: at))
         }
+    }
+
+    /// After three failures in a row from one device (libsignal clients' "Bad MAC" recovery), the
+    /// stored session is dropped so the sender's next prekey message, prompted by our retry
+    /// receipt with keys, starts a fresh one.
+    private func resetSessionIfFailing(_ sender: JID) async {
+        let key = sender.description
+        decryptFailures[key, default: 0] += 1
+        guard decryptFailures[key]! >= 3 else { return }
+        decryptFailures[key] = nil
+        try? await folder.signalStore.deleteSession(for: Self.address(of: sender))
+        sessionResets += 1
+        logger.warning("reset the Signal session with \(sender) after repeated decryption failures")
     }
 
     /// Strips the random padding, checking it is well formed.

@@ -40,6 +40,10 @@ public actor WhatsAppSession {
     /// Campaign images already uploaded, by content hash: one upload serves every recipient.
     var mediaCache: [String: CachedUpload] = [:]
     var mediaConnection: MediaUploader.Connection?
+    /// Consecutive decryption failures per sender device; a session that keeps failing is reset.
+    var decryptFailures: [String: Int] = [:]
+    /// Sessions reset after repeated decryption failures (Bad MAC), for health reports.
+    public internal(set) var sessionResets = 0
 
     /// Opens session `name` in `root` (`state/sessions`).
     public init(name: String, root: URL, configuration: SessionConfiguration, logger: Logger = Logger(label: "siaran.whatsapp")) async throws {

@@ -111,6 +111,21 @@ extension WhatsAppSimulator {
                                                                    registrationId: old.registrationId, unusedPreKeys: old.unusedPreKeys)
     }
 
+    /// The phone of `phone` sends `recipientPhone`'s companions a message whose ciphertext is
+    /// damaged (what a desynchronised session produces: "Bad MAC" on the receiving side).
+    public func sendUndecryptable(from phone: String, to recipientPhone: String) async {
+        guard let author = accounts[phone] else { return }
+        let id = "3EB0" + (0..<9).map { _ in String(format: "%02X", UInt8.random(in: 0...255)) }.joined()
+        for companion in companions.values where companion.phone == recipientPhone {
+            let garbage = [0x33] + (0..<60).map { _ in UInt8.random(in: 0...255) }
+            let stanza = Node("message", [("from", .jid(author.lidJID)), ("id", .string(id)), ("t", .string(String(Int(Date().timeIntervalSince1970)))),
+                                          ("type", .string("text")), ("sender_pn", .jid(author.phoneJID))], content: .nodes([
+                Node("enc", [("v", .string("2")), ("type", .string("msg"))], content: .bytes(garbage)),
+            ]))
+            await deliverToCompanion(key: "\(companion.phone):\(companion.deviceId)", stanza)
+        }
+    }
+
     /// Registers a number as on WhatsApp while running (CLI demos).
     public func addAccount(_ account: SimulatedAccount) async {
         accounts[account.phone] = account

@@ -114,3 +114,21 @@ struct ClientResilienceTests {
         await harness.close(session)
     }
 }
+
+@Suite("WhatsApp client: undecryptable messages")
+struct UndecryptableTests {
+    @Test("a device whose messages keep failing to decrypt has its session reset after three failures in a row",
+          .timeLimit(.minutes(1)))
+    func badMAC() async throws {
+        let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: ClientResilienceTests.sender),
+                                                          SimulatedAccount(phone: ClientResilienceTests.recipient)])
+        let session = try await harness.linkedSession(phone: ClientResilienceTests.sender)
+        _ = await session.send(OutgoingMessage(id: SessionHarness.messageID(), phone: ClientResilienceTests.recipient, text: "halo",
+                                               session: "utama", campaignId: "c"))
+        for _ in 0..<3 { await harness.simulator.sendUndecryptable(from: ClientResilienceTests.recipient, to: ClientResilienceTests.sender) }
+        #expect(await eventually { await session.sessionResets == 1 })
+        // Nothing undecryptable is counted as a reply.
+        #expect(await harness.recorder.events.allSatisfy { if case .incoming = $0 { false } else { true } })
+        await harness.close(session)
+    }
+}
