@@ -85,7 +85,7 @@ struct SessionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sessions",
         abstract: "List, unlink or remove linked WhatsApp numbers.",
-        subcommands: [List.self, Logout.self, Remove.self]
+        subcommands: [List.self, Logout.self, Remove.self, ImportBaileysCommand.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -147,6 +147,35 @@ struct SessionsCommand: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: folder.path) else { printError("no session \(name)"); throw ExitCode(1) }
             try FileManager.default.removeItem(at: folder)
             print("session \(name) removed; also remove the device on the phone (Linked devices)")
+        }
+    }
+}
+
+struct ImportBaileysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-baileys",
+        abstract: "Import a Baileys auth folder (useMultiFileAuthState) as session NAME.",
+        discussion: """
+            Takes the keys, identity, prekeys, account and phone↔LID mappings from creds.json and the
+            key files. Baileys' Signal sessions are not imported: the first message to each contact
+            starts a new session, which WhatsApp clients accept. Stop the Baileys program first —
+            two programs with the same keys replace each other.
+            """
+    )
+    @OptionGroup var options: ConfigurationOptions
+    @Argument(help: "Session name to create.") var name: String
+    @Argument(help: "The Baileys folder (with creds.json).") var folder: String
+
+    func run() async throws {
+        let configuration = try options.load()
+        guard SessionName.isValid(name) else { printError("'\(name)' is not a valid session name"); throw ExitCode(1) }
+        do {
+            let summary = try await BaileysImporter.importFolder(URL(fileURLWithPath: folder), as: name,
+                                                                 into: URL(fileURLWithPath: configuration.paths.sessionsDirectory))
+            print("imported \(summary.deviceJID) as session \(name): \(summary.preKeys) prekeys, \(summary.identities) identities, \(summary.lidMappings) phone↔LID mappings")
+        } catch {
+            printError("\(folder): \(error)")
+            throw ExitCode(1)
         }
     }
 }

@@ -13,7 +13,7 @@ public actor WhatsAppSession {
     public nonisolated let name: String
     public nonisolated let events: AsyncStream<SessionEvent>
     let eventSink: AsyncStream<SessionEvent>.Continuation
-    let folder: SessionFolder
+    nonisolated let folder: SessionFolder
     let configuration: SessionConfiguration
     let logger: Logger
     var credentials: SessionCredentials
