@@ -65,7 +65,13 @@ public struct WhatsAppService: Service {
         if let url = settings.serverURL.flatMap(URL.init(string:)), let hex = settings.serverRootKey {
             configuration.endpoint = WhatsAppEndpoint(url: url, rootKey: try PublicKey(raw: Data(hex: hex)), mediaScheme: settings.mediaScheme)
         }
-        if let text = settings.version, let version = WhatsAppVersion(parsing: text) { configuration.version = version }
+        if let text = settings.version, let version = WhatsAppVersion(parsing: text) {
+            configuration.version = version
+        } else if settings.serverURL == nil {
+            // WhatsApp refuses outdated clients (405): use today's WhatsApp Web revision when it can be fetched.
+            let cache = URL(fileURLWithPath: sessionsDirectory).deletingLastPathComponent().appendingPathComponent("whatsapp-version.json")
+            configuration.version = await WhatsAppVersion.current(configured: nil, cache: cache)
+        }
         configuration.connectTimeout = .seconds(settings.connectTimeoutSeconds)
         configuration.typingIndicator = typing
         return try await WhatsAppSession(name: name, root: URL(fileURLWithPath: sessionsDirectory), configuration: configuration, logger: logger)

@@ -1,5 +1,8 @@
-import Foundation
 import Crypto
+public import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// The WhatsApp Web version triple announced at login (`[2, 3000, client_revision]`).
 ///
@@ -31,10 +34,37 @@ public struct WhatsAppVersion: Sendable, Equatable, CustomStringConvertible, Cod
     /// `buildHash` of the registration payload: MD5 of the dotted version string.
     var buildHash: Data { Data(Insecure.MD5.hash(data: Data(description.utf8))) }
 
+    /// Asks WhatsApp Web for its current revision, as Baileys does (`/sw.js`, browser headers).
+    /// Nil when it cannot be reached in `timeout` (no network, blocked): callers keep their version.
+    public static func fetchLatest(timeout: TimeInterval = 5) async -> WhatsAppVersion? {
+        var request = URLRequest(url: URL(string: "https://web.whatsapp.com/sw.js")!)
+        request.timeoutInterval = timeout
+        request.setValue("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+                         forHTTPHeaderField: "User-Agent")
+        request.setValue("none", forHTTPHeaderField: "Sec-Fetch-Site")
+        guard let (data, response) = try? await URLSession.shared.data(for: request),
+              (response as? HTTPURLResponse)?.statusCode == 200 else { return nil }
+        return parseClientRevision(from: String(decoding: data, as: UTF8.self))
+    }
+
+    /// The version to announce: the configured one, else a fresh one fetched at most once a day
+    /// (kept in `cache`), else the shipped default.
+    public static func current(configured: WhatsAppVersion?, cache: URL, fetch: () async -> WhatsAppVersion? = { await fetchLatest() }) async -> WhatsAppVersion {
+        if let configured { return configured }
+        struct Cached: Codable { var version: WhatsAppVersion; var fetchedAt: Date }
+        if let data = try? Data(contentsOf: cache), let cached = try? JSONDecoder().decode(Cached.self, from: data),
+           Date().timeIntervalSince(cached.fetchedAt) < 86_400 {
+            return cached.version
+        }
+        guard let fresh = await fetch(), fresh.tertiary >= shippedDefault.tertiary / 2 else { return shippedDefault }
+        try? JSONEncoder().encode(Cached(version: fresh, fetchedAt: Date())).write(to: cache, options: .atomic)
+        return fresh
+    }
+
     /// Finds `"client_revision":NNN` in WhatsApp Web's HTML or service worker, the way whatsmeow
     /// and Baileys refresh their version at run time.
     public static func parseClientRevision(from page: String) -> WhatsAppVersion? {
-        guard let range = page.range(of: #""client_revision"\s*:\s*(\d+)"#, options: .regularExpression) else { return nil }
+        guard let range = page.range(of: #"\\?"client_revision\\?"\s*:\s*(\d+)"#, options: .regularExpression) else { return nil }
         let digits = page[range].filter(\.isNumber)
         guard let revision = UInt32(digits) else { return nil }
         return WhatsAppVersion(primary: 2, secondary: 3000, tertiary: revision)
