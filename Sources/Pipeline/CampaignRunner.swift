@@ -1,4 +1,5 @@
 public import Foundation
+import GRDB
 import Reports
 public import Store
 import Transport
@@ -89,18 +90,39 @@ public struct CampaignRunner: Sendable {
 
     private func finish(_ campaign: CampaignRecord, state: CampaignRecord.State, partial: Bool) async throws {
         let id = campaign.id
-        let done = try await context.database.completedStages(of: id)
-        if !done.contains(CampaignStage.report.rawValue) || partial {
-            try await CampaignReportWriter(database: context.database, configuration: context.reports, logger: context.logger)
-                .write(campaign: id, to: context.campaignOutbox(id), partial: partial, finalState: state)
-            try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.report.rawValue, campaign: id, in: db) }
-        }
-        try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.archive.rawValue, campaign: id, in: db) }
+        // The end state first: PAUSE/CANCEL callers and status.json see it at once; the reports
+        // follow (a crash in between is caught up by `writeMissingReports` at the next start).
         try await context.database.setState(state, of: id)
         try await writeStatus(id)
+        try await writeReports(id, partial: partial, finalState: state)
         context.logger.info("campaign \(state.rawValue)", metadata: ["campaign.id": "\(id)"])
         context.eventLog?.record(campaign: id, phone: nil, messageID: nil, status: "campaign-\(state.rawValue)")
         context.eventLog?.close(campaign: id)
+    }
+
+    private func writeReports(_ id: String, partial: Bool, finalState: CampaignRecord.State) async throws {
+        try await CampaignReportWriter(database: context.database, configuration: context.reports, logger: context.logger)
+            .write(campaign: id, to: context.campaignOutbox(id), partial: partial, finalState: finalState)
+        try await context.database.write { db in
+            try SiaranDatabase.markStage(CampaignStage.report.rawValue, campaign: id, in: db)
+            try SiaranDatabase.markStage(CampaignStage.archive.rawValue, campaign: id, in: db)
+        }
+    }
+
+    /// Finished or cancelled campaigns whose reports were not written (the daemon stopped right
+    /// after the end state was recorded) get them now.
+    func writeMissingReports() async throws {
+        let missing = try await context.database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, state FROM campaigns WHERE state IN ('done', 'cancelled')
+                AND NOT EXISTS (SELECT 1 FROM campaignStages s WHERE s.campaignId = campaigns.id AND s.stage = ?)
+                """, arguments: [CampaignStage.report.rawValue]).map { ($0["id"] as String, $0["state"] as String) }
+        }
+        for (id, state) in missing {
+            let final = CampaignRecord.State(rawValue: state) ?? .done
+            context.logger.notice("writing the reports of a campaign that ended before they were written", metadata: ["campaign.id": "\(id)"])
+            try await writeReports(id, partial: final != .done, finalState: final)
+        }
     }
 
     private func fail(_ campaign: CampaignRecord, reason: String) async throws {

@@ -30,6 +30,7 @@ public final class PipelineService: Service, Sendable {
         let intake = DropIntake(inbox: context.inbox, outbox: context.outbox, spool: context.spool, database: context.database,
                                 defaultTimeZone: context.pipeline.sending.timeZone, logger: context.logger)
         try await recoverInterruptedIntake()
+        try await CampaignRunner(context: context).writeMissingReports()
         let inboxChanged = ChangeMarker()
         let listener = wakeups.map { events in
             Task {

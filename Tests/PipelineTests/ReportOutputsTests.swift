@@ -28,4 +28,24 @@ struct ReportOutputsTests {
         let csv = try String(contentsOfFile: "\(outbox)/report.csv", encoding: .utf8)
         #expect(csv.contains("6281234567890") && csv.contains("6281311223344"))
     }
+
+    @Test("reports of a campaign that ended just before a crash are written at the next start")
+    func missingReportsCaughtUp() async throws {
+        let harness = try PipelineHarness()
+        try harness.drop("promo/numbers.txt", PipelineTests.numbers)
+        try harness.drop("promo/message.txt", "Halo")
+        _ = try await harness.runOnce()
+        let campaign = try #require(try await harness.campaigns().first)
+        let outbox = harness.path("outbox/\(campaign.id)")
+        // The crash: the end state is recorded, the reports and their stage are not.
+        try FileManager.default.removeItem(atPath: "\(outbox)/summary.json")
+        try FileManager.default.removeItem(atPath: "\(outbox)/report.csv")
+        try await harness.database.write { db in
+            try db.execute(sql: "DELETE FROM campaignStages WHERE campaignId = ? AND stage IN ('report', 'archive')", arguments: [campaign.id])
+        }
+        _ = try await harness.runOnce()
+        #expect(FileManager.default.fileExists(atPath: "\(outbox)/summary.json"))
+        #expect(FileManager.default.fileExists(atPath: "\(outbox)/report.csv"))
+        #expect(try await harness.database.completedStages(of: campaign.id).contains("report"))
+    }
 }

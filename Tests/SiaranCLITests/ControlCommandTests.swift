@@ -61,7 +61,13 @@ struct ControlCommandTests {
 
         let cancel = try CommandLineTests.run(["cancel", id], in: folder)
         #expect(cancel.status == 0, "\(cancel.error)")
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("outbox/\(id)/summary.json"))) as? [String: Any]
+        // The cancel takes effect at once; the partial reports follow a moment later.
+        let summaryURL = folder.appendingPathComponent("outbox/\(id)/summary.json")
+        let reportsDeadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: summaryURL.path) && Date() < reportsDeadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: summaryURL)) as? [String: Any]
         #expect(summary?["partial"] as? Bool == true)
         #expect((summary?["pending"] as? Int ?? 0) > 0)
         let show = try CommandLineTests.run(["campaigns", "show", id], in: folder)
