@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SiaranTestSupport
 import Store
 import Testing
 import WhatsApp
@@ -144,12 +145,3 @@ struct WhatsAppEndToEndTests {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration, _ condition: @Sendable () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(100))
-    }
-    return await condition()
-}

@@ -1,4 +1,5 @@
 import Foundation
+import SiaranTestSupport
 import Testing
 import Transport
 import WABinary

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SiaranTestSupport
 import Testing
 import Transport
 import WABinary

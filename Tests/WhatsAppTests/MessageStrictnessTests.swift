@@ -1,4 +1,5 @@
 import Foundation
+import SiaranTestSupport
 import SignalProtocol
 import Testing
 import Transport

@@ -1,4 +1,5 @@
 import Foundation
+import SiaranTestSupport
 import Testing
 import Transport
 import WABinary
@@ -75,12 +76,3 @@ struct WaitTimeout: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Polls `condition` until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(25))
-    }
-    return await condition()
-}
