@@ -153,6 +153,7 @@ let package = Package(
                 "WASocket", "WABinary", "WAProto", "SignalProtocol",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -273,7 +274,9 @@ let package = Package(
         ),
         .testTarget(
             name: "WhatsAppTests",
-            dependencies: ["WhatsApp", "WhatsAppSimulator", "WASocket", "WABinary", "WAProto", "SignalProtocol", "Transport", "SiaranTestSupport"],
+            dependencies: ["WhatsApp", "WhatsAppSimulator", "WASocket", "WABinary", "WAProto", "SignalProtocol", "Transport", "SiaranTestSupport",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -9,9 +9,20 @@ actor MediaStore {
     private var blobs: [String: Data] = [:]
     private(set) var uploads = 0
 
-    func blob(directPath: String) -> Data? { blobs[directPath] }
+    /// Blobs are kept by the path of their direct path: downloaders append their own query
+    /// parameters (`&hash=…&mms-type=…`).
+    func blob(directPath: String) -> Data? { blobs[Self.path(of: directPath)] }
+
+    static func path(of uri: String) -> String {
+        String(uri.split(separator: "?", maxSplits: 1).first ?? "")
+    }
 
     func handle(_ request: WebSocketServer.HTTPRequest) -> WebSocketServer.HTTPResponse {
+        // Downloads: GET <directPath> returns the stored encrypted body, as WhatsApp's CDN does.
+        if request.method == "GET" {
+            guard let body = blobs[Self.path(of: request.uri)] else { return .init(status: 404) }
+            return .init(status: 200, body: body, contentType: "application/octet-stream")
+        }
         guard request.method == "POST", let components = URLComponents(string: request.uri),
               components.path.hasPrefix("/mms/") else { return .init(status: 404) }
         let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { a, _ in a })
@@ -24,7 +35,7 @@ actor MediaStore {
         }
         let kind = components.path.split(separator: "/").dropFirst().first.map(String.init) ?? "image"
         let directPath = "/v/t62.7118-24/\(kind)/\(hash.map { String(format: "%02x", $0) }.joined())?ccb=11-4"
-        blobs[directPath] = request.body
+        blobs[Self.path(of: directPath)] = request.body
         uploads += 1
         let body = try! JSONSerialization.data(withJSONObject: ["url": "https://mmg.whatsapp.net" + directPath, "direct_path": directPath])
         return .init(status: 200, body: body)

@@ -4,6 +4,7 @@ public import SignalProtocol
 import WABinary
 import WAProto
 import WASocket
+public import NIOSSL
 
 /// A local WhatsApp server for tests and demos: it plays WhatsApp's servers and the phones on the
 /// other side, strictly enough that a client that works here has done what the real service checks.
@@ -67,8 +68,12 @@ public actor WhatsAppSimulator {
         case pairSuccess(registration: Registration, phone: String, deviceId: UInt16, details: Data, keyIndex: UInt32)
     }
 
-    private init(server: WebSocketServer, media: MediaStore, authority: CertificateAuthority, accounts: [SimulatedAccount]) {
+    /// A second listener serving media over HTTPS (for clients that insist on it, like whatsmeow).
+    private let secureMediaServer: WebSocketServer?
+
+    private init(server: WebSocketServer, secureMediaServer: WebSocketServer?, media: MediaStore, authority: CertificateAuthority, accounts: [SimulatedAccount]) {
         self.server = server
+        self.secureMediaServer = secureMediaServer
         self.media = media
         self.url = URL(string: "ws://127.0.0.1:\(server.port)/ws/chat")!
         self.rootKey = authority.root.publicKey
@@ -79,10 +84,16 @@ public actor WhatsAppSimulator {
 
     /// Starts listening on loopback.
     /// - Parameter recordFile: also append every accepted and decrypted message here (JSONL).
-    public static func start(port: Int = 0, accounts: [SimulatedAccount], recordFile: URL? = nil) async throws -> WhatsAppSimulator {
+    /// - Parameter mediaTLS: also serve media uploads and downloads over HTTPS with this
+    ///   certificate; `media_conn` then names the HTTPS host first and the plain one second.
+    public static func start(port: Int = 0, accounts: [SimulatedAccount], recordFile: URL? = nil,
+                             mediaTLS: NIOSSLContext? = nil) async throws -> WhatsAppSimulator {
         let media = MediaStore()
-        let server = try await WebSocketServer.start(port: port, http: { request in await media.handle(request) })
-        let simulator = WhatsAppSimulator(server: server, media: media, authority: CertificateAuthority(), accounts: accounts)
+        let handler: WebSocketServer.HTTPHandler = { request in await media.handle(request) }
+        let server = try await WebSocketServer.start(port: port, http: handler)
+        var secure: WebSocketServer?
+        if let mediaTLS { secure = try await WebSocketServer.start(path: "/none", tls: mediaTLS, http: handler) }
+        let simulator = WhatsAppSimulator(server: server, secureMediaServer: secure, media: media, authority: CertificateAuthority(), accounts: accounts)
         await simulator.setUp(recordFile: recordFile)
         return simulator
     }
@@ -98,12 +109,13 @@ public actor WhatsAppSimulator {
         acceptConnections()
     }
 
-    /// The host:port media uploads go to.
-    var mediaHost: String { "127.0.0.1:\(server.port)" }
+    /// The host:port pairs media uploads go to, in the order clients should try them.
+    var mediaHosts: [String] { (secureMediaServer.map { ["127.0.0.1:\($0.port)"] } ?? []) + ["127.0.0.1:\(server.port)"] }
 
     public func stop() async {
         for socket in connections.values { await socket.close() }
         await server.close()
+        await secureMediaServer?.close()
         eventSink.finish()
     }
 
@@ -366,7 +378,7 @@ public actor WhatsAppSimulator {
         case ("w:m", "set", "media_conn"):
             try await send(.iq(id: id, type: "result", children: [
                 Node("media_conn", [("auth", .string(media.auth)), ("ttl", .string("300")), ("auth_ttl", .string("21600")), ("max_buckets", .string("12"))],
-                     content: .nodes([Node("host", [("hostname", .string(mediaHost))])])),
+                     content: .nodes(mediaHosts.map { Node("host", [("hostname", .string($0))]) })),
             ]), to: connection)
         case ("privacy", "set", "tokens"):
             try await send(.iq(id: id, type: "result"), to: connection)

@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import SiaranTestSupport
 import Testing
 import Transport
@@ -12,8 +13,8 @@ final class SessionHarness: Sendable {
     let root: URL
     let recorder = EventRecorder()
 
-    init(accounts: [SimulatedAccount]) async throws {
-        simulator = try await WhatsAppSimulator.start(accounts: accounts)
+    init(accounts: [SimulatedAccount], mediaTLS: NIOSSLContext? = nil) async throws {
+        simulator = try await WhatsAppSimulator.start(accounts: accounts, mediaTLS: mediaTLS)
         root = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-wa-\(UUID().uuidString)")
     }
 

@@ -1,4 +1,7 @@
+import Crypto
 import Foundation
+import NIOSSL
+import SiaranTestSupport
 import Testing
 import Transport
 @testable import WhatsApp
@@ -60,5 +63,47 @@ struct WhatsmeowInteropTests {
         _ = try await peer.line("CONNECTED", timeout: .seconds(60))
         #expect(await harness.simulator.companion(phone: Self.recipient, deviceId: 1) != nil)
         await harness.close()
+    }
+}
+
+@Suite("Interop with whatsmeow: images", .serialized)
+struct WhatsmeowImageTests {
+    @Test("whatsmeow on the recipient's account downloads and decrypts the image Siaran sends, hash-equal", .timeLimit(.minutes(2)))
+    func image() async throws {
+        // whatsmeow fetches media over HTTPS only: the simulator also serves it with a test certificate
+        // that whatsmeow trusts through SSL_CERT_FILE.
+        let certificates = FileManager.default.temporaryDirectory.appendingPathComponent("wa-cert-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: certificates, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: certificates) }
+        let maker = Process()
+        maker.executableURL = packageRoot.appendingPathComponent(".venv/bin/python")
+        maker.arguments = [packageRoot.appendingPathComponent("Tests/WASocketTests/Interop/make_tls_certificate.py").path, certificates.path]
+        try maker.run()
+        maker.waitUntilExit()
+        let certificate = try #require(try NIOSSLCertificate.fromPEMFile(certificates.appendingPathComponent("cert.pem").path).first)
+        let key = try NIOSSLPrivateKey(file: certificates.appendingPathComponent("key.pem").path, format: .pem)
+        let tls = try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key)))
+
+        let sender = WhatsmeowInteropTests.sender, recipient = WhatsmeowInteropTests.recipient
+        let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: sender), SimulatedAccount(phone: recipient)], mediaTLS: tls)
+        let peer = try WhatsmeowPeer(simulator: harness.simulator, environment: ["SSL_CERT_FILE": certificates.appendingPathComponent("cert.pem").path])
+        defer { peer.stop() }
+        try await harness.simulator.scanQR(try await peer.line("QR "), phone: recipient)
+        _ = try await peer.line("CONNECTED")
+        let session = try await harness.linkedSession(phone: sender)
+
+        let image = harness.root.appendingPathComponent("promo.jpg")
+        try FileManager.default.createDirectory(at: harness.root, withIntermediateDirectories: true)
+        try Data(contentsOf: packageRoot.appendingPathComponent("promo.jpg")).write(to: image)
+        let bytes = try Data(contentsOf: image)
+        let hash = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let media = MediaAttachment(path: image.path, sha256: hash, mimetype: "image/jpeg", width: 2000, height: 2000)
+        let result = await session.send(OutgoingMessage(id: SessionHarness.messageID(), phone: recipient, text: "Promo!", media: media,
+                                                        session: "utama", campaignId: "c1"))
+        guard case .sent = result else { Issue.record("not sent: \(result)"); return }
+        let received = try JSONSerialization.jsonObject(with: Data(try await peer.line("MESSAGE ").utf8)) as? [String: Any]
+        #expect(received?["text"] as? String == "Promo!")
+        #expect(received?["image_sha256"] as? String == hash, "whatsmeow: \(received?["image_error"] ?? "no error")")
+        await harness.close(session)
     }
 }

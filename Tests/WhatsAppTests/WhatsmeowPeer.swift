@@ -10,7 +10,7 @@ final class WhatsmeowPeer: Sendable {
     let workdir: URL
     let output = LineLog()
 
-    init(simulator: WhatsAppSimulator) throws {
+    init(simulator: WhatsAppSimulator, environment extra: [String: String] = [:]) throws {
         workdir = FileManager.default.temporaryDirectory.appendingPathComponent("neonize-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
         process = Process()
@@ -21,6 +21,7 @@ final class WhatsmeowPeer: Sendable {
         ]
         var environment = ProcessInfo.processInfo.environment
         environment["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION"] = "python"
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let pipe = Pipe()
         input = Pipe()
