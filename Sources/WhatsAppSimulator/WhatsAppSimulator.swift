@@ -321,9 +321,14 @@ public actor WhatsAppSimulator {
         loggedIn[connection] = (phone, deviceId)
         companionConnections["\(phone):\(deviceId)"] = connection
         record(.loggedIn(phone: phone, deviceId: deviceId))
-        for stanza in offlineQueue.removeValue(forKey: "\(phone):\(deviceId)") ?? [] {
-            try await send(stanza, to: connection)
+        // What arrived while the device was away, then the end-of-backlog marker (§5.1).
+        let backlog = offlineQueue.removeValue(forKey: "\(phone):\(deviceId)") ?? []
+        for stanza in backlog {
+            var marked = stanza
+            marked.attributes.append(("offline", .string("1")))
+            try await send(marked, to: connection)
         }
+        try await send(Node("ib", content: .nodes([Node("offline", [("count", .string(String(backlog.count)))])])), to: connection)
     }
 
     var loggedIn: [Int: (phone: String, deviceId: UInt16)] = [:]
