@@ -11,6 +11,8 @@ import WASocket
 /// Several sessions run side by side in one process; each owns its folder and connection.
 public actor WhatsAppSession {
     public nonisolated let name: String
+    /// What the session reports. One reader only (an AsyncStream hands each event to one
+    /// iterator): `WhatsAppTransport` in the daemon, or a command such as `siaran login`.
     public nonisolated let events: AsyncStream<SessionEvent>
     let eventSink: AsyncStream<SessionEvent>.Continuation
     nonisolated let folder: SessionFolder

@@ -35,11 +35,12 @@ final class SessionHarness: Sendable {
 
     /// Links a new session to `phone` by QR code and waits until it is connected.
     func linkedSession(phone: String, name: String = "utama") async throws -> WhatsAppSession {
+        let seen = await recorder.count
         let session = try await session(name)
         await session.start()
-        let qr = try await recorder.first(timeout: .seconds(20)) { if case .qrCode(let text, _) = $0 { text } else { nil } }
+        let qr = try await recorder.first(timeout: .seconds(20), after: seen) { if case .qrCode(let text, _) = $0 { text } else { nil } }
         try await simulator.scanQR(qr, phone: phone)
-        _ = try await recorder.first(timeout: .seconds(20)) { $0 == .connected ? true : nil }
+        _ = try await recorder.first(timeout: .seconds(20), after: seen) { $0 == .connected ? true : nil }
         return session
     }
 
