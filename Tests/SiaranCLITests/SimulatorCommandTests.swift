@@ -41,7 +41,7 @@ struct SimulatorCommandTests {
         client.standardOutput = clientOutput
         client.standardError = FileHandle.nullDevice
         try client.run()
-        defer { client.terminate() }
+        defer { kill(client.processIdentifier, SIGKILL); client.waitUntilExit() }  // Go ignores SIGTERM
         var qr = ""
         for await line in lines(of: clientOutput) where line.hasPrefix("QR ") {
             qr = String(line.dropFirst(3))
@@ -58,5 +58,17 @@ struct SimulatorCommandTests {
         #expect(seen.contains { $0.contains("preKeysUploaded") && $0.contains("count: 812") })
         let log = try String(contentsOf: workdir.appendingPathComponent("events.jsonl"), encoding: .utf8)
         #expect(log.contains("loggedIn"))
+    }
+
+    @Test("--numbers refuses a line that is not a number, naming the file and line")
+    func numbersFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-sim-numbers-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("terdaftar.txt")
+        try "# on WhatsApp\n6281200000001\n0812-abc\n".write(to: file, atomically: true, encoding: .utf8)
+        let result = try CommandLineTests.run(["simulator", "--numbers", file.path], in: folder)
+        #expect(result.status == 1)
+        #expect(result.error.contains("terdaftar.txt:3:") && result.error.contains("0812-abc"))
     }
 }
