@@ -65,6 +65,10 @@ public struct QRCodeImage: Sendable {
         guard cairo_surface_write_to_png(surface, temporary.path) == CAIRO_STATUS_SUCCESS else {
             throw WhatsAppError(.storage("cannot write \(url.path)"))
         }
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+        // rename(2) replaces an older code atomically, and also works when there is none yet.
+        guard rename(temporary.path, url.path) == 0 else {
+            try? FileManager.default.removeItem(at: temporary)
+            throw WhatsAppError(.storage("cannot write \(url.path)"))
+        }
     }
 }
