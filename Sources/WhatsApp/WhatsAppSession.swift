@@ -395,6 +395,8 @@ public actor WhatsAppSession {
     private func becameConnected(_ connection: NodeConnection) {
         guard self.connection === connection else { return }
         state = .connected
+        // A fresh connection gets a fresh chance: the pipeline offers messages again.
+        unacknowledgedSends = 0
         logger.info("connected")
         emit(.connected)
         keepaliveTask?.cancel()

@@ -133,3 +133,35 @@ struct UndecryptableTests {
         await harness.close(session)
     }
 }
+
+@Suite("WhatsApp client: health from results")
+struct HealthTests {
+    @Test("three sends without a server ack make the session unavailable and rebuild the connection; afterwards it sends again",
+          .timeLimit(.minutes(1)))
+    func unacknowledged() async throws {
+        let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: ClientResilienceTests.sender),
+                                                          SimulatedAccount(phone: ClientResilienceTests.recipient)])
+        let session = try await harness.linkedSession(phone: ClientResilienceTests.sender)
+        await harness.simulator.inject(.loseAcks(count: 3))
+        var sawUnavailable = false
+        for index in 0..<3 {
+            let result = await session.send(OutgoingMessage(id: SessionHarness.messageID(), phone: ClientResilienceTests.recipient,
+                                                            text: "tanpa ack \(index)", session: "utama", campaignId: "c"))
+            guard case .transientFailure = result else { Issue.record("expected a transient failure, got \(result)"); return }
+            if index == 2 {
+                let canSend = await session.canSend
+                let state = await session.state
+                sawUnavailable = !canSend || state != .connected
+            }
+        }
+        #expect(sawUnavailable, "after three unacknowledged sends the session is not offered messages")
+        _ = try await harness.recorder.first(timeout: .seconds(5)) { if case .notice(let text) = $0, text.contains("not being acknowledged") { true } else { nil } }
+        #expect(await session.waitUntilConnected(timeout: .seconds(10)))
+        #expect(await eventually { await session.canSend })
+        guard case .sent = await session.send(OutgoingMessage(id: SessionHarness.messageID(), phone: ClientResilienceTests.recipient,
+                                                              text: "sudah pulih", session: "utama", campaignId: "c")) else {
+            Issue.record("not sent after the connection was rebuilt"); return
+        }
+        await harness.close(session)
+    }
+}
