@@ -14,7 +14,7 @@ struct SiaranCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, ConfigCommand.self, CampaignsCommand.self, PauseCommand.self, ResumeCommand.self, CancelCommand.self,
             ContactsCommand.self, MessageCommand.self, TemplatesCommand.self, SimulatorCommand.self,
-            LoginCommand.self, SessionsCommand.self, DemoCommand.self,
+            LoginCommand.self, SessionsCommand.self, DemoCommand.self, UsersCommand.self,
         ]
     )
 }
