@@ -8,7 +8,7 @@ enum Stylesheet {
     [data-theme=dark]{--bg:#0f1419;--panel:#182028;--text:#e6edf3;--muted:#9aa7b4;--line:#2a3541;--accent:#34c38f;--accent-2:#5ad3a5;
     --accent-soft:#123a2c;--warn:#f0a44b;--warn-soft:#3a2a14;--danger:#f2776d;--danger-soft:#3d1c1a;--info:#7fb0f5;--info-soft:#1a2c45;
     --shadow:0 1px 2px rgba(0,0,0,.4);color-scheme:dark}
-    *{box-sizing:border-box}
+    *{box-sizing:border-box}[hidden]{display:none!important}
     html,body{margin:0;background:var(--bg);color:var(--text);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif}
     a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
     :focus-visible{outline:3px solid var(--accent);outline-offset:2px;border-radius:6px}
@@ -30,7 +30,7 @@ enum Stylesheet {
     .card{background:var(--panel);border:1px solid var(--line);border-radius:var(--radius);box-shadow:var(--shadow);padding:16px;min-width:0}
     .stat .label{color:var(--muted);font-size:13px}.stat .value{font-size:26px;font-weight:700;font-variant-numeric:tabular-nums}
     .stack{display:grid;gap:16px;margin-top:16px}
-    .two{display:grid;gap:16px}
+    .two{display:grid;gap:16px;align-items:start}
     table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:10px 8px;border-bottom:1px solid var(--line);vertical-align:middle}
     th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600}
     tr:last-child td{border-bottom:0}td.num{font-variant-numeric:tabular-nums;text-align:right}
