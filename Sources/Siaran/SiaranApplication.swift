@@ -6,6 +6,7 @@ public import Pipeline
 public import WhatsApp
 public import Transport
 public import Reports
+public import Dashboard
 
 /// The composition root: turns a configuration into the running daemon.
 ///
@@ -49,13 +50,34 @@ public struct SiaranApplication: Sendable {
         )
         var services: [any Service] = [watcher]
         let (transport, whatsapp) = try await makeTransport()
-        if let whatsapp { services.append(WhatsAppService(transport: whatsapp, database: database, logger: component("whatsapp"))) }
+        let board = SessionBoard()
+        if let whatsapp { services.append(WhatsAppService(transport: whatsapp, database: database, logger: component("whatsapp"), board: board)) }
         let context = pipelineContext(transport: transport)
         let recorder = TransportEventRecorder(
             events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,
             optOutFile: configuration.optOut.file, logger: component("pipeline"), eventLog: context.eventLog
         )
-        return services + [recorder, PipelineService(context: context, wakeups: watcher.events)]
+        services += [recorder, PipelineService(context: context, wakeups: watcher.events)]
+        if configuration.dashboard.enabled {
+            let control = whatsapp.map { WhatsAppSessionControl(transport: $0, board: board) }
+            services.append(DashboardService(dashboard: try await dashboard(sessions: control)))
+        }
+        return services
+    }
+
+    /// The web dashboard over this daemon's folders and database (`dashboard.enabled`).
+    public func dashboard(sessions: (any SessionControl)?) async throws -> Dashboard {
+        guard let secret = configuration.secrets.jwtSecret else {
+            throw ConfigurationError(issues: [.init(file: "environment", line: 0, column: 0,
+                message: "dashboard.enabled is true but SIARAN_JWT_SECRET is not set; set it (32+ random characters) in .env")])
+        }
+        let paths = configuration.paths
+        let admin = configuration.secrets.adminPassword.map { (username: configuration.secrets.adminUser, password: $0) }
+        return await Dashboard(
+            configuration: DashboardConfiguration(
+                host: configuration.dashboard.host, port: configuration.dashboard.port, inbox: paths.inbox, outbox: paths.outbox,
+                uploads: (paths.state as NSString).appendingPathComponent("uploads"), jwtSecret: secret, initialAdmin: admin),
+            database: database, sessions: sessions, logger: component("dashboard"))
     }
 
     /// The configured transport; for WhatsApp also the sessions (not started yet).

@@ -11,11 +11,14 @@ public struct WhatsAppService: Service {
     public let transport: WhatsAppTransport
     let database: SiaranDatabase
     let logger: Logger
+    /// Keeps the latest QR code and pairing code of each session for the dashboard.
+    let board: SessionBoard?
 
-    public init(transport: WhatsAppTransport, database: SiaranDatabase, logger: Logger) {
+    public init(transport: WhatsAppTransport, database: SiaranDatabase, logger: Logger, board: SessionBoard? = nil) {
         self.transport = transport
         self.database = database
         self.logger = logger
+        self.board = board
     }
 
     public func run() async throws {
@@ -25,6 +28,7 @@ public struct WhatsAppService: Service {
         await transport.start()
         let events = Task {
             for await (session, event) in transport.sessionEvents {
+                await board?.record(session, event)
                 switch event {
                 case .linked(let phone, _):
                     try? await database.recordLinkedSession(session, phone: phone, at: Date())

@@ -1,0 +1,100 @@
+import Foundation
+import GRDB
+import Store
+
+/// A campaign as the API and pages show it: its state and message counts.
+struct CampaignSummary: Codable, Sendable, Equatable {
+    struct Counts: Codable, Sendable, Equatable {
+        var total = 0, pending = 0, sent = 0, delivered = 0, read = 0, replied = 0, failed = 0
+        /// Sent, delivered or read: the messages that left, as a share of all (0–100).
+        var progress: Int { total == 0 ? 0 : Int((Double(sent + failed) / Double(total) * 100).rounded(.down)) }
+    }
+
+    var id: String
+    var name: String
+    var state: String
+    var priority: Int
+    var createdAt: Date
+    var sendAt: Date?
+    var startedAt: Date?
+    var finishedAt: Date?
+    var failureReason: String?
+    var counts: Counts
+    var progress: Int
+
+    init(_ record: CampaignRecord, counts raw: MessageCounts) {
+        id = record.id
+        name = record.name
+        state = record.state.rawValue
+        priority = record.priority
+        createdAt = record.createdAt
+        sendAt = record.sendAt
+        startedAt = record.startedAt
+        finishedAt = record.finishedAt
+        failureReason = record.failureReason
+        counts = Counts(total: raw.total, pending: raw.pending + raw.sending + raw.retrying,
+                        sent: raw.sent + raw.delivered + raw.read, delivered: raw.delivered + raw.read,
+                        read: raw.read, replied: raw.replied, failed: raw.failed)
+        progress = counts.progress
+    }
+}
+
+/// One recent message of a campaign, the phone partly hidden.
+struct MessageSummary: Codable, Sendable {
+    var id: String, phone: String, state: String, session: String?, reason: String?, at: Date?
+
+    static func mask(_ phone: String) -> String {
+        guard phone.count > 6 else { return phone }
+        return String(phone.prefix(4)) + String(repeating: "•", count: phone.count - 7) + String(phone.suffix(3))
+    }
+}
+
+extension SiaranDatabase {
+    /// Every campaign (newest first) with its counts, in two queries.
+    func campaignSummaries(limit: Int = 500) async throws -> [CampaignSummary] {
+        let campaigns = try await read { db in
+            try CampaignRecord.fetchAll(db, sql: "SELECT * FROM campaigns ORDER BY createdAt DESC LIMIT ?", arguments: [limit])
+        }
+        let counts = try await read { db in
+            var result: [String: MessageCounts] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT campaignId, state, COUNT(*) AS n, SUM(repliedAt IS NOT NULL) AS replied FROM messages GROUP BY campaignId, state
+                """) {
+                let n: Int = row["n"], id: String = row["campaignId"]
+                var c = result[id] ?? MessageCounts()
+                c.total += n
+                c.replied += row["replied"] ?? 0
+                switch MessageRecord.State(rawValue: row["state"]) {
+                case .pending: c.pending += n
+                case .sending: c.sending += n
+                case .sent: c.sent += n
+                case .delivered: c.delivered += n
+                case .read: c.read += n
+                case .failed: c.failed += n
+                case .retrying: c.retrying += n
+                case nil: break
+                }
+                result[id] = c
+            }
+            return result
+        }
+        return campaigns.map { CampaignSummary($0, counts: counts[$0.id] ?? MessageCounts()) }
+    }
+
+    func campaignSummary(_ id: String) async throws -> CampaignSummary? {
+        guard let record = try await campaign(id) else { return nil }
+        return CampaignSummary(record, counts: try await messageCounts(of: id))
+    }
+
+    func recentMessages(of campaign: String, limit: Int) async throws -> [MessageSummary] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, phone, state, session, reason, COALESCE(readAt, deliveredAt, sentAt, failedAt) AS at FROM messages
+                WHERE campaignId = ? AND state != 'pending' ORDER BY at IS NULL, at DESC, rowid DESC LIMIT ?
+                """, arguments: [campaign, limit]).map {
+                MessageSummary(id: $0["id"], phone: MessageSummary.mask($0["phone"]), state: $0["state"], session: $0["session"],
+                               reason: $0["reason"], at: $0["at"])
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Pipeline
+
+extension Dashboard {
+    struct UploadResult: Codable, Sendable {
+        var id: String
+        var kind: String
+        var filename: String
+        var bytes: Int
+        /// Contacts: entries found (lines that are not blank or comments).
+        var entries: Int?
+        /// Media: `jpg`, `png` or `webp`.
+        var format: String?
+    }
+
+    struct CreateResult: Codable, Sendable {
+        var ok = true
+        var drop: String
+        var files: [String]
+        var message: String
+    }
+
+    func addUploadRoutes(to router: Router<DashboardContext>) {
+        router.post("/api/contacts/upload") { request, context in
+            let user = try context.require(.operator)
+            let form = try await self.multipart(request)
+            guard let part = form.part("file") ?? form.part("numbers"), !part.data.isEmpty else {
+                throw DashboardError(.badRequest, "send the contacts list in the field 'file'")
+            }
+            let name = try UploadedFile.contactsName(filename: part.filename, data: part.data)
+            let result = try self.stage(part, as: name, kind: "contacts")
+            try await self.audit.record(user.username, "contacts.upload", target: result.id, detail: "\(part.data.count) bytes")
+            return try JSONResponse.make(UploadResult(id: result.id, kind: "contacts", filename: name, bytes: part.data.count,
+                                                      entries: UploadedFile.entryCount(part.data)), status: .created)
+        }
+        router.post("/api/media/upload") { request, context in
+            let user = try context.require(.operator)
+            let form = try await self.multipart(request)
+            guard let part = form.part("file") ?? form.part("media"), !part.data.isEmpty else {
+                throw DashboardError(.badRequest, "send the image in the field 'file'")
+            }
+            guard let kind = UploadedFile.imageKind(part.data) else {
+                throw DashboardError(.badRequest, "\(part.filename ?? "the file") is not a JPEG, PNG or WebP image")
+            }
+            let result = try self.stage(part, as: "promo.\(kind.rawValue)", kind: "media")
+            try await self.audit.record(user.username, "media.upload", target: result.id, detail: "\(part.data.count) bytes")
+            return try JSONResponse.make(UploadResult(id: result.id, kind: "media", filename: "promo.\(kind.rawValue)",
+                                                      bytes: part.data.count, format: kind.rawValue), status: .created)
+        }
+        router.get("/api/uploads/:id") { _, context in
+            try context.require(.operator)
+            let (name, data) = try self.staged(try context.parameters.require("id"))
+            let type = UploadedFile.imageKind(data).map { "image/\($0 == .jpg ? "jpeg" : $0.rawValue)" } ?? "text/plain; charset=utf-8"
+            return Response(status: .ok, headers: [.contentType: type, .contentDisposition: "inline; filename=\"\(name)\""],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        router.post("/api/campaign/create") { request, context in
+            let user = try context.require(.operator)
+            let form = try await self.multipart(request)
+            let (name, files) = try self.dropFiles(form)
+            let folder = try DropWriter(inbox: self.configuration.inbox).write(name: name, files: files)
+            try await self.audit.record(user.username, "campaign.create", target: folder, detail: files.keys.sorted().joined(separator: ", "))
+            self.logger.info("dashboard: \(user.username) dropped \(folder) into inbox/")
+            return try JSONResponse.make(CreateResult(drop: folder, files: files.keys.sorted(),
+                                                      message: "dropped into inbox/\(folder); the pipeline takes it after the quiet period"),
+                                         status: .created)
+        }
+    }
+
+    /// The files of a new drop from the form: `numbers` (file or text, or `contactsUpload` id),
+    /// `message` (file or text), optional `media` (or `mediaUpload` id), optional `options`
+    /// (campaign.yaml text, checked here so mistakes come back at once with their line).
+    func dropFiles(_ form: MultipartForm) throws -> (String, [String: Data]) {
+        var files: [String: Data] = [:]
+        if let id = form.part("contactsUpload")?.text, !id.isEmpty {
+            let (name, data) = try staged(id)
+            files[name] = data
+        } else if let part = form.part("numbers"), !part.data.isEmpty {
+            files[try UploadedFile.contactsName(filename: part.filename, data: part.data)] = part.data
+        }
+        guard !files.isEmpty else { throw DashboardError(.badRequest, "a campaign needs numbers: send 'numbers' (a file or text)") }
+        let options = form.part("options")?.text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        var parsed = CampaignOptions()
+        if !options.isEmpty {
+            do {
+                parsed = try CampaignOptions.parse(options, defaultTimeZone: TimeZone.current.identifier)
+            } catch let problem as CampaignOptions.Problem {
+                throw DashboardError(.badRequest, problem.description)
+            }
+            files["campaign.yaml"] = Data(options.utf8)
+        }
+        if let message = form.part("message"), let text = message.text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            guard message.data.count <= 64 * 1024 else { throw DashboardError(.tooLarge, "the message is longer than 64 KiB") }
+            files["message.txt"] = Data(text.utf8)
+        } else if parsed.template == nil {
+            throw DashboardError(.badRequest, "a campaign needs a message: send 'message' (text), or a template in options")
+        }
+        if let id = form.part("mediaUpload")?.text, !id.isEmpty {
+            let (name, data) = try staged(id)
+            guard UploadedFile.imageKind(data) != nil else { throw DashboardError(.badRequest, "upload \(id) is not an image") }
+            files[name] = data
+        } else if let media = form.part("media"), !media.data.isEmpty {
+            guard let kind = UploadedFile.imageKind(media.data) else {
+                throw DashboardError(.badRequest, "\(media.filename ?? "media") is not a JPEG, PNG or WebP image")
+            }
+            files["promo.\(kind.rawValue)"] = media.data
+        }
+        let name = form.part("name")?.text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? parsed.name ?? "campaign"
+        return (name.isEmpty ? "campaign" : name, files)
+    }
+
+    /// Reads a multipart body within the size limits.
+    func multipart(_ request: Request) async throws -> MultipartForm {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: configuration.maxRequestBytes)
+        } catch {
+            throw DashboardError(.tooLarge, "the upload is larger than \(configuration.maxRequestBytes / 1_048_576) MiB")
+        }
+        let form = try MultipartForm(contentType: request.headers[.contentType] ?? "", body: Data(buffer: buffer))
+        for part in form.parts where part.data.count > configuration.maxFileBytes {
+            throw DashboardError(.tooLarge, "\(part.filename ?? part.name) is larger than \(configuration.maxFileBytes / 1_048_576) MiB")
+        }
+        return form
+    }
+
+    /// Keeps an upload in `uploads/<id>/<name>` until a campaign uses it.
+    func stage(_ part: MultipartForm.Part, as name: String, kind: String) throws -> (id: String, path: String) {
+        let id = "\(kind)-\(RandomToken.make(bytes: 12))"
+        let folder = (configuration.uploads as NSString).appendingPathComponent(id)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let path = (folder as NSString).appendingPathComponent(name)
+        try part.data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        return (id, path)
+    }
+
+    func staged(_ id: String) throws -> (String, Data) {
+        try SafeName.check(id, what: "upload id")
+        let folder = (configuration.uploads as NSString).appendingPathComponent(id)
+        guard let name = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.first(where: { !$0.hasPrefix(".") }),
+              let data = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(name)) else {
+            throw DashboardError(.notFound, "no upload '\(id)'")
+        }
+        return (name, data)
+    }
+}

@@ -1,0 +1,102 @@
+/// The dashboard's only stylesheet (`/assets/app.css`): mobile first, light and dark themes
+/// through custom properties, no external fonts or frameworks.
+enum Stylesheet {
+    static let css = #"""
+    :root{--bg:#f4f6f8;--panel:#fff;--text:#17212b;--muted:#5b6875;--line:#dde3e9;--accent:#12805c;--accent-2:#0b6b4c;
+    --accent-soft:#e2f4ec;--warn:#b45309;--warn-soft:#fdf0dc;--danger:#c0352b;--danger-soft:#fbe6e4;--info:#2463b5;--info-soft:#e3edfb;
+    --shadow:0 1px 2px rgba(16,24,40,.06),0 1px 3px rgba(16,24,40,.08);--radius:12px;color-scheme:light}
+    [data-theme=dark]{--bg:#0f1419;--panel:#182028;--text:#e6edf3;--muted:#9aa7b4;--line:#2a3541;--accent:#34c38f;--accent-2:#5ad3a5;
+    --accent-soft:#123a2c;--warn:#f0a44b;--warn-soft:#3a2a14;--danger:#f2776d;--danger-soft:#3d1c1a;--info:#7fb0f5;--info-soft:#1a2c45;
+    --shadow:0 1px 2px rgba(0,0,0,.4);color-scheme:dark}
+    *{box-sizing:border-box}[hidden]{display:none!important}
+    html,body{margin:0;background:var(--bg);color:var(--text);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif}
+    a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
+    :focus-visible{outline:3px solid var(--accent);outline-offset:2px;border-radius:6px}
+    .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:var(--panel);padding:8px;z-index:9}
+    header.top{background:var(--panel);border-bottom:1px solid var(--line);position:sticky;top:0;z-index:5}
+    .bar{display:flex;align-items:center;gap:12px;padding:10px 16px;max-width:1200px;margin:0 auto}
+    .brand{display:flex;align-items:center;gap:8px;font-weight:700;font-size:18px;color:var(--text)}
+    .brand .dot{width:26px;height:26px;border-radius:8px;background:var(--accent);display:grid;place-items:center;color:#fff;font-size:15px}
+    .spacer{flex:1}
+    nav.main{display:flex;gap:4px;overflow-x:auto;padding:0 12px 8px;max-width:1200px;margin:0 auto;scrollbar-width:none}
+    nav.main a{white-space:nowrap;padding:7px 12px;border-radius:999px;color:var(--muted);font-weight:500}
+    nav.main a[aria-current=page]{background:var(--accent-soft);color:var(--accent)}
+    nav.main a:hover{text-decoration:none;color:var(--text)}
+    .iconbtn{background:none;border:1px solid var(--line);color:var(--text);border-radius:999px;height:34px;min-width:34px;padding:0 10px;cursor:pointer;font:inherit;font-size:13px}
+    .who{color:var(--muted);font-size:13px;display:none}
+    main{max-width:1200px;margin:0 auto;padding:16px}
+    h1{font-size:22px;margin:4px 0 16px}h2{font-size:16px;margin:0 0 12px}
+    .grid{display:grid;gap:12px;grid-template-columns:repeat(2,1fr)}
+    .card{background:var(--panel);border:1px solid var(--line);border-radius:var(--radius);box-shadow:var(--shadow);padding:16px;min-width:0}
+    .stat .label{color:var(--muted);font-size:13px}.stat .value{font-size:26px;font-weight:700;font-variant-numeric:tabular-nums}
+    .stack{display:grid;gap:16px;margin-top:16px}
+    .two{display:grid;gap:16px;align-items:start}
+    table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:10px 8px;border-bottom:1px solid var(--line);vertical-align:middle}
+    th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600}
+    tr:last-child td{border-bottom:0}td.num{font-variant-numeric:tabular-nums;text-align:right}
+    .table-wrap{overflow-x:auto}
+    .badge{display:inline-block;padding:2px 10px;border-radius:999px;font-size:12px;font-weight:600;background:var(--info-soft);color:var(--info);white-space:nowrap}
+    .badge.done,.badge.connected,.badge.linked,.badge.read,.badge.delivered,.badge.sent{background:var(--accent-soft);color:var(--accent)}
+    .badge.paused,.badge.waiting-approval,.badge.linking,.badge.retrying,.badge.waiting-to-reconnect{background:var(--warn-soft);color:var(--warn)}
+    .badge.failed,.badge.cancelled,.badge.logged-out,.badge.banned,.badge.stopped{background:var(--danger-soft);color:var(--danger)}
+    .progress{height:10px;background:var(--line);border-radius:999px;overflow:hidden;min-width:80px}
+    .progress>span{display:block;height:100%;background:var(--accent);border-radius:999px;transition:width .4s ease}
+    .progress.big{height:16px}
+    .muted{color:var(--muted)}.small{font-size:13px}
+    .counters{display:grid;grid-template-columns:repeat(3,1fr);gap:8px;margin-top:12px}
+    .counters div{background:var(--bg);border-radius:10px;padding:8px 10px}.counters b{display:block;font-size:20px;font-variant-numeric:tabular-nums}
+    .counters span{font-size:12px;color:var(--muted)}
+    .actions{display:flex;flex-wrap:wrap;gap:8px;margin-top:14px}
+    .btn{display:inline-flex;align-items:center;justify-content:center;gap:6px;border-radius:10px;border:1px solid var(--line);background:var(--panel);color:var(--text);
+    padding:9px 16px;font:inherit;font-weight:600;cursor:pointer;min-height:40px}
+    .btn:hover{text-decoration:none;border-color:var(--muted)}
+    .btn.primary{background:var(--accent);border-color:var(--accent);color:#fff}.btn.primary:hover{background:var(--accent-2)}
+    [data-theme=dark] .btn.primary{color:#06281c}
+    .btn.danger{color:var(--danger);border-color:var(--danger)}
+    .btn[disabled]{opacity:.5;cursor:not-allowed}
+    label{display:block;font-weight:600;margin:14px 0 6px}
+    input[type=text],input[type=password],input[type=tel],select,textarea{width:100%;padding:10px 12px;border-radius:10px;border:1px solid var(--line);
+    background:var(--bg);color:var(--text);font:inherit}
+    textarea{min-height:120px;resize:vertical}textarea.code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px;min-height:80px}
+    .hint{color:var(--muted);font-size:13px;margin-top:4px}
+    .drop{border:2px dashed var(--line);border-radius:var(--radius);padding:22px;text-align:center;color:var(--muted);cursor:pointer;background:var(--bg);transition:border-color .2s,background .2s}
+    .drop.over{border-color:var(--accent);background:var(--accent-soft);color:var(--accent)}
+    .drop.filled{border-style:solid;border-color:var(--accent);color:var(--text)}
+    .drop input{display:none}
+    .preview{display:flex;flex-direction:column;gap:8px;background:#e7ddd3;border-radius:var(--radius);padding:16px;min-height:120px;
+    background-image:radial-gradient(rgba(0,0,0,.04) 1px,transparent 1px);background-size:12px 12px}
+    [data-theme=dark] .preview{background-color:#0b141a}
+    .bubble{align-self:flex-end;max-width:90%;background:#d9fdd3;color:#111b21;border-radius:10px 2px 10px 10px;padding:8px 10px;white-space:pre-wrap;
+    word-break:break-word;box-shadow:0 1px .5px rgba(0,0,0,.13)}
+    [data-theme=dark] .bubble{background:#005c4b;color:#e9edef}
+    .bubble img{display:block;max-width:100%;border-radius:6px;margin-bottom:6px}
+    .alert{padding:10px 14px;border-radius:10px;margin:12px 0;background:var(--danger-soft);color:var(--danger)}
+    .alert.ok{background:var(--accent-soft);color:var(--accent)}
+    .alert:empty{display:none}
+    .login{min-height:100vh;display:grid;place-items:center;padding:16px}
+    .login .card{width:100%;max-width:380px;padding:28px}
+    .login .brand{justify-content:center;margin-bottom:6px}.login p.tag{text-align:center;color:var(--muted);margin:0 0 8px}
+    .login .btn{width:100%;margin-top:20px}
+    .login .prefs{display:flex;justify-content:center;gap:8px;margin-top:16px}
+    .qr{background:#fff;padding:8px;border-radius:12px;width:100%;max-width:260px;aspect-ratio:1;display:block;margin:8px auto}
+    .code{font:700 28px/1.2 ui-monospace,Menlo,Consolas,monospace;letter-spacing:.12em;text-align:center;margin:12px 0}
+    .chart{display:flex;align-items:flex-end;gap:8px;height:160px;padding-top:8px;border-bottom:1px solid var(--line)}
+    .chart .col{flex:1;display:flex;flex-direction:column;justify-content:flex-end;align-items:stretch;height:100%;min-width:12px}
+    .chart .ok{background:var(--accent);border-radius:4px 4px 0 0}.chart .bad{background:var(--danger)}
+    .chart-labels{display:flex;gap:8px}.chart-labels span{flex:1;font-size:11px;color:var(--muted);overflow:hidden;text-overflow:ellipsis;white-space:nowrap;text-align:center;min-width:12px}
+    .legend{display:flex;gap:14px;font-size:12px;color:var(--muted);margin-top:8px}.legend i{display:inline-block;width:10px;height:10px;border-radius:3px;margin-right:5px;vertical-align:-1px}
+    .stages{display:flex;flex-wrap:wrap;gap:6px}.stages span{font-size:12px;padding:3px 9px;border-radius:999px;background:var(--bg);color:var(--muted)}
+    .stages span.on{background:var(--accent-soft);color:var(--accent)}
+    .live{display:inline-flex;align-items:center;gap:6px;font-size:12px;color:var(--muted)}
+    .live::before{content:"";width:8px;height:8px;border-radius:50%;background:var(--muted)}
+    .live.on::before{background:var(--accent);box-shadow:0 0 0 3px var(--accent-soft)}
+    .row{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
+    .hide-sm{display:none}
+    @media (min-width:720px){
+      .grid{grid-template-columns:repeat(3,1fr)}.two{grid-template-columns:1fr 1fr}.who{display:inline}
+      .counters{grid-template-columns:repeat(6,1fr)}.hide-sm{display:table-cell}main{padding:24px}
+    }
+    @media (min-width:1024px){.grid{grid-template-columns:repeat(6,1fr)}.two.wide{grid-template-columns:3fr 2fr}}
+    @media (prefers-reduced-motion:reduce){*{transition:none!important}}
+    """#
+}

@@ -1,0 +1,170 @@
+import Dashboard
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Synchronization
+import Testing
+
+@Suite("Dashboard: logins, tokens, lockout, CSRF, headers")
+struct AuthTests {
+    @Test("login gives a bearer token and an HttpOnly SameSite=Strict cookie; /api/me reads either")
+    func login() async throws {
+        let harness = try await DashboardHarness()
+        try await harness.application.test(.router) { client in
+            let login = try await DashboardHarness.login(client, .operator)
+            #expect(login.cookie.contains("siaran_session=\(login.token)"))
+            #expect(login.cookie.contains("HttpOnly"))
+            #expect(login.cookie.contains("SameSite=Strict"))
+            try await client.execute(uri: "/api/me", method: .get, headers: login.bearer) { response in
+                #expect(response.status == .ok)
+                let me = jsonObject(response.body)
+                #expect(me["username"] as? String == "ops")
+                #expect(me["role"] as? String == "operator")
+            }
+            try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: "siaran_session=\(login.token)"]) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/api/me", method: .get, headers: [.authorization: "Bearer \(login.token)x"]) { response in
+                #expect(response.status == .unauthorized)
+                #expect(jsonObject(response.body)["error"] as? String == "unauthenticated")
+            }
+        }
+        let audit = try await harness.database.read { db in try String.fetchAll(db, sql: "SELECT action FROM auditLog") }
+        #expect(audit.contains("login"))
+        #expect(audit.contains("user.create"))
+    }
+
+    @Test("a wrong password is a 401 with a JSON error; a removed user's token stops working")
+    func refusals() async throws {
+        let harness = try await DashboardHarness()
+        try await harness.application.test(.router) { client in
+            try await client.execute(uri: "/api/login", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"username":"ops","password":"nope nope nope"}"#)) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+                #expect(jsonObject(response.body)["message"] as? String == "wrong username or password")
+            }
+            let login = try await DashboardHarness.login(client, .viewer)
+            try await harness.dashboard.users.remove(username: "view")
+            try await client.execute(uri: "/api/campaigns", method: .get, headers: login.bearer) { response in
+                #expect(response.status == .unauthorized)
+            }
+        }
+    }
+
+    @Test("failed logins lock the account out with back-off, even for the right password; other accounts still log in")
+    func lockout() async throws {
+        let harness = try await DashboardHarness()
+        try await harness.application.test(.router) { client in
+            for _ in 0..<5 {
+                try await client.execute(uri: "/api/login", method: .post, headers: [.contentType: "application/json", .xForwardedFor: "10.9.9.9"],
+                                         body: ByteBuffer(string: #"{"username":"ops","password":"wrong password!"}"#)) { response in
+                    #expect(response.status == .unauthorized)
+                }
+            }
+            try await client.execute(uri: "/api/login", method: .post, headers: [.contentType: "application/json", .xForwardedFor: "10.1.1.1"],
+                                     body: ByteBuffer(string: #"{"username":"ops","password":"\#(DashboardHarness.password)"}"#)) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 >= 29)
+                #expect(jsonObject(response.body)["error"] as? String == "locked-out")
+            }
+            _ = try await DashboardHarness.login(client, .viewer, ip: "10.9.9.9")
+            // The address: 4 × the account allowance, across accounts.
+            for attempt in 0..<20 {
+                try await client.execute(uri: "/api/login", method: .post, headers: [.contentType: "application/json", .xForwardedFor: "10.7.7.7"],
+                                         body: ByteBuffer(string: #"{"username":"user\#(attempt)","password":"wrong password!"}"#)) { response in
+                    #expect(response.status == .unauthorized)
+                }
+            }
+            try await client.execute(uri: "/api/login", method: .post, headers: [.contentType: "application/json", .xForwardedFor: "10.7.7.7"],
+                                     body: ByteBuffer(string: #"{"username":"admin","password":"\#(DashboardHarness.password)"}"#)) { response in
+                #expect(response.status == .tooManyRequests)
+            }
+        }
+    }
+
+    @Test("the throttle doubles the lockout with each further failure, up to the cap")
+    func backoff() {
+        let now = Mutex(Date(timeIntervalSince1970: 1_000_000))
+        let throttle = LoginThrottle(allowance: 3, base: 10, cap: 40, now: { now.withLock { $0 } })
+        for _ in 0..<3 { throttle.recordFailure(address: "a", account: "u") }
+        #expect(throttle.lockedFor(address: "b", account: "u") == 10)
+        throttle.recordFailure(address: "a", account: "u")
+        #expect(throttle.lockedFor(address: "b", account: "U") == 20)
+        for _ in 0..<5 { throttle.recordFailure(address: "a", account: "u") }
+        #expect(throttle.lockedFor(address: "b", account: "u") == 40)
+        now.withLock { $0 = $0.addingTimeInterval(41) }
+        #expect(throttle.lockedFor(address: "b", account: "u") == nil)
+    }
+
+    @Test("API requests per login are rate-limited")
+    func requestRate() async throws {
+        let harness = try await DashboardHarness { $0.requestsPerMinute = 5 }
+        try await harness.application.test(.router) { client in
+            let login = try await DashboardHarness.login(client, .viewer)
+            for _ in 0..<5 {
+                try await client.execute(uri: "/api/campaigns", method: .get, headers: login.bearer) { #expect($0.status == .ok) }
+            }
+            try await client.execute(uri: "/api/campaigns", method: .get, headers: login.bearer) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(jsonObject(response.body)["error"] as? String == "rate-limited")
+            }
+        }
+    }
+
+    @Test("cookie logins need the CSRF header on changes; bearer logins do not; other sites are refused")
+    func csrf() async throws {
+        let harness = try await DashboardHarness()
+        try await harness.application.test(.router) { client in
+            let login = try await DashboardHarness.login(client, .operator)
+            let cookie: HTTPFields = [.cookie: "siaran_session=\(login.token)", .contentType: "application/json"]
+            let body = ByteBuffer(string: #"{"id":"nope"}"#)
+            try await client.execute(uri: "/api/campaign/pause", method: .post, headers: cookie, body: body) { response in
+                #expect(response.status == .forbidden)
+                #expect(jsonObject(response.body)["error"] as? String == "csrf-token")
+            }
+            var withToken = cookie
+            withToken[.csrf] = login.csrf
+            try await client.execute(uri: "/api/campaign/pause", method: .post, headers: withToken, body: body) { response in
+                #expect(response.status == .notFound)  // past CSRF: the campaign does not exist
+            }
+            var bearer = login.bearer
+            bearer[.contentType] = "application/json"
+            try await client.execute(uri: "/api/campaign/pause", method: .post, headers: bearer, body: body) { #expect($0.status == .notFound) }
+            bearer[.origin] = "https://evil.example"
+            try await client.execute(uri: "/api/campaign/pause", method: .post, headers: bearer, body: body) { #expect($0.status == .forbidden) }
+            // The login form: the double-submit cookie must match the field.
+            try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "siaran_login_csrf=abc"],
+                                     body: ByteBuffer(string: "_csrf=xyz&username=ops&password=x")) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "siaran_login_csrf=abc"],
+                                     body: ByteBuffer(string: "_csrf=abc&username=ops&password=\(DashboardHarness.password.replacingOccurrences(of: " ", with: "+"))")) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/")
+                #expect(response.headers[.setCookie]?.contains("siaran_session=") == true)
+            }
+        }
+    }
+
+    @Test("every response carries the security headers; oversized requests are refused before reading")
+    func headersAndLimits() async throws {
+        let harness = try await DashboardHarness()
+        try await harness.application.test(.router) { client in
+            try await client.execute(uri: "/api/campaigns", method: .get) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
+                #expect(response.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+                #expect(response.headers[.xContentTypeOptions] == "nosniff")
+                #expect(response.headers[.cacheControl] == "no-store")
+            }
+            let login = try await DashboardHarness.login(client, .operator)
+            var headers = login.bearer
+            headers[.contentType] = "multipart/form-data; boundary=x"
+            try await client.execute(uri: "/api/campaign/create", method: .post, headers: headers,
+                                     body: ByteBuffer(repeating: 0x41, count: 3 * 1024 * 1024)) { response in
+                #expect(response.status == .contentTooLarge)
+            }
+        }
+    }
+}
