@@ -5,7 +5,7 @@ extension Dashboard {
     func sessionsPage(_ layout: PageLayout) async throws -> Response {
         let admin = layout.user?.role == .admin
         let sessions = try await sessionList(showSecrets: admin)
-        let cards = sessions.map { s in
+        let cards = sessions.map { s -> String in
             let name = HTML.escape(s.name)
             let body = HTML.escape(#"{"session":"\#(s.name)"}"#)
             var controls = ""
@@ -38,7 +38,7 @@ extension Dashboard {
 
     func usersPage(_ layout: PageLayout) async throws -> Response {
         let users = try await self.users.all()
-        let rows = users.map { u in
+        let rows = users.map { u -> String in
             let options = Role.allCases.reversed().map { "<option value=\"\($0.rawValue)\"\($0 == u.role ? " selected" : "")>\(layout.t("role." + $0.rawValue))</option>" }.joined()
             return """
                 <tr><td>\(HTML.escape(u.username))</td><td><select data-user="\(HTML.escape(u.username))" aria-label="\(layout.t("col.role"))">\(options)</select></td>
