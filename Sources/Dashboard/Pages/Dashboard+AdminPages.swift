@@ -13,7 +13,7 @@ extension Dashboard {
                 controls = """
                     <div data-f="qr"\(s.qr == nil ? " hidden" : "")><p class="small muted">\(layout.t("sessions.scan"))</p>
                     <img class="qr" alt="QR" src="\(s.qr == nil ? "data:," : "/api/sessions/\(name)/qr.svg?v=\(s.qrIndex ?? 0)")"></div>
-                    <div data-f="code"\(s.pairingCode == nil ? " hidden" : "")><p class="small muted">\(layout.t("sessions.code"))</p><div class="code">\(HTML.escape(s.pairingCode ?? ""))</div></div>
+                    <div data-f="code"\(s.pairingCode == nil ? " hidden" : "")><p class="small muted">\(layout.t("sessions.code"))</p><div class="paircode">\(HTML.escape(s.pairingCode ?? ""))</div></div>
                     <div class="actions">
                     <button class="btn primary" type="button" data-post="/api/whatsapp/connect" data-body="\(body)">\(layout.t("sessions.connect"))</button>
                     <button class="btn danger" type="button" data-post="/api/whatsapp/disconnect" data-body="\(body)" data-confirm="\(layout.t("sessions.confirmLogout"))" data-reload>\(layout.t("sessions.disconnect"))</button>
