@@ -50,7 +50,7 @@ struct BrowserTests {
         process.executableURL = URL(fileURLWithPath: try #require(chromium))
         process.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
                              "--disable-extensions", "--user-data-dir=\(folder)/profile", "--window-size=\(width),\(height)",
-                             "--virtual-time-budget=2500", "--screenshot=\(output)", url]
+                             "--screenshot=\(output)", url]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

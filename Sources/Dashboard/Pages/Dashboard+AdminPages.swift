@@ -5,7 +5,7 @@ extension Dashboard {
     func sessionsPage(_ layout: PageLayout) async throws -> Response {
         let admin = layout.user?.role == .admin
         let sessions = try await sessionList(showSecrets: admin)
-        let cards = sessions.map { s in
+        let cards = sessions.map { s -> String in
             let name = HTML.escape(s.name)
             let body = HTML.escape(#"{"session":"\#(s.name)"}"#)
             var controls = ""
@@ -13,7 +13,7 @@ extension Dashboard {
                 controls = """
                     <div data-f="qr"\(s.qr == nil ? " hidden" : "")><p class="small muted">\(layout.t("sessions.scan"))</p>
                     <img class="qr" alt="QR" src="\(s.qr == nil ? "data:," : "/api/sessions/\(name)/qr.svg?v=\(s.qrIndex ?? 0)")"></div>
-                    <div data-f="code"\(s.pairingCode == nil ? " hidden" : "")><p class="small muted">\(layout.t("sessions.code"))</p><div class="code">\(HTML.escape(s.pairingCode ?? ""))</div></div>
+                    <div data-f="code"\(s.pairingCode == nil ? " hidden" : "")><p class="small muted">\(layout.t("sessions.code"))</p><div class="paircode">\(HTML.escape(s.pairingCode ?? ""))</div></div>
                     <div class="actions">
                     <button class="btn primary" type="button" data-post="/api/whatsapp/connect" data-body="\(body)">\(layout.t("sessions.connect"))</button>
                     <button class="btn danger" type="button" data-post="/api/whatsapp/disconnect" data-body="\(body)" data-confirm="\(layout.t("sessions.confirmLogout"))" data-reload>\(layout.t("sessions.disconnect"))</button>
@@ -38,7 +38,7 @@ extension Dashboard {
 
     func usersPage(_ layout: PageLayout) async throws -> Response {
         let users = try await self.users.all()
-        let rows = users.map { u in
+        let rows = users.map { u -> String in
             let options = Role.allCases.reversed().map { "<option value=\"\($0.rawValue)\"\($0 == u.role ? " selected" : "")>\(layout.t("role." + $0.rawValue))</option>" }.joined()
             return """
                 <tr><td>\(HTML.escape(u.username))</td><td><select data-user="\(HTML.escape(u.username))" aria-label="\(layout.t("col.role"))">\(options)</select></td>

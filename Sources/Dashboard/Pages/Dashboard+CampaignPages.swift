@@ -36,10 +36,10 @@ extension Dashboard {
                 """
         }
         let stages = Self.stageOrder.map { "<span class=\"\(detail.stages.contains($0) ? "on" : "")\">\($0)</span>" }.joined()
-        let messages = detail.recentMessages.map { m in
+        let messages = detail.recentMessages.map { m -> String in
             "<tr><td>\(HTML.escape(m.phone))</td><td><span class=\"badge \(HTML.escape(m.state))\">\(layout.t("state." + m.state))</span></td><td class=\"hide-sm\">\(HTML.escape(m.session ?? "—"))</td><td class=\"hide-sm muted\">\(m.at.map { Self.timeFormatter.string(from: $0) } ?? "")</td></tr>"
         }.joined()
-        let reports = detail.reports.filter { !["dry-run.jsonl"].contains($0.name) }.map { file in
+        let reports = detail.reports.filter { !["dry-run.jsonl"].contains($0.name) }.map { file -> String in
             "<tr><td><a href=\"/api/reports/\(HTML.escape(c.id))/\(HTML.escape(file.name))\">\(HTML.escape(file.name))</a></td><td class=\"num muted\">\(ByteCountFormatter.string(fromByteCount: Int64(file.bytes), countStyle: .file))</td></tr>"
         }.joined()
         let live = c.state == "done" || c.state == "cancelled" || c.state == "failed" ? "" : " data-live=\"/api/events?campaign=\(HTML.escape(c.id))\" data-campaign=\"\(HTML.escape(c.id))\" data-refresh=\"1\""

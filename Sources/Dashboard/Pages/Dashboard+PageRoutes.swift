@@ -88,7 +88,7 @@ extension Dashboard {
             .map { "<div class=\"card stat\"><div class=\"label\">\(layout.t($0.0))</div><div class=\"value\">\($0.1)</div></div>" }.joined()
         let recent = Array(campaigns.prefix(10))
         let peak = max(recent.map { $0.counts.total }.max() ?? 1, 1)
-        let bars = recent.reversed().map { c in
+        let bars = recent.reversed().map { c -> String in
             let ok = Double(c.counts.sent) / Double(peak) * 100, bad = Double(c.counts.failed) / Double(peak) * 100
             return "<div class=\"col\" title=\"\(HTML.escape(c.name)): \(c.counts.sent) / \(c.counts.failed)\"><div class=\"bad\" style=\"height:\(String(format: "%.1f", bad))%\"></div><div class=\"ok\" style=\"height:\(String(format: "%.1f", ok))%\"></div></div>"
         }.joined()
@@ -117,7 +117,7 @@ extension Dashboard {
         formatter.dateStyle = .medium
         formatter.timeStyle = .short
         formatter.locale = Locale(identifier: layout.language == .id ? "id_ID" : "en_GB")
-        let rows = campaigns.map { c in
+        let rows = campaigns.map { c -> String in
             """
             <tr data-campaign="\(HTML.escape(c.id))"><td><a href="/campaigns/\(HTML.escape(c.id))">\(HTML.escape(c.name))</a>
             <div class="muted small">\(HTML.escape(c.id))</div></td><td>\(layout.state(c.state))</td>

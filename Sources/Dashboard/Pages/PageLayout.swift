@@ -60,7 +60,7 @@ struct PageLayout {
         if user?.role.allows(.operator) == true { links.append(("new", "/campaigns/new", "nav.new")) }
         links.append(("sessions", "/sessions", "nav.sessions"))
         if user?.role == .admin { links.append(("users", "/users", "nav.users")) }
-        let nav = links.map { key, href, label in
+        let nav = links.map { key, href, label -> String in
             "<a href=\"\(href)\"\(key == active ? " aria-current=\"page\"" : "")>\(t(label))</a>"
         }.joined()
         let who = user.map { "<span class=\"who\">\(HTML.escape($0.username)) · \(t("role." + $0.role.rawValue))</span>" } ?? ""

@@ -58,7 +58,7 @@ enum Script {
         setText('[data-f=phone]',s.phone?('+'+s.phone):'—',card);
         var qr=$('[data-f=qr]',card),code=$('[data-f=code]',card);
         if(qr){if(s.qr){qr.hidden=false;$('img',qr).src='/api/sessions/'+encodeURIComponent(s.name)+'/qr.svg?v='+(s.qrIndex||0)}else qr.hidden=true}
-        if(code){if(s.pairingCode){code.hidden=false;setText('.code',s.pairingCode,code)}else code.hidden=true}});
+        if(code){if(s.pairingCode){code.hidden=false;setText('.paircode',s.pairingCode,code)}else code.hidden=true}});
     }
     var refreshing=false;
     function refreshMessages(){var tb=$('#messages');if(!tb||refreshing)return;refreshing=true;

@@ -79,7 +79,7 @@ enum Stylesheet {
     .login .btn{width:100%;margin-top:20px}
     .login .prefs{display:flex;justify-content:center;gap:8px;margin-top:16px}
     .qr{background:#fff;padding:8px;border-radius:12px;width:100%;max-width:260px;aspect-ratio:1;display:block;margin:8px auto}
-    .code{font:700 28px/1.2 ui-monospace,Menlo,Consolas,monospace;letter-spacing:.12em;text-align:center;margin:12px 0}
+    .paircode{font:700 28px/1.2 ui-monospace,Menlo,Consolas,monospace;letter-spacing:.12em;text-align:center;margin:12px 0}
     .chart{display:flex;align-items:flex-end;gap:8px;height:160px;padding-top:8px;border-bottom:1px solid var(--line)}
     .chart .col{flex:1;display:flex;flex-direction:column;justify-content:flex-end;align-items:stretch;height:100%;min-width:12px}
     .chart .ok{background:var(--accent);border-radius:4px 4px 0 0}.chart .bad{background:var(--danger)}
