@@ -95,6 +95,7 @@ public actor WhatsAppSession {
     }
 
     /// Unlinks this device (the phone's "Linked devices" list loses it) and deletes its keys.
+    /// The object is finished afterwards: to link the name again, open a new `WhatsAppSession`.
     public func logout() async throws {
         if let connection, state == .connected, let me = credentials.deviceJID.flatMap(JID.init(parsing:)) {
             _ = try? await connection.query(xmlns: "md", type: "set", children: [
