@@ -72,19 +72,7 @@ public struct CampaignOverview: Sendable {
         for row in try Row.fetchAll(db, sql: """
             SELECT state, COUNT(*), SUM(repliedAt IS NOT NULL) FROM messages WHERE campaignId = ? GROUP BY state
             """, arguments: [id]) {
-            let n: Int = row[1]
-            counts.total += n
-            counts.replied += row[2] ?? 0
-            switch MessageRecord.State(rawValue: row[0]) {
-            case .pending: counts.pending += n
-            case .sending: counts.sending += n
-            case .sent: counts.sent += n
-            case .delivered: counts.delivered += n
-            case .read: counts.read += n
-            case .failed: counts.failed += n
-            case .retrying: counts.retrying += n
-            case nil: break
-            }
+            counts.add(state: row[0], count: row[1], replied: row[2] ?? 0)
         }
         let rejected = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rejectedContacts WHERE campaignId = ?", arguments: [id]) ?? 0
         let times = try Row.fetchOne(db, sql: """

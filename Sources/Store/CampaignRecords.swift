@@ -109,4 +109,21 @@ public struct MessageCounts: Sendable, Equatable, Codable {
     public var total = 0, pending = 0, sending = 0, sent = 0, delivered = 0, read = 0, replied = 0, failed = 0, retrying = 0
 
     public init() {}
+
+    /// Adds `count` messages in `state` (the `messages.state` column), `replied` of them answered.
+    /// Every query that groups messages by state tallies through here.
+    public mutating func add(state: String, count: Int, replied: Int) {
+        total += count
+        self.replied += replied
+        switch MessageRecord.State(rawValue: state) {
+        case .pending: pending += count
+        case .sending: sending += count
+        case .sent: sent += count
+        case .delivered: delivered += count
+        case .read: read += count
+        case .failed: failed += count
+        case .retrying: retrying += count
+        case nil: break
+        }
+    }
 }

@@ -68,19 +68,7 @@ extension SiaranDatabase {
         try await read { db in
             var counts = MessageCounts()
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n, SUM(repliedAt IS NOT NULL) AS replied FROM messages WHERE campaignId = ? GROUP BY state", arguments: [campaign]) {
-                let n: Int = row["n"]
-                counts.total += n
-                counts.replied += row["replied"] ?? 0
-                switch MessageRecord.State(rawValue: row["state"]) {
-                case .pending: counts.pending += n
-                case .sending: counts.sending += n
-                case .sent: counts.sent += n
-                case .delivered: counts.delivered += n
-                case .read: counts.read += n
-                case .failed: counts.failed += n
-                case .retrying: counts.retrying += n
-                case nil: break
-                }
+                counts.add(state: row["state"], count: row["n"], replied: row["replied"] ?? 0)
             }
             return counts
         }

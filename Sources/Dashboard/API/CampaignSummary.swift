@@ -60,20 +60,9 @@ extension SiaranDatabase {
             for row in try Row.fetchAll(db, sql: """
                 SELECT campaignId, state, COUNT(*) AS n, SUM(repliedAt IS NOT NULL) AS replied FROM messages GROUP BY campaignId, state
                 """) {
-                let n: Int = row["n"], id: String = row["campaignId"]
+                let id: String = row["campaignId"]
                 var c = result[id] ?? MessageCounts()
-                c.total += n
-                c.replied += row["replied"] ?? 0
-                switch MessageRecord.State(rawValue: row["state"]) {
-                case .pending: c.pending += n
-                case .sending: c.sending += n
-                case .sent: c.sent += n
-                case .delivered: c.delivered += n
-                case .read: c.read += n
-                case .failed: c.failed += n
-                case .retrying: c.retrying += n
-                case nil: break
-                }
+                c.add(state: row["state"], count: row["n"], replied: row["replied"] ?? 0)
                 result[id] = c
             }
             return result
