@@ -88,7 +88,7 @@ public struct SiaranApplication: Sendable {
         case .whatsapp:
             let whatsapp = try await WhatsAppService.transport(
                 settings: configuration.whatsapp, sessionsDirectory: configuration.paths.sessionsDirectory,
-                typing: configuration.pipeline.sending.typingPresence, logger: component("whatsapp"))
+                outbox: configuration.paths.outbox, typing: configuration.pipeline.sending.typingPresence, logger: component("whatsapp"))
             return (whatsapp, whatsapp)
         }
     }

@@ -54,16 +54,17 @@ public struct WhatsAppService: Service {
     }
 
     /// The sessions of a configuration, opened from `state/sessions/`.
-    public static func transport(settings: WhatsAppSettings, sessionsDirectory: String, typing: Bool, logger: Logger) async throws -> WhatsAppTransport {
+    public static func transport(settings: WhatsAppSettings, sessionsDirectory: String, outbox: String? = nil, typing: Bool,
+                                 logger: Logger) async throws -> WhatsAppTransport {
         var sessions: [WhatsAppSession] = []
         for name in settings.sessions {
-            sessions.append(try await session(name, settings: settings, sessionsDirectory: sessionsDirectory, typing: typing, logger: logger))
+            sessions.append(try await session(name, settings: settings, sessionsDirectory: sessionsDirectory, outbox: outbox, typing: typing, logger: logger))
         }
         return WhatsAppTransport(sessions: sessions)
     }
 
     /// One session, opened from `state/sessions/<name>/` with the configured server and version.
-    public static func session(_ name: String, settings: WhatsAppSettings, sessionsDirectory: String, typing: Bool = false,
+    public static func session(_ name: String, settings: WhatsAppSettings, sessionsDirectory: String, outbox: String? = nil, typing: Bool = false,
                                logger: Logger) async throws -> WhatsAppSession {
         var configuration = SessionConfiguration()
         if let url = settings.serverURL.flatMap(URL.init(string:)), let hex = settings.serverRootKey {
@@ -78,6 +79,7 @@ public struct WhatsAppService: Service {
         }
         configuration.connectTimeout = .seconds(settings.connectTimeoutSeconds)
         configuration.typingIndicator = typing
+        configuration.noticesFolder = outbox.map { URL(fileURLWithPath: $0).appendingPathComponent("sessions", isDirectory: true) }
         return try await WhatsAppSession(name: name, root: URL(fileURLWithPath: sessionsDirectory), configuration: configuration, logger: logger)
     }
 }

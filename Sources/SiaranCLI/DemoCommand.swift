@@ -56,7 +56,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         // Link the "demo" session: the simulated phone scans the QR code the session shows.
         let session = try await WhatsAppService.session("demo", settings: configuration.whatsapp,
-                                                        sessionsDirectory: configuration.paths.sessionsDirectory, logger: application.component("whatsapp"))
+                                                        sessionsDirectory: configuration.paths.sessionsDirectory, outbox: configuration.paths.outbox, logger: application.component("whatsapp"))
         await session.start()
         for await event in session.events {
             if case .qrCode(let text, _) = event {

@@ -31,7 +31,7 @@ struct LoginCommand: AsyncParsableCommand {
         let configuration = try options.load()
         let application = try SiaranApplication(configuration: configuration, console: false)
         let session = try await WhatsAppService.session(name, settings: configuration.whatsapp,
-                                                        sessionsDirectory: configuration.paths.sessionsDirectory, logger: application.component("whatsapp"))
+                                                        sessionsDirectory: configuration.paths.sessionsDirectory, outbox: configuration.paths.outbox, logger: application.component("whatsapp"))
         if await session.isLinked {
             print("session \(name) is already linked as \(await session.phone ?? "?"); `siaran sessions logout \(name)` unlinks it first")
             return
@@ -125,7 +125,7 @@ struct SessionsCommand: AsyncParsableCommand {
             }
             let application = try SiaranApplication(configuration: configuration, console: false)
             let session = try await WhatsAppService.session(name, settings: configuration.whatsapp,
-                                                            sessionsDirectory: configuration.paths.sessionsDirectory, logger: application.component("whatsapp"))
+                                                            sessionsDirectory: configuration.paths.sessionsDirectory, outbox: configuration.paths.outbox, logger: application.component("whatsapp"))
             await session.start()
             if !(await session.waitUntilConnected(timeout: .seconds(30))) {
                 printError("could not reach WhatsApp; the keys are deleted but the phone still lists the device (remove it there)")

@@ -39,6 +39,9 @@ public struct SessionConfiguration: Sendable {
     public var typingIndicator = false
     /// How long a send waits for a connection that is (re)connecting before it gives up for now.
     public var sendWaitForConnection: Duration = .seconds(30)
+    /// The folder whose `<session name>/NOTICE.txt` tells staff, in plain words, why a session
+    /// stopped (`outbox/sessions/`); nil uses `outbox/sessions/` beside the `state/` folder.
+    public var noticesFolder: URL?
 
     public init(endpoint: WhatsAppEndpoint = .whatsApp, version: WhatsAppVersion = .shippedDefault) {
         self.endpoint = endpoint

@@ -190,8 +190,9 @@ public actor WhatsAppSession {
 
     /// A plain-language notice beside the session's QR code, for staff who only see folders.
     func writeNotice(_ text: String) {
-        let url = folder.url.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("outbox/sessions/\(name)", isDirectory: true)
+        let notices = configuration.noticesFolder ?? folder.url.deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("outbox/sessions", isDirectory: true)
+        let url = notices.appendingPathComponent(name, isDirectory: true)
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         let line = "\(ISO8601DateFormatter().string(from: Date())) \(text)\n"
         try? Data(line.utf8).write(to: url.appendingPathComponent("NOTICE.txt"))

@@ -112,6 +112,8 @@ struct ClientResilienceTests {
         #expect(reason.contains("link"))
         #expect(await session.state == .loggedOut)
         #expect(await !session.isLinked)
+        let notice = try String(contentsOf: harness.root.appendingPathComponent("outbox/sessions/utama/NOTICE.txt"), encoding: .utf8)
+        #expect(notice.contains("siaran login"), "the notice tells staff what to do: \(notice)")
         await harness.close(session)
     }
 }

@@ -23,6 +23,7 @@ final class SessionHarness: Sendable {
         configuration.backoffStep = 0.2
         configuration.ackTimeout = .seconds(3)
         configuration.sendWaitForConnection = .seconds(10)
+        configuration.noticesFolder = root.appendingPathComponent("outbox/sessions")
         return configuration
     }
 
