@@ -34,8 +34,12 @@ struct ContactDirectory: Codable, Sendable {
         lidByPhone.first { $0.value == lid }?.key
     }
 
-    mutating func learn(phone: String, lid: String) {
+    /// Records a phone ↔ LID pair; returns whether it was new (callers save only then).
+    @discardableResult
+    mutating func learn(phone: String, lid: String) -> Bool {
+        guard lidByPhone[phone] != lid else { return false }
         lidByPhone[phone] = lid
+        return true
     }
 
     /// A token is valid in the current 7-day bucket and the three before it (§7.3).

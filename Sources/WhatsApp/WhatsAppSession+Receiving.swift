@@ -77,12 +77,15 @@ extension WhatsAppSession {
         guard let id = node.string("id"), let from = node.jid("from") else { return }
         // The LID is the Signal address when we know it; learn the mapping from the stanza.
         var sender = from
+        var learned = false
         if from.isPhoneNumberUser, let lid = node.jid("sender_lid"), lid.isLID {
-            directory.learn(phone: from.user, lid: lid.user)
+            learned = directory.learn(phone: from.user, lid: lid.user)
             sender = JID(user: lid.user, server: lid.server, device: from.device)
         } else if from.isLID, let pn = node.jid("sender_pn"), pn.isPhoneNumberUser {
-            directory.learn(phone: pn.user, lid: from.user)
+            learned = directory.learn(phone: pn.user, lid: from.user)
         }
+        // contacts.json is written (and fsynced) only when a stanza taught us something new.
+        if learned { saveDirectory() }
         let encs = node.children.filter { $0.tag == "enc" }
         var decrypted: [WAWebProtobufsE2E_Message] = []
         var failed = false
@@ -118,7 +121,6 @@ extension WhatsAppSession {
         guard !fromUs, from.server != JID.Server.group, from.server != JID.Server.broadcast else { return }
         let at = node.string("t").flatMap(Double.init).map { Date(timeIntervalSince1970: $0) } ?? Date()
         let phone = from.isPhoneNumberUser ? from.user : directory.phone(forLID: from.user)
-        saveDirectory()
         for message in decrypted {
             guard let text = Self.text(of: message) else { continue }
             guard let phone else {

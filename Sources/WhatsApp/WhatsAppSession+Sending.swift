@@ -157,7 +157,7 @@ extension WhatsAppSession {
     /// The device-list hash the server puts in acks (§6.2).
     static func deviceHash(_ devices: [UInt16], user: JID) -> String {
         let strings = devices.map { "\(user.user).0:\($0)@\(user.server)" }.sorted()
-        let digest = Data(SHA256Digest.of(Data(strings.joined().utf8)).prefix(6))
+        let digest = Data(SHA256.hash(data: Data(strings.joined().utf8))).prefix(6)
         return "2:" + digest.base64EncodedString().replacingOccurrences(of: "=", with: "")
     }
 
@@ -217,11 +217,5 @@ extension WhatsAppSession {
         } catch {
             logger.debug("privacy token not issued to \(lid): \(error)")
         }
-    }
-}
-
-enum SHA256Digest {
-    static func of(_ data: Data) -> Data {
-        Data(Crypto.SHA256.hash(data: data))
     }
 }
