@@ -59,7 +59,14 @@ public struct SiaranApplication: Sendable {
         )
         services += [recorder, PipelineService(context: context, wakeups: watcher.events)]
         if configuration.dashboard.enabled {
-            let control = whatsapp.map { WhatsAppSessionControl(transport: $0, board: board) }
+            let control = whatsapp.map { transport in
+                WhatsAppSessionControl(transport: transport, board: board,
+                                       sessionsRoot: URL(fileURLWithPath: configuration.paths.sessionsDirectory, isDirectory: true)) { [self] name in
+                    try await WhatsAppService.session(
+                        name, settings: configuration.whatsapp, sessionsDirectory: configuration.paths.sessionsDirectory,
+                        outbox: configuration.paths.outbox, typing: configuration.pipeline.sending.typingPresence, logger: component("whatsapp"))
+                }
+            }
             services.append(DashboardService(dashboard: try await dashboard(sessions: control)))
         }
         return services
