@@ -237,7 +237,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SiaranTests",
-            dependencies: ["Siaran", "Reports"],
+            dependencies: ["Siaran", "Reports", "Dashboard", "WhatsApp", "WhatsAppSimulator", "SiaranTestSupport", "Transport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
