@@ -57,7 +57,7 @@ public struct SiaranApplication: Sendable {
             events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,
             optOutFile: configuration.optOut.file, logger: component("pipeline"), eventLog: context.eventLog
         )
-        services += [recorder, PipelineService(context: context, wakeups: watcher.events)]
+        services += [recorder, PipelineService(context: context, wakeups: watcher.events), ReportRefreshService(context: context)]
         if configuration.dashboard.enabled {
             let control = whatsapp.map { transport in
                 WhatsAppSessionControl(transport: transport, board: board,

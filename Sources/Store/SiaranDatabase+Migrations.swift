@@ -8,6 +8,7 @@ extension SiaranDatabase {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-foundation", migrate: createFoundationSchema)
         migrator.registerMigration("v2-dashboard-auth", migrate: createDashboardAuthSchema)
+        migrator.registerMigration("v3-stale-reports", migrate: createStaleReportsSchema)
         // migrations-end (append new migrations above this line, each in its own file)
         return migrator
     }
