@@ -74,24 +74,7 @@ struct DashboardDaemonTests {
         let simulator = try await WhatsAppSimulator.start(accounts: [SimulatedAccount(phone: Self.sender), SimulatedAccount(phone: Self.second)]
             + customers.map { SimulatedAccount(phone: $0, behaviour: RecipientBehaviour(reads: true)) })
         let port = Self.freePort()
-        let rootKey = simulator.rootKey.raw.map { String(format: "%02x", $0) }.joined()
-        try """
-            paths: {inbox: inbox, outbox: outbox, state: state, templates: templates}
-            watch: {quiet_seconds: 0.3, rescan_seconds: 1}
-            sending:
-              transport: whatsapp
-              delay: {min: 0, max: 0.02}
-              caps: {hourly: 0, daily: 0}
-              warmup: []
-              batch: {size: 0}
-              window: "00:00-23:59"
-            dashboard: {enabled: true, host: 127.0.0.1, port: \(port)}
-            whatsapp:
-              sessions: [utama]
-              server_url: \(simulator.url.absoluteString)
-              server_root_key: \(rootKey)
-              media_scheme: http
-            """.write(to: folder.appendingPathComponent("pipeline.yaml"), atomically: true, encoding: .utf8)
+        try SimulatorDaemonConfiguration.write(to: folder, simulator: simulator, extra: "dashboard: {enabled: true, host: 127.0.0.1, port: \(port)}")
 
         let process = Process()
         process.executableURL = CommandLineTests.executable
