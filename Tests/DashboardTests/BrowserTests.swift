@@ -97,7 +97,7 @@ struct BrowserTests {
         try await app.test(.live) { client in
             let base = "http://127.0.0.1:\(try #require(client.port))"
             let pages = [("login", "/login"), ("overview", "/"), ("campaigns", "/campaigns"), ("campaign", "/campaigns/\(id)"),
-                         ("new", "/campaigns/new"), ("sessions", "/sessions"), ("users", "/users")]
+                         ("new", "/campaigns/new"), ("reports", "/reports"), ("sessions", "/sessions"), ("users", "/users")]
             var shots: [(String, Int, Int)] = []
             for (theme, language) in [("light", "en"), ("dark", "id")] {
                 cookie.value.withLock { $0 = "siaran_session=\(login.token); theme=\(theme); lang=\(language)" }

@@ -23,6 +23,9 @@ extension Dashboard {
             let id = try context.parameters.require("id")
             return try await self.page(request, context, .viewer) { layout in try await self.campaignPage(layout, id: id) }
         }
+        router.get("/reports") { request, context in
+            try await self.page(request, context, .viewer) { layout in try await self.reportsPage(layout) }
+        }
         router.get("/sessions") { request, context in
             try await self.page(request, context, .viewer) { layout in try await self.sessionsPage(layout) }
         }

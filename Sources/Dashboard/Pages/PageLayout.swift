@@ -58,6 +58,7 @@ struct PageLayout {
     private func header(active: String?) -> String {
         var links: [(String, String, String)] = [("overview", "/", "nav.overview"), ("campaigns", "/campaigns", "nav.campaigns")]
         if user?.role.allows(.operator) == true { links.append(("new", "/campaigns/new", "nav.new")) }
+        links.append(("reports", "/reports", "nav.reports"))
         links.append(("sessions", "/sessions", "nav.sessions"))
         if user?.role == .admin { links.append(("users", "/users", "nav.users")) }
         let nav = links.map { key, href, label -> String in
