@@ -177,7 +177,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "Store", "Pipeline",
+                "Store", "Pipeline", "Reports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
