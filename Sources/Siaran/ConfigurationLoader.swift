@@ -2,6 +2,8 @@ public import Foundation
 import Contacts
 import Media
 import Pipeline
+import Store
+import Webhooks
 import Reports
 import Templates
 import Yams
@@ -30,6 +32,7 @@ public struct ConfigurationLoader: Sendable {
         ("SIARAN_JWT_SECRET", "secret that signs dashboard logins (at least 32 characters)"),
         ("SIARAN_ADMIN_USER", "username of the first admin, created on first run (default admin)"),
         ("SIARAN_ADMIN_PASSWORD", "password of the first admin, created on first run"),
+        ("SIARAN_WEBHOOK_SECRET", "secret that signs webhook bodies (at least 16 characters; needed with webhooks.endpoints)"),
     ]
 
     public var environment: [String: String]
@@ -191,6 +194,11 @@ public struct ConfigurationLoader: Sendable {
         c.dashboard.port = dashboard.int("port", default: c.dashboard.port, range: 1...65_535)
         dashboard.finish()
 
+        let webhooks = top.section("webhooks")
+        c.webhooks.endpoints = Self.webhookEndpoints(webhooks.node("endpoints"), reader: reader)
+        c.webhooks.timeoutSeconds = webhooks.double("timeout_seconds", default: c.webhooks.timeoutSeconds, range: 1...120, unit: " (seconds)")
+        webhooks.finish()
+
         let whatsapp = top.section("whatsapp")
         c.whatsapp.sessions = whatsapp.stringList("sessions", default: c.whatsapp.sessions)
         c.whatsapp.version = whatsapp.optionalString("version")
@@ -246,14 +254,59 @@ public struct ConfigurationLoader: Sendable {
         c.secrets.jwtSecret = value("SIARAN_JWT_SECRET")
         c.secrets.adminPassword = value("SIARAN_ADMIN_PASSWORD")
         if let v = value("SIARAN_ADMIN_USER") { c.secrets.adminUser = v }
+        c.secrets.webhookSecret = value("SIARAN_WEBHOOK_SECRET")
+        if let secret = c.secrets.webhookSecret, secret.count < 16 {
+            envIssue("SIARAN_WEBHOOK_SECRET", "is too short (\(secret.count) characters); use at least 16 random characters")
+        }
         if let secret = c.secrets.jwtSecret, secret.count < 32 {
             // Never echo the secret itself.
             envIssue("SIARAN_JWT_SECRET", "is too short (\(secret.count) characters); use at least 32 random characters")
         }
     }
 
+    /// `webhooks.endpoints`: a list of URLs, or of `{url, events}` mappings.
+    static func webhookEndpoints(_ node: Node?, reader: ConfigurationReader) -> [WebhookEndpoint] {
+        guard let node else { return [] }
+        if case .scalar(let scalar) = node, scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null" { return [] }
+        guard case .sequence(let items) = node else {
+            reader.report("'webhooks.endpoints' must be a list of URLs or of {url, events} entries, found \(node.kindName)", at: node.mark)
+            return []
+        }
+        let known = DomainEvent.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+        var endpoints: [WebhookEndpoint] = []
+        for item in items {
+            var urlNode: Node? = item
+            var events: Set<DomainEvent.Kind> = []
+            if case .mapping(let mapping) = item {
+                urlNode = mapping["url"]
+                for key in mapping.keys.compactMap(\.string) where !["url", "events"].contains(key) {
+                    reader.report("unknown key '\(key)' in a webhook entry; use url and events", at: mapping[key]?.mark ?? item.mark)
+                }
+                if let list = mapping["events"] {
+                    let names: [Node] = list.sequence.map(Array.init) ?? [list]
+                    for name in names {
+                        guard let text = name.string, let kind = DomainEvent.Kind(rawValue: text) else {
+                            reader.report("unknown webhook event '\(name.string ?? name.kindName)'; known events: \(known)", at: name.mark)
+                            continue
+                        }
+                        events.insert(kind)
+                    }
+                }
+            }
+            guard let text = urlNode?.string, let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false else {
+                reader.report("a webhook needs an http(s) URL such as https://crm.example.com/siaran, found '\(urlNode?.string ?? "nothing")'", at: urlNode?.mark ?? item.mark)
+                continue
+            }
+            endpoints.append(WebhookEndpoint(url: url, events: events))
+        }
+        return endpoints
+    }
+
     /// Checks that need several values together.
     private func validate(_ c: SiaranConfiguration, reader: ConfigurationReader) {
+        if !c.webhooks.endpoints.isEmpty && c.secrets.webhookSecret == nil {
+            reader.report("'webhooks.endpoints' is set but SIARAN_WEBHOOK_SECRET is not: set it (16+ random characters) in .env so receivers can check the signature", atKey: "webhooks.endpoints")
+        }
         let s = c.pipeline.sending
         if s.delayMinimum > s.delayMaximum {
             reader.report("'sending.delay.min' (\(s.delayMinimum)) is greater than 'sending.delay.max' (\(s.delayMaximum)); min must be at most max", atKey: "sending.delay.min")

@@ -4,6 +4,7 @@ public import Store
 import Foundation
 public import Pipeline
 public import WhatsApp
+import Webhooks
 public import Transport
 public import Reports
 public import Dashboard
@@ -58,6 +59,10 @@ public struct SiaranApplication: Sendable {
             optOutFile: configuration.optOut.file, logger: component("pipeline"), eventLog: context.eventLog
         )
         services += [recorder, PipelineService(context: context, wakeups: watcher.events), ReportRefreshService(context: context)]
+        // Without endpoints it only keeps the event log pruned (the loader refuses endpoints without a secret).
+        var webhooks = WebhookService.Settings(endpoints: configuration.webhooks.endpoints, secret: configuration.secrets.webhookSecret ?? "")
+        webhooks.timeout = configuration.webhooks.timeoutSeconds
+        services.append(WebhookService(settings: webhooks, database: database, logger: component("webhooks"), userAgent: "Siaran/\(SiaranVersion.current)"))
         if configuration.dashboard.enabled {
             let control = whatsapp.map { transport in
                 WhatsAppSessionControl(transport: transport, board: board,

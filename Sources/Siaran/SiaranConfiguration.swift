@@ -2,6 +2,7 @@ public import Contacts
 public import Media
 public import Pipeline
 public import Reports
+public import Webhooks
 public import Templates
 import Foundation
 
@@ -18,6 +19,7 @@ public struct SiaranConfiguration: Sendable, Equatable {
     public var logging: LoggingConfiguration
     public var dashboard: DashboardSettings
     public var whatsapp: WhatsAppSettings
+    public var webhooks: WebhookSettings
     /// Secrets come only from the environment or `.env`, never from `pipeline.yaml`.
     public var secrets: Secrets
 
@@ -32,6 +34,7 @@ public struct SiaranConfiguration: Sendable, Equatable {
         logging: LoggingConfiguration = .init(),
         dashboard: DashboardSettings = .init(),
         whatsapp: WhatsAppSettings = .init(),
+        webhooks: WebhookSettings = .init(),
         secrets: Secrets = .init()
     ) {
         self.paths = paths
@@ -44,6 +47,7 @@ public struct SiaranConfiguration: Sendable, Equatable {
         self.logging = logging
         self.dashboard = dashboard
         self.whatsapp = whatsapp
+        self.webhooks = webhooks
         self.secrets = secrets
     }
 }
@@ -99,6 +103,17 @@ public struct LoggingConfiguration: Sendable, Equatable {
     }
 }
 
+/// Where the daemon posts events for CRMs and scripts (signed with `SIARAN_WEBHOOK_SECRET`).
+public struct WebhookSettings: Sendable, Equatable {
+    public var endpoints: [WebhookEndpoint]
+    public var timeoutSeconds: Double
+
+    public init(endpoints: [WebhookEndpoint] = [], timeoutSeconds: Double = 10) {
+        self.endpoints = endpoints
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
 /// The web dashboard and HTTP API served by the daemon.
 public struct DashboardSettings: Sendable, Equatable {
     public var enabled: Bool
@@ -146,15 +161,18 @@ public struct Secrets: Sendable, Equatable, CustomStringConvertible {
     public var adminPassword: String?
     /// Username for that admin (`SIARAN_ADMIN_USER`, default `admin`).
     public var adminUser: String
+    /// Signs webhook bodies (`SIARAN_WEBHOOK_SECRET`).
+    public var webhookSecret: String?
 
-    public init(jwtSecret: String? = nil, adminPassword: String? = nil, adminUser: String = "admin") {
+    public init(jwtSecret: String? = nil, adminPassword: String? = nil, adminUser: String = "admin", webhookSecret: String? = nil) {
         self.jwtSecret = jwtSecret
         self.adminPassword = adminPassword
         self.adminUser = adminUser
+        self.webhookSecret = webhookSecret
     }
 
     /// Never prints a secret, even by accident in a debug dump.
     public var description: String {
-        "Secrets(jwtSecret: \(jwtSecret == nil ? "unset" : "set"), adminPassword: \(adminPassword == nil ? "unset" : "set"), adminUser: \(adminUser))"
+        "Secrets(jwtSecret: \(jwtSecret == nil ? "unset" : "set"), adminPassword: \(adminPassword == nil ? "unset" : "set"), adminUser: \(adminUser), webhookSecret: \(webhookSecret == nil ? "unset" : "set"))"
     }
 }

@@ -47,12 +47,31 @@ extension SiaranDatabase {
     public func setState(_ state: CampaignRecord.State, of campaign: String, reason: String? = nil) async throws {
         try await write { db in
             let now = Date()
+            let before = try Row.fetchOne(db, sql: "SELECT name, state, startedAt FROM campaigns WHERE id = ?", arguments: [campaign])
             try db.execute(sql: """
                 UPDATE campaigns SET state = ?, failureReason = COALESCE(?, failureReason),
                   startedAt = CASE WHEN ? = 'sending' AND startedAt IS NULL THEN ? ELSE startedAt END,
                   finishedAt = CASE WHEN ? IN ('done', 'cancelled', 'failed') THEN ? ELSE finishedAt END
                 WHERE id = ?
                 """, arguments: [state.rawValue, reason, state.rawValue, now, state.rawValue, now, campaign])
+            guard let before else { return }
+            let name: String = before["name"]
+            if state == .sending, (before["startedAt"] as Date?) == nil {
+                try Self.recordEvent(.campaignStarted, ["campaign": campaign, "name": name], in: db, at: now)
+            } else if [.done, .cancelled, .failed].contains(state), before["state"] as String != state.rawValue {
+                var counts = MessageCounts()
+                for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*), SUM(repliedAt IS NOT NULL) FROM messages WHERE campaignId = ? GROUP BY state",
+                                            arguments: [campaign]) {
+                    counts.add(state: row[0], count: row[1], replied: row[2] ?? 0)
+                }
+                var fields: [String: Any] = [
+                    "campaign": campaign, "name": name, "state": state.rawValue,
+                    "counts": ["total": counts.total, "sent": counts.sent + counts.delivered + counts.read, "delivered": counts.delivered + counts.read,
+                               "read": counts.read, "replied": counts.replied, "failed": counts.failed],
+                ]
+                if let reason { fields["reason"] = reason }
+                try Self.recordEvent(.campaignFinished, fields, in: db, at: now)
+            }
         }
     }
 
@@ -146,6 +165,11 @@ extension SiaranDatabase {
     public func addOptOut(phone: String, source: String, detail: String? = nil) async throws {
         try await write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO optOuts (phone, source, detail, createdAt) VALUES (?, ?, ?, ?)", arguments: [phone, source, detail, Date()])
+            if db.changesCount > 0 {
+                var fields: [String: Any] = ["phone": phone, "source": source]
+                if let detail { fields["detail"] = detail }
+                try Self.recordEvent(.contactOptedOut, fields, in: db)
+            }
         }
     }
 }
@@ -173,6 +197,9 @@ extension SiaranDatabase {
                 INSERT INTO sessions (name, state, notice, lastSeenAt) VALUES (?, ?, ?, ?)
                 ON CONFLICT(name) DO UPDATE SET state = excluded.state, notice = excluded.notice, lastSeenAt = excluded.lastSeenAt
                 """, arguments: [name, state, notice, date])
+            var fields: [String: Any] = ["session": name, "state": state]
+            if let notice { fields["notice"] = notice }
+            try Self.recordEvent(.sessionStopped, fields, in: db, at: date)
         }
     }
 }
@@ -233,8 +260,16 @@ extension SiaranDatabase {
                 INSERT OR IGNORE INTO replies (phone, session, messageId, inReplyTo, campaignId, text, receivedAt, isOptOut)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [phone, session, messageId, inReplyTo, campaign, text, date, isOptOut])
+            let isNew = db.changesCount > 0  // a reply delivered twice is recorded (and announced) once
             if let inReplyTo {
                 try db.execute(sql: "UPDATE messages SET repliedAt = COALESCE(repliedAt, ?) WHERE id = ?", arguments: [date, inReplyTo])
+            }
+            if isNew {
+                var fields: [String: Any] = ["phone": phone, "session": session, "messageId": messageId, "text": text,
+                                             "optOut": isOptOut, "receivedAt": ISO8601DateFormatter().string(from: date)]
+                if let campaign { fields["campaign"] = campaign }
+                if let inReplyTo { fields["inReplyTo"] = inReplyTo }
+                try Self.recordEvent(.messageReplied, fields, in: db)
             }
             return campaign
         }

@@ -9,6 +9,7 @@ extension SiaranDatabase {
         migrator.registerMigration("v1-foundation", migrate: createFoundationSchema)
         migrator.registerMigration("v2-dashboard-auth", migrate: createDashboardAuthSchema)
         migrator.registerMigration("v3-stale-reports", migrate: createStaleReportsSchema)
+        migrator.registerMigration("v4-domain-events", migrate: createDomainEventsSchema)
         // migrations-end (append new migrations above this line, each in its own file)
         return migrator
     }

@@ -192,3 +192,30 @@ extension ConfigurationTests {
         #expect(found.contains { $0.message.contains("thumbnail_width") && $0.line == 4 }, "\(found)")
     }
 }
+
+extension ConfigurationTests {
+    @Test("webhook endpoints are read as URLs or {url, events}; bad URLs, unknown events and a missing secret are refused with lines")
+    func webhooks() throws {
+        let yaml = """
+            webhooks:
+              endpoints:
+                - https://crm.example.com/all
+                - {url: "https://crm.example.com/some?token=x", events: [campaign.finished, message.replied]}
+              timeout_seconds: 5
+            """
+        let withSecret = ConfigurationLoader(environment: ["SIARAN_WEBHOOK_SECRET": "0123456789abcdef"])
+        let c = try withSecret.load(yaml: yaml, file: "pipeline.yaml")
+        #expect(c.webhooks.endpoints.map(\.url.absoluteString) == ["https://crm.example.com/all", "https://crm.example.com/some?token=x"])
+        #expect(c.webhooks.endpoints[0].events.isEmpty)
+        #expect(c.webhooks.endpoints[1].events == [.campaignFinished, .messageReplied])
+        #expect(c.webhooks.endpoints[1].displayName == "https://crm.example.com/some")
+        #expect(c.webhooks.timeoutSeconds == 5)
+        #expect(!c.secrets.description.contains("0123456789abcdef"))
+
+        let missing = issues(yaml)
+        #expect(missing.contains { $0.message.contains("SIARAN_WEBHOOK_SECRET") }, "\(missing)")
+        let bad = issues("webhooks:\n  endpoints:\n    - ftp://files.example.com\n    - {url: https://x.example.com, events: [campaign.exploded]}\n")
+        #expect(bad.contains { $0.message.contains("http(s) URL") && $0.line == 3 }, "\(bad)")
+        #expect(bad.contains { $0.message.contains("campaign.exploded") && $0.line == 4 }, "\(bad)")
+    }
+}
