@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Templates
 
 extension Dashboard {
     func campaignsPage(_ layout: PageLayout) async throws -> Response {
@@ -62,6 +63,11 @@ extension Dashboard {
     }
 
     func newCampaignPage(_ layout: PageLayout) -> Response {
+        let templates = TemplateLibrary(folder: configuration.templates).load().entries
+        let picker = templates.isEmpty ? "" : """
+            <label for="template">\(layout.t("new.template"))</label><select id="template"><option value="">\(layout.t("new.templateNone"))</option>\(
+                templates.map { "<option value=\"\(HTML.escape($0.name))\">\(HTML.escape($0.name))\($0.template.metadata.description.map { " — " + HTML.escape($0) } ?? "")</option>" }.joined())</select>
+            """
         let body = """
             <h1>\(layout.t("new.title"))</h1>
             <form id="new-campaign" class="two wide" data-done="\(layout.t("new.done"))">
@@ -70,14 +76,19 @@ extension Dashboard {
             <label>\(layout.t("new.numbers"))</label>
             <div class="drop" data-kind="contacts" tabindex="0" role="button"><input type="file" accept=".txt,.csv,.xlsx"><span class="drop-label">\(layout.t("new.numbersHint"))</span></div>
             <textarea name="numbers" class="code" placeholder="\(layout.t("new.numbersPaste"))" aria-label="\(layout.t("new.numbersPaste"))"></textarea>
-            <label for="message">\(layout.t("new.message"))</label><textarea id="message" name="message" required>{Halo|Hai} {name|Kak}, </textarea>
+            \(picker)<label for="message">\(layout.t("new.message"))</label><textarea id="message" name="message" required>{Halo|Hai} {name|Kak}, </textarea>
             <div class="hint">\(layout.t("new.messageHint"))</div>
             <label>\(layout.t("new.media"))</label>
             <div class="drop" data-kind="media" tabindex="0" role="button"><input type="file" accept="image/jpeg,image/png,image/webp"><span class="drop-label">\(layout.t("new.mediaHint"))</span></div>
             <label for="options">\(layout.t("new.options"))</label><textarea id="options" name="options" class="code" placeholder="send_at: 2025-01-31 09:00&#10;delay: { min: 3, max: 6 }"></textarea>
             <div class="actions"><button class="btn primary" type="submit">\(layout.t("new.submit"))</button></div>
             </section>
-            <section class="card"><h2>\(layout.t("new.preview"))</h2><div class="preview"><div class="bubble" id="preview-bubble"></div></div></section>
+            <section class="card sticky" id="preview-card" aria-live="polite"><h2>\(layout.t("new.preview"))</h2>
+            <div class="preview"><div class="to small" id="preview-to"></div><div class="bubble" id="preview-bubble"></div><div id="preview-more" class="preview-more"></div></div>
+            <div id="preview-facts" class="facts"></div>
+            <ul id="preview-problems" class="alert problems" hidden></ul>
+            <ul id="preview-refusals" class="refusals small" hidden></ul>
+            <p class="hint">\(layout.t("new.previewHint"))</p></section>
             </form>
             """
         return layout.render(title: layout.language("new.title"), active: "new", body: body)

@@ -67,36 +67,61 @@ enum Script {
         list.forEach(function(m){var tr=doc.createElement('tr');[m.phone,t('state.'+m.state)+'',m.session||'—',m.at?new Date(m.at).toLocaleTimeString():''].forEach(function(v,i){
           var td=doc.createElement('td');if(i===1){var b=doc.createElement('span');b.className='badge '+m.state;b.textContent=t('state.'+m.state);td.appendChild(b)}else td.textContent=v;if(i>1)td.className='hide-sm';tr.appendChild(td)});tb.appendChild(tr)})})
         .finally(function(){setTimeout(function(){refreshing=false},1000)})}
-    // New campaign: drop zones upload at once; the preview renders the message as WhatsApp would show it.
+    // New campaign: drop zones upload at once; the preview asks the server, which checks the numbers,
+    // renders the messages and prepares the picture with the pipeline's own code.
     var form=$('#new-campaign');
     if(form){
-      var ids={contacts:'',media:''}, imgURL='';
-      function render(text){return text.replace(/\{([^{}]*)\}/g,function(_,inner){var parts=inner.split('|');return parts.length>1?parts[parts.length>2?0:1]:'{'+inner+'}'})}
-      function variant(text){return text.replace(/\{([^{}|]*\|[^{}]*)\}/g,function(_,inner){var p=inner.split('|');return /^[a-z_][a-z0-9_]*$/i.test(p[0])?p[1]:p[0]})}
-      function updatePreview(){var b=$('#preview-bubble'),m=$('[name=message]',form).value;b.textContent='';
-        if(imgURL){var i=doc.createElement('img');i.src=imgURL;i.alt='';b.appendChild(i)}
-        b.appendChild(doc.createTextNode(variant(m)||'…'))}
-      $('[name=message]',form).addEventListener('input',updatePreview);
+      var ids={contacts:'',media:''}, timer=null, seq=0;
+      function size(n){return n>=1048576?(n/1048576).toFixed(1)+' MB':Math.max(1,Math.round(n/1024))+' KB'}
+      function el(tag,cls,text){var n=doc.createElement(tag);if(cls)n.className=cls;if(text!=null)n.textContent=text;return n}
+      function fields(){var fd=new FormData();
+        fd.append('name',$('[name=name]',form).value);fd.append('message',$('[name=message]',form).value);fd.append('options',$('[name=options]',form).value);
+        if(ids.contacts)fd.append('contactsUpload',ids.contacts);else fd.append('numbers',new Blob([$('[name=numbers]',form).value],{type:'text/plain'}),'numbers.txt');
+        if(ids.media)fd.append('mediaUpload',ids.media);return fd}
+      function showPreview(p){
+        var b=$('#preview-bubble'),more=$('#preview-more'),facts=$('#preview-facts'),probs=$('#preview-problems'),refs=$('#preview-refusals');
+        b.textContent='';more.textContent='';facts.textContent='';probs.textContent='';refs.textContent='';
+        if(p.media){var i=el('img');i.src=p.media.url+'?s='+p.media.prepared.bytes;i.alt='';i.width=p.media.prepared.width;i.height=p.media.prepared.height;b.appendChild(i)}
+        var first=p.messages[0];b.appendChild(doc.createTextNode(first?first.text:'…'));
+        $('#preview-to').textContent=first?('→ +'+first.phone+(p.sample?' · '+t('js.sample'):'')):'';
+        p.messages.slice(1).forEach(function(m){more.appendChild(el('div','to small muted','→ +'+m.phone));more.appendChild(el('div','bubble',m.text))});
+        if(p.media){var o=p.media.original,r=p.media.prepared;
+          facts.appendChild(el('div','fact',size(o.bytes)+' → '+size(r.bytes)+' · '+r.width+'×'+r.height+' '+r.format+(r.quality?' · q'+r.quality:'')))}
+        if(p.mediaError)probs.appendChild(el('li','',p.mediaError));
+        if(p.contacts){var c=p.contacts;
+          facts.appendChild(el('div','fact',c.valid+' '+t('js.valid')+' · '+c.refused+' '+t('js.refused')+' · '+c.duplicates+' '+t('js.duplicates')+' · '+c.optedOut+' '+t('js.optedOut')));
+          c.refusals.forEach(function(r){refs.appendChild(el('li','',t('js.line')+' '+r.line+': '+(r.input||'∅')+' — '+t('reason.'+r.reason)+(r.duplicateOf?' ('+t('js.line')+' '+r.duplicateOf+')':'')))})}
+        if(p.contactsError)probs.appendChild(el('li','',p.contactsError));
+        p.problems.forEach(function(x){probs.appendChild(el('li','',x))});
+        p.warnings.forEach(function(x){refs.appendChild(el('li','warn',x))});
+        probs.hidden=!probs.children.length;refs.hidden=!refs.children.length}
+      function runPreview(){var my=++seq,card=$('#preview-card');card.classList.add('busy');
+        api('POST','/api/campaign/preview',fields(),true).then(function(p){if(my===seq)showPreview(p)})
+          .catch(function(e){if(my!==seq)return;var probs=$('#preview-problems');probs.textContent='';probs.appendChild(el('li','',e.message));probs.hidden=false})
+          .finally(function(){if(my===seq)card.classList.remove('busy')})}
+      function schedulePreview(){clearTimeout(timer);timer=setTimeout(runPreview,400)}
+      ['message','options','numbers','name'].forEach(function(n){var f=$('[name='+n+']',form);f&&f.addEventListener('input',schedulePreview)});
+      var pick=$('#template');
+      if(pick)pick.addEventListener('change',function(){if(!pick.value)return;
+        api('GET','/api/templates/'+encodeURIComponent(pick.value)).then(function(tp){$('[name=message]',form).value=tp.body;runPreview()}).catch(function(e){flash(e.message)})});
       $$('.drop',form).forEach(function(zone){
         var input=$('input',zone),kind=zone.dataset.kind,label=$('.drop-label',zone);
         function take(file){if(!file)return;var fd=new FormData();fd.append('file',file,file.name);label.textContent=file.name+' …';
           api('POST','/api/'+(kind==='media'?'media':'contacts')+'/upload',fd,true).then(function(j){ids[kind]=j.id;zone.classList.add('filled');
-            label.textContent=file.name+(j.entries!=null?' — '+j.entries+' ✓':' ✓');
-            if(kind==='media'){imgURL=URL.createObjectURL(file);updatePreview()}}).catch(function(e){label.textContent=file.name+': '+e.message;zone.classList.remove('filled')})}
+            label.textContent=file.name+' · '+size(j.bytes)+(j.entries!=null?' · '+j.entries+' ✓':' ✓');runPreview()})
+            .catch(function(e){label.textContent=file.name+': '+e.message;zone.classList.remove('filled')})}
         zone.addEventListener('click',function(){input.click()});
         zone.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();input.click()}});
+        input.addEventListener('click',function(e){e.stopPropagation()});
         input.addEventListener('change',function(){take(input.files[0])});
         ['dragenter','dragover'].forEach(function(n){zone.addEventListener(n,function(e){e.preventDefault();zone.classList.add('over')})});
         ['dragleave','drop'].forEach(function(n){zone.addEventListener(n,function(e){e.preventDefault();zone.classList.remove('over')})});
         zone.addEventListener('drop',function(e){take(e.dataTransfer.files[0])})});
-      form.addEventListener('submit',function(e){e.preventDefault();var fd=new FormData();
-        fd.append('name',$('[name=name]',form).value);fd.append('message',$('[name=message]',form).value);fd.append('options',$('[name=options]',form).value);
-        if(ids.contacts)fd.append('contactsUpload',ids.contacts);else fd.append('numbers',new Blob([$('[name=numbers]',form).value],{type:'text/plain'}),'numbers.txt');
-        if(ids.media)fd.append('mediaUpload',ids.media);
+      form.addEventListener('submit',function(e){e.preventDefault();
         var btn=$('[type=submit]',form);btn.disabled=true;
-        api('POST','/api/campaign/create',fd,true).then(function(j){flash(form.dataset.done+' ('+j.drop+')',true);setTimeout(function(){location.href='/campaigns'},1500)})
+        api('POST','/api/campaign/create',fields(),true).then(function(j){flash(form.dataset.done+' ('+j.drop+')',true);setTimeout(function(){location.href='/campaigns'},1500)})
           .catch(function(err){flash(err.message)}).finally(function(){btn.disabled=false})});
-      updatePreview();
+      runPreview();
     }
     // Users (admin).
     var uf=$('#add-user');

@@ -70,6 +70,21 @@ enum Stylesheet {
     word-break:break-word;box-shadow:0 1px .5px rgba(0,0,0,.13)}
     [data-theme=dark] .bubble{background:#005c4b;color:#e9edef}
     .bubble img{display:block;max-width:100%;border-radius:6px;margin-bottom:6px}
+    .preview .to{align-self:flex-end;color:#54656f;font-size:12px}[data-theme=dark] .preview .to{color:#8696a0}
+    .preview-more{display:flex;flex-direction:column;gap:8px}.preview-more .to{align-self:flex-end}
+    .bubble img{width:auto;height:auto}
+    #preview-card.busy .preview{opacity:.6;transition:opacity .2s}
+    .facts{display:grid;gap:4px;margin-top:10px}.fact{font-variant-numeric:tabular-nums;font-weight:600}
+    ul.problems,ul.refusals{margin:10px 0 0;padding-left:20px}ul.refusals{color:var(--muted);max-height:220px;overflow:auto}
+    ul.problems{padding-left:30px}ul.refusals li.warn{color:var(--warn)}
+    .toolbar{display:flex;flex-wrap:wrap;gap:8px;align-items:center}.toolbar input{flex:1;min-width:160px}
+    .pager{display:flex;gap:8px;align-items:center;justify-content:flex-end;margin-top:10px}
+    .result-valid{color:var(--accent)}.result-bad{color:var(--danger)}.result-dup{color:var(--warn)}
+    .tpl{display:grid;gap:10px}.tpl .bubble{align-self:stretch;max-width:100%}.tpl h3{margin:0;font-size:15px}
+    .tpl-list{display:grid;gap:12px}
+    textarea.editor{min-height:260px}
+    @media (min-width:720px){.tpl-list{grid-template-columns:1fr 1fr}}
+    @media (min-width:1024px){.sticky{position:sticky;top:110px}}
     .alert{padding:10px 14px;border-radius:10px;margin:12px 0;background:var(--danger-soft);color:var(--danger)}
     .alert.ok{background:var(--accent-soft);color:var(--accent)}
     .alert:empty{display:none}
