@@ -23,6 +23,12 @@ extension Dashboard {
             let id = try context.parameters.require("id")
             return try await self.page(request, context, .viewer) { layout in try await self.campaignPage(layout, id: id) }
         }
+        router.get("/contacts") { request, context in
+            try await self.page(request, context, .viewer) { layout in try await self.contactsPage(layout, request: request) }
+        }
+        router.get("/templates") { request, context in
+            try await self.page(request, context, .viewer) { layout in self.templatesPage(layout, request: request) }
+        }
         router.get("/sessions") { request, context in
             try await self.page(request, context, .viewer) { layout in try await self.sessionsPage(layout) }
         }

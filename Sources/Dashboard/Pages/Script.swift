@@ -32,6 +32,7 @@ enum Script {
       b.disabled=true;
       api(b.dataset.method||'POST',b.dataset.post,body).then(function(j){flash(j.message||'OK',true);if(b.dataset.reload!==undefined)setTimeout(function(){location.reload()},400)})
         .catch(function(e){flash(e.message)}).finally(function(){b.disabled=false})})});
+    function el(tag,cls,text){var n=doc.createElement(tag);if(cls)n.className=cls;if(text!=null)n.textContent=text;return n}
     function setText(sel,v,el){$$(sel,el).forEach(function(n){n.textContent=v})}
     function applyCampaign(c,el){
       el=el||doc;
@@ -73,7 +74,6 @@ enum Script {
     if(form){
       var ids={contacts:'',media:''}, timer=null, seq=0;
       function size(n){return n>=1048576?(n/1048576).toFixed(1)+' MB':Math.max(1,Math.round(n/1024))+' KB'}
-      function el(tag,cls,text){var n=doc.createElement(tag);if(cls)n.className=cls;if(text!=null)n.textContent=text;return n}
       function fields(){var fd=new FormData();
         fd.append('name',$('[name=name]',form).value);fd.append('message',$('[name=message]',form).value);fd.append('options',$('[name=options]',form).value);
         if(ids.contacts)fd.append('contactsUpload',ids.contacts);else fd.append('numbers',new Blob([$('[name=numbers]',form).value],{type:'text/plain'}),'numbers.txt');
@@ -123,6 +123,30 @@ enum Script {
           .catch(function(err){flash(err.message)}).finally(function(){btn.disabled=false})});
       runPreview();
     }
+    // Contacts: add an opt-out; check numbers (pasted or a file) line by line.
+    var ao=$('#add-optout');
+    if(ao){ao.addEventListener('submit',function(e){e.preventDefault();
+      api('POST','/api/contacts/optouts',{phone:$('[name=phone]',ao).value,note:$('[name=note]',ao).value})
+        .then(function(j){flash(j.message,true);setTimeout(function(){location.reload()},700)}).catch(function(err){flash(err.message)})})}
+    var cn=$('#check-numbers');
+    if(cn){cn.addEventListener('submit',function(e){e.preventDefault();
+      var file=$('[name=file]',cn).files[0],body,isForm=false;
+      if(file){body=new FormData();body.append('file',file,file.name);isForm=true}else body={numbers:$('[name=numbers]',cn).value};
+      var btn=$('[type=submit]',cn);btn.disabled=true;
+      api('POST','/api/contacts/check',body,isForm).then(function(r){
+        var sum=$('#check-summary'),table=$('#check-result'),tb=$('tbody',table);sum.textContent='';tb.textContent='';
+        sum.appendChild(el('div','fact',r.valid+' '+t('js.valid')+' · '+r.refused+' '+t('js.refused')+' · '+r.duplicates+' '+t('js.duplicates')+' · '+r.optedOut+' '+t('js.optedOut')));
+        r.lines.forEach(function(l){var tr=doc.createElement('tr');tr.appendChild(el('td','num',String(l.line)));tr.appendChild(el('td','',l.input||'∅'));
+          var ok=l.result==='valid',cls=ok?'result-valid':(l.result==='duplicate'||l.result==='opted-out'?'result-dup':'result-bad');
+          tr.appendChild(el('td',cls,ok?'✓ +'+l.phone:t('reason.'+l.result)+(l.duplicateOf?' ('+t('js.line')+' '+l.duplicateOf+')':'')));tb.appendChild(tr)});
+        table.hidden=!r.lines.length}).catch(function(err){flash(err.message)}).finally(function(){btn.disabled=false})})}
+    // Templates: save through the parser; its error (with the line) is shown beside the editor.
+    var te=$('#template-editor');
+    if(te){te.addEventListener('submit',function(e){e.preventDefault();
+      var name=$('[name=name]',te).value.trim(),box=$('#template-error');box.textContent='';box.className='alert';
+      api('PUT','/api/templates/'+encodeURIComponent(name),{body:$('[name=body]',te).value}).then(function(){location.href='/templates#'+encodeURIComponent(name)})
+        .catch(function(err){box.textContent=err.message;var ta=$('[name=body]',te),m=/:(\d+):(\d+):/.exec(err.message);
+          if(m){var lines=ta.value.split('\n'),pos=0;for(var i=0;i<+m[1]-1&&i<lines.length;i++)pos+=lines[i].length+1;ta.focus();ta.setSelectionRange(pos,pos+(lines[+m[1]-1]||'').length)}})})}
     // Users (admin).
     var uf=$('#add-user');
     if(uf){uf.addEventListener('submit',function(e){e.preventDefault();

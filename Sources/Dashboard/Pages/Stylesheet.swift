@@ -77,6 +77,8 @@ enum Stylesheet {
     .facts{display:grid;gap:4px;margin-top:10px}.fact{font-variant-numeric:tabular-nums;font-weight:600}
     ul.problems,ul.refusals{margin:10px 0 0;padding-left:20px}ul.refusals{color:var(--muted);max-height:220px;overflow:auto}
     ul.problems{padding-left:30px}ul.refusals li.warn{color:var(--warn)}
+    .small-btn{min-height:32px;padding:4px 10px;font-size:13px}.stack-sm{margin-top:16px;border-top:1px solid var(--line);padding-top:12px}
+    h3{font-size:15px;margin:0 0 8px}
     .toolbar{display:flex;flex-wrap:wrap;gap:8px;align-items:center}.toolbar input{flex:1;min-width:160px}
     .pager{display:flex;gap:8px;align-items:center;justify-content:flex-end;margin-top:10px}
     .result-valid{color:var(--accent)}.result-bad{color:var(--danger)}.result-dup{color:var(--warn)}
