@@ -16,8 +16,9 @@ extension Dashboard {
                 data-confirm="\(layout.t("contacts.confirmRemove")) +\(HTML.escape(item.phone))" data-reload>\(layout.t("contacts.remove"))</button>
                 """ : ""
             return """
-                <tr><td><a href="/contacts?phone=\(HTML.escape(item.phone))#history">+\(HTML.escape(item.phone))</a></td>
-                <td><span class="badge">\(HTML.escape(layout.language("source." + item.source)))</span></td>
+                <tr><td><a href="/contacts?phone=\(HTML.escape(item.phone))#history">+\(HTML.escape(item.phone))</a>
+                <div class="show-sm muted small">\(HTML.escape(layout.language("source." + item.source)))</div></td>
+                <td class="hide-sm"><span class="badge">\(HTML.escape(layout.language("source." + item.source)))</span></td>
                 <td class="hide-sm muted small">\(item.createdAt.map { Self.dayFormatter.string(from: $0) } ?? "—")</td>
                 <td class="hide-sm small">\(HTML.escape(item.detail ?? ""))</td><td class="num">\(remove)</td></tr>
                 """
@@ -45,7 +46,7 @@ extension Dashboard {
             <form class="toolbar" method="get" action="/contacts" role="search"><input type="text" name="q" value="\(HTML.escape(search))" placeholder="\(layout.t("contacts.search"))" aria-label="\(layout.t("contacts.search"))">
             <button class="btn" type="submit">\(layout.t("contacts.searchButton"))</button></form>
             \(list.items.isEmpty ? "<p class=\"muted\">\(layout.t(search.isEmpty ? "contacts.noOptouts" : "contacts.noMatch"))</p>" : """
-            <div class="table-wrap"><table><thead><tr><th>\(layout.t("col.phone"))</th><th>\(layout.t("col.source"))</th><th class="hide-sm">\(layout.t("col.created"))</th><th class="hide-sm">\(layout.t("contacts.note"))</th><th></th></tr></thead>
+            <div class="table-wrap"><table><thead><tr><th>\(layout.t("col.phone"))</th><th class="hide-sm">\(layout.t("col.source"))</th><th class="hide-sm">\(layout.t("col.created"))</th><th class="hide-sm">\(layout.t("contacts.note"))</th><th></th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """)\(pager)\(add)</section>
             """

@@ -17,7 +17,7 @@ extension Dashboard {
             try await self.page(request, context, .viewer) { layout in try await self.campaignsPage(layout) }
         }
         router.get("/campaigns/new") { request, context in
-            try await self.page(request, context, .operator) { layout in self.newCampaignPage(layout) }
+            try await self.page(request, context, .operator) { layout in await self.newCampaignPage(layout, request: request) }
         }
         router.get("/campaigns/:id") { request, context in
             let id = try context.parameters.require("id")

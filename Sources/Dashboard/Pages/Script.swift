@@ -23,6 +23,9 @@ enum Script {
       return fetch(url,{method:method,headers:h,body:body,credentials:'same-origin'}).then(function(r){
         return r.text().then(function(x){var j={};try{j=JSON.parse(x)}catch(e){}if(!r.ok){throw new Error(j.message||(r.status+' '+r.statusText))}return j})})}
     function flash(msg,ok){var a=$('#flash');if(!a)return;a.textContent=msg;a.className='alert'+(ok?' ok':'')}
+    // On a phone the navigation scrolls sideways: bring the current page's link into view.
+    var cur=$('nav.main [aria-current=page]'),nav=cur&&cur.parentNode;
+    if(nav&&nav.scrollWidth>nav.clientWidth){var r=cur.getBoundingClientRect(),n=nav.getBoundingClientRect();if(r.right>n.right-8)nav.scrollLeft+=r.right-n.right+48}
     $$('[data-logout]').forEach(function(b){b.addEventListener('click',function(){api('POST','/api/logout').finally(function(){location.href='/login'})})});
     // Buttons that post one action: data-post=url, data-body=JSON, data-confirm=text.
     $$('[data-post]').forEach(function(b){b.addEventListener('click',function(){
@@ -72,7 +75,7 @@ enum Script {
     // renders the messages and prepares the picture with the pipeline's own code.
     var form=$('#new-campaign');
     if(form){
-      var ids={contacts:'',media:''}, timer=null, seq=0;
+      var ids={contacts:form.dataset.contacts||'',media:form.dataset.media||''}, timer=null, seq=0;
       function size(n){return n>=1048576?(n/1048576).toFixed(1)+' MB':Math.max(1,Math.round(n/1024))+' KB'}
       function fields(){var fd=new FormData();
         fd.append('name',$('[name=name]',form).value);fd.append('message',$('[name=message]',form).value);fd.append('options',$('[name=options]',form).value);
@@ -121,7 +124,8 @@ enum Script {
         var btn=$('[type=submit]',form);btn.disabled=true;
         api('POST','/api/campaign/create',fields(),true).then(function(j){flash(form.dataset.done+' ('+j.drop+')',true);setTimeout(function(){location.href='/campaigns'},1500)})
           .catch(function(err){flash(err.message)}).finally(function(){btn.disabled=false})});
-      runPreview();
+      // The server drew the first preview; a page restored from history may hold other values.
+      if($('[name=message]',form).value!==$('[name=message]',form).defaultValue||$('[name=numbers]',form).value)runPreview();
     }
     // Contacts: add an opt-out; check numbers (pasted or a file) line by line.
     var ao=$('#add-optout');

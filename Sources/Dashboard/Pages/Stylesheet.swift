@@ -108,10 +108,12 @@ enum Stylesheet {
     .live::before{content:"";width:8px;height:8px;border-radius:50%;background:var(--muted)}
     .live.on::before{background:var(--accent);box-shadow:0 0 0 3px var(--accent-soft)}
     .row{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
-    .hide-sm{display:none}
+    .hide-sm{display:none}.show-sm{display:block}
+    input[type=file]{font:inherit;font-size:13px;color:var(--muted);max-width:100%}
+    input[type=file]::file-selector-button{font:inherit;font-weight:600;border:1px solid var(--line);background:var(--panel);color:var(--text);border-radius:8px;padding:6px 12px;margin-right:8px;cursor:pointer}
     @media (min-width:720px){
       .grid{grid-template-columns:repeat(3,1fr)}.two{grid-template-columns:1fr 1fr}.who{display:inline}
-      .counters{grid-template-columns:repeat(6,1fr)}.hide-sm{display:table-cell}main{padding:24px}
+      .counters{grid-template-columns:repeat(6,1fr)}.hide-sm{display:table-cell}.show-sm{display:none}main{padding:24px}
     }
     @media (min-width:1024px){.grid{grid-template-columns:repeat(6,1fr)}.two.wide{grid-template-columns:3fr 2fr}}
     @media (prefers-reduced-motion:reduce){*{transition:none!important}}

@@ -14,6 +14,11 @@ struct MultipartForm {
 
     func part(_ name: String) -> Part? { parts.first { $0.name == name } }
 
+    /// A form assembled on the server (the new-campaign page's first preview).
+    init(fields: [String: String]) {
+        parts = fields.sorted { $0.key < $1.key }.map { Part(name: $0.key, data: Data($0.value.utf8)) }
+    }
+
     /// Parses `body` with the boundary named in `contentType`; throws a 400 naming what is wrong.
     init(contentType: String, body: Data) throws {
         guard contentType.lowercased().hasPrefix("multipart/form-data"),
