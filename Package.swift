@@ -318,6 +318,7 @@ let package = Package(
             dependencies: [
                 "Dashboard", "Siaran", "Store", "Pipeline", "Transport", "Contacts", "Templates", "Media",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
