@@ -78,6 +78,18 @@ struct TemplatesTests {
                 #expect(status == .badRequest || status == .notFound, "\(name)")
             }
             #expect(try FileManager.default.contentsOfDirectory(atPath: harness.path("templates")) == ["lama.txt"])
+            // A template named in its front matter (spaces and all) is found, edited and deleted by that name.
+            try "---\nname: Promo Lebaran\n---\nHalo {name|Kak}\n".write(toFile: harness.path("templates/promo-1.txt"), atomically: true, encoding: .utf8)
+            (status, json, _) = try await ContactsTests.send(client, ops, .get, "/api/templates/Promo%20Lebaran")
+            #expect(status == .ok && (json as? [String: Any])?["file"] as? String == "promo-1.txt")
+            (status, _, text) = try await ContactsTests.send(client, ops, .put, "/api/templates/Promo%20Lebaran", json: #"{"body":"---\nname: Promo Lebaran\n---\nHai {name|Kak}\n"}"#)
+            #expect(status == .ok, "\(text)")
+            #expect(try String(contentsOfFile: harness.path("templates/promo-1.txt"), encoding: .utf8).hasSuffix("Hai {name|Kak}\n"))
+            (status, _, _) = try await ContactsTests.send(client, ops, .put, "/api/templates/Baru%20Sekali", json: #"{"body":"Hi"}"#)
+            #expect(status == .badRequest, "a new template needs a file-safe name")
+            (status, _, _) = try await ContactsTests.send(client, ops, .delete, "/api/templates/Promo%20Lebaran")
+            #expect(status == .ok)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: harness.path("templates")) == ["lama.txt"])
             #expect(FileManager.default.fileExists(atPath: harness.path("../pipeline.txt")) == false)
         }
     }

@@ -63,9 +63,12 @@ extension Dashboard {
             let user = try context.require(.operator)
             let name = try Self.templateName(try context.parameters.require("name"))
             let library = self.templateLibrary.load()
+            // A file that no longer parses can still be deleted by its file name.
             let file = library.entries.first { $0.name.lowercased() == name.lowercased() }?.file
-                ?? ["txt", "md"].map { (self.configuration.templates as NSString).appendingPathComponent("\(name).\($0)") }
-                .first { FileManager.default.fileExists(atPath: $0) }
+                ?? (try? Self.newTemplateName(name)).flatMap { _ in
+                    ["txt", "md"].map { (self.configuration.templates as NSString).appendingPathComponent("\(name).\($0)") }
+                        .first { FileManager.default.fileExists(atPath: $0) }
+                }
             guard let file else { throw DashboardError(.notFound, "no template named '\(name)'") }
             try FileManager.default.removeItem(atPath: file)
             try await self.audit.record(user.username, "template.delete", target: name, detail: (file as NSString).lastPathComponent)
@@ -80,15 +83,20 @@ extension Dashboard {
         })
     }
 
-    /// A template name from a URL: letters, digits, `-` and `_` only (it becomes `NAME.txt`).
+    /// A template name from a URL. Existing templates are found by whatever their front matter
+    /// calls them (never a path: no `/`, no leading `.`); see ``newTemplateName(_:)`` for new ones.
     static func templateName(_ text: String) throws -> String {
         let name = text.removingPercentEncoding ?? text
         try SafeName.check(name, what: "template name")
+        return name
+    }
+
+    /// The name of a new template: letters, digits, `-` and `_` only, since it becomes `NAME.txt`.
+    static func newTemplateName(_ name: String) throws {
         guard name.count <= 64, name.first.map({ $0.isLetter || $0.isNumber }) == true,
               name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }) else {
             throw DashboardError(.badRequest, "template name '\(name.prefix(64))' may only use letters, digits, - and _ (at most 64)")
         }
-        return name
     }
 
     /// Parses `body` with the template parser and writes it atomically to the template's file
@@ -97,6 +105,7 @@ extension Dashboard {
         guard body.utf8.count <= 64 * 1024 else { throw DashboardError(.tooLarge, "a template is at most 64 KiB") }
         let library = templateLibrary.load()
         let existing = library.entries.first { $0.name.lowercased() == name.lowercased() }
+        if existing == nil { try Self.newTemplateName(name) }
         let path = existing?.file ?? (configuration.templates as NSString).appendingPathComponent("\(name).txt")
         let fileName = (path as NSString).lastPathComponent
         let template: MessageTemplate
@@ -133,7 +142,8 @@ extension Dashboard {
         let body = FileManager.default.contents(atPath: entry.file).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let renderer = MessageRenderer(configuration: configuration.message, columns: ["name"])
         let check = renderer.check(entry.template, hasMedia: false)
-        var notes = check.errors.map(\.message) + check.warnings
+        // Without a contact list, "no contact has this column" warnings say nothing; errors stay.
+        var notes = check.errors.map(\.message)
         var sample: String?
         do {
             sample = try renderer.render(entry.template, for: RenderContext(
