@@ -19,7 +19,7 @@ extension Dashboard {
                 <tr><td><a href="/contacts?phone=\(HTML.escape(item.phone))#history">+\(HTML.escape(item.phone))</a>
                 <div class="show-sm muted small">\(HTML.escape(layout.language("source." + item.source)))</div></td>
                 <td class="hide-sm"><span class="badge">\(HTML.escape(layout.language("source." + item.source)))</span></td>
-                <td class="hide-sm muted small">\(item.createdAt.map { Self.dayFormatter.string(from: $0) } ?? "—")</td>
+                <td class="hide-sm muted small nowrap">\(item.createdAt.map { Self.dayFormatter.string(from: $0) } ?? "—")</td>
                 <td class="hide-sm small">\(HTML.escape(item.detail ?? ""))</td><td class="num">\(remove)</td></tr>
                 """
         }.joined()
@@ -83,7 +83,7 @@ extension Dashboard {
                     return """
                         <tr><td><a href="/campaigns/\(HTML.escape(m.campaignId))">\(HTML.escape(m.campaignName))</a>\(reply)</td>
                         <td><span class="badge \(HTML.escape(m.state))">\(layout.t("state." + m.state))</span>\(m.reason.map { "<div class=\"muted small\">\(HTML.escape($0))</div>" } ?? "")</td>
-                        <td class="muted small">\(Self.dayFormatter.string(from: at))</td></tr>
+                        <td class="muted small nowrap">\(Self.dayFormatter.string(from: at))</td></tr>
                         """
                 }.joined()
                 let loose = history.replies.filter { $0.campaignId == nil }.map {

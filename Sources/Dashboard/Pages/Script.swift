@@ -24,8 +24,9 @@ enum Script {
         return r.text().then(function(x){var j={};try{j=JSON.parse(x)}catch(e){}if(!r.ok){throw new Error(j.message||(r.status+' '+r.statusText))}return j})})}
     function flash(msg,ok){var a=$('#flash');if(!a)return;a.textContent=msg;a.className='alert'+(ok?' ok':'')}
     // On a phone the navigation scrolls sideways: bring the current page's link into view.
-    var cur=$('nav.main [aria-current=page]'),nav=cur&&cur.parentNode;
-    if(nav&&nav.scrollWidth>nav.clientWidth){var r=cur.getBoundingClientRect(),n=nav.getBoundingClientRect();if(r.right>n.right-8)nav.scrollLeft+=r.right-n.right+48}
+    function showCurrent(){var cur=$('nav.main [aria-current=page]'),nav=cur&&cur.parentNode;if(!nav||nav.scrollWidth<=nav.clientWidth)return;
+      var r=cur.getBoundingClientRect(),n=nav.getBoundingClientRect();if(r.left<n.left||r.right>n.right-8)nav.scrollLeft+=(r.left+r.width/2)-(n.left+n.width/2)}
+    showCurrent();window.addEventListener('load',showCurrent);window.addEventListener('resize',showCurrent);
     $$('[data-logout]').forEach(function(b){b.addEventListener('click',function(){api('POST','/api/logout').finally(function(){location.href='/login'})})});
     // Buttons that post one action: data-post=url, data-body=JSON, data-confirm=text.
     $$('[data-post]').forEach(function(b){b.addEventListener('click',function(){

@@ -79,6 +79,7 @@ enum Stylesheet {
     ul.problems{padding-left:30px}ul.refusals li.warn{color:var(--warn)}
     .small-btn{min-height:32px;padding:4px 10px;font-size:13px}.stack-sm{margin-top:16px;border-top:1px solid var(--line);padding-top:12px}
     h3{font-size:15px;margin:0 0 8px}
+    .nowrap{white-space:nowrap}
     .toolbar{display:flex;flex-wrap:wrap;gap:8px;align-items:center}.toolbar input{flex:1;min-width:160px}
     .pager{display:flex;gap:8px;align-items:center;justify-content:flex-end;margin-top:10px}
     .result-valid{color:var(--accent)}.result-bad{color:var(--danger)}.result-dup{color:var(--warn)}
