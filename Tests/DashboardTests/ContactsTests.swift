@@ -109,12 +109,13 @@ struct ContactsTests {
             #expect(lines[0]["phone"] as? String == "6281234567890" && lines[0]["input"] as? String == "0812-3456-7890")
             #expect(lines[2]["duplicateOf"] as? Int == 1)
 
-            var (headers, upload) = multipart([("file", "list.csv", Data("nama,nomor\nBudi,081298765432\nSiti,abc\n".utf8))])
+            var (headers, upload) = multipart([("file", "list.csv", Data("nama,nomor\r\nBudi,081298765432\r\nSiti,abc\r\n".utf8))])
             headers[.authorization] = "Bearer \(viewer.token)"
             try await client.execute(uri: "/api/contacts/check", method: .post, headers: headers, body: upload) { response in
                 #expect(response.status == .ok, "\(String(buffer: response.body))")
                 let lines = jsonObject(response.body)["lines"] as? [[String: Any]] ?? []
                 #expect(lines.map { "\($0["line"] as? Int ?? 0):\($0["result"] as? String ?? "")" } == ["2:valid", "3:not-a-number"])
+                #expect(lines.first?["input"] as? String == "Budi,081298765432", "a Windows (CRLF) list shows each row as written")
             }
             (headers, upload) = multipart([("file", "list.pdf", Data("%PDF".utf8))])
             headers[.authorization] = "Bearer \(viewer.token)"

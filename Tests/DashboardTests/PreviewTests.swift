@@ -110,9 +110,9 @@ struct PreviewTests {
                 ("numbers", "numbers.txt", Data("081234567890\n".utf8)), ("options", nil, Data("template: promo\n".utf8)),
             ])
             #expect(((preview["messages"] as? [[String: Any]])?.first?["text"] as? String)?.hasPrefix("Halo Kak, diskon!") == true, "\(preview)")
-            // A template's text loaded into the message (front matter and all) is read as message.txt is.
+            // A template's text loaded into the message (front matter and all, CRLF as browsers send it) is read as message.txt is.
             (_, preview) = try await Self.post(client, login, "/api/campaign/preview", [
-                ("message", nil, Data("---\nname: promo\noptout_footer: Ketik STOP.\n---\nHalo {name|Kak}, diskon!\n".utf8)),
+                ("message", nil, Data("---\r\nname: promo\r\noptout_footer: Ketik STOP.\r\n---\r\nHalo {name|Kak}, diskon!\r\n".utf8)),
             ])
             #expect((preview["messages"] as? [[String: Any]])?.first?["text"] as? String == "Halo Kak, diskon!\n\nKetik STOP.", "\(preview)")
             (_, preview) = try await Self.post(client, login, "/api/campaign/preview", [

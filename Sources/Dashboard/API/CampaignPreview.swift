@@ -64,7 +64,7 @@ extension Dashboard {
         var preview = CampaignPreview(messages: [], sample: false, problems: [], warnings: [])
         // Options first: they may name a template or variants.
         var options = CampaignOptions()
-        if let text = form.part("options")?.text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if let text = form.part("options")?.typed, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             do {
                 options = try CampaignOptions.parse(text, defaultTimeZone: configuration.timeZone)
             } catch let problem as CampaignOptions.Problem {
@@ -112,7 +112,7 @@ extension Dashboard {
         }
 
         // Messages: the render stage's template choice, check and renderer.
-        let message = form.part("message").map(\.data).flatMap { String(data: $0, encoding: .utf8) }?
+        let message = form.part("message")?.typed?
             .trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty.map { Data($0.utf8) }
         let template: MessageTemplate?
         do {

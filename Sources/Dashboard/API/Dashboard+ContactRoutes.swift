@@ -177,9 +177,11 @@ extension Dashboard {
             throw DashboardError(.badRequest, "\(error)".replacingOccurrences(of: folder + "/", with: ""))
         }
         // Raw lines of a text list, to show what was typed beside valid numbers too.
-        let raw = name == "contacts.xlsx" ? [] : String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        // (Split as bytes: in a Swift string "\r\n" is one character and would not split on "\n".)
+        let raw = name == "contacts.xlsx" ? [] : data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         func typed(_ line: Int) -> String {
-            line >= 1 && line <= raw.count ? String(raw[line - 1].trimmingCharacters(in: .whitespacesAndNewlines).prefix(120)) : ""
+            guard line >= 1 && line <= raw.count else { return "" }
+            return String(String(decoding: raw[line - 1], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).prefix(120))
         }
         var lines = result.accepted.map { CheckedLine(line: $0.line, input: typed($0.line), result: "valid", phone: $0.phone.description) }
         lines += result.rejected.map { CheckedLine(line: $0.line, input: $0.input, result: $0.reason.rawValue, duplicateOf: $0.duplicateOf) }

@@ -53,7 +53,9 @@ extension Dashboard {
         router.put("/api/templates/:name") { request, context in
             let user = try context.require(.operator)
             let name = try Self.templateName(try context.parameters.require("name"))
+            // Stored with LF line breaks, as the template parser reads them.
             let body = try await JSONResponse.decode(TemplateBody.self, from: request, limit: 80 * 1024).body
+                .replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
             let (entry, created) = try self.saveTemplate(name: name, body: body)
             try await self.audit.record(user.username, created ? "template.create" : "template.update", target: entry.name,
                                         detail: "\(body.utf8.count) bytes")

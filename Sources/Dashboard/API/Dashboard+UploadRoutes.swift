@@ -107,7 +107,7 @@ extension Dashboard {
             files[try UploadedFile.contactsName(filename: part.filename, data: part.data)] = part.data
         }
         guard !files.isEmpty else { throw DashboardError(.badRequest, "a campaign needs numbers: send 'numbers' (a file or text)") }
-        let options = form.part("options")?.text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let options = form.part("options")?.typed?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         var parsed = CampaignOptions()
         if !options.isEmpty {
             do {
@@ -117,7 +117,7 @@ extension Dashboard {
             }
             files["campaign.yaml"] = Data(options.utf8)
         }
-        if let message = form.part("message"), let text = message.text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if let message = form.part("message"), let text = message.typed, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             guard message.data.count <= 64 * 1024 else { throw DashboardError(.tooLarge, "the message is longer than 64 KiB") }
             files["message.txt"] = Data(text.utf8)
         } else if parsed.template == nil {

@@ -8,6 +8,8 @@ struct MultipartForm {
         var contentType: String?
         var data: Data
         var text: String? { String(data: data, encoding: .utf8) }
+        /// Text typed into a form: browsers send its line breaks as CRLF; the pipeline reads LF.
+        var typed: String? { text?.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n") }
     }
 
     private(set) var parts: [Part] = []
