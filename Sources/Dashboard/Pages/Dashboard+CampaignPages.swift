@@ -99,7 +99,8 @@ extension Dashboard {
             <label>\(layout.t("new.media"))</label>
             \(zone("media", "image/jpeg,image/png,image/webp", "new.mediaHint", media))
             <label for="options">\(layout.t("new.options"))</label><textarea id="options" name="options" class="code" placeholder="send_at: 2025-01-31 09:00&#10;delay: { min: 3, max: 6 }"></textarea>
-            <div class="actions"><button class="btn primary" type="submit">\(layout.t("new.submit"))</button></div>
+            <div class="actions"><button class="btn primary" type="submit">\(layout.t("new.submit"))</button>
+            <a class="summary small" id="preview-summary" href="#preview-card">\(previewSummary(layout, first))</a></div>
             </section>
             <section class="card sticky" id="preview-card" aria-live="polite"><h2>\(layout.t("new.preview"))</h2>
             \(previewHTML(layout, first))
@@ -107,6 +108,16 @@ extension Dashboard {
             </form>
             """
         return layout.render(title: layout.language("new.title"), active: "new", body: body)
+    }
+
+    /// One line beside the send button (on a phone the preview card is below the form).
+    func previewSummary(_ layout: PageLayout, _ p: CampaignPreview?) -> String {
+        var parts: [String] = []
+        if let c = p?.contacts { parts.append("\(c.valid) \(layout.t("js.valid"))") }
+        if let m = p?.media { parts.append("🖼 \(m.prepared.bytes >= 1_048_576 ? String(format: "%.1f MB", Double(m.prepared.bytes) / 1_048_576) : "\(max(1, m.prepared.bytes / 1024)) KB")") }
+        let problems = (p?.problems.count ?? 0) + (p?.mediaError == nil ? 0 : 1) + (p?.contactsError == nil ? 0 : 1)
+        if problems > 0 { parts.append("⚠ \(problems)") }
+        return parts.joined(separator: " · ")
     }
 
     /// The preview card's contents as the script draws them (`showPreview` in Script.swift).

@@ -98,7 +98,9 @@ enum Script {
         if(p.contactsError)probs.appendChild(el('li','',p.contactsError));
         p.problems.forEach(function(x){probs.appendChild(el('li','',x))});
         p.warnings.forEach(function(x){refs.appendChild(el('li','warn',x))});
-        probs.hidden=!probs.children.length;refs.hidden=!refs.children.length}
+        probs.hidden=!probs.children.length;refs.hidden=!refs.children.length;
+        var sum=[];if(p.contacts)sum.push(p.contacts.valid+' '+t('js.valid'));if(p.media)sum.push('🖼 '+size(p.media.prepared.bytes));
+        var n=p.problems.length+(p.mediaError?1:0)+(p.contactsError?1:0);if(n)sum.push('⚠ '+n);$('#preview-summary').textContent=sum.join(' · ')}
       function runPreview(){var my=++seq,card=$('#preview-card');card.classList.add('busy');
         api('POST','/api/campaign/preview',fields(),true).then(function(p){if(my===seq)showPreview(p)})
           .catch(function(e){if(my!==seq)return;var probs=$('#preview-problems');probs.textContent='';probs.appendChild(el('li','',e.message));probs.hidden=false})
