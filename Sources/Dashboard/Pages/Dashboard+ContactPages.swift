@@ -17,8 +17,8 @@ extension Dashboard {
                 """ : ""
             return """
                 <tr><td><a href="/contacts?phone=\(HTML.escape(item.phone))#history">+\(HTML.escape(item.phone))</a>
-                <div class="show-sm muted small">\(HTML.escape(layout.language("source." + item.source)))</div></td>
-                <td class="hide-sm"><span class="badge">\(HTML.escape(layout.language("source." + item.source)))</span></td>
+                <div class="show-sm muted small">\(HTML.escape(Self.sourceLabel(layout, item.source)))</div></td>
+                <td class="hide-sm"><span class="badge">\(HTML.escape(Self.sourceLabel(layout, item.source)))</span></td>
                 <td class="hide-sm muted small nowrap">\(item.createdAt.map { Self.dayFormatter.string(from: $0) } ?? "—")</td>
                 <td class="hide-sm small">\(HTML.escape(item.detail ?? ""))</td><td class="num">\(remove)</td></tr>
                 """
@@ -67,13 +67,18 @@ extension Dashboard {
         return layout.render(title: layout.language("contacts.title"), active: "contacts", body: body)
     }
 
+    /// "Replied STOP" for `reply`, …; a source without a label shows as written.
+    static func sourceLabel(_ layout: PageLayout, _ source: String) -> String {
+        PageStrings.table["source." + source] == nil ? source : layout.language("source." + source)
+    }
+
     private func lookupSection(_ layout: PageLayout, phone: String?) async throws -> String {
         var result = ""
         if let phone, !phone.trimmingCharacters(in: .whitespaces).isEmpty {
             do {
                 let history = try await self.history(of: phone)
                 let status = history.optedOut.map {
-                    "<p><span class=\"badge failed\">\(layout.t("reason.opted-out"))</span> <span class=\"muted small\">\(HTML.escape(layout.language("source." + $0.source)))\($0.createdAt.map { " · " + Self.dayFormatter.string(from: $0) } ?? "")</span></p>"
+                    "<p><span class=\"badge failed\">\(layout.t("reason.opted-out"))</span> <span class=\"muted small\">\(HTML.escape(Self.sourceLabel(layout, $0.source)))\($0.createdAt.map { " · " + Self.dayFormatter.string(from: $0) } ?? "")</span></p>"
                 } ?? "<p><span class=\"badge done\">\(layout.t("contacts.reachable"))</span></p>"
                 let messages = history.messages.map { m -> String in
                     let at = m.readAt ?? m.deliveredAt ?? m.sentAt ?? m.failedAt ?? m.queuedAt

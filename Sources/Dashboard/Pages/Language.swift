@@ -80,6 +80,7 @@ enum PageStrings {
         "templates.name": ("Name (letters, digits, - and _)", "Nama (huruf, angka, - dan _)"),
         "templates.body": ("Text", "Teks"),
         "templates.hint": ("Optional front matter between --- lines (description, language, tags). {name|Kak} for a column with a default, {Halo|Hai} for variants.", "Front matter opsional di antara baris --- (description, language, tags). {name|Kak} untuk kolom dengan nilai bawaan, {Halo|Hai} untuk variasi."),
+        "templates.livePreview": ("As a sample contact (Budi) gets it", "Seperti yang diterima kontak contoh (Budi)"),
         "templates.save": ("Save", "Simpan"),
         "templates.cancel": ("Close", "Tutup"),
         "templates.problems": ("Files that cannot be used", "Berkas yang tidak bisa dipakai"),

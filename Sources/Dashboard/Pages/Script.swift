@@ -149,7 +149,12 @@ enum Script {
         table.hidden=!r.lines.length}).catch(function(err){flash(err.message)}).finally(function(){btn.disabled=false})})}
     // Templates: save through the parser; its error (with the line) is shown beside the editor.
     var te=$('#template-editor');
-    if(te){te.addEventListener('submit',function(e){e.preventDefault();
+    if(te){var tt=null,tseq=0;
+      // Live sample: the campaign preview renders the text for one sample contact named Budi.
+      $('[name=body]',te).addEventListener('input',function(){clearTimeout(tt);tt=setTimeout(function(){var my=++tseq,fd=new FormData();
+        fd.append('message',$('[name=body]',te).value);fd.append('numbers',new Blob(['phone,name\n6281234567890,Budi\n'],{type:'text/csv'}),'contacts.csv');
+        api('POST','/api/campaign/preview',fd,true).then(function(p){if(my!==tseq)return;var b=$('#template-preview');
+          var bad=p.problems[0];b.textContent=bad||(p.messages[0]?p.messages[0].text:'…');b.classList.toggle('bad',!!bad)}).catch(function(){})},400)});te.addEventListener('submit',function(e){e.preventDefault();
       var name=$('[name=name]',te).value.trim(),box=$('#template-error');box.textContent='';box.className='alert';
       api('PUT','/api/templates/'+encodeURIComponent(name),{body:$('[name=body]',te).value}).then(function(){location.href='/templates#'+encodeURIComponent(name)})
         .catch(function(err){box.textContent=err.message;var ta=$('[name=body]',te),m=/:(\d+):(\d+):/.exec(err.message);

@@ -80,6 +80,7 @@ enum Stylesheet {
     .small-btn{min-height:32px;padding:4px 10px;font-size:13px}.stack-sm{margin-top:16px;border-top:1px solid var(--line);padding-top:12px}
     h3{font-size:15px;margin:0 0 8px}
     .nowrap{white-space:nowrap}
+    #template-editor .preview{margin-top:12px;min-height:0}.bubble.bad{background:var(--danger-soft);color:var(--danger)}
     .actions .summary{align-self:center;color:var(--muted);font-variant-numeric:tabular-nums}
     @media (min-width:720px){.actions .summary{display:none}}
     .toolbar{display:flex;flex-wrap:wrap;gap:8px;align-items:center}.toolbar input{flex:1;min-width:160px}
