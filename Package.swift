@@ -177,7 +177,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "Store", "Pipeline", "Contacts", "Templates", "Media",
+                "Store", "Pipeline", "Reports", "Contacts", "Templates", "Media",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -237,7 +237,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SiaranTests",
-            dependencies: ["Siaran", "Reports"],
+            dependencies: ["Siaran", "Reports", "Dashboard", "WhatsApp", "WhatsAppSimulator", "SiaranTestSupport", "Transport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

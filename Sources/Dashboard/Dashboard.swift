@@ -25,7 +25,7 @@ public final class Dashboard: Sendable {
         self.users = UserStore(database: database, bcryptCost: bcryptCost)
         self.tokens = await SessionToken(secret: configuration.jwtSecret, lifetime: configuration.sessionLifetime)
         self.sessionControl = sessions
-        self.loginThrottle = LoginThrottle(allowance: configuration.loginFailuresBeforeLockout,
+        self.loginThrottle = LoginThrottle(database: database, allowance: configuration.loginFailuresBeforeLockout,
                                            base: configuration.baseLockout, cap: configuration.maxLockout)
         self.requestLimiter = RequestRateLimiter(perMinute: configuration.requestsPerMinute)
         self.audit = AuditLog(database: database)

@@ -109,6 +109,21 @@ public struct CampaignRunner: Sendable {
         }
     }
 
+    /// Rewrites the reports and status of finished campaigns that heard receipts or replies
+    /// since their reports were written; returns how many it rewrote.
+    @discardableResult
+    public func refreshStaleReports() async throws -> Int {
+        let stale = try await context.database.campaignsWithStaleReports()
+        for (id, state, since) in stale {
+            let final = CampaignRecord.State(rawValue: state) ?? .done
+            try await writeStatus(id)
+            try await writeReports(id, partial: final != .done, finalState: final)
+            try await context.database.clearReportsStale(campaign: id, since: since)
+            context.logger.info("reports rewritten with the receipts and replies that came after the end", metadata: ["campaign.id": "\(id)"])
+        }
+        return stale.count
+    }
+
     /// Finished or cancelled campaigns whose reports were not written (the daemon stopped right
     /// after the end state was recorded) get them now.
     func writeMissingReports() async throws {

@@ -23,9 +23,13 @@ struct CampaignSender {
         self.windowCalendar = calendar
     }
 
-    var sessions: [String] {
-        let named = options.sessions ?? context.sessions
-        return named.isEmpty ? ["utama"] : named
+    /// The campaign's `sessions:`, else the configured ones plus any the transport linked while
+    /// running (a number added from the dashboard shares the sending at once).
+    func sessionNames() async -> [String] {
+        if let named = options.sessions, !named.isEmpty { return named }
+        var names = context.sessions
+        for extra in await context.transport.sessionNames() where !names.contains(extra) { names.append(extra) }
+        return names.isEmpty ? ["utama"] : names
     }
 
     func run() async throws -> Outcome {
@@ -184,6 +188,7 @@ struct CampaignSender {
     private func nextSession(from index: inout Int) async throws -> String {
         let sending = context.pipeline.sending
         while true {
+            let sessions = await sessionNames()
             var available = 0
             for offset in 0..<sessions.count {
                 let session = sessions[(index + offset) % sessions.count]

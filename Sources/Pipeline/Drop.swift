@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A campaign waiting in `inbox/`: a folder `inbox/<name>/`, or loose files in `inbox/` itself.
 public struct Drop: Sendable, Equatable {

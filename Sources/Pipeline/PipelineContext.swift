@@ -1,5 +1,5 @@
 public import Contacts
-public import Foundation
+import Foundation
 public import Logging
 public import Media
 public import Reports

@@ -32,10 +32,12 @@ final class AtomicFileOutput {
         if !committed { unlink(temporaryPath) }
     }
 
-    /// A hidden sibling name, so a half-written file never looks like a report.
+    /// A hidden sibling name, so a half-written file never looks like a report; unique, so two
+    /// writers of the same report (the end of a campaign and a late-receipt refresh) never mix.
     static func temporaryPath(for path: String) -> String {
         let folder = (path as NSString).deletingLastPathComponent
-        return (folder as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).tmp")
+        let unique = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        return (folder as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).\(unique).tmp")
     }
 
     func write(_ text: String) throws {

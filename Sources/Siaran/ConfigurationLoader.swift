@@ -113,6 +113,9 @@ public struct ConfigurationLoader: Sendable {
         c.media.maxInputPixels = media.int("max_input_pixels", default: c.media.maxInputPixels, range: 1...1_000_000_000, unit: " (pixels)")
         c.media.background = media.string("background", default: c.media.background)
         c.media.progressive = media.bool("progressive", default: c.media.progressive)
+        c.media.minimumQuality = media.int("minimum_quality", default: c.media.minimumQuality, range: 1...100)
+        c.media.thumbnailWidth = media.int("thumbnail_width", default: c.media.thumbnailWidth, range: 8...320, unit: " (pixels)")
+        c.media.thumbnailQuality = media.int("thumbnail_quality", default: c.media.thumbnailQuality, range: 1...100)
         media.finish()
 
         let watch = top.section("watch")
@@ -270,6 +273,9 @@ public struct ConfigurationLoader: Sendable {
         }
         if c.optOut.keywords.isEmpty {
             reader.report("'optout.keywords' must list at least one word (STOP, BERHENTI, …) so recipients can always opt out", atKey: "optout.keywords")
+        }
+        if c.media.minimumQuality > c.media.quality {
+            reader.report("'media.minimum_quality' (\(c.media.minimumQuality)) must not be above 'media.quality' (\(c.media.quality))", atKey: "media.minimum_quality")
         }
         if !Self.isHexColour(c.media.background) {
             reader.report("'media.background' must be a colour like #FFFFFF, found '\(c.media.background)'", atKey: "media.background")

@@ -36,6 +36,7 @@ public actor SessionBoard {
             entry.notice = reason
             entry.qr = nil
             entry.qrIndex = nil
+            entry.pairingCode = nil
         case .notice(let text):
             entry.notice = text
         default:
@@ -43,6 +44,11 @@ public actor SessionBoard {
         }
         entry.updatedAt = Date()
         entries[session] = entry
+    }
+
+    /// Forgets the codes of an earlier attempt when linking starts again.
+    func linkingStarted(_ session: String) {
+        entries[session] = Entry(notice: "linking started from the dashboard")
     }
 
     func entry(_ session: String) -> Entry? { entries[session] }

@@ -57,9 +57,16 @@ public struct SiaranApplication: Sendable {
             events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,
             optOutFile: configuration.optOut.file, logger: component("pipeline"), eventLog: context.eventLog
         )
-        services += [recorder, PipelineService(context: context, wakeups: watcher.events)]
+        services += [recorder, PipelineService(context: context, wakeups: watcher.events), ReportRefreshService(context: context)]
         if configuration.dashboard.enabled {
-            let control = whatsapp.map { WhatsAppSessionControl(transport: $0, board: board) }
+            let control = whatsapp.map { transport in
+                WhatsAppSessionControl(transport: transport, board: board,
+                                       sessionsRoot: URL(fileURLWithPath: configuration.paths.sessionsDirectory, isDirectory: true)) { [self] name in
+                    try await WhatsAppService.session(
+                        name, settings: configuration.whatsapp, sessionsDirectory: configuration.paths.sessionsDirectory,
+                        outbox: configuration.paths.outbox, typing: configuration.pipeline.sending.typingPresence, logger: component("whatsapp"))
+                }
+            }
             services.append(DashboardService(dashboard: try await dashboard(sessions: control)))
         }
         return services

@@ -22,7 +22,7 @@ public struct WhatsAppService: Service {
     }
 
     public func run() async throws {
-        for (name, session) in transport.sessions where !(await session.isLinked) {
+        for (name, session) in transport.sessions.sorted(by: { $0.key < $1.key }) where !(await session.isLinked) {
             logger.warning("session \(name) is not linked yet: run `siaran login \(name)`; campaigns wait for a linked session")
         }
         await transport.start()
@@ -38,6 +38,8 @@ public struct WhatsAppService: Service {
                     logger.warning("session \(session) disconnected: \(reason)\(delay.map { String(format: "; reconnecting in %.0f s", $0) } ?? "")")
                 case .stopped(let reason):
                     logger.error("session \(session) stopped: \(reason)")
+                    let state = await transport.session(session)?.state.rawValue ?? "stopped"
+                    try? await database.recordSessionState(session, state: state, notice: reason, at: Date())
                 case .notice(let text):
                     logger.warning("session \(session): \(text)")
                 default:
@@ -53,14 +55,27 @@ public struct WhatsAppService: Service {
         events.cancel()
     }
 
-    /// The sessions of a configuration, opened from `state/sessions/`.
+    /// The sessions of a configuration, opened from `state/sessions/`: the configured ones, and
+    /// every other linked number found there (linked from the dashboard or with `siaran login`).
     public static func transport(settings: WhatsAppSettings, sessionsDirectory: String, outbox: String? = nil, typing: Bool,
                                  logger: Logger) async throws -> WhatsAppTransport {
+        var names = settings.sessions
+        for found in linkedFolders(sessionsDirectory) where !names.contains(found) {
+            logger.notice("session \(found) is linked in \(sessionsDirectory) but not listed in whatsapp.sessions; it sends too (stop it with `siaran sessions logout \(found)`)")
+            names.append(found)
+        }
         var sessions: [WhatsAppSession] = []
-        for name in settings.sessions {
+        for name in names {
             sessions.append(try await session(name, settings: settings, sessionsDirectory: sessionsDirectory, outbox: outbox, typing: typing, logger: logger))
         }
         return WhatsAppTransport(sessions: sessions)
+    }
+
+    /// Names of the linked session folders under `sessionsDirectory`, sorted.
+    static func linkedFolders(_ sessionsDirectory: String) -> [String] {
+        let root = URL(fileURLWithPath: sessionsDirectory, isDirectory: true)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: sessionsDirectory)) ?? []
+        return names.filter { SessionName.isValid($0) && SessionFolder.isLinked(root: root, name: $0) }.sorted()
     }
 
     /// One session, opened from `state/sessions/<name>/` with the configured server and version.

@@ -1,15 +1,29 @@
 public import Dashboard
-import Foundation
+public import Foundation
 public import WhatsApp
 
 /// The dashboard's handle on the daemon's WhatsApp sessions: state, QR codes, linking, logout.
+///
+/// `connect` links a configured session, adds a new number under a new name, or links a
+/// logged-out one again; a logged-out session object is finished, so a fresh one is opened
+/// (new folder, new identity) with `open`.
 public struct WhatsAppSessionControl: SessionControl {
     let transport: WhatsAppTransport
     let board: SessionBoard
+    /// Where session folders live (`state/sessions`).
+    let sessionsRoot: URL
+    /// Opens session `name` from its folder with the daemon's settings.
+    let open: @Sendable (String) async throws -> WhatsAppSession
+    /// How long `connect` waits for the first QR or pairing code, so its answer carries it.
+    let firstCodeWait: Duration
 
-    public init(transport: WhatsAppTransport, board: SessionBoard) {
+    public init(transport: WhatsAppTransport, board: SessionBoard, sessionsRoot: URL, firstCodeWait: Duration = .seconds(5),
+                open: @escaping @Sendable (String) async throws -> WhatsAppSession) {
         self.transport = transport
         self.board = board
+        self.sessionsRoot = sessionsRoot
+        self.firstCodeWait = firstCodeWait
+        self.open = open
     }
 
     public func sessions() async -> [SessionSnapshot] {
@@ -21,22 +35,45 @@ public struct WhatsAppSessionControl: SessionControl {
     }
 
     public func connect(session name: String, pairingPhone: String?) async throws -> SessionSnapshot {
-        guard let session = transport.sessions[name] else {
-            throw DashboardError(.notFound, "no session '\(name)'; configured sessions: \(transport.sessions.keys.sorted().joined(separator: ", ")) (whatsapp.sessions)")
+        guard SessionName.isValid(name) else {
+            throw DashboardError(.badRequest, "'\(name)' is not a valid session name: use 1–32 letters, digits, - or _")
         }
-        let state = await session.state
-        let linked = await session.isLinked
-        if state == .connected || (linked && state != .loggedOut) {
-            if [.stopped].contains(state) { await session.start() }
-            return try await snapshotOrFail(name)
+        if let session = transport.session(name) {
+            let state = await session.state
+            if await session.isLinked && state != .loggedOut {
+                // Linked already: make sure it runs (after a stop, a replacement or a ban has passed).
+                if [.stopped, .replaced, .banned].contains(state) {
+                    await session.stop()
+                    await session.start()
+                }
+                return try await snapshotOrFail(name)
+            }
+            if state != .loggedOut {
+                // Not linked yet: restart linking, by code when a phone number is given.
+                await session.stop()
+                await board.linkingStarted(name)
+                await session.start(pairingPhone: pairingPhone)
+                return try await waitForFirstCode(name, session)
+            }
         }
-        // Not linked: (re)start linking, by code when a phone number is given.
-        if pairingPhone != nil || [.stopped, .loggedOut, .replaced, .banned].contains(state) {
-            await session.stop()
-        }
+        // A new number, or one logged out: a fresh folder and session object.
+        SessionFolder.remove(root: sessionsRoot, name: name)
+        let session = try await open(name)
+        await transport.add(session, start: false)
+        await board.linkingStarted(name)
         await session.start(pairingPhone: pairingPhone)
-        // Give the session a moment to show its first QR or code, so the answer carries it.
-        let deadline = ContinuousClock.now + .seconds(5)
+        return try await waitForFirstCode(name, session)
+    }
+
+    public func disconnect(session name: String) async throws {
+        guard let session = transport.session(name) else { throw DashboardError(.notFound, "no session '\(name)'") }
+        try await session.logout()
+        await board.record(name, .stopped(reason: "logged out from the dashboard"))
+    }
+
+    /// Gives the session a moment to show its first QR or code.
+    private func waitForFirstCode(_ name: String, _ session: WhatsAppSession) async throws -> SessionSnapshot {
+        let deadline = ContinuousClock.now + firstCodeWait
         while ContinuousClock.now < deadline {
             if let entry = await board.entry(name), entry.qr != nil || entry.pairingCode != nil { break }
             if await session.state == .connected { break }
@@ -45,19 +82,13 @@ public struct WhatsAppSessionControl: SessionControl {
         return try await snapshotOrFail(name)
     }
 
-    public func disconnect(session name: String) async throws {
-        guard let session = transport.sessions[name] else { throw DashboardError(.notFound, "no session '\(name)'") }
-        try await session.logout()
-        await board.record(name, .notice("logged out from the dashboard"))
-    }
-
     private func snapshotOrFail(_ name: String) async throws -> SessionSnapshot {
         guard let snapshot = await snapshot(name) else { throw DashboardError(.notFound, "no session '\(name)'") }
         return snapshot
     }
 
     private func snapshot(_ name: String) async -> SessionSnapshot? {
-        guard let session = transport.sessions[name] else { return nil }
+        guard let session = transport.session(name) else { return nil }
         let state = await session.state
         let entry = await board.entry(name)
         let linking = state == .linking || state == .notLinked

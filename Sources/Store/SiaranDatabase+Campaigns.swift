@@ -165,6 +165,16 @@ extension SiaranDatabase {
                 """, arguments: [name, phone, date])
         }
     }
+
+    /// Records that a session stopped for good (`logged-out`, `banned`, …) with the reason staff see.
+    public func recordSessionState(_ name: String, state: String, notice: String?, at date: Date) async throws {
+        try await write { db in
+            try db.execute(sql: """
+                INSERT INTO sessions (name, state, notice, lastSeenAt) VALUES (?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET state = excluded.state, notice = excluded.notice, lastSeenAt = excluded.lastSeenAt
+                """, arguments: [name, state, notice, date])
+        }
+    }
 }
 
 extension SiaranDatabase {

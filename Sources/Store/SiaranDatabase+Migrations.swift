@@ -7,6 +7,8 @@ extension SiaranDatabase {
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-foundation", migrate: createFoundationSchema)
+        migrator.registerMigration("v2-dashboard-auth", migrate: createDashboardAuthSchema)
+        migrator.registerMigration("v3-stale-reports", migrate: createStaleReportsSchema)
         // migrations-end (append new migrations above this line, each in its own file)
         return migrator
     }

@@ -72,8 +72,12 @@ public protocol MessageTransport: Sendable {
     /// Whether a session can take messages now (linked, not logged out, its sends acknowledged).
     /// The pipeline hands a campaign's messages to the sessions that can.
     func isAvailable(session: String) async -> Bool
+    /// Sessions the transport runs now, beyond the configured list: a number linked from the
+    /// dashboard while the daemon runs joins campaigns that do not name their sessions.
+    func sessionNames() async -> [String]
 }
 
 extension MessageTransport {
     public func isAvailable(session: String) async -> Bool { true }
+    public func sessionNames() async -> [String] { [] }
 }

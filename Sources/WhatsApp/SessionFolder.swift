@@ -46,6 +46,12 @@ public struct SessionFolder: Sendable {
         try? FileManager.default.removeItem(at: url)
     }
 
+    /// Deletes the folder of session `name` under `root` without opening it (a logged-out
+    /// number is linked again from scratch: new identity, no old Signal sessions).
+    public static func remove(root: URL, name: String) {
+        try? FileManager.default.removeItem(at: root.appendingPathComponent(name, isDirectory: true))
+    }
+
     func write(_ data: Data, to target: URL) throws {
         do { try FileSignalStore.atomicWrite(data, to: target) } catch {
             throw WhatsAppError(.storage("cannot write \(target.path)"), "\(error)")

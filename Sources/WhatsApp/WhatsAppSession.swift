@@ -218,6 +218,11 @@ public actor WhatsAppSession {
             verifier: CertificateChainVerifier(rootKey: configuration.endpoint.rootKey), timeout: configuration.connectTimeout)
         let connection = NodeConnection(socket: socket)
         self.connection = connection
+        // `stop()` may have run during the handshake, before there was a connection to close.
+        if stopRequested {
+            await connection.close()
+            return .dropped("stopped")
+        }
         await connection.start()
         for await node in connection.incoming {
             if let outcome = try await handle(node, on: connection) { return outcome }

@@ -73,6 +73,8 @@ public enum SimulatorEvent: Sendable, Equatable {
     case loggedIn(phone: String, deviceId: UInt16)
     case preKeysUploaded(phone: String, deviceId: UInt16, count: Int)
     case becameActive(phone: String, deviceId: UInt16)
+    /// A linked device unlinked itself (`remove-companion-device`, a logout).
+    case companionRemoved(phone: String, deviceId: UInt16)
     case numberChecked(phone: String, registered: Bool)
     /// A `<message>` passed every check and was acknowledged.
     case messageAccepted(id: String, from: String, to: String)

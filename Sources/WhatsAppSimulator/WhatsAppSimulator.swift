@@ -387,6 +387,16 @@ public actor WhatsAppSimulator {
             ]), to: connection)
         case ("privacy", "set", "tokens"):
             try await send(.iq(id: id, type: "result"), to: connection)
+        case ("md", "set", "remove-companion-device"):
+            // A device may only unlink itself: the jid must name the device on this connection.
+            let target = node.children.first?.jid("jid")
+            guard target?.user == device.phone, target?.device == device.deviceId else {
+                try await send(.iqError(id: id, code: 403, text: "forbidden"), to: connection)
+                return
+            }
+            companions["\(device.phone):\(device.deviceId)"] = nil
+            record(.companionRemoved(phone: device.phone, deviceId: device.deviceId))
+            try await send(.iq(id: id, type: "result"), to: connection)
         default:
             record(.unhandled("iq \(node.string("xmlns") ?? "?") \(type) \(node.children.first?.tag ?? "-")"))
             try await send(.iqError(id: id, code: 501, text: "feature-not-implemented"), to: connection)

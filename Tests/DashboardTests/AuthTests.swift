@@ -86,17 +86,18 @@ struct AuthTests {
     }
 
     @Test("the throttle doubles the lockout with each further failure, up to the cap")
-    func backoff() {
+    func backoff() async throws {
+        let harness = try await DashboardHarness()
         let now = Mutex(Date(timeIntervalSince1970: 1_000_000))
-        let throttle = LoginThrottle(allowance: 3, base: 10, cap: 40, now: { now.withLock { $0 } })
-        for _ in 0..<3 { throttle.recordFailure(address: "a", account: "u") }
-        #expect(throttle.lockedFor(address: "b", account: "u") == 10)
-        throttle.recordFailure(address: "a", account: "u")
-        #expect(throttle.lockedFor(address: "b", account: "U") == 20)
-        for _ in 0..<5 { throttle.recordFailure(address: "a", account: "u") }
-        #expect(throttle.lockedFor(address: "b", account: "u") == 40)
+        let throttle = LoginThrottle(database: harness.database, allowance: 3, base: 10, cap: 40, now: { now.withLock { $0 } })
+        for _ in 0..<3 { try await throttle.recordFailure(address: "a", account: "u") }
+        #expect(try await throttle.lockedFor(address: "b", account: "u") == 10)
+        try await throttle.recordFailure(address: "a", account: "u")
+        #expect(try await throttle.lockedFor(address: "b", account: "U") == 20)
+        for _ in 0..<5 { try await throttle.recordFailure(address: "a", account: "u") }
+        #expect(try await throttle.lockedFor(address: "b", account: "u") == 40)
         now.withLock { $0 = $0.addingTimeInterval(41) }
-        #expect(throttle.lockedFor(address: "b", account: "u") == nil)
+        #expect(try await throttle.lockedFor(address: "b", account: "u") == nil)
     }
 
     @Test("API requests per login are rate-limited")

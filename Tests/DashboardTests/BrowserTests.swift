@@ -110,8 +110,8 @@ struct BrowserTests {
         try await app.test(.live) { client in
             let base = "http://127.0.0.1:\(try #require(client.port))"
             let pages = [("login", "/login"), ("overview", "/"), ("campaigns", "/campaigns"), ("campaign", "/campaigns/\(id)"),
-                         ("new", "/campaigns/new"), ("new-filled", "/campaigns/new?contacts=contacts-shot&media=media-shot"), ("contacts", "/contacts?phone=081320000000"), ("templates", "/templates?edit=lebaran"),
-                         ("sessions", "/sessions"), ("users", "/users")]
+                         ("new", "/campaigns/new"), ("new-filled", "/campaigns/new?contacts=contacts-shot&media=media-shot"), ("contacts", "/contacts?phone=081320000000"),
+                         ("templates", "/templates?edit=lebaran"), ("reports", "/reports"), ("sessions", "/sessions"), ("users", "/users")]
             var shots: [(String, Int, Int)] = []
             for (theme, language) in [("light", "en"), ("dark", "id")] {
                 cookie.value.withLock { $0 = "siaran_session=\(login.token); theme=\(theme); lang=\(language)" }

@@ -9,12 +9,13 @@ import Transport
 /// Campaigns that really ran through the dry-run pipeline, for the pages to show.
 enum ScreenshotData {
     /// Drops `count` numbers into inbox/ and runs the pipeline until the campaign is done.
-    static func campaign(_ harness: DashboardHarness, name: String, count: Int, delay: Double) async throws {
+    static func campaign(_ harness: DashboardHarness, name: String, count: Int, delay: Double,
+                         message: String = "{Halo|Hai} {name|Kak}, diskon 30% untuk semua produk hari ini!") async throws {
         let folder = harness.path("inbox/\(name)")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let numbers = (0..<count).map { String(format: "0813%08d", 20_000_000 + $0 * 7) }.joined(separator: "\n")
         try numbers.write(toFile: "\(folder)/numbers.txt", atomically: true, encoding: .utf8)
-        try "{Halo|Hai} {name|Kak}, diskon 30% untuk semua produk hari ini!".write(toFile: "\(folder)/message.txt", atomically: true, encoding: .utf8)
+        try message.write(toFile: "\(folder)/message.txt", atomically: true, encoding: .utf8)
         let configuration = PipelineConfiguration(
             watch: WatchConfiguration(quietSeconds: 0, rescanSeconds: 30),
             sending: SendingConfiguration(delayMinimum: delay, delayMaximum: delay, hourlyCap: 0, dailyCap: 0, batchSize: 0,

@@ -23,11 +23,16 @@ final class RecordingTransport: MessageTransport, Sendable {
     let clock: ManualClock
     let sends = Mutex<[(id: String, phone: String, session: String, at: Date)]>([])
     let events: AsyncStream<TransportEvent>
+    /// Sessions the transport says it runs (as when a number is linked from the dashboard).
+    let running: [String]
 
-    init(clock: ManualClock) {
+    init(clock: ManualClock, running: [String] = []) {
         self.clock = clock
+        self.running = running
         events = AsyncStream { _ in }
     }
+
+    func sessionNames() async -> [String] { running }
 
     func send(_ message: OutgoingMessage) async -> SendResult {
         let now = clock.now()
@@ -48,12 +53,13 @@ struct PacingTests {
         return formatter.date(from: text)!
     }
 
-    func run(_ harness: PipelineHarness, clock: ManualClock, sessions: [String] = ["utama"], count: Int) async throws -> RecordingTransport {
+    func run(_ harness: PipelineHarness, clock: ManualClock, sessions: [String] = ["utama"], running: [String] = [],
+             count: Int) async throws -> RecordingTransport {
         let numbers = (0..<count).map { "62813\(String(format: "%08d", $0))" }.joined(separator: "\n")
         try harness.drop("c/numbers.txt", numbers)
         try harness.drop("c/message.txt", "Halo")
         try harness.backdate(harness.path("inbox/c"), by: 5)
-        let transport = RecordingTransport(clock: clock)
+        let transport = RecordingTransport(clock: clock, running: running)
         var context = harness.context
         context.transport = transport
         // The drop is taken by real file times; sending then runs on the manual clock.
@@ -120,6 +126,19 @@ struct PacingTests {
                 #expect(time.timeIntervalSince(times[index - 3]) >= 3600, "\(session) sent more than 3 in an hour")
             }
         }
+    }
+}
+
+extension PacingTests {
+    @Test("a number the transport linked while running shares a campaign that names no sessions")
+    func runtimeSession() async throws {
+        var harness = try PipelineHarness()
+        harness.configuration.sending.delayMinimum = 1
+        harness.configuration.sending.delayMaximum = 1
+        let clock = ManualClock(Self.date("2026-11-25 09:00"))
+        let transport = try await run(harness, clock: clock, sessions: ["utama"], running: ["baru", "utama"], count: 6)
+        let sessions = transport.sends.withLock { $0.map(\.session) }
+        #expect(sessions == ["utama", "baru", "utama", "baru", "utama", "baru"])
     }
 }
 

@@ -69,3 +69,42 @@ struct EarlyReceiptTests {
         #expect(row.2, "the reply is linked to the message")
     }
 }
+
+@Suite("Reports catch up with receipts that arrive after the end")
+struct LateReceiptReportTests {
+    @Test("a receipt and a reply after the end mark the reports stale; one refresh rewrites them with the new states")
+    func refresh() async throws {
+        let harness = try PipelineHarness()
+        try harness.drop("c/numbers.txt", "6281234567890\n6281311223344\n")
+        try harness.drop("c/message.txt", "Halo")
+        _ = try await harness.runOnce()
+        let campaign = try #require(try await harness.campaigns().first)
+        let outbox = harness.path("outbox/\(campaign.id)")
+        let summaryBefore = try String(contentsOfFile: "\(outbox)/summary.json", encoding: .utf8)
+        let runner = CampaignRunner(context: harness.context)
+        #expect(try await runner.refreshStaleReports() == 0, "nothing came after the end yet")
+
+        let id = try #require(try harness.dryRunLines(campaign.id).first?["id"] as? String)
+        let (stream, continuation) = AsyncStream.makeStream(of: TransportEvent.self)
+        let recorder = TransportEventRecorder(events: stream, database: harness.database, optOutWords: ["STOP"], optOutFile: nil,
+                                              logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() })
+        continuation.yield(.read(messageId: id, at: Date()))
+        continuation.yield(.reply(phone: "6281311223344", session: "utama", messageId: "IN1", text: "Masih ada?", at: Date()))
+        continuation.finish()
+        try await recorder.run()
+        #expect(try await harness.database.campaignsWithStaleReports().map(\.id) == [campaign.id])
+
+        #expect(try await runner.refreshStaleReports() == 1)
+        #expect(try await harness.database.campaignsWithStaleReports().isEmpty)
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(outbox)/summary.json"))) as? [String: Any])
+        #expect(summaryBefore != (try String(contentsOfFile: "\(outbox)/summary.json", encoding: .utf8)))
+        let rows = try String(contentsOfFile: "\(outbox)/report.csv", encoding: .utf8)
+            .split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.first { $0[6] == id }?[3] == "read", "report.csv should show the read receipt: \(rows)")
+        #expect(rows.first { $0[0] == "6281311223344" }?.last?.isEmpty == false, "report.csv should show the reply time: \(rows)")
+        #expect("\(summary)".contains("read"))
+        // No temporary files are left beside the reports.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outbox).filter { $0.hasSuffix(".tmp") }.isEmpty)
+        #expect(try await runner.refreshStaleReports() == 0)
+    }
+}

@@ -43,23 +43,7 @@ struct WhatsAppEndToEndTests {
         }
         await linking.stop()
 
-        let rootKey = simulator.rootKey.raw.map { String(format: "%02x", $0) }.joined()
-        try """
-            paths: {inbox: inbox, outbox: outbox, state: state, templates: templates}
-            watch: {quiet_seconds: 0.3, rescan_seconds: 1}
-            sending:
-              transport: whatsapp
-              delay: {min: 0, max: 0.02}
-              caps: {hourly: 0, daily: 0}
-              warmup: []
-              batch: {size: 0}
-              window: "00:00-23:59"
-            whatsapp:
-              sessions: [utama]
-              server_url: \(simulator.url.absoluteString)
-              server_root_key: \(rootKey)
-              media_scheme: http
-            """.write(to: folder.appendingPathComponent("pipeline.yaml"), atomically: true, encoding: .utf8)
+        try SimulatorDaemonConfiguration.write(to: folder, simulator: simulator)
         let image = try Data(contentsOf: CommandLineTests.packageRoot.appendingPathComponent("promo.jpg"))
         try drop("promo", phones: phones, text: "Halo {name|Kak}, promo besar!", image: image, in: folder)
 

@@ -173,3 +173,22 @@ struct ConfigurationTests {
         }
     }
 }
+
+extension ConfigurationTests {
+    @Test("media quality floor and thumbnail settings are read and checked")
+    func mediaSettings() throws {
+        let c = try loader.load(yaml: """
+            media:
+              quality: 85
+              minimum_quality: 55
+              thumbnail_width: 48
+              thumbnail_quality: 60
+            """, file: "pipeline.yaml")
+        #expect(c.media.minimumQuality == 55)
+        #expect(c.media.thumbnailWidth == 48)
+        #expect(c.media.thumbnailQuality == 60)
+        let found = issues("media:\n  quality: 50\n  minimum_quality: 70\n  thumbnail_width: 4000\n")
+        #expect(found.contains { $0.message.contains("minimum_quality") && $0.line == 3 }, "\(found)")
+        #expect(found.contains { $0.message.contains("thumbnail_width") && $0.line == 4 }, "\(found)")
+    }
+}

@@ -39,7 +39,7 @@ struct TransportTests {
         #expect(await eventually { await events.contains { if case .delivered(b, _) = $0 { true } else { false } } })
         #expect(await eventually { await events.contains { if case .reply(customer, "cadangan", _, "Siap", _) = $0 { true } else { false } } })
         #expect(await transport.send(OutgoingMessage(id: "X", phone: customer, text: "?", session: "tidak-ada", campaignId: "c"))
-                == .transientFailure(reason: "session tidak-ada is not configured (whatsapp.sessions)"))
+                == .transientFailure(reason: "session tidak-ada is not running (whatsapp.sessions, or link it from the dashboard)"))
 
         await harness.simulator.trigger(.deviceRemoved, phone: second)
         #expect(await eventually { await !transport.isAvailable(session: "cadangan") })

@@ -42,6 +42,8 @@ extension Dashboard {
         }
         router.post("/api/logout") { _, context in
             let user = try context.require(.viewer)
+            // The token stops working now, not when it expires: a copy left elsewhere is useless.
+            try await self.users.revokeToken(user.tokenID, expires: user.expires)
             try await self.audit.record(user.username, "logout")
             var response = try JSONResponse.make(ActionResult(message: "logged out"))
             response.setCookie(self.sessionCookie("", maxAge: 0))
@@ -56,15 +58,15 @@ extension Dashboard {
     /// Checks the throttle, then the password; records the outcome in the throttle and audit log.
     func login(username: String, password: String, context: DashboardContext) async throws -> (String, SessionToken.Verified) {
         let address = context.clientAddress
-        if let wait = loginThrottle.lockedFor(address: address, account: username) {
+        if let wait = try await loginThrottle.lockedFor(address: address, account: username) {
             throw DashboardError(.lockedOut, "too many failed logins; try again in \(wait) s", retryAfter: wait)
         }
         guard let user = try await users.authenticate(username: username, password: password) else {
-            loginThrottle.recordFailure(address: address, account: username)
+            try await loginThrottle.recordFailure(address: address, account: username)
             try await audit.record(String(username.prefix(64)), "login.failed", detail: "from \(address)")
             throw DashboardError(.unauthenticated, "wrong username or password")
         }
-        loginThrottle.recordSuccess(address: address, account: username)
+        try await loginThrottle.recordSuccess(address: address, account: username)
         try await audit.record(user.username, "login", detail: "from \(address)")
         return try await tokens.issue(for: user)
     }

@@ -4,7 +4,8 @@ import Hummingbird
 import HummingbirdAuth
 
 /// Reads the login from `Authorization: Bearer` or the session cookie, checks it against the
-/// users table (a removed or demoted account loses access at once), enforces CSRF on unsafe
+/// users table (a removed or demoted account loses access at once; a logged-out token or one
+/// older than the last password change is refused), enforces CSRF on unsafe
 /// requests that rely on the cookie, and rate-limits API calls per login.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = DashboardContext
@@ -25,7 +26,7 @@ struct AuthMiddleware: RouterMiddleware {
         let bearer = request.headers.bearer?.token
         let cookie = request.cookies[Self.cookieName]?.value
         if let token = bearer ?? cookie, let verified = await dashboard.tokens.verify(token),
-           let current = try await dashboard.users.find(id: verified.userID), current.disabledAt == nil, current.username == verified.username {
+           let current = try await dashboard.users.holder(of: verified) {
             var user = verified
             user.role = current.role
             context.user = user

@@ -8,6 +8,8 @@ struct SessionClaims: JWTPayload {
     var exp: ExpirationClaim
     var iat: IssuedAtClaim
     var iss: IssuerClaim
+    /// Names this token, so logout can revoke it alone.
+    var jti: IDClaim
     var uid: Int64
     var role: String
     var csrf: String
@@ -31,6 +33,8 @@ public struct SessionToken: Sendable {
         public var role: Role
         public var csrf: String
         public var expires: Date
+        public var tokenID: String
+        public var issuedAt: Date
     }
 
     public init(secret: String, lifetime: TimeInterval) async {
@@ -43,16 +47,20 @@ public struct SessionToken: Sendable {
     /// A new token for `user`, with a fresh CSRF secret.
     public func issue(for user: DashboardUser, now: Date = Date()) async throws -> (token: String, claims: Verified) {
         let csrf = RandomToken.make(bytes: 24)
+        // Whole seconds: that is what the token carries, and what revocation compares.
+        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let claims = SessionClaims(
             sub: .init(value: user.username), exp: .init(value: now.addingTimeInterval(lifetime)), iat: .init(value: now),
-            iss: .init(value: Self.issuer), uid: user.id, role: user.role.rawValue, csrf: csrf)
+            iss: .init(value: Self.issuer), jti: .init(value: RandomToken.make(bytes: 16)), uid: user.id, role: user.role.rawValue, csrf: csrf)
         let token = try await keys.sign(claims)
-        return (token, Verified(userID: user.id, username: user.username, role: user.role, csrf: csrf, expires: claims.exp.value))
+        return (token, Verified(userID: user.id, username: user.username, role: user.role, csrf: csrf, expires: claims.exp.value,
+                                tokenID: claims.jti.value, issuedAt: now))
     }
 
     /// The claims of a token signed by us and not expired; nil otherwise.
     public func verify(_ token: String) async -> Verified? {
         guard let claims = try? await keys.verify(token, as: SessionClaims.self), let role = Role(rawValue: claims.role) else { return nil }
-        return Verified(userID: claims.uid, username: claims.sub.value, role: role, csrf: claims.csrf, expires: claims.exp.value)
+        return Verified(userID: claims.uid, username: claims.sub.value, role: role, csrf: claims.csrf, expires: claims.exp.value,
+                        tokenID: claims.jti.value, issuedAt: claims.iat.value)
     }
 }

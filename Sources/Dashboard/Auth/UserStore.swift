@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 import HummingbirdBcrypt
 public import Store
@@ -66,7 +66,9 @@ public struct UserStore: Sendable {
         try Self.validate(password: password)
         let hash = Bcrypt.hash(password, cost: cost)
         try await database.write { db in
-            try db.execute(sql: "UPDATE users SET passwordHash = ? WHERE username = ?", arguments: [hash, username])
+            // Every login made with the old password ends (whole seconds: token times are whole seconds).
+            let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+            try db.execute(sql: "UPDATE users SET passwordHash = ?, tokensValidAfter = ? WHERE username = ?", arguments: [hash, now, username])
             if db.changesCount == 0 { throw DashboardError(.notFound, "no user '\(username)'") }
         }
     }
@@ -121,7 +123,31 @@ public struct UserStore: Sendable {
 
     static func user(_ row: Row) throws -> DashboardUser {
         guard let role = Role(rawValue: row["role"]) else { throw DashboardError(.badRequest, "user has an unknown role") }
-        return DashboardUser(id: row["id"], username: row["username"], role: role, createdAt: row["createdAt"], disabledAt: row["disabledAt"])
+        return DashboardUser(id: row["id"], username: row["username"], role: role, createdAt: row["createdAt"], disabledAt: row["disabledAt"],
+                             tokensValidAfter: row["tokensValidAfter"])
+    }
+}
+
+extension UserStore {
+    /// Voids one login token until `expires` (logout). Expired entries are pruned on the way.
+    public func revokeToken(_ id: String, expires: Date) async throws {
+        try await database.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO revokedTokens (id, expiresAt) VALUES (?, ?)", arguments: [id, expires])
+            try db.execute(sql: "DELETE FROM revokedTokens WHERE expiresAt < ?", arguments: [Date()])
+        }
+    }
+
+    /// The account behind a valid token, or nil when the token was revoked, predates the
+    /// account's last password change, or the account is gone or disabled.
+    public func holder(of token: SessionToken.Verified) async throws -> DashboardUser? {
+        try await database.read { db in
+            if try Int.fetchOne(db, sql: "SELECT 1 FROM revokedTokens WHERE id = ?", arguments: [token.tokenID]) != nil { return nil }
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [token.userID]) else { return nil }
+            let user = try Self.user(row)
+            guard user.disabledAt == nil, user.username == token.username else { return nil }
+            if let after = user.tokensValidAfter, token.issuedAt < after { return nil }
+            return user
+        }
     }
 }
 

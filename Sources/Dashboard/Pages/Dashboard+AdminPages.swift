@@ -29,9 +29,22 @@ extension Dashboard {
                 \(s.notice.map { "<p class=\"small\">\(HTML.escape($0))</p>" } ?? "")\(controls)</section>
                 """
         }.joined()
+        // Admins may link another number under a new name (by QR code or pairing code).
+        let add = admin && sessionControl != nil ? """
+            <section class="card" id="add-session"><h2 style="margin:0">\(layout.t("sessions.add"))</h2>
+            <p class="small muted">\(layout.t("sessions.addHint"))</p>
+            <label for="new-session">\(layout.t("sessions.name"))</label>
+            <input id="new-session" type="text" maxlength="32" pattern="[A-Za-z0-9_-]{1,32}" placeholder="cabang-bandung" autocomplete="off">
+            <label for="new-session-phone">\(layout.t("sessions.pair"))</label>
+            <input id="new-session-phone" type="tel" inputmode="numeric" placeholder="\(layout.t("sessions.phone"))">
+            <div class="actions">
+            <button class="btn primary" type="button" data-post="/api/whatsapp/connect" data-body="{}" data-name-from="#new-session" data-reload>\(layout.t("sessions.connect"))</button>
+            <button class="btn" type="button" data-post="/api/whatsapp/connect" data-body="{}" data-name-from="#new-session" data-phone-from="#new-session-phone" data-needs-phone="1" data-reload>\(layout.t("sessions.pair"))</button>
+            </div></section>
+            """ : ""
         let body = """
             <div class="row"><h1>\(layout.t("sessions.title"))</h1><span class="live small">\(layout.t("campaign.live"))</span></div>
-            <div class="two" data-live="/api/events">\(sessions.isEmpty ? "<section class=\"card\"><p class=\"muted\">\(layout.t("sessions.none"))</p></section>" : cards)</div>
+            <div class="two" data-live="/api/events">\(sessions.isEmpty ? "<section class=\"card\"><p class=\"muted\">\(layout.t("sessions.none"))</p></section>" : cards)\(add)</div>
             """
         return layout.render(title: layout.language("sessions.title"), active: "sessions", body: body)
     }

@@ -29,6 +29,9 @@ extension Dashboard {
         router.get("/templates") { request, context in
             try await self.page(request, context, .viewer) { layout in self.templatesPage(layout, request: request) }
         }
+        router.get("/reports") { request, context in
+            try await self.page(request, context, .viewer) { layout in try await self.reportsPage(layout) }
+        }
         router.get("/sessions") { request, context in
             try await self.page(request, context, .viewer) { layout in try await self.sessionsPage(layout) }
         }

@@ -60,6 +60,7 @@ struct PageLayout {
         if user?.role.allows(.operator) == true { links.append(("new", "/campaigns/new", "nav.new")) }
         links.append(("contacts", "/contacts", "nav.contacts"))
         links.append(("templates", "/templates", "nav.templates"))
+        links.append(("reports", "/reports", "nav.reports"))
         links.append(("sessions", "/sessions", "nav.sessions"))
         if user?.role == .admin { links.append(("users", "/users", "nav.users")) }
         let nav = links.map { key, href, label -> String in

@@ -32,6 +32,7 @@ enum Script {
     $$('[data-post]').forEach(function(b){b.addEventListener('click',function(){
       if(b.dataset.confirm&&!confirm(b.dataset.confirm))return;
       var body=b.dataset.body?JSON.parse(b.dataset.body):{};
+      if(b.dataset.nameFrom){var n=$(b.dataset.nameFrom);if(!n||!n.value.trim()){n&&n.focus();return}body.session=n.value.trim()}
       if(b.dataset.phoneFrom){var p=$(b.dataset.phoneFrom);if(p&&p.value.trim())body.phone=p.value.replace(/\D/g,'');else if(b.dataset.needsPhone){p&&p.focus();return}}
       b.disabled=true;
       api(b.dataset.method||'POST',b.dataset.post,body).then(function(j){flash(j.message||'OK',true);if(b.dataset.reload!==undefined)setTimeout(function(){location.reload()},400)})

@@ -39,6 +39,11 @@ enum Stylesheet {
     .badge.done,.badge.connected,.badge.linked,.badge.read,.badge.delivered,.badge.sent{background:var(--accent-soft);color:var(--accent)}
     .badge.paused,.badge.waiting-approval,.badge.linking,.badge.retrying,.badge.waiting-to-reconnect{background:var(--warn-soft);color:var(--warn)}
     .badge.failed,.badge.cancelled,.badge.logged-out,.badge.banned,.badge.stopped{background:var(--danger-soft);color:var(--danger)}
+    .chips{display:flex;flex-wrap:wrap;gap:6px}
+    .meter{margin:10px 0}.meter .row{gap:6px;margin:0 0 4px}
+    .card h3{font-size:14px;margin:18px 0 6px;color:var(--muted)}
+    .chip{display:inline-block;padding:4px 12px;border:1px solid var(--line);border-radius:999px;font-size:13px;font-weight:600;text-decoration:none;color:var(--text);background:var(--panel)}
+    .chip:hover,.chip:focus-visible{border-color:var(--accent);color:var(--accent)}
     .progress{height:10px;background:var(--line);border-radius:999px;overflow:hidden;min-width:80px}
     .progress>span{display:block;height:100%;background:var(--accent);border-radius:999px;transition:width .4s ease}
     .progress.big{height:16px}

@@ -1,0 +1,40 @@
+import Foundation
+import Reports
+
+extension Dashboard {
+    /// The campaign page's analytics: delivery, read and reply rates, the A/B variants side by
+    /// side, and why messages failed or numbers were refused. The same figures as the reports
+    /// (`CampaignOverview`), so the page and the PDF never disagree.
+    func analyticsSection(_ layout: PageLayout, campaign id: String) async throws -> String {
+        let overview = try await database.read { db in try CampaignOverview.load(db, campaign: id, partial: false) }
+        func percent(_ rate: Double) -> String { String(format: "%.0f%%", rate * 100) }
+        func meter(_ key: String, _ rate: Double, _ count: Int) -> String {
+            """
+            <div class="meter"><div class="row small"><span>\(layout.t(key))</span><span class="spacer"></span><b>\(percent(rate))</b><span class="muted">(\(count))</span></div>
+            <div class="progress" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow="\(Int(rate * 100))" aria-label="\(layout.t(key))"><span style="width:\(String(format: "%.1f", rate * 100))%"></span></div></div>
+            """
+        }
+        var html = """
+            <section class="card"><h2>\(layout.t("analytics.title"))</h2>
+            \(meter("analytics.delivery", overview.deliveryRate, overview.delivered))\(meter("analytics.read", overview.readRate, overview.counts.read))\(meter("analytics.reply", overview.replyRate, overview.counts.replied))
+            """
+        let named = overview.variants.filter { !$0.name.isEmpty }
+        if named.count > 1 {
+            let best = named.max { $0.replyRate < $1.replyRate }?.name
+            let rows = named.map { v in
+                "<tr><td><b>\(HTML.escape(v.name))</b>\(v.name == best && v.replied > 0 ? " <span class=\"badge done\">\(layout.t("analytics.best"))</span>" : "")</td><td class=\"num\">\(v.sent)</td><td class=\"num\">\(percent(v.deliveryRate))</td><td class=\"num\">\(percent(v.readRate))</td><td class=\"num\">\(percent(v.replyRate))</td></tr>"
+            }.joined()
+            html += """
+                <h3>\(layout.t("analytics.variants"))</h3>
+                <div class="table-wrap"><table><thead><tr><th>\(layout.t("analytics.variant"))</th><th class="num">\(layout.t("state.sent"))</th>
+                <th class="num">\(layout.t("state.delivered"))</th><th class="num">\(layout.t("state.read"))</th><th class="num">\(layout.t("reports.replied"))</th></tr></thead>
+                <tbody>\(rows)</tbody></table></div>
+                """
+        }
+        for (key, reasons) in [("analytics.failures", overview.failureReasons), ("analytics.refusals", overview.rejectionReasons)] where !reasons.isEmpty {
+            let rows = reasons.prefix(5).map { "<tr><td>\(HTML.escape($0.reason))</td><td class=\"num\">\($0.count)</td></tr>" }.joined()
+            html += "<h3>\(layout.t(key))</h3><table><tbody>\(rows)</tbody></table>"
+        }
+        return html + "</section>"
+    }
+}

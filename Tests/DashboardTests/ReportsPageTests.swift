@@ -1,0 +1,40 @@
+import Dashboard
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite("Dashboard: the reports page")
+struct ReportsPageTests {
+    @Test("viewers see each finished campaign's downloads; anonymous visitors go to the login")
+    func reportsPage() async throws {
+        let harness = try await DashboardHarness()
+        try await ScreenshotData.campaign(harness, name: "promo-laporan", count: 6, delay: 0)
+        let id = try #require(try await harness.database.allCampaigns().first?.id)
+        try await harness.application.test(.router) { client in
+            try await client.execute(uri: "/reports", method: .get) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/login")
+            }
+            let viewer = try await DashboardHarness.login(client, .viewer)
+            try await client.execute(uri: "/reports", method: .get, headers: [.cookie: "siaran_session=\(viewer.token); lang=id"]) { response in
+                #expect(response.status == .ok)
+                let html = String(buffer: response.body)
+                #expect(html.contains("promo-laporan"))
+                for file in ["report.pdf", "report.xlsx", "report.csv", "summary.json"] {
+                    #expect(html.contains("/api/reports/\(id)/\(file)"), "no link to \(file)")
+                }
+                #expect(html.contains("Laporan"))
+                #expect(html.contains("aria-current=\"page\">Laporan"))
+            }
+            // Every link on the page downloads.
+            try await client.execute(uri: "/api/reports/\(id)/report.pdf", method: .get, headers: viewer.bearer) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/pdf")
+                #expect(Data(buffer: response.body).prefix(5) == Data("%PDF-".utf8))
+            }
+        }
+    }
+}
