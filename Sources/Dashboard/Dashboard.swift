@@ -14,6 +14,8 @@ public final class Dashboard: Sendable {
     public let loginThrottle: LoginThrottle
     public let requestLimiter: RequestRateLimiter
     let audit: AuditLog
+    /// Serialises changes to the opt-out file (appends and rewrites).
+    let optOutLock = NSLock()
     let logger: Logger
 
     public init(configuration: DashboardConfiguration, database: SiaranDatabase, sessions: (any SessionControl)?,
@@ -46,6 +48,8 @@ public final class Dashboard: Sendable {
         addAuthRoutes(to: router)
         addCampaignRoutes(to: router)
         addUploadRoutes(to: router)
+        addContactRoutes(to: router)
+        addTemplateRoutes(to: router)
         addSessionRoutes(to: router)
         addReportRoutes(to: router)
         addUserRoutes(to: router)

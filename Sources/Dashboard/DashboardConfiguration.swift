@@ -1,4 +1,7 @@
+public import Contacts
 public import Foundation
+public import Media
+public import Templates
 
 /// Everything the dashboard needs from the daemon's configuration, in one value.
 public struct DashboardConfiguration: Sendable {
@@ -35,12 +38,26 @@ public struct DashboardConfiguration: Sendable {
     public var maxLockout: TimeInterval
     /// Take the client address from X-Forwarded-For (only behind a reverse proxy you run).
     public var trustForwardedFor: Bool
+    /// The named templates folder (`paths.templates`); `template: NAME` in campaign.yaml reads it.
+    public var templates: String
+    /// The opt-out file the pipeline honours beside the database (`optout.file`).
+    public var optOutFile: String
+    /// How numbers are checked (`contacts:`), exactly as the pipeline checks them.
+    public var contacts: ContactsConfiguration
+    /// How messages are rendered (`message:`: opt-out footer, length limits).
+    public var message: MessageConfiguration
+    /// How campaign images are prepared (`media:`).
+    public var media: MediaConfiguration
+    /// The sending time zone (`sending.timezone`), for `{date}` and campaign.yaml times.
+    public var timeZone: String
 
     public init(host: String = "127.0.0.1", port: Int = 8080, inbox: String, outbox: String, uploads: String, jwtSecret: String,
                 initialAdmin: (username: String, password: String)? = nil, sessionLifetime: TimeInterval = 12 * 3600,
                 secureCookies: Bool = false, maxRequestBytes: Int = 64 * 1024 * 1024, maxFileBytes: Int = 32 * 1024 * 1024,
                 eventInterval: Duration = .seconds(1), requestsPerMinute: Int = 600, loginFailuresBeforeLockout: Int = 5,
-                baseLockout: TimeInterval = 30, maxLockout: TimeInterval = 3600, trustForwardedFor: Bool = false) {
+                baseLockout: TimeInterval = 30, maxLockout: TimeInterval = 3600, trustForwardedFor: Bool = false,
+                templates: String? = nil, optOutFile: String? = nil, contacts: ContactsConfiguration = .init(),
+                message: MessageConfiguration = .init(), media: MediaConfiguration = .init(), timeZone: String = "Asia/Jakarta") {
         self.host = host
         self.port = port
         self.inbox = inbox
@@ -58,5 +75,12 @@ public struct DashboardConfiguration: Sendable {
         self.baseLockout = baseLockout
         self.maxLockout = maxLockout
         self.trustForwardedFor = trustForwardedFor
+        // Defaults follow the standard layout: templates/ beside inbox/, state/optout.txt beside state/uploads.
+        self.templates = templates ?? ((inbox as NSString).deletingLastPathComponent as NSString).appendingPathComponent("templates")
+        self.optOutFile = optOutFile ?? ((uploads as NSString).deletingLastPathComponent as NSString).appendingPathComponent("optout.txt")
+        self.contacts = contacts
+        self.message = message
+        self.media = media
+        self.timeZone = timeZone
     }
 }

@@ -14,11 +14,16 @@ public struct DashboardError: Error, Sendable, CustomStringConvertible, HTTPResp
     public var message: String
     /// Seconds a client should wait (lockouts and rate limits).
     public var retryAfter: Int?
+    /// Where in the sent text the problem is (template syntax errors), 1-based.
+    public var line: Int?
+    public var column: Int?
 
-    public init(_ code: Code, _ message: String, retryAfter: Int? = nil) {
+    public init(_ code: Code, _ message: String, retryAfter: Int? = nil, line: Int? = nil, column: Int? = nil) {
         self.code = code
         self.message = message
         self.retryAfter = retryAfter
+        self.line = line
+        self.column = column
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
@@ -39,7 +44,10 @@ public struct DashboardError: Error, Sendable, CustomStringConvertible, HTTPResp
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-        let body = try JSONSerialization.data(withJSONObject: ["error": code.rawValue, "message": message], options: [.sortedKeys])
+        var json: [String: Any] = ["error": code.rawValue, "message": message]
+        if let line { json["line"] = line }
+        if let column { json["column"] = column }
+        let body = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

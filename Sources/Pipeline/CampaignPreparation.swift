@@ -21,10 +21,7 @@ struct CampaignPreparation {
     /// Reads, validates and dedupes the contact list; writes contacts, refusals and rejected.csv.
     func validate() async throws {
         guard let file = drop.contactsFile else { throw CampaignFailure("the contact list is missing from the spooled campaign") }
-        var optOut = (try? OptOutList.load(file: context.optOutFile, configuration: context.contacts)) ?? OptOutList()
-        for phone in try await context.database.optedOutPhones() {
-            if let number = PhoneNumber(digits: phone) { optOut.insert(number) }
-        }
+        let optOut = try await CampaignInputs.optOutList(file: context.optOutFile, contacts: context.contacts, database: context.database)
         let result: ContactListResult
         do {
             result = try ContactListReader(file: file, configuration: context.contacts).check(optOut: optOut)
@@ -58,16 +55,11 @@ struct CampaignPreparation {
 
     /// The campaign's template: `variants:` in campaign.yaml, `template:` from templates/, or message.txt.
     func template() throws -> MessageTemplate {
-        if let variants = options.variants {
-            return try MessageTemplate(variants: variants, file: "campaign.yaml")
-        }
-        if let name = options.template {
-            return try TemplateLibrary(folder: context.templates).template(named: name)
-        }
-        guard let file = drop.messageFile, let data = FileManager.default.contents(atPath: file) else {
+        let message = drop.messageFile.flatMap { FileManager.default.contents(atPath: $0) }
+        guard let template = try CampaignInputs.template(options: options, templates: context.templates, message: message) else {
             throw CampaignFailure("message.txt is missing from the spooled campaign")
         }
-        return try MessageTemplate(data: data, file: "message.txt")
+        return template
     }
 
     /// Renders every contact's message and gives each its id, before anything is sent.

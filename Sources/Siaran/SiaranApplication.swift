@@ -88,7 +88,9 @@ public struct SiaranApplication: Sendable {
         return await Dashboard(
             configuration: DashboardConfiguration(
                 host: configuration.dashboard.host, port: configuration.dashboard.port, inbox: paths.inbox, outbox: paths.outbox,
-                uploads: (paths.state as NSString).appendingPathComponent("uploads"), jwtSecret: secret, initialAdmin: admin),
+                uploads: (paths.state as NSString).appendingPathComponent("uploads"), jwtSecret: secret, initialAdmin: admin,
+                templates: paths.templates, optOutFile: configuration.optOut.file, contacts: configuration.contacts,
+                message: configuration.message, media: configuration.media, timeZone: configuration.pipeline.sending.timeZone),
             database: database, sessions: sessions, logger: component("dashboard"))
     }
 

@@ -91,22 +91,38 @@ struct BrowserTests {
             if live == nil { try await Task.sleep(for: .milliseconds(50)) }
         }
         let id = try #require(live)
+        // Opt-outs (a reply, one added here, one only in the file) and templates for their pages.
+        try await harness.database.addOptOut(phone: "6281320000007", source: "reply", detail: "STOP")
+        try await harness.database.addOptOut(phone: "6285700001111", source: "dashboard", detail: "admin: asked by phone")
+        try "# kept by hand\n0813 1111 2222\n".write(toFile: harness.path("state/optout.txt"), atomically: true, encoding: .utf8)
+        try "---\ndescription: Lebaran promo with a picture\nlanguage: id\n---\n{Halo|Hai} {name|Kak}, diskon 30% untuk semua produk hari ini!\n"
+            .write(toFile: harness.path("templates/lebaran.txt"), atomically: true, encoding: .utf8)
+        // Uploads the new-campaign page reuses, so its preview shows counts, refusals and the compressed picture.
+        for (folder, file, data) in [("media-shot", "promo.jpg", PreviewTests.promo),
+                                     ("contacts-shot", "contacts.csv", Data("phone,name\n081234567890,Budi\n0812-ab,Rina\n+62 812 3456 7890,Budi\n081320000007,Sari\n0899,Joko\n081298765432,Siti\n".utf8))] {
+            try FileManager.default.createDirectory(atPath: harness.path("state/uploads/\(folder)"), withIntermediateDirectories: true)
+            try data.write(to: URL(fileURLWithPath: harness.path("state/uploads/\(folder)/\(file)")))
+        }
+        try "Terima kasih {name|Kak} sudah berbelanja. Kode voucher: {voucher|HEMAT10}\n".write(toFile: harness.path("templates/terima-kasih.txt"), atomically: true, encoding: .utf8)
         let cookie = CookieJar("siaran_session=\(login.token)")
         let responder = LoggedInResponder(inner: harness.dashboard.router().buildResponder(), cookie: cookie)
         let app = Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             let base = "http://127.0.0.1:\(try #require(client.port))"
             let pages = [("login", "/login"), ("overview", "/"), ("campaigns", "/campaigns"), ("campaign", "/campaigns/\(id)"),
-                         ("new", "/campaigns/new"), ("reports", "/reports"), ("sessions", "/sessions"), ("users", "/users")]
+                         ("new", "/campaigns/new"), ("new-filled", "/campaigns/new?contacts=contacts-shot&media=media-shot"), ("contacts", "/contacts?phone=081320000000"),
+                         ("templates", "/templates?edit=lebaran"), ("reports", "/reports"), ("sessions", "/sessions"), ("users", "/users")]
             var shots: [(String, Int, Int)] = []
             for (theme, language) in [("light", "en"), ("dark", "id")] {
                 cookie.value.withLock { $0 = "siaran_session=\(login.token); theme=\(theme); lang=\(language)" }
                 for (name, path) in pages {
                     for (device, width, height) in [("phone", 390, 1100), ("desktop", 1280, 900)] {
                         let file = "\(name)-\(device)-\(theme)"
-                        let bytes = try Self.screenshot(base + path, name: file, width: width, height: height)
+                        // The filled form is long on a phone: take all of it, preview included.
+                        let tall = name == "new-filled" && device == "phone" ? 2300 : height
+                        let bytes = try Self.screenshot(base + path, name: file, width: width, height: tall)
                         #expect(bytes > 5000, "\(file).png is missing or blank (\(bytes) bytes)")
-                        shots.append((file, width, height))
+                        shots.append((file, width, tall))
                     }
                 }
             }

@@ -31,6 +31,18 @@ struct RoleTests {
         Endpoint(method: .post, uri: "/api/campaign/create", multipart: true, needs: .operator),
         Endpoint(method: .post, uri: "/api/contacts/upload", multipart: true, needs: .operator),
         Endpoint(method: .post, uri: "/api/media/upload", multipart: true, needs: .operator),
+        Endpoint(method: .post, uri: "/api/campaign/preview", multipart: true, needs: .operator),
+        Endpoint(method: .get, uri: "/api/uploads/media-seed/prepared", needs: .operator),
+        Endpoint(method: .get, uri: "/api/contacts/optouts", needs: .viewer),
+        Endpoint(method: .get, uri: "/api/contacts/optouts.csv", needs: .viewer),
+        Endpoint(method: .post, uri: "/api/contacts/optouts", body: #"{"phone":"081234567890","note":"test"}"#, needs: .operator),
+        Endpoint(method: .delete, uri: "/api/contacts/optouts/6285700001111", needs: .admin),
+        Endpoint(method: .post, uri: "/api/contacts/check", body: #"{"numbers":"081234567890"}"#, needs: .viewer),
+        Endpoint(method: .get, uri: "/api/contacts/081234567890", needs: .viewer),
+        Endpoint(method: .get, uri: "/api/templates", needs: .viewer),
+        Endpoint(method: .get, uri: "/api/templates/seed", needs: .viewer),
+        Endpoint(method: .put, uri: "/api/templates/seed", body: #"{"body":"Halo {name|Kak}"}"#, needs: .operator),
+        Endpoint(method: .delete, uri: "/api/templates/gone", needs: .operator),
         Endpoint(method: .post, uri: "/api/whatsapp/connect", body: #"{"session":"utama"}"#, needs: .admin),
         Endpoint(method: .post, uri: "/api/whatsapp/disconnect", body: #"{"session":"utama"}"#, needs: .admin),
         Endpoint(method: .get, uri: "/api/sessions/utama/qr.svg", needs: .admin),
@@ -43,10 +55,16 @@ struct RoleTests {
     /// A campaign `c1` in the database with a report file, so allowed calls can succeed.
     static func seed(_ harness: DashboardHarness) async throws {
         try await harness.database.write { db in
-            try db.execute(sql: "INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('c1', 'Promo', 'sending', ?, '/tmp')", arguments: [Date()])
+            try db.execute(sql: "INSERT OR IGNORE INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('c1', 'Promo', 'sending', ?, '/tmp')", arguments: [Date()])
         }
         try FileManager.default.createDirectory(atPath: harness.path("outbox/c1"), withIntermediateDirectories: true)
         try "phone,state\n".write(toFile: harness.path("outbox/c1/report.csv"), atomically: true, encoding: .utf8)
+        // An uploaded picture, an opt-out to remove and templates to read and delete.
+        try FileManager.default.createDirectory(atPath: harness.path("state/uploads/media-seed"), withIntermediateDirectories: true)
+        try PreviewTests.promo.write(to: URL(fileURLWithPath: harness.path("state/uploads/media-seed/promo.jpg")))
+        try await harness.database.addOptOut(phone: "6285700001111", source: "reply")
+        try "Halo {name|Kak}\n".write(toFile: harness.path("templates/seed.txt"), atomically: true, encoding: .utf8)
+        try "Hilang\n".write(toFile: harness.path("templates/gone.txt"), atomically: true, encoding: .utf8)
     }
 
     static func request(_ endpoint: Endpoint, headers: HTTPFields) -> (HTTPFields, ByteBuffer?) {
@@ -80,6 +98,7 @@ struct RoleTests {
                 #expect(jsonObject(response.body)["error"] as? String == "unauthenticated")
             }
             for role in Role.allCases {
+                try await Self.seed(harness)  // again: a role before may have deleted what this one needs
                 let login = try await DashboardHarness.login(client, role)
                 let (headers, body) = Self.request(endpoint, headers: login.bearer)
                 try await client.execute(uri: endpoint.uri, method: endpoint.method, headers: headers, body: body) { response in
@@ -99,7 +118,7 @@ struct RoleTests {
         let harness = try await DashboardHarness()
         try await Self.seed(harness)
         try await harness.application.test(.router) { client in
-            for uri in ["/", "/campaigns", "/campaigns/c1", "/campaigns/new", "/sessions", "/users"] {
+            for uri in ["/", "/campaigns", "/campaigns/c1", "/campaigns/new", "/contacts", "/templates", "/sessions", "/users"] {
                 try await client.execute(uri: uri, method: .get) { response in
                     #expect(response.status == .seeOther)
                     #expect(response.headers[.location] == "/login")
@@ -108,7 +127,9 @@ struct RoleTests {
             let viewer = try await DashboardHarness.login(client, .viewer)
             let admin = try await DashboardHarness.login(client, .admin)
             for (uri, viewerStatus) in [("/", HTTPResponse.Status.ok), ("/campaigns", .ok), ("/campaigns/c1", .ok), ("/campaigns/new", .forbidden),
-                                        ("/sessions", .ok), ("/users", .forbidden), ("/campaigns/nope", .notFound)] {
+                                        ("/sessions", .ok), ("/users", .forbidden), ("/campaigns/nope", .notFound),
+                                        ("/contacts", .ok), ("/contacts?phone=081234567890&q=0857&page=2", .ok), ("/templates", .ok),
+                                        ("/templates?edit=seed", .ok), ("/templates?new", .ok)] {
                 try await client.execute(uri: uri, method: .get, headers: [.cookie: "siaran_session=\(viewer.token)"]) { response in
                     #expect(response.status == viewerStatus, "\(uri)")
                 }

@@ -56,6 +56,32 @@ extension Dashboard {
             return Response(status: .ok, headers: [.contentType: type, .contentDisposition: "inline; filename=\"\(name)\""],
                             body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
+        router.get("/api/uploads/:id/prepared") { _, context in
+            try context.require(.operator)
+            let id = try context.parameters.require("id")
+            let original = try self.stagedPath(id)
+            guard UploadedFile.imageKind(FileManager.default.contents(atPath: original.path) ?? Data()) != nil else {
+                throw DashboardError(.notFound, "upload \(id) is not a picture")
+            }
+            let folder = (self.configuration.uploads as NSString).appendingPathComponent(id)
+            let prepared: PreparedUpload
+            do {
+                prepared = try PreparedUpload.load(folder: folder, original: original.path, configuration: self.configuration.media)
+            } catch {
+                throw DashboardError(.badRequest, "\(error)")
+            }
+            guard let data = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(prepared.file)) else {
+                throw DashboardError(.notFound, "the prepared picture of \(id) is gone")
+            }
+            return Response(status: .ok, headers: [.contentType: prepared.mimeType, .contentDisposition: "inline; filename=\"\(prepared.file)\""],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        // The campaign as the pipeline would prepare it: counts, refusals, rendered messages, prepared picture.
+        router.post("/api/campaign/preview") { request, context in
+            try context.require(.operator)
+            let form = try await self.multipart(request)
+            return try JSONResponse.make(try await self.preview(form))
+        }
         router.post("/api/campaign/create") { request, context in
             let user = try context.require(.operator)
             let form = try await self.multipart(request)
@@ -81,7 +107,7 @@ extension Dashboard {
             files[try UploadedFile.contactsName(filename: part.filename, data: part.data)] = part.data
         }
         guard !files.isEmpty else { throw DashboardError(.badRequest, "a campaign needs numbers: send 'numbers' (a file or text)") }
-        let options = form.part("options")?.text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let options = form.part("options")?.typed?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         var parsed = CampaignOptions()
         if !options.isEmpty {
             do {
@@ -91,7 +117,7 @@ extension Dashboard {
             }
             files["campaign.yaml"] = Data(options.utf8)
         }
-        if let message = form.part("message"), let text = message.text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if let message = form.part("message"), let text = message.typed, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             guard message.data.count <= 64 * 1024 else { throw DashboardError(.tooLarge, "the message is longer than 64 KiB") }
             files["message.txt"] = Data(text.utf8)
         } else if parsed.template == nil {
@@ -138,12 +164,19 @@ extension Dashboard {
     }
 
     func staged(_ id: String) throws -> (String, Data) {
+        let (name, path) = try stagedPath(id)
+        guard let data = FileManager.default.contents(atPath: path) else { throw DashboardError(.notFound, "no upload '\(id)'") }
+        return (name, data)
+    }
+
+    /// The uploaded file's name and path (not the prepared picture the preview keeps beside it).
+    func stagedPath(_ id: String) throws -> (name: String, path: String) {
         try SafeName.check(id, what: "upload id")
         let folder = (configuration.uploads as NSString).appendingPathComponent(id)
-        guard let name = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.first(where: { !$0.hasPrefix(".") }),
-              let data = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(name)) else {
+        guard let name = (try? FileManager.default.contentsOfDirectory(atPath: folder))?
+            .first(where: { !$0.hasPrefix(".") && !$0.hasPrefix(PreparedUpload.prefix) }) else {
             throw DashboardError(.notFound, "no upload '\(id)'")
         }
-        return (name, data)
+        return (name, (folder as NSString).appendingPathComponent(name))
     }
 }

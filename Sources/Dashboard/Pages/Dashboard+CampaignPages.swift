@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Templates
 
 extension Dashboard {
     func campaignsPage(_ layout: PageLayout) async throws -> Response {
@@ -62,26 +63,91 @@ extension Dashboard {
         return layout.render(title: c.name, active: "campaigns", body: body)
     }
 
-    func newCampaignPage(_ layout: PageLayout) -> Response {
+    func newCampaignPage(_ layout: PageLayout, request: Request) async -> Response {
+        // `?contacts=ID&media=ID` reuses files uploaded before (kept in uploads/ until used).
+        func reuse(_ kind: String) -> (id: String, name: String)? {
+            guard let id = request.uri.queryParameters.get(kind), id.hasPrefix(kind + "-"),
+                  let staged = try? stagedPath(id) else { return nil }
+            return (id, staged.name)
+        }
+        let contacts = reuse("contacts"), media = reuse("media")
+        func zone(_ kind: String, _ accept: String, _ hint: String, _ staged: (id: String, name: String)?) -> String {
+            """
+            <div class="drop\(staged == nil ? "" : " filled")" data-kind="\(kind)" tabindex="0" role="button"><input type="file" accept="\(accept)"><span class="drop-label">\(staged.map { HTML.escape($0.name) + " ✓" } ?? layout.t(hint))</span></div>
+            """
+        }
+        let templates = TemplateLibrary(folder: configuration.templates).load().entries
+        let picker = templates.isEmpty ? "" : """
+            <label for="template">\(layout.t("new.template"))</label><select id="template"><option value="">\(layout.t("new.templateNone"))</option>\(
+                templates.map { "<option value=\"\(HTML.escape($0.name))\">\(HTML.escape($0.name))\($0.template.metadata.description.map { " — " + HTML.escape($0) } ?? "")</option>" }.joined())</select>
+            """
+        let message = "{Halo|Hai} {name|Kak}, "
+        // The first preview is rendered here, so the page shows it at once; the script redoes it on every change.
+        var fields = ["message": message]
+        if let contacts { fields["contactsUpload"] = contacts.id }
+        if let media { fields["mediaUpload"] = media.id }
+        let first = try? await preview(MultipartForm(fields: fields))
         let body = """
             <h1>\(layout.t("new.title"))</h1>
-            <form id="new-campaign" class="two wide" data-done="\(layout.t("new.done"))">
+            <form id="new-campaign" class="two wide" data-done="\(layout.t("new.done"))"\(contacts.map { " data-contacts=\"\(HTML.escape($0.id))\"" } ?? "")\(media.map { " data-media=\"\(HTML.escape($0.id))\"" } ?? "")>
             <section class="card">
             <label for="name">\(layout.t("new.name"))</label><input id="name" name="name" type="text" maxlength="80" placeholder="promo-ramadan">
             <label>\(layout.t("new.numbers"))</label>
-            <div class="drop" data-kind="contacts" tabindex="0" role="button"><input type="file" accept=".txt,.csv,.xlsx"><span class="drop-label">\(layout.t("new.numbersHint"))</span></div>
+            \(zone("contacts", ".txt,.csv,.xlsx", "new.numbersHint", contacts))
             <textarea name="numbers" class="code" placeholder="\(layout.t("new.numbersPaste"))" aria-label="\(layout.t("new.numbersPaste"))"></textarea>
-            <label for="message">\(layout.t("new.message"))</label><textarea id="message" name="message" required>{Halo|Hai} {name|Kak}, </textarea>
+            \(picker)<label for="message">\(layout.t("new.message"))</label><textarea id="message" name="message" required>\(HTML.escape(message))</textarea>
             <div class="hint">\(layout.t("new.messageHint"))</div>
             <label>\(layout.t("new.media"))</label>
-            <div class="drop" data-kind="media" tabindex="0" role="button"><input type="file" accept="image/jpeg,image/png,image/webp"><span class="drop-label">\(layout.t("new.mediaHint"))</span></div>
+            \(zone("media", "image/jpeg,image/png,image/webp", "new.mediaHint", media))
             <label for="options">\(layout.t("new.options"))</label><textarea id="options" name="options" class="code" placeholder="send_at: 2025-01-31 09:00&#10;delay: { min: 3, max: 6 }"></textarea>
-            <div class="actions"><button class="btn primary" type="submit">\(layout.t("new.submit"))</button></div>
+            <div class="actions"><button class="btn primary" type="submit">\(layout.t("new.submit"))</button>
+            <a class="summary small" id="preview-summary" href="#preview-card">\(previewSummary(layout, first))</a></div>
             </section>
-            <section class="card"><h2>\(layout.t("new.preview"))</h2><div class="preview"><div class="bubble" id="preview-bubble"></div></div></section>
+            <section class="card sticky" id="preview-card" aria-live="polite"><h2>\(layout.t("new.preview"))</h2>
+            \(previewHTML(layout, first))
+            <p class="hint">\(layout.t("new.previewHint"))</p></section>
             </form>
             """
         return layout.render(title: layout.language("new.title"), active: "new", body: body)
+    }
+
+    /// One line beside the send button (on a phone the preview card is below the form).
+    func previewSummary(_ layout: PageLayout, _ p: CampaignPreview?) -> String {
+        var parts: [String] = []
+        if let c = p?.contacts { parts.append("\(c.valid) \(layout.t("js.valid"))") }
+        if let m = p?.media { parts.append("🖼 \(m.prepared.bytes >= 1_048_576 ? String(format: "%.1f MB", Double(m.prepared.bytes) / 1_048_576) : "\(max(1, m.prepared.bytes / 1024)) KB")") }
+        let problems = (p?.problems.count ?? 0) + (p?.mediaError == nil ? 0 : 1) + (p?.contactsError == nil ? 0 : 1)
+        if problems > 0 { parts.append("⚠ \(problems)") }
+        return parts.joined(separator: " · ")
+    }
+
+    /// The preview card's contents as the script draws them (`showPreview` in Script.swift).
+    func previewHTML(_ layout: PageLayout, _ p: CampaignPreview?) -> String {
+        func size(_ bytes: Int) -> String {
+            bytes >= 1_048_576 ? String(format: "%.1f MB", Double(bytes) / 1_048_576) : "\(max(1, Int((Double(bytes) / 1024).rounded()))) KB"
+        }
+        let messages = p?.messages ?? []
+        let first = messages.first
+        let to = first.map { "→ +\(HTML.escape($0.phone))" + (p?.sample == true ? " · " + layout.t("js.sample") : "") } ?? ""
+        let image = p?.media.map { "<img src=\"\(HTML.escape($0.url))?s=\($0.prepared.bytes)\" alt=\"\" width=\"\($0.prepared.width)\" height=\"\($0.prepared.height)\">" } ?? ""
+        let more = messages.dropFirst().map { "<div class=\"to small muted\">→ +\(HTML.escape($0.phone))</div><div class=\"bubble\">\(HTML.escape($0.text))</div>" }.joined()
+        var facts = ""
+        if let m = p?.media {
+            facts += "<div class=\"fact\">\(size(m.original.bytes)) → \(size(m.prepared.bytes)) · \(m.prepared.width)×\(m.prepared.height) \(m.prepared.format)\(m.prepared.quality.map { " · q\($0)" } ?? "")</div>"
+        }
+        if let c = p?.contacts {
+            facts += "<div class=\"fact\">\(c.valid) \(layout.t("js.valid")) · \(c.refused) \(layout.t("js.refused")) · \(c.duplicates) \(layout.t("js.duplicates")) · \(c.optedOut) \(layout.t("js.optedOut"))</div>"
+        }
+        let problems = ([p?.mediaError, p?.contactsError].compactMap { $0 } + (p?.problems ?? [])).map { "<li>\(HTML.escape($0))</li>" }.joined()
+        let refusals = (p?.contacts?.refusals ?? []).map { r in
+            "<li>\(layout.t("js.line")) \(r.line): \(HTML.escape(r.input.isEmpty ? "∅" : r.input)) — \(layout.t("reason." + r.reason))\(r.duplicateOf.map { " (\(layout.t("js.line")) \($0))" } ?? "")</li>"
+        }.joined() + (p?.warnings ?? []).map { "<li class=\"warn\">\(HTML.escape($0))</li>" }.joined()
+        return """
+            <div class="preview"><div class="to small" id="preview-to">\(to)</div><div class="bubble" id="preview-bubble">\(image)\(HTML.escape(first?.text ?? "…"))</div><div id="preview-more" class="preview-more">\(more)</div></div>
+            <div id="preview-facts" class="facts">\(facts)</div>
+            <ul id="preview-problems" class="alert problems"\(problems.isEmpty ? " hidden" : "")>\(problems)</ul>
+            <ul id="preview-refusals" class="refusals small"\(refusals.isEmpty ? " hidden" : "")>\(refusals)</ul>
+            """
     }
 
     static let timeFormatter: DateFormatter = {

@@ -17,11 +17,17 @@ extension Dashboard {
             try await self.page(request, context, .viewer) { layout in try await self.campaignsPage(layout) }
         }
         router.get("/campaigns/new") { request, context in
-            try await self.page(request, context, .operator) { layout in self.newCampaignPage(layout) }
+            try await self.page(request, context, .operator) { layout in await self.newCampaignPage(layout, request: request) }
         }
         router.get("/campaigns/:id") { request, context in
             let id = try context.parameters.require("id")
             return try await self.page(request, context, .viewer) { layout in try await self.campaignPage(layout, id: id) }
+        }
+        router.get("/contacts") { request, context in
+            try await self.page(request, context, .viewer) { layout in try await self.contactsPage(layout, request: request) }
+        }
+        router.get("/templates") { request, context in
+            try await self.page(request, context, .viewer) { layout in self.templatesPage(layout, request: request) }
         }
         router.get("/reports") { request, context in
             try await self.page(request, context, .viewer) { layout in try await self.reportsPage(layout) }

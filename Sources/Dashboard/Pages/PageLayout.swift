@@ -24,7 +24,7 @@ struct PageLayout {
 
     /// A whole HTML document.
     func render(title: String, active: String? = nil, body: String, bare: Bool = false) -> Response {
-        let labels = PageStrings.table.keys.filter { $0.hasPrefix("state.") }.sorted()
+        let labels = PageStrings.table.keys.filter { $0.hasPrefix("state.") || $0.hasPrefix("js.") || $0.hasPrefix("reason.") }.sorted()
             .map { "\"\($0)\":\"\(language($0).replacingOccurrences(of: "\"", with: "\\\""))\"" }.joined(separator: ",")
         var html = """
             <!doctype html>
@@ -58,6 +58,8 @@ struct PageLayout {
     private func header(active: String?) -> String {
         var links: [(String, String, String)] = [("overview", "/", "nav.overview"), ("campaigns", "/campaigns", "nav.campaigns")]
         if user?.role.allows(.operator) == true { links.append(("new", "/campaigns/new", "nav.new")) }
+        links.append(("contacts", "/contacts", "nav.contacts"))
+        links.append(("templates", "/templates", "nav.templates"))
         links.append(("reports", "/reports", "nav.reports"))
         links.append(("sessions", "/sessions", "nav.sessions"))
         if user?.role == .admin { links.append(("users", "/users", "nav.users")) }

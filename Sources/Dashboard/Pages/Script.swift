@@ -23,6 +23,10 @@ enum Script {
       return fetch(url,{method:method,headers:h,body:body,credentials:'same-origin'}).then(function(r){
         return r.text().then(function(x){var j={};try{j=JSON.parse(x)}catch(e){}if(!r.ok){throw new Error(j.message||(r.status+' '+r.statusText))}return j})})}
     function flash(msg,ok){var a=$('#flash');if(!a)return;a.textContent=msg;a.className='alert'+(ok?' ok':'')}
+    // On a phone the navigation scrolls sideways: bring the current page's link into view.
+    function showCurrent(){var cur=$('nav.main [aria-current=page]'),nav=cur&&cur.parentNode;if(!nav||nav.scrollWidth<=nav.clientWidth)return;
+      var r=cur.getBoundingClientRect(),n=nav.getBoundingClientRect();if(r.left<n.left||r.right>n.right-8)nav.scrollLeft+=(r.left+r.width/2)-(n.left+n.width/2)}
+    showCurrent();window.addEventListener('load',showCurrent);window.addEventListener('resize',showCurrent);
     $$('[data-logout]').forEach(function(b){b.addEventListener('click',function(){api('POST','/api/logout').finally(function(){location.href='/login'})})});
     // Buttons that post one action: data-post=url, data-body=JSON, data-confirm=text.
     $$('[data-post]').forEach(function(b){b.addEventListener('click',function(){
@@ -33,6 +37,7 @@ enum Script {
       b.disabled=true;
       api(b.dataset.method||'POST',b.dataset.post,body).then(function(j){flash(j.message||'OK',true);if(b.dataset.reload!==undefined)setTimeout(function(){location.reload()},400)})
         .catch(function(e){flash(e.message)}).finally(function(){b.disabled=false})})});
+    function el(tag,cls,text){var n=doc.createElement(tag);if(cls)n.className=cls;if(text!=null)n.textContent=text;return n}
     function setText(sel,v,el){$$(sel,el).forEach(function(n){n.textContent=v})}
     function applyCampaign(c,el){
       el=el||doc;
@@ -68,37 +73,93 @@ enum Script {
         list.forEach(function(m){var tr=doc.createElement('tr');[m.phone,t('state.'+m.state)+'',m.session||'—',m.at?new Date(m.at).toLocaleTimeString():''].forEach(function(v,i){
           var td=doc.createElement('td');if(i===1){var b=doc.createElement('span');b.className='badge '+m.state;b.textContent=t('state.'+m.state);td.appendChild(b)}else td.textContent=v;if(i>1)td.className='hide-sm';tr.appendChild(td)});tb.appendChild(tr)})})
         .finally(function(){setTimeout(function(){refreshing=false},1000)})}
-    // New campaign: drop zones upload at once; the preview renders the message as WhatsApp would show it.
+    // New campaign: drop zones upload at once; the preview asks the server, which checks the numbers,
+    // renders the messages and prepares the picture with the pipeline's own code.
     var form=$('#new-campaign');
     if(form){
-      var ids={contacts:'',media:''}, imgURL='';
-      function render(text){return text.replace(/\{([^{}]*)\}/g,function(_,inner){var parts=inner.split('|');return parts.length>1?parts[parts.length>2?0:1]:'{'+inner+'}'})}
-      function variant(text){return text.replace(/\{([^{}|]*\|[^{}]*)\}/g,function(_,inner){var p=inner.split('|');return /^[a-z_][a-z0-9_]*$/i.test(p[0])?p[1]:p[0]})}
-      function updatePreview(){var b=$('#preview-bubble'),m=$('[name=message]',form).value;b.textContent='';
-        if(imgURL){var i=doc.createElement('img');i.src=imgURL;i.alt='';b.appendChild(i)}
-        b.appendChild(doc.createTextNode(variant(m)||'…'))}
-      $('[name=message]',form).addEventListener('input',updatePreview);
+      var ids={contacts:form.dataset.contacts||'',media:form.dataset.media||''}, timer=null, seq=0;
+      function size(n){return n>=1048576?(n/1048576).toFixed(1)+' MB':Math.max(1,Math.round(n/1024))+' KB'}
+      function fields(){var fd=new FormData();
+        fd.append('name',$('[name=name]',form).value);fd.append('message',$('[name=message]',form).value);fd.append('options',$('[name=options]',form).value);
+        if(ids.contacts)fd.append('contactsUpload',ids.contacts);else fd.append('numbers',new Blob([$('[name=numbers]',form).value],{type:'text/plain'}),'numbers.txt');
+        if(ids.media)fd.append('mediaUpload',ids.media);return fd}
+      function showPreview(p){
+        var b=$('#preview-bubble'),more=$('#preview-more'),facts=$('#preview-facts'),probs=$('#preview-problems'),refs=$('#preview-refusals');
+        b.textContent='';more.textContent='';facts.textContent='';probs.textContent='';refs.textContent='';
+        if(p.media){var i=el('img');i.src=p.media.url+'?s='+p.media.prepared.bytes;i.alt='';i.width=p.media.prepared.width;i.height=p.media.prepared.height;b.appendChild(i)}
+        var first=p.messages[0];b.appendChild(doc.createTextNode(first?first.text:'…'));
+        $('#preview-to').textContent=first?('→ +'+first.phone+(p.sample?' · '+t('js.sample'):'')):'';
+        p.messages.slice(1).forEach(function(m){more.appendChild(el('div','to small muted','→ +'+m.phone));more.appendChild(el('div','bubble',m.text))});
+        if(p.media){var o=p.media.original,r=p.media.prepared;
+          facts.appendChild(el('div','fact',size(o.bytes)+' → '+size(r.bytes)+' · '+r.width+'×'+r.height+' '+r.format+(r.quality?' · q'+r.quality:'')))}
+        if(p.mediaError)probs.appendChild(el('li','',p.mediaError));
+        if(p.contacts){var c=p.contacts;
+          facts.appendChild(el('div','fact',c.valid+' '+t('js.valid')+' · '+c.refused+' '+t('js.refused')+' · '+c.duplicates+' '+t('js.duplicates')+' · '+c.optedOut+' '+t('js.optedOut')));
+          c.refusals.forEach(function(r){refs.appendChild(el('li','',t('js.line')+' '+r.line+': '+(r.input||'∅')+' — '+t('reason.'+r.reason)+(r.duplicateOf?' ('+t('js.line')+' '+r.duplicateOf+')':'')))})}
+        if(p.contactsError)probs.appendChild(el('li','',p.contactsError));
+        p.problems.forEach(function(x){probs.appendChild(el('li','',x))});
+        p.warnings.forEach(function(x){refs.appendChild(el('li','warn',x))});
+        probs.hidden=!probs.children.length;refs.hidden=!refs.children.length;
+        var sum=[];if(p.contacts)sum.push(p.contacts.valid+' '+t('js.valid'));if(p.media)sum.push('🖼 '+size(p.media.prepared.bytes));
+        var n=p.problems.length+(p.mediaError?1:0)+(p.contactsError?1:0);if(n)sum.push('⚠ '+n);$('#preview-summary').textContent=sum.join(' · ')}
+      function runPreview(){var my=++seq,card=$('#preview-card');card.classList.add('busy');
+        api('POST','/api/campaign/preview',fields(),true).then(function(p){if(my===seq)showPreview(p)})
+          .catch(function(e){if(my!==seq)return;var probs=$('#preview-problems');probs.textContent='';probs.appendChild(el('li','',e.message));probs.hidden=false})
+          .finally(function(){if(my===seq)card.classList.remove('busy')})}
+      function schedulePreview(){clearTimeout(timer);timer=setTimeout(runPreview,400)}
+      ['message','options','numbers','name'].forEach(function(n){var f=$('[name='+n+']',form);f&&f.addEventListener('input',schedulePreview)});
+      var pick=$('#template');
+      if(pick)pick.addEventListener('change',function(){if(!pick.value)return;
+        api('GET','/api/templates/'+encodeURIComponent(pick.value)).then(function(tp){$('[name=message]',form).value=tp.body;runPreview()}).catch(function(e){flash(e.message)})});
       $$('.drop',form).forEach(function(zone){
         var input=$('input',zone),kind=zone.dataset.kind,label=$('.drop-label',zone);
         function take(file){if(!file)return;var fd=new FormData();fd.append('file',file,file.name);label.textContent=file.name+' …';
           api('POST','/api/'+(kind==='media'?'media':'contacts')+'/upload',fd,true).then(function(j){ids[kind]=j.id;zone.classList.add('filled');
-            label.textContent=file.name+(j.entries!=null?' — '+j.entries+' ✓':' ✓');
-            if(kind==='media'){imgURL=URL.createObjectURL(file);updatePreview()}}).catch(function(e){label.textContent=file.name+': '+e.message;zone.classList.remove('filled')})}
+            label.textContent=file.name+' · '+size(j.bytes)+(j.entries!=null?' · '+j.entries+' ✓':' ✓');runPreview()})
+            .catch(function(e){label.textContent=file.name+': '+e.message;zone.classList.remove('filled')})}
         zone.addEventListener('click',function(){input.click()});
         zone.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();input.click()}});
+        input.addEventListener('click',function(e){e.stopPropagation()});
         input.addEventListener('change',function(){take(input.files[0])});
         ['dragenter','dragover'].forEach(function(n){zone.addEventListener(n,function(e){e.preventDefault();zone.classList.add('over')})});
         ['dragleave','drop'].forEach(function(n){zone.addEventListener(n,function(e){e.preventDefault();zone.classList.remove('over')})});
         zone.addEventListener('drop',function(e){take(e.dataTransfer.files[0])})});
-      form.addEventListener('submit',function(e){e.preventDefault();var fd=new FormData();
-        fd.append('name',$('[name=name]',form).value);fd.append('message',$('[name=message]',form).value);fd.append('options',$('[name=options]',form).value);
-        if(ids.contacts)fd.append('contactsUpload',ids.contacts);else fd.append('numbers',new Blob([$('[name=numbers]',form).value],{type:'text/plain'}),'numbers.txt');
-        if(ids.media)fd.append('mediaUpload',ids.media);
+      form.addEventListener('submit',function(e){e.preventDefault();
         var btn=$('[type=submit]',form);btn.disabled=true;
-        api('POST','/api/campaign/create',fd,true).then(function(j){flash(form.dataset.done+' ('+j.drop+')',true);setTimeout(function(){location.href='/campaigns'},1500)})
+        api('POST','/api/campaign/create',fields(),true).then(function(j){flash(form.dataset.done+' ('+j.drop+')',true);setTimeout(function(){location.href='/campaigns'},1500)})
           .catch(function(err){flash(err.message)}).finally(function(){btn.disabled=false})});
-      updatePreview();
+      // The server drew the first preview; a page restored from history may hold other values.
+      if($('[name=message]',form).value!==$('[name=message]',form).defaultValue||$('[name=numbers]',form).value)runPreview();
     }
+    // Contacts: add an opt-out; check numbers (pasted or a file) line by line.
+    var ao=$('#add-optout');
+    if(ao){ao.addEventListener('submit',function(e){e.preventDefault();
+      api('POST','/api/contacts/optouts',{phone:$('[name=phone]',ao).value,note:$('[name=note]',ao).value})
+        .then(function(j){flash(j.message,true);setTimeout(function(){location.reload()},700)}).catch(function(err){flash(err.message)})})}
+    var cn=$('#check-numbers');
+    if(cn){cn.addEventListener('submit',function(e){e.preventDefault();
+      var file=$('[name=file]',cn).files[0],body,isForm=false;
+      if(file){body=new FormData();body.append('file',file,file.name);isForm=true}else body={numbers:$('[name=numbers]',cn).value};
+      var btn=$('[type=submit]',cn);btn.disabled=true;
+      api('POST','/api/contacts/check',body,isForm).then(function(r){
+        var sum=$('#check-summary'),table=$('#check-result'),tb=$('tbody',table);sum.textContent='';tb.textContent='';
+        sum.appendChild(el('div','fact',r.valid+' '+t('js.valid')+' · '+r.refused+' '+t('js.refused')+' · '+r.duplicates+' '+t('js.duplicates')+' · '+r.optedOut+' '+t('js.optedOut')));
+        r.lines.forEach(function(l){var tr=doc.createElement('tr');tr.appendChild(el('td','num',String(l.line)));tr.appendChild(el('td','',l.input||'∅'));
+          var ok=l.result==='valid',cls=ok?'result-valid':(l.result==='duplicate'||l.result==='opted-out'?'result-dup':'result-bad');
+          tr.appendChild(el('td',cls,ok?'✓ +'+l.phone:t('reason.'+l.result)+(l.duplicateOf?' ('+t('js.line')+' '+l.duplicateOf+')':'')));tb.appendChild(tr)});
+        table.hidden=!r.lines.length}).catch(function(err){flash(err.message)}).finally(function(){btn.disabled=false})})}
+    // Templates: save through the parser; its error (with the line) is shown beside the editor.
+    var te=$('#template-editor');
+    if(te){var tt=null,tseq=0;
+      // Live sample: the campaign preview renders the text for one sample contact named Budi.
+      $('[name=body]',te).addEventListener('input',function(){clearTimeout(tt);tt=setTimeout(function(){var my=++tseq,fd=new FormData();
+        fd.append('message',$('[name=body]',te).value);fd.append('numbers',new Blob(['phone,name\n6281234567890,Budi\n'],{type:'text/csv'}),'contacts.csv');
+        api('POST','/api/campaign/preview',fd,true).then(function(p){if(my!==tseq)return;var b=$('#template-preview');
+          var bad=p.problems[0];b.textContent=bad||(p.messages[0]?p.messages[0].text:'…');b.classList.toggle('bad',!!bad)}).catch(function(){})},400)});te.addEventListener('submit',function(e){e.preventDefault();
+      var name=$('[name=name]',te).value.trim(),box=$('#template-error');box.textContent='';box.className='alert';
+      api('PUT','/api/templates/'+encodeURIComponent(name),{body:$('[name=body]',te).value}).then(function(){location.href='/templates#'+encodeURIComponent(name)})
+        .catch(function(err){box.textContent=err.message;var ta=$('[name=body]',te),m=/:(\d+):(\d+):/.exec(err.message);
+          if(m){var lines=ta.value.split('\n'),pos=0;for(var i=0;i<+m[1]-1&&i<lines.length;i++)pos+=lines[i].length+1;ta.focus();ta.setSelectionRange(pos,pos+(lines[+m[1]-1]||'').length)}})})}
     // Users (admin).
     var uf=$('#add-user');
     if(uf){uf.addEventListener('submit',function(e){e.preventDefault();

@@ -75,6 +75,27 @@ enum Stylesheet {
     word-break:break-word;box-shadow:0 1px .5px rgba(0,0,0,.13)}
     [data-theme=dark] .bubble{background:#005c4b;color:#e9edef}
     .bubble img{display:block;max-width:100%;border-radius:6px;margin-bottom:6px}
+    .preview .to{align-self:flex-end;color:#54656f;font-size:12px}[data-theme=dark] .preview .to{color:#8696a0}
+    .preview-more{display:flex;flex-direction:column;gap:8px}.preview-more .to{align-self:flex-end}
+    .bubble img{width:auto;height:auto}
+    #preview-card.busy .preview{opacity:.6;transition:opacity .2s}
+    .facts{display:grid;gap:4px;margin-top:10px}.fact{font-variant-numeric:tabular-nums;font-weight:600}
+    ul.problems,ul.refusals{margin:10px 0 0;padding-left:20px}ul.refusals{color:var(--muted);max-height:220px;overflow:auto}
+    ul.problems{padding-left:30px}ul.refusals li.warn{color:var(--warn)}
+    .small-btn{min-height:32px;padding:4px 10px;font-size:13px}.stack-sm{margin-top:16px;border-top:1px solid var(--line);padding-top:12px}
+    h3{font-size:15px;margin:0 0 8px}
+    .nowrap{white-space:nowrap}
+    #template-editor .preview{margin-top:12px;min-height:0}.bubble.bad{background:var(--danger-soft);color:var(--danger)}
+    .actions .summary{align-self:center;color:var(--muted);font-variant-numeric:tabular-nums}
+    @media (min-width:720px){.actions .summary{display:none}}
+    .toolbar{display:flex;flex-wrap:wrap;gap:8px;align-items:center}.toolbar input{flex:1;min-width:160px}
+    .pager{display:flex;gap:8px;align-items:center;justify-content:flex-end;margin-top:10px}
+    .result-valid{color:var(--accent)}.result-bad{color:var(--danger)}.result-dup{color:var(--warn)}
+    .tpl{display:grid;gap:10px}.tpl .bubble{align-self:stretch;max-width:100%}.tpl h3{margin:0;font-size:15px}
+    .tpl-list{display:grid;gap:12px}
+    textarea.editor{min-height:260px}
+    @media (min-width:720px){.tpl-list{grid-template-columns:1fr 1fr}}
+    @media (min-width:1024px){.sticky{position:sticky;top:110px}}
     .alert{padding:10px 14px;border-radius:10px;margin:12px 0;background:var(--danger-soft);color:var(--danger)}
     .alert.ok{background:var(--accent-soft);color:var(--accent)}
     .alert:empty{display:none}
@@ -96,10 +117,12 @@ enum Stylesheet {
     .live::before{content:"";width:8px;height:8px;border-radius:50%;background:var(--muted)}
     .live.on::before{background:var(--accent);box-shadow:0 0 0 3px var(--accent-soft)}
     .row{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
-    .hide-sm{display:none}
+    .hide-sm{display:none}.show-sm{display:block}
+    input[type=file]{font:inherit;font-size:13px;color:var(--muted);max-width:100%}
+    input[type=file]::file-selector-button{font:inherit;font-weight:600;border:1px solid var(--line);background:var(--panel);color:var(--text);border-radius:8px;padding:6px 12px;margin-right:8px;cursor:pointer}
     @media (min-width:720px){
       .grid{grid-template-columns:repeat(3,1fr)}.two{grid-template-columns:1fr 1fr}.who{display:inline}
-      .counters{grid-template-columns:repeat(6,1fr)}.hide-sm{display:table-cell}main{padding:24px}
+      .counters{grid-template-columns:repeat(6,1fr)}.hide-sm{display:table-cell}.show-sm{display:none}main{padding:24px}
     }
     @media (min-width:1024px){.grid{grid-template-columns:repeat(6,1fr)}.two.wide{grid-template-columns:3fr 2fr}}
     @media (prefers-reduced-motion:reduce){*{transition:none!important}}

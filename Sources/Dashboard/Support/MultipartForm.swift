@@ -8,11 +8,18 @@ struct MultipartForm {
         var contentType: String?
         var data: Data
         var text: String? { String(data: data, encoding: .utf8) }
+        /// Text typed into a form: browsers send its line breaks as CRLF; the pipeline reads LF.
+        var typed: String? { text?.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n") }
     }
 
     private(set) var parts: [Part] = []
 
     func part(_ name: String) -> Part? { parts.first { $0.name == name } }
+
+    /// A form assembled on the server (the new-campaign page's first preview).
+    init(fields: [String: String]) {
+        parts = fields.sorted { $0.key < $1.key }.map { Part(name: $0.key, data: Data($0.value.utf8)) }
+    }
 
     /// Parses `body` with the boundary named in `contentType`; throws a 400 naming what is wrong.
     init(contentType: String, body: Data) throws {

@@ -1,0 +1,184 @@
+import Contacts
+import Foundation
+import Media
+import Pipeline
+import Store
+import Templates
+
+/// What `POST /api/campaign/preview` answers: the form's campaign checked, rendered and its
+/// picture prepared by the pipeline's own code, before anything is dropped into inbox/.
+struct CampaignPreview: Codable, Sendable {
+    struct ContactsSummary: Codable, Sendable {
+        /// Data rows read (header, blank and comment lines not counted).
+        var rows: Int
+        var valid: Int
+        /// Refused for the number itself (not a number, wrong country, too short, …).
+        var refused: Int
+        var duplicates: Int
+        var optedOut: Int
+        /// Columns besides the phone (usable as `{column}`).
+        var columns: [String]
+        /// The first refusals in file order.
+        var refusals: [Refusal]
+    }
+
+    struct Refusal: Codable, Sendable {
+        var line: Int
+        var input: String
+        /// The `rejected.csv` word: `not-a-number`, `too-short`, `duplicate`, `opted-out`, …
+        var reason: String
+        var duplicateOf: Int?
+    }
+
+    struct Message: Codable, Sendable {
+        var phone: String
+        var variant: String
+        var text: String
+    }
+
+    struct Media: Codable, Sendable {
+        var upload: String
+        var original: PreparedUpload.Image
+        var prepared: PreparedUpload.Image
+        /// Where the prepared picture is served (`GET /api/uploads/:id/prepared`).
+        var url: String
+    }
+
+    var contacts: ContactsSummary?
+    var contactsError: String?
+    /// The first messages as they will be sent (a sample recipient when no numbers were given).
+    var messages: [Message]
+    var sample: Bool
+    /// Problems that would fail the campaign at the render stage (with file, line and column).
+    var problems: [String]
+    var warnings: [String]
+    var media: Media?
+    var mediaError: String?
+}
+
+extension Dashboard {
+    static let samplePhone = "6281234567890"
+
+    /// Builds the preview of the campaign in `form` (the fields of `/api/campaign/create`).
+    func preview(_ form: MultipartForm) async throws -> CampaignPreview {
+        var preview = CampaignPreview(messages: [], sample: false, problems: [], warnings: [])
+        // Options first: they may name a template or variants.
+        var options = CampaignOptions()
+        if let text = form.part("options")?.typed, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            do {
+                options = try CampaignOptions.parse(text, defaultTimeZone: configuration.timeZone)
+            } catch let problem as CampaignOptions.Problem {
+                preview.problems.append(problem.description)
+            }
+        }
+        let name = form.part("name")?.text?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty ?? options.name ?? "campaign"
+
+        // Contacts: the validate and dedupe stages' reader and opt-out list.
+        var accepted: [(phone: String, variables: [String: String])] = []
+        var columns: [String] = []
+        var longest: [String: Int] = [:]
+        if let file = try contactsFile(form) {
+            defer { if file.temporary { try? FileManager.default.removeItem(atPath: (file.path as NSString).deletingLastPathComponent) } }
+            let optOut = try await CampaignInputs.optOutList(file: configuration.optOutFile, contacts: configuration.contacts, database: database)
+            do {
+                let result = try ContactListReader(file: file.path, configuration: configuration.contacts).check(optOut: optOut)
+                columns = result.header.variableNames
+                for contact in result.accepted {
+                    for (key, value) in zip(columns, contact.variables) { longest[key] = max(longest[key] ?? 0, value.utf16.count) }
+                }
+                accepted = result.accepted.prefix(3).map { contact in
+                    (contact.phone.description, Dictionary(zip(columns, contact.variables), uniquingKeysWith: { first, _ in first }))
+                }
+                let counts = result.counts
+                preview.contacts = .init(
+                    rows: counts.rows, valid: counts.accepted, refused: counts.rejected - counts.duplicates - counts.optedOut,
+                    duplicates: counts.duplicates, optedOut: counts.optedOut, columns: columns,
+                    refusals: result.rejected.prefix(20).map { .init(line: $0.line, input: $0.input, reason: $0.reason.rawValue, duplicateOf: $0.duplicateOf) })
+            } catch {
+                preview.contactsError = "\(error)"
+            }
+        }
+
+        // Media: the media stage's preparer with the daemon's settings.
+        if let upload = try mediaUpload(form) {
+            let folder = (configuration.uploads as NSString).appendingPathComponent(upload.id)
+            do {
+                let prepared = try PreparedUpload.load(folder: folder, original: upload.path, configuration: configuration.media)
+                preview.media = .init(upload: upload.id, original: prepared.original, prepared: prepared.prepared,
+                                      url: "/api/uploads/\(upload.id)/prepared")
+            } catch {
+                preview.mediaError = "\(error)"
+            }
+        }
+
+        // Messages: the render stage's template choice, check and renderer.
+        let message = form.part("message")?.typed?
+            .trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty.map { Data($0.utf8) }
+        let template: MessageTemplate?
+        do {
+            template = try CampaignInputs.template(options: options, templates: configuration.templates, message: message)
+        } catch {
+            preview.problems.append("\(error)")
+            return preview
+        }
+        guard let template else {
+            preview.problems.append("a campaign needs a message: write one, or name a template in options")
+            return preview
+        }
+        let hasMedia = preview.media != nil
+        let renderer = MessageRenderer(configuration: configuration.message, columns: columns)
+        let check = renderer.check(template, hasMedia: hasMedia, longestValues: longest)
+        preview.problems += check.errors.map(\.description)
+        preview.warnings = check.warnings
+        if accepted.isEmpty && preview.contacts == nil {
+            accepted = [(Self.samplePhone, [:])]
+            preview.sample = true
+        }
+        let timeZone = TimeZone(identifier: configuration.timeZone) ?? .current
+        for contact in accepted {
+            do {
+                let rendered = try renderer.render(template, for: RenderContext(
+                    phone: contact.phone, variables: contact.variables, campaignId: "preview", campaignName: name,
+                    date: Date(), timeZone: timeZone), hasMedia: hasMedia)
+                preview.messages.append(.init(phone: contact.phone, variant: rendered.variantName, text: rendered.text))
+            } catch {
+                if !preview.problems.contains(error.description) { preview.problems.append(error.description) }
+            }
+        }
+        return preview
+    }
+
+    /// The contact list of the form as a file the reader can open: a staged upload, or the
+    /// `numbers` part written to a private temporary folder (removed by the caller).
+    private func contactsFile(_ form: MultipartForm) throws -> (path: String, temporary: Bool)? {
+        if let id = form.part("contactsUpload")?.text, !id.isEmpty {
+            return (try stagedPath(id).path, false)
+        }
+        guard let part = form.part("numbers"), !part.data.isEmpty,
+              !(part.text?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? false) else { return nil }
+        let name = try UploadedFile.contactsName(filename: part.filename, data: part.data)
+        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("siaran-preview-\(RandomToken.make(bytes: 9))")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let path = (folder as NSString).appendingPathComponent(name)
+        try part.data.write(to: URL(fileURLWithPath: path))
+        return (path, true)
+    }
+
+    /// The form's picture as a staged upload (`mediaUpload`, or `media` staged now).
+    private func mediaUpload(_ form: MultipartForm) throws -> (id: String, path: String)? {
+        if let id = form.part("mediaUpload")?.text, !id.isEmpty {
+            let staged = try stagedPath(id)
+            return (id, staged.path)
+        }
+        guard let media = form.part("media"), !media.data.isEmpty else { return nil }
+        guard let kind = UploadedFile.imageKind(media.data) else {
+            throw DashboardError(.badRequest, "\(media.filename ?? "media") is not a JPEG, PNG or WebP image")
+        }
+        let staged = try stage(media, as: "promo.\(kind.rawValue)", kind: "media")
+        return (staged.id, staged.path)
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}
