@@ -37,6 +37,9 @@ public struct MessageTemplate: Sendable, Equatable {
         self.file = file
         var body = text
         if body.hasPrefix("\u{FEFF}") { body.removeFirst() }  // BOM from Windows editors
+        // Windows line breaks: in Swift "\r\n" is one Character, so splitting on "\n" would not
+        // see them and front matter or `---` variant lines written in Notepad would be missed.
+        body = body.replacingOccurrences(of: "\r\n", with: "\n")
         var firstLine = 1
         (metadata, body, firstLine) = try Self.splitFrontMatter(body, file: file)
         var variants: [[TemplateNode]] = []

@@ -46,3 +46,15 @@ struct TemplateLibraryTests {
         #expect(text.hasSuffix("Balas STOP untuk berhenti menerima pesan."))
     }
 }
+
+extension TemplateLibraryTests {
+    @Test("a file saved on Windows (CRLF) keeps its front matter and its --- variants")
+    func windowsLineBreaks() throws {
+        let text = "---\r\nname: promo\r\nlanguage: id\r\n---\r\nHalo {name|Kak}\r\nBaris dua\r\n---\r\nHai {name|Kak}\r\n"
+        let template = try MessageTemplate(data: Data(text.utf8), file: "message.txt")
+        #expect(template.metadata.name == "promo")
+        #expect(template.metadata.language == "id")
+        #expect(template.variants.count == 2)
+        #expect(template.variantSources == ["Halo {name|Kak}\nBaris dua", "Hai {name|Kak}"])
+    }
+}
