@@ -79,7 +79,9 @@ public struct WebhookService: Service {
                 for event in batch {
                     try await deliverWithRetries(event, to: endpoint)
                     cursor = event.id
-                    try await database.setWebhookCursor(key, to: cursor)
+                    // Recorded even when shutdown cancels this task now: the receiver has it.
+                    let database = database, delivered = cursor
+                    try await Task { try await database.setWebhookCursor(key, to: delivered) }.value
                 }
             }
         } catch is CancellationError {

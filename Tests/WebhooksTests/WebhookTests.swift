@@ -100,6 +100,7 @@ struct WebhookTests {
             try await database.addOptOut(phone: "6281200000001", source: "reply", detail: "STOP")
             try await database.recordSessionState("utama", state: "logged-out", notice: "device removed", at: Date())
             #expect(await eventually { receiver.hits.withLock { $0.count } >= 4 })
+            #expect(await eventually { (try? await database.webhookCursor(url.absoluteString)) == (try? await database.lastEventID()) })
             first.cancel()
             _ = try? await first.value
             let hits = receiver.hits.withLock { $0 }
