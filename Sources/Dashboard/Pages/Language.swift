@@ -26,7 +26,7 @@ enum PageStrings {
         "js.sample": ("sample recipient", "penerima contoh"),
         "js.valid": ("valid", "valid"),
         "js.refused": ("refused", "ditolak"),
-        "js.duplicates": ("duplicates", "duplikat"),
+        "js.duplicates": ("repeated", "duplikat"),
         "js.optedOut": ("opted out", "berhenti langganan"),
         "js.line": ("line", "baris"),
         "js.removed": ("Removed.", "Dihapus."),
