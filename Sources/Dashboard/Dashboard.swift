@@ -14,8 +14,6 @@ public final class Dashboard: Sendable {
     public let loginThrottle: LoginThrottle
     public let requestLimiter: RequestRateLimiter
     let audit: AuditLog
-    /// Serialises changes to the opt-out file (appends and rewrites).
-    let optOutLock = NSLock()
     let logger: Logger
 
     public init(configuration: DashboardConfiguration, database: SiaranDatabase, sessions: (any SessionControl)?,

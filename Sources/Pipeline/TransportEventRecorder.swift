@@ -68,13 +68,16 @@ public final class TransportEventRecorder: Service, Sendable {
             if optOut {
                 try await database.addOptOut(phone: phone, source: "reply", detail: text)
                 if let optOutFile {
-                    let handle = FileHandle(forWritingAtPath: optOutFile) ?? {
-                        _ = FileManager.default.createFile(atPath: optOutFile, contents: nil)
-                        return FileHandle(forWritingAtPath: optOutFile)
-                    }()
-                    _ = try? handle?.seekToEnd()
-                    handle?.write(Data("\(phone)\n".utf8))
-                    try? handle?.close()
+                    // Under the file's lock: the dashboard may be rewriting it to remove a number.
+                    try FileLock.withExclusiveLock(beside: optOutFile) {
+                        let handle = FileHandle(forWritingAtPath: optOutFile) ?? {
+                            _ = FileManager.default.createFile(atPath: optOutFile, contents: nil, attributes: [.posixPermissions: 0o600])
+                            return FileHandle(forWritingAtPath: optOutFile)
+                        }()
+                        _ = try? handle?.seekToEnd()
+                        handle?.write(Data("\(phone)\n".utf8))
+                        try? handle?.close()
+                    }
                 }
                 logger.notice("opted out by reply", metadata: ["phone": "\(phone)", "campaign.id": "\(campaign ?? "-")"])
             }

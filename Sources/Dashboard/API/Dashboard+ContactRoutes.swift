@@ -81,7 +81,7 @@ extension Dashboard {
                 return try JSONResponse.make(ActionResult(message: "\(phone) is already on the opt-out list"))
             }
             try await self.database.addOptOut(phone: phone, source: "dashboard", detail: note.map { "\(user.username): \($0)" } ?? user.username)
-            try self.optOutLock.withLock { try self.optOutFile.append(phone) }
+            try FileLock.withExclusiveLock(beside: self.configuration.optOutFile) { try self.optOutFile.append(phone) }
             try await self.audit.record(user.username, "optout.add", target: phone, detail: note)
             return try JSONResponse.make(ActionResult(message: "\(phone) is opted out; no campaign sends to it any more"), status: .created)
         }
@@ -89,7 +89,7 @@ extension Dashboard {
             let user = try context.require(.admin)
             let phone = try self.lookupNumber(try context.parameters.require("phone"))
             let inDatabase = try await self.database.removeOptOut(phone: phone)
-            let inFile = try self.optOutLock.withLock { try self.optOutFile.remove(phone) }
+            let inFile = try FileLock.withExclusiveLock(beside: self.configuration.optOutFile) { try self.optOutFile.remove(phone) }
             guard inDatabase || inFile else { throw DashboardError(.notFound, "\(phone) is not on the opt-out list") }
             try await self.audit.record(user.username, "optout.remove", target: phone,
                                         detail: [inDatabase ? "database" : nil, inFile ? "file" : nil].compactMap { $0 }.joined(separator: "+"))
@@ -109,7 +109,7 @@ extension Dashboard {
     func optOuts() async throws -> [OptOutRecord] {
         var records = try await database.optOutRecords()
         let known = Set(records.map(\.phone))
-        let fileNumbers = try optOutLock.withLock { try optOutFile.numbers() }
+        let fileNumbers = try FileLock.withExclusiveLock(beside: configuration.optOutFile) { try optOutFile.numbers() }
         records += fileNumbers.filter { !known.contains($0) }.map { OptOutRecord(phone: $0, source: "file") }
         return records
     }
@@ -140,7 +140,7 @@ extension Dashboard {
     func history(of text: String) async throws -> PhoneHistory {
         let phone = try lookupNumber(text)
         var optedOut = try await database.optOutRecord(phone: phone)
-        if optedOut == nil, try optOutLock.withLock({ try optOutFile.numbers() }).contains(phone) {
+        if optedOut == nil, try FileLock.withExclusiveLock(beside: configuration.optOutFile, { try optOutFile.numbers() }).contains(phone) {
             optedOut = OptOutRecord(phone: phone, source: "file")
         }
         return PhoneHistory(phone: phone, optedOut: optedOut, messages: try await database.messages(toPhone: phone),
