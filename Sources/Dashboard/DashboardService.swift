@@ -23,6 +23,16 @@ public struct DashboardService: Service {
     public func run() async throws {
         try await dashboard.prepare()
         dashboard.logger.info("dashboard on http://\(dashboard.configuration.host):\(dashboard.configuration.port)/")
+        // Uploads nobody made a campaign from are removed after a week, checked every six hours.
+        let janitor = UploadJanitor(folder: dashboard.configuration.uploads, maxAge: 7 * 86_400)
+        let sweeper = Task {
+            while !Task.isCancelled {
+                let removed = janitor.sweep()
+                if removed > 0 { dashboard.logger.info("removed \(removed) unused uploads older than 7 days") }
+                try? await Task.sleep(for: .seconds(6 * 3600))
+            }
+        }
+        defer { sweeper.cancel() }
         try await application().run()
     }
 }

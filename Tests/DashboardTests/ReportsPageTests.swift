@@ -1,4 +1,4 @@
-import Dashboard
+@testable import Dashboard
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -36,5 +36,22 @@ struct ReportsPageTests {
                 #expect(Data(buffer: response.body).prefix(5) == Data("%PDF-".utf8))
             }
         }
+    }
+}
+
+@Suite("Dashboard: unused uploads")
+struct UploadJanitorTests {
+    @Test("upload folders untouched for longer than the limit are removed; recent ones stay")
+    func sweep() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-uploads-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["media-old", "contacts-new"] {
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent(name), withIntermediateDirectories: true)
+            try Data("x".utf8).write(to: folder.appendingPathComponent("\(name)/file"))
+        }
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-8 * 86_400)],
+                                              ofItemAtPath: folder.appendingPathComponent("media-old").path)
+        #expect(UploadJanitor(folder: folder.path, maxAge: 7 * 86_400).sweep() == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["contacts-new"])
     }
 }
