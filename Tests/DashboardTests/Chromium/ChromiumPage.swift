@@ -144,8 +144,11 @@ struct ChromiumPage: Sendable {
         try await send("Emulation.setDeviceMetricsOverride", ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile])
     }
 
-    /// Waits for two animation frames (layout and paint after a change), then saves the viewport as PNG.
+    /// Lets running CSS transitions finish (a theme switch fades colours; at most 2 s, since a
+    /// live progress bar may keep moving), waits for two animation frames (layout and paint),
+    /// then saves the viewport as PNG.
     func screenshot(to path: String) async throws {
+        try? await wait(until: "document.getAnimations().every(function(a){return a.playState!=='running'})", "transitions", timeout: .seconds(2))
         _ = try await evaluate("new Promise(function(r){requestAnimationFrame(function(){requestAnimationFrame(r)})})")
         let answer = try await send("Page.captureScreenshot", ["format": "png", "captureBeyondViewport": false])
         guard let base64 = answer["data"] as? String, let data = Data(base64Encoded: base64) else {

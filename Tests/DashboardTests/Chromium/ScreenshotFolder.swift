@@ -44,10 +44,12 @@ struct Shooter: Sendable {
         try await page.setViewport(width: device.size.width, height: device.size.height, mobile: device == .phone)
     }
 
-    /// `<prefix>-<name>-phone-<theme>.png` then `…-desktop-…`; the viewport stays at desktop size.
+    /// `<prefix>-<name>-phone-<theme>.png` then `…-desktop-…`, each from the top of the page;
+    /// the viewport stays at desktop size.
     func both(_ name: String, theme: String) async throws {
         for device in Device.allCases {
             try await viewport(device)
+            _ = try await page.evaluate("window.scrollTo(0, 0)")
             let path = folder.file("\(name)-\(device.rawValue)-\(theme)")
             try await page.screenshot(to: path)
             let check = try ScreenshotCheck(path: path)
