@@ -105,6 +105,7 @@ struct AuthTests {
     @Test("API requests per login are rate-limited")
     func requestRate() async throws {
         let harness = try await DashboardHarness { $0.requestsPerMinute = 5 }
+        defer { harness.close() }
         try await harness.application.test(.router) { client in
             let login = try await DashboardHarness.login(client, .viewer)
             for _ in 0..<5 {
