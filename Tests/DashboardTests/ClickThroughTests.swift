@@ -96,7 +96,7 @@ struct ClickThroughTests {
         let pipeline = ServiceGroup(configuration: .init(services: [Self.pipeline(harness)], logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }))
         let pipelineRun = Task { try await pipeline.run() }
         do {
-            try await browse(harness: harness, files: files, shots: shots)
+            try await browse(executable: executable, harness: harness, files: files, shots: shots)
         } catch {
             await pipeline.triggerGracefulShutdown()
             _ = try? await pipelineRun.value
@@ -107,8 +107,7 @@ struct ClickThroughTests {
     }
 
     /// Everything the person does, in the browser only.
-    func browse(harness: DashboardHarness, files: String, shots: ScreenshotFolder) async throws {
-        let executable = try #require(Self.executable)
+    func browse(executable: String, harness: DashboardHarness, files: String, shots: ScreenshotFolder) async throws {
         let app = Application(router: harness.dashboard.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             let base = "http://127.0.0.1:\(try #require(client.port))"
