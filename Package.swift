@@ -326,11 +326,12 @@ let package = Package(
         .testTarget(
             name: "DashboardTests",
             dependencies: [
-                "Dashboard", "Siaran", "Store", "Pipeline", "Transport", "Contacts", "Templates", "Media",
+                "Dashboard", "Siaran", "Store", "Pipeline", "Transport", "Contacts", "Templates", "Media", "CSiaranZlib",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,10 +2,11 @@ import HTTPTypes
 import Hummingbird
 
 /// Headers every response carries: no framing, no sniffing, a strict content policy (pages load
-/// only their own CSS and script; style attributes only set bar widths), no referrer leaks, and no caching of API answers.
+/// only their own CSS and script; style attributes only set bar widths; `blob:` images are the
+/// new-campaign preview of a file the user just chose), no referrer leaks, and no caching of API answers.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     static var policy: String {
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; style-src-attr 'unsafe-inline'; script-src 'self'; connect-src 'self'; "
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; style-src-attr 'unsafe-inline'; script-src 'self'; connect-src 'self'; "
             + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
     }
 

@@ -12,6 +12,7 @@ struct AuthTests {
     @Test("login gives a bearer token and an HttpOnly SameSite=Strict cookie; /api/me reads either")
     func login() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await harness.application.test(.router) { client in
             let login = try await DashboardHarness.login(client, .operator)
             #expect(login.cookie.contains("siaran_session=\(login.token)"))
@@ -39,6 +40,7 @@ struct AuthTests {
     @Test("a wrong password is a 401 with a JSON error; a removed user's token stops working")
     func refusals() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await harness.application.test(.router) { client in
             try await client.execute(uri: "/api/login", method: .post, headers: [.contentType: "application/json"],
                                      body: ByteBuffer(string: #"{"username":"ops","password":"nope nope nope"}"#)) { response in
@@ -57,6 +59,7 @@ struct AuthTests {
     @Test("failed logins lock the account out with back-off, even for the right password; other accounts still log in")
     func lockout() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await harness.application.test(.router) { client in
             for _ in 0..<5 {
                 try await client.execute(uri: "/api/login", method: .post, headers: [.contentType: "application/json", .xForwardedFor: "10.9.9.9"],
@@ -88,6 +91,7 @@ struct AuthTests {
     @Test("the throttle doubles the lockout with each further failure, up to the cap")
     func backoff() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         let now = Mutex(Date(timeIntervalSince1970: 1_000_000))
         let throttle = LoginThrottle(database: harness.database, allowance: 3, base: 10, cap: 40, now: { now.withLock { $0 } })
         for _ in 0..<3 { try await throttle.recordFailure(address: "a", account: "u") }
@@ -103,6 +107,7 @@ struct AuthTests {
     @Test("API requests per login are rate-limited")
     func requestRate() async throws {
         let harness = try await DashboardHarness { $0.requestsPerMinute = 5 }
+        defer { harness.close() }
         try await harness.application.test(.router) { client in
             let login = try await DashboardHarness.login(client, .viewer)
             for _ in 0..<5 {
@@ -118,6 +123,7 @@ struct AuthTests {
     @Test("cookie logins need the CSRF header on changes; bearer logins do not; other sites are refused")
     func csrf() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await harness.application.test(.router) { client in
             let login = try await DashboardHarness.login(client, .operator)
             let cookie: HTTPFields = [.cookie: "siaran_session=\(login.token)", .contentType: "application/json"]
@@ -151,6 +157,7 @@ struct AuthTests {
     @Test("every response carries the security headers; oversized requests are refused before reading")
     func headersAndLimits() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await harness.application.test(.router) { client in
             try await client.execute(uri: "/api/campaigns", method: .get) { response in
                 #expect(response.status == .unauthorized)

@@ -81,6 +81,11 @@ struct BrowserTests {
           .enabled(if: chromium != nil, "chromium is not installed (scripts/bootstrap installs it)"))
     func screenshots() async throws {
         let harness = try await DashboardHarness(sessions: FakeSessions())
+        defer {
+            harness.close()
+            // The profile always goes; the pictures only when they went to a temporary folder.
+            try? FileManager.default.removeItem(atPath: ProcessInfo.processInfo.environment["SIARAN_SCREENSHOTS"] == nil ? Self.folder : "\(Self.folder)/profile")
+        }
         let login = try await harness.dashboard.tokens.issue(for: try #require(try await harness.dashboard.users.find(username: "admin")))
         // A finished campaign for the overview's chart, then one that sends slowly while we look.
         try await ScreenshotData.campaign(harness, name: "promo-januari", count: 24, delay: 0)

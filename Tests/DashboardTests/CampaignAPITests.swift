@@ -14,6 +14,7 @@ struct CampaignAPITests {
     @Test("campaign/create writes a complete drop into inbox/ in one rename, with sanitised names")
     func create() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await harness.application.test(.router) { client in
             let login = try await DashboardHarness.login(client, .operator)
             var (headers, body) = multipart([
@@ -64,6 +65,7 @@ struct CampaignAPITests {
     @Test("uploads are staged, then a campaign uses them by id; an image is checked by its bytes")
     func stagedUploads() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await harness.application.test(.router) { client in
             let login = try await DashboardHarness.login(client, .operator)
             var (headers, body) = multipart([("file", "kontak.csv", Data("phone,name\n0812345678901,Ani\n# note\n\n0812345678902,Budi\n".utf8))])
@@ -101,6 +103,7 @@ struct CampaignAPITests {
     @Test("pause, resume, cancel and start write the CLI's control files and the audit log")
     func control() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await RoleTests.seed(harness)
         try await harness.database.write { db in
             try db.execute(sql: "INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('c2', 'Gate', 'waiting-approval', ?, '/tmp'), ('c3', 'Old', 'done', ?, '/tmp')", arguments: [Date(), Date()])
@@ -141,6 +144,7 @@ struct CampaignAPITests {
     ])
     func traversal(_ uri: String) async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await RoleTests.seed(harness)
         try "secret".write(toFile: harness.path("outbox/secret.csv"), atomically: true, encoding: .utf8)
         try FileManager.default.createSymbolicLink(atPath: harness.path("outbox/c1/link.csv"), withDestinationPath: harness.path("outbox/secret.csv"))
@@ -168,6 +172,7 @@ struct CampaignAPITests {
     func sessions() async throws {
         let sessions = FakeSessions()
         let harness = try await DashboardHarness(sessions: sessions)
+        defer { harness.close() }
         try await harness.application.test(.router) { client in
             let admin = try await DashboardHarness.login(client, .admin)
             var headers = admin.bearer
@@ -199,6 +204,7 @@ struct CampaignAPITests {
     @Test("users: admins add, change and remove accounts; the last admin stays")
     func users() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await harness.application.test(.router) { client in
             let admin = try await DashboardHarness.login(client, .admin)
             var headers = admin.bearer

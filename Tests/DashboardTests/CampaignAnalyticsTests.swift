@@ -12,6 +12,7 @@ struct CampaignAnalyticsTests {
     @Test("the campaign page shows delivery, read and reply rates and the variants side by side")
     func variants() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await ScreenshotData.campaign(harness, name: "ab-test", count: 20, delay: 0, message: "Promo A untuk {name|Kak}\n---\nPromo B untuk {name|Kak}")
         let id = try #require(try await harness.database.allCampaigns().first?.id)
         let messages = try await harness.database.read { db in

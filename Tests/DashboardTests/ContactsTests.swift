@@ -29,6 +29,7 @@ struct ContactsTests {
     @Test("adding and removing opt-outs keeps the database and the opt-out file as the pipeline reads them")
     func optOuts() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try "# kept by hand\n0813 1111 2222\n".write(toFile: harness.path("state/optout.txt"), atomically: true, encoding: .utf8)
         try await harness.database.addOptOut(phone: "6285700001111", source: "reply", detail: "STOP")
         try await harness.application.test(.router) { client in
@@ -95,6 +96,7 @@ struct ContactsTests {
     @Test("check numbers answers per line with the pipeline's reasons, pasted or uploaded")
     func check() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await harness.database.addOptOut(phone: "6285700001111", source: "reply")
         try await harness.application.test(.router) { client in
             let viewer = try await DashboardHarness.login(client, .viewer)
@@ -126,6 +128,7 @@ struct ContactsTests {
     @Test("a number's history lists its messages across campaigns, replies and opt-out state")
     func history() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         let sent = Date(timeIntervalSince1970: 1_750_000_000)
         try await harness.database.write { db in
             for (id, name) in [("c1", "Promo Lebaran"), ("c2", "Flash sale")] {

@@ -38,6 +38,10 @@ struct DashboardHarness {
 
     func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
+    /// Removes the temporary layout (database, inbox, outbox, uploads); call it with `defer` once
+    /// the test no longer uses the dashboard.
+    func close() { try? FileManager.default.removeItem(at: root) }
+
     var application: some ApplicationProtocol { Application(router: dashboard.router()) }
 
     static func username(_ role: Role) -> String {

@@ -43,6 +43,7 @@ struct EventStreamTests {
     @Test("a drop uploaded through the API runs; the event stream shows its progress to done")
     func progress() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         let numbers = (0..<30).map { String(format: "0812%08d", 10_000_000 + $0) }.joined(separator: "\n")
         try await harness.application.test(.router) { client in
             let login = try await DashboardHarness.login(client, .viewer)
@@ -85,6 +86,7 @@ struct EventStreamTests {
     @Test("the general stream reports sessions; admins see the QR index, viewers do not")
     func sessions() async throws {
         let harness = try await DashboardHarness(sessions: FakeSessions())
+        defer { harness.close() }
         try await harness.application.test(.router) { client in
             for (role, seesQR) in [(Role.admin, true), (.viewer, false)] {
                 let login = try await DashboardHarness.login(client, role)

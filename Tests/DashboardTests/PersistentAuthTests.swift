@@ -24,6 +24,7 @@ struct PersistentAuthTests {
     @Test("an account locked out stays locked out after a restart")
     func lockoutSurvivesRestart() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await harness.application.test(.router) { client in
             for _ in 0..<5 {
                 let status = try await Self.tryLogin(client, "ops", "wrong password!", ip: "10.2.2.2")
@@ -44,6 +45,7 @@ struct PersistentAuthTests {
     @Test("a token used after logout is refused, also by a restarted daemon; other logins of the user go on")
     func logoutRevokesTheToken() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await harness.application.test(.router) { client in
             let first = try await DashboardHarness.login(client, .operator)
             let second = try await DashboardHarness.login(client, .operator)
@@ -64,6 +66,7 @@ struct PersistentAuthTests {
     @Test("changing a password ends every login made before; a new login works")
     func passwordChangeEndsOldLogins() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await harness.application.test(.router) { client in
             let old = try await DashboardHarness.login(client, .viewer)
             // Token times are whole seconds: let this second pass so the change is strictly later.

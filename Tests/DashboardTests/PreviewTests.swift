@@ -29,6 +29,7 @@ struct PreviewTests {
             configuration.media = MediaConfiguration(maxSide: 800, quality: 70)
             configuration.message.optOutFooter = "Balas STOP untuk berhenti."
         }
+        defer { harness.close() }
         try "6281211110000\n".write(toFile: harness.path("state/optout.txt"), atomically: true, encoding: .utf8)
         try await harness.application.test(.router) { client in
             let login = try await DashboardHarness.login(client, .operator)
@@ -93,6 +94,7 @@ struct PreviewTests {
     @Test("template problems, options errors, bad pictures and missing uploads come back plainly")
     func problems() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try "---\nname: promo\n---\nHalo {name|Kak}, diskon!\n".write(toFile: harness.path("templates/promo.txt"), atomically: true, encoding: .utf8)
         try await harness.application.test(.router) { client in
             let login = try await DashboardHarness.login(client, .operator)

@@ -11,6 +11,7 @@ struct ReportsPageTests {
     @Test("viewers see each finished campaign's downloads; anonymous visitors go to the login")
     func reportsPage() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await ScreenshotData.campaign(harness, name: "promo-laporan", count: 6, delay: 0)
         let id = try #require(try await harness.database.allCampaigns().first?.id)
         try await harness.application.test(.router) { client in

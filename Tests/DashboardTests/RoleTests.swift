@@ -90,6 +90,7 @@ struct RoleTests {
     @Test("anonymous calls get 401, too-small roles 403 with a JSON error, enough roles get through", arguments: endpoints)
     func matrix(_ endpoint: Endpoint) async throws {
         let harness = try await DashboardHarness(sessions: FakeSessions())
+        defer { harness.close() }
         try await Self.seed(harness)
         try await harness.application.test(.router) { client in
             let (headers, body) = Self.request(endpoint, headers: [:])
@@ -116,6 +117,7 @@ struct RoleTests {
     @Test("pages redirect to the login without a session and refuse roles that are too small")
     func pages() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await Self.seed(harness)
         try await harness.application.test(.router) { client in
             for uri in ["/", "/campaigns", "/campaigns/c1", "/campaigns/new", "/contacts", "/templates", "/sessions", "/users"] {

@@ -14,6 +14,7 @@ struct TemplatesTests {
     @Test("create, list with a rendered sample, update, delete; a campaign's template: NAME finds it")
     func lifecycle() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try await harness.application.test(.router) { client in
             let ops = try await DashboardHarness.login(client, .operator)
             let body = "---\ndescription: Lebaran promo\n---\n{Halo|Hai} {name|Kak}, diskon 20%!\n"
@@ -54,6 +55,7 @@ struct TemplatesTests {
     @Test("syntax errors come back as 400 with the line and nothing is written; unsafe names are refused")
     func refusals() async throws {
         let harness = try await DashboardHarness()
+        defer { harness.close() }
         try "Lama {name|Kak}\n".write(toFile: harness.path("templates/lama.txt"), atomically: true, encoding: .utf8)
         try await harness.application.test(.router) { client in
             let ops = try await DashboardHarness.login(client, .operator)

@@ -13,6 +13,7 @@ enum Stylesheet {
     a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
     :focus-visible{outline:3px solid var(--accent);outline-offset:2px;border-radius:6px}
     .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:var(--panel);padding:8px;z-index:9}
+    .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
     header.top{background:var(--panel);border-bottom:1px solid var(--line);position:sticky;top:0;z-index:5}
     .bar{display:flex;align-items:center;gap:12px;padding:10px 16px;max-width:1200px;margin:0 auto}
     .brand{display:flex;align-items:center;gap:8px;font-weight:700;font-size:18px;color:var(--text)}
