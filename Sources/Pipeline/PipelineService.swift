@@ -80,9 +80,11 @@ public final class PipelineService: Service, Sendable {
             }
         }
         do {
-            try await withGracefulShutdownHandler {
+            // The work runs in its own task (so a shutdown lets the current send finish); it must
+            // also stop when this service's task is cancelled, or a cancelled group would hang.
+            try await withTaskCancellationOrGracefulShutdownHandler {
                 try await work.value
-            } onGracefulShutdown: {
+            } onCancelOrGracefulShutdown: {
                 work.cancel()
             }
         } catch is CancellationError {

@@ -35,6 +35,8 @@ struct CampaignAPITests {
             let folder = harness.path("inbox/\(drop)")
             #expect(try String(contentsOfFile: "\(folder)/numbers.txt", encoding: .utf8) == "081234567890\n081298765432\n")
             #expect(try String(contentsOfFile: "\(folder)/message.txt", encoding: .utf8) == "Halo {name|Kak}")
+            // The folder name is made safe and unique; the campaign keeps the name as typed.
+            #expect(try String(contentsOfFile: "\(folder)/campaign.yaml", encoding: .utf8) == "priority: 3\nname: \"../Promo Lebaran!/x\"\n")
             #expect(FileManager.default.contents(atPath: "\(folder)/promo.jpg") == Self.jpeg)
 
             // Refusals come back at once, naming the problem.

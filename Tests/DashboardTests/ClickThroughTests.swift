@@ -159,13 +159,13 @@ struct ClickThroughTests {
                     try await page.wait(until: "document.querySelector('#flash.ok')", "the creation message")
                     flash = try await page.text("#flash")
                 }
-                // "… (promo-klik-20261125-101500)": the drop folder, which names the campaign.
+                // "… (promo-klik-20261125-101500)": the drop folder; the campaign keeps the name as typed.
                 let drop = try #require(flash.split(separator: "(").last.map { String($0.dropLast()) }, "flash: \(flash)")
                 #expect(drop.hasPrefix("promo-klik-") && flash.hasSuffix(")"), "flash: \(flash)")
                 #expect(try await page.url == base + "/campaigns")
 
                 // The pipeline takes the drop; the list shows it (reloading itself when it appears).
-                let findRow = "Array.prototype.find.call(document.querySelectorAll('tr[data-campaign]'),function(r){return r.querySelector('a').textContent===\(ChromiumPage.literal(drop))})"
+                let findRow = "Array.prototype.find.call(document.querySelectorAll('tr[data-campaign]'),function(r){return r.querySelector('a').textContent==='promo-klik'})"
                 try await page.wait(until: findRow, "the new campaign in the list")
                 let id = try await page.string("\(findRow).dataset.campaign")
                 try await page.expectingNewDocument("opening the campaign") { try await page.click("tr[data-campaign=\"\(id)\"] a") }

@@ -133,9 +133,23 @@ extension Dashboard {
             }
             files["promo.\(kind.rawValue)"] = media.data
         }
-        let name = form.part("name")?.text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? parsed.name ?? "campaign"
-        return (name.isEmpty ? "campaign" : name, files)
+        let typed = form.part("name")?.text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let name = typed.isEmpty ? (parsed.name ?? "campaign") : typed
+        if !typed.isEmpty, parsed.name == nil, typed.count <= 80,
+           let quoted = try? String(decoding: Self.yamlQuoter.encode(typed), as: UTF8.self) {
+            // The drop's folder carries a time stamp to stay unique; the campaign keeps the name as typed.
+            let existing = files["campaign.yaml"].map { String(decoding: $0, as: UTF8.self) } ?? ""
+            files["campaign.yaml"] = Data((existing.isEmpty ? "" : existing + "\n") .utf8) + Data("name: \(quoted)\n".utf8)
+        }
+        return (name, files)
     }
+
+    /// A JSON string is a valid YAML double-quoted scalar (slashes left as they are).
+    static let yamlQuoter: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
 
     /// Reads a multipart body within the size limits.
     func multipart(_ request: Request) async throws -> MultipartForm {

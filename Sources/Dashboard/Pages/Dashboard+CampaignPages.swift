@@ -17,7 +17,7 @@ extension Dashboard {
         let detail = try await campaignDetail(id)
         let c = detail.campaign
         let counters = [("campaign.total", "total", c.counts.total), ("campaign.pending", "pending", c.counts.pending),
-                        ("overview.sent", "sent", c.counts.sent), ("overview.delivered", "delivered", c.counts.delivered),
+                        ("state.sent", "sent", c.counts.sent), ("overview.delivered", "delivered", c.counts.delivered),
                         ("overview.read", "read", c.counts.read), ("overview.failed", "failed", c.counts.failed)]
             .map { "<div><b data-f=\"\($0.1)\">\($0.2)</b><span>\(layout.t($0.0))</span></div>" }.joined()
         var actions = ""

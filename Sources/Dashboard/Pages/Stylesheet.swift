@@ -23,6 +23,7 @@ enum Stylesheet {
     nav.main a{white-space:nowrap;padding:7px 12px;border-radius:999px;color:var(--muted);font-weight:500}
     nav.main a[aria-current=page]{background:var(--accent-soft);color:var(--accent)}
     nav.main a:hover{text-decoration:none;color:var(--text)}
+    @media (max-width:760px){nav.main{-webkit-mask-image:linear-gradient(90deg,#000 88%,transparent);mask-image:linear-gradient(90deg,#000 88%,transparent)}}
     .iconbtn{background:none;border:1px solid var(--line);color:var(--text);border-radius:999px;height:34px;min-width:34px;padding:0 10px;cursor:pointer;font:inherit;font-size:13px}
     .who{color:var(--muted);font-size:13px;display:none}
     main{max-width:1200px;margin:0 auto;padding:16px}
@@ -108,9 +109,9 @@ enum Stylesheet {
     .qr{background:#fff;padding:8px;border-radius:12px;width:100%;max-width:260px;aspect-ratio:1;display:block;margin:8px auto}
     .paircode{font:700 28px/1.2 ui-monospace,Menlo,Consolas,monospace;letter-spacing:.12em;text-align:center;margin:12px 0}
     .chart{display:flex;align-items:flex-end;gap:8px;height:160px;padding-top:8px;border-bottom:1px solid var(--line)}
-    .chart .col{flex:1;display:flex;flex-direction:column;justify-content:flex-end;align-items:stretch;height:100%;min-width:12px}
+    .chart .col{flex:1;display:flex;flex-direction:column;justify-content:flex-end;align-items:stretch;height:100%;min-width:12px;max-width:64px}
     .chart .ok{background:var(--accent);border-radius:4px 4px 0 0}.chart .bad{background:var(--danger)}
-    .chart-labels{display:flex;gap:8px}.chart-labels span{flex:1;font-size:11px;color:var(--muted);overflow:hidden;text-overflow:ellipsis;white-space:nowrap;text-align:center;min-width:12px}
+    .chart-labels{display:flex;gap:8px}.chart-labels span{flex:1;font-size:11px;color:var(--muted);overflow:hidden;text-overflow:ellipsis;white-space:nowrap;text-align:center;min-width:12px;max-width:64px}
     .legend{display:flex;gap:14px;font-size:12px;color:var(--muted);margin-top:8px}.legend i{display:inline-block;width:10px;height:10px;border-radius:3px;margin-right:5px;vertical-align:-1px}
     .stages{display:flex;flex-wrap:wrap;gap:6px}.stages span{font-size:12px;padding:3px 9px;border-radius:999px;background:var(--bg);color:var(--muted)}
     .stages span.on{background:var(--accent-soft);color:var(--accent)}
