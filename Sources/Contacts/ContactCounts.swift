@@ -12,6 +12,10 @@ public struct ContactCounts: Sendable, Hashable {
 
     public init() {}
 
+    /// Refused for the number itself (not a number, wrong country, too short, …): neither a
+    /// duplicate nor an opt-out.
+    public var invalid: Int { rejected - duplicates - optedOut }
+
     /// `accepted=N rejected=M duplicates=D`, the summary line `siaran contacts check` prints.
     public var summary: String { "accepted=\(accepted) rejected=\(rejected) duplicates=\(duplicates)" }
 }

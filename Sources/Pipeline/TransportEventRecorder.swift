@@ -52,16 +52,13 @@ public final class TransportEventRecorder: Service, Sendable {
         switch event {
         case .delivered(let id, let at):
             try await database.markDelivered(id, at: at)
-            try await database.markReportsStale(messageId: id)
             try await logReceipt(id, status: "delivered", at: at)
         case .read(let id, let at):
             try await database.markRead(id, at: at)
-            try await database.markReportsStale(messageId: id)
             try await logReceipt(id, status: "read", at: at)
         case .reply(let phone, let session, let messageId, let text, let at):
             let optOut = isOptOut(text)
             let campaign = try await database.recordReply(phone: phone, session: session, messageId: messageId, text: text, at: at, isOptOut: optOut)
-            if let campaign { try await database.markReportsStale(campaign: campaign) }
             if let eventLog, let campaign {
                 eventLog.record(campaign: campaign, phone: phone, messageID: messageId, status: optOut ? "opted-out" : "replied", at: at)
             }

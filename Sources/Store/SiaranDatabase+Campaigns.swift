@@ -234,12 +234,14 @@ extension SiaranDatabase {
     public func markDelivered(_ id: String, at date: Date) async throws {
         try await write { db in
             try db.execute(sql: "UPDATE messages SET state = CASE WHEN state = 'read' THEN 'read' ELSE 'delivered' END, deliveredAt = COALESCE(deliveredAt, ?) WHERE id = ? AND state IN ('sent', 'delivered', 'read', 'sending')", arguments: [date, id])
+            try Self.markReportsStale(messageId: id, in: db)
         }
     }
 
     public func markRead(_ id: String, at date: Date) async throws {
         try await write { db in
             try db.execute(sql: "UPDATE messages SET state = 'read', deliveredAt = COALESCE(deliveredAt, ?), readAt = COALESCE(readAt, ?) WHERE id = ? AND state IN ('sent', 'delivered', 'read', 'sending')", arguments: [date, date, id])
+            try Self.markReportsStale(messageId: id, in: db)
         }
     }
 
@@ -264,6 +266,7 @@ extension SiaranDatabase {
             if let inReplyTo {
                 try db.execute(sql: "UPDATE messages SET repliedAt = COALESCE(repliedAt, ?) WHERE id = ?", arguments: [date, inReplyTo])
             }
+            if isNew, let campaign { try Self.markReportsStale(campaign: campaign, in: db) }
             if isNew {
                 var fields: [String: Any] = ["phone": phone, "session": session, "messageId": messageId, "text": text,
                                              "optOut": isOptOut, "receivedAt": ISO8601DateFormatter().string(from: date)]

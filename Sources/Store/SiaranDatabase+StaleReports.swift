@@ -10,22 +10,19 @@ extension SiaranDatabase {
         }
     }
 
-    /// Marks the reports of the finished campaign that sent message `id` as out of date.
-    public func markReportsStale(messageId id: String, at date: Date = Date()) async throws {
-        try await write { db in
-            try db.execute(sql: """
-                UPDATE campaigns SET reportsStaleSince = ?
-                WHERE id = (SELECT campaignId FROM messages WHERE id = ?) AND state IN ('done', 'cancelled')
-                """, arguments: [date, id])
-        }
+    /// Marks the reports of the finished campaign that sent message `id` as out of date, inside
+    /// the transaction that records the receipt (one commit per receipt).
+    static func markReportsStale(messageId id: String, in db: Database, at date: Date = Date()) throws {
+        try db.execute(sql: """
+            UPDATE campaigns SET reportsStaleSince = ?
+            WHERE id = (SELECT campaignId FROM messages WHERE id = ?) AND state IN ('done', 'cancelled')
+            """, arguments: [date, id])
     }
 
-    /// Marks the reports of finished campaign `campaign` as out of date.
-    public func markReportsStale(campaign: String, at date: Date = Date()) async throws {
-        try await write { db in
-            try db.execute(sql: "UPDATE campaigns SET reportsStaleSince = ? WHERE id = ? AND state IN ('done', 'cancelled')",
-                           arguments: [date, campaign])
-        }
+    /// Marks the reports of finished campaign `campaign` as out of date, inside the caller's transaction.
+    static func markReportsStale(campaign: String, in db: Database, at date: Date = Date()) throws {
+        try db.execute(sql: "UPDATE campaigns SET reportsStaleSince = ? WHERE id = ? AND state IN ('done', 'cancelled')",
+                       arguments: [date, campaign])
     }
 
     /// Finished campaigns whose reports are out of date, with their final state and the mark.

@@ -91,7 +91,7 @@ extension Dashboard {
                 }
                 let counts = result.counts
                 preview.contacts = .init(
-                    rows: counts.rows, valid: counts.accepted, refused: counts.rejected - counts.duplicates - counts.optedOut,
+                    rows: counts.rows, valid: counts.accepted, refused: counts.invalid,
                     duplicates: counts.duplicates, optedOut: counts.optedOut, columns: columns,
                     refusals: result.rejected.prefix(20).map { .init(line: $0.line, input: $0.input, reason: $0.reason.rawValue, duplicateOf: $0.duplicateOf) })
             } catch {

@@ -187,7 +187,7 @@ extension Dashboard {
         lines += result.rejected.map { CheckedLine(line: $0.line, input: $0.input, result: $0.reason.rawValue, duplicateOf: $0.duplicateOf) }
         lines.sort { $0.line < $1.line }
         let counts = result.counts
-        return CheckResult(rows: counts.rows, valid: counts.accepted, refused: counts.rejected - counts.duplicates - counts.optedOut,
+        return CheckResult(rows: counts.rows, valid: counts.accepted, refused: counts.invalid,
                            duplicates: counts.duplicates, optedOut: counts.optedOut, columns: result.header.variableNames,
                            lines: Array(lines.prefix(2000)), truncated: lines.count > 2000)
     }
