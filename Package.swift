@@ -225,7 +225,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranBench",
             dependencies: [
-                "Store", "Contacts", "SignalProtocol", "WABinary", "Pipeline", "Transport", "WASocket", "Media", "Reports",
+                "Store", "Contacts", "SignalProtocol", "WABinary", "Pipeline", "Transport", "WASocket", "Media", "Reports", "Dashboard",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

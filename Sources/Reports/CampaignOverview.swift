@@ -68,12 +68,7 @@ public struct CampaignOverview: Sendable {
             campaign.state = finalState
             campaign.finishedAt = campaign.finishedAt ?? now
         }
-        var counts = MessageCounts()
-        for row in try Row.fetchAll(db, sql: """
-            SELECT state, COUNT(*), SUM(repliedAt IS NOT NULL) FROM messages WHERE campaignId = ? GROUP BY state
-            """, arguments: [id]) {
-            counts.add(state: row[0], count: row[1], replied: row[2] ?? 0)
-        }
+        let counts = try SiaranDatabase.messageCounts(of: id, in: db)
         let rejected = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rejectedContacts WHERE campaignId = ?", arguments: [id]) ?? 0
         let times = try Row.fetchOne(db, sql: """
             SELECT \(MessageReportRow.millis("MIN(queuedAt)")), \(MessageReportRow.millis("MIN(sentAt)")), \(MessageReportRow.millis("MAX(sentAt)"))

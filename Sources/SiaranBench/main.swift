@@ -15,6 +15,7 @@ let suites: [(name: String, run: @Sendable ([String]) async throws -> Void)] = [
     ("noise", NoiseBench.run),
     ("media", MediaBench.run),
     ("reports", ReportsBench.run),
+    ("dashboard", DashboardBench.run),
     // bench-suites-end
 ]
 

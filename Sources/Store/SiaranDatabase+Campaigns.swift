@@ -59,11 +59,7 @@ extension SiaranDatabase {
             if state == .sending, (before["startedAt"] as Date?) == nil {
                 try Self.recordEvent(.campaignStarted, ["campaign": campaign, "name": name], in: db, at: now)
             } else if [.done, .cancelled, .failed].contains(state), before["state"] as String != state.rawValue {
-                var counts = MessageCounts()
-                for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*), SUM(repliedAt IS NOT NULL) FROM messages WHERE campaignId = ? GROUP BY state",
-                                            arguments: [campaign]) {
-                    counts.add(state: row[0], count: row[1], replied: row[2] ?? 0)
-                }
+                let counts = try Self.messageCounts(of: campaign, in: db)
                 var fields: [String: Any] = [
                     "campaign": campaign, "name": name, "state": state.rawValue,
                     "counts": ["total": counts.total, "sent": counts.sent + counts.delivered + counts.read, "delivered": counts.delivered + counts.read,
@@ -84,13 +80,7 @@ extension SiaranDatabase {
     // MARK: - Messages
 
     public func messageCounts(of campaign: String) async throws -> MessageCounts {
-        try await read { db in
-            var counts = MessageCounts()
-            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n, SUM(repliedAt IS NOT NULL) AS replied FROM messages WHERE campaignId = ? GROUP BY state", arguments: [campaign]) {
-                counts.add(state: row["state"], count: row["n"], replied: row["replied"] ?? 0)
-            }
-            return counts
-        }
+        try await read { db in try Self.messageCounts(of: campaign, in: db) }
     }
 
     /// The next messages to send: first any left `sending` by a crash (same id again), then

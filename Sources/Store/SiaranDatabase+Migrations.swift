@@ -10,6 +10,8 @@ extension SiaranDatabase {
         migrator.registerMigration("v2-dashboard-auth", migrate: createDashboardAuthSchema)
         migrator.registerMigration("v3-stale-reports", migrate: createStaleReportsSchema)
         migrator.registerMigration("v4-domain-events", migrate: createDomainEventsSchema)
+        migrator.registerMigration("v5-message-tallies", migrate: createMessageTalliesSchema)
+        migrator.registerMigration("v6-message-activity-index", migrate: createMessageActivityIndex)
         // migrations-end (append new migrations above this line, each in its own file)
         return migrator
     }

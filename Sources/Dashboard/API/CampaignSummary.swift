@@ -50,24 +50,14 @@ struct MessageSummary: Codable, Sendable {
 }
 
 extension SiaranDatabase {
-    /// Every campaign (newest first) with its counts, in two queries.
+    /// The newest campaigns with their counts, read in one transaction from the tallies the
+    /// database keeps (so the cost does not grow with the messages ever sent).
     func campaignSummaries(limit: Int = 500) async throws -> [CampaignSummary] {
-        let campaigns = try await read { db in
-            try CampaignRecord.fetchAll(db, sql: "SELECT * FROM campaigns ORDER BY createdAt DESC LIMIT ?", arguments: [limit])
+        try await read { db in
+            let campaigns = try CampaignRecord.fetchAll(db, sql: "SELECT * FROM campaigns ORDER BY createdAt DESC LIMIT ?", arguments: [limit])
+            let counts = try Self.messageCounts(of: campaigns.map(\.id), in: db)
+            return campaigns.map { CampaignSummary($0, counts: counts[$0.id] ?? MessageCounts()) }
         }
-        let counts = try await read { db in
-            var result: [String: MessageCounts] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT campaignId, state, COUNT(*) AS n, SUM(repliedAt IS NOT NULL) AS replied FROM messages GROUP BY campaignId, state
-                """) {
-                let id: String = row["campaignId"]
-                var c = result[id] ?? MessageCounts()
-                c.add(state: row["state"], count: row["n"], replied: row["replied"] ?? 0)
-                result[id] = c
-            }
-            return result
-        }
-        return campaigns.map { CampaignSummary($0, counts: counts[$0.id] ?? MessageCounts()) }
     }
 
     func campaignSummary(_ id: String) async throws -> CampaignSummary? {
@@ -75,12 +65,23 @@ extension SiaranDatabase {
         return CampaignSummary(record, counts: try await messageCounts(of: id))
     }
 
+    /// The messages that moved last (newest step first), then any still being sent without a
+    /// time yet. The first query walks the `messagesByActivity` index: a few entries, whatever
+    /// the campaign's size.
     func recentMessages(of campaign: String, limit: Int) async throws -> [MessageSummary] {
         try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, phone, state, session, reason, COALESCE(readAt, deliveredAt, sentAt, failedAt) AS at FROM messages
-                WHERE campaignId = ? AND state != 'pending' ORDER BY at IS NULL, at DESC, rowid DESC LIMIT ?
-                """, arguments: [campaign, limit]).map {
+            let activity = SiaranDatabase.messageActivitySQL
+            var rows = try Row.fetchAll(db, sql: """
+                SELECT id, phone, state, session, reason, \(activity) AS at FROM messages
+                WHERE campaignId = ? AND \(activity) IS NOT NULL ORDER BY \(activity) DESC, rowid DESC LIMIT ?
+                """, arguments: [campaign, limit])
+            if rows.count < limit {
+                rows += try Row.fetchAll(db, sql: """
+                    SELECT id, phone, state, session, reason, NULL AS at FROM messages
+                    WHERE campaignId = ? AND state != 'pending' AND \(activity) IS NULL ORDER BY rowid DESC LIMIT ?
+                    """, arguments: [campaign, limit - rows.count])
+            }
+            return rows.map {
                 MessageSummary(id: $0["id"], phone: MessageSummary.mask($0["phone"]), state: $0["state"], session: $0["session"],
                                reason: $0["reason"], at: $0["at"])
             }

@@ -68,7 +68,7 @@ struct PageLayout {
         }.joined()
         let who = user.map { "<span class=\"who\">\(HTML.escape($0.username)) · \(t("role." + $0.role.rawValue))</span>" } ?? ""
         return """
-            <a class="skip" href="#main">Skip to content</a>
+            <a class="skip" href="#main">\(t("skip"))</a>
             <header class="top"><div class="bar"><a class="brand" href="/"><span class="dot" aria-hidden="true">S</span>Siaran</a>
             <span class="spacer"></span>\(who)\(preferences())
             <button class="iconbtn" type="button" data-logout>\(t("nav.logout"))</button></div>

@@ -136,6 +136,8 @@ enum Script {
     if(ao){ao.addEventListener('submit',function(e){e.preventDefault();
       api('POST','/api/contacts/optouts',{phone:$('[name=phone]',ao).value,note:$('[name=note]',ao).value})
         .then(function(j){flash(j.message,true);setTimeout(function(){location.reload()},700)}).catch(function(err){flash(err.message)})})}
+    $$('.file-pick input').forEach(function(input){input.addEventListener('change',function(){
+      var f=input.files[0];$('.file-name',input.parentNode).textContent=f?f.name:t('js.noFile')})});
     var cn=$('#check-numbers');
     if(cn){cn.addEventListener('submit',function(e){e.preventDefault();
       var file=$('[name=file]',cn).files[0],body,isForm=false;

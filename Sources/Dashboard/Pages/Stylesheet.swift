@@ -121,6 +121,11 @@ enum Stylesheet {
     .row{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
     .hide-sm{display:none}.show-sm{display:block}
     input[type=file]{font:inherit;font-size:13px;color:var(--muted);max-width:100%}
+    /* The browser's own file button speaks the browser's language; this one speaks the page's. */
+    .file-pick{display:inline-flex;align-items:center;gap:8px;position:relative;cursor:pointer;max-width:100%}
+    .file-pick input{position:absolute;opacity:0;width:1px;height:1px;overflow:hidden}
+    .file-pick:has(input:focus-visible) .btn{outline:3px solid var(--accent);outline-offset:2px}
+    .file-pick .file-name{font-size:13px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;max-width:22ch}
     input[type=file]::file-selector-button{font:inherit;font-weight:600;border:1px solid var(--line);background:var(--panel);color:var(--text);border-radius:8px;padding:6px 12px;margin-right:8px;cursor:pointer}
     @media (min-width:720px){
       .grid{grid-template-columns:repeat(3,1fr)}.two{grid-template-columns:1fr 1fr}.who{display:inline}

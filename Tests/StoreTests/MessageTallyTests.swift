@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import Store
+import Testing
+
+/// The per-campaign tallies the triggers keep must always equal counting the messages.
+@Suite("Message tallies kept by triggers")
+struct MessageTallyTests {
+    /// Counting the slow way, straight from the messages.
+    private func counted(_ database: SiaranDatabase) async throws -> [String: MessageCounts] {
+        try await database.read { db in
+            var result: [String: MessageCounts] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT campaignId, state, COUNT(*), SUM(repliedAt IS NOT NULL) FROM messages GROUP BY campaignId, state
+                """) {
+                result[row[0], default: MessageCounts()].add(state: row[1], count: row[2], replied: row[3])
+            }
+            return result
+        }
+    }
+
+    private func insertCampaign(_ id: String, messages: Int, in database: SiaranDatabase) async throws {
+        try await database.write { db in
+            try db.execute(sql: "INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES (?, ?, 'sending', ?, 'x')",
+                           arguments: [id, "Promo \(id)", Date()])
+            for n in 0..<messages {
+                let phone = "6281\(id.utf8.reduce(0) { $0 + Int($1) })\(String(format: "%07d", n))"
+                try db.execute(sql: "INSERT INTO contacts (campaignId, phone, line) VALUES (?, ?, ?)", arguments: [id, phone, n + 1])
+                try db.execute(sql: """
+                    INSERT INTO messages (id, campaignId, contactId, phone, text, state, queuedAt) VALUES (?, ?, ?, ?, 'Halo', 'pending', ?)
+                    """, arguments: ["\(id)-\(n)", id, db.lastInsertedRowID, phone, Date()])
+            }
+        }
+    }
+
+    @Test("every way a message changes (send, fail, retry, receipts, replies, deletes) keeps the tallies exact")
+    func randomChanges() async throws {
+        let database = try SiaranDatabase()
+        try await insertCampaign("a", messages: 60, in: database)
+        try await insertCampaign("b", messages: 40, in: database)
+        let ids = (0..<60).map { "a-\($0)" } + (0..<40).map { "b-\($0)" }
+        for step in 0..<600 {
+            // A fixed walk over messages and changes (7919 is prime, so every message comes up).
+            let id = ids[(step * 7919) % ids.count]
+            let at = Date(timeIntervalSince1970: 1_764_547_200 + Double(step))
+            switch (step * 5 + step / 8) % 8 {
+            case 0: try await database.markSending(id, session: "toko")
+            case 1: try await database.markSent(id, at: at)
+            case 2: try await database.markFailed(id, reason: "not-on-whatsapp", at: at)
+            case 3: try await database.markRetrying(id, reason: "timeout", next: at)
+            case 4: try await database.markDelivered(id, at: at)
+            case 5: try await database.markRead(id, at: at)
+            case 6:
+                let phone = try await database.read { db in try String.fetchOne(db, sql: "SELECT phone FROM messages WHERE id = ?", arguments: [id]) }
+                _ = try await database.recordReply(phone: phone ?? "", session: "toko", messageId: "reply-\(step)", text: "Terima kasih",
+                                                   at: at, isOptOut: false)
+            default:
+                try await database.write { db in try db.execute(sql: "UPDATE messages SET repliedAt = NULL WHERE id = ?", arguments: [id]) }
+            }
+        }
+        let expected = try await counted(database)
+        #expect(try await database.messageCounts(of: ["a", "b"]) == expected)
+        #expect(try await database.messageCounts(of: "a") == expected["a"])
+        #expect(expected["a"]?.total == 60 && expected["b"]?.total == 40)
+
+        try await database.write { db in try db.execute(sql: "DELETE FROM messages WHERE id IN ('a-1', 'a-2', 'b-3')") }
+        #expect(try await database.messageCounts(of: ["a", "b"]) == (try await counted(database)))
+        // Removing a campaign removes its messages (cascade) and its tallies with them.
+        try await database.write { db in try db.execute(sql: "DELETE FROM campaigns WHERE id = 'b'") }
+        #expect(try await database.messageCounts(of: ["a", "b"]).keys.sorted() == ["a"])
+        let leftovers = try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messageTallies WHERE campaignId = 'b'") }
+        #expect(leftovers == 0)
+    }
+
+    @Test("a database from before the tallies gets them counted from its messages when it is upgraded")
+    func backfill() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-tallies-\(UUID()).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let queue = try DatabaseQueue(path: path)
+        try SiaranDatabase.migrator.migrate(queue, upTo: "v4-domain-events")
+        try await queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('old', 'Promo lama', 'done', '2026-11-01 01:00:00', 'x');
+                INSERT INTO contacts (campaignId, phone, line) VALUES ('old', '6281200000001', 1), ('old', '6281200000002', 2), ('old', '6281200000003', 3);
+                INSERT INTO messages (id, campaignId, contactId, phone, text, state, queuedAt, repliedAt) VALUES
+                  ('m1', 'old', 1, '6281200000001', 'Halo', 'read', '2026-11-01', '2026-11-01 02:00:00'),
+                  ('m2', 'old', 2, '6281200000002', 'Halo', 'read', '2026-11-01', NULL),
+                  ('m3', 'old', 3, '6281200000003', 'Halo', 'failed', '2026-11-01', NULL);
+                """)
+        }
+        try queue.close()
+        let database = try SiaranDatabase(path: path)
+        let counts = try await database.messageCounts(of: "old")
+        #expect(counts.total == 3 && counts.read == 2 && counts.failed == 1 && counts.replied == 1)
+    }
+
+    @Test("a campaign without messages counts zero, and asking for no campaigns asks nothing")
+    func empty() async throws {
+        let database = try SiaranDatabase()
+        try await insertCampaign("none", messages: 0, in: database)
+        #expect(try await database.messageCounts(of: "none") == MessageCounts())
+        #expect(try await database.messageCounts(of: []).isEmpty)
+    }
+}
