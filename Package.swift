@@ -326,7 +326,7 @@ let package = Package(
         .testTarget(
             name: "DashboardTests",
             dependencies: [
-                "Dashboard", "Siaran", "Store", "Pipeline", "Transport", "Contacts", "Templates", "Media", "CSiaranZlib",
+                "Dashboard", "Siaran", "WhatsApp", "Store", "Pipeline", "Transport", "Contacts", "Templates", "Media", "CSiaranZlib",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+import WhatsApp
 
 @Suite("Dashboard: campaigns, uploads, control files, reports, sessions, users")
 struct CampaignAPITests {
@@ -187,7 +188,10 @@ struct CampaignAPITests {
             try await client.execute(uri: "/api/whatsapp/connect", method: .post, headers: headers, body: ByteBuffer(string: #"{"session":"lain"}"#)) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/api/sessions/utama/qr.svg", method: .get, headers: admin.bearer) { response in
                 #expect(response.status == .ok)
-                #expect(String(buffer: response.body).contains("<svg"))
+                // The code as the client encodes it, inside a 4-module quiet zone.
+                let size = (QRCodeImage(FakeSessions.secondRef)?.modules.count ?? 0) + 8
+                let svg = String(buffer: response.body)
+                #expect(svg.hasPrefix("<svg") && svg.contains(#"viewBox="0 0 \#(size) \#(size)""#))
             }
             let viewer = try await DashboardHarness.login(client, .viewer)
             try await client.execute(uri: "/api/sessions", method: .get, headers: viewer.bearer) { response in

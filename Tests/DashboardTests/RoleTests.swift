@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+import WhatsApp
 
 @Suite("Dashboard: every endpoint for every role")
 struct RoleTests {
@@ -150,9 +151,12 @@ struct RoleTests {
     }
 }
 
-/// Sessions for tests: one named `utama` that shows a QR once asked to connect.
+/// Sessions for tests: one named `utama` that shows a QR once asked to connect. The QR codes are
+/// real (encoded as the client encodes them), so screenshots show what staff would scan.
 actor FakeSessions: SessionControl {
-    var snapshot = SessionSnapshot(name: "utama", state: "linking", qr: "2@first", qrIndex: 0, qrModules: [[true]])
+    static let firstRef = "2@first-ref-from-the-server,b64-noise-key,b64-identity-key,b64-adv-secret"
+    static let secondRef = "2@second-ref-from-the-server,b64-noise-key,b64-identity-key,b64-adv-secret"
+    var snapshot = SessionSnapshot(name: "utama", state: "linking", qr: firstRef, qrIndex: 0, qrModules: QRCodeImage(firstRef)?.modules)
     var connects: [String?] = []
 
     func sessions() async -> [SessionSnapshot] { [snapshot] }
@@ -162,9 +166,9 @@ actor FakeSessions: SessionControl {
         connects.append(pairingPhone)
         snapshot.state = "linking"
         if let pairingPhone { snapshot.pairingCode = "ABCD-\(pairingPhone.suffix(4))" } else {
-            snapshot.qr = "2@qr-text"
+            snapshot.qr = Self.secondRef
             snapshot.qrIndex = 1
-            snapshot.qrModules = [[true, false], [false, true]]
+            snapshot.qrModules = QRCodeImage(Self.secondRef)?.modules
         }
         return snapshot
     }
