@@ -83,17 +83,22 @@ extension SiaranDatabase {
         try await read { db in try Self.messageCounts(of: campaign, in: db) }
     }
 
+    /// Arguments: campaign, now, limit. The states are one `IN` term so the planner reads only
+    /// unsent messages by (campaign, state); written as an OR it read the whole campaign through
+    /// the (campaign, contact) key on every batch. `QueryPlanTests` keeps it so.
+    static let nextMessagesSQL = """
+        SELECT messages.* FROM messages JOIN contacts ON contacts.id = messages.contactId
+        WHERE messages.campaignId = ? AND messages.state IN ('sending', 'pending', 'retrying')
+          AND (messages.state != 'retrying' OR messages.nextAttemptAt <= ?)
+        ORDER BY CASE messages.state WHEN 'sending' THEN 0 WHEN 'retrying' THEN 1 ELSE 2 END, contacts.line
+        LIMIT ?
+        """
+
     /// The next messages to send: first any left `sending` by a crash (same id again), then
     /// retries that are due, then pending ones in contact order.
     public func nextMessages(of campaign: String, now: Date, limit: Int) async throws -> [MessageRecord] {
         try await read { db in
-            try MessageRecord.fetchAll(db, sql: """
-                SELECT messages.* FROM messages JOIN contacts ON contacts.id = messages.contactId
-                WHERE messages.campaignId = ? AND (messages.state IN ('sending', 'pending')
-                   OR (messages.state = 'retrying' AND messages.nextAttemptAt <= ?))
-                ORDER BY CASE messages.state WHEN 'sending' THEN 0 WHEN 'retrying' THEN 1 ELSE 2 END, contacts.line
-                LIMIT ?
-                """, arguments: [campaign, now, limit])
+            try MessageRecord.fetchAll(db, sql: Self.nextMessagesSQL, arguments: [campaign, now, limit])
         }
     }
 
@@ -139,10 +144,14 @@ extension SiaranDatabase {
         }
     }
 
+    /// Arguments: session, since. Asked twice before every send when caps are set; read from
+    /// the `messagesBySessionSent` index (v6), not by scanning every message ever sent.
+    static let sentCountSQL = "SELECT COUNT(*) FROM messages WHERE session = ? AND sentAt >= ?"
+
     /// Sends per session since a time, for hourly and daily caps.
     public func sentCount(session: String, since: Date) async throws -> Int {
         try await read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE session = ? AND sentAt >= ?", arguments: [session, since]) ?? 0
+            try Int.fetchOne(db, sql: Self.sentCountSQL, arguments: [session, since]) ?? 0
         }
     }
 

@@ -11,7 +11,7 @@ extension SiaranDatabase {
         migrator.registerMigration("v3-stale-reports", migrate: createStaleReportsSchema)
         migrator.registerMigration("v4-domain-events", migrate: createDomainEventsSchema)
         migrator.registerMigration("v5-message-tallies", migrate: createMessageTalliesSchema)
-        migrator.registerMigration("v6-message-activity-index", migrate: createMessageActivityIndex)
+        migrator.registerMigration("v6-message-indexes", migrate: createMessageIndexes)
         // migrations-end (append new migrations above this line, each in its own file)
         return migrator
     }
