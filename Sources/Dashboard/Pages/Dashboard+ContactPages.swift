@@ -53,7 +53,7 @@ extension Dashboard {
         let check = """
             <section class="card"><h2>\(layout.t("contacts.check"))</h2><p class="hint">\(layout.t("contacts.checkHint"))</p>
             <form id="check-numbers"><textarea name="numbers" class="code" aria-label="\(layout.t("new.numbersPaste"))" placeholder="0812-3456-7890&#10;+62 812 9876 5432&#10;6281311112222"></textarea>
-            <div class="toolbar" style="margin-top:8px"><label class="file-pick"><input type="file" name="file" accept=".txt,.csv,.xlsx"><span class="btn">\(layout.t("file.choose"))</span> <span class="file-name muted">\(layout.t("file.none"))</span></label>
+            <div class="toolbar" style="margin-top:8px"><label class="file-pick"><input type="file" name="file" accept=".txt,.csv,.xlsx"><span class="btn">\(layout.t("file.choose"))</span> <span class="file-name muted">\(layout.t("js.noFile"))</span></label>
             <button class="btn primary" type="submit">\(layout.t("contacts.checkButton"))</button></div></form>
             <div id="check-summary" class="facts"></div>
             <div class="table-wrap"><table id="check-result" hidden><thead><tr><th>\(layout.t("js.line"))</th><th>\(layout.t("contacts.typed"))</th><th>\(layout.t("contacts.result"))</th></tr></thead><tbody></tbody></table></div>

@@ -117,7 +117,6 @@ enum PageStrings {
         "col.role": ("Role", "Peran"),
         "col.file": ("File", "Berkas"),
         "file.choose": ("Choose a file", "Pilih berkas"),
-        "file.none": ("No file chosen", "Belum ada berkas"),
         "js.noFile": ("No file chosen", "Belum ada berkas"),
         "skip": ("Skip to content", "Langsung ke isi"),
         "col.size": ("Size", "Ukuran"),
