@@ -1,5 +1,8 @@
 public import GRDB
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The embedded SQLite database (`state/siaran.sqlite`), opened in WAL mode and migrated on open.
 ///
@@ -21,10 +24,28 @@ public final class SiaranDatabase: Sendable {
             // lose the last commits, which the pipeline's idempotent stages tolerate.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        let pool = try DatabasePool(path: path, configuration: configuration)
-        self.writer = pool
+        // Opening switches a new file to WAL (SQLite does not wait for a busy lock there) and
+        // runs the pending migrations (GRDB checks what is applied before its transactions).
+        // The daemon and a CLI command (`siaran campaigns list` while `siaran run` starts) may
+        // do both at the same moment, so processes take turns on `<path>.migrate.lock`.
+        self.writer = try Self.exclusively(lockPath: path + ".migrate.lock") {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+            return pool
+        }
         self.path = path
-        try Self.migrator.migrate(pool)
+    }
+
+    /// Runs `body` while holding an exclusive flock on `lockPath` (created 0600 if missing).
+    private static func exclusively<T>(lockPath: String, _ body: () throws -> T) throws -> T {
+        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: lockPath]) }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw CocoaError(.fileLocking, userInfo: [NSFilePathErrorKey: lockPath]) }
+        }
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
     }
 
     /// An in-memory database for tests, migrated like a real one.

@@ -77,3 +77,24 @@ struct MigrationTests {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 }
+
+@Suite("Database opened by several processes at once")
+struct ConcurrentOpenTests {
+    @Test("many openers of a new database at the same moment all succeed and agree on the schema")
+    func concurrentOpen() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-concurrent-\(UUID()).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm", ".migrate.lock"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        // Separate pools stand for separate processes (the daemon and a CLI command): each has
+        // its own connections, and flock locks are per open file description.
+        let failures = await withTaskGroup(of: String?.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    do { _ = try SiaranDatabase(path: path); return nil } catch { return "\(error)" }
+                }
+            }
+            return await group.reduce(into: [String]()) { if let failure = $1 { $0.append(failure) } }
+        }
+        #expect(failures.isEmpty, "\(failures)")
+        #expect(try await SiaranDatabase(path: path).appliedMigrations() == SiaranDatabase.migrationIdentifiers)
+    }
+}
