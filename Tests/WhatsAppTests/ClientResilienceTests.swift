@@ -21,7 +21,7 @@ struct ClientResilienceTests {
         let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.sender), SimulatedAccount(phone: Self.recipient)])
         let wrong = try await harness.session("salah")
         await wrong.start(pairingPhone: Self.sender)
-        let firstCode = try await harness.recorder.first(timeout: .seconds(20)) { if case .pairingCode(let code) = $0 { code } else { nil } }
+        let firstCode = try await harness.recorder.first(timeout: .seconds(60)) { if case .pairingCode(let code) = $0 { code } else { nil } }
         try await harness.simulator.enterPairingCode(firstCode == "AAAA-AAAA" ? "BBBB-BBBB" : "AAAA-AAAA", phone: Self.sender)
         try await Task.sleep(for: .seconds(2))
         #expect(await !wrong.isLinked)
@@ -31,10 +31,10 @@ struct ClientResilienceTests {
         let seen = await harness.recorder.count
         let session = try await harness.session()
         await session.start(pairingPhone: Self.sender)
-        let code = try await harness.recorder.first(timeout: .seconds(20), after: seen) { if case .pairingCode(let code) = $0 { code } else { nil } }
+        let code = try await harness.recorder.first(timeout: .seconds(60), after: seen) { if case .pairingCode(let code) = $0 { code } else { nil } }
         #expect(code.count == 9 && code.contains("-"))
         try await harness.simulator.enterPairingCode(code, phone: Self.sender)
-        _ = try await harness.recorder.first(timeout: .seconds(20), after: seen) { $0 == .connected ? true : nil }
+        _ = try await harness.recorder.first(timeout: .seconds(60), after: seen) { $0 == .connected ? true : nil }
         #expect(await session.isLinked)
         guard case .sent = await send(session, "lewat kode") else { Issue.record("not sent"); return }
         await harness.close(session)
