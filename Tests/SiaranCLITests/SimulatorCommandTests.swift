@@ -6,7 +6,7 @@ import Testing
 /// typed into the simulator's standard input.
 @Suite("siaran simulator", .serialized)
 struct SimulatorCommandTests {
-    @Test("whatsmeow links by QR through the CLI simulator, restarts, logs in and uploads prekeys", .timeLimit(.minutes(1)))
+    @Test("whatsmeow links by QR through the CLI simulator, restarts, logs in and uploads prekeys", .timeLimit(.minutes(3)))
     func linking() async throws {
         let workdir = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-sim-\(UUID())")
         try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)

@@ -32,8 +32,8 @@ struct SessionControlTests {
             self.root = root
             var configuration = SessionConfiguration(endpoint: WhatsAppEndpoint(url: simulator.url, rootKey: simulator.rootKey, mediaScheme: "http"))
             configuration.backoffStep = 0.2
-            configuration.ackTimeout = .seconds(3)
-            configuration.sendWaitForConnection = .seconds(10)
+            configuration.ackTimeout = .seconds(20)
+            configuration.sendWaitForConnection = .seconds(60)
             configuration.noticesFolder = root.deletingLastPathComponent().appendingPathComponent("outbox/sessions")
             let settings = configuration
             let open: @Sendable (String) async throws -> WhatsAppSession = { name in
@@ -41,7 +41,7 @@ struct SessionControlTests {
             }
             transport = WhatsAppTransport(sessions: [try await open("utama")])
             let board = SessionBoard()
-            control = WhatsAppSessionControl(transport: transport, board: board, sessionsRoot: root, firstCodeWait: .seconds(10), open: open)
+            control = WhatsAppSessionControl(transport: transport, board: board, sessionsRoot: root, firstCodeWait: .seconds(60), open: open)
             let transport = transport
             feeder = Task { for await (name, event) in transport.sessionEvents { await board.record(name, event) } }
             await transport.start()
@@ -50,7 +50,7 @@ struct SessionControlTests {
         func snapshot(_ name: String) async -> SessionSnapshot? { await control.sessions().first { $0.name == name } }
 
         func waitFor(_ name: String, state: String) async -> Bool {
-            await eventually(timeout: .seconds(20)) { await snapshot(name)?.state == state }
+            await eventually(timeout: .seconds(60)) { await snapshot(name)?.state == state }
         }
 
         func send(_ text: String, via session: String) async -> SendResult {

@@ -11,7 +11,7 @@ import WAProto
 /// we can decrypt and check field by field.
 @Suite("Noise against whatsmeow", .serialized)
 struct WhatsmeowHandshakeTests {
-    @Test("whatsmeow completes the handshake with our responder and registers", .timeLimit(.minutes(1)))
+    @Test("whatsmeow completes the handshake with our responder and registers", .timeLimit(.minutes(3)))
     func registrationHandshake() async throws {
         let server = try await WebSocketServer.start()
         defer { Task { await server.close() } }

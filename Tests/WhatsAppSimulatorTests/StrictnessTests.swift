@@ -47,7 +47,7 @@ struct StrictnessTests {
         return await iterator.next()
     }
 
-    @Test("a registration whose signed prekey signature is wrong is refused", .timeLimit(.minutes(1)))
+    @Test("a registration whose signed prekey signature is wrong is refused", .timeLimit(.minutes(3)))
     func badSignedPreKey() async throws {
         let simulator = try await WhatsAppSimulator.start(accounts: [SimulatedAccount(phone: "6281234567890")])
         let companion = Companion()
@@ -61,7 +61,7 @@ struct StrictnessTests {
         await simulator.stop()
     }
 
-    @Test("a QR code whose keys are not the connection's is refused", .timeLimit(.minutes(1)))
+    @Test("a QR code whose keys are not the connection's is refused", .timeLimit(.minutes(3)))
     func wrongQRKeys() async throws {
         let simulator = try await WhatsAppSimulator.start(accounts: [SimulatedAccount(phone: "6281234567890")])
         let companion = Companion()
@@ -75,7 +75,7 @@ struct StrictnessTests {
         await simulator.stop()
     }
 
-    @Test("a login from a device that was never linked gets failure 401", .timeLimit(.minutes(1)))
+    @Test("a login from a device that was never linked gets failure 401", .timeLimit(.minutes(3)))
     func unknownLogin() async throws {
         let simulator = try await WhatsAppSimulator.start(accounts: [SimulatedAccount(phone: "6281234567890")])
         var payload = WAWebProtobufsWa6_ClientPayload()

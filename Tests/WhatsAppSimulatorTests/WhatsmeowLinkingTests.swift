@@ -10,7 +10,7 @@ struct WhatsmeowLinkingTests {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test("QR linking, 515 restart, login, prekey upload and active", .timeLimit(.minutes(1)))
+    @Test("QR linking, 515 restart, login, prekey upload and active", .timeLimit(.minutes(3)))
     func qrLinking() async throws {
         let phone = "6281234567890"
         let simulator = try await WhatsAppSimulator.start(accounts: [SimulatedAccount(phone: phone)])

@@ -15,7 +15,7 @@ struct BaileysImportTests {
         asNumbers ? ["type": "Buffer", "data": data.map { Int($0) }] : ["type": "Buffer", "data": data.base64EncodedString()]
     }
 
-    @Test("creds.json, pre-key files and lid mappings import; the session logs in and sends", .timeLimit(.minutes(1)))
+    @Test("creds.json, pre-key files and lid mappings import; the session logs in and sends", .timeLimit(.minutes(3)))
     func importAndSend() async throws {
         let sender = "6281100000001", recipient = "6281200000002"
         let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: sender), SimulatedAccount(phone: recipient)])
@@ -62,7 +62,7 @@ struct BaileysImportTests {
 
         let imported = try await harness.session("utama")
         await imported.start()
-        #expect(await imported.waitUntilConnected(timeout: .seconds(10)))
+        #expect(await imported.waitUntilConnected(timeout: .seconds(60)))
         let id = SessionHarness.messageID()
         guard case .sent = await imported.send(OutgoingMessage(id: id, phone: recipient, text: "dari Baileys", session: "utama", campaignId: "c")) else {
             Issue.record("not sent"); return

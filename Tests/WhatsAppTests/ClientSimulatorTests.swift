@@ -13,7 +13,7 @@ struct ClientSimulatorTests {
     static let sender = "6281100000001"
     static let recipient = "6281200000002"
 
-    @Test("links by QR, sends text to every device, hears delivery, read and a reply", .timeLimit(.minutes(1)))
+    @Test("links by QR, sends text to every device, hears delivery, read and a reply", .timeLimit(.minutes(3)))
     func linkAndSendText() async throws {
         let harness = try await SessionHarness(accounts: [
             SimulatedAccount(phone: Self.sender),
@@ -33,9 +33,9 @@ struct ClientSimulatorTests {
         #expect(got.allSatisfy { $0.text == "Halo Kak, promo hari ini 🎉" && $0.messageId == id })
         #expect(got.first { $0.recipientPhone == Self.sender }?.deviceSent == true)
 
-        _ = try await harness.recorder.first(timeout: .seconds(5)) { if case .delivered(id, _) = $0 { true } else { nil } }
-        _ = try await harness.recorder.first(timeout: .seconds(5)) { if case .read(id, _) = $0 { true } else { nil } }
-        let reply = try await harness.recorder.first(timeout: .seconds(5)) { if case .incoming(let phone, _, let text, _) = $0 { (phone, text) } else { nil } }
+        _ = try await harness.recorder.first(timeout: .seconds(60)) { if case .delivered(id, _) = $0 { true } else { nil } }
+        _ = try await harness.recorder.first(timeout: .seconds(60)) { if case .read(id, _) = $0 { true } else { nil } }
+        let reply = try await harness.recorder.first(timeout: .seconds(60)) { if case .incoming(let phone, _, let text, _) = $0 { (phone, text) } else { nil } }
         #expect(reply.0 == Self.recipient && reply.1 == "Berapa harganya?")
 
         // A second message rides the established sessions (no prekey message, no device-identity).
@@ -45,7 +45,7 @@ struct ClientSimulatorTests {
         await harness.close(session)
     }
 
-    @Test("an unregistered number fails with not-on-whatsapp and is not sent", .timeLimit(.minutes(1)))
+    @Test("an unregistered number fails with not-on-whatsapp and is not sent", .timeLimit(.minutes(3)))
     func unregistered() async throws {
         let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.sender)])
         let session = try await harness.linkedSession(phone: Self.sender)
@@ -55,7 +55,7 @@ struct ClientSimulatorTests {
         await harness.close(session)
     }
 
-    @Test("an image is uploaded once, and every device downloads and decrypts the same bytes", .timeLimit(.minutes(1)))
+    @Test("an image is uploaded once, and every device downloads and decrypts the same bytes", .timeLimit(.minutes(3)))
     func image() async throws {
         let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.sender), SimulatedAccount(phone: Self.recipient),
                                                           SimulatedAccount(phone: "6281300000003")])
@@ -75,7 +75,7 @@ struct ClientSimulatorTests {
         await harness.close(session)
     }
 
-    @Test("a device added mid-campaign gets the next message", .timeLimit(.minutes(1)))
+    @Test("a device added mid-campaign gets the next message", .timeLimit(.minutes(3)))
     func deviceAdded() async throws {
         let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.sender), SimulatedAccount(phone: Self.recipient)])
         let session = try await harness.linkedSession(phone: Self.sender)

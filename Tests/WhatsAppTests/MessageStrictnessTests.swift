@@ -17,7 +17,7 @@ struct MessageStrictnessTests {
     /// Sends a hand-made stanza over a linked session's live connection and returns the ack.
     func sendRaw(_ stanza: Node, id: String, session: WhatsAppSession) async throws -> Node {
         let connection = try #require(await session.connection)
-        return try await connection.sendMessage(stanza, id: id, timeout: .seconds(5))
+        return try await connection.sendMessage(stanza, id: id, timeout: .seconds(30))
     }
 
     func rejection(_ harness: SessionHarness, id: String) async -> String? {
@@ -25,7 +25,7 @@ struct MessageStrictnessTests {
     }
 
     @Test("missing devices, a prekey message without device-identity, a bad enc and an unknown type are refused with 479",
-          .timeLimit(.minutes(1)))
+          .timeLimit(.minutes(3)))
     func refusals() async throws {
         let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.sender),
                                                           SimulatedAccount(phone: Self.recipient, phoneDevices: [0, 2])])
@@ -81,7 +81,7 @@ struct MessageStrictnessTests {
         await harness.close(session)
     }
 
-    @Test("a device that cannot decrypt asks for a retry, and the client re-encrypts for that device only", .timeLimit(.minutes(1)))
+    @Test("a device that cannot decrypt asks for a retry, and the client re-encrypts for that device only", .timeLimit(.minutes(3)))
     func retryReceipt() async throws {
         let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.sender), SimulatedAccount(phone: Self.recipient)])
         let session = try await harness.linkedSession(phone: Self.sender)

@@ -12,8 +12,12 @@ final class SessionHarness: Sendable {
     let simulator: WhatsAppSimulator
     let root: URL
     let recorder = EventRecorder()
+    /// How long a send waits for the server's ack. Generous by default so a loaded machine does not
+    /// turn a slow ack into a failed send; tests of missing acks pass a short one.
+    let ackTimeout: Duration
 
-    init(accounts: [SimulatedAccount], mediaTLS: NIOSSLContext? = nil) async throws {
+    init(accounts: [SimulatedAccount], mediaTLS: NIOSSLContext? = nil, ackTimeout: Duration = .seconds(20)) async throws {
+        self.ackTimeout = ackTimeout
         simulator = try await WhatsAppSimulator.start(accounts: accounts, mediaTLS: mediaTLS)
         root = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-wa-\(UUID().uuidString)")
     }
@@ -21,8 +25,8 @@ final class SessionHarness: Sendable {
     var configuration: SessionConfiguration {
         var configuration = SessionConfiguration(endpoint: WhatsAppEndpoint(url: simulator.url, rootKey: simulator.rootKey, mediaScheme: "http"))
         configuration.backoffStep = 0.2
-        configuration.ackTimeout = .seconds(3)
-        configuration.sendWaitForConnection = .seconds(10)
+        configuration.ackTimeout = ackTimeout
+        configuration.sendWaitForConnection = .seconds(60)
         configuration.noticesFolder = root.appendingPathComponent("outbox/sessions")
         return configuration
     }
@@ -39,9 +43,9 @@ final class SessionHarness: Sendable {
         let seen = await recorder.count
         let session = try await session(name)
         await session.start()
-        let qr = try await recorder.first(timeout: .seconds(20), after: seen) { if case .qrCode(let text, _) = $0 { text } else { nil } }
+        let qr = try await recorder.first(timeout: .seconds(60), after: seen) { if case .qrCode(let text, _) = $0 { text } else { nil } }
         try await simulator.scanQR(qr, phone: phone)
-        _ = try await recorder.first(timeout: .seconds(20), after: seen) { $0 == .connected ? true : nil }
+        _ = try await recorder.first(timeout: .seconds(60), after: seen) { $0 == .connected ? true : nil }
         return session
     }
 

@@ -10,7 +10,7 @@ import WhatsAppSimulator
 @Suite("WhatsApp transport with several sessions", .serialized)
 struct TransportTests {
     @Test("two sessions send independently; receipts and replies come back tagged; a removed device is no longer available",
-          .timeLimit(.minutes(1)))
+          .timeLimit(.minutes(3)))
     func severalSessions() async throws {
         let first = "6281100000001", second = "6281100000002", customer = "6281200000009"
         let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: first), SimulatedAccount(phone: second),
@@ -26,8 +26,8 @@ struct TransportTests {
         let events = TransportEventLog()
         Task { for await event in transport.events { await events.append(event) } }
         await transport.start()
-        #expect(await utama.waitUntilConnected(timeout: .seconds(10)))
-        #expect(await cadangan.waitUntilConnected(timeout: .seconds(10)))
+        #expect(await utama.waitUntilConnected(timeout: .seconds(60)))
+        #expect(await cadangan.waitUntilConnected(timeout: .seconds(60)))
 
         let a = SessionHarness.messageID(), b = SessionHarness.messageID()
         guard case .sent = await transport.send(OutgoingMessage(id: a, phone: customer, text: "dari utama", session: "utama", campaignId: "c")),
