@@ -28,24 +28,12 @@ public final class SiaranDatabase: Sendable {
         // runs the pending migrations (GRDB checks what is applied before its transactions).
         // The daemon and a CLI command (`siaran campaigns list` while `siaran run` starts) may
         // do both at the same moment, so processes take turns on `<path>.migrate.lock`.
-        self.writer = try Self.exclusively(lockPath: path + ".migrate.lock") {
+        self.writer = try FileLock.withExclusiveLock(at: path + ".migrate.lock") {
             let pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
             return pool
         }
         self.path = path
-    }
-
-    /// Runs `body` while holding an exclusive flock on `lockPath` (created 0600 if missing).
-    private static func exclusively<T>(lockPath: String, _ body: () throws -> T) throws -> T {
-        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: lockPath]) }
-        defer { close(descriptor) }
-        while flock(descriptor, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw CocoaError(.fileLocking, userInfo: [NSFilePathErrorKey: lockPath]) }
-        }
-        defer { flock(descriptor, LOCK_UN) }
-        return try body()
     }
 
     /// An in-memory database for tests, migrated like a real one.

@@ -1,5 +1,5 @@
 import Foundation
-import Pipeline
+import Store
 import Testing
 
 @Suite("A shared file's lock")
@@ -36,18 +36,5 @@ struct FileLockTests {
         try await rewriter.value
         let numbers = Set(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").filter { $0 != "remove-me" })
         #expect(numbers.count == 300, "lines were lost: \(300 - numbers.count)")
-    }
-}
-
-@Suite("The pipeline service and cancellation")
-struct PipelineCancellationTests {
-    @Test("cancelling the task that runs the pipeline ends it (not only a graceful shutdown)", .timeLimit(.minutes(1)))
-    func cancelEnds() async throws {
-        let harness = try PipelineHarness()
-        let service = PipelineService(context: harness.context)
-        let running = Task { try await service.run() }
-        try await Task.sleep(for: .milliseconds(300))
-        running.cancel()
-        _ = try? await running.value
     }
 }
