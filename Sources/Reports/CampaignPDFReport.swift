@@ -245,7 +245,7 @@ public struct CampaignPDFReport: Sendable {
             let values: [String] = [
                 String(index), row.phone, row.name, row.variant, text.status(row.status),
                 row.sentAt.map { dates.short($0) } ?? "", row.deliveredAt.map { dates.short($0) } ?? "",
-                row.readAt.map { dates.short($0) } ?? "", row.repliedAt.map { dates.short($0) } ?? "", row.reason,
+                row.readAt.map { dates.short($0) } ?? "", row.repliedAt.map { dates.short($0) } ?? "", text.reason(row.reason),
             ]
             for (column, value) in values.enumerated() {
                 if column == 4 {

@@ -69,7 +69,7 @@ public enum CampaignXLSXReport {
             summary.string(row, 0, text.failureReasons, styles.header)
             summary.string(row, 1, text.total, styles.header)
             row += 1
-            for reason in overview.failureReasons { count(reason.reason, reason.count) }
+            for reason in overview.failureReasons { count(text.reason(reason.reason), reason.count) }
         }
 
         // Messages: one row per contact, the same columns as report.csv.
@@ -90,7 +90,7 @@ public enum CampaignXLSXReport {
             messages.string(line, 2, message.name, nil)
             messages.string(line, 3, message.variant, nil)
             messages.string(line, 4, text.status(message.status), message.status == "failed" ? styles.failed : nil)
-            messages.string(line, 5, message.reason, nil)
+            messages.string(line, 5, text.reason(message.reason), nil)
             messages.string(line, 6, message.session, nil)
             messages.string(line, 7, message.messageID, styles.text)
             for (column, date) in [message.queuedAt, message.sentAt, message.deliveredAt, message.readAt, message.repliedAt].enumerated() {
@@ -112,7 +112,7 @@ public enum CampaignXLSXReport {
             refused += 1
             rejected.number(refused, 0, Double(item.line), nil)
             rejected.string(refused, 1, item.input, styles.text)
-            rejected.string(refused, 2, item.reason, nil)
+            rejected.string(refused, 2, text.reason(item.reason), nil)
         }
         rejected.autofilter(lastRow: refused, lastColumn: 2)
 

@@ -15,10 +15,10 @@ struct ReportCharts {
         title(text.statusBreakdown, x: x, y: y)
         let counts = overview.counts
         let slices: [(String, Int, ReportColor)] = [
-            (text.status("read"), counts.read, ReportColor(0x1E88C8)),
-            (text.status("delivered"), counts.delivered, .green),
-            (text.status("sent"), counts.sent, .brandLight),
-            (text.status("failed"), counts.failed, .red),
+            (text.statusTitle("read"), counts.read, ReportColor(0x1E88C8)),
+            (text.statusTitle("delivered"), counts.delivered, .green),
+            (text.statusTitle("sent"), counts.sent, .brandLight),
+            (text.statusTitle("failed"), counts.failed, .red),
             (text.pending, counts.pending + counts.sending + counts.retrying, .grey),
         ]
         let total = max(1, counts.total)
@@ -168,7 +168,7 @@ struct ReportCharts {
         let rowHeight = min(18, (height - 30) / Double(shown.count))
         var ry = y + 26
         for reason in shown {
-            canvas.text(reason.reason, x: x, y: ry + rowHeight * 0.65, size: 8, color: .ink, maxWidth: labelWidth - 6)
+            canvas.text(text.reason(reason.reason), x: x, y: ry + rowHeight * 0.65, size: 8, color: .ink, maxWidth: labelWidth - 6)
             canvas.fillRect(barX, ry + 2, max(1, barWidth * Double(reason.count) / Double(top)), rowHeight - 5, color)
             canvas.text(text.count(reason.count), x: x + width, y: ry + rowHeight * 0.65, size: 8, bold: true, color: .ink, align: .right)
             ry += rowHeight

@@ -78,6 +78,17 @@ public struct ReportText: Sendable {
         }
     }
 
+    /// A message state starting with a capital, for legends and headings.
+    public func statusTitle(_ raw: String) -> String {
+        let word = status(raw)
+        return word.prefix(1).uppercased() + word.dropFirst()
+    }
+
+    /// A refusal or failure reason in plain words (the code itself when it has none).
+    public func reason(_ raw: String) -> String {
+        ReasonWording.phrase(raw, indonesian: language != .english)
+    }
+
     /// A campaign state as staff read it.
     public func campaignState(_ raw: String) -> String {
         switch raw {

@@ -27,7 +27,10 @@ struct PDFReportTests {
         #expect(text.contains(words.title))
         #expect(text.contains(words.statusBreakdown))
         #expect(text.contains(words.failureReasons))
-        #expect(text.contains("not-on-whatsapp"))
+        // Reasons in the report's words, not the codes scripts read in report.csv.
+        #expect(text.contains(language == .english ? "not on WhatsApp" : "tidak memakai WhatsApp"))
+        #expect(text.contains(language == .english ? "too short" : "terlalu pendek"))
+        #expect(!text.contains("not-on-whatsapp"))
         #expect(text.contains(language == .english ? "25 Nov 2025 08:00" : "25 Nov 2025 08:00"))
         // Totals on the cover.
         for value in [120, expected.sent, expected.delivered, expected.read, expected.failed] {

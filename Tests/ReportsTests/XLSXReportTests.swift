@@ -46,6 +46,10 @@ struct XLSXReportTests {
         let refused = try #require(rejected["rows"] as? [[[String: Any]]])
         #expect(refused[3][1]["value"] as? String == "=HYPERLINK(\"x\")")
         #expect(refused[3][1]["type"] as? String == "s")
+        // Reasons in plain words; a code without words (here "invalid") is kept as it is.
+        #expect(refused[1][2]["value"] as? String == (language == .english ? "too short" : "terlalu pendek"))
+        #expect(refused[2][2]["value"] as? String == (language == .english ? "duplicate" : "duplikat"))
+        #expect(refused[3][2]["value"] as? String == "invalid")
 
         let summary = try #require(book[text.summarySheet] as? [String: Any])
         let summaryRows = try #require(summary["rows"] as? [[[String: Any]]])

@@ -32,7 +32,7 @@ extension Dashboard {
                 """
         }
         for (key, reasons) in [("analytics.failures", overview.failureReasons), ("analytics.refusals", overview.rejectionReasons)] where !reasons.isEmpty {
-            let rows = reasons.prefix(5).map { "<tr><td>\(HTML.escape($0.reason))</td><td class=\"num\">\($0.count)</td></tr>" }.joined()
+            let rows = reasons.prefix(5).map { "<tr><td>\(layout.reason($0.reason))</td><td class=\"num\">\($0.count)</td></tr>" }.joined()
             html += "<h3>\(layout.t(key))</h3><table><tbody>\(rows)</tbody></table>"
         }
         return html + "</section>"

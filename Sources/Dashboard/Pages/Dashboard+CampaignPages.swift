@@ -140,7 +140,7 @@ extension Dashboard {
         }
         let problems = ([p?.mediaError, p?.contactsError].compactMap { $0 } + (p?.problems ?? [])).map { "<li>\(HTML.escape($0))</li>" }.joined()
         let refusals = (p?.contacts?.refusals ?? []).map { r in
-            "<li>\(layout.t("js.line")) \(r.line): \(HTML.escape(r.input.isEmpty ? "∅" : r.input)) — \(layout.t("reason." + r.reason))\(r.duplicateOf.map { " (\(layout.t("js.line")) \($0))" } ?? "")</li>"
+            "<li>\(layout.t("js.line")) \(r.line): \(HTML.escape(r.input.isEmpty ? "∅" : r.input)) — \(layout.reason(r.reason))\(r.duplicateOf.map { " (\(layout.t("js.line")) \($0))" } ?? "")</li>"
         }.joined() + (p?.warnings ?? []).map { "<li class=\"warn\">\(HTML.escape($0))</li>" }.joined()
         return """
             <div class="preview"><div class="to small" id="preview-to">\(to)</div><div class="bubble" id="preview-bubble">\(image)\(HTML.escape(first?.text ?? "…"))</div><div id="preview-more" class="preview-more">\(more)</div></div>

@@ -87,7 +87,7 @@ extension Dashboard {
                     } ?? ""
                     return """
                         <tr><td><a href="/campaigns/\(HTML.escape(m.campaignId))">\(HTML.escape(m.campaignName))</a>\(reply)</td>
-                        <td><span class="badge \(HTML.escape(m.state))">\(layout.t("state." + m.state))</span>\(m.reason.map { "<div class=\"muted small\">\(HTML.escape($0))</div>" } ?? "")</td>
+                        <td><span class="badge \(HTML.escape(m.state))">\(layout.t("state." + m.state))</span>\(m.reason.map { "<div class=\"muted small\">\(layout.reason($0))</div>" } ?? "")</td>
                         <td class="muted small nowrap">\(Self.dayFormatter.string(from: at))</td></tr>
                         """
                 }.joined()

@@ -1,3 +1,5 @@
+import Reports
+
 /// The two languages of the pages; chosen by the `lang` cookie (the toggle sets it), English by default.
 enum Language: String, CaseIterable, Sendable {
     case en, id
@@ -11,7 +13,12 @@ enum Language: String, CaseIterable, Sendable {
 
 /// Every visible text of the pages in English and Bahasa Indonesia.
 enum PageStrings {
-    static let table: [String: (String, String)] = [
+    static let table: [String: (String, String)] = pages.merging(reasons) { page, _ in page }
+
+    /// Reason codes (`reason.too-short`, `reason.not-on-whatsapp`, …) in the same words as the reports.
+    private static let reasons = Dictionary(uniqueKeysWithValues: ReasonWording.phrases.map { ("reason." + $0.key, ($0.value.english, $0.value.indonesian)) })
+
+    private static let pages: [String: (String, String)] = [
         "app.tagline": ("WhatsApp broadcasts from a folder", "Siaran WhatsApp dari folder"),
         "nav.overview": ("Overview", "Ringkasan"),
         "nav.campaigns": ("Campaigns", "Kampanye"),
@@ -31,15 +38,6 @@ enum PageStrings {
         "js.line": ("line", "baris"),
         "js.removed": ("Removed.", "Dihapus."),
         "js.saved": ("Saved.", "Tersimpan."),
-        "reason.empty": ("empty", "kosong"),
-        "reason.not-a-number": ("not a number", "bukan nomor"),
-        "reason.scientific-notation": ("spoiled by Excel (6.28E+11)", "rusak oleh Excel (6.28E+11)"),
-        "reason.wrong-country": ("wrong country", "negara salah"),
-        "reason.too-short": ("too short", "terlalu pendek"),
-        "reason.too-long": ("too long", "terlalu panjang"),
-        "reason.not-mobile": ("not a mobile number", "bukan nomor seluler"),
-        "reason.duplicate": ("duplicate", "duplikat"),
-        "reason.opted-out": ("opted out", "berhenti langganan"),
         "reason.valid": ("valid", "valid"),
         "col.source": ("Source", "Sumber"),
         "source.reply": ("Replied STOP", "Membalas STOP"),

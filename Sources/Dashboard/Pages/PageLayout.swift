@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Reports
 
 /// The frame around every page: header with navigation, theme and language toggles, the CSRF
 /// token for the script, and the labels it needs.
@@ -17,6 +18,9 @@ struct PageLayout {
     }
 
     func t(_ key: String) -> String { HTML.escape(language(key)) }
+
+    /// A refusal or failure reason in the reports' words, escaped.
+    func reason(_ code: String) -> String { HTML.escape(ReasonWording.phrase(code, indonesian: language == .id)) }
 
     func state(_ state: String) -> String {
         "<span class=\"badge \(HTML.escape(state))\" data-f=\"state\">\(t("state." + state))</span>"
