@@ -179,7 +179,7 @@ public struct ConfigurationLoader: Sendable {
 
         let optOut = top.section("optout")
         c.optOut.keywords = optOut.stringList("keywords", default: c.optOut.keywords)
-        c.optOut.file = optOut.string("file", default: c.optOut.file, allowEmpty: false)
+        c.optOut.file = optOut.optionalString("file")
         optOut.finish()
 
         let logging = top.section("logging")

@@ -40,6 +40,18 @@ public struct SiaranApplication: Sendable {
         logger.logLevel = level
         self.logger = logger
         self.database = try SiaranDatabase(path: paths.databasePath)
+        warnAboutOldOptOutFile()
+    }
+
+    /// Until December 2026 the opt-out list stayed at ./state/optout.txt even when the state
+    /// folder was elsewhere; it now follows the state folder. Say so loudly if an old list is left
+    /// behind, so nobody who opted out is messaged because the file was not moved.
+    private func warnAboutOldOptOutFile() {
+        guard configuration.optOut.file == nil else { return }
+        let old = URL(fileURLWithPath: "state/optout.txt").standardizedFileURL.path
+        let current = URL(fileURLWithPath: configuration.optOutFile).standardizedFileURL.path
+        guard old != current, FileManager.default.fileExists(atPath: old) else { return }
+        logger.critical("an opt-out list is at \(old) but the list now lives in the state folder, \(current): move its numbers there (or set optout.file) before sending")
     }
 
     /// Everything the daemon runs, in start order; shutdown happens in reverse.
@@ -56,7 +68,7 @@ public struct SiaranApplication: Sendable {
         let context = pipelineContext(transport: transport)
         let recorder = TransportEventRecorder(
             events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,
-            optOutFile: configuration.optOut.file, logger: component("pipeline"), eventLog: context.eventLog
+            optOutFile: configuration.optOutFile, logger: component("pipeline"), eventLog: context.eventLog
         )
         services += [recorder, PipelineService(context: context, wakeups: watcher.events), ReportRefreshService(context: context)]
         // Without endpoints it only keeps the event log pruned (the loader refuses endpoints without a secret).
@@ -89,7 +101,7 @@ public struct SiaranApplication: Sendable {
             configuration: DashboardConfiguration(
                 host: configuration.dashboard.host, port: configuration.dashboard.port, inbox: paths.inbox, outbox: paths.outbox,
                 uploads: (paths.state as NSString).appendingPathComponent("uploads"), jwtSecret: secret, initialAdmin: admin,
-                templates: paths.templates, optOutFile: configuration.optOut.file, contacts: configuration.contacts,
+                templates: paths.templates, optOutFile: configuration.optOutFile, contacts: configuration.contacts,
                 message: configuration.message, media: configuration.media, timeZone: configuration.pipeline.sending.timeZone),
             database: database, sessions: sessions, logger: component("dashboard"))
     }
@@ -112,7 +124,7 @@ public struct SiaranApplication: Sendable {
         let paths = configuration.paths
         var context = PipelineContext(
             inbox: paths.inbox, outbox: paths.outbox, spool: paths.spoolDirectory, templates: paths.templates,
-            optOutFile: configuration.optOut.file, contacts: configuration.contacts, message: configuration.message,
+            optOutFile: configuration.optOutFile, contacts: configuration.contacts, message: configuration.message,
             pipeline: configuration.pipeline, sessions: configuration.whatsapp.sessions, database: database,
             transport: transport, logger: component("pipeline"), media: configuration.media
         )

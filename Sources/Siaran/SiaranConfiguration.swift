@@ -50,6 +50,11 @@ public struct SiaranConfiguration: Sendable, Equatable {
         self.webhooks = webhooks
         self.secrets = secrets
     }
+
+    /// The opt-out list: `optout.file` when set, else `optout.txt` in the state folder.
+    public var optOutFile: String {
+        optOut.file ?? (paths.state as NSString).appendingPathComponent("optout.txt")
+    }
 }
 
 /// Where Siaran reads and writes. Relative paths are taken from the working directory.
@@ -76,10 +81,12 @@ public struct PathsConfiguration: Sendable, Equatable {
 public struct OptOutConfiguration: Sendable, Equatable {
     /// A reply consisting of one of these words (any case) opts the sender out at once.
     public var keywords: [String]
-    /// One number per line, read on start and appended to when someone opts out.
-    public var file: String
+    /// One number per line, read on start and appended to when someone opts out. Nil keeps it
+    /// in the state folder (`SiaranConfiguration.optOutFile`), so moving the state (for example
+    /// with SIARAN_STATE_DIR) moves the opt-out list with it.
+    public var file: String?
 
-    public init(keywords: [String] = ["STOP", "BERHENTI", "UNSUB"], file: String = "state/optout.txt") {
+    public init(keywords: [String] = ["STOP", "BERHENTI", "UNSUB"], file: String? = nil) {
         self.keywords = keywords
         self.file = file
     }

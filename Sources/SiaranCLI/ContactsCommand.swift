@@ -51,12 +51,12 @@ struct ContactsCommand: AsyncParsableCommand {
 
         func run() async throws {
             var settings = ContactsConfiguration()
-            var optOutPath = "state/optout.txt"
+            var optOutPath = SiaranConfiguration().optOutFile
             if let config {
                 do {
                     let loaded = try ConfigurationLoader().load(file: config)
                     settings = loaded.contacts
-                    optOutPath = loaded.optOut.file
+                    optOutPath = loaded.optOutFile
                 } catch let error as ConfigurationError {
                     printError(error.description)
                     throw ExitCode(1)

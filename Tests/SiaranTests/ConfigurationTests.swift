@@ -28,6 +28,7 @@ struct ConfigurationTests {
         #expect(c.pipeline.sending.timeZone == "Asia/Jakarta")
         #expect(c.pipeline.sending.window.description == "08:00-20:00")
         #expect(c.message.optOutFooterEnabled)
+        #expect(c.optOutFile == "state/optout.txt")
     }
 
     @Test("the repository's pipeline.yaml is valid and sets what it documents")
@@ -134,6 +135,10 @@ struct ConfigurationTests {
         ])
         let c = try loader.load(yaml: "paths:\n  state: state\n", file: "pipeline.yaml")
         #expect(c.paths.state == "/var/lib/siaran")
+        // The opt-out list moves with the state folder unless optout.file names another place.
+        #expect(c.optOutFile == "/var/lib/siaran/optout.txt")
+        let pinned = try loader.load(yaml: "optout:\n  file: /srv/shared/optout.txt\n", file: "pipeline.yaml")
+        #expect(pinned.optOutFile == "/srv/shared/optout.txt")
         #expect(c.pipeline.sending.timeZone == "Asia/Jayapura")
         #expect(c.dashboard.port == 9090)
         #expect(c.secrets.jwtSecret?.count == 40)
