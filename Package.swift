@@ -279,7 +279,7 @@ let package = Package(
         .testTarget(
             name: "ContactsTests",
             dependencies: [
-                "Contacts", "CSiaranXLSXWriter",
+                "Contacts", "CSiaranXLSXWriter", "SiaranTestSupport",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
@@ -299,7 +299,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Pipeline", "Store", "Transport", "Reports", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Pipeline", "Store", "Transport", "Reports", "SiaranTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -326,7 +326,7 @@ let package = Package(
         .testTarget(
             name: "DashboardTests",
             dependencies: [
-                "Dashboard", "Siaran", "WhatsApp", "Store", "Pipeline", "Transport", "Contacts", "Templates", "Media", "CSiaranZlib",
+                "Dashboard", "Siaran", "WhatsApp", "Store", "Pipeline", "Transport", "Contacts", "Templates", "Media", "CSiaranZlib", "SiaranTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),

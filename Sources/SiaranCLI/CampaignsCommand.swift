@@ -107,19 +107,22 @@ struct PauseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause a campaign before its next message.")
     @OptionGroup var options: ConfigurationOptions
     @Argument var id: String
-    func run() async throws { try await CampaignControl.perform(.pause, id: id, options: options, timeout: 30) }
+    @Option(help: "Seconds to wait for the daemon to confirm (the control file stays either way).") var wait: Double = 30
+    func run() async throws { try await CampaignControl.perform(.pause, id: id, options: options, timeout: wait) }
 }
 
 struct ResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "resume", abstract: "Resume a paused campaign.")
     @OptionGroup var options: ConfigurationOptions
     @Argument var id: String
-    func run() async throws { try await CampaignControl.perform(.resume, id: id, options: options, timeout: 30) }
+    @Option(help: "Seconds to wait for the daemon to confirm (the control file stays either way).") var wait: Double = 30
+    func run() async throws { try await CampaignControl.perform(.resume, id: id, options: options, timeout: wait) }
 }
 
 struct CancelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a campaign; nothing more is sent and a partial report is written.")
     @OptionGroup var options: ConfigurationOptions
     @Argument var id: String
-    func run() async throws { try await CampaignControl.perform(.cancel, id: id, options: options, timeout: 30) }
+    @Option(help: "Seconds to wait for the daemon to confirm (the control file stays either way).") var wait: Double = 30
+    func run() async throws { try await CampaignControl.perform(.cancel, id: id, options: options, timeout: wait) }
 }

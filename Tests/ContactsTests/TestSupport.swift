@@ -1,4 +1,5 @@
 import Foundation
+import SiaranTestSupport
 import Testing
 
 /// Paths and temporary folders for the Contacts tests.
@@ -21,23 +22,14 @@ enum TestSupport {
     }
 
     /// Runs a Python script from `Scripts/` with the shared venv's interpreter; returns its standard output.
-    static func runPython(_ script: String, arguments: [String]) throws -> Data {
-        let python = packageRoot.appendingPathComponent(".venv/bin/python").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [testsDirectory.appendingPathComponent("Scripts").appendingPathComponent(script).path] + arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw PythonFailure(message: "\(script) exited with \(process.terminationStatus): \(errorText)")
+    static func runPython(_ script: String, arguments: [String]) async throws -> Data {
+        let python = packageRoot.appendingPathComponent(".venv/bin/python")
+        let scriptPath = testsDirectory.appendingPathComponent("Scripts").appendingPathComponent(script).path
+        let finished = try await runProgram(python, [scriptPath] + arguments)
+        guard finished.status == 0 else {
+            throw PythonFailure(message: "\(script) exited with \(finished.status): \(finished.errorText)")
         }
-        return data
+        return finished.output
     }
 
     struct PythonFailure: Error, CustomStringConvertible {

@@ -20,11 +20,11 @@ struct XLSXReaderTests {
     }
 
     @Test("a workbook written by openpyxl reads cell for cell as Python wrote it, on every sheet")
-    func openpyxlWorkbook() throws {
+    func openpyxlWorkbook() async throws {
         let folder = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("kontak.xlsx").path
-        let json = try TestSupport.runPython("make_workbook.py", arguments: [file])
+        let json = try await TestSupport.runPython("make_workbook.py", arguments: [file])
         let expected = try JSONDecoder().decode([String: [ExpectedRow]].self, from: json)
         #expect(expected.keys.sorted() == ["Besar", "Kontak", "VIP"])
         for (sheet, expectedRows) in expected {

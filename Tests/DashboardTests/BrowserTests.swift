@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import SiaranTestSupport
 import Synchronization
 import Testing
 
@@ -42,31 +43,36 @@ struct BrowserTests {
         return path
     }()
 
-    /// Runs Chromium once; returns the PNG's size in bytes (0 when none was written).
-    static func screenshot(_ url: String, name: String, width: Int, height: Int) throws -> Int {
+    /// Runs Chromium once; returns the PNG's size in bytes (0 when none was written). It waits on
+    /// a thread of its own, not on one of the test pool's.
+    static func screenshot(_ url: String, name: String, width: Int, height: Int) async throws -> Int {
+        let executable = try #require(chromium)
         let output = "\(folder)/\(name).png"
-        try? FileManager.default.removeItem(atPath: output)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(chromium))
-        process.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-                             "--disable-extensions", "--user-data-dir=\(folder)/profile", "--window-size=\(width),\(height)",
-                             "--screenshot=\(output)", url]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Pages with a live event stream keep Chromium waiting; the screenshot is written when
-        // the virtual time budget ends, so stop once the file is there and complete.
-        let deadline = Date().addingTimeInterval(45)
-        var lastSize = -1
-        while process.isRunning && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.25)
-            let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? -1
-            if size > 0 && size == lastSize { break }
-            lastSize = size
+        let folder = Self.folder
+        return try await offThePool {
+            try? FileManager.default.removeItem(atPath: output)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+                                 "--disable-extensions", "--user-data-dir=\(folder)/profile", "--window-size=\(width),\(height)",
+                                 "--screenshot=\(output)", url]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Pages with a live event stream keep Chromium waiting; the screenshot is written when
+            // the virtual time budget ends, so stop once the file is there and complete.
+            let deadline = Date().addingTimeInterval(45)
+            var lastSize = -1
+            while process.isRunning && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.25)
+                let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? -1
+                if size > 0 && size == lastSize { break }
+                lastSize = size
+            }
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            return (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
         }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
     }
 
     /// Reads a PNG's width and height from its header.
@@ -125,7 +131,7 @@ struct BrowserTests {
                         let file = "\(name)-\(device)-\(theme)"
                         // The filled form is long on a phone: take all of it, preview included.
                         let tall = name == "new-filled" && device == "phone" ? 2300 : height
-                        let bytes = try Self.screenshot(base + path, name: file, width: width, height: tall)
+                        let bytes = try await Self.screenshot(base + path, name: file, width: width, height: tall)
                         #expect(bytes > 5000, "\(file).png is missing or blank (\(bytes) bytes)")
                         shots.append((file, width, tall))
                     }

@@ -59,7 +59,7 @@ struct EventStreamTests {
                 if campaign == nil { try await Task.sleep(for: .milliseconds(20)) }
             }
             let id = try #require(campaign)
-            let text: String = try await client.execute(uri: "/api/events?campaign=\(id)&duration=30", method: .get, headers: login.bearer) { response in
+            let text: String = try await client.execute(uri: "/api/events?campaign=\(id)&duration=600", method: .get, headers: login.bearer) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "text/event-stream")
                 return String(buffer: response.body)

@@ -4,23 +4,28 @@ import SiaranTestSupport
 
 /// Fixture images made once per test run by Pillow (`Scripts/pillow_peer.py`), and the same peer
 /// kept running to inspect what Siaran produced.
-final class Fixtures: @unchecked Sendable {
-    static let shared: Result<Fixtures, any Error> = Result { try Fixtures() }
+final class Fixtures: Sendable {
+    /// Made once, by the first test that asks; the others wait for it without holding a thread.
+    private static let shared = Task<Fixtures, any Error> { try await Fixtures() }
 
     /// The shared fixtures; a missing `.venv` or a failing peer fails the test.
-    static func get() throws -> Fixtures { try shared.get() }
+    static func get() async throws -> Fixtures { try await shared.value }
 
     let directory: URL
-    /// What the peer itself decoded where a reference value is needed (e.g. CMYK colours).
-    let expectations: [String: Any]
+    /// What the peer itself decoded where a reference value is needed (e.g. CMYK colours), as JSON.
+    private let expectationsJSON: Data
     private let peer: PythonPeer
-    private let lock = NSLock()
 
-    private init() throws {
+    private init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-media-\(UUID().uuidString)")
         peer = try PythonPeer(script: "Tests/MediaTests/Scripts/pillow_peer.py")
-        let reply = try peer.call(["cmd": "fixtures", "dir": directory.path])
-        expectations = reply["expect"] as? [String: Any] ?? [:]
+        let reply = try await peer.call(["cmd": "fixtures", "dir": directory.path])
+        expectationsJSON = try JSONSerialization.data(withJSONObject: reply["expect"] as? [String: Any] ?? [:])
+    }
+
+    /// What the peer itself decoded where a reference value is needed (e.g. CMYK colours).
+    var expectations: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: expectationsJSON)) as? [String: Any] ?? [:]
     }
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
@@ -28,17 +33,15 @@ final class Fixtures: @unchecked Sendable {
     func data(_ name: String) throws -> Data { try Data(contentsOf: directory.appendingPathComponent(name)) }
 
     /// Asks Pillow what a file is and what colour some pixels have.
-    func inspect(_ data: Data, points: [(Int, Int)] = []) throws -> [String: Any] {
+    func inspect(_ data: Data, points: [(Int, Int)] = []) async throws -> [String: Any] {
         let file = directory.appendingPathComponent("inspect-\(UUID().uuidString)")
         try data.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        return try call(["cmd": "inspect", "path": file.path, "points": points.map { [$0.0, $0.1] }])
+        return try await call(["cmd": "inspect", "path": file.path, "points": points.map { [$0.0, $0.1] }])
     }
 
-    func call(_ command: [String: Any]) throws -> [String: Any] {
-        lock.lock()
-        defer { lock.unlock() }
-        return try peer.call(command)
+    func call(_ command: [String: Any]) async throws -> [String: Any] {
+        try await peer.call(command)
     }
 }
 

@@ -23,8 +23,8 @@ struct FormatTests {
         ("picture.gif", "a GIF image"), ("document.pdf", "a PDF document"), ("iphone.heic", "a HEIC photo (iPhone)"),
         ("photo.bmp", "a BMP bitmap"), ("scan.tiff", "a TIFF image or camera RAW file"),
     ])
-    func refused(name: String, kind: String) throws {
-        let fixtures = try Fixtures.get()
+    func refused(name: String, kind: String) async throws {
+        let fixtures = try await Fixtures.get()
         let error = #expect(throws: MediaError.self) { try MediaPreparer().prepare(file: fixtures.path(name)) }
         #expect(error?.code == .unsupportedFormat(kind))
         #expect(error?.description.contains(name) == true)
@@ -32,8 +32,8 @@ struct FormatTests {
     }
 
     @Test("text renamed to .jpg is not a picture")
-    func textAsJPEG() throws {
-        let fixtures = try Fixtures.get()
+    func textAsJPEG() async throws {
+        let fixtures = try await Fixtures.get()
         let error = #expect(throws: MediaError.self) { try MediaPreparer().prepare(file: fixtures.path("notes.jpg")) }
         #expect(error?.code == .notAnImage)
         #expect(error?.description == "\(fixtures.path("notes.jpg")): this is not a picture (not JPEG, PNG or WebP, whatever its name says); drop a JPEG, PNG or WebP image")
@@ -42,8 +42,8 @@ struct FormatTests {
     @Test("a wrong extension does not matter: the bytes decide", arguments: [
         ("actually-png.jpg", ImageFormat.png), ("actually-jpeg.png", .jpeg),
     ])
-    func wrongExtension(name: String, format: ImageFormat) throws {
-        let fixtures = try Fixtures.get()
+    func wrongExtension(name: String, format: ImageFormat) async throws {
+        let fixtures = try await Fixtures.get()
         let prepared = try MediaPreparer().prepare(file: fixtures.path(name))
         #expect(prepared.source.format == format)
         #expect(prepared.mimeType == "image/jpeg")
@@ -51,12 +51,12 @@ struct FormatTests {
     }
 
     @Test("missing, empty and oversized files")
-    func files() throws {
+    func files() async throws {
         let missing = #expect(throws: MediaError.self) { try MediaPreparer().prepare(file: "/nonexistent/promo.jpg") }
         #expect(missing?.code == .notFound)
         let empty = #expect(throws: MediaError.self) { try MediaPreparer().prepare(data: Data(), name: "promo.jpg") }
         #expect(empty?.code == .empty)
-        let fixtures = try Fixtures.get()
+        let fixtures = try await Fixtures.get()
         let limited = MediaPreparer(configuration: MediaConfiguration(maxInputBytes: 100))
         let large = #expect(throws: MediaError.self) { try limited.prepare(file: fixtures.path("baseline.jpg")) }
         guard case .tooLarge(_, 100) = large?.code else {
@@ -67,8 +67,8 @@ struct FormatTests {
     }
 
     @Test("a bad background colour is a configuration error")
-    func badBackground() throws {
-        let fixtures = try Fixtures.get()
+    func badBackground() async throws {
+        let fixtures = try await Fixtures.get()
         let preparer = MediaPreparer(configuration: MediaConfiguration(background: "white"))
         let error = #expect(throws: MediaError.self) { try preparer.prepare(file: fixtures.path("rgba.png")) }
         #expect(error?.reason.contains("media.background") == true)

@@ -18,15 +18,15 @@ struct JPEGTests {
     }
 
     @Test("EXIF orientations 1–8 come out upright (checked by pixels)", arguments: 1...8)
-    func orientation(value: Int) throws {
-        let fixtures = try Fixtures.get()
+    func orientation(value: Int) async throws {
+        let fixtures = try await Fixtures.get()
         let prepared = try MediaPreparer().prepare(file: fixtures.path("orient-\(value).jpg"))
         #expect(prepared.source.orientation.rawValue == value)
         #expect(prepared.source.uprightWidth == 64)
         #expect((prepared.width, prepared.height) == (64, 48))
         Self.expectQuadrants(try TestImages.decode(prepared.data))
         // Pillow sees the same upright picture, and no EXIF left to rotate it again.
-        let seen = try fixtures.inspect(prepared.data, points: Self.quadrants.map(\.0))
+        let seen = try await fixtures.inspect(prepared.data, points: Self.quadrants.map(\.0))
         #expect(seen["exif"] as? Bool == false)
         let pixels = seen["pixels"] as? [[Int]] ?? []
         for (pixel, (_, colour)) in zip(pixels, Self.quadrants) {
@@ -35,8 +35,8 @@ struct JPEGTests {
     }
 
     @Test("orientation in a PNG eXIf chunk and a WebP EXIF chunk is applied too", arguments: ["orient-6.png", "orient-6.webp"])
-    func otherFormatsOrientation(name: String) throws {
-        let prepared = try MediaPreparer().prepare(file: Fixtures.get().path(name))
+    func otherFormatsOrientation(name: String) async throws {
+        let prepared = try await MediaPreparer().prepare(file: Fixtures.get().path(name))
         #expect(prepared.source.orientation == .right)
         Self.expectQuadrants(try TestImages.decode(prepared.data))
     }
@@ -56,16 +56,16 @@ struct JPEGTests {
     }
 
     @Test("baseline, progressive and grayscale JPEGs", arguments: ["baseline.jpg", "progressive.jpg", "actually-jpeg.png"])
-    func variants(name: String) throws {
-        let fixtures = try Fixtures.get()
+    func variants(name: String) async throws {
+        let fixtures = try await Fixtures.get()
         let prepared = try MediaPreparer().prepare(file: fixtures.path(name))
         #expect(prepared.source.isProgressive == (name == "progressive.jpg"))
         Self.expectQuadrants(try TestImages.decode(prepared.data))
     }
 
     @Test("grayscale JPEG becomes an RGB picture with equal channels")
-    func grayscale() throws {
-        let fixtures = try Fixtures.get()
+    func grayscale() async throws {
+        let fixtures = try await Fixtures.get()
         let prepared = try MediaPreparer().prepare(file: fixtures.path("gray.jpg"))
         #expect(prepared.source.colorModel == "grayscale")
         let image = try TestImages.decode(prepared.data)
@@ -74,8 +74,8 @@ struct JPEGTests {
     }
 
     @Test("Adobe CMYK JPEG (Photoshop-style inverted inks) matches Pillow's colours")
-    func cmyk() throws {
-        let fixtures = try Fixtures.get()
+    func cmyk() async throws {
+        let fixtures = try await Fixtures.get()
         let prepared = try MediaPreparer().prepare(file: fixtures.path("cmyk-adobe.jpg"))
         #expect(prepared.source.colorModel == "CMYK (Adobe)")
         let image = try TestImages.decode(prepared.data)
@@ -89,7 +89,7 @@ struct JPEGTests {
     }
 
     @Test("YCCK JPEG (CMYK stored as YCC+K) converts like CMYK")
-    func ycck() throws {
+    func ycck() async throws {
         // Inks: cyan, magenta, yellow, half black — in the inverted form Adobe files store.
         let inks: [[UInt8]] = [[255, 0, 0, 0], [0, 255, 0, 0], [0, 0, 255, 0], [0, 0, 0, 128]]
         var pixels = [UInt8]()
@@ -106,7 +106,7 @@ struct JPEGTests {
         for (((x, y), _), colour) in zip(Self.quadrants, [[0, 255, 255], [255, 0, 255], [255, 255, 0], [127, 127, 127]]) {
             #expect(TestImages.distance(image.pixel(x: x, y: y), colour) <= 24, "(\(x), \(y)) \(image.pixel(x: x, y: y))")
         }
-        let seen = try Fixtures.get().inspect(Data(ycck), points: [(16, 12)])
+        let seen = try await Fixtures.get().inspect(Data(ycck), points: [(16, 12)])
         #expect(seen["mode"] as? String == "CMYK")
     }
 
@@ -137,12 +137,12 @@ struct JPEGTests {
     }
 
     @Test("small pictures are never upscaled, and progressive output is progressive")
-    func noUpscale() throws {
-        let fixtures = try Fixtures.get()
+    func noUpscale() async throws {
+        let fixtures = try await Fixtures.get()
         let preparer = MediaPreparer(configuration: MediaConfiguration(progressive: true))
         let prepared = try preparer.prepare(file: fixtures.path("baseline.jpg"))
         #expect((prepared.width, prepared.height) == (64, 48))
-        let seen = try fixtures.inspect(prepared.data)
+        let seen = try await fixtures.inspect(prepared.data)
         #expect(seen["progressive"] as? Bool == true)
         #expect(seen["format"] as? String == "JPEG")
     }

@@ -50,8 +50,8 @@ struct OutputTests {
     }
 
     @Test("thumbnail: a small JPEG 32 px wide; hashes are SHA-256 of the bytes")
-    func thumbnailAndHash() throws {
-        let fixtures = try Fixtures.get()
+    func thumbnailAndHash() async throws {
+        let fixtures = try await Fixtures.get()
         let source = try fixtures.data("orient-6.jpg")
         let prepared = try MediaPreparer().prepare(data: source, name: "orient-6.jpg")
         #expect(prepared.sha256 == SHA256.hash(data: prepared.data).map { String(format: "%02x", $0) }.joined())
@@ -61,13 +61,13 @@ struct OutputTests {
         #expect(prepared.thumbnail.count < 4096)
         // The thumbnail is upright too: its top-left quadrant is red.
         #expect(TestImages.distance(thumbnail.pixel(x: 4, y: 3), [220, 30, 30]) <= 40)
-        let seen = try fixtures.inspect(prepared.thumbnail)
+        let seen = try await fixtures.inspect(prepared.thumbnail)
         #expect(seen["format"] as? String == "JPEG" && seen["width"] as? Int == 32)
     }
 
     @Test("same input, same output: prepared bytes are deterministic")
-    func deterministic() throws {
-        let fixtures = try Fixtures.get()
+    func deterministic() async throws {
+        let fixtures = try await Fixtures.get()
         let first = try MediaPreparer().prepare(file: fixtures.path("rgba.png"))
         let second = try MediaPreparer().prepare(file: fixtures.path("rgba.png"))
         #expect(first == second)
@@ -80,10 +80,10 @@ struct OutputTests {
     }
 
     @Test("the Lanczos-3 resampler agrees with Pillow's LANCZOS within 2 levels", arguments: [(40, 25), (97, 30), (13, 61), (60, 40)])
-    func matchesPillow(width: Int, height: Int) throws {
+    func matchesPillow(width: Int, height: Int) async throws {
         let source = TestImages.photo(width: 97, height: 61, noise: 30)
         let ours = source.resized(width: width, height: height)
-        let reply = try Fixtures.get().call([
+        let reply = try await Fixtures.get().call([
             "cmd": "resize", "width": 97, "height": 61, "new_width": width, "new_height": height,
             "pixels": source.pixels.map { String(format: "%02x", $0) }.joined(),
         ])

@@ -5,16 +5,16 @@ import Testing
 @Suite("PNG and WebP input: bit depths, palettes, grey, alpha, interlacing, animation")
 struct PNGWebPTests {
     @Test("opaque PNG variants decode to the same picture", arguments: ["rgb.png", "rgb16.png", "actually-png.jpg"])
-    func opaque(name: String) throws {
-        let fixtures = try Fixtures.get()
+    func opaque(name: String) async throws {
+        let fixtures = try await Fixtures.get()
         let prepared = try MediaPreparer().prepare(file: fixtures.path(name))
         #expect(prepared.source.format == .png)
         JPEGTests.expectQuadrants(try TestImages.decode(prepared.data))
     }
 
     @Test("16-bit RGBA: the transparent half is flattened on white, the opaque half keeps its colours")
-    func sixteenBitAlpha() throws {
-        let fixtures = try Fixtures.get()
+    func sixteenBitAlpha() async throws {
+        let fixtures = try await Fixtures.get()
         let prepared = try MediaPreparer().prepare(file: fixtures.path("rgba16.png"))
         #expect(prepared.source.colorModel == "RGBA 16-bit")
         let image = try TestImages.decode(prepared.data)
@@ -23,8 +23,8 @@ struct PNGWebPTests {
     }
 
     @Test("alpha is flattened on the configured background", arguments: [("#FFFFFF", [255, 255, 255]), ("#000000", [0, 0, 0]), ("#0A141E", [10, 20, 30])])
-    func flatten(background: String, colour: [Int]) throws {
-        let fixtures = try Fixtures.get()
+    func flatten(background: String, colour: [Int]) async throws {
+        let fixtures = try await Fixtures.get()
         let preparer = MediaPreparer(configuration: MediaConfiguration(background: background))
         let image = try TestImages.decode(preparer.prepare(file: fixtures.path("rgba.png")).data)
         #expect(image.channels == 3)
@@ -37,8 +37,8 @@ struct PNGWebPTests {
     }
 
     @Test("palette PNG with a transparent colour, grey, grey+alpha and 2-bit grey")
-    func paletteAndGrey() throws {
-        let fixtures = try Fixtures.get()
+    func paletteAndGrey() async throws {
+        let fixtures = try await Fixtures.get()
         let palette = try MediaPreparer().prepare(file: fixtures.path("palette-trns.png"))
         #expect(palette.source.hasAlpha && palette.source.colorModel.hasPrefix("palette"))
         let paletteImage = try TestImages.decode(palette.data)
@@ -57,7 +57,7 @@ struct PNGWebPTests {
     }
 
     @Test("an interlaced (Adam7) PNG decodes to exactly the same pixels as a plain one")
-    func interlaced() throws {
+    func interlaced() async throws {
         let source = TestImages.photo(width: 97, height: 61)
         let plain = try PNGEncoder.encode(source)
         let interlaced = try PNGEncoder.encode(source, interlaced: true)
@@ -66,13 +66,13 @@ struct PNGWebPTests {
         #expect(header.isProgressive)
         #expect(try TestImages.decode(Data(interlaced)) == source)
         #expect(try TestImages.decode(Data(plain)) == source)
-        let seen = try Fixtures.get().inspect(Data(interlaced), points: [(50, 30)])
+        let seen = try await Fixtures.get().inspect(Data(interlaced), points: [(50, 30)])
         #expect(seen["pixels"] as? [[Int]] == [source.pixel(x: 50, y: 30).map(Int.init)])
     }
 
     @Test("WebP lossy and lossless with alpha", arguments: ["lossy.webp", "lossless-alpha.webp", "lossy-alpha.webp"])
-    func webp(name: String) throws {
-        let fixtures = try Fixtures.get()
+    func webp(name: String) async throws {
+        let fixtures = try await Fixtures.get()
         let prepared = try MediaPreparer().prepare(file: fixtures.path(name))
         #expect(prepared.source.format == .webp)
         let image = try TestImages.decode(prepared.data)
@@ -86,8 +86,8 @@ struct PNGWebPTests {
     }
 
     @Test("an animated WebP uses its first frame")
-    func animated() throws {
-        let fixtures = try Fixtures.get()
+    func animated() async throws {
+        let fixtures = try await Fixtures.get()
         let prepared = try MediaPreparer().prepare(file: fixtures.path("animated.webp"))
         #expect(prepared.source.isAnimated)
         #expect((prepared.width, prepared.height) == (40, 30))
@@ -96,12 +96,12 @@ struct PNGWebPTests {
     }
 
     @Test("WebP output keeps transparency; Pillow reads it back")
-    func webpOutput() throws {
-        let fixtures = try Fixtures.get()
+    func webpOutput() async throws {
+        let fixtures = try await Fixtures.get()
         let preparer = MediaPreparer(configuration: MediaConfiguration(format: .webp))
         let prepared = try preparer.prepare(file: fixtures.path("rgba.png"))
         #expect(prepared.mimeType == "image/webp")
-        let seen = try fixtures.inspect(prepared.data, points: [(16, 12), (48, 24)])
+        let seen = try await fixtures.inspect(prepared.data, points: [(16, 12), (48, 24)])
         #expect(seen["format"] as? String == "WEBP")
         #expect(seen["mode"] as? String == "RGBA")
         let pixels = seen["pixels"] as? [[Int]] ?? []

@@ -10,8 +10,8 @@ struct SafetyTests {
     }
 
     @Test("a PNG header claiming 100000×100000 pixels is refused before decoding")
-    func pngBomb() throws {
-        var bytes = [UInt8](try Fixtures.get().data("rgb.png"))
+    func pngBomb() async throws {
+        var bytes = [UInt8](try await Fixtures.get().data("rgb.png"))
         Self.put(100_000, at: 16, width: 4, in: &bytes)
         Self.put(100_000, at: 20, width: 4, in: &bytes)
         let error = #expect(throws: MediaError.self) { try MediaPreparer().prepare(data: Data(bytes), name: "bomb.png") }
@@ -20,8 +20,8 @@ struct SafetyTests {
     }
 
     @Test("a JPEG frame header claiming 65000×65000 pixels is refused before decoding")
-    func jpegBomb() throws {
-        var bytes = [UInt8](try Fixtures.get().data("baseline.jpg"))
+    func jpegBomb() async throws {
+        var bytes = [UInt8](try await Fixtures.get().data("baseline.jpg"))
         let sof = try #require((2..<(bytes.count - 1)).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 })
         Self.put(65000, at: sof + 5, width: 2, in: &bytes)
         Self.put(65000, at: sof + 7, width: 2, in: &bytes)
@@ -41,17 +41,18 @@ struct SafetyTests {
     }
 
     @Test("the pixel limit is configurable")
-    func pixelLimit() throws {
+    func pixelLimit() async throws {
         let preparer = MediaPreparer(configuration: MediaConfiguration(maxInputPixels: 1000))
-        let error = #expect(throws: MediaError.self) { try preparer.prepare(file: Fixtures.get().path("baseline.jpg")) }
+        let file = try await Fixtures.get().path("baseline.jpg")
+        let error = #expect(throws: MediaError.self) { try preparer.prepare(file: file) }
         #expect(error?.code == .tooManyPixels(width: 64, height: 48, limit: 1000))
     }
 
     @Test("truncated files are reported as cut short", arguments: [
         "baseline.jpg", "progressive.jpg", "rgb.png", "rgba16.png", "lossy.webp", "lossless-alpha.webp",
     ])
-    func truncated(name: String) throws {
-        let bytes = try Fixtures.get().data(name)
+    func truncated(name: String) async throws {
+        let bytes = try await Fixtures.get().data(name)
         for fraction in [0.5, 0.8, 0.95] {
             let cut = bytes.prefix(Int(Double(bytes.count) * fraction))
             let error = #expect(throws: MediaError.self) { try MediaPreparer().prepare(data: Data(cut), name: name) }
@@ -64,18 +65,18 @@ struct SafetyTests {
     }
 
     @Test("a truncated interlaced PNG and a header-only JPEG are errors, not crashes")
-    func truncatedOther() throws {
+    func truncatedOther() async throws {
         let interlaced = try PNGEncoder.encode(TestImages.photo(width: 80, height: 60), interlaced: true)
         #expect(throws: MediaError.self) { try MediaPreparer().prepare(data: Data(interlaced.prefix(interlaced.count / 2)), name: "i.png") }
-        let jpeg = try Fixtures.get().data("baseline.jpg")
+        let jpeg = try await Fixtures.get().data("baseline.jpg")
         for count in [3, 4, 20, 200] {
             #expect(throws: MediaError.self) { try MediaPreparer().prepare(data: jpeg.prefix(count), name: "cut.jpg") }
         }
     }
 
     @Test("fuzz: thousands of mutated JPEG/PNG/WebP files never crash or hang")
-    func fuzz() throws {
-        let fixtures = try Fixtures.get()
+    func fuzz() async throws {
+        let fixtures = try await Fixtures.get()
         var seeds = try ["baseline.jpg", "progressive.jpg", "cmyk-adobe.jpg", "orient-6.jpg", "rgb.png", "palette-trns.png",
                          "rgba16.png", "gray2.png", "lossy.webp", "lossless-alpha.webp", "animated.webp"].map { [UInt8](try fixtures.data($0)) }
         seeds.append(try PNGEncoder.encode(TestImages.photo(width: 40, height: 30), interlaced: true))

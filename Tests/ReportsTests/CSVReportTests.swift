@@ -57,7 +57,8 @@ struct CSVReportTests {
         // Python's csv module, an independent reader, sees the same table.
         let python = packageRoot.appendingPathComponent(".venv/bin/python").path
         let script = packageRoot.appendingPathComponent("Tests/ReportsTests/Scripts/read_csv.py").path
-        let peer = try #require(try JSONSerialization.jsonObject(with: Data(run(python, [script, path]).utf8)) as? [[String]])
+        let printed = try await run(python, [script, path])
+        let peer = try #require(try JSONSerialization.jsonObject(with: Data(printed.utf8)) as? [[String]])
         #expect(peer == rows)
     }
 

@@ -4,10 +4,10 @@ import Testing
 
 @Suite("report.pdf checked with poppler")
 struct PDFReportTests {
-    static func text(_ pdf: String) throws -> String { try run("/usr/bin/pdftotext", ["-layout", pdf, "-"]) }
+    static func text(_ pdf: String) async throws -> String { try await run("/usr/bin/pdftotext", ["-layout", pdf, "-"]) }
 
-    static func pages(_ pdf: String) throws -> Int {
-        let info = try run("/usr/bin/pdfinfo", [pdf])
+    static func pages(_ pdf: String) async throws -> Int {
+        let info = try await run("/usr/bin/pdfinfo", [pdf])
         let line = try #require(info.split(separator: "\n").first { $0.hasPrefix("Pages:") })
         return try #require(Int(line.split(separator: " ").last ?? ""))
     }
@@ -19,7 +19,7 @@ struct PDFReportTests {
         let files = try await CampaignReportWriter(database: fixture.database, configuration: configuration)
             .write(campaign: fixture.campaign, to: fixture.path("out"), partial: false)
         let pdf = try #require(files.first)
-        let text = try Self.text(pdf)
+        let text = try await Self.text(pdf)
         let words = ReportText(language)
         let expected = fixture.expected(120)
         #expect(text.contains("Toko Maju Jaya"))
@@ -39,7 +39,7 @@ struct PDFReportTests {
         // Every phone of the table, first to last.
         for i in [0, 1, 57, 58, 119] { #expect(text.contains(ReportFixture.phone(i)), "row \(i) missing") }
         // 2 pages before the table, then the rows.
-        let pages = try Self.pages(pdf)
+        let pages = try await Self.pages(pdf)
         #expect(pages >= 4 && pages <= 6)
         // The table header repeats on every table page.
         let pageTexts = text.split(separator: "\u{0C}")
@@ -53,10 +53,10 @@ struct PDFReportTests {
         let fixture = try await ReportFixture(messages: 4)
         let files = try await CampaignReportWriter(database: fixture.database, configuration: .init(language: .indonesian, formats: [.pdf]))
             .write(campaign: fixture.campaign, to: fixture.path("out"), partial: true)
-        let text = try Self.text(try #require(files.first))
+        let text = try await Self.text(try #require(files.first))
         #expect(text.contains("SEBAGIAN"))
         #expect(text.contains("Laporan kampanye"))
-        #expect(try Self.pages(try #require(files.first)) == 3)
+        #expect(try await Self.pages(try #require(files.first)) == 3)
     }
 
     @Test("page count grows with the campaign at a steady rows-per-page")
@@ -64,7 +64,7 @@ struct PDFReportTests {
         let fixture = try await ReportFixture(messages: 2_000)
         let files = try await CampaignReportWriter(database: fixture.database, configuration: .init(formats: [.pdf]))
             .write(campaign: fixture.campaign, to: fixture.path("out"), partial: false)
-        let pages = try Self.pages(try #require(files.first))
+        let pages = try await Self.pages(try #require(files.first))
         // A fixed number of rows per landscape A4 page after the cover and the charts.
         #expect(pages == 2 + Int((2_000.0 / Double(CampaignPDFReport.rowsPerPage)).rounded(.up)))
         #expect(pages > 40 && pages < 70)
@@ -80,7 +80,7 @@ struct PDFReportTests {
         let configuration = ReportsConfiguration(formats: [.pdf], companyName: "Toko Maju Jaya", companyLogo: logo)
         let files = try await CampaignReportWriter(database: fixture.database, configuration: configuration)
             .write(campaign: fixture.campaign, to: fixture.path("out"), partial: false)
-        let images = try run("/usr/bin/pdfimages", ["-list", "-f", "1", "-l", "1", try #require(files.first)])
+        let images = try await run("/usr/bin/pdfimages", ["-list", "-f", "1", "-l", "1", try #require(files.first)])
         // One raster on the cover: the logo (emoji glyphs are drawn as Type 3 fonts, not listed here).
         let rows = images.split(separator: "\n").dropFirst(2)
         #expect(rows.contains { $0.contains("image") && $0.contains("800") })
@@ -88,6 +88,6 @@ struct PDFReportTests {
         let broken = ReportsConfiguration(formats: [.pdf], companyLogo: fixture.path("missing.png"))
         let again = try await CampaignReportWriter(database: fixture.database, configuration: broken)
             .write(campaign: fixture.campaign, to: fixture.path("out2"), partial: false)
-        #expect(try Self.pages(try #require(again.first)) == 3)
+        #expect(try await Self.pages(try #require(again.first)) == 3)
     }
 }

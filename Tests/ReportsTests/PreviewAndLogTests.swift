@@ -5,10 +5,11 @@ import Testing
 
 @Suite("preview.png and the per-campaign logs.txt")
 struct PreviewAndLogTests {
-    static func pngInfo(_ path: String, _ points: [String]) throws -> [String: Any] {
+    static func pngInfo(_ path: String, _ points: [String]) async throws -> [String: Any] {
         let python = packageRoot.appendingPathComponent(".venv/bin/python").path
         let script = packageRoot.appendingPathComponent("Tests/ReportsTests/Scripts/png_info.py").path
-        return try #require(try JSONSerialization.jsonObject(with: Data(run(python, [script, path] + points).utf8)) as? [String: Any])
+        let printed = try await run(python, [script, path] + points)
+        return try #require(try JSONSerialization.jsonObject(with: Data(printed.utf8)) as? [String: Any])
     }
 
     static let message = """
@@ -19,7 +20,7 @@ struct PreviewAndLogTests {
         """
 
     @Test("a chat bubble with the picture scaled into it and the text wrapped; taller text makes a taller image")
-    func preview() throws {
+    func preview() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("preview-\(UUID())").path
         // A 300×200 picture: red top half, blue bottom half.
         var rgba: [UInt8] = []
@@ -30,7 +31,7 @@ struct PreviewAndLogTests {
         try ChatPreview(text: Self.message, picture: .pixels(width: 300, height: 200, rgba: rgba), title: "Toko Maju Jaya", time: time, timeZone: jakarta)
             .write(to: withPicture, campaign: "c1")
         // Points at scale 2: header bar, the picture's two halves inside the bubble, the bubble's green.
-        let info = try Self.pngInfo(withPicture, ["10,10", "500,200", "500,400", "500,500", "10,300"])
+        let info = try await Self.pngInfo(withPicture, ["10,10", "500,200", "500,400", "500,500", "10,300"])
         #expect(info["format"] as? String == "PNG")
         let size = try #require(info["size"] as? [Int])
         #expect(size[0] == 800)
@@ -46,8 +47,8 @@ struct PreviewAndLogTests {
         try ChatPreview(text: Self.message, picture: nil, title: "Toko", time: time, timeZone: jakarta).write(to: plain, campaign: "c1")
         try ChatPreview(text: String(repeating: Self.message + "\n", count: 3), picture: nil, title: "Toko", time: time, timeZone: jakarta)
             .write(to: long, campaign: "c1")
-        let plainHeight = try #require((try Self.pngInfo(plain, [])["size"] as? [Int])?[1])
-        let longHeight = try #require((try Self.pngInfo(long, [])["size"] as? [Int])?[1])
+        let plainHeight = try #require((try await Self.pngInfo(plain, [])["size"] as? [Int])?[1])
+        let longHeight = try #require((try await Self.pngInfo(long, [])["size"] as? [Int])?[1])
         #expect(plainHeight < size[1])
         #expect(longHeight > plainHeight + 200)
 
@@ -58,10 +59,10 @@ struct PreviewAndLogTests {
         #expect(FileManager.default.fileExists(atPath: fromFile) && FileManager.default.fileExists(atPath: placeholder))
         // A WebP picture (made by Pillow from the first preview) is decoded and drawn: red and blue come through.
         let webp = "\(folder)/picture.webp", fromWebP = "\(folder)/webp.png"
-        _ = try run(packageRoot.appendingPathComponent(".venv/bin/python").path,
+        _ = try await run(packageRoot.appendingPathComponent(".venv/bin/python").path,
                     ["-c", "import sys; from PIL import Image; Image.open(sys.argv[1]).crop((400, 160, 760, 520)).save(sys.argv[2], lossless=True)", withPicture, webp])
         try ChatPreview(text: "Hai", picture: .file(webp), title: "Toko", time: time, timeZone: jakarta).write(to: fromWebP, campaign: "c1")
-        let drawn = try #require(try Self.pngInfo(fromWebP, ["500,200", "500,560"])["points"] as? [[Int]])
+        let drawn = try #require(try await Self.pngInfo(fromWebP, ["500,200", "500,560"])["points"] as? [[Int]])
         #expect(drawn[0][0] > 180 && drawn[0][2] < 80)
         #expect(drawn[1][2] > 180 && drawn[1][0] < 80)
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/.file.png.tmp"))

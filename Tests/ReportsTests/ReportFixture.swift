@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SiaranTestSupport
 import Store
 
 /// A temporary database holding one campaign with messages in every state, names with quotes,
@@ -100,21 +101,12 @@ struct ReportFixture {
 }
 
 /// Runs a command and returns its standard output; throws when it exits non-zero.
-func run(_ executable: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe(), error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw CommandFailure(description: "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errorData, as: UTF8.self))")
+func run(_ executable: String, _ arguments: [String]) async throws -> String {
+    let finished = try await runProgram(URL(fileURLWithPath: executable), arguments)
+    guard finished.status == 0 else {
+        throw CommandFailure(description: "\(executable) \(arguments.joined(separator: " ")) exited \(finished.status): \(finished.errorText)")
     }
-    return String(decoding: data, as: UTF8.self)
+    return finished.outputText
 }
 
 struct CommandFailure: Error, CustomStringConvertible { var description: String }

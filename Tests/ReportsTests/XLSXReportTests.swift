@@ -5,10 +5,10 @@ import Testing
 
 @Suite("report.xlsx read back with openpyxl")
 struct XLSXReportTests {
-    static func read(_ path: String) throws -> [String: Any] {
+    static func read(_ path: String) async throws -> [String: Any] {
         let python = packageRoot.appendingPathComponent(".venv/bin/python").path
         let script = packageRoot.appendingPathComponent("Tests/ReportsTests/Scripts/read_xlsx.py").path
-        let output = try run(python, [script, path])
+        let output = try await run(python, [script, path])
         return try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
     }
 
@@ -17,7 +17,7 @@ struct XLSXReportTests {
         let fixture = try await ReportFixture(messages: 40)
         let writer = CampaignReportWriter(database: fixture.database, configuration: .init(language: language, formats: [.xlsx]))
         let files = try await writer.write(campaign: fixture.campaign, to: fixture.path("out"), partial: false)
-        let book = try Self.read(try #require(files.first))
+        let book = try await Self.read(try #require(files.first))
         let text = ReportText(language)
         #expect(book["sheets"] as? [String] == [text.summarySheet, text.messages, text.rejectedSheet])
 
@@ -68,7 +68,7 @@ struct XLSXReportTests {
         let fixture = try await ReportFixture(messages: 5)
         let writer = CampaignReportWriter(database: fixture.database, configuration: .init(language: .indonesian, formats: [.xlsx]))
         let files = try await writer.write(campaign: fixture.campaign, to: fixture.path("out"), partial: true)
-        let book = try Self.read(try #require(files.first))
+        let book = try await Self.read(try #require(files.first))
         let rows = try #require((book["Ringkasan"] as? [String: Any])?["rows"] as? [[[String: Any]]])
         #expect(rows[1][0]["value"] as? String == ReportText(.indonesian).partial)
     }

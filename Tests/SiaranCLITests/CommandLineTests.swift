@@ -1,4 +1,5 @@
 import Foundation
+import SiaranTestSupport
 import Testing
 
 /// Runs the real `siaran` binary the way operators do.
@@ -24,42 +25,31 @@ struct CommandLineTests {
         var error: String
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory ?? packageRoot
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) async throws -> Result {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
         env.merge(environment) { _, new in new }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self), error: String(decoding: errData, as: UTF8.self))
+        let finished = try await runProgram(executable, arguments, directory: directory ?? packageRoot, environment: env)
+        return Result(status: finished.status, output: finished.outputText, error: finished.errorText)
     }
 
     @Test("--version prints the version")
-    func version() throws {
-        let result = try Self.run(["--version"])
+    func version() async throws {
+        let result = try await Self.run(["--version"])
         #expect(result.status == 0)
         #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
     }
 
     @Test("--help lists the commands")
-    func help() throws {
-        let result = try Self.run(["--help"])
+    func help() async throws {
+        let result = try await Self.run(["--help"])
         #expect(result.status == 0)
         #expect(result.output.contains("run"))
         #expect(result.output.contains("config"))
     }
 
     @Test("config check passes on the repository's pipeline.yaml with a one-line summary")
-    func checkValid() throws {
-        let result = try Self.run(["config", "check", "pipeline.yaml"])
+    func checkValid() async throws {
+        let result = try await Self.run(["config", "check", "pipeline.yaml"])
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output.split(separator: "\n").count == 1)
         #expect(result.output.contains("pipeline.yaml: ok"))
@@ -67,7 +57,7 @@ struct CommandLineTests {
     }
 
     @Test("config check fails on a broken copy with FILE:LINE:COL lines")
-    func checkBroken() throws {
+    func checkBroken() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-cli-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -76,7 +66,7 @@ struct CommandLineTests {
         text += "\nunknown_section: true\n"
         let broken = folder.appendingPathComponent("broken.yaml")
         try text.write(to: broken, atomically: true, encoding: .utf8)
-        let result = try Self.run(["config", "check", broken.path])
+        let result = try await Self.run(["config", "check", broken.path])
         #expect(result.status == 1)
         let lines = result.error.split(separator: "\n")
         #expect(lines.count == 2, "\(result.error)")

@@ -13,11 +13,11 @@ struct ContactsCommandTests {
     }
 
     @Test("writes accepted.csv and rejected.csv and prints one summary line")
-    func check() throws {
+    func check() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("hasil")
-        let result = try CommandLineTests.run(
+        let result = try await CommandLineTests.run(
             ["contacts", "check", Self.fixtures.appendingPathComponent("crm-quoted.csv").path, "--out", out.path], in: folder
         )
         #expect(result.status == 0, "\(result.error)")
@@ -29,26 +29,26 @@ struct ContactsCommandTests {
     }
 
     @Test("--country and --min-digits change the rules; the opt-out list in state/ is honoured")
-    func options() throws {
+    func options() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("state"), withIntermediateDirectories: true)
         try "+62 812-3456-7891\n".write(to: folder.appendingPathComponent("state/optout.txt"), atomically: true, encoding: .utf8)
         let numbers = Self.fixtures.appendingPathComponent("numbers.txt").path
-        let strict = try CommandLineTests.run(["contacts", "check", numbers, "--min-digits", "14"], in: folder)
+        let strict = try await CommandLineTests.run(["contacts", "check", numbers, "--min-digits", "14"], in: folder)
         #expect(strict.status == 0, "\(strict.error)")
         // Every 13-digit number is now too short (checked before the opt-out list).
         #expect(strict.output == "accepted=0 rejected=16 duplicates=0\n")
         var rejected = try String(contentsOf: folder.appendingPathComponent("rejected.csv"), encoding: .utf8)
         #expect(rejected.contains("\n2,0812-3456-7890,too-short\n"))
 
-        let suppressed = try CommandLineTests.run(["contacts", "check", numbers], in: folder)
+        let suppressed = try await CommandLineTests.run(["contacts", "check", numbers], in: folder)
         #expect(suppressed.output == "accepted=8 rejected=8 duplicates=2\n")
         rejected = try String(contentsOf: folder.appendingPathComponent("rejected.csv"), encoding: .utf8)
         #expect(rejected.contains("\n3,+62 812 3456 7891,opted-out\n"))
 
         try "+60 12-345 6789\n+62 812 3456 7890\n".write(to: folder.appendingPathComponent("malaysia.txt"), atomically: true, encoding: .utf8)
-        let malaysia = try CommandLineTests.run(["contacts", "check", "malaysia.txt", "--country", "+60", "--min-digits", "11"], in: folder)
+        let malaysia = try await CommandLineTests.run(["contacts", "check", "malaysia.txt", "--country", "+60", "--min-digits", "11"], in: folder)
         #expect(malaysia.status == 0, "\(malaysia.error)")
         #expect(malaysia.output == "accepted=1 rejected=1 duplicates=0\n")
         rejected = try String(contentsOf: folder.appendingPathComponent("rejected.csv"), encoding: .utf8)
@@ -56,18 +56,18 @@ struct ContactsCommandTests {
     }
 
     @Test("bad rule flags are usage errors")
-    func badFlags() throws {
-        let result = try CommandLineTests.run(["contacts", "check", "x.txt", "--min-digits", "20"])
+    func badFlags() async throws {
+        let result = try await CommandLineTests.run(["contacts", "check", "x.txt", "--min-digits", "20"])
         #expect(result.status == 64)
         #expect(result.error.contains("minimum digits"))
     }
 
     @Test("a list where every row is refused still exits 0")
-    func allRefused() throws {
+    func allRefused() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try "abc\n12345\n".write(to: folder.appendingPathComponent("numbers.txt"), atomically: true, encoding: .utf8)
-        let result = try CommandLineTests.run(["contacts", "check", "numbers.txt"], in: folder)
+        let result = try await CommandLineTests.run(["contacts", "check", "numbers.txt"], in: folder)
         #expect(result.status == 0)
         #expect(result.output == "accepted=0 rejected=2 duplicates=0\n")
     }
@@ -78,11 +78,11 @@ struct ContactsCommandTests {
         ("missing.csv", "the file does not exist"),
         ("old-excel.xls", "old Excel 97-2003 .xls workbook"),
     ])
-    func unreadable(_ name: String, _ message: String) throws {
+    func unreadable(_ name: String, _ message: String) async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = Self.fixtures.appendingPathComponent(name).path
-        let result = try CommandLineTests.run(["contacts", "check", path], in: folder)
+        let result = try await CommandLineTests.run(["contacts", "check", path], in: folder)
         #expect(result.status == 2)
         #expect(result.output.isEmpty)
         #expect(result.error.contains(path))

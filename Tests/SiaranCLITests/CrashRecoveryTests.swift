@@ -1,4 +1,5 @@
 import Foundation
+import SiaranTestSupport
 import Testing
 
 /// SIGKILL the daemon at random moments while it sends 2,000 messages with no delay, restart it
@@ -55,12 +56,12 @@ struct CrashRecoveryTests {
             // Kill at a random moment once sending has started (or soon after start for the first).
             try await Task.sleep(for: .milliseconds(Int.random(in: 150...700, using: &generator)))
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            await waitForExit(process)
             kills += 1
             if sentLines().count >= phones.count { break }
         }
         let finisher = try daemon(["run", "--once"])
-        finisher.waitUntilExit()
+        await waitForExit(finisher)
         #expect(finisher.terminationStatus == 0)
 
         let lines = sentLines()

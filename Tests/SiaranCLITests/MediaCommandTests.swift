@@ -1,4 +1,5 @@
 import Foundation
+import SiaranTestSupport
 import Testing
 
 /// `siaran media prepare` run as staff and scripts run it.
@@ -11,29 +12,25 @@ struct MediaCommandTests {
     }
 
     /// A picture made by Pillow (the independent peer) in the test folder.
-    func makePicture(_ name: String, width: Int, height: Int, format: String, in folder: URL) throws {
+    func makePicture(_ name: String, width: Int, height: Int, format: String, in folder: URL) async throws {
         let python = CommandLineTests.packageRoot.appendingPathComponent(".venv/bin/python")
-        let process = Process()
-        process.executableURL = python
-        process.arguments = ["-c", """
+        let made = try await runProgram(python, ["-c", """
             import sys
             from PIL import Image
             w, h = int(sys.argv[2]), int(sys.argv[3])
             image = Image.linear_gradient("L").resize((w, h)).convert("RGB")
             image.save(sys.argv[1], format=sys.argv[4], quality=92)
-            """, folder.appendingPathComponent(name).path, "\(width)", "\(height)", format]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "Pillow could not write \(name)")
+            """, folder.appendingPathComponent(name).path, "\(width)", "\(height)", format])
+        #expect(made.status == 0, "Pillow could not write \(name): \(made.errorText)")
     }
 
     @Test("prints one JSON object and writes the prepared picture")
-    func prepare() throws {
+    func prepare() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         // A PNG dropped with a .jpg name.
-        try makePicture("promo.jpg", width: 2400, height: 1200, format: "PNG", in: folder)
-        let result = try CommandLineTests.run(
+        try await makePicture("promo.jpg", width: 2400, height: 1200, format: "PNG", in: folder)
+        let result = try await CommandLineTests.run(
             ["media", "prepare", "promo.jpg", "--out", "ready.jpg", "--max-side", "800", "--thumbnail", "thumb.jpg"], in: folder)
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output.split(separator: "\n").count == 1)
@@ -49,11 +46,11 @@ struct MediaCommandTests {
     }
 
     @Test("--format webp, --quality and --max-bytes")
-    func webp() throws {
+    func webp() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        try makePicture("promo.jpg", width: 640, height: 480, format: "JPEG", in: folder)
-        let result = try CommandLineTests.run(
+        try await makePicture("promo.jpg", width: 640, height: 480, format: "JPEG", in: folder)
+        let result = try await CommandLineTests.run(
             ["media", "prepare", "promo.jpg", "--out", "ready.webp", "--format", "webp", "--quality", "70", "--max-bytes", "200000"], in: folder)
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output.contains(#""format":"webp","width":640,"height":480"#))
@@ -65,12 +62,12 @@ struct MediaCommandTests {
     @Test("refused input exits 1 with a one-line reason", arguments: [
         ("notes.jpg", "this is not a picture"), ("missing.jpg", "does not exist"), ("anim.gif", "a GIF image"),
     ])
-    func refused(name: String, reason: String) throws {
+    func refused(name: String, reason: String) async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try "Diskon 50%!\n".write(to: folder.appendingPathComponent("notes.jpg"), atomically: true, encoding: .utf8)
-        try makePicture("anim.gif", width: 20, height: 20, format: "GIF", in: folder)
-        let result = try CommandLineTests.run(["media", "prepare", name, "--out", "ready.jpg"], in: folder)
+        try await makePicture("anim.gif", width: 20, height: 20, format: "GIF", in: folder)
+        let result = try await CommandLineTests.run(["media", "prepare", name, "--out", "ready.jpg"], in: folder)
         #expect(result.status == 1)
         #expect(result.output.isEmpty)
         #expect(result.error.hasPrefix("\(name): ") && result.error.contains(reason), "\(result.error)")
@@ -79,8 +76,8 @@ struct MediaCommandTests {
     }
 
     @Test("bad flags are usage errors")
-    func badFlags() throws {
-        let result = try CommandLineTests.run(["media", "prepare", "x.jpg", "--out", "y.jpg", "--format", "gif"])
+    func badFlags() async throws {
+        let result = try await CommandLineTests.run(["media", "prepare", "x.jpg", "--out", "y.jpg", "--format", "gif"])
         #expect(result.status == 64)
         #expect(result.error.contains("--format must be jpeg or webp"))
     }

@@ -61,13 +61,13 @@ struct SimulatorCommandTests {
     }
 
     @Test("--numbers refuses a line that is not a number, naming the file and line")
-    func numbersFile() throws {
+    func numbersFile() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-sim-numbers-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("terdaftar.txt")
         try "# on WhatsApp\n6281200000001\n0812-abc\n".write(to: file, atomically: true, encoding: .utf8)
-        let result = try CommandLineTests.run(["simulator", "--numbers", file.path], in: folder)
+        let result = try await CommandLineTests.run(["simulator", "--numbers", file.path], in: folder)
         #expect(result.status == 1)
         #expect(result.error.contains("terdaftar.txt:3:") && result.error.contains("0812-abc"))
     }

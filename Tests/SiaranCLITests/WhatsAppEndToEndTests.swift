@@ -69,7 +69,7 @@ struct WhatsAppEndToEndTests {
         await simulator.trigger(.streamError(code: "503"), phone: Self.sender)
         #expect(await eventually(timeout: .seconds(60)) { await accepted() >= 100 })
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await waitForExit(process)
         process = try daemon()
         #expect(await eventually(timeout: .seconds(120)) { await Set(simulator.acceptedMessages.map(\.recipientPhone)).count >= registered.count })
 
@@ -79,7 +79,7 @@ struct WhatsAppEndToEndTests {
         #expect(await eventually(timeout: .seconds(60)) { await simulator.decryptedMessages.contains { $0.text?.hasPrefix("Pesan kedua") == true && $0.recipientPhone == phones[8] } })
         try await Task.sleep(for: .seconds(1))
         process.terminate()
-        process.waitUntilExit()
+        await waitForExit(process)
 
         let acceptedMessages = await simulator.acceptedMessages
         let decrypted = await simulator.decryptedMessages

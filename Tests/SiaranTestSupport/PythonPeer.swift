@@ -5,13 +5,16 @@ public let packageRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// A Python helper process (an independent implementation from PyPI, run from `.venv`) spoken to
-/// with one JSON object per line each way.
-public final class PythonPeer {
+/// with one JSON object per line each way. Calls wait for the reply off the cooperative pool
+/// (see OffThePool.swift) and take turns, so one peer can serve tests running in parallel.
+public final class PythonPeer: @unchecked Sendable {
     public static var packageRoot: URL { SiaranTestSupport.packageRoot }
 
     private let process = Process()
     private let input = Pipe()
     private let output = Pipe()
+    /// Guards `buffer` and keeps one request and its reply together.
+    private let turn = NSLock()
     private var buffer = Data()
 
     /// - Parameter script: path of the driver script relative to the repository root.
@@ -42,8 +45,18 @@ public final class PythonPeer {
 
     /// Sends a command and returns the reply; a reply with `error` throws.
     @discardableResult
-    public func call(_ command: [String: Any]) throws -> [String: Any] {
+    public func call(_ command: [String: Any]) async throws -> [String: Any] {
         let line = try JSONSerialization.data(withJSONObject: command) + Data("\n".utf8)
+        let reply = try await offThePool { [self] in try exchange(line) }
+        let object = try JSONSerialization.jsonObject(with: reply) as? [String: Any] ?? [:]
+        if let error = object["error"] as? String { throw PeerError(message: "peer: \(error)") }
+        return object
+    }
+
+    /// Writes one request line and blocks until the reply line has arrived.
+    private func exchange(_ line: Data) throws -> Data {
+        turn.lock()
+        defer { turn.unlock() }
         input.fileHandleForWriting.write(line)
         while !buffer.contains(0x0A) {
             let chunk = output.fileHandleForReading.availableData
@@ -51,11 +64,9 @@ public final class PythonPeer {
             buffer += chunk
         }
         let end = buffer.firstIndex(of: 0x0A)!
-        let reply = buffer[buffer.startIndex..<end]
+        let reply = Data(buffer[buffer.startIndex..<end])
         buffer = Data(buffer[(end + 1)...])
-        let object = try JSONSerialization.jsonObject(with: reply) as? [String: Any] ?? [:]
-        if let error = object["error"] as? String { throw PeerError(message: "peer: \(error)") }
-        return object
+        return reply
     }
 }
 

@@ -29,8 +29,8 @@ struct AxolotlInteropTests {
         }
     }
 
-    static func pythonBundle(_ peer: PythonPeer, oneTime: Bool) throws -> PreKeyBundle {
-        let b = try peer.call(["op": "bundle", "one_time": oneTime])
+    static func pythonBundle(_ peer: PythonPeer, oneTime: Bool) async throws -> PreKeyBundle {
+        let b = try await peer.call(["op": "bundle", "one_time": oneTime])
         return PreKeyBundle(
             registrationId: UInt32(b["registration_id"] as! Int), deviceId: 1,
             preKeyId: (b["pre_key_id"] as? Int).map(UInt32.init), preKey: try Data(base64: b["pre_key"]).map { try PublicKey(serialized: $0) },
@@ -50,8 +50,8 @@ struct AxolotlInteropTests {
         let swift = SwiftSide()
         try await swift.cipher.processBundle(try Self.pythonBundle(peer, oneTime: oneTime))
         let first = try await send(swift, peer, "Halo dari Swift")
-        #expect(Data(base64: try peer.call(first)["plaintext"]) == Data("Halo dari Swift".utf8))
-        let reply = try peer.call(["op": "encrypt", "plaintext": Data("Halo dari Python".utf8).base64])
+        #expect(Data(base64: try await peer.call(first)["plaintext"]) == Data("Halo dari Swift".utf8))
+        let reply = try await peer.call(["op": "encrypt", "plaintext": Data("Halo dari Python".utf8).base64])
         #expect(try await swift.decrypt(reply) == Data("Halo dari Python".utf8))
         try await exchange(swift, peer)
     }
@@ -60,13 +60,13 @@ struct AxolotlInteropTests {
     func pythonInitiates() async throws {
         let peer = try PythonPeer(script: "Tests/SignalProtocolTests/Interop/axolotl_peer.py")
         let swift = SwiftSide()
-        try peer.call(await swift.bundle())
-        let first = try peer.call(["op": "encrypt", "plaintext": Data("pkmsg dari Python".utf8).base64])
+        try await peer.call(await swift.bundle())
+        let first = try await peer.call(["op": "encrypt", "plaintext": Data("pkmsg dari Python".utf8).base64])
         #expect(first["type"] as? String == "pkmsg")
         #expect(try await swift.decrypt(first) == Data("pkmsg dari Python".utf8))
         let answer = try await send(swift, peer, "balasan Swift")
         #expect(answer["type"] as? String == "msg")
-        #expect(Data(base64: try peer.call(answer)["plaintext"]) == Data("balasan Swift".utf8))
+        #expect(Data(base64: try await peer.call(answer)["plaintext"]) == Data("balasan Swift".utf8))
         try await exchange(swift, peer)
     }
 
@@ -79,12 +79,12 @@ struct AxolotlInteropTests {
             for i in 0..<10 { let text = "s\(round)-\(i)"; toPython.append((text, try await send(swift, peer, text))) }
             toPython.shuffle(using: &random)
             for (text, command) in toPython.dropFirst() {
-                #expect(Data(base64: try peer.call(command)["plaintext"]) == Data(text.utf8), "\(text)")
+                #expect(Data(base64: try await peer.call(command)["plaintext"]) == Data(text.utf8), "\(text)")
             }
             var toSwift: [(String, [String: Any])] = []
             for i in 0..<10 {
                 let text = "p\(round)-\(i)"
-                toSwift.append((text, try peer.call(["op": "encrypt", "plaintext": Data(text.utf8).base64])))
+                toSwift.append((text, try await peer.call(["op": "encrypt", "plaintext": Data(text.utf8).base64])))
             }
             toSwift.shuffle(using: &random)
             for (text, reply) in toSwift.dropFirst() {
@@ -94,10 +94,10 @@ struct AxolotlInteropTests {
     }
 
     @Test("signatures cross-verify with libsignal's curve25519; a flipped bit fails")
-    func signatures() throws {
+    func signatures() async throws {
         let peer = try PythonPeer(script: "Tests/SignalProtocolTests/Interop/axolotl_peer.py")
         let message = Data("05 signed prekey bytes".utf8)
-        let signed = try peer.call(["op": "sign", "message": message.base64])
+        let signed = try await peer.call(["op": "sign", "message": message.base64])
         let pythonKey = try PublicKey(serialized: Data(base64: signed["public_key"])!)
         let pythonSignature = Data(base64: signed["signature"])!
         #expect(XEdDSA.verify(publicKey: pythonKey, message: message, signature: pythonSignature))
@@ -109,11 +109,11 @@ struct AxolotlInteropTests {
             let pair = KeyPair.generate()
             let text = Data((0..<Int.random(in: 1...200)).map { _ in UInt8.random(in: 0...255) })
             let signature = pair.sign(text)
-            let verdict = try peer.call(["op": "verify", "public_key": pair.publicKey.serialized.base64, "message": text.base64, "signature": signature.base64])
+            let verdict = try await peer.call(["op": "verify", "public_key": pair.publicKey.serialized.base64, "message": text.base64, "signature": signature.base64])
             #expect(verdict["valid"] as? Bool == true)
             var bad = signature
             bad[Int.random(in: 0..<64)] ^= 0x01
-            let refused = try peer.call(["op": "verify", "public_key": pair.publicKey.serialized.base64, "message": text.base64, "signature": bad.base64])
+            let refused = try await peer.call(["op": "verify", "public_key": pair.publicKey.serialized.base64, "message": text.base64, "signature": bad.base64])
             #expect(refused["valid"] as? Bool == false)
         }
     }

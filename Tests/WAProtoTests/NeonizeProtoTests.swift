@@ -1,4 +1,5 @@
 import Foundation
+import SiaranTestSupport
 import SwiftProtobuf
 import Testing
 import WAProto
@@ -11,23 +12,29 @@ struct NeonizeProtoTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Runs the Python peer once over all requests (starting Python and importing neonize is the slow part).
-    static func exchange(_ requests: [[String: Any]]) throws -> [[String: Any]] {
-        let process = Process()
-        process.executableURL = packageRoot.appendingPathComponent(".venv/bin/python")
-        process.arguments = [packageRoot.appendingPathComponent("Tests/WAProtoTests/Interop/neonize_proto_peer.py").path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION"] = "python"
-        process.environment = environment
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
+    static func exchange(_ requests: [[String: Any]]) async throws -> [[String: Any]] {
         var text = Data()
         for request in requests { text += try JSONSerialization.data(withJSONObject: request) + Data("\n".utf8) }
-        input.fileHandleForWriting.write(text)
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let requestLines = text
+        let script = packageRoot.appendingPathComponent("Tests/WAProtoTests/Interop/neonize_proto_peer.py").path
+        let python = packageRoot.appendingPathComponent(".venv/bin/python")
+        let data = try await offThePool {
+            let process = Process()
+            process.executableURL = python
+            process.arguments = [script]
+            var environment = ProcessInfo.processInfo.environment
+            environment["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION"] = "python"
+            process.environment = environment
+            let input = Pipe(), output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+            input.fileHandleForWriting.write(requestLines)
+            try input.fileHandleForWriting.close()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return data
+        }
         return try data.split(separator: 0x0A).map { try JSONSerialization.jsonObject(with: Data($0)) as! [String: Any] }
     }
 
@@ -164,9 +171,9 @@ struct NeonizeProtoTests {
     }
 
     @Test("every field Swift writes is read back identically by whatsmeow's definitions, and the reverse")
-    func roundTrip() throws {
+    func roundTrip() async throws {
         let samples = try Self.samples()
-        let replies = try Self.exchange(try samples.map { ["type": $0.type, "data": try $0.message.serializedData().base64EncodedString()] })
+        let replies = try await Self.exchange(try samples.map { ["type": $0.type, "data": try $0.message.serializedData().base64EncodedString()] })
         #expect(replies.count == samples.count)
         var options = JSONEncodingOptions()
         options.preserveProtoFieldNames = true

@@ -52,15 +52,15 @@ struct WhatsmeowLayoutTests {
         WAWebProtobufsWa6_HandshakeMessage.ServerHello.self,
     ]
 
-    static func peer() throws -> PythonPeer {
+    static func peer() async throws -> PythonPeer {
         let peer = try PythonPeer(script: "Tests/WAProtoTests/Interop/neonize_layout_peer.py")
-        try peer.call(["op": "load", "protos": packageRoot.appendingPathComponent("Sources/WAProto/Protos").path])
+        try await peer.call(["op": "load", "protos": packageRoot.appendingPathComponent("Sources/WAProto/Protos").path])
         return peer
     }
 
     @Test("every field's name, number, type, label, packing and presence, and every enum value, is whatsmeow's")
-    func descriptors() throws {
-        let reply = try Self.peer().call(["op": "layout"])
+    func descriptors() async throws {
+        let reply = try await Self.peer().call(["op": "layout"])
         let problems = reply["problems"] as? [String] ?? ["no answer"]
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
         // The comparison really covered our definitions (a silent empty run must fail).
@@ -70,10 +70,10 @@ struct WhatsmeowLayoutTests {
     }
 
     @Test("a message with every field set by whatsmeow's classes survives our decoder and encoder", arguments: [1, 2, 3])
-    func everyField(seed: Int) throws {
-        let peer = try Self.peer()
+    func everyField(seed: Int) async throws {
+        let peer = try await Self.peer()
         let byName = Dictionary(uniqueKeysWithValues: Self.messageTypes.map { ($0.protoMessageName, $0) })
-        let samples = try #require(try peer.call(["op": "generate", "seed": seed])["samples"] as? [[String: Any]])
+        let samples = try #require(try await peer.call(["op": "generate", "seed": seed])["samples"] as? [[String: Any]])
         #expect(samples.count == Self.messageTypes.count)
         var jsonOptions = JSONEncodingOptions()
         jsonOptions.preserveProtoFieldNames = true
@@ -88,7 +88,7 @@ struct WhatsmeowLayoutTests {
             let json = try decoded.jsonString(options: jsonOptions)
             let reencoded: Data = try decoded.serializedBytes()
             #expect(try type.init(jsonString: json).isEqualTo(message: decoded), "\(name): our JSON round trip")
-            let verdict = try peer.call([
+            let verdict = try await peer.call([
                 "op": "compare", "type": name, "expected": bytes.base64, "data": reencoded.base64,
                 "json": try JSONSerialization.jsonObject(with: Data(json.utf8)),
             ])

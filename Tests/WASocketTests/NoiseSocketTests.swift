@@ -7,7 +7,7 @@ import WAProto
 /// Our client and our responder over a real loopback WebSocket.
 @Suite("NoiseSocket over WebSocket")
 struct NoiseSocketTests {
-    @Test("a client connects, verifies the chain, and frames flow both ways", .timeLimit(.minutes(1)))
+    @Test("a client connects, verifies the chain, and frames flow both ways", .timeLimit(.minutes(3)))
     func clientAndServer() async throws {
         let server = try await WebSocketServer.start()
         let authority = CertificateAuthority()
@@ -38,7 +38,7 @@ struct NoiseSocketTests {
         await server.close()
     }
 
-    @Test("a client refuses a server whose chain is not from the configured root", .timeLimit(.minutes(1)))
+    @Test("a client refuses a server whose chain is not from the configured root", .timeLimit(.minutes(3)))
     func wrongRoot() async throws {
         let server = try await WebSocketServer.start()
         let serverStatic = KeyPair.generate()
@@ -73,7 +73,7 @@ struct NoiseSocketTests {
         return (client, try await accepted.socket, listener)
     }
 
-    @Test("a server that never answers the ClientHello times out with a typed error", .timeLimit(.minutes(1)))
+    @Test("a server that never answers the ClientHello times out with a typed error", .timeLimit(.minutes(3)))
     func silentServer() async throws {
         let listener = try await WebSocketServer.start()
         let connection = try await WebSocketClient.connect(to: URL(string: "ws://127.0.0.1:\(listener.port)/ws/chat")!)
@@ -87,7 +87,7 @@ struct NoiseSocketTests {
         await listener.close()
     }
 
-    @Test("a second concurrent receive is refused; the first still gets its frame", .timeLimit(.minutes(1)))
+    @Test("a second concurrent receive is refused; the first still gets its frame", .timeLimit(.minutes(3)))
     func concurrentReceive() async throws {
         let (client, server, listener) = try await Self.connectedPair()
         let first = Task { try await client.receive() }
@@ -99,7 +99,7 @@ struct NoiseSocketTests {
         await listener.close()
     }
 
-    @Test("cancelling a waiting receive ends it at once, and the socket still works", .timeLimit(.minutes(1)))
+    @Test("cancelling a waiting receive ends it at once, and the socket still works", .timeLimit(.minutes(3)))
     func cancelledReceive() async throws {
         let (client, server, listener) = try await Self.connectedPair()
         let waiting = Task { try await client.receive() }
@@ -112,7 +112,7 @@ struct NoiseSocketTests {
         await listener.close()
     }
 
-    @Test("a refused upgrade path is an error, not a hang", .timeLimit(.minutes(1)))
+    @Test("a refused upgrade path is an error, not a hang", .timeLimit(.minutes(3)))
     func refusedUpgrade() async throws {
         let server = try await WebSocketServer.start()
         let started = ContinuousClock.now

@@ -57,37 +57,37 @@ struct NoiseTests {
     }
 
     @Test("textbook Noise XX against python noiseprotocol, in both roles", arguments: [NoiseHandshake.Role.initiator, .responder])
-    func againstNoiseProtocol(swiftRole: NoiseHandshake.Role) throws {
+    func againstNoiseProtocol(swiftRole: NoiseHandshake.Role) async throws {
         let peer = try PythonPeer(script: "Tests/WASocketTests/Interop/noise_peer.py")
         let ours = KeyPair.generate(), theirs = KeyPair.generate()
-        try peer.call(["op": "start", "role": swiftRole == .initiator ? "responder" : "initiator",
+        try await peer.call(["op": "start", "role": swiftRole == .initiator ? "responder" : "initiator",
                        "static_private": theirs.privateKeyBytes.base64, "prologue": Self.prologue.base64])
         var swift = NoiseHandshake(role: swiftRole, flavour: .standard, prologue: Self.prologue, staticKey: ours)
         if swiftRole == .initiator {
             let m1 = try swift.writeMessage1(payload: Data("one".utf8))
-            #expect(Data(base64: try peer.call(["op": "read", "message": (m1.ephemeral + m1.payload).base64])["payload"]) == Data("one".utf8))
-            let m2 = try #require(Data(base64: try peer.call(["op": "write", "payload": Data("two".utf8).base64])["message"]))
+            #expect(Data(base64: try await peer.call(["op": "read", "message": (m1.ephemeral + m1.payload).base64])["payload"]) == Data("one".utf8))
+            let m2 = try #require(Data(base64: try await peer.call(["op": "write", "payload": Data("two".utf8).base64])["message"]))
             #expect(try swift.readMessage2(ephemeral: m2.prefix(32), encryptedStatic: m2.dropFirst(32).prefix(48), payload: m2.dropFirst(80)) == Data("two".utf8))
             let m3 = try swift.writeMessage3(payload: Data("three".utf8))
-            #expect(Data(base64: try peer.call(["op": "read", "message": (m3.encryptedStatic + m3.payload).base64])["payload"]) == Data("three".utf8))
+            #expect(Data(base64: try await peer.call(["op": "read", "message": (m3.encryptedStatic + m3.payload).base64])["payload"]) == Data("three".utf8))
         } else {
-            let m1 = try #require(Data(base64: try peer.call(["op": "write", "payload": Data("one".utf8).base64])["message"]))
+            let m1 = try #require(Data(base64: try await peer.call(["op": "write", "payload": Data("one".utf8).base64])["message"]))
             try swift.readMessage1(ephemeral: m1.prefix(32), payload: m1.dropFirst(32))
             let m2 = try swift.writeMessage2(payload: Data("two".utf8))
-            #expect(Data(base64: try peer.call(["op": "read", "message": (m2.ephemeral + m2.encryptedStatic + m2.payload).base64])["payload"]) == Data("two".utf8))
-            let m3 = try #require(Data(base64: try peer.call(["op": "write", "payload": Data("three".utf8).base64])["message"]))
+            #expect(Data(base64: try await peer.call(["op": "read", "message": (m2.ephemeral + m2.encryptedStatic + m2.payload).base64])["payload"]) == Data("two".utf8))
+            let m3 = try #require(Data(base64: try await peer.call(["op": "write", "payload": Data("three".utf8).base64])["message"]))
             #expect(try swift.readMessage3(encryptedStatic: m3.prefix(48), payload: m3.dropFirst(48)) == Data("three".utf8))
         }
-        let state = try peer.call(["op": "state"])
+        let state = try await peer.call(["op": "state"])
         #expect(state["finished"] as? Bool == true)
         #expect(Data(base64: state["remote_static"]) == ours.publicKey.raw)
         #expect(swift.remoteStatic == theirs.publicKey)
         var transport = try swift.split()
         for i in 0..<20 {
             let text = Data("frame \(i) dari Swift".utf8)
-            #expect(Data(base64: try peer.call(["op": "decrypt", "data": try transport.encrypt(text).base64])["data"]) == text)
+            #expect(Data(base64: try await peer.call(["op": "decrypt", "data": try transport.encrypt(text).base64])["data"]) == text)
             let back = Data("frame \(i) dari Python".utf8)
-            let sealed = try #require(Data(base64: try peer.call(["op": "encrypt", "data": back.base64])["data"]))
+            let sealed = try #require(Data(base64: try await peer.call(["op": "encrypt", "data": back.base64])["data"]))
             #expect(try transport.decrypt(sealed) == back)
         }
     }

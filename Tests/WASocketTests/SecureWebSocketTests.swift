@@ -9,24 +9,21 @@ import Testing
 /// PyPI cryptography.
 @Suite("NoiseSocket over TLS", .serialized)
 struct SecureWebSocketTests {
-    static func certificate() throws -> (folder: URL, certificate: NIOSSLCertificate, key: NIOSSLPrivateKey) {
+    static func certificate() async throws -> (folder: URL, certificate: NIOSSLCertificate, key: NIOSSLPrivateKey) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wss-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = packageRoot.appendingPathComponent(".venv/bin/python")
-        process.arguments = [packageRoot.appendingPathComponent("Tests/WASocketTests/Interop/make_tls_certificate.py").path, folder.path]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let made = try await runProgram(packageRoot.appendingPathComponent(".venv/bin/python"),
+                                        [packageRoot.appendingPathComponent("Tests/WASocketTests/Interop/make_tls_certificate.py").path, folder.path])
+        #expect(made.status == 0, "\(made.errorText)")
         let certificates = try NIOSSLCertificate.fromPEMFile(folder.appendingPathComponent("cert.pem").path)
         let certificate = try #require(certificates.first)
         return (folder, certificate, try NIOSSLPrivateKey(file: folder.appendingPathComponent("key.pem").path, format: .pem))
     }
 
-    @Test("a client reaches a wss:// server by name and by address, and frames flow", .timeLimit(.minutes(1)),
+    @Test("a client reaches a wss:// server by name and by address, and frames flow", .timeLimit(.minutes(3)),
           arguments: ["localhost", "127.0.0.1"])
     func secure(host: String) async throws {
-        let (folder, certificate, key) = try Self.certificate()
+        let (folder, certificate, key) = try await Self.certificate()
         defer { try? FileManager.default.removeItem(at: folder) }
         let serverTLS = try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key)))
         let listener = try await WebSocketServer.start(tls: serverTLS)
@@ -53,9 +50,9 @@ struct SecureWebSocketTests {
         await client.close()
     }
 
-    @Test("a certificate the client does not trust is an error, not a hang", .timeLimit(.minutes(1)))
+    @Test("a certificate the client does not trust is an error, not a hang", .timeLimit(.minutes(3)))
     func untrusted() async throws {
-        let (folder, certificate, key) = try Self.certificate()
+        let (folder, certificate, key) = try await Self.certificate()
         defer { try? FileManager.default.removeItem(at: folder) }
         let serverTLS = try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key)))
         let listener = try await WebSocketServer.start(tls: serverTLS)

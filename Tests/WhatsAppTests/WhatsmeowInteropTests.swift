@@ -75,11 +75,9 @@ struct WhatsmeowImageTests {
         let certificates = FileManager.default.temporaryDirectory.appendingPathComponent("wa-cert-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: certificates, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: certificates) }
-        let maker = Process()
-        maker.executableURL = packageRoot.appendingPathComponent(".venv/bin/python")
-        maker.arguments = [packageRoot.appendingPathComponent("Tests/WASocketTests/Interop/make_tls_certificate.py").path, certificates.path]
-        try maker.run()
-        maker.waitUntilExit()
+        let made = try await runProgram(packageRoot.appendingPathComponent(".venv/bin/python"),
+                                        [packageRoot.appendingPathComponent("Tests/WASocketTests/Interop/make_tls_certificate.py").path, certificates.path])
+        #expect(made.status == 0, "\(made.errorText)")
         let certificate = try #require(try NIOSSLCertificate.fromPEMFile(certificates.appendingPathComponent("cert.pem").path).first)
         let key = try NIOSSLPrivateKey(file: certificates.appendingPathComponent("key.pem").path, format: .pem)
         let tls = try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key)))

@@ -1,0 +1,77 @@
+public import Foundation
+
+// Swift's cooperative thread pool has as many threads as the machine has cores: two on CI.
+// Tests run in parallel on it, so a test that blocks one of those threads (waiting for a child
+// process, reading its pipe, sleeping) halves the speed of every other test, and two such tests
+// stop them all — simulator handshakes then time out for no reason of their own. Blocking work
+// in tests therefore goes through these helpers, which run it on a thread of its own.
+
+/// Runs `body` on a new thread and resumes with its result, leaving the pool's threads free.
+public func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// Waits for a child process to end without blocking a thread of the pool.
+public func waitForExit(_ process: Process) async {
+    nonisolated(unsafe) let process = process
+    _ = try? await offThePool { process.waitUntilExit() }
+}
+
+/// What a finished program printed, and how it ended.
+public struct ProgramOutput: Sendable {
+    public var status: Int32
+    public var output: Data
+    public var error: Data
+    public var outputText: String { String(decoding: output, as: UTF8.self) }
+    public var errorText: String { String(decoding: error, as: UTF8.self) }
+}
+
+/// Runs a program to its end on threads of its own and returns what it printed. Standard output
+/// and standard error are read at the same time, so a chatty program cannot fill one pipe and
+/// wait for ever while we read the other.
+public func runProgram(_ executable: URL, _ arguments: [String], directory: URL? = nil,
+                       environment: [String: String]? = nil) async throws -> ProgramOutput {
+    try await offThePool {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        if let environment { process.environment = environment }
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let errorReader = PipeDrain(error.fileHandleForReading)
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = errorReader.wait()
+        process.waitUntilExit()
+        return ProgramOutput(status: process.terminationStatus, output: outputData, error: errorData)
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+private final class PipeDrain: @unchecked Sendable {
+    private let done = NSCondition()
+    private var data: Data?
+
+    init(_ handle: FileHandle) {
+        nonisolated(unsafe) let handle = handle
+        Thread { [self] in
+            let read = handle.readDataToEndOfFile()
+            done.lock()
+            data = read
+            done.signal()
+            done.unlock()
+        }.start()
+    }
+
+    func wait() -> Data {
+        done.lock()
+        defer { done.unlock() }
+        while data == nil { done.wait() }
+        return data ?? Data()
+    }
+}
