@@ -50,7 +50,7 @@ public struct UserStore: Sendable {
     public func add(username: String, password: String, role: Role) async throws -> DashboardUser {
         try Self.validate(username: username)
         try Self.validate(password: password)
-        let hash = Bcrypt.hash(password, cost: cost)
+        let hash = await self.hash(password)
         return try await database.write { db in
             if try Int.fetchOne(db, sql: "SELECT 1 FROM users WHERE username = ?", arguments: [username]) != nil {
                 throw DashboardError(.conflict, "user '\(username)' already exists")
@@ -64,7 +64,7 @@ public struct UserStore: Sendable {
 
     public func setPassword(username: String, password: String) async throws {
         try Self.validate(password: password)
-        let hash = Bcrypt.hash(password, cost: cost)
+        let hash = await self.hash(password)
         try await database.write { db in
             // Every login made with the old password ends (whole seconds: token times are whole seconds).
             let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
@@ -98,11 +98,25 @@ public struct UserStore: Sendable {
             return (try Self.user(row), row["passwordHash"])
         }
         guard let (user, hash) = found else {
-            _ = Bcrypt.hash(password, cost: cost)
+            _ = await self.hash(password)
             return nil
         }
-        guard Bcrypt.verify(password, hash: hash) else { return nil }
+        guard await Self.offThePool({ Bcrypt.verify(password, hash: hash) }) else { return nil }
         return user.disabledAt == nil ? user : nil
+    }
+
+    private func hash(_ password: String) async -> String {
+        let cost = cost
+        return await Self.offThePool { Bcrypt.hash(password, cost: cost) }
+    }
+
+    /// bcrypt costs about a quarter of a second of CPU at cost 12, on purpose. It runs on a
+    /// Dispatch worker, so the daemon's task pool (two threads on two cores) keeps serving the
+    /// WhatsApp sessions, the pipeline and other requests while someone logs in.
+    private static func offThePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
+        }
     }
 
     /// Creates the first admin when there are no users yet; true when it did.
