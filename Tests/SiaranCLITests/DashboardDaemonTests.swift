@@ -150,8 +150,14 @@ struct DashboardDaemonTests {
         for customer in customers {
             #expect(await simulator.decryptedMessages.contains { $0.recipientPhone == customer && $0.text?.hasPrefix("Halo Kak, ada promo!") == true })
         }
-        let reports = try await client.list("/api/reports/\(id)").compactMap { $0["name"] as? String }
-        #expect(Set(["report.csv", "report.pdf", "report.xlsx", "rejected.csv"]).isSubset(of: Set(reports)), "\(reports)")
+        // The end state is recorded first; the reports follow a moment later.
+        let wanted: Set<String> = ["report.csv", "report.pdf", "report.xlsx", "rejected.csv"]
+        @Sendable func reports() async -> Set<String> {
+            Set((try? await client.list("/api/reports/\(id)"))?.compactMap { $0["name"] as? String } ?? [])
+        }
+        let listed = await eventually(timeout: .seconds(90)) { await wanted.isSubset(of: reports()) }
+        let shown = await reports()
+        #expect(listed, "\(shown.sorted())")
         let (csvStatus, csv) = try await client.call("GET", "/api/reports/\(id)/report.csv")
         #expect(csvStatus == 200)
         #expect(String(decoding: csv, as: UTF8.self).split(separator: "\r\n").count == 6)

@@ -65,7 +65,7 @@ struct ChromiumPage: Sendable {
 
     /// Polls `condition` (a JavaScript expression) every 50 ms until it is truthy. Evaluation
     /// errors while a new document loads count as "not yet".
-    func wait(until condition: String, _ what: String, timeout: Duration = .seconds(30)) async throws {
+    func wait(until condition: String, _ what: String, timeout: Duration = .seconds(90)) async throws {
         let deadline = ContinuousClock.now + timeout
         var lastError = ""
         while ContinuousClock.now < deadline {
@@ -84,7 +84,7 @@ struct ChromiumPage: Sendable {
 
     /// Runs `action` (a click, a submit, a navigation) and waits until it has replaced the
     /// document and the new one has finished loading (its deferred scripts have run).
-    func expectingNewDocument(_ what: String, timeout: Duration = .seconds(30), _ action: () async throws -> Void) async throws {
+    func expectingNewDocument(_ what: String, timeout: Duration = .seconds(90), _ action: () async throws -> Void) async throws {
         _ = try await evaluate("window.__siaranOldDocument = true")
         try await action()
         try await wait(until: "!window.__siaranOldDocument && document.readyState === 'complete'", what, timeout: timeout)

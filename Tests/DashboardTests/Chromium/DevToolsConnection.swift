@@ -34,7 +34,7 @@ final class DevToolsConnection: Sendable {
     /// Sends a command and returns its `result` object. A protocol error, Chromium exiting or
     /// no answer within `timeout` throws a `DevToolsError`.
     func send(_ method: String, _ params: [String: Any] = [:], session: String? = nil,
-              timeout: Duration = .seconds(30)) async throws -> [String: Any] {
+              timeout: Duration = .seconds(90)) async throws -> [String: Any] {
         let id = state.withLock { state -> Int in
             defer { state.nextID += 1 }
             return state.nextID
