@@ -1,8 +1,5 @@
 public import GRDB
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The embedded SQLite database (`state/siaran.sqlite`), opened in WAL mode and migrated on open.
 ///
