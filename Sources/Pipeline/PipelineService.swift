@@ -146,15 +146,12 @@ public final class PipelineService: Service, Sendable {
     private func recoverInterruptedIntake() async throws {
         for campaign in try await context.database.openCampaigns() {
             let stages = try await context.database.completedStages(of: campaign.id)
-            guard !stages.contains(CampaignStage.ingest.rawValue) else { continue }
+            guard !stages.contains(CampaignStage.ingest) else { continue }
             let id = campaign.id
             if FileManager.default.fileExists(atPath: campaign.spoolPath) {
-                try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.ingest.rawValue, campaign: id, in: db) }
+                try await context.database.markStage(.ingest, campaign: id)
             } else {
-                try await context.database.write { db in
-                    try db.execute(sql: "DELETE FROM campaigns WHERE id = ?", arguments: [id])
-                    try db.execute(sql: "DELETE FROM drops WHERE campaignId = ?", arguments: [id])
-                }
+                try await context.database.forgetInterruptedIntake(campaign: id)
             }
         }
     }

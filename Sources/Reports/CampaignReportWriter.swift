@@ -34,21 +34,21 @@ public struct CampaignReportWriter: Sendable {
         let configuration = self.configuration
         let timeZone = TimeZone(identifier: configuration.timeZone) ?? .current
         let started = ContinuousClock.now
-        let written = try await database.read { db in
-            let overview = try CampaignOverview.load(db, campaign: campaign, partial: partial, now: now, finalState: finalState)
+        let written = try await database.snapshot { snapshot in
+            let overview = try CampaignOverview.load(snapshot, campaign: campaign, partial: partial, now: now, finalState: finalState)
             let text = ReportText(configuration.language)
             var written: [String] = []
             for format in ReportsConfiguration.Format.allCases where formats.contains(format) {
                 let path = (folder as NSString).appendingPathComponent(Self.fileName(format))
                 switch format {
                 case .csv:
-                    try CampaignCSVReport.write(db, campaign: campaign, to: path, byteOrderMark: configuration.csvByteOrderMark, timeZone: timeZone)
+                    try CampaignCSVReport.write(snapshot, campaign: campaign, to: path, byteOrderMark: configuration.csvByteOrderMark, timeZone: timeZone)
                 case .json:
                     try CampaignSummary(overview, timeZone: timeZone).write(to: path)
                 case .xlsx:
-                    try CampaignXLSXReport.write(db, overview: overview, to: path, text: text, timeZone: timeZone)
+                    try CampaignXLSXReport.write(snapshot, overview: overview, to: path, text: text, timeZone: timeZone)
                 case .pdf:
-                    try CampaignPDFReport(overview: overview, configuration: configuration, timeZone: timeZone).write(db, to: path)
+                    try CampaignPDFReport(overview: overview, configuration: configuration, timeZone: timeZone).write(snapshot, to: path)
                 }
                 written.append(path)
             }

@@ -45,14 +45,10 @@ struct CampaignsCommand: AsyncParsableCommand {
             print("state     \(campaign.state.rawValue)\(campaign.failureReason.map { " — \($0)" } ?? "")")
             print("messages  total \(counts.total), pending \(counts.pending + counts.sending + counts.retrying), sent \(counts.sent + counts.delivered + counts.read), delivered \(counts.delivered + counts.read), read \(counts.read), replied \(counts.replied), failed \(counts.failed)")
             print("created   \(iso.string(from: campaign.createdAt))" + (campaign.sendAt.map { ", send at \(iso.string(from: $0))" } ?? ""))
-            print("stages    \(CampaignStageNames.ordered.filter(stages.contains).joined(separator: " → "))")
+            print("stages    \(CampaignStage.allCases.filter(stages.contains).map(\.rawValue).joined(separator: " → "))")
             print("files     \((configuration.paths.outbox as NSString).appendingPathComponent(id))/")
         }
     }
-}
-
-enum CampaignStageNames {
-    static let ordered = ["ingest", "validate", "dedupe", "render", "media", "preview", "approval", "schedule", "send", "report", "archive"]
 }
 
 /// `siaran pause|resume|cancel ID`: the same control files staff can create by hand, then

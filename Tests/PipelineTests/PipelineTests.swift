@@ -34,7 +34,7 @@ struct PipelineTests {
         #expect(status["state"] as? String == "done")
         #expect(status["sent"] as? Int == 2)
         #expect(!FileManager.default.fileExists(atPath: harness.path("inbox/promo")))
-        #expect(try await harness.database.completedStages(of: campaign.id) == Set(CampaignStage.allCases.map(\.rawValue)))
+        #expect(try await harness.database.completedStages(of: campaign.id) == Set(CampaignStage.allCases))
     }
 
     @Test("a drop still being written, or with an upload's temporary file, is left alone")

@@ -6,7 +6,7 @@ extension Dashboard {
     /// side, and why messages failed or numbers were refused. The same figures as the reports
     /// (`CampaignOverview`), so the page and the PDF never disagree.
     func analyticsSection(_ layout: PageLayout, campaign id: String) async throws -> String {
-        let overview = try await database.read { db in try CampaignOverview.load(db, campaign: id, partial: false) }
+        let overview = try await CampaignOverview.load(from: database, campaign: id, partial: false)
         func percent(_ rate: Double) -> String { String(format: "%.0f%%", rate * 100) }
         func meter(_ key: String, _ rate: Double, _ count: Int) -> String {
             """
