@@ -15,7 +15,7 @@ struct CampaignsCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigurationOptions
 
         func run() async throws {
-            let database = try SiaranDatabase(path: try options.load().paths.databasePath)
+            let database = try await openDatabase(try options.load())
             let campaigns = try await database.allCampaigns()
             if campaigns.isEmpty { print("no campaigns yet") }
             for campaign in campaigns {
@@ -33,7 +33,7 @@ struct CampaignsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.load()
-            let database = try SiaranDatabase(path: configuration.paths.databasePath)
+            let database = try await openDatabase(configuration)
             guard let campaign = try await database.campaign(id) else {
                 printError("no campaign \(id); see `siaran campaigns list`")
                 throw ExitCode(1)
@@ -59,7 +59,7 @@ enum CampaignControl {
     static func perform(_ action: Action, id: String, options: ConfigurationOptions, timeout: Double) async throws {
         let configuration = try options.load()
         let folder = (configuration.paths.outbox as NSString).appendingPathComponent(id)
-        let database = try SiaranDatabase(path: configuration.paths.databasePath)
+        let database = try await openDatabase(configuration)
         guard let campaign = try await database.campaign(id) else {
             printError("no campaign \(id); see `siaran campaigns list`")
             throw ExitCode(1)
