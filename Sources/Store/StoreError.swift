@@ -30,3 +30,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { detail }
 }
+
+extension StoreError {
+    /// The database is away for a while (a PostgreSQL restart, a dropped connection): work that
+    /// needs it waits and tries again rather than failing a campaign.
+    public var isTransient: Bool { code == .unreachable || code == .connectionLost }
+}
