@@ -1,3 +1,4 @@
+import SiaranTestSupport
 @testable import Store
 import Dashboard
 import Foundation
@@ -103,13 +104,13 @@ struct CampaignAPITests {
         }
     }
 
-    @Test("pause, resume, cancel and start write the CLI's control files and the audit log")
-    func control() async throws {
-        let harness = try await DashboardHarness()
+    @Test("pause, resume, cancel and start write the CLI's control files and the audit log", arguments: TestDatabaseKind.allCases)
+    func control(database: TestDatabaseKind) async throws {
+        let harness = try await DashboardHarness(database: database)
         defer { harness.close() }
         try await RoleTests.seed(harness)
         try await harness.database.write { db in
-            try db.execute("INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('c2', 'Gate', 'waiting-approval', ?, '/tmp'), ('c3', 'Old', 'done', ?, '/tmp')", Date(), Date())
+            try db.execute("INSERT INTO campaigns (id, name, state, priority, createdAt, spoolPath) VALUES ('c2', 'Gate', 'waiting-approval', 0, ?, '/tmp'), ('c3', 'Old', 'done', 0, ?, '/tmp')", Date(), Date())
         }
         try await harness.application.test(.router) { client in
             let login = try await DashboardHarness.login(client, .operator)
@@ -207,9 +208,9 @@ struct CampaignAPITests {
         #expect(await sessions.connects == ["6281234567890"])
     }
 
-    @Test("users: admins add, change and remove accounts; the last admin stays")
-    func users() async throws {
-        let harness = try await DashboardHarness()
+    @Test("users: admins add, change and remove accounts; the last admin stays", arguments: TestDatabaseKind.allCases)
+    func users(database: TestDatabaseKind) async throws {
+        let harness = try await DashboardHarness(database: database)
         defer { harness.close() }
         try await harness.application.test(.router) { client in
             let admin = try await DashboardHarness.login(client, .admin)

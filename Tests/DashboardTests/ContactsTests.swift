@@ -1,3 +1,4 @@
+import SiaranTestSupport
 @testable import Store
 import Contacts
 import Dashboard
@@ -125,9 +126,9 @@ struct ContactsTests {
         }
     }
 
-    @Test("a number's history lists its messages across campaigns, replies and opt-out state")
-    func history() async throws {
-        let harness = try await DashboardHarness()
+    @Test("a number's history lists its messages across campaigns, replies and opt-out state", arguments: TestDatabaseKind.allCases)
+    func history(database: TestDatabaseKind) async throws {
+        let harness = try await DashboardHarness(database: database)
         defer { harness.close() }
         let sent = Date(timeIntervalSince1970: 1_750_000_000)
         try await harness.database.write { db in

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Store
+import SiaranTestSupport
 import Testing
 
 /// `siaran database copy`: a whole installation's history moves to a new database.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 @testable import Store
+import SiaranTestSupport
 import Testing
 
 /// The per-campaign tallies the triggers keep must always equal counting the messages.
@@ -32,9 +33,12 @@ struct MessageTallyTests {
         }
     }
 
-    @Test("every way a message changes (send, fail, retry, receipts, replies, deletes) keeps the tallies exact")
-    func randomChanges() async throws {
-        let database = try SiaranDatabase()
+    @Test("every way a message changes (send, fail, retry, receipts, replies, deletes) keeps the tallies exact",
+          arguments: TestDatabaseKind.allCases)
+    func randomChanges(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let database = test.database
         try await insertCampaign("a", messages: 60, in: database)
         try await insertCampaign("b", messages: 40, in: database)
         let ids = (0..<60).map { "a-\($0)" } + (0..<40).map { "b-\($0)" }
@@ -93,9 +97,11 @@ struct MessageTallyTests {
         #expect(counts.total == 3 && counts.read == 2 && counts.failed == 1 && counts.replied == 1)
     }
 
-    @Test("a campaign without messages counts zero, and asking for no campaigns asks nothing")
-    func empty() async throws {
-        let database = try SiaranDatabase()
+    @Test("a campaign without messages counts zero, and asking for no campaigns asks nothing", arguments: TestDatabaseKind.allCases)
+    func empty(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let database = test.database
         try await insertCampaign("none", messages: 0, in: database)
         #expect(try await database.messageCounts(of: "none") == MessageCounts())
         #expect(try await database.messageCounts(of: []).isEmpty)
