@@ -37,7 +37,7 @@ public struct TestDatabase: Sendable {
     }
 
     /// The URL with its password, for child processes of the test (never printed).
-    static func fullURL(_ url: DatabaseURL) -> String {
+    public static func fullURL(_ url: DatabaseURL) -> String {
         let password = url.password.map { ":" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) } ?? ""
         return "postgres://\(url.username)\(password)@\(url.host):\(url.port)/\(url.database)?sslmode=\(url.sslMode.rawValue)"
     }
