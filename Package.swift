@@ -43,6 +43,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        // Store on a PostgreSQL server (issue 17).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         // package-dependencies-end (helpers: add new packages above this line)
     ],
     targets: [
@@ -86,7 +88,11 @@ let package = Package(
         // MARK: Storage
         .target(
             name: "Store",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -239,7 +245,12 @@ let package = Package(
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Store", "SiaranTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -312,8 +323,8 @@ let package = Package(
             exclude: ["Scripts"],
             swiftSettings: swiftSettings
         ),
-        // Helpers shared by test targets (Python peers, process output); not part of the product.
-        .target(name: "SiaranTestSupport", path: "Tests/SiaranTestSupport", swiftSettings: swiftSettings),
+        // Helpers shared by test targets (Python peers, process output, a private PostgreSQL); not part of the product.
+        .target(name: "SiaranTestSupport", dependencies: ["Store", .product(name: "Logging", package: "swift-log")], path: "Tests/SiaranTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "MediaTests",
             dependencies: ["Media", "SiaranTestSupport", .product(name: "Crypto", package: "swift-crypto")],

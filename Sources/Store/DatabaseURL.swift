@@ -62,7 +62,9 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
                 throw invalid("unknown parameter \(item.name)")
             }
         }
-        let host = components.percentEncodedHost.flatMap { $0.removingPercentEncoding } ?? ""
+        var host = components.percentEncodedHost.flatMap { $0.removingPercentEncoding } ?? ""
+        // An IPv6 literal comes in brackets ([::1]); the address itself is what a socket takes.
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty || socket != nil else { throw invalid("no host") }
         guard let user = components.percentEncodedUser?.removingPercentEncoding, !user.isEmpty else { throw invalid("no user name") }
         let database = String(components.path.drop { $0 == "/" })
@@ -75,7 +77,8 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 
     /// The URL with the password replaced by `***`.
     public var redacted: String {
-        var text = "postgres://\(username)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)?sslmode=\(sslMode.rawValue)"
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        var text = "postgres://\(username)\(password == nil ? "" : ":***")@\(shownHost):\(port)/\(database)?sslmode=\(sslMode.rawValue)"
         if let socketDirectory { text += "&host=\(socketDirectory)" }
         return text
     }
@@ -84,7 +87,9 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 
     /// Masks the password in a URL that could not be parsed, for error messages.
     static func redact(_ text: String) -> String {
-        guard let schemeEnd = text.range(of: "://"), let at = text.range(of: "@", range: schemeEnd.upperBound..<text.endIndex) else {
+        // The last @ ends the credentials: a password with an unencoded @ must not show its tail.
+        guard let schemeEnd = text.range(of: "://"),
+              let at = text.range(of: "@", options: .backwards, range: schemeEnd.upperBound..<text.endIndex) else {
             return text
         }
         let credentials = text[schemeEnd.upperBound..<at.lowerBound]

@@ -45,8 +45,7 @@ public final class SiaranDatabase: Sendable {
         case .sqlite(let path):
             return try SiaranDatabase(path: path)
         case .postgres(let url):
-            // The PostgreSQL backend is being merged from its branch in this session.
-            throw StoreError(.unreachable, detail: "PostgreSQL (\(url.redacted)) is not available in this build")
+            return SiaranDatabase(backend: try await PostgresBackend.connect(url, logger: logger), location: location)
         }
     }
 

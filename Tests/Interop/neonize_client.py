@@ -10,7 +10,9 @@ Prints "QR <code>" lines when whatsmeow shows a QR code, "CONNECTED" once logged
 own devices, and the SHA-256 of a downloaded image). Commands on standard input:
   send PHONE TEXT   send a text message to a phone number
   pair PHONE        link by pairing code instead of QR; prints "CODE XXXX-XXXX"
-Runs until killed.
+Runs until killed, or until its standard input closes: the test process holds the other end, so
+when it ends in any way (a crash or SIGKILL included) this process ends too. whatsmeow's Go
+runtime catches SIGTERM and keeps reconnecting for ever, so nothing else would end it.
 """
 import hashlib
 import json
@@ -18,6 +20,7 @@ import threading
 import importlib.util
 import os
 import shutil
+import signal
 import sys
 
 port, root_hex, workdir = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -78,6 +81,16 @@ def on_message(c, event):
     print("MESSAGE " + json.dumps(info), flush=True)
 
 
+def end_with_the_test():
+    """Ends this process (and its process group, should whatsmeow ever start a child) and removes
+    WORKDIR. Go's runtime threads would keep an ordinary exit waiting; _exit does not wait."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    sys.stdout.flush()
+    if os.getpgrp() == os.getpid():  # the test starts us as the leader of our own group
+        os.killpg(0, signal.SIGKILL)
+    os._exit(0)
+
+
 def commands():
     for line in sys.stdin:
         parts = line.rstrip("\n").split(" ", 2)
@@ -89,6 +102,7 @@ def commands():
                 print("CODE " + client.PairPhone(parts[1], True), flush=True)
         except Exception as error:
             print("ERROR " + str(error), flush=True)
+    end_with_the_test()  # standard input closed: the test process stopped us or is gone
 
 
 threading.Thread(target=commands, daemon=True).start()

@@ -31,17 +31,9 @@ struct SimulatorCommandTests {
         }
         #expect(!port.isEmpty && rootKey.count == 64)
 
-        let client = Process()
-        client.executableURL = CommandLineTests.packageRoot.appendingPathComponent(".venv/bin/python")
-        client.arguments = [CommandLineTests.packageRoot.appendingPathComponent("Tests/Interop/neonize_client.py").path, port, rootKey, workdir.path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION"] = "python"
-        client.environment = environment
-        let clientOutput = Pipe()
-        client.standardOutput = clientOutput
-        client.standardError = FileHandle.nullDevice
-        try client.run()
-        defer { kill(client.processIdentifier, SIGKILL); client.waitUntilExit() }  // Go ignores SIGTERM
+        let client = try NeonizeClient(port: try #require(Int(port)), rootKeyHex: rootKey, workdir: workdir)
+        defer { client.stop() }
+        let clientOutput = client.output
         var qr = ""
         for await line in lines(of: clientOutput) where line.hasPrefix("QR ") {
             qr = String(line.dropFirst(3))

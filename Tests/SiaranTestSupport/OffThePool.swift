@@ -75,3 +75,19 @@ private final class PipeDrain: @unchecked Sendable {
         return data ?? Data()
     }
 }
+
+/// Runs `arguments` so that a daemon it starts (`pg_ctl start`) does not keep `runProgram` waiting.
+///
+/// Foundation's `Process` on Linux learns that a child ended when a socket it hands the child
+/// reaches end-of-file; the child passes that socket on to whatever it starts, so a started daemon
+/// holds it and `waitUntilExit` waits for the daemon. Here a shell keeps the socket while a
+/// subshell closes every descriptor above standard error and then runs the program: the shell
+/// ends when the program does, and the daemon inherits nothing of ours.
+public func runProgramDetachingDaemons(_ executable: URL, _ arguments: [String], directory: URL? = nil,
+                                       environment: [String: String]? = nil) async throws -> ProgramOutput {
+    let closeAndRun = """
+        ( for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; exec "$@" )
+        """
+    return try await runProgram(URL(fileURLWithPath: "/bin/bash"), ["-c", closeAndRun, "detach", executable.path] + arguments,
+                                directory: directory, environment: environment)
+}

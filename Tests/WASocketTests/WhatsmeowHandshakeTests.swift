@@ -21,20 +21,10 @@ struct WhatsmeowHandshakeTests {
         try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workdir) }
 
-        let root = PythonPeer.packageRoot
-        let process = Process()
-        process.executableURL = root.appendingPathComponent(".venv/bin/python")
-        process.arguments = [
-            root.appendingPathComponent("Tests/Interop/neonize_client.py").path,
-            String(server.port), authority.root.publicKey.raw.map { String(format: "%02x", $0) }.joined(), workdir.path,
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION"] = "python"
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { process.terminate() }
+        // (This peer was once stopped with SIGTERM, which whatsmeow's Go runtime ignores: it kept
+        // reconnecting to the closed server long after the test run. NeonizeClient kills it.)
+        let client = try NeonizeClient(port: Int(server.port), rootKey: authority.root.publicKey.raw, workdir: workdir)
+        defer { client.stop() }
 
         var connections = server.connections.makeAsyncIterator()
         let connection = try #require(await connections.next())

@@ -18,20 +18,9 @@ struct WhatsmeowLinkingTests {
         try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workdir) }
 
-        let process = Process()
-        process.executableURL = Self.packageRoot.appendingPathComponent(".venv/bin/python")
-        process.arguments = [
-            Self.packageRoot.appendingPathComponent("Tests/Interop/neonize_client.py").path,
-            String(simulator.url.port!), simulator.rootKey.raw.map { String(format: "%02x", $0) }.joined(), workdir.path,
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION"] = "python"
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }  // Go ignores SIGTERM here
+        let client = try NeonizeClient(port: simulator.url.port!, rootKey: simulator.rootKey.raw, workdir: workdir)
+        defer { client.stop() }
+        let output = client.output
 
         // The phone scans the first QR code whatsmeow shows.
         var qr: String?

@@ -5,31 +5,16 @@ import WhatsAppSimulator
 /// whatsmeow (inside PyPI neonize, patched to reach the simulator) driven line by line through
 /// Tests/Interop/neonize_client.py.
 final class WhatsmeowPeer: Sendable {
-    let process: Process
-    let input: Pipe
+    let client: NeonizeClient
     let workdir: URL
     let output = LineLog()
 
     init(simulator: WhatsAppSimulator, environment extra: [String: String] = [:]) throws {
         workdir = FileManager.default.temporaryDirectory.appendingPathComponent("neonize-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
-        process = Process()
-        process.executableURL = packageRoot.appendingPathComponent(".venv/bin/python")
-        process.arguments = [
-            packageRoot.appendingPathComponent("Tests/Interop/neonize_client.py").path,
-            String(simulator.url.port!), simulator.rootKey.raw.map { String(format: "%02x", $0) }.joined(), workdir.path,
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION"] = "python"
-        environment.merge(extra) { _, new in new }
-        process.environment = environment
-        let pipe = Pipe()
-        input = Pipe()
-        process.standardOutput = pipe
-        process.standardInput = input
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        client = try NeonizeClient(port: simulator.url.port!, rootKey: simulator.rootKey.raw, workdir: workdir, environment: extra)
         let log = output
+        let pipe = client.output
         Task { for await line in lines(of: pipe) { await log.append(line) } }
     }
 
@@ -39,7 +24,7 @@ final class WhatsmeowPeer: Sendable {
     }
 
     func command(_ text: String) {
-        input.fileHandleForWriting.write(Data((text + "\n").utf8))
+        client.command(text)
     }
 
     /// Messages whatsmeow decrypted, as the script's JSON objects.
@@ -50,9 +35,7 @@ final class WhatsmeowPeer: Sendable {
     }
 
     func stop() {
-        // whatsmeow's Go runtime does not end on SIGTERM.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        client.stop()
         try? FileManager.default.removeItem(at: workdir)
     }
 }
