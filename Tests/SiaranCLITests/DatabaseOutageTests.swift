@@ -38,7 +38,8 @@ struct DatabaseOutageTests {
         daemon.standardOutput = FileHandle.nullDevice
         daemon.standardError = FileHandle.nullDevice
         try daemon.run()
-        defer { if daemon.isRunning { daemon.terminate() } }
+        // Whatever happens, the daemon does not outlive the test.
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
 
         let outbox = folder.appendingPathComponent("outbox")
         @Sendable func sent() -> [(id: String, to: String)] {
@@ -78,9 +79,10 @@ struct DatabaseOutageTests {
 
         let lines = sent()
         let idsByPhone = Dictionary(grouping: lines, by: \.to).mapValues { Set($0.map(\.id)) }
-        #expect(Set(phones) == Set(idsByPhone.keys), "every contact got the message")
+        let missing = Set(phones).subtracting(idsByPhone.keys)
+        #expect(missing.isEmpty, "\(missing.count) contacts got nothing, e.g. \(missing.sorted().prefix(3))")
         #expect(idsByPhone.values.allSatisfy { $0.count == 1 }, "no contact got a second message id")
         daemon.terminate()
-        await waitForExit(daemon)
+        #expect(await eventually(timeout: .seconds(60)) { !daemon.isRunning }, "the daemon stops on SIGTERM")
     }
 }

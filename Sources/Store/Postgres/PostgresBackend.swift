@@ -227,7 +227,11 @@ private final class RunningClient: Sendable {
     private let runner: Task<Void, Never>
 
     init(url: DatabaseURL, configuration: PostgresBackend.Configuration, logger: Logger) {
-        let client = PostgresClient(configuration: PostgresBackend.clientConfiguration(url, configuration), backgroundLogger: logger)
+        // The pool logs every failed reconnect at info level (ten a second while a server
+        // restarts); the backend reports outages itself, so the pool speaks only of worse.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .warning)
+        let client = PostgresClient(configuration: PostgresBackend.clientConfiguration(url, configuration), backgroundLogger: poolLogger)
         self.client = client
         runner = Task { await client.run() }
     }

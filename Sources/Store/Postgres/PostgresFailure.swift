@@ -16,6 +16,9 @@ enum PostgresFailure {
 
     /// Sorts an error from running one statement.
     static func classify(_ error: any Error, statement: String) -> PostgresFailure {
+        if let unanswered = error as? StatementUnanswered {
+            return .connectionLost("the server did not answer for \(Int(unanswered.seconds)) s")
+        }
         guard let error = error as? PSQLError else { return .other(error) }
         switch error.code {
         case .server:

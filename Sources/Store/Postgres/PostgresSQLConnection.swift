@@ -92,12 +92,40 @@ final class PostgresSQLConnection: SQLConnection {
         var bindings = PostgresBindings(capacity: arguments.count)
         for argument in arguments { PostgresValueCoding.bind(argument, into: &bindings) }
         do {
-            return try connection.query(PostgresQuery(unsafeSQL: rewritten.sql, binds: bindings), logger: logger).wait()
+            return try Self.wait(for: connection.query(PostgresQuery(unsafeSQL: rewritten.sql, binds: bindings), logger: logger),
+                                 at: most(sql), closing: connection)
         } catch {
             let failure = PostgresFailure.classify(error, statement: statement ?? sql)
             if firstFailure == nil { firstFailure = failure }
             throw failure.storeError(url: url)
         }
+    }
+
+    /// How long a statement may go unanswered. Siaran's statements take milliseconds; a lock
+    /// wait or a large report a few seconds. A connection whose server vanished can leave a
+    /// query unanswered for ever (seen when the server was killed), so past this the connection
+    /// is closed and the transaction fails as `connectionLost`, to be tried again.
+    static let statementTimeout: TimeInterval = 120
+    /// BEGIN, COMMIT and ROLLBACK answer at once on a live server.
+    static let controlTimeout: TimeInterval = 15
+
+    private func most(_ sql: String) -> TimeInterval {
+        ["BEGIN", "COMMIT", "ROLLBACK"].contains { sql.hasPrefix($0) } ? Self.controlTimeout : Self.statementTimeout
+    }
+
+    /// Waits on this (worker) thread for `future`, at most `timeout` seconds.
+    private static func wait<T: Sendable>(for future: EventLoopFuture<T>, at timeout: TimeInterval, closing connection: PostgresConnection) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = OutcomeBox<T>()
+        future.whenComplete { result in
+            outcome.set(result)
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + timeout) == .success, let result = outcome.get() else {
+            connection.close().whenComplete { _ in }
+            throw StatementUnanswered(seconds: timeout)
+        }
+        return try result.get()
     }
 
     /// Rows an INSERT, UPDATE, DELETE, MERGE or COPY changed; 0 for anything else.
@@ -120,4 +148,18 @@ final class PostgresSQLConnection: SQLConnection {
         let word = rest.prefix { $0.isLetter }.uppercased()
         return ["SELECT", "VALUES", "TABLE", "WITH"].contains(word)
     }
+}
+
+/// The result of a future, handed from the event loop to the waiting worker thread.
+private final class OutcomeBox<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<T, any Error>?
+
+    func set(_ value: Result<T, any Error>) { lock.withLock { result = value } }
+    func get() -> Result<T, any Error>? { lock.withLock { result } }
+}
+
+/// A statement the server did not answer in time; its connection was closed.
+struct StatementUnanswered: Error {
+    var seconds: TimeInterval
 }
