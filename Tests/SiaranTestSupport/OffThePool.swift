@@ -13,10 +13,37 @@ public func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) 
     }
 }
 
-/// Waits for a child process to end without blocking a thread of the pool.
+/// Waits for a child process to end without blocking a thread of the pool (or any thread).
+///
+/// Not `waitUntilExit()` on a thread of its own: Foundation's version polls the run loop of the
+/// calling thread, and on any thread but the one that started the process that run loop has no
+/// sources, so the loop spun at 100% of a core for as long as the child lived (seen: 11 minutes
+/// on a two-core machine, while a test waited for a daemon). The termination handler is called
+/// from Foundation's own process-watching thread instead.
 public func waitForExit(_ process: Process) async {
     nonisolated(unsafe) let process = process
-    _ = try? await offThePool { process.waitUntilExit() }
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let resume = ResumeOnce(continuation)
+        process.terminationHandler = { _ in resume.resume() }
+        // Ended before the handler was set: Foundation clears isRunning before it reads the handler.
+        if !process.isRunning { resume.resume() }
+    }
+}
+
+/// Resumes a continuation once, whoever calls first.
+private final class ResumeOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Void, Never>?
+
+    init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+
+    func resume() {
+        lock.lock()
+        let continuation = self.continuation
+        self.continuation = nil
+        lock.unlock()
+        continuation?.resume()
+    }
 }
 
 /// What a finished program printed, and how it ended.

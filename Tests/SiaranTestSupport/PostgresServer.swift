@@ -19,7 +19,10 @@ public final class PostgresServer: Sendable {
     public let username = "siaran"
     /// Random for each cluster; tests pass it only inside `DatabaseURL`.
     public let password: String
+    /// The TCP port on 127.0.0.1, and the number in the Unix socket's name.
     public let port: Int
+    /// Whether the server listens on TCP as well as on its Unix socket.
+    public let tcp: Bool
     /// The cluster's folder (data, socket, log); the socket is `<folder>/.s.PGSQL.<port>`.
     public let folder: URL
     private let binaries: URL
@@ -37,13 +40,18 @@ public final class PostgresServer: Sendable {
     private static let sharedServer = Task<PostgresServer, any Error> { try await start() }
 
     /// Creates and starts a cluster of this test's own.
-    public static func start() async throws -> PostgresServer {
+    ///
+    /// - Parameter tcp: false for a server on its Unix socket only. A test that stops and restarts
+    ///   its server uses that: while it is down, another test process could take its TCP port
+    ///   (free ports are found by asking the kernel), and the restart would then fail or, worse,
+    ///   the backend would reach someone else's server.
+    public static func start(tcp: Bool = true) async throws -> PostgresServer {
         let binaries = try findBinaries()
         let owner: String? = getuid() == 0 ? "postgres" : nil
         let folder = URL(fileURLWithPath: "/tmp").appendingPathComponent("siaran-pg-\(UUID().uuidString.prefix(8).lowercased())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         let password = randomPassword()
-        let server = try PostgresServer(folder: folder, binaries: binaries, owner: owner, password: password, port: try freePort())
+        let server = try PostgresServer(folder: folder, binaries: binaries, owner: owner, password: password, port: try freePort(), tcp: tcp)
         do {
             if let owner { try giveFolder(folder, to: owner) }
             try await server.initialize()
@@ -55,7 +63,8 @@ public final class PostgresServer: Sendable {
         return server
     }
 
-    private init(folder: URL, binaries: URL, owner: String?, password: String, port: Int) throws {
+    private init(folder: URL, binaries: URL, owner: String?, password: String, port: Int, tcp: Bool) throws {
+        self.tcp = tcp
         self.folder = folder
         self.binaries = binaries
         self.owner = owner
@@ -66,11 +75,12 @@ public final class PostgresServer: Sendable {
         watchdog = try Watchdog(cleanup: "\(stop) >/dev/null 2>&1; rm -rf \(Self.quoted(folder.path))")
     }
 
-    /// A URL for `database` on this server: TCP with the password by default, or the Unix socket.
+    /// A URL for `database` on this server: TCP with the password by default, or the Unix socket
+    /// (always, for a server without TCP).
     public func url(database: String = "postgres", sslMode: DatabaseURL.SSLMode = .disable, password: String? = nil,
                     socket: Bool = false) -> DatabaseURL {
         DatabaseURL(host: "127.0.0.1", port: port, username: username, password: password ?? self.password, database: database,
-                    sslMode: sslMode, socketDirectory: socket ? folder.path : nil)
+                    sslMode: sslMode, socketDirectory: socket || !tcp ? folder.path : nil)
     }
 
     /// A new, empty database for one test.
@@ -146,7 +156,7 @@ public final class PostgresServer: Sendable {
         // so a commit the client saw is never lost when the test kills the server.
         let settings = """
 
-            listen_addresses = '127.0.0.1'
+            listen_addresses = '\(tcp ? "127.0.0.1" : "")'
             port = \(port)
             unix_socket_directories = '\(folder.path)'
             fsync = off

@@ -80,8 +80,13 @@ public final class PostgresBackend: SQLBackend {
             defer { state.client = nil }
             return state.client
         }
-        if let client { await client.stop() }
-        try? await threadPool.shutdownGracefully()
+        // Both end when every transaction has; a transaction stuck on a server that stopped
+        // answering must not keep close() (and the program's shutdown) waiting for ever.
+        let threadPool = threadPool
+        _ = try? await PostgresDeadline.run(within: .seconds(30), onTimeout: { StoreError(.unreachable, detail: "closing timed out") }) {
+            if let client { await client.stop() }
+            try? await threadPool.shutdownGracefully()
+        }
     }
 
     // MARK: Transactions
@@ -182,27 +187,22 @@ public final class PostgresBackend: SQLBackend {
 
     /// Connects once, directly, runs `SELECT 1`, and turns any failure into a plain `StoreError`.
     static func checkServer(_ url: DatabaseURL, configuration: Configuration, logger: Logger) async throws {
-        // TCP has its connect timeout; this bounds the login too (a server that accepts and never answers).
+        // TCP has its connect timeout; this bounds the login and the query too (a server that
+        // accepts and never answers), without waiting for them to notice.
         let deadline = configuration.connectTimeout * 2
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    let settings = try connectionConfiguration(url, configuration)
-                    let connection = try await PostgresConnection.connect(configuration: settings, id: 0, logger: logger)
-                    do {
-                        _ = try await connection.query("SELECT 1", logger: logger).get()
-                    } catch {
-                        try? await connection.close()
-                        throw error
-                    }
+            try await PostgresDeadline.run(within: deadline, onTimeout: {
+                StoreError(.unreachable, detail: "PostgreSQL at \(url.redacted) did not answer: timed out after \(deadline)")
+            }) {
+                let settings = try connectionConfiguration(url, configuration)
+                let connection = try await PostgresConnection.connect(configuration: settings, id: 0, logger: logger)
+                do {
+                    _ = try await connection.query("SELECT 1", logger: logger).get()
+                } catch {
                     try? await connection.close()
+                    throw error
                 }
-                group.addTask {
-                    try await Task.sleep(for: deadline)
-                    throw StoreError(.unreachable, detail: "PostgreSQL at \(url.redacted) did not answer: timed out after \(deadline)")
-                }
-                try await group.next()
-                group.cancelAll()
+                try? await connection.close()
             }
         } catch {
             throw PostgresFailure.connectError(error, url: url)

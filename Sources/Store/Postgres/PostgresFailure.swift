@@ -83,13 +83,13 @@ enum PostgresFailure {
         case .failedToAddSSLHandler:
             return StoreError(.refused, detail: "cannot set up TLS for \(place): \(describe(psql.underlying, url: url))")
         default:
-            return StoreError(.unreachable, detail: "cannot reach \(place): \(plainReason(psql))")
+            return StoreError(.unreachable, detail: "cannot reach \(place): \(plainReason(psql, url: url))")
         }
     }
 
     /// The socket-level or TLS reason behind a connection error, in words.
-    static func plainReason(_ error: PSQLError) -> String {
-        if let underlying = error.underlying { return describe(underlying, url: nil) }
+    static func plainReason(_ error: PSQLError, url: DatabaseURL? = nil) -> String {
+        if let underlying = error.underlying { return describe(underlying, url: url) }
         switch error.code {
         case .serverClosedConnection: return "the server closed the connection"
         case .uncleanShutdown: return "the connection ended abruptly"
@@ -100,7 +100,7 @@ enum PostgresFailure {
 
     static func describe(_ error: (any Error)?, url: DatabaseURL?) -> String {
         guard let error else { return "no reason given" }
-        if let psql = error as? PSQLError { return plainReason(psql) }
+        if let psql = error as? PSQLError { return plainReason(psql, url: url) }
         if let connection = error as? NIOConnectionError {
             if let dns = connection.dnsAError ?? connection.dnsAAAAError {
                 return "host \(connection.host) not found (\(describe(dns, url: url)))"
