@@ -55,8 +55,12 @@ public final class PipelineService: Service, Sendable {
                 let scanDue = once || wakeups == nil || now >= nextScan || changedAt != nil
                 var didWork: Bool
                 do {
+                    if outage.isOngoing {
+                        // Said as soon as the database answers, before the work it held up resumes.
+                        try await context.database.ping()
+                        outage.recovered(logger: context.logger, now: context.clock.now())
+                    }
                     didWork = try await cycle(scanner: scanner, intake: intake, scanInbox: scanDue)
-                    outage.recovered(logger: context.logger, now: context.clock.now())
                 } catch let error as StoreError where error.isTransient {
                     // A database restart or a dropped connection: nothing of the failed step was
                     // committed, so the same step runs again (a message left `sending` keeps its id).
@@ -125,9 +129,10 @@ public final class PipelineService: Service, Sendable {
             try Task.checkCancellation()
             let before = campaign.state
             // Scheduled campaigns do not block the queue: they are looked at again each pass.
+            // Left set when the run throws, so an outage can be reported in this campaign's status.
             current.withLock { $0 = campaign.id }
-            defer { current.withLock { $0 = nil } }
             let progress = try await runner.run(campaign.id, waitForTime: false)
+            current.withLock { $0 = nil }
             switch progress {
             case .finished(let state):
                 didWork = true
@@ -188,6 +193,8 @@ final class ChangeMarker: Sendable {
 struct DatabaseOutage {
     private var since: Date?
     private var delay = 1.0
+
+    var isOngoing: Bool { since != nil }
 
     /// Records a failure; answers how long to wait before the next try (1 s doubling to 15 s).
     mutating func began(_ error: StoreError, logger: Logger, now: Date) -> Double {

@@ -8,8 +8,9 @@ import Testing
 struct DatabaseOutageTests {
     @Test("the campaign waits while the server is down, says so, and finishes exactly once after it returns", .timeLimit(.minutes(4)))
     func serverRestart() async throws {
-        // A server of its own: the suite's shared one must stay up for the other tests.
-        let server = try await PostgresServer.start()
+        // A server of its own (the suite's shared one must stay up for the other tests), on its
+        // Unix socket only, so nothing can take its port while it is down.
+        let server = try await PostgresServer.start(tcp: false)
         defer { server.stop() }
         let url = try await server.makeDatabase()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-outage-\(UUID())")

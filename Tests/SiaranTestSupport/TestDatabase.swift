@@ -39,7 +39,8 @@ public struct TestDatabase: Sendable {
     /// The URL with its password, for child processes of the test (never printed).
     public static func fullURL(_ url: DatabaseURL) -> String {
         let password = url.password.map { ":" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) } ?? ""
-        return "postgres://\(url.username)\(password)@\(url.host):\(url.port)/\(url.database)?sslmode=\(url.sslMode.rawValue)"
+        let socket = url.socketDirectory.map { "&host=\($0)" } ?? ""
+        return "postgres://\(url.username)\(password)@\(url.host):\(url.port)/\(url.database)?sslmode=\(url.sslMode.rawValue)\(socket)"
     }
 
     /// Lets go of the connections and removes a SQLite folder; PostgreSQL databases go with the server.
