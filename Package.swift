@@ -43,6 +43,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        // AI writing: the providers' HTTP APIs (Anthropic Messages, OpenAI Chat Completions).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         // package-dependencies-end (helpers: add new packages above this line)
     ],
     targets: [
@@ -177,7 +179,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "Store", "Pipeline", "Reports", "Contacts", "Templates", "Media",
+                "Store", "Pipeline", "Reports", "Contacts", "Templates", "Media", "AIWriting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -199,13 +201,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Messages drafted and improved by a language model (Anthropic or OpenAI-compatible), checked by
+        // Templates' checker before anyone sees them; the insights rewrite. Knows nothing of Store or Reports.
+        .target(
+            name: "AIWriting",
+            dependencies: [
+                "Templates",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // swift-targets-end (helpers: add Swift library targets above this line)
 
         // MARK: Composition root and executable
         .target(
             name: "Siaran",
             dependencies: [
-                "Pipeline", "Store", "Transport", "Contacts", "Templates", "Media", "Reports", "WhatsApp", "SignalProtocol", "Dashboard", "Webhooks",
+                "Pipeline", "Store", "Transport", "Contacts", "Templates", "Media", "Reports", "WhatsApp", "SignalProtocol", "Dashboard", "Webhooks", "AIWriting",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -215,7 +230,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranCLI",
             dependencies: [
-                "Siaran", "Contacts", "Templates", "Pipeline", "Store", "WhatsAppSimulator", "WhatsApp", "Transport", "Reports", "Dashboard",
+                "Siaran", "Contacts", "Templates", "Pipeline", "Store", "WhatsAppSimulator", "WhatsApp", "Transport", "Reports", "Dashboard", "AIWriting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -342,6 +357,20 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // AI writing against local servers that answer as Anthropic and OpenAI document (Hummingbird fakes),
+        // through the library, the `siaran` binary and the dashboard.
+        .testTarget(
+            name: "AIWritingTests",
+            dependencies: [
+                "AIWriting", "Templates", "Reports", "Store", "Dashboard", "Siaran", "SiaranCLI", "SiaranTestSupport",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
