@@ -101,7 +101,8 @@ public struct CampaignRunner: Sendable {
     }
 
     private func writeReports(_ id: String, partial: Bool, finalState: CampaignRecord.State) async throws {
-        try await CampaignReportWriter(database: context.database, configuration: context.reports, logger: context.logger)
+        try await CampaignReportWriter(database: context.database, configuration: context.reports, logger: context.logger,
+                                       insightsRewriter: context.insightsRewriter)
             .write(campaign: id, to: context.campaignOutbox(id), partial: partial, finalState: finalState)
         try await context.database.write { db in
             try SiaranDatabase.markStage(CampaignStage.report.rawValue, campaign: id, in: db)

@@ -4,6 +4,7 @@ public import Pipeline
 public import Reports
 public import Webhooks
 public import Templates
+public import AIWriting
 import Foundation
 
 /// Everything `pipeline.yaml` and the environment configure, typed and validated.
@@ -20,6 +21,8 @@ public struct SiaranConfiguration: Sendable, Equatable {
     public var dashboard: DashboardSettings
     public var whatsapp: WhatsAppSettings
     public var webhooks: WebhookSettings
+    /// The language model that drafts messages and words insights (`ai:`); nil without that section.
+    public var ai: AIConfiguration?
     /// Secrets come only from the environment or `.env`, never from `pipeline.yaml`.
     public var secrets: Secrets
 
@@ -35,6 +38,7 @@ public struct SiaranConfiguration: Sendable, Equatable {
         dashboard: DashboardSettings = .init(),
         whatsapp: WhatsAppSettings = .init(),
         webhooks: WebhookSettings = .init(),
+        ai: AIConfiguration? = nil,
         secrets: Secrets = .init()
     ) {
         self.paths = paths
@@ -48,6 +52,7 @@ public struct SiaranConfiguration: Sendable, Equatable {
         self.dashboard = dashboard
         self.whatsapp = whatsapp
         self.webhooks = webhooks
+        self.ai = ai
         self.secrets = secrets
     }
 
@@ -170,16 +175,21 @@ public struct Secrets: Sendable, Equatable, CustomStringConvertible {
     public var adminUser: String
     /// Signs webhook bodies (`SIARAN_WEBHOOK_SECRET`).
     public var webhookSecret: String?
+    /// The language model's key (`ANTHROPIC_API_KEY`, `OPENAI_API_KEY` or `SIARAN_AI_API_KEY`, as
+    /// `ai.provider` and `ai.base_url` say); prints redacted.
+    public var aiKey: APIKey?
 
-    public init(jwtSecret: String? = nil, adminPassword: String? = nil, adminUser: String = "admin", webhookSecret: String? = nil) {
+    public init(jwtSecret: String? = nil, adminPassword: String? = nil, adminUser: String = "admin", webhookSecret: String? = nil,
+                aiKey: APIKey? = nil) {
         self.jwtSecret = jwtSecret
         self.adminPassword = adminPassword
         self.adminUser = adminUser
         self.webhookSecret = webhookSecret
+        self.aiKey = aiKey
     }
 
     /// Never prints a secret, even by accident in a debug dump.
     public var description: String {
-        "Secrets(jwtSecret: \(jwtSecret == nil ? "unset" : "set"), adminPassword: \(adminPassword == nil ? "unset" : "set"), adminUser: \(adminUser), webhookSecret: \(webhookSecret == nil ? "unset" : "set"))"
+        "Secrets(jwtSecret: \(jwtSecret == nil ? "unset" : "set"), adminPassword: \(adminPassword == nil ? "unset" : "set"), adminUser: \(adminUser), webhookSecret: \(webhookSecret == nil ? "unset" : "set"), aiKey: \(aiKey.map { "\($0.variable) set" } ?? "unset"))"
     }
 }
