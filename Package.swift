@@ -341,7 +341,7 @@ let package = Package(
         .testTarget(
             name: "DashboardTests",
             dependencies: [
-                "Dashboard", "Siaran", "WhatsApp", "Store", "Pipeline", "Transport", "Contacts", "Templates", "Media", "CSiaranZlib", "SiaranTestSupport",
+                "Dashboard", "Siaran", "WhatsApp", "Store", "Pipeline", "Transport", "Contacts", "Templates", "Media", "CSiaranZlib", "SiaranTestSupport", "AIWriting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),

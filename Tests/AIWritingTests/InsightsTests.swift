@@ -146,6 +146,10 @@ struct InsightsTests {
         #expect(file.source == "model" && file.model == "fake model-1" && file.refused.isEmpty)
         #expect(file.text == honest.text)
         #expect(try await pdfText(folder + "/report.pdf").contains("In short: Variant B won clearly"))
+        if let keep = ProcessInfo.processInfo.environment["SIARAN_SCREENSHOTS"] {
+            try? FileManager.default.removeItem(atPath: keep + "/insights-model.pdf")
+            try FileManager.default.copyItem(atPath: folder + "/report.pdf", toPath: keep + "/insights-model.pdf")
+        }
         _ = try await writer.write(campaign: fixture.campaign, to: folder, partial: false)
         #expect(honest.calls == 1, "the same figures reuse the stored wording")
 
@@ -159,6 +163,10 @@ struct InsightsTests {
         #expect(refused.text == refused.draft)
         let pdf = try await pdfText(folder + "/report.pdf")
         #expect(!pdf.contains("37%") && pdf.contains("Variant B did better"))
+        if let keep = ProcessInfo.processInfo.environment["SIARAN_SCREENSHOTS"] {
+            try? FileManager.default.removeItem(atPath: keep + "/insights-refused.pdf")
+            try FileManager.default.copyItem(atPath: folder + "/report.pdf", toPath: keep + "/insights-refused.pdf")
+        }
 
         // A provider that fails leaves the rule-written paragraph.
         let down = FixedRewriter(nil)

@@ -1,3 +1,4 @@
+import AIWriting
 import Dashboard
 import Foundation
 import HTTPTypes
@@ -16,7 +17,8 @@ struct DashboardHarness {
     let database: SiaranDatabase
     let dashboard: Dashboard
 
-    init(sessions: (any SessionControl)? = nil, adjust: (inout DashboardConfiguration) -> Void = { _ in }) async throws {
+    init(sessions: (any SessionControl)? = nil, writer: MessageWriter? = nil,
+         adjust: (inout DashboardConfiguration) -> Void = { _ in }) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID())")
         for folder in ["inbox", "outbox", "state/uploads", "state/spool", "templates"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
@@ -30,7 +32,7 @@ struct DashboardHarness {
             eventInterval: .milliseconds(50), trustForwardedFor: true)
         adjust(&configuration)
         dashboard = await Dashboard(configuration: configuration, database: database, sessions: sessions,
-                                    logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, bcryptCost: 4)
+                                    logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, bcryptCost: 4, writer: writer)
         try await dashboard.prepare()
         try await dashboard.users.add(username: "ops", password: Self.password, role: .operator)
         try await dashboard.users.add(username: "view", password: Self.password, role: .viewer)

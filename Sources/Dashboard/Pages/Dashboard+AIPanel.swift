@@ -11,7 +11,7 @@ extension Dashboard {
         }
         let language = layout.language == .id ? "id" : "en"
         return """
-            <section class="ai-tools" id="ai-tools" data-target="\(HTML.escape(target))" data-lang="\(language)" aria-labelledby="ai-title">
+            <section class="ai-tools" id="ai-tools" data-target="\(HTML.escape(target))" data-ui-language="\(language)" aria-labelledby="ai-title">
             <div class="row"><h3 id="ai-title">\(layout.t("ai.title"))</h3><span class="spacer"></span><span class="muted small" title="\(layout.t("ai.modelHint"))">\(HTML.escape(writer.model.summary))</span></div>
             <label for="ai-prompt">\(layout.t("ai.prompt"))</label>
             <textarea id="ai-prompt" class="ai-prompt" maxlength="2000" placeholder="\(layout.t("ai.promptExample"))"></textarea>

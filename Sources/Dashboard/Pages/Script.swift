@@ -170,7 +170,7 @@ enum Script {
       $('#ai-improve').addEventListener('click',function(){
         if(!aiTarget.value.trim()){aiTarget.focus();return}
         if(!start())return;
-        var fd=baseForm();fd.append('goal',$('#ai-goal').value);fd.append('language',ai.dataset.lang);
+        var fd=baseForm();fd.append('goal',$('#ai-goal').value);fd.append('language',ai.dataset.uiLanguage);
         api('POST','/api/ai/improve',fd,true).then(function(r){aiBox.textContent='';
           aiBox.appendChild(header(r,r.text,t('js.aiUse')));
           var card=el('article','ai-variant');card.appendChild(bubble(r.preview,r.media));var x=issues(r.preview);if(x)card.appendChild(x);aiBox.appendChild(card);

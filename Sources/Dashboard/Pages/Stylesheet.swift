@@ -138,7 +138,7 @@ enum Stylesheet {
     .ai-improve{display:inline-flex;gap:8px;align-items:center}.ai-improve select{width:auto;min-height:40px;background:var(--panel)}
     .ai-tools.busy .ai-result{opacity:.7}.ai-result{margin-top:12px;display:grid;gap:12px}
     .ai-variant{display:grid;gap:8px;padding:12px;border-radius:10px;background:var(--panel);border:1px solid var(--line)}
-    .ai-variant .preview{min-height:0;padding:10px}.ai-result h4{margin:4px 0 0;font-size:13px;color:var(--muted)}
+    .ai-variant .preview{min-height:0;padding:10px}.ai-variant .bubble{max-width:min(90%,380px)}.ai-variant .bubble img{max-height:220px;width:auto;max-width:100%;margin:0 auto 6px}.ai-result h4{margin:4px 0 0;font-size:13px;color:var(--muted)}
     .ai-changes{margin:0;padding-left:20px}.ai-notes ul{margin-top:4px}
     .diff{font:13px/1.5 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap;word-break:break-word;background:var(--panel);border:1px solid var(--line);border-radius:10px;padding:8px;max-height:320px;overflow:auto}
     .diff .d-added{background:var(--accent-soft);color:var(--accent)}.diff .d-removed{background:var(--danger-soft);color:var(--danger)}.diff .d-same{color:var(--muted)}
