@@ -124,7 +124,10 @@ struct InsightsRules {
         let start = cancelled
             ? Self.pick(english, "The campaign was cancelled; until then ", "Kampanye dibatalkan; sampai saat itu ")
             : ""
-        let body = Self.pick(english,
+        let body = o.delivered == 0
+            ? Self.pick(english, "\(n(o.sent)) of \(n(o.counts.total)) messages went out; no delivery receipt has come back yet.",
+                        "\(n(o.sent)) dari \(n(o.counts.total)) pesan terkirim; belum ada tanda terima yang kembali.")
+            : Self.pick(english,
             "\(n(o.sent)) of \(n(o.counts.total)) messages went out; \(n(o.delivered)) arrived (\(p(o.deliveryRate))) and \(n(o.counts.read)) were opened (\(p(o.readRate))).",
             "\(n(o.sent)) dari \(n(o.counts.total)) pesan terkirim; \(n(o.delivered)) sampai (\(p(o.deliveryRate))) dan \(n(o.counts.read)) dibuka (\(p(o.readRate))).")
         return cancelled ? start + body.prefix(1).lowercased() + body.dropFirst() : body
@@ -140,8 +143,12 @@ struct InsightsRules {
             metric = ({ $0.replyRate }, { $0.replied }, "replied", "membalas")
         } else if named.contains(where: { $0.read > 0 }) {
             metric = ({ $0.readRate }, { $0.read }, "opened it", "membukanya")
-        } else {
+        } else if named.contains(where: { $0.delivered > 0 }) {
             metric = ({ $0.deliveryRate }, { $0.delivered }, "received it", "menerimanya")
+        } else {
+            let names = named.map(\.name).joined(separator: english ? " and " : " dan ")
+            return Self.pick(english, "Variants \(names) cannot be compared yet: no receipt or reply has come back.",
+                             "Varian \(names) belum bisa dibandingkan: belum ada tanda terima atau balasan.")
         }
         let ranked = named.sorted { metric.rate($0) > metric.rate($1) }
         let best = ranked[0], second = ranked[1]

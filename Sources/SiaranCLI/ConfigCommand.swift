@@ -1,4 +1,5 @@
 import ArgumentParser
+import AIWriting
 import Siaran
 
 struct ConfigCommand: AsyncParsableCommand {
@@ -25,6 +26,7 @@ struct ConfigCommand: AsyncParsableCommand {
                     "\(path): ok — country \(c.contacts.countryCode), min \(c.contacts.minDigits) digits, "
                         + "delay \(trim(s.delayMinimum))–\(trim(s.delayMaximum)) s, window \(s.window) \(s.timeZone), "
                         + "caps \(s.hourlyCap)/h \(s.dailyCap)/day, transport \(s.transport.rawValue)"
+                        + (c.ai.map { ", ai \($0.summary)" } ?? "")
                 )
             } catch let error as ConfigurationError {
                 printError(error.description)

@@ -165,5 +165,6 @@ struct AICommandTests {
         try "ai:\n  provider: openai\n  model: llama3\n  base_url: http://127.0.0.1:8000\n".write(toFile: workspace.path("ok.yaml"), atomically: true, encoding: .utf8)
         let ok = try await runProgram(Self.executable, ["config", "check", workspace.path("ok.yaml")], directory: workspace.root)
         #expect(ok.status == 0, "a self-hosted server needs no key: \(ok.errorText)")
+        #expect(ok.outputText.contains(", ai openai llama3 at http://127.0.0.1:8000"), "\(ok.outputText)")
     }
 }

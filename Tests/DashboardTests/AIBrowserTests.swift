@@ -95,6 +95,14 @@ extension InChromium {
                     _ = try await page.evaluate("document.querySelector('.ai-variant button').click()")
                     let body = try await page.string("document.querySelector('#tbody').value")
                     #expect(body.hasPrefix("---\ndescription: \ntags: []\n---\n") && body.hasSuffix(CannedModel.variants[0]), "\(body)")
+
+                    // A finished A/B campaign: its page carries the Insights paragraph, written by rules.
+                    try await ScreenshotData.campaign(harness, name: "promo-ai", count: 12, delay: 0, message: "Halo {name|Kak}!\n---\nHai {name|Kak}!")
+                    let id = try #require(try await harness.database.allCampaigns().first { $0.name.hasPrefix("promo-ai") }?.id)
+                    try await page.navigate(base + "/campaigns/\(id)")
+                    let insights = try await page.text("#insights")
+                    #expect(insights.contains("12 of 12 messages went out; no delivery receipt has come back yet.") && insights.contains("cannot be compared yet"), "\(insights)")
+                    try await shoot(shooter, "insights", at: "#insights")
                 }
             }
         }
