@@ -88,7 +88,7 @@ let package = Package(
         // MARK: Storage
         .target(
             name: "Store",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 
@@ -97,7 +97,6 @@ let package = Package(
             name: "Reports",
             dependencies: [
                 "Store", "CSiaranCairo", "CSiaranXLSXWriter", "CSiaranQREncode", "CSiaranWebP",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -111,7 +110,6 @@ let package = Package(
                 "Store", "Contacts", "Templates", "Media", "Reports", "Transport", "CSiaranInotify",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -185,7 +183,6 @@ let package = Package(
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -257,7 +254,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Store", "SiaranTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -331,7 +328,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Helpers shared by test targets (Python peers, process output); not part of the product.
-        .target(name: "SiaranTestSupport", path: "Tests/SiaranTestSupport", swiftSettings: swiftSettings),
+        .target(name: "SiaranTestSupport", dependencies: ["Store", .product(name: "Logging", package: "swift-log")],
+                path: "Tests/SiaranTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "MediaTests",
             dependencies: ["Media", "SiaranTestSupport", .product(name: "Crypto", package: "swift-crypto")],

@@ -1,6 +1,5 @@
 import Contacts
 import Foundation
-import GRDB
 import Media
 import Reports
 import Store
@@ -36,20 +35,14 @@ struct CampaignPreparation {
         let accepted = result.accepted
         let rejected = result.rejected
         let summary = "accepted=\(result.counts.accepted) rejected=\(rejected.count)"
-        try await context.database.write { db in
-            let insertContact = try db.makeStatement(sql: "INSERT INTO contacts (campaignId, phone, line, variables) VALUES (?, ?, ?, ?)")
-            for contact in accepted {
-                let variables = Dictionary(zip(names, contact.variables), uniquingKeysWith: { first, _ in first })
-                let json = variables.isEmpty ? nil : String(decoding: try JSONEncoder().encode(variables), as: UTF8.self)
-                try insertContact.execute(arguments: [id, contact.phone.description, contact.line, json])
-            }
-            let insertRejected = try db.makeStatement(sql: "INSERT INTO rejectedContacts (campaignId, line, input, reason) VALUES (?, ?, ?, ?)")
-            for row in rejected {
-                try insertRejected.execute(arguments: [id, row.line, row.input, row.reason.rawValue])
-            }
-            try SiaranDatabase.markStage(CampaignStage.validate.rawValue, campaign: id, detail: summary, in: db)
-            try SiaranDatabase.markStage(CampaignStage.dedupe.rawValue, campaign: id, in: db)
+        let contacts = try accepted.map { contact in
+            let variables = Dictionary(zip(names, contact.variables), uniquingKeysWith: { first, _ in first })
+            let json = variables.isEmpty ? nil : String(decoding: try JSONEncoder().encode(variables), as: UTF8.self)
+            return NewContact(phone: contact.phone.description, line: contact.line, variablesJSON: json)
         }
+        try await context.database.recordContacts(campaign: id, accepted: contacts,
+                                                  rejected: rejected.map { NewRejection(line: $0.line, input: $0.input, reason: $0.reason.rawValue) },
+                                                  summary: summary)
         context.logger.info("contacts checked", metadata: ["campaign.id": "\(id)", "result": "\(summary)"])
     }
 
@@ -67,12 +60,9 @@ struct CampaignPreparation {
         let template: MessageTemplate
         do { template = try self.template() } catch let error as TemplateError { throw CampaignFailure(error.description) }
         let id = campaign.id
-        let contacts = try await context.database.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, phone, variables FROM contacts WHERE campaignId = ? ORDER BY line", arguments: [id])
-                .map { (id: $0["id"] as Int64, phone: $0["phone"] as String, variables: $0["variables"] as String?) }
-        }
+        let contacts = try await context.database.contacts(of: id)
         let parsed = contacts.map { contact -> (Int64, String, [String: String]) in
-            let variables = contact.variables.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+            let variables = contact.variablesJSON.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
             return (contact.id, contact.phone, variables)
         }
         var columns = Set<String>()
@@ -90,27 +80,16 @@ struct CampaignPreparation {
             throw CampaignFailure(check.errors.map(\.description).joined(separator: "\n"))
         }
         let timeZone = TimeZone(identifier: context.pipeline.sending.timeZone) ?? .current
-        var rows: [(String, Int64, String, String, String)] = []
+        var rows: [NewMessage] = []
         rows.reserveCapacity(parsed.count)
         for (contactId, phone, variables) in parsed {
             let rendered = try renderer.render(template, for: RenderContext(
                 phone: phone, variables: variables, campaignId: id, campaignName: campaign.name, date: context.clock.now(), timeZone: timeZone
             ), hasMedia: hasMedia)
-            rows.append((MessageID.generate(), contactId, phone, rendered.variantName, rendered.text))
+            rows.append(NewMessage(id: MessageID.generate(), contactId: contactId, phone: phone, variant: rendered.variantName, text: rendered.text))
         }
         let now = context.clock.now()
-        let prepared = rows
-        try await context.database.write { db in
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO messages (id, campaignId, contactId, phone, variant, text, state, queuedAt) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)
-                """)
-            let variant = try db.makeStatement(sql: "UPDATE contacts SET variant = ? WHERE id = ?")
-            for row in prepared {
-                try insert.execute(arguments: [row.0, id, row.1, row.2, row.3, row.4, now])
-                try variant.execute(arguments: [row.3, row.1])
-            }
-            try SiaranDatabase.markStage(CampaignStage.render.rawValue, campaign: id, detail: "\(prepared.count) messages", in: db)
-        }
+        try await context.database.recordRenderedMessages(campaign: id, messages: rows, queuedAt: now)
         for warning in check.warnings { context.logger.warning("template: \(warning)", metadata: ["campaign.id": "\(id)"]) }
     }
 
@@ -127,36 +106,26 @@ struct CampaignPreparation {
                 "campaign.id": "\(id)", "media.size": "\(entry.width)x\(entry.height)", "media.cached": "\(entry.cached)",
             ])
         }
-        let hash = sha
-        try await context.database.write { db in
-            if let hash {
-                try db.execute(sql: "UPDATE messages SET mediaSHA256 = ? WHERE campaignId = ?", arguments: [hash, id])
-            }
-            try SiaranDatabase.markStage(CampaignStage.media.rawValue, campaign: id, detail: hash, in: db)
-        }
+        try await context.database.recordMedia(campaign: id, sha256: sha)
     }
 
     /// `outbox/<campaign>/preview.txt`: the first messages exactly as they will be sent.
     func preview() async throws {
         let id = campaign.id
-        let sample = try await context.database.read { db in
-            try Row.fetchAll(db, sql: "SELECT phone, variant, text FROM messages WHERE campaignId = ? ORDER BY rowid LIMIT 5", arguments: [id])
-                .map { "── to \($0["phone"] as String), variant \($0["variant"] as String? ?? "A") ──\n\($0["text"] as String)\n" }
-        }
+        let messages = try await context.database.sampleMessages(of: id, limit: 5)
+        let sample = messages.map { "── to \($0.phone), variant \($0.variant ?? "A") ──\n\($0.text)\n" }
         let text = "Preview of \(campaign.name) (\(id)) — the first messages exactly as they will be sent\n\n" + sample.joined(separator: "\n")
         let outbox = context.campaignOutbox(id)
         try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
         try text.write(toFile: (outbox as NSString).appendingPathComponent("preview.txt"), atomically: true, encoding: .utf8)
-        if let first = try await context.database.read({ db in
-            try String.fetchOne(db, sql: "SELECT text FROM messages WHERE campaignId = ? ORDER BY rowid LIMIT 1", arguments: [id])
-        }) {
+        if let first = messages.first?.text {
             let picture = previewPicture(drop.imageFile)
             defer { if let temporary = picture.temporary { try? FileManager.default.removeItem(atPath: temporary) } }
             try ChatPreview(text: first, picture: picture.picture, title: context.reports.companyName,
                             time: context.clock.now(), timeZone: TimeZone(identifier: context.pipeline.sending.timeZone) ?? .current)
                 .write(to: (outbox as NSString).appendingPathComponent("preview.png"), campaign: id)
         }
-        try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.preview.rawValue, campaign: id, in: db) }
+        try await context.database.markStage(.preview, campaign: id)
     }
 }
 

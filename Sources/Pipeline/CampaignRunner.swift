@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 import Reports
 public import Store
 import Transport
@@ -31,22 +30,22 @@ public struct CampaignRunner: Sendable {
         let preparation = CampaignPreparation(context: context, campaign: campaign, options: options)
         var done = try await context.database.completedStages(of: id)
         do {
-            guard done.contains(CampaignStage.ingest.rawValue) else { throw CampaignFailure("the drop was not taken completely") }
-            if !done.contains(CampaignStage.validate.rawValue) { try await preparation.validate() }
-            if !done.contains(CampaignStage.render.rawValue) { try await preparation.render() }
-            if !done.contains(CampaignStage.media.rawValue) { try await preparation.media() }
-            if !done.contains(CampaignStage.preview.rawValue) { try await preparation.preview() }
+            guard done.contains(CampaignStage.ingest) else { throw CampaignFailure("the drop was not taken completely") }
+            if !done.contains(CampaignStage.validate) { try await preparation.validate() }
+            if !done.contains(CampaignStage.render) { try await preparation.render() }
+            if !done.contains(CampaignStage.media) { try await preparation.media() }
+            if !done.contains(CampaignStage.preview) { try await preparation.preview() }
             done = try await context.database.completedStages(of: id)
 
-            if !done.contains(CampaignStage.approval.rawValue) {
+            if !done.contains(CampaignStage.approval) {
                 let required = options.approvalRequired ?? (context.pipeline.sending.approval == .required)
                 if required && !context.control("APPROVE", of: id) {
                     try await setState(.waitingApproval, campaign)
                     return .waitingForApproval
                 }
-                try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.approval.rawValue, campaign: id, in: db) }
+                try await context.database.markStage(.approval, campaign: id)
             }
-            if !done.contains(CampaignStage.schedule.rawValue) {
+            if !done.contains(CampaignStage.schedule) {
                 if let sendAt = campaign.sendAt, sendAt > context.clock.now() {
                     try await setState(.scheduled, campaign)
                     guard waitForTime else { return .scheduled(sendAt) }
@@ -55,15 +54,15 @@ public struct CampaignRunner: Sendable {
                         try await context.clock.sleep(seconds: min(1, sendAt.timeIntervalSince(context.clock.now())))
                     }
                 }
-                try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.schedule.rawValue, campaign: id, in: db) }
+                try await context.database.markStage(.schedule, campaign: id)
             }
-            if !done.contains(CampaignStage.send.rawValue) {
+            if !done.contains(CampaignStage.send) {
                 let outcome = try await CampaignSender(context: context, campaign: campaign, options: options).run()
                 if outcome == .cancelled {
                     try await finish(campaign, state: .cancelled, partial: true)
                     return .finished(.cancelled)
                 }
-                try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.send.rawValue, campaign: id, in: db) }
+                try await context.database.markStage(.send, campaign: id)
             }
             try await finish(campaign, state: .done, partial: false)
             return .finished(.done)
@@ -104,10 +103,7 @@ public struct CampaignRunner: Sendable {
         try await CampaignReportWriter(database: context.database, configuration: context.reports, logger: context.logger,
                                        insightsRewriter: context.insightsRewriter)
             .write(campaign: id, to: context.campaignOutbox(id), partial: partial, finalState: finalState)
-        try await context.database.write { db in
-            try SiaranDatabase.markStage(CampaignStage.report.rawValue, campaign: id, in: db)
-            try SiaranDatabase.markStage(CampaignStage.archive.rawValue, campaign: id, in: db)
-        }
+        try await context.database.markStages([.report, .archive], campaign: id)
     }
 
     /// Rewrites the reports and status of finished campaigns that heard receipts or replies
@@ -128,14 +124,7 @@ public struct CampaignRunner: Sendable {
     /// Finished or cancelled campaigns whose reports were not written (the daemon stopped right
     /// after the end state was recorded) get them now.
     func writeMissingReports() async throws {
-        let missing = try await context.database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, state FROM campaigns WHERE state IN ('done', 'cancelled')
-                AND NOT EXISTS (SELECT 1 FROM campaignStages s WHERE s.campaignId = campaigns.id AND s.stage = ?)
-                """, arguments: [CampaignStage.report.rawValue]).map { ($0["id"] as String, $0["state"] as String) }
-        }
-        for (id, state) in missing {
-            let final = CampaignRecord.State(rawValue: state) ?? .done
+        for (id, final) in try await context.database.finishedCampaignsWithoutReports() {
             context.logger.notice("writing the reports of a campaign that ended before they were written", metadata: ["campaign.id": "\(id)"])
             try await writeReports(id, partial: final != .done, finalState: final)
         }

@@ -33,6 +33,26 @@ struct CampaignSender {
     }
 
     func run() async throws -> Outcome {
+        let unrecorded = UnrecordedSend()
+        let outcome: Outcome
+        do {
+            outcome = try await sendLoop(unrecorded)
+        } catch {
+            // Cancelled or failed mid-campaign: the message already on the wire is still recorded.
+            if let sent = unrecorded.value { try? await context.database.markSentEvenIfCancelled(sent.id, at: sent.at) }
+            throw error
+        }
+        if let sent = unrecorded.value { try await context.database.markSentEvenIfCancelled(sent.id, at: sent.at) }
+        return outcome
+    }
+
+    /// The last successful send, recorded together with the next `sending` mark (one commit per
+    /// message); flushed before anything that reads counts or waits.
+    private final class UnrecordedSend {
+        var value: (id: String, at: Date)?
+    }
+
+    private func sendLoop(_ unrecorded: UnrecordedSend) async throws -> Outcome {
         let sending = context.pipeline.sending
         let delayMin = options.delayMinimum ?? sending.delayMinimum
         let delayMax = options.delayMaximum ?? sending.delayMaximum
@@ -41,16 +61,12 @@ struct CampaignSender {
         var sessionIndex = 0
         var sentInBatch = 0
         var lastStatus = Date.distantPast
-        // The last successful send, recorded together with the next `sending` mark (one commit
-        // per message); flushed before anything that reads counts or waits.
-        var unrecordedSend: (id: String, at: Date)?
         func flush() async throws {
-            if let sent = unrecordedSend {
+            if let sent = unrecorded.value {
                 try await context.database.markSent(sent.id, at: sent.at)
-                unrecordedSend = nil
+                unrecorded.value = nil
             }
         }
-        defer { if let sent = unrecordedSend { try? context.database.markSentSynchronously(sent.id, at: sent.at) } }
         let media = try mediaAttachment()
         try await context.database.setState(.sending, of: campaign.id)
         try await runner.writeStatus(campaign.id)
@@ -80,14 +96,14 @@ struct CampaignSender {
                 }
                 if sending.hourlyCap > 0 || sending.dailyCap > 0 { try await flush() }  // caps count recorded sends
                 let session = try await nextSession(from: &sessionIndex)
-                try await context.database.markSending(message.id, session: session, afterSent: unrecordedSend)
-                unrecordedSend = nil
+                try await context.database.markSending(message.id, session: session, afterSent: unrecorded.value)
+                unrecorded.value = nil
                 let outgoing = OutgoingMessage(id: message.id, phone: message.phone, text: message.text,
                                                media: media, session: session, campaignId: campaign.id)
                 switch await context.transport.send(outgoing) {
                 case .sent(let at):
                     context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "sent", at: at)
-                    unrecordedSend = (message.id, at)
+                    unrecorded.value = (message.id, at)
                 case .permanentFailure(let reason):
                     try await context.database.markFailed(message.id, reason: reason)
                     context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: reason, level: .error)

@@ -57,7 +57,7 @@ public struct DropIntake: Sendable {
             let reason = "the same files were already taken as campaign \(previous.campaignId ?? previous.id) on \(ISO8601DateFormatter().string(from: previous.receivedAt)); they are not sent again. To send them again on purpose, add campaign.yaml with 'resend: true'."
             try refuse(drop, reason: reason, title: "Duplicate drop / Kiriman ganda")
             let duplicate = DropRecord(id: UUID().uuidString, name: drop.name, contentHash: hash, outcome: "duplicate", reason: reason, campaignId: previous.campaignId)
-            try await database.write { db in try duplicate.insert(db) }
+            try await database.recordDrop(duplicate)
             return .duplicate(of: previous.campaignId ?? previous.id)
         }
 
@@ -70,12 +70,10 @@ public struct DropIntake: Sendable {
         let dropName = drop.name
         // Record first, then move, then mark the stage: a crash between the steps is finished on
         // restart by `recoverInterruptedIntake` and never loses or duplicates the drop.
-        try await database.write { db in
-            try DropRecord(id: dropId, name: dropName, contentHash: hash, outcome: "accepted", campaignId: campaignId).insert(db)
-            try record.insert(db)
-        }
+        try await database.recordAcceptedDrop(DropRecord(id: dropId, name: dropName, contentHash: hash, outcome: "accepted", campaignId: campaignId),
+                                               campaign: record)
         try move(drop, to: target)
-        try await database.write { db in try SiaranDatabase.markStage(CampaignStage.ingest.rawValue, campaign: campaignId, detail: dropName, in: db) }
+        try await database.markStage(.ingest, campaign: campaignId, detail: dropName)
         logger.info("drop taken", metadata: ["campaign.id": "\(campaignId)", "drop": "\(drop.name)", "files": "\(drop.files.count)"])
         return .accepted(campaignId: campaignId)
     }

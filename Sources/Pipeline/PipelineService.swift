@@ -21,6 +21,8 @@ public final class PipelineService: Service, Sendable {
     }
 
     private let failures = Mutex<[String]>([])
+    /// The campaign a pass is working on, to say in its status.json when the database is away.
+    private let current = Mutex<String?>(nil)
 
     /// Campaigns that ended as failed during this run (`--once` exits non-zero when any did).
     public var failedCampaigns: [String] { failures.withLock { $0 } }
@@ -42,6 +44,7 @@ public final class PipelineService: Service, Sendable {
         defer { listener?.cancel() }
         let work = Task {
             let watch = context.pipeline.watch
+            var outage = DatabaseOutage()
             var nextScan = Date.distantPast
             while !Task.isCancelled {
                 // The inbox is scanned when inotify reports a change (again once its quiet period
@@ -50,7 +53,21 @@ public final class PipelineService: Service, Sendable {
                 let now = context.clock.now()
                 var changedAt = inboxChanged.value
                 let scanDue = once || wakeups == nil || now >= nextScan || changedAt != nil
-                var didWork = try await cycle(scanner: scanner, intake: intake, scanInbox: scanDue)
+                var didWork: Bool
+                do {
+                    didWork = try await cycle(scanner: scanner, intake: intake, scanInbox: scanDue)
+                    outage.recovered(logger: context.logger, now: context.clock.now())
+                } catch let error as StoreError where error.isTransient {
+                    // A database restart or a dropped connection: nothing of the failed step was
+                    // committed, so the same step runs again (a message left `sending` keeps its id).
+                    let delay = outage.began(error, logger: context.logger, now: context.clock.now())
+                    if let campaign = current.withLock({ $0 }) {
+                        CampaignStatus.markWaiting(in: context.campaignOutbox(campaign), reason: "waiting for the database: \(error.detail)",
+                                                   now: context.clock.now())
+                    }
+                    try await context.clock.sleep(seconds: delay)
+                    continue
+                }
                 if scanDue {
                     nextScan = now.addingTimeInterval(watch.rescanSeconds)
                     // Files still inside their quiet period (written just before start, or over a
@@ -108,6 +125,8 @@ public final class PipelineService: Service, Sendable {
             try Task.checkCancellation()
             let before = campaign.state
             // Scheduled campaigns do not block the queue: they are looked at again each pass.
+            current.withLock { $0 = campaign.id }
+            defer { current.withLock { $0 = nil } }
             let progress = try await runner.run(campaign.id, waitForTime: false)
             switch progress {
             case .finished(let state):
@@ -146,15 +165,12 @@ public final class PipelineService: Service, Sendable {
     private func recoverInterruptedIntake() async throws {
         for campaign in try await context.database.openCampaigns() {
             let stages = try await context.database.completedStages(of: campaign.id)
-            guard !stages.contains(CampaignStage.ingest.rawValue) else { continue }
+            guard !stages.contains(CampaignStage.ingest) else { continue }
             let id = campaign.id
             if FileManager.default.fileExists(atPath: campaign.spoolPath) {
-                try await context.database.write { db in try SiaranDatabase.markStage(CampaignStage.ingest.rawValue, campaign: id, in: db) }
+                try await context.database.markStage(.ingest, campaign: id)
             } else {
-                try await context.database.write { db in
-                    try db.execute(sql: "DELETE FROM campaigns WHERE id = ?", arguments: [id])
-                    try db.execute(sql: "DELETE FROM drops WHERE campaignId = ?", arguments: [id])
-                }
+                try await context.database.forgetInterruptedIntake(campaign: id)
             }
         }
     }
@@ -166,4 +182,27 @@ final class ChangeMarker: Sendable {
     var value: Date? { state.withLock { $0 } }
     func mark(_ date: Date) { state.withLock { $0 = date } }
     func clear(ifStill date: Date) { state.withLock { if $0 == date { $0 = nil } } }
+}
+
+/// How long the database has been away, said once in the log when it goes and once when it comes back.
+struct DatabaseOutage {
+    private var since: Date?
+    private var delay = 1.0
+
+    /// Records a failure; answers how long to wait before the next try (1 s doubling to 15 s).
+    mutating func began(_ error: StoreError, logger: Logger, now: Date) -> Double {
+        if since == nil {
+            since = now
+            logger.error("the database cannot be reached; sending waits and tries again", metadata: ["error": "\(error.detail)"])
+        }
+        defer { delay = min(15, delay * 2) }
+        return delay
+    }
+
+    mutating func recovered(logger: Logger, now: Date) {
+        guard let since else { return }
+        logger.notice("the database answers again; sending resumes", metadata: ["outage.seconds": "\(Int(now.timeIntervalSince(since)))"])
+        self.since = nil
+        delay = 1
+    }
 }

@@ -17,6 +17,9 @@ public struct CampaignStatus: Codable, Sendable, Equatable {
     public var updated_at: String
     /// Estimated seconds until the last message is sent, from the pacing delays.
     public var eta: Int?
+    /// Why nothing moves right now although the campaign is not paused (the database cannot be
+    /// reached); absent when all is well.
+    public var waiting: String?
 
     public init(campaign: CampaignRecord, counts: MessageCounts, now: Date, averageDelay: Double) {
         let iso = ISO8601DateFormatter()
@@ -33,6 +36,17 @@ public struct CampaignStatus: Codable, Sendable, Equatable {
         self.started_at = campaign.startedAt.map { iso.string(from: $0) }
         self.updated_at = iso.string(from: now)
         self.eta = campaign.state == .sending ? Int((Double(pending) * averageDelay).rounded()) : nil
+    }
+
+    /// Says in an existing status.json why the campaign is waiting, without the database (which
+    /// is what it waits for); the next regular write clears it.
+    public static func markWaiting(in folder: String, reason: String, now: Date) {
+        let path = (folder as NSString).appendingPathComponent("status.json")
+        guard let data = FileManager.default.contents(atPath: path),
+              var status = try? JSONDecoder().decode(CampaignStatus.self, from: data) else { return }
+        status.waiting = reason
+        status.updated_at = ISO8601DateFormatter().string(from: now)
+        try? status.write(to: folder)
     }
 
     public func write(to folder: String) throws {

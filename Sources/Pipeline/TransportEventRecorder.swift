@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 public import Logging
 public import Reports
 public import ServiceLifecycle
@@ -41,10 +40,7 @@ public final class TransportEventRecorder: Service, Sendable {
     /// A receipt names only the message; its campaign and phone come from the database.
     private func logReceipt(_ id: String, status: String, at date: Date) async throws {
         guard let eventLog else { return }
-        let owner = try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT campaignId, phone FROM messages WHERE id = ?", arguments: [id])
-                .map { (campaign: $0[0] as String, phone: $0[1] as String) }
-        }
+        let owner = try await database.messageOwner(id)
         if let owner { eventLog.record(campaign: owner.campaign, phone: owner.phone, messageID: id, status: status, at: date) }
     }
 

@@ -1,5 +1,5 @@
 public import Foundation
-public import GRDB
+public import Store
 
 /// `report.csv`: one row per message (contact), RFC 4180 with CRLF line ends, optionally
 /// starting with a UTF-8 byte-order mark so Excel opens Indonesian names right. Rows come
@@ -10,14 +10,14 @@ public enum CampaignCSVReport {
 
     /// Writes the file atomically and returns how many rows it holds.
     @discardableResult
-    public static func write(_ db: Database, campaign: String, to path: String, byteOrderMark: Bool, timeZone: TimeZone) throws -> Int {
+    public static func write(_ snapshot: StoreSnapshot, campaign: String, to path: String, byteOrderMark: Bool, timeZone: TimeZone) throws -> Int {
         let output = try AtomicFileOutput(path: path, campaign: campaign)
         if byteOrderMark { try output.write(bytes: [0xEF, 0xBB, 0xBF]) }
         try output.write(columns.joined(separator: ",") + "\r\n")
         var dates = ReportDateFormatter(timeZone: timeZone)
         func time(_ date: Date?) -> String { date.map { dates.iso8601($0) } ?? "" }
         var count = 0
-        try MessageReportRow.forEach(in: db, campaign: campaign) { row in
+        try snapshot.forEachMessage(of: campaign) { row in
             let fields = [
                 row.phone, row.name, row.variant, row.status, row.reason, row.session, row.messageID,
                 time(row.queuedAt), time(row.sentAt), time(row.deliveredAt), time(row.readAt), time(row.repliedAt),

@@ -1,5 +1,4 @@
 public import Foundation
-public import GRDB
 public import Store
 
 /// The "Insights" paragraph of report.pdf and the dashboard's results: which variant did better and
@@ -23,11 +22,11 @@ public struct CampaignInsights: Sendable, Equatable {
     /// Every figure of the campaign a paragraph may state, beside the numbers in ``draft``.
     public var figures: [Double]
 
-    /// Reads the figures (in the caller's transaction, so they match the rest of the report) and
+    /// Reads the figures (in the caller's snapshot, so they match the rest of the report) and
     /// writes the paragraph by rules.
-    public static func load(_ db: Database, overview: CampaignOverview, language: ReportsConfiguration.Language,
+    public static func load(_ snapshot: StoreSnapshot, overview: CampaignOverview, language: ReportsConfiguration.Language,
                             timeZone: TimeZone) throws -> CampaignInsights {
-        let replies = try SiaranDatabase.replyTiming(of: overview.campaign.id, in: db)
+        let replies = try snapshot.replyTiming(of: overview.campaign.id)
         return CampaignInsights(overview: overview, replies: replies, language: language, timeZone: timeZone)
     }
 

@@ -1,5 +1,5 @@
 public import Foundation
-public import GRDB
+public import Store
 
 /// `report.pdf` drawn with cairo on A4 pages: a cover (company, campaign, period, totals), a page
 /// of charts, then every message in a table on landscape pages (room for names and reasons) whose
@@ -28,7 +28,7 @@ public struct CampaignPDFReport: Sendable {
 
     /// Writes the PDF atomically; returns the number of pages.
     @discardableResult
-    public func write(_ db: Database, to path: String) throws -> Int {
+    public func write(_ snapshot: StoreSnapshot, to path: String) throws -> Int {
         let campaign = overview.campaign.id
         let temporary = AtomicFileOutput.temporaryPath(for: path)
         do {
@@ -45,7 +45,7 @@ public struct CampaignPDFReport: Sendable {
             canvas.showPage()
             drawChartPage(canvas, dates: &dates)
             pages += 1
-            pages += try drawTable(canvas, db: db, firstPage: pages + 1, dates: &dates)
+            pages += try drawTable(canvas, snapshot: snapshot, firstPage: pages + 1, dates: &dates)
             try canvas.finish()
         } catch let error as CairoCanvasError {
             unlink(temporary)
@@ -227,7 +227,7 @@ public struct CampaignPDFReport: Sendable {
     public static let rowsPerPage = Int((tableHeight - tableTop - headerHeight - 44) / rowHeight)
 
     /// Draws every message, a page at a time; returns the number of pages drawn.
-    func drawTable(_ canvas: CairoCanvas, db: Database, firstPage: Int, dates: inout ReportDateFormatter) throws -> Int {
+    func drawTable(_ canvas: CairoCanvas, snapshot: StoreSnapshot, firstPage: Int, dates: inout ReportDateFormatter) throws -> Int {
         let m = Self.margin
         let columns = self.columns
         let rowsPerPage = Self.rowsPerPage
@@ -257,7 +257,7 @@ public struct CampaignPDFReport: Sendable {
             canvas.text(value, x: c.align == .right ? x + c.width - inset : x + inset, y: y, size: 7, bold: bold, color: color,
                         align: c.align, maxWidth: c.width - 2 * inset)
         }
-        try MessageReportRow.forEach(in: db, campaign: overview.campaign.id) { row in
+        try snapshot.forEachMessage(of: overview.campaign.id) { row in
             if rowOnPage == rowsPerPage { newPage(&dates) }
             index += 1
             let top = Self.tableTop + Self.headerHeight + Double(rowOnPage) * Self.rowHeight

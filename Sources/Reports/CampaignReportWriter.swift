@@ -42,10 +42,10 @@ public struct CampaignReportWriter: Sendable {
         let timeZone = TimeZone(identifier: configuration.timeZone) ?? .current
         let started = ContinuousClock.now
         let reworded = await rewordedInsights(campaign: campaign, folder: folder, partial: partial, now: now, finalState: finalState, timeZone: timeZone)
-        let (written, insights) = try await database.read { db in
-            let overview = try CampaignOverview.load(db, campaign: campaign, partial: partial, now: now, finalState: finalState)
+        let (written, insights) = try await database.snapshot { snapshot in
+            let overview = try CampaignOverview.load(snapshot, campaign: campaign, partial: partial, now: now, finalState: finalState)
             // The model's words are checked against this snapshot's figures, the ones the report shows.
-            var insights = try CampaignInsights.load(db, overview: overview, language: configuration.language, timeZone: timeZone)
+            var insights = try CampaignInsights.load(snapshot, overview: overview, language: configuration.language, timeZone: timeZone)
             var refused: [String] = []
             if let reworded, reworded.draft == insights.draft, let text = reworded.text {
                 (insights, refused) = insights.accepting(text, model: reworded.model)
@@ -56,13 +56,13 @@ public struct CampaignReportWriter: Sendable {
                 let path = (folder as NSString).appendingPathComponent(Self.fileName(format))
                 switch format {
                 case .csv:
-                    try CampaignCSVReport.write(db, campaign: campaign, to: path, byteOrderMark: configuration.csvByteOrderMark, timeZone: timeZone)
+                    try CampaignCSVReport.write(snapshot, campaign: campaign, to: path, byteOrderMark: configuration.csvByteOrderMark, timeZone: timeZone)
                 case .json:
                     try CampaignSummary(overview, timeZone: timeZone).write(to: path)
                 case .xlsx:
-                    try CampaignXLSXReport.write(db, overview: overview, to: path, text: text, timeZone: timeZone)
+                    try CampaignXLSXReport.write(snapshot, overview: overview, to: path, text: text, timeZone: timeZone)
                 case .pdf:
-                    try CampaignPDFReport(overview: overview, configuration: configuration, timeZone: timeZone, insights: insights).write(db, to: path)
+                    try CampaignPDFReport(overview: overview, configuration: configuration, timeZone: timeZone, insights: insights).write(snapshot, to: path)
                 }
                 written.append(path)
             }
@@ -91,9 +91,9 @@ public struct CampaignReportWriter: Sendable {
         let language = configuration.language
         let draft: String
         do {
-            draft = try await database.read { db in
-                let overview = try CampaignOverview.load(db, campaign: campaign, partial: partial, now: now, finalState: finalState)
-                return try CampaignInsights.load(db, overview: overview, language: language, timeZone: timeZone).draft
+            draft = try await database.snapshot { snapshot in
+                let overview = try CampaignOverview.load(snapshot, campaign: campaign, partial: partial, now: now, finalState: finalState)
+                return try CampaignInsights.load(snapshot, overview: overview, language: language, timeZone: timeZone).draft
             }
         } catch {
             return nil

@@ -1,6 +1,6 @@
 internal import CSiaranXLSXWriter
 public import Foundation
-public import GRDB
+public import Store
 
 /// `report.xlsx` through libxlsxwriter in constant-memory mode (each row goes to a temporary
 /// file as soon as the next one starts): sheets Summary, Messages and Rejected, a styled and
@@ -9,7 +9,7 @@ public import GRDB
 public enum CampaignXLSXReport {
     /// Writes the workbook atomically; returns the number of message rows.
     @discardableResult
-    public static func write(_ db: Database, overview: CampaignOverview, to path: String, text: ReportText, timeZone: TimeZone) throws -> Int {
+    public static func write(_ snapshot: StoreSnapshot, overview: CampaignOverview, to path: String, text: ReportText, timeZone: TimeZone) throws -> Int {
         let campaign = overview.campaign.id
         let temporary = AtomicFileOutput.temporaryPath(for: path)
         do {
@@ -83,7 +83,7 @@ public enum CampaignXLSXReport {
         for (column, title) in headers.enumerated() { messages.string(0, UInt16(column), title, styles.header) }
         messages.freezeHeader()
         var line: UInt32 = 0
-        try MessageReportRow.forEach(in: db, campaign: campaign) { message in
+        try snapshot.forEachMessage(of: campaign) { message in
             line += 1
             messages.number(line, 0, Double(message.line), nil)
             messages.string(line, 1, message.phone, styles.text)
@@ -108,7 +108,7 @@ public enum CampaignXLSXReport {
         for (column, title) in [text.line, text.input, text.reason].enumerated() { rejected.string(0, UInt16(column), title, styles.header) }
         rejected.freezeHeader()
         var refused: UInt32 = 0
-        try RejectedReportRow.forEach(in: db, campaign: campaign) { item in
+        try snapshot.forEachRejected(of: campaign) { item in
             refused += 1
             rejected.number(refused, 0, Double(item.line), nil)
             rejected.string(refused, 1, item.input, styles.text)

@@ -20,6 +20,7 @@ public struct ConfigurationLoader: Sendable {
         ("SIARAN_INBOX_DIR", "watch folder (paths.inbox)"),
         ("SIARAN_OUTBOX_DIR", "results folder (paths.outbox)"),
         ("SIARAN_STATE_DIR", "runtime state: database, session keys, spool (paths.state)"),
+        ("SIARAN_DATABASE_URL", "postgres://user:password@host:5432/dbname?sslmode=disable|require|verify-full, or empty for SQLite in the state folder (database.url)"),
         ("SIARAN_TEMPLATES_DIR", "named message templates (paths.templates)"),
         ("SIARAN_LOG_LEVEL", "trace, debug, info, notice, warning, error or critical (logging.level)"),
         ("SIARAN_TIMEZONE", "IANA time zone for windows, schedules and reports (sending.timezone)"),
@@ -94,6 +95,10 @@ public struct ConfigurationLoader: Sendable {
         c.paths.state = paths.string("state", default: c.paths.state, allowEmpty: false)
         c.paths.templates = paths.string("templates", default: c.paths.templates, allowEmpty: false)
         paths.finish()
+
+        let database = top.section("database")
+        c.database.url = database.optionalString("url")
+        database.finish()
 
         let contacts = top.section("contacts")
         c.contacts.countryCode = contacts.string("country_code", default: c.contacts.countryCode)
@@ -230,6 +235,7 @@ public struct ConfigurationLoader: Sendable {
         if let v = value("SIARAN_OUTBOX_DIR") { c.paths.outbox = v }
         if let v = value("SIARAN_STATE_DIR") { c.paths.state = v }
         if let v = value("SIARAN_TEMPLATES_DIR") { c.paths.templates = v }
+        if let v = value("SIARAN_DATABASE_URL") { c.database.url = v }
         if let v = value("SIARAN_LOG_LEVEL") {
             if let level = LoggingConfiguration.Level(rawValue: v.lowercased()) { c.logging.level = level }
             else { envIssue("SIARAN_LOG_LEVEL", "must be one of \(LoggingConfiguration.Level.allCases.map(\.rawValue).joined(separator: ", ")), found '\(v)'") }
@@ -351,6 +357,14 @@ public struct ConfigurationLoader: Sendable {
 
     /// Checks that need several values together.
     private func validate(_ c: SiaranConfiguration, reader: ConfigurationReader) {
+        do {
+            _ = try c.databaseLocation()
+        } catch let error as StoreError {
+            // The error shows the URL with its password masked.
+            reader.report(error.detail, atKey: "database.url")
+        } catch {
+            reader.report("'database.url' cannot be read", atKey: "database.url")
+        }
         if !c.webhooks.endpoints.isEmpty && c.secrets.webhookSecret == nil {
             reader.report("'webhooks.endpoints' is set but SIARAN_WEBHOOK_SECRET is not: set it (16+ random characters) in .env so receivers can check the signature", atKey: "webhooks.endpoints")
         }

@@ -23,7 +23,7 @@ public struct SiaranApplication: Sendable {
     public let ai: AIServices?
 
     /// Creates the folders, opens the log and the database (running migrations).
-    public init(configuration: SiaranConfiguration, console: Bool = true) throws {
+    public init(configuration: SiaranConfiguration, console: Bool = true) async throws {
         self.configuration = configuration
         self.console = console
         let paths = configuration.paths
@@ -41,7 +41,13 @@ public struct SiaranApplication: Sendable {
         }
         logger.logLevel = level
         self.logger = logger
-        self.database = try SiaranDatabase(path: paths.databasePath)
+        let location = try configuration.databaseLocation()
+        do {
+            self.database = try await SiaranDatabase.open(location, logger: logger)
+        } catch {
+            logger.critical("cannot open the database (\(location)): \(error)")
+            throw error
+        }
         var aiLogger = Logger(label: "ai") { label in
             SiaranLogHandler(label: label, level: level, file: logFile, console: console, timeZone: timeZone)
         }

@@ -5,6 +5,7 @@ public import Reports
 public import Webhooks
 public import Templates
 public import AIWriting
+public import Store
 import Foundation
 
 /// Everything `pipeline.yaml` and the environment configure, typed and validated.
@@ -23,6 +24,7 @@ public struct SiaranConfiguration: Sendable, Equatable {
     public var webhooks: WebhookSettings
     /// The language model that drafts messages and words insights (`ai:`); nil without that section.
     public var ai: AIConfiguration?
+    public var database: DatabaseSettings
     /// Secrets come only from the environment or `.env`, never from `pipeline.yaml`.
     public var secrets: Secrets
 
@@ -39,6 +41,7 @@ public struct SiaranConfiguration: Sendable, Equatable {
         whatsapp: WhatsAppSettings = .init(),
         webhooks: WebhookSettings = .init(),
         ai: AIConfiguration? = nil,
+        database: DatabaseSettings = .init(),
         secrets: Secrets = .init()
     ) {
         self.paths = paths
@@ -53,7 +56,14 @@ public struct SiaranConfiguration: Sendable, Equatable {
         self.whatsapp = whatsapp
         self.webhooks = webhooks
         self.ai = ai
+        self.database = database
         self.secrets = secrets
+    }
+
+    /// Where the database is: `database.url` (or `SIARAN_DATABASE_URL`), else the embedded
+    /// SQLite file in the state folder. The loader has already checked the URL.
+    public func databaseLocation() throws -> DatabaseLocation {
+        try DatabaseLocation.parse(database.url, defaultSQLitePath: paths.databasePath)
     }
 
     /// The opt-out list: `optout.file` when set, else `optout.txt` in the state folder.
@@ -140,6 +150,17 @@ public struct DashboardSettings: Sendable, Equatable {
 }
 
 /// Linked WhatsApp numbers and client settings.
+/// `database:` in pipeline.yaml.
+public struct DatabaseSettings: Sendable, Equatable {
+    /// Empty: the embedded SQLite file `<paths.state>/siaran.sqlite`. `postgres://user:password@host:5432/db?sslmode=…`
+    /// for PostgreSQL (put the password in `SIARAN_DATABASE_URL` in `.env` rather than in this file).
+    public var url: String?
+
+    public init(url: String? = nil) {
+        self.url = url
+    }
+}
+
 public struct WhatsAppSettings: Sendable, Equatable {
     /// Session names campaigns use by default (each linked with `siaran login NAME`).
     public var sessions: [String]

@@ -1,7 +1,18 @@
+import Store
+import GRDB
 import Foundation
 
 /// Measuring helpers shared by the suites: wall time and the process's peak resident memory.
 enum Bench {
+    /// The benchmark's SQLite file opened straight through GRDB, to fill it with a year of data
+    /// faster than the product's one-transaction-per-step API would (setup, not what is measured).
+    static func rawSQLite(_ database: SiaranDatabase) throws -> DatabasePool {
+        guard let path = database.path else { throw BenchSetupError(description: "the benchmark needs a SQLite file") }
+        return try DatabasePool(path: path)
+    }
+
+    struct BenchSetupError: Error, CustomStringConvertible { var description: String }
+
     /// Runs `body` once and returns its wall time in seconds.
     static func time(_ body: () async throws -> Void) async rethrows -> Double {
         let start = ContinuousClock.now

@@ -77,7 +77,7 @@ enum DashboardBench {
 
     /// A year of work: finished campaigns with receipts and replies, and one still sending.
     static func populate(_ database: SiaranDatabase, campaigns: Int, perCampaign: Int) async throws {
-        try await database.writer.write { db in
+        try await Bench.rawSQLite(database).write { db in
             let campaign = try db.makeStatement(sql: """
                 INSERT INTO campaigns (id, name, state, createdAt, startedAt, finishedAt, spoolPath) VALUES (?, ?, ?, ?, ?, ?, 'x')
                 """)

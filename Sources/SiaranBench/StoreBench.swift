@@ -10,7 +10,7 @@ enum StoreBench {
         let database = try SiaranDatabase(path: path)
         let count = 100_000
         let seconds = try await Bench.time {
-            try await database.writer.write { db in
+            try await Bench.rawSQLite(database).write { db in
                 try db.execute(sql: "INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('b', 'bench', 'queued', '2026-11-25', 'x')")
                 let contact = try db.makeStatement(sql: "INSERT INTO contacts (campaignId, phone, line) VALUES ('b', ?, ?)")
                 let message = try db.makeStatement(sql: "INSERT INTO messages (id, campaignId, contactId, phone, text, state, queuedAt) VALUES (?, 'b', ?, ?, 'Halo', 'pending', '2026-11-25')")

@@ -15,7 +15,7 @@ struct CampaignsCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigurationOptions
 
         func run() async throws {
-            let database = try SiaranDatabase(path: try options.load().paths.databasePath)
+            let database = try await openDatabase(try options.load())
             let campaigns = try await database.allCampaigns()
             if campaigns.isEmpty { print("no campaigns yet") }
             for campaign in campaigns {
@@ -33,7 +33,7 @@ struct CampaignsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.load()
-            let database = try SiaranDatabase(path: configuration.paths.databasePath)
+            let database = try await openDatabase(configuration)
             guard let campaign = try await database.campaign(id) else {
                 printError("no campaign \(id); see `siaran campaigns list`")
                 throw ExitCode(1)
@@ -45,14 +45,10 @@ struct CampaignsCommand: AsyncParsableCommand {
             print("state     \(campaign.state.rawValue)\(campaign.failureReason.map { " — \($0)" } ?? "")")
             print("messages  total \(counts.total), pending \(counts.pending + counts.sending + counts.retrying), sent \(counts.sent + counts.delivered + counts.read), delivered \(counts.delivered + counts.read), read \(counts.read), replied \(counts.replied), failed \(counts.failed)")
             print("created   \(iso.string(from: campaign.createdAt))" + (campaign.sendAt.map { ", send at \(iso.string(from: $0))" } ?? ""))
-            print("stages    \(CampaignStageNames.ordered.filter(stages.contains).joined(separator: " → "))")
+            print("stages    \(CampaignStage.allCases.filter(stages.contains).map(\.rawValue).joined(separator: " → "))")
             print("files     \((configuration.paths.outbox as NSString).appendingPathComponent(id))/")
         }
     }
-}
-
-enum CampaignStageNames {
-    static let ordered = ["ingest", "validate", "dedupe", "render", "media", "preview", "approval", "schedule", "send", "report", "archive"]
 }
 
 /// `siaran pause|resume|cancel ID`: the same control files staff can create by hand, then
@@ -63,7 +59,7 @@ enum CampaignControl {
     static func perform(_ action: Action, id: String, options: ConfigurationOptions, timeout: Double) async throws {
         let configuration = try options.load()
         let folder = (configuration.paths.outbox as NSString).appendingPathComponent(id)
-        let database = try SiaranDatabase(path: configuration.paths.databasePath)
+        let database = try await openDatabase(configuration)
         guard let campaign = try await database.campaign(id) else {
             printError("no campaign \(id); see `siaran campaigns list`")
             throw ExitCode(1)

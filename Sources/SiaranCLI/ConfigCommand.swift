@@ -1,6 +1,7 @@
 import ArgumentParser
 import AIWriting
 import Siaran
+import Store
 
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,8 +29,30 @@ struct ConfigCommand: AsyncParsableCommand {
                         + "caps \(s.hourlyCap)/h \(s.dailyCap)/day, transport \(s.transport.rawValue)"
                         + (c.ai.map { ", ai \($0.summary)" } ?? "")
                 )
+                try await checkDatabase(c)
             } catch let error as ConfigurationError {
                 printError(error.description)
+                throw ExitCode(1)
+            }
+        }
+
+        /// Says which database is configured and whether it answers; one that does not is an error.
+        private func checkDatabase(_ c: SiaranConfiguration) async throws {
+            let location = try c.databaseLocation()
+            switch location {
+            case .sqlite(let path):
+                print("database: sqlite \(path)")
+            case .postgres(let url):
+                print("database: postgres \(url.socketDirectory ?? "\(url.host):\(url.port)") database \(url.database) (sslmode \(url.sslMode.rawValue))")
+            }
+            do {
+                let database = try await c.openDatabase()
+                try await database.ping()
+                let applied = try await database.appliedMigrations()
+                await database.close()
+                print("database: reachable, schema \(applied.last ?? "empty")")
+            } catch let error as StoreError {
+                printError("database: \(error.detail)")
                 throw ExitCode(1)
             }
         }

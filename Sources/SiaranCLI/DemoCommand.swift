@@ -50,7 +50,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         try Self.pipelineYAML(root: root, url: simulator.url, rootKey: rootKey).write(to: root.appendingPathComponent("pipeline.yaml"), atomically: true, encoding: .utf8)
         let configuration = try ConfigurationLoader().load(file: root.appendingPathComponent("pipeline.yaml").path)
-        let application = try SiaranApplication(configuration: configuration, console: false)
+        let application = try await SiaranApplication(configuration: configuration, console: false)
         say("Siaran demo in \(root.path)")
         say("simulator: \(simulator.url) with \(accounts.count - 1) recipients on WhatsApp")
 

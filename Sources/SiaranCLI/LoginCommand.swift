@@ -29,7 +29,7 @@ struct LoginCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let configuration = try options.load()
-        let application = try SiaranApplication(configuration: configuration, console: false)
+        let application = try await SiaranApplication(configuration: configuration, console: false)
         let session = try await WhatsAppService.session(name, settings: configuration.whatsapp,
                                                         sessionsDirectory: configuration.paths.sessionsDirectory, outbox: configuration.paths.outbox, logger: application.component("whatsapp"))
         if await session.isLinked {
@@ -123,7 +123,7 @@ struct SessionsCommand: AsyncParsableCommand {
                 printError("session \(name) is not linked")
                 throw ExitCode(1)
             }
-            let application = try SiaranApplication(configuration: configuration, console: false)
+            let application = try await SiaranApplication(configuration: configuration, console: false)
             let session = try await WhatsAppService.session(name, settings: configuration.whatsapp,
                                                             sessionsDirectory: configuration.paths.sessionsDirectory, outbox: configuration.paths.outbox, logger: application.component("whatsapp"))
             await session.start()

@@ -27,7 +27,7 @@ struct ReportCommand: AsyncParsableCommand {
             printError(error.message)
             throw ExitCode(64)
         }
-        let database = try SiaranDatabase(path: configuration.paths.databasePath)
+        let database = try await openDatabase(configuration)
         guard let campaign = try await database.campaign(id) else {
             printError("no campaign \(id); see `siaran campaigns list`")
             throw ExitCode(1)

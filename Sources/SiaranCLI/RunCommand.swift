@@ -16,7 +16,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        let application = try SiaranApplication(configuration: configuration)
+        let application = try await SiaranApplication(configuration: configuration)
         if once {
             let (transport, whatsapp) = try await application.makeTransport()
             if let whatsapp {

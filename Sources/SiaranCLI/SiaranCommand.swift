@@ -16,7 +16,7 @@ struct SiaranCommand: AsyncParsableCommand {
             ContactsCommand.self, MessageCommand.self, TemplatesCommand.self, SimulatorCommand.self,
             LoginCommand.self, SessionsCommand.self, DemoCommand.self,
             MediaCommand.self,
-            ReportCommand.self, UsersCommand.self,
+            ReportCommand.self, UsersCommand.self, DatabaseCommand.self,
         ]
     )
 }

@@ -1,4 +1,7 @@
+import ArgumentParser
 import Foundation
+import Siaran
+import Store
 
 /// Writes a line to standard error (messages for people, kept out of piped output).
 func printError(_ text: String) {
@@ -9,5 +12,16 @@ enum ProcessInfoEnvironment {
     static func value(_ name: String) -> String? {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
         return value
+    }
+}
+
+/// Opens the configured database for a command; an unreachable or refused database is one
+/// plain line on standard error and exit status 1 (the password never shown).
+func openDatabase(_ configuration: SiaranConfiguration) async throws -> SiaranDatabase {
+    do {
+        return try await configuration.openDatabase()
+    } catch let error as StoreError {
+        printError("database: \(error.detail)")
+        throw ExitCode(1)
     }
 }

@@ -14,8 +14,8 @@ struct UsersCommand: AsyncParsableCommand {
         subcommands: [List.self, Add.self, Passwd.self, Remove.self]
     )
 
-    static func store(_ options: ConfigurationOptions) throws -> UserStore {
-        UserStore(database: try SiaranDatabase(path: try options.load().paths.databasePath))
+    static func store(_ options: ConfigurationOptions) async throws -> UserStore {
+        UserStore(database: try await openDatabase(try options.load()))
     }
 
     /// The password from standard input (`--password-stdin`, for scripts) or asked twice
@@ -72,7 +72,7 @@ struct UsersCommand: AsyncParsableCommand {
                 printError("role must be admin, operator or viewer, not '\(role)'")
                 throw ExitCode(1)
             }
-            let store = try UsersCommand.store(options)
+            let store = try await UsersCommand.store(options)
             try await UsersCommand.run {
                 try UserStore.validate(username: username)
                 let password = try UsersCommand.readPassword(fromStdin: passwordStdin)
@@ -90,7 +90,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Flag(help: "Read the password from standard input instead of asking.") var passwordStdin = false
 
         func run() async throws {
-            let store = try UsersCommand.store(options)
+            let store = try await UsersCommand.store(options)
             try await UsersCommand.run {
                 guard try await store.find(username: username) != nil else { throw DashboardError(.notFound, "no user '\(username)'") }
                 try await store.setPassword(username: username, password: try UsersCommand.readPassword(fromStdin: passwordStdin))
@@ -106,7 +106,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Argument var username: String
 
         func run() async throws {
-            let store = try UsersCommand.store(options)
+            let store = try await UsersCommand.store(options)
             try await UsersCommand.run {
                 try await store.remove(username: username)
                 try await store.audit("cli", "user.remove", target: username)

@@ -1,11 +1,8 @@
 public import Foundation
-public import GRDB
 
 /// A campaign as stored; `state` moves queued → (waiting-approval) → scheduled → sending → done,
 /// or to paused, cancelled or failed.
-public struct CampaignRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "campaigns"
-
+public struct CampaignRecord: Codable, Sendable, Equatable {
     public enum State: String, Codable, Sendable, CaseIterable {
         case queued, waitingApproval = "waiting-approval", scheduled, sending, paused, done, cancelled, failed
 
@@ -41,9 +38,7 @@ public struct CampaignRecord: Codable, Sendable, Equatable, FetchableRecord, Per
 }
 
 /// Every drop taken from inbox/, whatever became of it.
-public struct DropRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "drops"
-
+public struct DropRecord: Codable, Sendable, Equatable {
     public var id: String
     public var name: String
     public var contentHash: String
@@ -64,9 +59,7 @@ public struct DropRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
 }
 
 /// One message and its progress.
-public struct MessageRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "messages"
-
+public struct MessageRecord: Codable, Sendable, Equatable {
     public enum State: String, Codable, Sendable, CaseIterable {
         case pending, sending, sent, delivered, read, failed, retrying
     }
@@ -125,5 +118,50 @@ public struct MessageCounts: Sendable, Equatable, Codable {
         case .retrying: retrying += count
         case nil: break
         }
+    }
+}
+
+extension CampaignRecord {
+    init(row: SQLRow) throws {
+        let stateText = try row.string("state")
+        guard let state = State(rawValue: stateText) else {
+            throw StoreError(.unexpectedValue, detail: "campaign \(row.optionalString("id") ?? "?") has an unknown state '\(stateText)'")
+        }
+        self.init(id: try row.string("id"), name: try row.string("name"), dropId: row.optionalString("dropId"), state: state,
+                  priority: row.optionalInt("priority") ?? 0, createdAt: try row.date("createdAt"), sendAt: row.optionalDate("sendAt"),
+                  spoolPath: try row.string("spoolPath"), options: row.optionalString("options"))
+        startedAt = row.optionalDate("startedAt")
+        finishedAt = row.optionalDate("finishedAt")
+        failureReason = row.optionalString("failureReason")
+    }
+}
+
+extension DropRecord {
+    init(row: SQLRow) throws {
+        self.init(id: try row.string("id"), name: try row.string("name"), contentHash: try row.string("contentHash"),
+                  receivedAt: try row.date("receivedAt"), outcome: try row.string("outcome"), reason: row.optionalString("reason"),
+                  campaignId: row.optionalString("campaignId"))
+    }
+}
+
+extension MessageRecord {
+    init(row: SQLRow) throws {
+        self.init(id: try row.string("id"), campaignId: try row.string("campaignId"), contactId: try row.int64("contactId"),
+                  phone: try row.string("phone"), variant: row.optionalString("variant"), text: try row.string("text"),
+                  mediaSHA256: row.optionalString("mediaSHA256"), queuedAt: try row.date("queuedAt"))
+        let stateText = try row.string("state")
+        guard let state = State(rawValue: stateText) else {
+            throw StoreError(.unexpectedValue, detail: "message \(id) has an unknown state '\(stateText)'")
+        }
+        self.state = state
+        session = row.optionalString("session")
+        reason = row.optionalString("reason")
+        attempts = row.optionalInt("attempts") ?? 0
+        nextAttemptAt = row.optionalDate("nextAttemptAt")
+        sentAt = row.optionalDate("sentAt")
+        deliveredAt = row.optionalDate("deliveredAt")
+        readAt = row.optionalDate("readAt")
+        repliedAt = row.optionalDate("repliedAt")
+        failedAt = row.optionalDate("failedAt")
     }
 }

@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 
 /// One number on the database's opt-out list.
 public struct OptOutRecord: Sendable, Equatable, Codable {
@@ -43,47 +42,65 @@ public struct PhoneReplyRecord: Sendable, Equatable, Codable {
     public var isOptOut: Bool
 }
 
-/// Queries for the dashboard's contacts page: the opt-out list and one number's history.
+/// The opt-out list and one number's history.
 extension SiaranDatabase {
+    /// Every number that asked not to be contacted; checked before every send.
+    public func optedOutPhones() async throws -> Set<String> {
+        try await read { db in Set(try db.query("SELECT phone FROM optOuts").map { try $0.string(at: 0) }) }
+    }
+
+    /// Puts `phone` on the list (once) and announces it to webhooks.
+    public func addOptOut(phone: String, source: String, detail: String? = nil) async throws {
+        try await write { db in
+            let added = try db.execute("""
+                INSERT INTO optOuts (phone, source, detail, createdAt) VALUES (?, ?, ?, ?) ON CONFLICT (phone) DO NOTHING
+                """, phone, source, detail, Date())
+            if added > 0 {
+                var fields: [String: Any] = ["phone": phone, "source": source]
+                if let detail { fields["detail"] = detail }
+                try Self.recordEvent(.contactOptedOut, fields, in: db)
+            }
+        }
+    }
+
     /// Every opt-out in the database, newest first.
     public func optOutRecords() async throws -> [OptOutRecord] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT phone, source, detail, createdAt FROM optOuts ORDER BY createdAt DESC, phone").map {
-                OptOutRecord(phone: $0["phone"], source: $0["source"], detail: $0["detail"], createdAt: $0["createdAt"])
-            }
+            try db.query("SELECT phone, source, detail, createdAt FROM optOuts ORDER BY createdAt DESC, phone").map(Self.optOut)
         }
     }
 
     public func optOutRecord(phone: String) async throws -> OptOutRecord? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT phone, source, detail, createdAt FROM optOuts WHERE phone = ?", arguments: [phone]).map {
-                OptOutRecord(phone: $0["phone"], source: $0["source"], detail: $0["detail"], createdAt: $0["createdAt"])
-            }
+            try db.queryOne("SELECT phone, source, detail, createdAt FROM optOuts WHERE phone = ?", phone).map(Self.optOut)
         }
+    }
+
+    private static func optOut(_ row: SQLRow) throws -> OptOutRecord {
+        OptOutRecord(phone: try row.string("phone"), source: try row.string("source"), detail: row.optionalString("detail"),
+                     createdAt: row.optionalDate("createdAt"))
     }
 
     /// Takes `phone` off the database's list; false when it was not on it.
     @discardableResult
     public func removeOptOut(phone: String) async throws -> Bool {
-        try await write { db in
-            try db.execute(sql: "DELETE FROM optOuts WHERE phone = ?", arguments: [phone])
-            return db.changesCount > 0
-        }
+        try await write { db in try db.execute("DELETE FROM optOuts WHERE phone = ?", phone) > 0 }
     }
 
     /// Every message to `phone` across campaigns, newest first.
     public func messages(toPhone phone: String, limit: Int = 200) async throws -> [PhoneMessageRecord] {
         try await read { db in
-            try Row.fetchAll(db, sql: """
+            try db.query("""
                 SELECT m.id, m.campaignId, c.name, m.state, m.variant, m.session, m.reason, m.queuedAt, m.sentAt, m.deliveredAt,
                        m.readAt, m.failedAt, m.repliedAt
                 FROM messages m JOIN campaigns c ON c.id = m.campaignId
-                WHERE m.phone = ? ORDER BY m.queuedAt DESC, m.rowid DESC LIMIT ?
-                """, arguments: [phone, limit]).map {
-                PhoneMessageRecord(messageId: $0["id"], campaignId: $0["campaignId"], campaignName: $0["name"], state: $0["state"],
-                                   variant: $0["variant"], session: $0["session"], reason: $0["reason"], queuedAt: $0["queuedAt"],
-                                   sentAt: $0["sentAt"], deliveredAt: $0["deliveredAt"], readAt: $0["readAt"], failedAt: $0["failedAt"],
-                                   repliedAt: $0["repliedAt"])
+                WHERE m.phone = ? ORDER BY m.queuedAt DESC, m.contactId DESC LIMIT ?
+                """, phone, limit).map {
+                PhoneMessageRecord(messageId: try $0.string("id"), campaignId: try $0.string("campaignId"), campaignName: try $0.string("name"),
+                                   state: try $0.string("state"), variant: $0.optionalString("variant"), session: $0.optionalString("session"),
+                                   reason: $0.optionalString("reason"), queuedAt: try $0.date("queuedAt"), sentAt: $0.optionalDate("sentAt"),
+                                   deliveredAt: $0.optionalDate("deliveredAt"), readAt: $0.optionalDate("readAt"),
+                                   failedAt: $0.optionalDate("failedAt"), repliedAt: $0.optionalDate("repliedAt"))
             }
         }
     }
@@ -91,11 +108,11 @@ extension SiaranDatabase {
     /// Every message `phone` sent us, newest first.
     public func replies(fromPhone phone: String, limit: Int = 200) async throws -> [PhoneReplyRecord] {
         try await read { db in
-            try Row.fetchAll(db, sql: """
+            try db.query("""
                 SELECT campaignId, session, text, receivedAt, isOptOut FROM replies WHERE phone = ? ORDER BY receivedAt DESC LIMIT ?
-                """, arguments: [phone, limit]).map {
-                PhoneReplyRecord(campaignId: $0["campaignId"], session: $0["session"], text: $0["text"], receivedAt: $0["receivedAt"],
-                                 isOptOut: $0["isOptOut"])
+                """, phone, limit).map {
+                PhoneReplyRecord(campaignId: $0.optionalString("campaignId"), session: $0.optionalString("session"), text: $0.optionalString("text"),
+                                 receivedAt: try $0.date("receivedAt"), isOptOut: try $0.bool("isOptOut"))
             }
         }
     }

@@ -1,5 +1,4 @@
 public import Foundation
-public import GRDB
 
 /// When the people a campaign messaged replied: the figures its insights paragraph says
 /// "when people replied" from. Bounded in size (hours of the campaign, four delay bands).
@@ -35,23 +34,26 @@ public struct ReplyTiming: Sendable, Equatable {
     public var replies: Int { byHour.reduce(0) { $0 + $1.replies } }
 }
 
-extension SiaranDatabase {
-    /// The reply times of one campaign, inside the caller's transaction (so they match the other
-    /// figures of the same report).
-    public static func replyTiming(of campaign: String, in db: Database) throws -> ReplyTiming {
-        let hours = try Row.fetchAll(db, sql: """
-            SELECT CAST(strftime('%s', repliedAt) AS INTEGER) / 3600 AS hour, COUNT(*)
+extension StoreSnapshot {
+    /// The reply times of one campaign, in this snapshot (so they match the other figures of the
+    /// same report).
+    public func replyTiming(of campaign: String) throws -> ReplyTiming {
+        let dialect = db.dialect
+        let hours = try db.query("""
+            SELECT \(dialect.epochSeconds("repliedAt")) / 3600 AS hour, COUNT(*)
             FROM messages WHERE campaignId = ? AND repliedAt IS NOT NULL GROUP BY hour ORDER BY hour
-            """, arguments: [campaign]).map {
-            ReplyTiming.HourCount(start: Date(timeIntervalSince1970: Double($0[0] as Int64) * 3600), replies: $0[1])
+            """, campaign).map {
+            ReplyTiming.HourCount(start: Date(timeIntervalSince1970: Double(try $0.int(at: 0)) * 3600), replies: try $0.int(at: 1))
         }
-        let bands = try Row.fetchOne(db, sql: """
-            SELECT COALESCE(SUM(delay < 3600), 0), COALESCE(SUM(delay >= 3600 AND delay < 21600), 0),
-                   COALESCE(SUM(delay >= 21600 AND delay < 86400), 0), COALESCE(SUM(delay >= 86400), 0)
-            FROM (SELECT CAST(strftime('%s', repliedAt) AS INTEGER) - CAST(strftime('%s', sentAt) AS INTEGER) AS delay
-                  FROM messages WHERE campaignId = ? AND repliedAt IS NOT NULL AND sentAt IS NOT NULL)
-            """, arguments: [campaign])
-        return ReplyTiming(byHour: hours, withinHour: bands?[0] ?? 0, withinSixHours: bands?[1] ?? 0,
-                           withinDay: bands?[2] ?? 0, later: bands?[3] ?? 0)
+        let bands = try db.queryOne("""
+            SELECT COALESCE(SUM(CASE WHEN delay < 3600 THEN 1 ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN delay >= 3600 AND delay < 21600 THEN 1 ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN delay >= 21600 AND delay < 86400 THEN 1 ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN delay >= 86400 THEN 1 ELSE 0 END), 0)
+            FROM (SELECT \(dialect.epochSeconds("repliedAt")) - \(dialect.epochSeconds("sentAt")) AS delay
+                  FROM messages WHERE campaignId = ? AND repliedAt IS NOT NULL AND sentAt IS NOT NULL) AS replies
+            """, campaign)
+        return ReplyTiming(byHour: hours, withinHour: try bands?.int(at: 0) ?? 0, withinSixHours: try bands?.int(at: 1) ?? 0,
+                           withinDay: try bands?.int(at: 2) ?? 0, later: try bands?.int(at: 3) ?? 0)
     }
 }

@@ -1,55 +1,87 @@
-public import GRDB
-import Foundation
+public import Foundation
+public import Logging
 
-/// The embedded SQLite database (`state/siaran.sqlite`), opened in WAL mode and migrated on open.
+/// Siaran's database: campaigns, messages, contacts, opt-outs, users, the audit log and the
+/// event log webhooks read. The embedded SQLite file by default, or a PostgreSQL server.
 ///
-/// Every other module reaches the database through this type; queries live in extensions
-/// (`SiaranDatabase+Campaigns.swift`, …) so the schema stays in one place.
+/// Every query lives in this module, behind typed methods (`SiaranDatabase+….swift`); no other
+/// module sees SQL, a table name or the database library. Each method is one transaction, so a
+/// stage's output and its checkpoint always commit together.
 public final class SiaranDatabase: Sendable {
-    /// The GRDB pool; writes are serialised by GRDB, reads run concurrently with WAL.
-    public let writer: any DatabaseWriter
-    /// Where the database lives, or nil for an in-memory database.
-    public let path: String?
+    let backend: any SQLBackend
+    /// Where the database lives; nil for an in-memory test database.
+    public let location: DatabaseLocation?
 
-    /// Opens (creating if needed) the database file and runs every pending migration.
-    public init(path: String) throws {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA foreign_keys = ON")
-            // NORMAL is durable in WAL mode across an application crash; only an OS crash can
-            // lose the last commits, which the pipeline's idempotent stages tolerate.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
-        // Opening switches a new file to WAL (SQLite does not wait for a busy lock there) and
-        // runs the pending migrations (GRDB checks what is applied before its transactions).
-        // The daemon and a CLI command (`siaran campaigns list` while `siaran run` starts) may
-        // do both at the same moment, so processes take turns on `<path>.migrate.lock`.
-        self.writer = try FileLock.withExclusiveLock(at: path + ".migrate.lock") {
-            let pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(pool)
-            return pool
-        }
-        self.path = path
+    /// The SQLite file, when the database is one.
+    public var path: String? {
+        if case .sqlite(let path) = location { return path }
+        return nil
     }
 
-    /// An in-memory database for tests, migrated like a real one.
+    /// `sqlite` or `postgres`.
+    public var dialect: SQLDialect { backend.dialect }
+
+    /// Opens (creating if needed) a SQLite database file and runs every pending migration.
+    public init(path: String) throws {
+        self.backend = try SQLiteBackend(path: path)
+        self.location = .sqlite(path: path)
+    }
+
+    /// An in-memory SQLite database for tests, migrated like a real one.
     public init(inMemory: Void = ()) throws {
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
-        let queue = try DatabaseQueue(configuration: configuration)
-        self.writer = queue
-        self.path = nil
-        try Self.migrator.migrate(queue)
+        self.backend = try SQLiteBackend(inMemory: ())
+        self.location = nil
+    }
+
+    init(backend: any SQLBackend, location: DatabaseLocation?) {
+        self.backend = backend
+        self.location = location
+    }
+
+    /// Opens the configured database: SQLite at once, PostgreSQL after connecting and migrating.
+    /// Errors are `StoreError`s in plain words, without the password.
+    public static func open(_ location: DatabaseLocation, logger: Logger) async throws -> SiaranDatabase {
+        switch location {
+        case .sqlite(let path):
+            return try SiaranDatabase(path: path)
+        case .postgres(let url):
+            // The PostgreSQL backend is being merged from its branch in this session.
+            throw StoreError(.unreachable, detail: "PostgreSQL (\(url.redacted)) is not available in this build")
+        }
     }
 
     /// Identifiers of the migrations applied to this database, oldest first.
     public func appliedMigrations() async throws -> [String] {
-        try await writer.read { db in try Self.migrator.appliedMigrations(db) }
+        try await backend.appliedMigrations()
     }
 
-    /// SQLite's journal mode, `wal` for a file database.
-    public func journalMode() async throws -> String {
-        try await writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    /// Every migration this program knows, oldest first: the same numbered history on both backends.
+    public static var migrationIdentifiers: [String] { SQLiteMigrations.identifiers }
+
+    /// Answers when the database can be reached now (readiness checks, `config check`).
+    public func ping() async throws {
+        try await backend.ping()
+    }
+
+    /// Lets go of the database's connections; for PostgreSQL, also its background task.
+    public func close() async {
+        await backend.close()
+    }
+
+    /// Runs `body` in one write transaction. Internal: other modules call typed methods.
+    func write<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
+        try await backend.write(body)
+    }
+
+    /// Runs `body` against one consistent snapshot. Internal: other modules call typed methods.
+    func read<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
+        try await backend.read(body)
+    }
+
+    /// A write that completes even when the calling task was cancelled: a send loop that stops
+    /// must still record the message it put on the wire.
+    func writeEvenIfCancelled<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
+        let backend = backend
+        return try await Task.detached { try await backend.write(body) }.value
     }
 }

@@ -54,8 +54,17 @@ public struct WebhookService: Service {
         }
     }
 
-    /// The loop of one endpoint; ends when the task is cancelled.
+    /// The loop of one endpoint; ends when the task is cancelled. A database that cannot be
+    /// reached (a PostgreSQL restart) pauses delivery; it starts again from the stored position.
     func deliverForever(to endpoint: WebhookEndpoint) async {
+        while !Task.isCancelled {
+            guard await deliverUntilError(to: endpoint) else { return }
+            try? await Task.sleep(for: .seconds(max(1, settings.pollInterval * 5)))
+        }
+    }
+
+    /// Delivers until cancelled (false) or until an error (true: try again later).
+    private func deliverUntilError(to endpoint: WebhookEndpoint) async -> Bool {
         let key = endpoint.url.absoluteString
         do {
             var cursor: Int64
@@ -84,10 +93,12 @@ public struct WebhookService: Service {
                     try await Task { try await database.setWebhookCursor(key, to: delivered) }.value
                 }
             }
+            return false
         } catch is CancellationError {
-            return
+            return false
         } catch {
-            logger.error("webhook delivery stopped", metadata: ["endpoint": "\(endpoint.displayName)", "error": "\(error)"])
+            logger.error("webhook delivery paused; trying again shortly", metadata: ["endpoint": "\(endpoint.displayName)", "error": "\(error)"])
+            return true
         }
     }
 

@@ -1,11 +1,10 @@
 import AIWriting
 import Foundation
-import GRDB
 import Logging
 import Reports
 import Siaran
 import SiaranTestSupport
-import Store
+@testable import Store
 import Testing
 
 /// A campaign with two variants (B replies more), replies in the evening, failures and refusals.
@@ -22,33 +21,33 @@ struct InsightsFixture {
         database = try SiaranDatabase(path: root.appendingPathComponent("siaran.sqlite").path)
         let campaign = self.campaign
         try await database.write { db in
-            var record = CampaignRecord(id: campaign, name: "Promo kopi", dropId: nil, state: .done, createdAt: Self.start, spoolPath: "/tmp/none")
-            record.startedAt = Self.start
-            record.finishedAt = Self.start.addingTimeInterval(7200)
-            try record.insert(db)
+            try db.execute("""
+                INSERT INTO campaigns (id, name, state, priority, createdAt, startedAt, finishedAt, spoolPath) VALUES (?, ?, 'done', 0, ?, ?, ?, '/tmp/none')
+                """, campaign, "Promo kopi", Self.start, Self.start, Self.start.addingTimeInterval(7200))
             var index = 0
             for (variant, replies) in [("A", repliesA), ("B", repliesB)] {
                 for i in 0..<perVariant {
                     index += 1
                     let phone = "62812\(String(format: "%07d", index))"
-                    try db.execute(sql: "INSERT INTO contacts (campaignId, phone, line, variables, variant) VALUES (?, ?, ?, '{}', ?)",
-                                   arguments: [campaign, phone, index + 1, variant])
+                    let contactId = try db.queryOne("""
+                        INSERT INTO contacts (campaignId, phone, line, variables, variant) VALUES (?, ?, ?, '{}', ?) RETURNING id
+                        """, campaign, phone, index + 1, variant)!.int64("id")
                     let failed = i % 50 == 49
                     let sentAt = Self.start.addingTimeInterval(Double(index) * 10)
                     let replied = !failed && i < replies
-                    try db.execute(sql: """
+                    try db.execute("""
                         INSERT INTO messages (id, campaignId, contactId, phone, session, variant, text, state, reason, attempts, queuedAt,
                                               sentAt, deliveredAt, readAt, repliedAt, failedAt)
                         VALUES (?, ?, ?, ?, 'utama', ?, 'Halo', ?, ?, 1, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [
-                            "3EB0\(String(format: "%016X", index))", campaign, db.lastInsertedRowID, phone, variant,
+                        """, ([
+                            "3EB0\(String(format: "%016X", index))", campaign, contactId, phone, variant,
                             failed ? "failed" : "read", failed ? "not-on-whatsapp" : nil, Self.start,
                             failed ? nil : sentAt, failed ? nil : sentAt.addingTimeInterval(5), failed ? nil : sentAt.addingTimeInterval(60),
                             replied ? sentAt.addingTimeInterval(1200) : nil, failed ? sentAt : nil,
-                        ])
+                        ] as [any SQLBindable]).map(\.sqlValue))
                 }
             }
-            try db.execute(sql: "INSERT INTO rejectedContacts (campaignId, line, input, reason) VALUES (?, 900, '0812', 'too-short')", arguments: [campaign])
+            try db.execute("INSERT INTO rejectedContacts (campaignId, line, input, reason) VALUES (?, 900, '0812', 'too-short')", campaign)
         }
     }
 
@@ -56,9 +55,9 @@ struct InsightsFixture {
 
     func insights(_ language: ReportsConfiguration.Language) async throws -> CampaignInsights {
         let campaign = self.campaign
-        return try await database.read { db in
-            let overview = try CampaignOverview.load(db, campaign: campaign, partial: false)
-            return try CampaignInsights.load(db, overview: overview, language: language, timeZone: TimeZone(identifier: "Asia/Jakarta")!)
+        return try await database.snapshot { snapshot in
+            let overview = try CampaignOverview.load(snapshot, campaign: campaign, partial: false)
+            return try CampaignInsights.load(snapshot, overview: overview, language: language, timeZone: TimeZone(identifier: "Asia/Jakarta")!)
         }
     }
 

@@ -1,3 +1,4 @@
+@testable import Store
 import Dashboard
 import Foundation
 import HTTPTypes
@@ -32,7 +33,7 @@ struct AuthTests {
                 #expect(jsonObject(response.body)["error"] as? String == "unauthenticated")
             }
         }
-        let audit = try await harness.database.read { db in try String.fetchAll(db, sql: "SELECT action FROM auditLog") }
+        let audit = try await harness.database.read { db in try db.query("SELECT action FROM auditLog").map { try $0.string(at: 0) } }
         #expect(audit.contains("login"))
         #expect(audit.contains("user.create"))
     }

@@ -1,6 +1,7 @@
+import SiaranTestSupport
+@testable import Store
 import Dashboard
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -61,7 +62,7 @@ struct CampaignAPITests {
             headers[.authorization] = "Bearer \(login.token)"
             try await client.execute(uri: "/api/campaign/create", method: .post, headers: headers, body: body) { #expect($0.status == .contentTooLarge) }
         }
-        let audit = try await harness.database.read { db in try String.fetchAll(db, sql: "SELECT action FROM auditLog WHERE actor = 'ops'") }
+        let audit = try await harness.database.read { db in try db.query("SELECT action FROM auditLog WHERE actor = 'ops'").map { try $0.string(at: 0) } }
         #expect(audit.contains("campaign.create"))
     }
 
@@ -103,13 +104,13 @@ struct CampaignAPITests {
         }
     }
 
-    @Test("pause, resume, cancel and start write the CLI's control files and the audit log")
-    func control() async throws {
-        let harness = try await DashboardHarness()
+    @Test("pause, resume, cancel and start write the CLI's control files and the audit log", arguments: TestDatabaseKind.allCases)
+    func control(database: TestDatabaseKind) async throws {
+        let harness = try await DashboardHarness(database: database)
         defer { harness.close() }
         try await RoleTests.seed(harness)
         try await harness.database.write { db in
-            try db.execute(sql: "INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('c2', 'Gate', 'waiting-approval', ?, '/tmp'), ('c3', 'Old', 'done', ?, '/tmp')", arguments: [Date(), Date()])
+            try db.execute("INSERT INTO campaigns (id, name, state, priority, createdAt, spoolPath) VALUES ('c2', 'Gate', 'waiting-approval', 0, ?, '/tmp'), ('c3', 'Old', 'done', 0, ?, '/tmp')", Date(), Date())
         }
         try await harness.application.test(.router) { client in
             let login = try await DashboardHarness.login(client, .operator)
@@ -136,7 +137,7 @@ struct CampaignAPITests {
                 #expect((json["campaign"] as? [String: Any])?["state"] as? String == "waiting-approval")
             }
         }
-        let audit = try await harness.database.read { db in try String.fetchAll(db, sql: "SELECT action || ' ' || target FROM auditLog WHERE actor = 'ops' AND target IS NOT NULL") }
+        let audit = try await harness.database.read { db in try db.query("SELECT action || ' ' || target FROM auditLog WHERE actor = 'ops' AND target IS NOT NULL").map { try $0.string(at: 0) } }
         #expect(audit == ["campaign.pause c1", "campaign.resume c1", "campaign.cancel c1", "campaign.start c2"])
     }
 
@@ -207,9 +208,9 @@ struct CampaignAPITests {
         #expect(await sessions.connects == ["6281234567890"])
     }
 
-    @Test("users: admins add, change and remove accounts; the last admin stays")
-    func users() async throws {
-        let harness = try await DashboardHarness()
+    @Test("users: admins add, change and remove accounts; the last admin stays", arguments: TestDatabaseKind.allCases)
+    func users(database: TestDatabaseKind) async throws {
+        let harness = try await DashboardHarness(database: database)
         defer { harness.close() }
         try await harness.application.test(.router) { client in
             let admin = try await DashboardHarness.login(client, .admin)
@@ -230,7 +231,7 @@ struct CampaignAPITests {
                 #expect(!String(buffer: response.body).contains("passwordHash"))
             }
         }
-        let stored = try await harness.database.read { db in try String.fetchAll(db, sql: "SELECT passwordHash FROM users") }
+        let stored = try await harness.database.read { db in try db.query("SELECT passwordHash FROM users").map { try $0.string(at: 0) } }
         #expect(stored.allSatisfy { $0.hasPrefix("$2") })
     }
 }

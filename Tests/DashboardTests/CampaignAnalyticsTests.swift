@@ -1,6 +1,6 @@
+@testable import Store
 import Dashboard
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -16,7 +16,7 @@ struct CampaignAnalyticsTests {
         try await ScreenshotData.campaign(harness, name: "ab-test", count: 20, delay: 0, message: "Promo A untuk {name|Kak}\n---\nPromo B untuk {name|Kak}")
         let id = try #require(try await harness.database.allCampaigns().first?.id)
         let messages = try await harness.database.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, variant FROM messages WHERE campaignId = ? ORDER BY id", arguments: [id]).map { ($0[0] as String, $0[1] as String?) }
+            try db.query("SELECT id, variant FROM messages WHERE campaignId = ? ORDER BY id", id).map { (try $0.string(at: 0), $0.optionalString(at: 1)) }
         }
         let variants = Set(messages.compactMap(\.1))
         #expect(variants.count == 2, "the drop should make two variants: \(variants)")
@@ -26,7 +26,7 @@ struct CampaignAnalyticsTests {
             try await harness.database.markDelivered(message, at: Date())
             if variant == first {
                 try await harness.database.markRead(message, at: Date())
-                try await harness.database.write { db in try db.execute(sql: "UPDATE messages SET repliedAt = ? WHERE id = ?", arguments: [Date(), message]) }
+                try await harness.database.write { db in try db.execute("UPDATE messages SET repliedAt = ? WHERE id = ?", Date(), message) }
             }
         }
         try await harness.application.test(.router) { client in

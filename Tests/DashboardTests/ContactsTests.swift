@@ -1,7 +1,8 @@
+import SiaranTestSupport
+@testable import Store
 import Contacts
 import Dashboard
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -89,7 +90,7 @@ struct ContactsTests {
             (status, _, _) = try await Self.send(client, admin, .delete, "/api/contacts/optouts/..%2Fetc")
             #expect(status == .badRequest)
         }
-        let audit = try await harness.database.read { db in try String.fetchAll(db, sql: "SELECT action || ' ' || target FROM auditLog WHERE action LIKE 'optout.%' ORDER BY id") }
+        let audit = try await harness.database.read { db in try db.query("SELECT action || ' ' || target FROM auditLog WHERE action LIKE 'optout.%' ORDER BY id").map { try $0.string(at: 0) } }
         #expect(audit == ["optout.add 6281234567890", "optout.remove 6281234567890", "optout.remove 6281311112222"])
     }
 
@@ -125,23 +126,23 @@ struct ContactsTests {
         }
     }
 
-    @Test("a number's history lists its messages across campaigns, replies and opt-out state")
-    func history() async throws {
-        let harness = try await DashboardHarness()
+    @Test("a number's history lists its messages across campaigns, replies and opt-out state", arguments: TestDatabaseKind.allCases)
+    func history(database: TestDatabaseKind) async throws {
+        let harness = try await DashboardHarness(database: database)
         defer { harness.close() }
         let sent = Date(timeIntervalSince1970: 1_750_000_000)
         try await harness.database.write { db in
             for (id, name) in [("c1", "Promo Lebaran"), ("c2", "Flash sale")] {
-                try db.execute(sql: "INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES (?, ?, 'done', ?, '/tmp')", arguments: [id, name, sent])
-                try db.execute(sql: "INSERT INTO contacts (campaignId, phone, line) VALUES (?, '6281234567890', 1)", arguments: [id])
-                try db.execute(sql: """
+                try db.execute("INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES (?, ?, 'done', ?, '/tmp')", id, name, sent)
+                let contact = try db.queryOne("INSERT INTO contacts (campaignId, phone, line) VALUES (?, '6281234567890', 1) RETURNING id", id)!.int64("id")
+                try db.execute("""
                     INSERT INTO messages (id, campaignId, contactId, phone, text, state, queuedAt, sentAt, readAt)
                     VALUES (?, ?, ?, '6281234567890', 'Halo', ?, ?, ?, ?)
-                    """, arguments: ["m-\(id)", id, db.lastInsertedRowID, id == "c1" ? "read" : "failed", sent, sent, id == "c1" ? sent : nil])
+                    """, "m-\(id)", id, contact, id == "c1" ? "read" : "failed", sent, sent, id == "c1" ? sent : nil)
             }
-            try db.execute(sql: """
-                INSERT INTO replies (phone, session, messageId, campaignId, text, receivedAt, isOptOut) VALUES ('6281234567890', 'utama', 'r1', 'c1', 'STOP', ?, 1)
-                """, arguments: [sent])
+            try db.execute("""
+                INSERT INTO replies (phone, session, messageId, campaignId, text, receivedAt, isOptOut) VALUES ('6281234567890', 'utama', 'r1', 'c1', 'STOP', ?, ?)
+                """, sent, true)
         }
         try await harness.database.addOptOut(phone: "6281234567890", source: "reply", detail: "STOP")
         try await harness.application.test(.router) { client in

@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import SiaranTestSupport
 import Store
 import Testing
 
@@ -17,13 +18,15 @@ struct DashboardHarness {
     let database: SiaranDatabase
     let dashboard: Dashboard
 
-    init(sessions: (any SessionControl)? = nil, writer: MessageWriter? = nil,
+    init(database kind: TestDatabaseKind = .sqlite, sessions: (any SessionControl)? = nil, writer: MessageWriter? = nil,
          adjust: (inout DashboardConfiguration) -> Void = { _ in }) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID())")
         for folder in ["inbox", "outbox", "state/uploads", "state/spool", "templates"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
-        database = try SiaranDatabase(path: root.appendingPathComponent("state/siaran.sqlite").path)
+        database = kind == .sqlite
+            ? try SiaranDatabase(path: root.appendingPathComponent("state/siaran.sqlite").path)
+            : try await TestDatabase.make(kind).database
         var configuration = DashboardConfiguration(
             inbox: root.appendingPathComponent("inbox").path, outbox: root.appendingPathComponent("outbox").path,
             uploads: root.appendingPathComponent("state/uploads").path,

@@ -5,7 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-import Store
+@testable import Store
 import Testing
 
 @Suite("Dashboard: lockouts and logouts outlive a restart; a password change ends old logins")
@@ -38,7 +38,7 @@ struct PersistentAuthTests {
             let other = try await Self.tryLogin(client, "view", DashboardHarness.password, ip: "10.3.3.3")
             #expect(other == .ok)
         }
-        let rows = try await harness.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM loginThrottle WHERE lockedUntil IS NOT NULL") }
+        let rows = try await harness.database.read { db in try db.scalarInt("SELECT COUNT(*) FROM loginThrottle WHERE lockedUntil IS NOT NULL") }
         #expect(rows == 1)
     }
 

@@ -1,3 +1,4 @@
+@testable import Store
 import Dashboard
 import Foundation
 import HTTPTypes
@@ -56,7 +57,7 @@ struct RoleTests {
     /// A campaign `c1` in the database with a report file, so allowed calls can succeed.
     static func seed(_ harness: DashboardHarness) async throws {
         try await harness.database.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('c1', 'Promo', 'sending', ?, '/tmp')", arguments: [Date()])
+            try db.execute("INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('c1', 'Promo', 'sending', ?, '/tmp') ON CONFLICT (id) DO NOTHING", Date())
         }
         try FileManager.default.createDirectory(atPath: harness.path("outbox/c1"), withIntermediateDirectories: true)
         try "phone,state\n".write(toFile: harness.path("outbox/c1/report.csv"), atomically: true, encoding: .utf8)

@@ -1,6 +1,6 @@
+@testable import Store
 import Dashboard
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -48,7 +48,7 @@ struct TemplatesTests {
             (status, _, _) = try await ContactsTests.send(client, ops, .get, "/api/templates/lebaran")
             #expect(status == .notFound)
         }
-        let audit = try await harness.database.read { db in try String.fetchAll(db, sql: "SELECT action FROM auditLog WHERE action LIKE 'template.%' ORDER BY id") }
+        let audit = try await harness.database.read { db in try db.query("SELECT action FROM auditLog WHERE action LIKE 'template.%' ORDER BY id").map { try $0.string(at: 0) } }
         #expect(audit == ["template.create", "template.update", "template.delete"])
     }
 

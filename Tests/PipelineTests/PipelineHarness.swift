@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Pipeline
+import SiaranTestSupport
 import Store
 import Transport
 
@@ -15,11 +16,26 @@ struct PipelineHarness {
     )
 
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID())")
+        root = Self.makeRoot()
+        try Self.makeFolders(root)
+        database = try SiaranDatabase(path: root.appendingPathComponent("state/siaran.sqlite").path)
+    }
+
+    /// The same layout on either backend: the pipeline's results must not depend on it.
+    init(_ kind: TestDatabaseKind) async throws {
+        root = Self.makeRoot()
+        try Self.makeFolders(root)
+        database = try await TestDatabase.make(kind).database
+    }
+
+    private static func makeRoot() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID())")
+    }
+
+    private static func makeFolders(_ root: URL) throws {
         for folder in ["inbox", "outbox", "state/spool", "templates"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
-        database = try SiaranDatabase(path: root.appendingPathComponent("state/siaran.sqlite").path)
     }
 
     func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }

@@ -8,9 +8,10 @@ import Testing
 struct PipelineTests {
     static let numbers = "# pelanggan\n081234567890\n+62 813-1122-3344\n62813 1122 3344\n0812345\n"
 
-    @Test("a campaign folder goes through every stage: each number gets one message, reports are written")
-    func fullRun() async throws {
-        let harness = try PipelineHarness()
+    @Test("a campaign folder goes through every stage: each number gets one message, reports are written",
+          arguments: TestDatabaseKind.allCases)
+    func fullRun(database: TestDatabaseKind) async throws {
+        let harness = try await PipelineHarness(database)
         try harness.drop("promo/numbers.txt", Self.numbers)
         try harness.drop("promo/message.txt", "{Halo|Hai} {name|Kak}, promo hari ini!")
         _ = try await harness.runOnce()
@@ -34,7 +35,7 @@ struct PipelineTests {
         #expect(status["state"] as? String == "done")
         #expect(status["sent"] as? Int == 2)
         #expect(!FileManager.default.fileExists(atPath: harness.path("inbox/promo")))
-        #expect(try await harness.database.completedStages(of: campaign.id) == Set(CampaignStage.allCases.map(\.rawValue)))
+        #expect(try await harness.database.completedStages(of: campaign.id) == Set(CampaignStage.allCases))
     }
 
     @Test("a drop still being written, or with an upload's temporary file, is left alone")
@@ -96,9 +97,10 @@ struct PipelineTests {
         #expect(FileManager.default.fileExists(atPath: harness.path("inbox/failed/bad/numbers.txt")))
     }
 
-    @Test("the same content dropped again is reported as a duplicate and not sent; resend: true sends it")
-    func duplicates() async throws {
-        let harness = try PipelineHarness()
+    @Test("the same content dropped again is reported as a duplicate and not sent; resend: true sends it",
+          arguments: TestDatabaseKind.allCases)
+    func duplicates(database: TestDatabaseKind) async throws {
+        let harness = try await PipelineHarness(database)
         try harness.drop("first/numbers.txt", Self.numbers)
         try harness.drop("first/message.txt", "Halo")
         _ = try await harness.runOnce()
@@ -114,9 +116,9 @@ struct PipelineTests {
         #expect(try await harness.campaigns().count == 2)
     }
 
-    @Test("a campaign scheduled for later is held; --once leaves it queued")
-    func scheduled() async throws {
-        let harness = try PipelineHarness()
+    @Test("a campaign scheduled for later is held; --once leaves it queued", arguments: TestDatabaseKind.allCases)
+    func scheduled(database: TestDatabaseKind) async throws {
+        let harness = try await PipelineHarness(database)
         try harness.drop("later/numbers.txt", Self.numbers)
         try harness.drop("later/message.txt", "Halo")
         try harness.drop("later/campaign.yaml", "send_at: 2099-01-01 09:00\ntimezone: Asia/Jakarta\n")

@@ -1,7 +1,7 @@
 import Foundation
 import Pipeline
 import Reports
-import Store
+@testable import Store
 import Testing
 
 @Suite("Pipeline: reports, preview and the campaign log")
@@ -41,11 +41,11 @@ struct ReportOutputsTests {
         try FileManager.default.removeItem(atPath: "\(outbox)/summary.json")
         try FileManager.default.removeItem(atPath: "\(outbox)/report.csv")
         try await harness.database.write { db in
-            try db.execute(sql: "DELETE FROM campaignStages WHERE campaignId = ? AND stage IN ('report', 'archive')", arguments: [campaign.id])
+            try db.execute("DELETE FROM campaignStages WHERE campaignId = ? AND stage IN ('report', 'archive')", campaign.id)
         }
         _ = try await harness.runOnce()
         #expect(FileManager.default.fileExists(atPath: "\(outbox)/summary.json"))
         #expect(FileManager.default.fileExists(atPath: "\(outbox)/report.csv"))
-        #expect(try await harness.database.completedStages(of: campaign.id).contains("report"))
+        #expect(try await harness.database.completedStages(of: campaign.id).contains(.report))
     }
 }

@@ -1,10 +1,9 @@
 import Foundation
 import Logging
 import Pipeline
-import Store
+@testable import Store
 import Testing
 import Transport
-import GRDB
 
 @Suite("Receipts, replies and opt-outs")
 struct TransportEventTests {
@@ -53,7 +52,7 @@ struct EarlyReceiptTests {
         let id = try #require(try harness.dryRunLines(campaign.id).first?["id"] as? String)
         // Replay the race: the message is back in `sending` (the sender records sentAt with the
         // next message), then the receipt and a reply arrive, then the send is recorded.
-        try await harness.database.write { db in try db.execute(sql: "UPDATE messages SET state = 'sending', sentAt = NULL WHERE id = ?", arguments: [id]) }
+        try await harness.database.write { db in try db.execute("UPDATE messages SET state = 'sending', sentAt = NULL WHERE id = ?", id) }
         try await harness.database.markDelivered(id, at: Date())
         let campaignOfReply = try await harness.database.recordReply(phone: "6281234567890", session: "utama", messageId: "IN1", text: "Berapa?",
                                                                      at: Date(), isOptOut: false)
@@ -61,8 +60,8 @@ struct EarlyReceiptTests {
         let sentAt = Date()
         try await harness.database.markSent(id, at: sentAt)
         let row = try await harness.database.read { db -> (String?, Bool, Bool) in
-            let row = try Row.fetchOne(db, sql: "SELECT state, sentAt, repliedAt FROM messages WHERE id = ?", arguments: [id])
-            return (row?["state"], (row?["sentAt"] as Date?) != nil, (row?["repliedAt"] as Date?) != nil)
+            let row = try db.queryOne("SELECT state, sentAt, repliedAt FROM messages WHERE id = ?", id)
+            return (row?.optionalString("state"), row?.optionalDate("sentAt") != nil, row?.optionalDate("repliedAt") != nil)
         }
         #expect(row.0 == "delivered")
         #expect(row.1, "the send time is recorded although the receipt came first")

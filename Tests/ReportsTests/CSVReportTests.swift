@@ -1,5 +1,5 @@
+@testable import Store
 import Foundation
-import GRDB
 import Reports
 import SiaranTestSupport
 import Testing
@@ -31,8 +31,8 @@ struct CSVReportTests {
     func roundTrip() async throws {
         let fixture = try await ReportFixture(messages: 40)
         let path = fixture.path("report.csv")
-        let count = try await fixture.database.read { db in
-            try CampaignCSVReport.write(db, campaign: fixture.campaign, to: path, byteOrderMark: true, timeZone: TimeZone(identifier: "Asia/Jakarta")!)
+        let count = try await fixture.database.snapshot { snapshot in
+            try CampaignCSVReport.write(snapshot, campaign: fixture.campaign, to: path, byteOrderMark: true, timeZone: TimeZone(identifier: "Asia/Jakarta")!)
         }
         #expect(count == 40)
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -66,8 +66,8 @@ struct CSVReportTests {
     func noBOM() async throws {
         let fixture = try await ReportFixture(messages: 3)
         let path = fixture.path("plain.csv")
-        _ = try await fixture.database.read { db in
-            try CampaignCSVReport.write(db, campaign: fixture.campaign, to: path, byteOrderMark: false, timeZone: TimeZone(identifier: "UTC")!)
+        _ = try await fixture.database.snapshot { snapshot in
+            try CampaignCSVReport.write(snapshot, campaign: fixture.campaign, to: path, byteOrderMark: false, timeZone: TimeZone(identifier: "UTC")!)
         }
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.hasPrefix("phone,name,variant,"))

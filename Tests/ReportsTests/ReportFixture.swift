@@ -1,7 +1,6 @@
 import Foundation
-import GRDB
 import SiaranTestSupport
-import Store
+@testable import Store
 
 /// A temporary database holding one campaign with messages in every state, names with quotes,
 /// commas, line breaks and emoji, two variants, failures and refused rows.
@@ -49,18 +48,20 @@ struct ReportFixture {
             var record = CampaignRecord(id: campaign, name: name, dropId: nil, state: .done, createdAt: start, spoolPath: "/tmp/none")
             record.startedAt = start
             record.finishedAt = start.addingTimeInterval(Double(messages) * 4 + 60)
-            try record.insert(db)
-            let contact = try db.makeStatement(sql: "INSERT INTO contacts (campaignId, phone, line, variables, variant) VALUES (?, ?, ?, ?, ?)")
-            let message = try db.makeStatement(sql: """
+            try db.execute("""
+                INSERT INTO campaigns (id, name, state, priority, createdAt, startedAt, finishedAt, spoolPath) VALUES (?, ?, ?, 0, ?, ?, ?, ?)
+                """, record.id, record.name, record.state.rawValue, record.createdAt, record.startedAt, record.finishedAt, record.spoolPath)
+            let insertMessage = """
                 INSERT INTO messages (id, campaignId, contactId, phone, session, variant, text, state, reason, attempts, queuedAt,
                                       sentAt, deliveredAt, readAt, repliedAt, failedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
-                """)
+                """
             for i in 0..<messages {
                 let variant = i % 2 == 0 ? "A" : "B"
                 let variables = String(decoding: try JSONEncoder().encode(["name": Self.name(i)]), as: UTF8.self)
-                try contact.execute(arguments: [campaign, Self.phone(i), i + 2, variables, variant])
-                let contactId = db.lastInsertedRowID
+                let contactId = try db.queryOne("""
+                    INSERT INTO contacts (campaignId, phone, line, variables, variant) VALUES (?, ?, ?, ?, ?) RETURNING id
+                    """, campaign, Self.phone(i), i + 2, variables, variant)!.int64("id")
                 let state = Self.state(i)
                 // Sends spread over three hours, one every ~4 s scaled to the campaign size.
                 let sentAt = start.addingTimeInterval(Double(i) * 10_800 / Double(max(1, messages)))
@@ -69,18 +70,18 @@ struct ReportFixture {
                 let read = state == "read"
                 let replied = read && i % 6 == 0
                 let reason: String? = state == "failed" ? (i % 3 == 0 ? "not-on-whatsapp" : "blocked") : nil
-                try message.execute(arguments: [
+                try db.execute(insertMessage, ([
                     "3EB0\(String(format: "%016X", i))", campaign, contactId, Self.phone(i), "utama", variant,
                     "Halo \(Self.name(i)), promo akhir tahun diskon 50% untuk semua produk! 🎉 Balas STOP untuk berhenti.",
                     state, reason, start,
                     sent ? sentAt : nil, delivered ? sentAt.addingTimeInterval(5) : nil, read ? sentAt.addingTimeInterval(60) : nil,
                     replied ? sentAt.addingTimeInterval(300) : nil, state == "failed" ? sentAt : nil,
-                ])
+                ] as [any SQLBindable]).map(\.sqlValue))
             }
-            let rejected = try db.makeStatement(sql: "INSERT INTO rejectedContacts (campaignId, line, input, reason) VALUES (?, ?, ?, ?)")
-            try rejected.execute(arguments: [campaign, messages + 2, "0812345", "too-short"])
-            try rejected.execute(arguments: [campaign, messages + 3, "62812 0000 0001", "duplicate"])
-            try rejected.execute(arguments: [campaign, messages + 4, "=HYPERLINK(\"x\")", "invalid"])
+            let rejected = "INSERT INTO rejectedContacts (campaignId, line, input, reason) VALUES (?, ?, ?, ?)"
+            try db.execute(rejected, campaign, messages + 2, "0812345", "too-short")
+            try db.execute(rejected, campaign, messages + 3, "62812 0000 0001", "duplicate")
+            try db.execute(rejected, campaign, messages + 4, "=HYPERLINK(\"x\")", "invalid")
         }
     }
 

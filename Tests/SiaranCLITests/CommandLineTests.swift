@@ -47,13 +47,16 @@ struct CommandLineTests {
         #expect(result.output.contains("config"))
     }
 
-    @Test("config check passes on the repository's pipeline.yaml with a one-line summary")
+    @Test("config check passes on the repository's pipeline.yaml with a one-line summary and says which database answers")
     func checkValid() async throws {
         let result = try await Self.run(["config", "check", "pipeline.yaml"])
         #expect(result.status == 0, "\(result.error)")
-        #expect(result.output.split(separator: "\n").count == 1)
-        #expect(result.output.contains("pipeline.yaml: ok"))
+        let lines = result.output.split(separator: "\n")
+        #expect(lines.count == 3, "\(result.output)")
+        #expect(lines.first?.contains("pipeline.yaml: ok") == true)
         #expect(result.output.contains("Asia/Jakarta"))
+        #expect(result.output.contains("database: sqlite state/siaran.sqlite"))
+        #expect(result.output.contains("database: reachable, schema v"))
     }
 
     @Test("config check fails on a broken copy with FILE:LINE:COL lines")

@@ -7,8 +7,13 @@ import Testing
 /// contact, never two, and a repeat (same id) at most once per kill.
 @Suite("Crash recovery", .serialized)
 struct CrashRecoveryTests {
-    @Test("kill -9 during sending repeats nothing but the one in-flight message, with the same id", .timeLimit(.minutes(2)))
-    func killDuringSending() async throws {
+    @Test("kill -9 during sending repeats nothing but the one in-flight message, with the same id", .timeLimit(.minutes(3)),
+          arguments: TestDatabaseKind.allCases)
+    func killDuringSending(database kind: TestDatabaseKind) async throws {
+        // SQLite: the daemon's own file in state/. PostgreSQL: a fresh database on the suite's server.
+        let postgres = kind == .postgres ? try await TestDatabase.make(.postgres) : nil
+        defer { postgres?.remove() }
+        let databaseURL = postgres?.url
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-crash-\(UUID())")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("inbox/besar"), withIntermediateDirectories: true)
         defer { if ProcessInfo.processInfo.environment["SIARAN_KEEP_CRASH_TEST"] == nil { try? FileManager.default.removeItem(at: folder) } }
@@ -29,7 +34,9 @@ struct CrashRecoveryTests {
             process.executableURL = CommandLineTests.executable
             process.arguments = arguments
             process.currentDirectoryURL = folder
-            process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
+            environment["SIARAN_DATABASE_URL"] = databaseURL
+            process.environment = environment
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import SiaranTestSupport
-import Store
+@testable import Store
 import Testing
 import WhatsApp
 import WhatsAppSimulator
@@ -114,7 +114,7 @@ struct WhatsAppEndToEndTests {
         let database = try SiaranDatabase(path: folder.appendingPathComponent("state/siaran.sqlite").path)
         let unregistered = Set(phones).subtracting(registered)
         let failed = try await database.read { db in
-            try String.fetchAll(db, sql: "SELECT phone FROM messages WHERE state = 'failed' AND reason = 'not-on-whatsapp'")
+            try db.query("SELECT phone FROM messages WHERE state = 'failed' AND reason = 'not-on-whatsapp'").map { try $0.string(at: 0) }
         }
         #expect(Set(failed) == unregistered)
     }

@@ -156,6 +156,36 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("the database: SQLite in the state folder by default, PostgreSQL from database.url or SIARAN_DATABASE_URL")
+    func database() throws {
+        let plain = try loader.load(yaml: "paths:\n  state: /srv/state\n", file: "pipeline.yaml")
+        #expect(try plain.databaseLocation() == .sqlite(path: "/srv/state/siaran.sqlite"))
+        let file = try loader.load(yaml: "database:\n  url: postgres://siaran@db.local/siaran?sslmode=require\n", file: "pipeline.yaml")
+        guard case .postgres(let url) = try file.databaseLocation() else { Issue.record("not postgres"); return }
+        #expect(url.host == "db.local" && url.port == 5432 && url.database == "siaran" && url.sslMode == .require && url.password == nil)
+        let environment = ConfigurationLoader(environment: ["SIARAN_DATABASE_URL": "postgresql://siaran:s3cr%40t@10.0.0.5:6543/kampanye?sslmode=disable"])
+        let overridden = try environment.load(yaml: "database:\n  url: postgres://other@db.local/x\n", file: "pipeline.yaml")
+        guard case .postgres(let env) = try overridden.databaseLocation() else { Issue.record("not postgres"); return }
+        #expect(env.password == "s3cr@t" && env.port == 6543 && env.database == "kampanye" && env.sslMode == .disable)
+        #expect(env.redacted == "postgres://siaran:***@10.0.0.5:6543/kampanye?sslmode=disable")
+        #expect(!"\(try overridden.databaseLocation())".contains("s3cr"))
+    }
+
+    @Test("a database URL that cannot be used is reported at its key, the password masked")
+    func badDatabaseURL() {
+        for (url, expected) in [
+            ("mysql://u:hunter2pass@h/db", "scheme"),
+            ("postgres://u:hunter2pass@h", "no database name"),
+            ("postgres://u:hunter2pass@h/db?sslmode=sometimes", "sslmode must be one of"),
+            ("postgres://u:hunter2pass@h/db?color=blue", "unknown parameter color"),
+        ] {
+            let found = issues("database:\n  url: \"\(url)\"\n")
+            #expect(found.count == 1 && found[0].line == 2, "\(url): \(found)")
+            #expect(found.first?.message.contains(expected) == true, "\(url): \(found)")
+            #expect(found.first?.message.contains("hunter2") == false, "\(url): \(found)")
+        }
+    }
+
     @Test(".env files are parsed like a shell would")
     func dotEnv() {
         let values = DotEnv.parse("""

@@ -43,7 +43,7 @@ struct LoggingTests {
     }
 
     @Test("the application writes its events to outbox/logs.txt")
-    func applicationLog() throws {
+    func applicationLog() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-app-\(UUID())")
         defer { try? FileManager.default.removeItem(at: folder) }
         var configuration = SiaranConfiguration()
@@ -51,7 +51,7 @@ struct LoggingTests {
             inbox: folder.appendingPathComponent("inbox").path, outbox: folder.appendingPathComponent("outbox").path,
             state: folder.appendingPathComponent("state").path, templates: folder.appendingPathComponent("templates").path
         )
-        let application = try SiaranApplication(configuration: configuration, console: false)
+        let application = try await SiaranApplication(configuration: configuration, console: false)
         application.component("pipeline").info("drop taken", metadata: ["campaign": "promo"])
         let log = try String(contentsOfFile: configuration.paths.globalLogPath, encoding: .utf8)
         #expect(log.contains("INFO   [pipeline] campaign=promo drop taken"))

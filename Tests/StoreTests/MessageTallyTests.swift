@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
-import Store
+@testable import Store
+import SiaranTestSupport
 import Testing
 
 /// The per-campaign tallies the triggers keep must always equal counting the messages.
@@ -10,10 +11,10 @@ struct MessageTallyTests {
     private func counted(_ database: SiaranDatabase) async throws -> [String: MessageCounts] {
         try await database.read { db in
             var result: [String: MessageCounts] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT campaignId, state, COUNT(*), SUM(repliedAt IS NOT NULL) FROM messages GROUP BY campaignId, state
+            for row in try db.query("""
+                SELECT campaignId, state, COUNT(*), SUM(CASE WHEN repliedAt IS NOT NULL THEN 1 ELSE 0 END) FROM messages GROUP BY campaignId, state
                 """) {
-                result[row[0], default: MessageCounts()].add(state: row[1], count: row[2], replied: row[3])
+                result[try row.string(at: 0), default: MessageCounts()].add(state: try row.string(at: 1), count: try row.int(at: 2), replied: try row.int(at: 3))
             }
             return result
         }
@@ -21,21 +22,23 @@ struct MessageTallyTests {
 
     private func insertCampaign(_ id: String, messages: Int, in database: SiaranDatabase) async throws {
         try await database.write { db in
-            try db.execute(sql: "INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES (?, ?, 'sending', ?, 'x')",
-                           arguments: [id, "Promo \(id)", Date()])
+            try db.execute("INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES (?, ?, 'sending', ?, 'x')", id, "Promo \(id)", Date())
             for n in 0..<messages {
                 let phone = "6281\(id.utf8.reduce(0) { $0 + Int($1) })\(String(format: "%07d", n))"
-                try db.execute(sql: "INSERT INTO contacts (campaignId, phone, line) VALUES (?, ?, ?)", arguments: [id, phone, n + 1])
-                try db.execute(sql: """
+                let contact = try db.queryOne("INSERT INTO contacts (campaignId, phone, line) VALUES (?, ?, ?) RETURNING id", id, phone, n + 1)!.int64("id")
+                try db.execute("""
                     INSERT INTO messages (id, campaignId, contactId, phone, text, state, queuedAt) VALUES (?, ?, ?, ?, 'Halo', 'pending', ?)
-                    """, arguments: ["\(id)-\(n)", id, db.lastInsertedRowID, phone, Date()])
+                    """, "\(id)-\(n)", id, contact, phone, Date())
             }
         }
     }
 
-    @Test("every way a message changes (send, fail, retry, receipts, replies, deletes) keeps the tallies exact")
-    func randomChanges() async throws {
-        let database = try SiaranDatabase()
+    @Test("every way a message changes (send, fail, retry, receipts, replies, deletes) keeps the tallies exact",
+          arguments: TestDatabaseKind.allCases)
+    func randomChanges(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let database = test.database
         try await insertCampaign("a", messages: 60, in: database)
         try await insertCampaign("b", messages: 40, in: database)
         let ids = (0..<60).map { "a-\($0)" } + (0..<40).map { "b-\($0)" }
@@ -51,11 +54,11 @@ struct MessageTallyTests {
             case 4: try await database.markDelivered(id, at: at)
             case 5: try await database.markRead(id, at: at)
             case 6:
-                let phone = try await database.read { db in try String.fetchOne(db, sql: "SELECT phone FROM messages WHERE id = ?", arguments: [id]) }
+                let phone = try await database.read { db in try db.scalar("SELECT phone FROM messages WHERE id = ?", id).textValue }
                 _ = try await database.recordReply(phone: phone ?? "", session: "toko", messageId: "reply-\(step)", text: "Terima kasih",
                                                    at: at, isOptOut: false)
             default:
-                try await database.write { db in try db.execute(sql: "UPDATE messages SET repliedAt = NULL WHERE id = ?", arguments: [id]) }
+                try await database.write { db in try db.execute("UPDATE messages SET repliedAt = NULL WHERE id = ?", id) }
             }
         }
         let expected = try await counted(database)
@@ -63,12 +66,12 @@ struct MessageTallyTests {
         #expect(try await database.messageCounts(of: "a") == expected["a"])
         #expect(expected["a"]?.total == 60 && expected["b"]?.total == 40)
 
-        try await database.write { db in try db.execute(sql: "DELETE FROM messages WHERE id IN ('a-1', 'a-2', 'b-3')") }
+        try await database.write { db in try db.execute("DELETE FROM messages WHERE id IN ('a-1', 'a-2', 'b-3')") }
         #expect(try await database.messageCounts(of: ["a", "b"]) == (try await counted(database)))
         // Removing a campaign removes its messages (cascade) and its tallies with them.
-        try await database.write { db in try db.execute(sql: "DELETE FROM campaigns WHERE id = 'b'") }
+        try await database.write { db in try db.execute("DELETE FROM campaigns WHERE id = 'b'") }
         #expect(try await database.messageCounts(of: ["a", "b"]).keys.sorted() == ["a"])
-        let leftovers = try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messageTallies WHERE campaignId = 'b'") }
+        let leftovers = try await database.read { db in try db.scalarInt("SELECT COUNT(*) FROM messageTallies WHERE campaignId = 'b'") }
         #expect(leftovers == 0)
     }
 
@@ -77,7 +80,7 @@ struct MessageTallyTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-tallies-\(UUID()).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let queue = try DatabaseQueue(path: path)
-        try SiaranDatabase.migrator.migrate(queue, upTo: "v4-domain-events")
+        try SQLiteMigrations.migrator.migrate(queue, upTo: "v4-domain-events")
         try await queue.write { db in
             try db.execute(sql: """
                 INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('old', 'Promo lama', 'done', '2026-11-01 01:00:00', 'x');
@@ -94,9 +97,11 @@ struct MessageTallyTests {
         #expect(counts.total == 3 && counts.read == 2 && counts.failed == 1 && counts.replied == 1)
     }
 
-    @Test("a campaign without messages counts zero, and asking for no campaigns asks nothing")
-    func empty() async throws {
-        let database = try SiaranDatabase()
+    @Test("a campaign without messages counts zero, and asking for no campaigns asks nothing", arguments: TestDatabaseKind.allCases)
+    func empty(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let database = test.database
         try await insertCampaign("none", messages: 0, in: database)
         #expect(try await database.messageCounts(of: "none") == MessageCounts())
         #expect(try await database.messageCounts(of: []).isEmpty)

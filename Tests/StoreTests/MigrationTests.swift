@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import Store
+@testable import Store
 import Testing
 
 @Suite("Database migrations")
@@ -15,9 +15,9 @@ struct MigrationTests {
         defer { removeDatabase(path) }
         let database = try SiaranDatabase(path: path)
         #expect(try await database.appliedMigrations() == SiaranDatabase.migrationIdentifiers)
-        #expect(try await database.journalMode() == "wal")
-        let tables = try await database.writer.read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        #expect(try await database.read { db in try db.scalar("PRAGMA journal_mode").textValue } == "wal")
+        let tables = try await database.read { db in
+            try db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map { try $0.string(at: 0) }
         }
         for table in ["users", "sessions", "campaigns", "contacts", "messages", "campaignStages", "drops", "optOuts"] {
             #expect(tables.contains(table), "missing table \(table)")
@@ -41,7 +41,7 @@ struct MigrationTests {
         defer { removeDatabase(path) }
         let queue = try DatabaseQueue(path: path)
         let target = SiaranDatabase.migrationIdentifiers[index]
-        try SiaranDatabase.migrator.migrate(queue, upTo: target)
+        try SQLiteMigrations.migrator.migrate(queue, upTo: target)
         try await queue.write { db in
             try db.execute(sql: """
                 INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('c1', 'Promo', 'queued', '2026-11-25 01:00:00', 'state/spool/c1');
@@ -51,9 +51,8 @@ struct MigrationTests {
         try queue.close()
         let database = try SiaranDatabase(path: path)
         #expect(try await database.appliedMigrations() == SiaranDatabase.migrationIdentifiers)
-        let counts = try await database.writer.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM campaigns") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM optOuts") ?? 0)
+        let counts = try await database.read { db in
+            (try db.scalarInt("SELECT COUNT(*) FROM campaigns"), try db.scalarInt("SELECT COUNT(*) FROM optOuts"))
         }
         #expect(counts == (1, 1))
     }
@@ -62,8 +61,8 @@ struct MigrationTests {
     func stateCheck() async throws {
         let database = try SiaranDatabase()
         await #expect(throws: DatabaseError.self) {
-            try await database.writer.write { db in
-                try db.execute(sql: """
+            try await database.write { db in
+                try db.execute("""
                     INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('c1', 'Promo', 'queued', '2026-11-25', 'x');
                     INSERT INTO contacts (campaignId, phone, line) VALUES ('c1', '6281234567890', 1);
                     INSERT INTO messages (id, campaignId, contactId, phone, text, state, queuedAt)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 @testable import Store
 import Testing
 
@@ -7,10 +6,11 @@ import Testing
 /// by reading every message: a plan that scans is fast in a test and slow after a year of work.
 @Suite("Query plans of the hot paths")
 struct QueryPlanTests {
-    private func plan(_ sql: String, _ arguments: StatementArguments) async throws -> String {
+    private func plan(_ sql: String, _ arguments: [any SQLBindable]) async throws -> String {
         let database = try SiaranDatabase()
+        let values = arguments.map(\.sqlValue)
         return try await database.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }.joined(separator: "\n")
+            try db.query("EXPLAIN QUERY PLAN " + sql, values).map { try $0.string("detail") }.joined(separator: "\n")
         }
     }
 
@@ -30,10 +30,7 @@ struct QueryPlanTests {
 
     @Test("the live page's recent messages walk the activity index without sorting")
     func recentActivity() async throws {
-        let activity = SiaranDatabase.messageActivitySQL
-        let plan = try await plan("""
-            SELECT id FROM messages WHERE campaignId = ? AND \(activity) IS NOT NULL ORDER BY \(activity) DESC, rowid DESC LIMIT 10
-            """, ["c1"])
+        let plan = try await plan(SiaranDatabase.recentActivitySQL(.sqlite), ["c1", 10])
         #expect(plan.contains("messagesByActivity"), "\(plan)")
         #expect(!plan.contains("TEMP B-TREE") && !plan.contains("SCAN messages"), "\(plan)")
     }

@@ -1,11 +1,10 @@
 import Foundation
-import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
 import SiaranTestSupport
-import Store
+@testable import Store
 import Synchronization
 import Testing
 @testable import Webhooks
@@ -70,7 +69,7 @@ struct WebhookTests {
         let (database, folder) = try Self.database()
         defer { try? FileManager.default.removeItem(at: folder) }
         try await database.write { db in
-            try db.execute(sql: "INSERT INTO campaigns (id, name, state, priority, createdAt, spoolPath) VALUES ('c1', 'promo', 'queued', 0, ?, '/tmp')", arguments: [Date()])
+            try db.execute("INSERT INTO campaigns (id, name, state, priority, createdAt, spoolPath) VALUES ('c1', 'promo', 'queued', 0, ?, '/tmp')", Date())
         }
         try await database.setState(.sending, of: "c1")
         try await database.setState(.paused, of: "c1")

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Store
 
 /// A campaign as the API and pages show it: its state and message counts.
@@ -53,11 +52,7 @@ extension SiaranDatabase {
     /// The newest campaigns with their counts, read in one transaction from the tallies the
     /// database keeps (so the cost does not grow with the messages ever sent).
     func campaignSummaries(limit: Int = 500) async throws -> [CampaignSummary] {
-        try await read { db in
-            let campaigns = try CampaignRecord.fetchAll(db, sql: "SELECT * FROM campaigns ORDER BY createdAt DESC LIMIT ?", arguments: [limit])
-            let counts = try Self.messageCounts(of: campaigns.map(\.id), in: db)
-            return campaigns.map { CampaignSummary($0, counts: counts[$0.id] ?? MessageCounts()) }
-        }
+        try await campaignsWithCounts(limit: limit).map { CampaignSummary($0.campaign, counts: $0.counts) }
     }
 
     func campaignSummary(_ id: String) async throws -> CampaignSummary? {
@@ -65,26 +60,10 @@ extension SiaranDatabase {
         return CampaignSummary(record, counts: try await messageCounts(of: id))
     }
 
-    /// The messages that moved last (newest step first), then any still being sent without a
-    /// time yet. The first query walks the `messagesByActivity` index: a few entries, whatever
-    /// the campaign's size.
-    func recentMessages(of campaign: String, limit: Int) async throws -> [MessageSummary] {
-        try await read { db in
-            let activity = SiaranDatabase.messageActivitySQL
-            var rows = try Row.fetchAll(db, sql: """
-                SELECT id, phone, state, session, reason, \(activity) AS at FROM messages
-                WHERE campaignId = ? AND \(activity) IS NOT NULL ORDER BY \(activity) DESC, rowid DESC LIMIT ?
-                """, arguments: [campaign, limit])
-            if rows.count < limit {
-                rows += try Row.fetchAll(db, sql: """
-                    SELECT id, phone, state, session, reason, NULL AS at FROM messages
-                    WHERE campaignId = ? AND state != 'pending' AND \(activity) IS NULL ORDER BY rowid DESC LIMIT ?
-                    """, arguments: [campaign, limit - rows.count])
-            }
-            return rows.map {
-                MessageSummary(id: $0["id"], phone: MessageSummary.mask($0["phone"]), state: $0["state"], session: $0["session"],
-                               reason: $0["reason"], at: $0["at"])
-            }
+    /// The messages that moved last (newest step first), the phones partly hidden.
+    func recentMessageSummaries(of campaign: String, limit: Int) async throws -> [MessageSummary] {
+        try await recentMessages(of: campaign, limit: limit).map {
+            MessageSummary(id: $0.id, phone: MessageSummary.mask($0.phone), state: $0.state, session: $0.session, reason: $0.reason, at: $0.at)
         }
     }
 }

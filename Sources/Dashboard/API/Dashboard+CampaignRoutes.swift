@@ -17,7 +17,7 @@ extension Dashboard {
         var action: String?
     }
 
-    static let stageOrder = ["ingest", "validate", "dedupe", "render", "media", "preview", "approval", "schedule", "send", "report", "archive"]
+    static let stageOrder = CampaignStage.allCases.map(\.rawValue)
 
     func addCampaignRoutes(to router: Router<DashboardContext>) {
         router.get("/api/campaigns") { _, context in
@@ -34,7 +34,7 @@ extension Dashboard {
             let id = try context.parameters.require("id")
             guard try await self.database.campaign(id) != nil else { throw DashboardError(.notFound, "no campaign '\(id)'") }
             let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 50, 1), 1000)
-            return try JSONResponse.make(try await self.database.recentMessages(of: id, limit: limit))
+            return try JSONResponse.make(try await self.database.recentMessageSummaries(of: id, limit: limit))
         }
         // Start: approves a campaign waiting for approval, or resumes a paused one.
         router.post("/api/campaign/start") { request, context in
@@ -64,8 +64,8 @@ extension Dashboard {
         let controls = ["PAUSE", "CANCEL", "APPROVE"].filter {
             FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent($0))
         }
-        return CampaignDetail(campaign: summary, stages: Self.stageOrder.filter(stages.contains),
-                              recentMessages: try await database.recentMessages(of: id, limit: 20),
+        return CampaignDetail(campaign: summary, stages: CampaignStage.allCases.filter(stages.contains).map(\.rawValue),
+                              recentMessages: try await database.recentMessageSummaries(of: id, limit: 20),
                               reports: try reportFiles(of: id), controls: controls)
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 import NIOCore
 
@@ -61,11 +60,9 @@ extension Dashboard {
         if let control = sessionControl {
             return await control.sessions().map { Self.publicSession($0, showSecrets: showSecrets) }
         }
-        return try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM sessions ORDER BY name").map {
-                PublicSession(name: $0["name"], state: $0["state"], phone: $0["phone"], notice: $0["notice"],
-                              updatedAt: $0["lastSeenAt"] ?? $0["linkedAt"] ?? Date(timeIntervalSince1970: 0))
-            }
+        return try await database.sessions().map {
+            PublicSession(name: $0.name, state: $0.state, phone: $0.phone, notice: $0.notice,
+                          updatedAt: $0.lastSeenAt ?? $0.linkedAt ?? Date(timeIntervalSince1970: 0))
         }
     }
 

@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 public import Store
 
 /// Counts failed logins per account and per client address, and locks either out with a
@@ -33,41 +32,25 @@ public struct LoginThrottle: Sendable {
     /// Seconds left when either the address or the account is locked; nil when a try is allowed.
     public func lockedFor(address: String, account: String) async throws -> Int? {
         let now = now(), keys = Self.keys(address: address, account: account)
-        let until = try await database.read { db in
-            try Date.fetchAll(db, sql: "SELECT lockedUntil FROM loginThrottle WHERE key IN (?, ?) AND lockedUntil IS NOT NULL",
-                              arguments: [keys.address, keys.account])
-        }
+        let until = try await database.loginLocks(keys: [keys.address, keys.account])
         return until.map { $0.timeIntervalSince(now) }.filter { $0 > 0 }.max().map { Int($0.rounded(.up)) }
     }
 
     public func recordFailure(address: String, account: String) async throws {
         let now = now(), keys = Self.keys(address: address, account: account)
-        try await database.write { db in
-            for (key, allowed) in [(keys.address, allowance * 4), (keys.account, allowance)] {
-                let failures = (try Int.fetchOne(db, sql: "SELECT failures FROM loginThrottle WHERE key = ?", arguments: [key]) ?? 0) + 1
-                var lockedUntil: Date?
-                if failures >= allowed {
-                    let doublings = Double(min(failures - allowed, 20))
-                    lockedUntil = now.addingTimeInterval(min(base * pow(2, doublings), cap))
-                }
-                try db.execute(sql: """
-                    INSERT INTO loginThrottle (key, failures, lockedUntil, updatedAt) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, lockedUntil = excluded.lockedUntil, updatedAt = excluded.updatedAt
-                    """, arguments: [key, failures, lockedUntil, now])
-            }
-            // Keep the table small: forget quiet counters that lock nothing.
-            try db.execute(sql: "DELETE FROM loginThrottle WHERE updatedAt < ? AND (lockedUntil IS NULL OR lockedUntil < ?)",
-                           arguments: [now.addingTimeInterval(-Self.forgetAfter), now])
+        let allowed = [keys.address: allowance * 4, keys.account: allowance]
+        let base = base, cap = cap
+        try await database.recordLoginFailure(keys: [keys.address, keys.account], now: now,
+                                              forgetBefore: now.addingTimeInterval(-Self.forgetAfter)) { key, failures in
+            let allowance = allowed[key] ?? .max
+            guard failures >= allowance else { return nil }
+            let doublings = Double(min(failures - allowance, 20))
+            return now.addingTimeInterval(min(base * pow(2, doublings), cap))
         }
     }
 
     public func recordSuccess(address: String, account: String) async throws {
         let now = now(), keys = Self.keys(address: address, account: account)
-        try await database.write { db in
-            try db.execute(sql: "DELETE FROM loginThrottle WHERE key = ?", arguments: [keys.account])
-            try db.execute(sql: """
-                UPDATE loginThrottle SET failures = MAX(0, failures - 1), updatedAt = ? WHERE key = ? AND lockedUntil IS NULL
-                """, arguments: [now, keys.address])
-        }
+        try await database.recordLoginSuccess(accountKey: keys.account, addressKey: keys.address, now: now)
     }
 }

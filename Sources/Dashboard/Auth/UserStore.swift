@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 import HummingbirdBcrypt
 public import Store
 
@@ -30,19 +29,19 @@ public struct UserStore: Sendable {
     }
 
     public func all() async throws -> [DashboardUser] {
-        try await database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY username").map(Self.user) }
+        try await database.users().map(Self.user)
     }
 
     public func find(username: String) async throws -> DashboardUser? {
-        try await database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user) }
+        try await database.user(named: username).map(Self.user)
     }
 
     public func find(id: Int64) async throws -> DashboardUser? {
-        try await database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user) }
+        try await database.user(id: id).map(Self.user)
     }
 
     public func count() async throws -> Int {
-        try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
+        try await database.userCount()
     }
 
     /// Adds an account; refuses a taken name.
@@ -51,52 +50,41 @@ public struct UserStore: Sendable {
         try Self.validate(username: username)
         try Self.validate(password: password)
         let hash = await self.hash(password)
-        return try await database.write { db in
-            if try Int.fetchOne(db, sql: "SELECT 1 FROM users WHERE username = ?", arguments: [username]) != nil {
-                throw DashboardError(.conflict, "user '\(username)' already exists")
-            }
-            let now = Date()
-            try db.execute(sql: "INSERT INTO users (username, passwordHash, role, createdAt) VALUES (?, ?, ?, ?)",
-                           arguments: [username, hash, role.rawValue, now])
-            return DashboardUser(id: db.lastInsertedRowID, username: username, role: role, createdAt: now)
+        guard let added = try await database.addUser(username: username, passwordHash: hash, role: role.rawValue, at: Date()) else {
+            throw DashboardError(.conflict, "user '\(username)' already exists")
         }
+        return try Self.user(added)
     }
 
     public func setPassword(username: String, password: String) async throws {
         try Self.validate(password: password)
         let hash = await self.hash(password)
-        try await database.write { db in
-            // Every login made with the old password ends (whole seconds: token times are whole seconds).
-            let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
-            try db.execute(sql: "UPDATE users SET passwordHash = ?, tokensValidAfter = ? WHERE username = ?", arguments: [hash, now, username])
-            if db.changesCount == 0 { throw DashboardError(.notFound, "no user '\(username)'") }
-        }
+        // Every login made with the old password ends (whole seconds: token times are whole seconds).
+        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        try Self.check(try await database.setPassword(username: username, passwordHash: hash, tokensValidAfter: now), username)
     }
 
     public func setRole(username: String, role: Role) async throws {
-        try await database.write { db in
-            try Self.keepOneAdmin(db, changing: username, to: role)
-            try db.execute(sql: "UPDATE users SET role = ? WHERE username = ?", arguments: [role.rawValue, username])
-            if db.changesCount == 0 { throw DashboardError(.notFound, "no user '\(username)'") }
-        }
+        try Self.check(try await database.setRole(username: username, role: role.rawValue), username)
     }
 
     /// Removes an account; the last admin cannot be removed (nobody could manage users then).
     public func remove(username: String) async throws {
-        try await database.write { db in
-            try Self.keepOneAdmin(db, changing: username, to: nil)
-            try db.execute(sql: "DELETE FROM users WHERE username = ?", arguments: [username])
-            if db.changesCount == 0 { throw DashboardError(.notFound, "no user '\(username)'") }
+        try Self.check(try await database.removeUser(username: username), username)
+    }
+
+    private static func check(_ change: UserChange, _ username: String) throws {
+        switch change {
+        case .done: return
+        case .notFound: throw DashboardError(.notFound, "no user '\(username)'")
+        case .lastAdmin: throw DashboardError(.conflict, "'\(username)' is the last admin; add another admin first")
         }
     }
 
     /// The account when `password` is right and the account is enabled; nil otherwise. A
     /// missing account still costs one bcrypt check, so timing does not reveal which names exist.
     public func authenticate(username: String, password: String) async throws -> DashboardUser? {
-        let found: (DashboardUser, String)? = try await database.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]) else { return nil }
-            return (try Self.user(row), row["passwordHash"])
-        }
+        let found: (DashboardUser, String)? = try await database.user(named: username).map { (try Self.user($0), $0.passwordHash) }
         guard let (user, hash) = found else {
             _ = await self.hash(password)
             return nil
@@ -127,41 +115,27 @@ public struct UserStore: Sendable {
         return true
     }
 
-    private static func keepOneAdmin(_ db: Database, changing username: String, to role: Role?) throws {
-        guard role != .admin else { return }
-        let current = try String.fetchOne(db, sql: "SELECT role FROM users WHERE username = ?", arguments: [username])
-        guard current == Role.admin.rawValue else { return }
-        let admins = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabledAt IS NULL") ?? 0
-        if admins <= 1 { throw DashboardError(.conflict, "'\(username)' is the last admin; add another admin first") }
-    }
-
-    static func user(_ row: Row) throws -> DashboardUser {
-        guard let role = Role(rawValue: row["role"]) else { throw DashboardError(.badRequest, "user has an unknown role") }
-        return DashboardUser(id: row["id"], username: row["username"], role: role, createdAt: row["createdAt"], disabledAt: row["disabledAt"],
-                             tokensValidAfter: row["tokensValidAfter"])
+    static func user(_ record: UserRecord) throws -> DashboardUser {
+        guard let role = Role(rawValue: record.role) else { throw DashboardError(.badRequest, "user '\(record.username)' has an unknown role") }
+        return DashboardUser(id: record.id, username: record.username, role: role, createdAt: record.createdAt, disabledAt: record.disabledAt,
+                             tokensValidAfter: record.tokensValidAfter)
     }
 }
 
 extension UserStore {
     /// Voids one login token until `expires` (logout). Expired entries are pruned on the way.
     public func revokeToken(_ id: String, expires: Date) async throws {
-        try await database.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO revokedTokens (id, expiresAt) VALUES (?, ?)", arguments: [id, expires])
-            try db.execute(sql: "DELETE FROM revokedTokens WHERE expiresAt < ?", arguments: [Date()])
-        }
+        try await database.revokeToken(id, expires: expires)
     }
 
     /// The account behind a valid token, or nil when the token was revoked, predates the
     /// account's last password change, or the account is gone or disabled.
     public func holder(of token: SessionToken.Verified) async throws -> DashboardUser? {
-        try await database.read { db in
-            if try Int.fetchOne(db, sql: "SELECT 1 FROM revokedTokens WHERE id = ?", arguments: [token.tokenID]) != nil { return nil }
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [token.userID]) else { return nil }
-            let user = try Self.user(row)
-            guard user.disabledAt == nil, user.username == token.username else { return nil }
-            if let after = user.tokensValidAfter, token.issuedAt < after { return nil }
-            return user
-        }
+        guard let record = try await database.tokenHolder(tokenID: token.tokenID, userID: token.userID) else { return nil }
+        let user = try Self.user(record)
+        guard user.disabledAt == nil, user.username == token.username else { return nil }
+        if let after = user.tokensValidAfter, token.issuedAt < after { return nil }
+        return user
     }
 }
 

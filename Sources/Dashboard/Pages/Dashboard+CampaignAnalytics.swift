@@ -8,9 +8,9 @@ extension Dashboard {
     func analyticsSection(_ layout: PageLayout, campaign id: String) async throws -> String {
         let language: ReportsConfiguration.Language = layout.language == .id ? .indonesian : .english
         let timeZone = TimeZone(identifier: configuration.timeZone) ?? .current
-        let (overview, rules) = try await database.read { db in
-            let overview = try CampaignOverview.load(db, campaign: id, partial: false)
-            return (overview, try CampaignInsights.load(db, overview: overview, language: language, timeZone: timeZone))
+        let (overview, rules) = try await database.snapshot { snapshot in
+            let overview = try CampaignOverview.load(snapshot, campaign: id, partial: false)
+            return (overview, try CampaignInsights.load(snapshot, overview: overview, language: language, timeZone: timeZone))
         }
         // The model's wording from the last report, when it was about these very figures and passes the number check.
         var insights = rules
