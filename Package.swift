@@ -45,6 +45,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         // Store on a PostgreSQL server (issue 17).
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // AI writing: the providers' HTTP APIs (Anthropic Messages, OpenAI Chat Completions).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         // package-dependencies-end (helpers: add new packages above this line)
     ],
     targets: [
@@ -181,7 +183,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "Store", "Pipeline", "Reports", "Contacts", "Templates", "Media",
+                "Store", "Pipeline", "Reports", "Contacts", "Templates", "Media", "AIWriting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -202,13 +204,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Messages drafted and improved by a language model (Anthropic or OpenAI-compatible), checked by
+        // Templates' checker before anyone sees them; the insights rewrite. Knows nothing of Store or Reports.
+        .target(
+            name: "AIWriting",
+            dependencies: [
+                "Templates",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // swift-targets-end (helpers: add Swift library targets above this line)
 
         // MARK: Composition root and executable
         .target(
             name: "Siaran",
             dependencies: [
-                "Pipeline", "Store", "Transport", "Contacts", "Templates", "Media", "Reports", "WhatsApp", "SignalProtocol", "Dashboard", "Webhooks",
+                "Pipeline", "Store", "Transport", "Contacts", "Templates", "Media", "Reports", "WhatsApp", "SignalProtocol", "Dashboard", "Webhooks", "AIWriting",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -218,7 +233,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranCLI",
             dependencies: [
-                "Siaran", "Contacts", "Templates", "Pipeline", "Store", "WhatsAppSimulator", "WhatsApp", "Transport", "Reports", "Dashboard",
+                "Siaran", "Contacts", "Templates", "Pipeline", "Store", "WhatsAppSimulator", "WhatsApp", "Transport", "Reports", "Dashboard", "AIWriting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -334,7 +349,7 @@ let package = Package(
         .testTarget(
             name: "DashboardTests",
             dependencies: [
-                "Dashboard", "Siaran", "WhatsApp", "Store", "Pipeline", "Transport", "Contacts", "Templates", "Media", "CSiaranZlib", "SiaranTestSupport",
+                "Dashboard", "Siaran", "WhatsApp", "Store", "Pipeline", "Transport", "Contacts", "Templates", "Media", "CSiaranZlib", "SiaranTestSupport", "AIWriting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -350,6 +365,19 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // AI writing against local servers that answer as Anthropic and OpenAI document (Hummingbird fakes),
+        // through the library, the `siaran` binary and the dashboard.
+        .testTarget(
+            name: "AIWritingTests",
+            dependencies: [
+                "AIWriting", "Templates", "Reports", "Store", "Dashboard", "Siaran", "SiaranCLI", "SiaranTestSupport",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

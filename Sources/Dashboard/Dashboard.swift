@@ -1,4 +1,5 @@
 import Foundation
+public import AIWriting
 public import Hummingbird
 public import Logging
 public import Store
@@ -13,11 +14,13 @@ public final class Dashboard: Sendable {
     public let sessionControl: (any SessionControl)?
     public let loginThrottle: LoginThrottle
     public let requestLimiter: RequestRateLimiter
+    /// Drafts and improves messages with the `ai:` model; nil hides every AI button and answers 404.
+    public let writer: MessageWriter?
     let audit: AuditLog
     let logger: Logger
 
     public init(configuration: DashboardConfiguration, database: SiaranDatabase, sessions: (any SessionControl)?,
-                logger: Logger, bcryptCost: UInt8 = 12) async {
+                logger: Logger, bcryptCost: UInt8 = 12, writer: MessageWriter? = nil) async {
         self.configuration = configuration
         self.database = database
         self.users = UserStore(database: database, bcryptCost: bcryptCost)
@@ -28,6 +31,7 @@ public final class Dashboard: Sendable {
         self.requestLimiter = RequestRateLimiter(perMinute: configuration.requestsPerMinute)
         self.audit = AuditLog(database: database)
         self.logger = logger
+        self.writer = writer
     }
 
     /// Creates the first admin from the environment when nobody can log in yet.
@@ -48,6 +52,7 @@ public final class Dashboard: Sendable {
         addUploadRoutes(to: router)
         addContactRoutes(to: router)
         addTemplateRoutes(to: router)
+        addAIRoutes(to: router)
         addSessionRoutes(to: router)
         addReportRoutes(to: router)
         addUserRoutes(to: router)

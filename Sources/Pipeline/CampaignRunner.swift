@@ -100,7 +100,8 @@ public struct CampaignRunner: Sendable {
     }
 
     private func writeReports(_ id: String, partial: Bool, finalState: CampaignRecord.State) async throws {
-        try await CampaignReportWriter(database: context.database, configuration: context.reports, logger: context.logger)
+        try await CampaignReportWriter(database: context.database, configuration: context.reports, logger: context.logger,
+                                       insightsRewriter: context.insightsRewriter)
             .write(campaign: id, to: context.campaignOutbox(id), partial: partial, finalState: finalState)
         try await context.database.markStages([.report, .archive], campaign: id)
     }

@@ -31,6 +31,8 @@ public struct PipelineContext: Sendable {
     public var reports = ReportsConfiguration()
     /// Per-campaign `outbox/<campaign>/logs.txt`, one line per message event; nil writes none.
     public var eventLog: CampaignEventLog?
+    /// Rewords each report's insights paragraph (the `ai:` model); nil keeps the rule-written one.
+    public var insightsRewriter: (any InsightsRewriter)?
 
     public init(inbox: String, outbox: String, spool: String, templates: String, optOutFile: String,
                 contacts: ContactsConfiguration, message: MessageConfiguration, pipeline: PipelineConfiguration,

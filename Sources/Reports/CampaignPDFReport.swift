@@ -10,15 +10,18 @@ public struct CampaignPDFReport: Sendable {
     public let overview: CampaignOverview
     public let configuration: ReportsConfiguration
     public let timeZone: TimeZone
+    /// The "Insights" paragraph on the cover; nil leaves it out.
+    public let insights: CampaignInsights?
 
     static let pageWidth = 595.28
     static let pageHeight = 841.89
     static let margin = 40.0
 
-    public init(overview: CampaignOverview, configuration: ReportsConfiguration, timeZone: TimeZone) {
+    public init(overview: CampaignOverview, configuration: ReportsConfiguration, timeZone: TimeZone, insights: CampaignInsights? = nil) {
         self.overview = overview
         self.configuration = configuration
         self.timeZone = timeZone
+        self.insights = insights
     }
 
     var text: ReportText { ReportText(configuration.language) }
@@ -119,7 +122,26 @@ public struct CampaignPDFReport: Sendable {
         }
         y += 2 * tileHeight + gap + 34
 
-        if let sample = overview.sampleText {
+        if let insights {
+            canvas.text(text.insights, x: m, y: y, size: 14, bold: true, color: .brand)
+            y += 20
+            let size = 10.0, lineHeight = 14.0
+            var lines = canvas.wrap(insights.text, maxWidth: width, size: size)
+            if lines.count > 12 { lines = Array(lines.prefix(11)) + ["…"] }
+            for line in lines {
+                canvas.text(line, x: m, y: y, size: size, color: .ink)
+                y += lineHeight
+            }
+            let source: String
+            switch insights.source {
+            case .rules: source = text.insightsByRules
+            case .model(let model): source = text.insightsByModel(model)
+            }
+            canvas.text(source, x: m, y: y + 2, size: 7.5, color: .muted, maxWidth: width)
+            y += 30
+        }
+
+        if let sample = overview.sampleText, Self.pageHeight - 70 - y > 60 {
             canvas.text(text.sample, x: m, y: y, size: 14, bold: true, color: .brand)
             y += 12
             let size = 10.0, lineHeight = 14.0

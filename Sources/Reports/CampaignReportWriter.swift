@@ -9,11 +9,18 @@ public struct CampaignReportWriter: Sendable {
     public let database: SiaranDatabase
     public let configuration: ReportsConfiguration
     public let logger: Logger?
+    /// Rewords the insights paragraph (a language model); nil keeps the rule-written one.
+    public var insightsRewriter: (any InsightsRewriter)?
+    /// How long a report waits for the rewording before it uses the rule-written paragraph.
+    public var insightsTimeout: Duration
 
-    public init(database: SiaranDatabase, configuration: ReportsConfiguration, logger: Logger? = nil) {
+    public init(database: SiaranDatabase, configuration: ReportsConfiguration, logger: Logger? = nil,
+                insightsRewriter: (any InsightsRewriter)? = nil, insightsTimeout: Duration = .seconds(120)) {
         self.database = database
         self.configuration = configuration
         self.logger = logger
+        self.insightsRewriter = insightsRewriter
+        self.insightsTimeout = insightsTimeout
     }
 
     /// File name of each format inside the campaign folder.
@@ -34,8 +41,15 @@ public struct CampaignReportWriter: Sendable {
         let configuration = self.configuration
         let timeZone = TimeZone(identifier: configuration.timeZone) ?? .current
         let started = ContinuousClock.now
-        let written = try await database.snapshot { snapshot in
+        let reworded = await rewordedInsights(campaign: campaign, folder: folder, partial: partial, now: now, finalState: finalState, timeZone: timeZone)
+        let (written, insights) = try await database.snapshot { snapshot in
             let overview = try CampaignOverview.load(snapshot, campaign: campaign, partial: partial, now: now, finalState: finalState)
+            // The model's words are checked against this snapshot's figures, the ones the report shows.
+            var insights = try CampaignInsights.load(snapshot, overview: overview, language: configuration.language, timeZone: timeZone)
+            var refused: [String] = []
+            if let reworded, reworded.draft == insights.draft, let text = reworded.text {
+                (insights, refused) = insights.accepting(text, model: reworded.model)
+            }
             let text = ReportText(configuration.language)
             var written: [String] = []
             for format in ReportsConfiguration.Format.allCases where formats.contains(format) {
@@ -48,16 +62,54 @@ public struct CampaignReportWriter: Sendable {
                 case .xlsx:
                     try CampaignXLSXReport.write(snapshot, overview: overview, to: path, text: text, timeZone: timeZone)
                 case .pdf:
-                    try CampaignPDFReport(overview: overview, configuration: configuration, timeZone: timeZone).write(snapshot, to: path)
+                    try CampaignPDFReport(overview: overview, configuration: configuration, timeZone: timeZone, insights: insights).write(snapshot, to: path)
                 }
                 written.append(path)
             }
-            return written
+            return (written, reworded.map { InsightsFile(insights: insights, reworded: $0.text, model: $0.model, refused: refused, generatedAt: now) })
+        }
+        if let insights {
+            if !insights.refused.isEmpty {
+                logger?.notice("the model's insights state numbers the campaign does not have; the rule-written paragraph is used", metadata: [
+                    "campaign.id": "\(campaign)", "insights.refused": "\(insights.refused.joined(separator: " "))",
+                ])
+            }
+            try insights.write(folder: folder, campaign: campaign)
         }
         logger?.info("reports written", metadata: [
             "campaign.id": "\(campaign)", "report.files": "\(written.map { ($0 as NSString).lastPathComponent }.joined(separator: ","))",
             "report.partial": "\(partial)", "report.seconds": "\((ContinuousClock.now - started).components.seconds)",
         ])
         return written
+    }
+
+    /// The model's rewording of this campaign's draft: reused from `insights.json` while the draft
+    /// is unchanged, else asked for (within ``insightsTimeout``). Nil without a rewriter.
+    private func rewordedInsights(campaign: String, folder: String, partial: Bool, now: Date, finalState: CampaignRecord.State?,
+                                  timeZone: TimeZone) async -> (draft: String, text: String?, model: String)? {
+        guard let rewriter = insightsRewriter else { return nil }
+        let language = configuration.language
+        let draft: String
+        do {
+            draft = try await database.snapshot { snapshot in
+                let overview = try CampaignOverview.load(snapshot, campaign: campaign, partial: partial, now: now, finalState: finalState)
+                return try CampaignInsights.load(snapshot, overview: overview, language: language, timeZone: timeZone).draft
+            }
+        } catch {
+            return nil
+        }
+        if let cached = InsightsFile.read(folder: folder), cached.language == language.rawValue, cached.draft == draft,
+           cached.reworded != nil, let model = cached.model {
+            return (draft, cached.reworded, model)
+        }
+        switch await withinTime(insightsTimeout, { try await rewriter.reword(draft, language: language) }) {
+        case .success(let text):
+            return (draft, text, rewriter.summary)
+        case .failure(let error):
+            logger?.notice("the insights stay rule-written: the model could not reword them", metadata: [
+                "campaign.id": "\(campaign)", "insights.error": "\(error is CancellationError ? "no answer in time" : String(describing: error))",
+            ])
+            return (draft, nil, rewriter.summary)
+        }
     }
 }

@@ -39,6 +39,12 @@ public struct ReportText: Sendable {
     public var noFailures: String { pick("No message failed.", "Tidak ada pesan yang gagal.") }
     public var noSends: String { pick("Nothing has been sent yet.", "Belum ada pesan yang terkirim.") }
     public var sample: String { pick("Message sample", "Contoh pesan") }
+    public var insights: String { pick("Insights", "Wawasan") }
+    public var insightsByRules: String { pick("Written by Siaran from the campaign's figures.", "Ditulis oleh Siaran dari angka-angka kampanye.") }
+    public func insightsByModel(_ model: String) -> String {
+        pick("Worded by \(model) from Siaran's draft; every number was checked against the campaign's figures.",
+             "Dirangkai oleh \(model) dari draf Siaran; setiap angka sudah dicocokkan dengan angka kampanye.")
+    }
     public var messages: String { pick("Messages", "Pesan") }
     public var page: String { pick("Page", "Halaman") }
     public var variant: String { pick("Variant", "Varian") }

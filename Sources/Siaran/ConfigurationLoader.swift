@@ -6,6 +6,7 @@ import Store
 import Webhooks
 import Reports
 import Templates
+import AIWriting
 import Yams
 
 /// Loads `pipeline.yaml`, applies environment overrides and validates the result.
@@ -34,6 +35,9 @@ public struct ConfigurationLoader: Sendable {
         ("SIARAN_ADMIN_USER", "username of the first admin, created on first run (default admin)"),
         ("SIARAN_ADMIN_PASSWORD", "password of the first admin, created on first run"),
         ("SIARAN_WEBHOOK_SECRET", "secret that signs webhook bodies (at least 16 characters; needed with webhooks.endpoints)"),
+        ("ANTHROPIC_API_KEY", "Anthropic's API key, for ai.provider: anthropic (sent only to Anthropic)"),
+        ("OPENAI_API_KEY", "OpenAI's API key, for ai.provider: openai (sent only to OpenAI)"),
+        ("SIARAN_AI_API_KEY", "the key of the server at ai.base_url (a self-hosted or routed OpenAI-compatible server)"),
     ]
 
     public var environment: [String: String]
@@ -213,6 +217,8 @@ public struct ConfigurationLoader: Sendable {
         c.whatsapp.mediaScheme = whatsapp.optionalString("media_scheme") ?? c.whatsapp.mediaScheme
         whatsapp.finish()
 
+        c.ai = Self.ai(top.section("ai"), reader: reader)
+
         top.finish()
         return c
     }
@@ -261,6 +267,13 @@ public struct ConfigurationLoader: Sendable {
         c.secrets.adminPassword = value("SIARAN_ADMIN_PASSWORD")
         if let v = value("SIARAN_ADMIN_USER") { c.secrets.adminUser = v }
         c.secrets.webhookSecret = value("SIARAN_WEBHOOK_SECRET")
+        if let ai = c.ai {
+            c.secrets.aiKey = ai.key(from: environment)
+            if c.secrets.aiKey == nil && ai.requiresKey {
+                // Never a hint of the key itself: only which variable is missing.
+                reader.report("'ai.provider' is \(ai.provider.rawValue) but \(ai.keyVariables[0]) is not set: put the key in .env or the environment (never in pipeline.yaml)", atKey: "ai.provider")
+            }
+        }
         if let secret = c.secrets.webhookSecret, secret.count < 16 {
             envIssue("SIARAN_WEBHOOK_SECRET", "is too short (\(secret.count) characters); use at least 16 random characters")
         }
@@ -306,6 +319,40 @@ public struct ConfigurationLoader: Sendable {
             endpoints.append(WebhookEndpoint(url: url, events: events))
         }
         return endpoints
+    }
+
+    /// `ai:`: the language model that drafts messages and words insights. Absent or empty: no AI.
+    static func ai(_ section: ConfigurationReader.Section, reader: ConfigurationReader) -> AIConfiguration? {
+        defer { section.finish() }
+        guard section.mapping != nil else { return nil }
+        let providers = AIConfiguration.Provider.allCases.map(\.rawValue).joined(separator: " or ")
+        guard section.node("provider") != nil else {
+            reader.report("'ai' needs 'provider' (\(providers)) and 'model'; remove the ai: section to turn AI writing off", at: section.mark)
+            return nil
+        }
+        let provider = section.choice("provider", default: AIConfiguration.Provider.anthropic)
+        let model = section.string("model", default: "", allowEmpty: false)
+        if section.node("model") == nil {
+            reader.report("'ai.model' is missing: the provider's model name, e.g. claude-sonnet-4-5 or gpt-4o-mini", at: section.mark)
+        }
+        var configuration = AIConfiguration(provider: provider, model: model)
+        if let text = section.optionalString("base_url") {
+            let mark = section.node("base_url")?.mark
+            if let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false {
+                let path = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
+                if path.hasSuffix("/v1") || path.contains("/v1/") {
+                    reader.report("'ai.base_url' is the server's root without /v1 (Siaran adds /v1/…), found '\(text)'", at: mark)
+                } else {
+                    configuration.baseURL = path.isEmpty ? URL(string: "\(url.scheme!)://\(url.host!)\(url.port.map { ":\($0)" } ?? "")") : url
+                }
+            } else {
+                reader.report("'ai.base_url' must be an http(s) URL such as http://127.0.0.1:8000, found '\(text)'", at: mark)
+            }
+        }
+        configuration.timeoutSeconds = section.double("timeout_seconds", default: configuration.timeoutSeconds, range: 1...600, unit: " (seconds)")
+        configuration.maxOutputTokens = section.int("max_output_tokens", default: configuration.maxOutputTokens, range: 256...64_000, unit: " (tokens)")
+        configuration.promptsFolder = section.string("prompts", default: configuration.promptsFolder, allowEmpty: false)
+        return configuration
     }
 
     /// Checks that need several values together.

@@ -19,6 +19,8 @@ public struct SiaranApplication: Sendable {
     public let logFile: LogFile
     /// Whether log lines also go to standard error (off in tests and `--quiet` runs).
     public let console: Bool
+    /// The language model of `ai:` (message writing on the dashboard, insights in reports); nil without it.
+    public let ai: AIServices?
 
     /// Creates the folders, opens the log and the database (running migrations).
     public init(configuration: SiaranConfiguration, console: Bool = true) async throws {
@@ -46,6 +48,11 @@ public struct SiaranApplication: Sendable {
             logger.critical("cannot open the database (\(location)): \(error)")
             throw error
         }
+        var aiLogger = Logger(label: "ai") { label in
+            SiaranLogHandler(label: label, level: level, file: logFile, console: console, timeZone: timeZone)
+        }
+        aiLogger.logLevel = level
+        self.ai = try AIServices(configuration, logger: aiLogger)
         warnAboutOldOptOutFile()
     }
 
@@ -109,7 +116,7 @@ public struct SiaranApplication: Sendable {
                 uploads: (paths.state as NSString).appendingPathComponent("uploads"), jwtSecret: secret, initialAdmin: admin,
                 templates: paths.templates, optOutFile: configuration.optOutFile, contacts: configuration.contacts,
                 message: configuration.message, media: configuration.media, timeZone: configuration.pipeline.sending.timeZone),
-            database: database, sessions: sessions, logger: component("dashboard"))
+            database: database, sessions: sessions, logger: component("dashboard"), writer: ai?.writer)
     }
 
     /// The configured transport; for WhatsApp also the sessions (not started yet).
@@ -135,6 +142,7 @@ public struct SiaranApplication: Sendable {
             transport: transport, logger: component("pipeline"), media: configuration.media
         )
         context.reports = configuration.reports
+        context.insightsRewriter = ai?.insights
         context.eventLog = CampaignEventLog(
             outbox: paths.outbox, maxBytes: configuration.logging.maxFileBytes, keep: configuration.logging.keepFiles,
             timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone) ?? .current, logger: component("campaign")

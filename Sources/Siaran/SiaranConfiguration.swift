@@ -4,6 +4,7 @@ public import Pipeline
 public import Reports
 public import Webhooks
 public import Templates
+public import AIWriting
 public import Store
 import Foundation
 
@@ -21,6 +22,8 @@ public struct SiaranConfiguration: Sendable, Equatable {
     public var dashboard: DashboardSettings
     public var whatsapp: WhatsAppSettings
     public var webhooks: WebhookSettings
+    /// The language model that drafts messages and words insights (`ai:`); nil without that section.
+    public var ai: AIConfiguration?
     public var database: DatabaseSettings
     /// Secrets come only from the environment or `.env`, never from `pipeline.yaml`.
     public var secrets: Secrets
@@ -37,6 +40,7 @@ public struct SiaranConfiguration: Sendable, Equatable {
         dashboard: DashboardSettings = .init(),
         whatsapp: WhatsAppSettings = .init(),
         webhooks: WebhookSettings = .init(),
+        ai: AIConfiguration? = nil,
         database: DatabaseSettings = .init(),
         secrets: Secrets = .init()
     ) {
@@ -51,6 +55,7 @@ public struct SiaranConfiguration: Sendable, Equatable {
         self.dashboard = dashboard
         self.whatsapp = whatsapp
         self.webhooks = webhooks
+        self.ai = ai
         self.database = database
         self.secrets = secrets
     }
@@ -191,16 +196,21 @@ public struct Secrets: Sendable, Equatable, CustomStringConvertible {
     public var adminUser: String
     /// Signs webhook bodies (`SIARAN_WEBHOOK_SECRET`).
     public var webhookSecret: String?
+    /// The language model's key (`ANTHROPIC_API_KEY`, `OPENAI_API_KEY` or `SIARAN_AI_API_KEY`, as
+    /// `ai.provider` and `ai.base_url` say); prints redacted.
+    public var aiKey: APIKey?
 
-    public init(jwtSecret: String? = nil, adminPassword: String? = nil, adminUser: String = "admin", webhookSecret: String? = nil) {
+    public init(jwtSecret: String? = nil, adminPassword: String? = nil, adminUser: String = "admin", webhookSecret: String? = nil,
+                aiKey: APIKey? = nil) {
         self.jwtSecret = jwtSecret
         self.adminPassword = adminPassword
         self.adminUser = adminUser
         self.webhookSecret = webhookSecret
+        self.aiKey = aiKey
     }
 
     /// Never prints a secret, even by accident in a debug dump.
     public var description: String {
-        "Secrets(jwtSecret: \(jwtSecret == nil ? "unset" : "set"), adminPassword: \(adminPassword == nil ? "unset" : "set"), adminUser: \(adminUser), webhookSecret: \(webhookSecret == nil ? "unset" : "set"))"
+        "Secrets(jwtSecret: \(jwtSecret == nil ? "unset" : "set"), adminPassword: \(adminPassword == nil ? "unset" : "set"), adminUser: \(adminUser), webhookSecret: \(webhookSecret == nil ? "unset" : "set"), aiKey: \(aiKey.map { "\($0.variable) set" } ?? "unset"))"
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AIWriting
 import Siaran
 import Store
 
@@ -26,6 +27,7 @@ struct ConfigCommand: AsyncParsableCommand {
                     "\(path): ok — country \(c.contacts.countryCode), min \(c.contacts.minDigits) digits, "
                         + "delay \(trim(s.delayMinimum))–\(trim(s.delayMaximum)) s, window \(s.window) \(s.timeZone), "
                         + "caps \(s.hourlyCap)/h \(s.dailyCap)/day, transport \(s.transport.rawValue)"
+                        + (c.ai.map { ", ai \($0.summary)" } ?? "")
                 )
                 try await checkDatabase(c)
             } catch let error as ConfigurationError {

@@ -8,7 +8,7 @@ struct MessageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "message",
         abstract: "Work with campaign messages.",
-        subcommands: [Preview.self]
+        subcommands: [Preview.self, Write.self, Improve.self]
     )
 
     struct Preview: AsyncParsableCommand {

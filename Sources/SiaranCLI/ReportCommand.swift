@@ -35,7 +35,10 @@ struct ReportCommand: AsyncParsableCommand {
         let folder = out ?? (configuration.paths.outbox as NSString).appendingPathComponent(id)
         let partial = campaign.state != .done
         do {
-            let files = try await CampaignReportWriter(database: database, configuration: configuration.reports)
+            // With ai: configured, the insights paragraph is reworded by the model (and checked).
+            let ai = try? AIServices.quiet(configuration)
+            let files = try await CampaignReportWriter(database: database, configuration: configuration.reports,
+                                                       insightsRewriter: ai.flatMap { $0 }?.insights)
                 .write(campaign: id, to: folder, formats: formats, partial: partial)
             for file in files { print(file) }
             if partial { print("(\(campaign.state.rawValue): the report is partial)") }

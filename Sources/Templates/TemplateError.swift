@@ -23,6 +23,10 @@ public struct TemplateError: Error, Sendable, Equatable, CustomStringConvertible
         case nestedTooDeep = "nested-too-deep"
         /// A template referenced by name does not exist.
         case templateNotFound = "template-not-found"
+        /// A drafted text carries an opt-out line of its own (Siaran appends the configured one).
+        case ownOptOutLine = "own-opt-out-line"
+        /// A drafted text uses formatting WhatsApp does not show (Markdown, HTML) or a `---` line.
+        case unsupportedFormatting = "unsupported-formatting"
     }
 
     public var code: Code

@@ -1,3 +1,4 @@
+import AIWriting
 import Dashboard
 import Foundation
 import HTTPTypes
@@ -17,7 +18,7 @@ struct DashboardHarness {
     let database: SiaranDatabase
     let dashboard: Dashboard
 
-    init(database kind: TestDatabaseKind = .sqlite, sessions: (any SessionControl)? = nil,
+    init(database kind: TestDatabaseKind = .sqlite, sessions: (any SessionControl)? = nil, writer: MessageWriter? = nil,
          adjust: (inout DashboardConfiguration) -> Void = { _ in }) async throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID())")
         for folder in ["inbox", "outbox", "state/uploads", "state/spool", "templates"] {
@@ -34,7 +35,7 @@ struct DashboardHarness {
             eventInterval: .milliseconds(50), trustForwardedFor: true)
         adjust(&configuration)
         dashboard = await Dashboard(configuration: configuration, database: database, sessions: sessions,
-                                    logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, bcryptCost: 4)
+                                    logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, bcryptCost: 4, writer: writer)
         try await dashboard.prepare()
         try await dashboard.users.add(username: "ops", password: Self.password, role: .operator)
         try await dashboard.users.add(username: "view", password: Self.password, role: .viewer)

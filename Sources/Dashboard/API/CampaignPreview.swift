@@ -150,7 +150,7 @@ extension Dashboard {
 
     /// The contact list of the form as a file the reader can open: a staged upload, or the
     /// `numbers` part written to a private temporary folder (removed by the caller).
-    private func contactsFile(_ form: MultipartForm) throws -> (path: String, temporary: Bool)? {
+    func contactsFile(_ form: MultipartForm) throws -> (path: String, temporary: Bool)? {
         if let id = form.part("contactsUpload")?.text, !id.isEmpty {
             return (try stagedPath(id).path, false)
         }
@@ -165,7 +165,7 @@ extension Dashboard {
     }
 
     /// The form's picture as a staged upload (`mediaUpload`, or `media` staged now).
-    private func mediaUpload(_ form: MultipartForm) throws -> (id: String, path: String)? {
+    func mediaUpload(_ form: MultipartForm) throws -> (id: String, path: String)? {
         if let id = form.part("mediaUpload")?.text, !id.isEmpty {
             let staged = try stagedPath(id)
             return (id, staged.path)

@@ -6,7 +6,23 @@ extension Dashboard {
     /// side, and why messages failed or numbers were refused. The same figures as the reports
     /// (`CampaignOverview`), so the page and the PDF never disagree.
     func analyticsSection(_ layout: PageLayout, campaign id: String) async throws -> String {
-        let overview = try await CampaignOverview.load(from: database, campaign: id, partial: false)
+        let language: ReportsConfiguration.Language = layout.language == .id ? .indonesian : .english
+        let timeZone = TimeZone(identifier: configuration.timeZone) ?? .current
+        let (overview, rules) = try await database.snapshot { snapshot in
+            let overview = try CampaignOverview.load(snapshot, campaign: id, partial: false)
+            return (overview, try CampaignInsights.load(snapshot, overview: overview, language: language, timeZone: timeZone))
+        }
+        // The model's wording from the last report, when it was about these very figures and passes the number check.
+        var insights = rules
+        if let folder = try? campaignFolder(id), let file = InsightsFile.read(folder: folder), file.language == language.rawValue,
+           file.draft == rules.draft, let reworded = file.reworded, let model = file.model {
+            insights = rules.accepting(reworded, model: model).insights
+        }
+        let source: String
+        switch insights.source {
+        case .rules: source = layout.t("insights.rules")
+        case .model(let model): source = HTML.escape(layout.language("insights.model").replacingOccurrences(of: "%@", with: model))
+        }
         func percent(_ rate: Double) -> String { String(format: "%.0f%%", rate * 100) }
         func meter(_ key: String, _ rate: Double, _ count: Int) -> String {
             """
@@ -16,6 +32,7 @@ extension Dashboard {
         }
         var html = """
             <section class="card"><h2>\(layout.t("analytics.title"))</h2>
+            <h3>\(layout.t("insights.title"))</h3><p class="insights" id="insights">\(HTML.escape(insights.text))</p><p class="hint">\(source)</p>
             \(meter("analytics.delivery", overview.deliveryRate, overview.delivered))\(meter("analytics.read", overview.readRate, overview.counts.read))\(meter("analytics.reply", overview.replyRate, overview.counts.replied))
             """
         let named = overview.variants.filter { !$0.name.isEmpty }

@@ -97,6 +97,7 @@ extension Dashboard {
             <textarea name="numbers" class="code" placeholder="\(layout.t("new.numbersPaste"))" aria-label="\(layout.t("new.numbersPaste"))"></textarea>
             \(picker)<label for="message">\(layout.t("new.message"))</label><textarea id="message" name="message" required>\(HTML.escape(message))</textarea>
             <div class="hint">\(layout.t("new.messageHint"))</div>
+            \(aiPanel(layout, target: "#message"))
             <label>\(layout.t("new.media"))</label>
             \(zone("media", "image/jpeg,image/png,image/webp", "new.mediaHint", media))
             <label for="options">\(layout.t("new.options"))</label><textarea id="options" name="options" class="code" placeholder="send_at: 2025-01-31 09:00&#10;delay: { min: 3, max: 6 }"></textarea>

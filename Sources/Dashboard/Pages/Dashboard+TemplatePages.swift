@@ -34,6 +34,7 @@ extension Dashboard {
                 <label for="tname">\(layout.t("templates.name"))</label><input id="tname" name="name" type="text" required maxlength="64" pattern="[A-Za-z0-9][A-Za-z0-9_\\-]*" value="\(HTML.escape(current?.name ?? ""))"\(current == nil ? "" : " readonly")>
                 <label for="tbody">\(layout.t("templates.body"))</label><textarea id="tbody" name="body" class="code editor" spellcheck="false">\(HTML.escape(body))</textarea>
                 <div class="hint">\(layout.t("templates.hint"))</div>
+                \(aiPanel(layout, target: "#tbody"))
                 <div id="template-error" class="alert" role="alert"></div>
                 <div class="preview" aria-live="polite"><div class="to small">\(layout.t("templates.livePreview"))</div><div class="bubble" id="template-preview">\(HTML.escape(current?.sample ?? "…"))</div></div>
                 <div class="actions"><button class="btn primary" type="submit">\(layout.t("templates.save"))</button><a class="btn" href="/templates">\(layout.t("templates.cancel"))</a></div></form>

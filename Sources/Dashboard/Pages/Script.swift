@@ -75,7 +75,7 @@ enum Script {
         .finally(function(){setTimeout(function(){refreshing=false},1000)})}
     // New campaign: drop zones upload at once; the preview asks the server, which checks the numbers,
     // renders the messages and prepares the picture with the pipeline's own code.
-    var form=$('#new-campaign');
+    var form=$('#new-campaign'), formFields=null;
     if(form){
       var ids={contacts:form.dataset.contacts||'',media:form.dataset.media||''}, timer=null, seq=0;
       function size(n){return n>=1048576?(n/1048576).toFixed(1)+' MB':Math.max(1,Math.round(n/1024))+' KB'}
@@ -83,6 +83,7 @@ enum Script {
         fd.append('name',$('[name=name]',form).value);fd.append('message',$('[name=message]',form).value);fd.append('options',$('[name=options]',form).value);
         if(ids.contacts)fd.append('contactsUpload',ids.contacts);else fd.append('numbers',new Blob([$('[name=numbers]',form).value],{type:'text/plain'}),'numbers.txt');
         if(ids.media)fd.append('mediaUpload',ids.media);return fd}
+      formFields=fields;
       function showPreview(p){
         var b=$('#preview-bubble'),more=$('#preview-more'),facts=$('#preview-facts'),probs=$('#preview-problems'),refs=$('#preview-refusals');
         b.textContent='';more.textContent='';facts.textContent='';probs.textContent='';refs.textContent='';
@@ -130,6 +131,55 @@ enum Script {
           .catch(function(err){flash(err.message)}).finally(function(){btn.disabled=false})});
       // The server drew the first preview; a page restored from history may hold other values.
       if($('[name=message]',form).value!==$('[name=message]',form).defaultValue||$('[name=numbers]',form).value)runPreview();
+    }
+    // Write with AI / Improve: the server asks the model, checks every text with the template checker
+    // and renders it through the campaign preview (with the picture); the operator picks, edits or discards.
+    var ai=$('#ai-tools');
+    if(ai){
+      var aiTarget=$(ai.dataset.target),aiBox=$('#ai-result'),aiBusy=false;
+      function baseForm(){if(formFields)return formFields();var fd=new FormData();fd.append('message',aiTarget.value);
+        fd.append('numbers',new Blob(['phone,name\n6281234567890,Budi\n'],{type:'text/csv'}),'contacts.csv');return fd}
+      function keepFront(text){var m=/^---\n[\s\S]*?\n---\n/.exec(aiTarget.value.replace(/\r\n/g,'\n'));return m?m[0]+text:text}
+      function use(text){aiTarget.value=text;aiTarget.dispatchEvent(new Event('input',{bubbles:true}));aiBox.hidden=true;aiBox.textContent='';aiTarget.focus()}
+      function button(label,cls,fn){var b=el('button','btn small-btn'+(cls?' '+cls:''),label);b.type='button';b.addEventListener('click',fn);return b}
+      function bubble(v,media){var pv=el('div','preview'),b=el('div','bubble');
+        if(media){var i=el('img');i.src=media.url+'?s='+media.prepared.bytes;i.alt='';i.width=media.prepared.width;i.height=media.prepared.height;b.appendChild(i)}
+        if(v.rendered)pv.appendChild(el('div','to small','→ +'+v.rendered.phone));
+        b.appendChild(doc.createTextNode(v.rendered?v.rendered.text:v.text));pv.appendChild(b);return pv}
+      function issues(v){var ul=el('ul','refusals small');(v.problems||[]).concat(v.warnings||[]).forEach(function(x){ul.appendChild(el('li','warn',x))});return ul.children.length?ul:null}
+      function notes(list){if(!list||!list.length)return null;var d=el('div','ai-notes small');d.appendChild(el('b','',t('js.aiNotes')));
+        var ul=el('ul','refusals small');list.forEach(function(n){ul.appendChild(el('li','',n))});d.appendChild(ul);return d}
+      function header(r,useText,useLabel){var head=el('div','row');head.appendChild(el('span','muted small',t('js.aiBy')+' '+r.model));head.appendChild(el('span','spacer'));
+        if(useText!=null)head.appendChild(button(useLabel,'primary',function(){use(useText)}));
+        head.appendChild(button(t('js.aiDiscard'),'',function(){aiBox.hidden=true;aiBox.textContent=''}));return head}
+      function start(){if(aiBusy)return false;aiBusy=true;aiBox.hidden=false;aiBox.textContent='';aiBox.appendChild(el('p','muted',t('js.aiWorking')));
+        ai.classList.add('busy');$$('#ai-write,#ai-improve').forEach(function(b){b.disabled=true});return true}
+      function done(){aiBusy=false;ai.classList.remove('busy');$$('#ai-write,#ai-improve').forEach(function(b){b.disabled=false})}
+      function fail(e){aiBox.textContent='';aiBox.appendChild(el('p','alert',e.message))}
+      $('#ai-write').addEventListener('click',function(){
+        var p=$('#ai-prompt');if(!p.value.trim()){flash(t('js.aiNeedPrompt'));p.focus();return}
+        if(!start())return;
+        var fd=baseForm();fd.append('prompt',p.value);fd.append('variants',$('#ai-variants').value);fd.append('language',$('#ai-language').value);fd.append('tone',$('#ai-tone').value);
+        api('POST','/api/ai/write',fd,true).then(function(r){aiBox.textContent='';
+          aiBox.appendChild(header(r,r.variants.length>1?keepFront(r.message):null,t('js.aiUseAll')));
+          r.variants.forEach(function(v,i){var card=el('article','ai-variant'),top=el('div','row');
+            top.appendChild(el('b','',t('js.aiVariant')+' '+String.fromCharCode(65+i)));top.appendChild(el('span','spacer'));
+            top.appendChild(button(t('js.aiUse'),'',function(){use(keepFront(v.text))}));card.appendChild(top);card.appendChild(bubble(v,r.media));
+            var x=issues(v);if(x)card.appendChild(x);aiBox.appendChild(card)});
+          var n=notes(r.notes);if(n)aiBox.appendChild(n)}).catch(fail).finally(done)});
+      $('#ai-improve').addEventListener('click',function(){
+        if(!aiTarget.value.trim()){aiTarget.focus();return}
+        if(!start())return;
+        var fd=baseForm();fd.append('goal',$('#ai-goal').value);fd.append('language',ai.dataset.uiLanguage);
+        api('POST','/api/ai/improve',fd,true).then(function(r){aiBox.textContent='';
+          aiBox.appendChild(header(r,r.text,t('js.aiUse')));
+          var card=el('article','ai-variant');card.appendChild(bubble(r.preview,r.media));var x=issues(r.preview);if(x)card.appendChild(x);aiBox.appendChild(card);
+          var changes=el('ul','ai-changes small');r.variants.forEach(function(v,i){var prefix=r.variants.length>1?t('js.aiVariant')+' '+String.fromCharCode(65+i)+': ':'';
+            if(!v.improved)changes.appendChild(el('li','warn',prefix+t('js.aiUnchanged')));v.changes.forEach(function(c){changes.appendChild(el('li','',prefix+c))})});
+          if(changes.children.length){aiBox.appendChild(el('h4','',t('js.aiChanges')));aiBox.appendChild(changes)}
+          aiBox.appendChild(el('h4','',t('js.aiDiff')));var diff=el('div','diff');
+          r.diff.forEach(function(l){diff.appendChild(el('div','d-'+l.kind,(l.kind==='added'?'+ ':l.kind==='removed'?'− ':'  ')+l.text))});aiBox.appendChild(diff);
+          var n=notes(r.notes);if(n)aiBox.appendChild(n)}).catch(fail).finally(done)});
     }
     // Contacts: add an opt-out; check numbers (pasted or a file) line by line.
     var ao=$('#add-optout');

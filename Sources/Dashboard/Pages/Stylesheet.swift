@@ -132,6 +132,18 @@ enum Stylesheet {
       .counters{grid-template-columns:repeat(6,1fr)}.hide-sm{display:table-cell}.show-sm{display:none}main{padding:24px}
     }
     @media (min-width:1024px){.grid{grid-template-columns:repeat(6,1fr)}.two.wide{grid-template-columns:3fr 2fr}}
+    .ai-tools{margin-top:16px;padding:14px;border:1px solid var(--line);border-radius:var(--radius);background:var(--bg)}
+    .ai-tools h3{margin:0}.ai-tools label{margin:10px 0 4px}.ai-tools textarea.ai-prompt{min-height:64px;background:var(--panel)}
+    .ai-options{display:grid;grid-template-columns:repeat(3,1fr);gap:8px}.ai-options label{font-weight:500;font-size:13px}.ai-options select{margin-top:4px;background:var(--panel)}
+    .ai-improve{display:inline-flex;gap:8px;align-items:center}.ai-improve select{width:auto;min-height:40px;background:var(--panel)}
+    .ai-tools.busy .ai-result{opacity:.7}.ai-result{margin-top:12px;display:grid;gap:12px}
+    .ai-variant{display:grid;gap:8px;padding:12px;border-radius:10px;background:var(--panel);border:1px solid var(--line)}
+    .ai-variant .preview{min-height:0;padding:10px}.ai-variant .bubble{max-width:min(90%,380px)}.ai-variant .bubble img{max-height:220px;width:auto;max-width:100%;margin:0 auto 6px}.ai-result h4{margin:4px 0 0;font-size:13px;color:var(--muted)}
+    .ai-changes{margin:0;padding-left:20px}.ai-notes ul{margin-top:4px}
+    .diff{font:13px/1.5 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap;word-break:break-word;background:var(--panel);border:1px solid var(--line);border-radius:10px;padding:8px;max-height:320px;overflow:auto}
+    .diff .d-added{background:var(--accent-soft);color:var(--accent)}.diff .d-removed{background:var(--danger-soft);color:var(--danger)}.diff .d-same{color:var(--muted)}
+    .insights{margin:0}.insights+.hint{margin:4px 0 0}
+    @media (max-width:420px){.ai-options{grid-template-columns:1fr 1fr}}
     @media (prefers-reduced-motion:reduce){*{transition:none!important}}
     """#
 }

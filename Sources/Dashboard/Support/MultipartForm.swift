@@ -16,6 +16,14 @@ struct MultipartForm {
 
     func part(_ name: String) -> Part? { parts.first { $0.name == name } }
 
+    /// The same form with the text field `name` set to `text` (a drafted message previewed as the campaign's).
+    func replacing(_ name: String, with text: String) -> MultipartForm {
+        var copy = self
+        copy.parts.removeAll { $0.name == name }
+        copy.parts.append(Part(name: name, data: Data(text.utf8)))
+        return copy
+    }
+
     /// A form assembled on the server (the new-campaign page's first preview).
     init(fields: [String: String]) {
         parts = fields.sorted { $0.key < $1.key }.map { Part(name: $0.key, data: Data($0.value.utf8)) }
