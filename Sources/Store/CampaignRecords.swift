@@ -22,9 +22,16 @@ public struct CampaignRecord: Codable, Sendable, Equatable {
     public var spoolPath: String
     public var options: String?
     public var failureReason: String?
+    /// The folder in `outbox/` that holds the campaign's files, chosen once at intake from what
+    /// staff dropped (`promo-lebaran`, `promo-lebaran-2`); nil for campaigns taken before v7,
+    /// whose folder is their id.
+    public var outboxFolder: String?
+
+    /// The campaign's folder name in `outbox/`.
+    public var folderName: String { outboxFolder ?? id }
 
     public init(id: String, name: String, dropId: String?, state: State = .queued, priority: Int = 0, createdAt: Date = Date(),
-                sendAt: Date? = nil, spoolPath: String, options: String? = nil) {
+                sendAt: Date? = nil, spoolPath: String, options: String? = nil, outboxFolder: String? = nil) {
         self.id = id
         self.name = name
         self.dropId = dropId
@@ -34,6 +41,7 @@ public struct CampaignRecord: Codable, Sendable, Equatable {
         self.sendAt = sendAt
         self.spoolPath = spoolPath
         self.options = options
+        self.outboxFolder = outboxFolder
     }
 }
 
@@ -133,6 +141,7 @@ extension CampaignRecord {
         startedAt = row.optionalDate("startedAt")
         finishedAt = row.optionalDate("finishedAt")
         failureReason = row.optionalString("failureReason")
+        outboxFolder = row.optionalString("outboxFolder")
     }
 }
 

@@ -123,10 +123,12 @@ extension SiaranDatabase {
         try await write { db in
             try Self.insert(drop, in: db)
             try db.execute("""
-                INSERT INTO campaigns (id, name, dropId, state, priority, createdAt, sendAt, startedAt, finishedAt, spoolPath, options, failureReason)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO campaigns (id, name, dropId, state, priority, createdAt, sendAt, startedAt, finishedAt, spoolPath, options, failureReason,
+                                       outboxFolder)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, campaign.id, campaign.name, campaign.dropId, campaign.state.rawValue, campaign.priority, campaign.createdAt,
-                campaign.sendAt, campaign.startedAt, campaign.finishedAt, campaign.spoolPath, campaign.options, campaign.failureReason)
+                campaign.sendAt, campaign.startedAt, campaign.finishedAt, campaign.spoolPath, campaign.options, campaign.failureReason,
+                campaign.outboxFolder)
         }
     }
 

@@ -24,6 +24,7 @@ enum PostgresMigrations {
         Migration(identifier: "v4-domain-events", sql: domainEvents),
         Migration(identifier: "v5-message-tallies", sql: messageTallies),
         Migration(identifier: "v6-message-indexes", sql: messageIndexes),
+        Migration(identifier: "v7-campaign-outbox-folder", sql: SiaranDatabase.outboxFolderPostgresSchema),
         // migrations-end (append new migrations above this line, the same identifiers as SQLite's)
     ]
 

@@ -13,6 +13,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v4-domain-events", migrate: createDomainEventsSchema)
         migrator.registerMigration("v5-message-tallies", migrate: createMessageTalliesSchema)
         migrator.registerMigration("v6-message-indexes", migrate: createMessageIndexes)
+        migrator.registerMigration("v7-campaign-outbox-folder", migrate: SiaranDatabase.createOutboxFolderSchema)
         // migrations-end (append new migrations above this line, each in its own function)
         return migrator
     }
