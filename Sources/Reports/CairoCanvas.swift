@@ -31,9 +31,10 @@ struct ReportColor: Sendable, Equatable {
 final class CairoCanvas {
     let surface: OpaquePointer
     let context: OpaquePointer
-    private var currentFace: (emoji: Bool, bold: Bool, size: Double)?
+    private var currentFace: (emoji: Bool, bold: Bool, italic: Bool, mono: Bool, size: Double)?
 
     static let textFamily = "DejaVu Sans"
+    static let monoFamily = "DejaVu Sans Mono"
     static let emojiFamily = "Noto Color Emoji"
 
     /// A PDF file of pages `width` × `height` points.
@@ -140,13 +141,15 @@ final class CairoCanvas {
 
     enum Alignment { case left, center, right }
 
-    private func face(emoji: Bool, bold: Bool, size: Double) {
-        if let current = currentFace, current.emoji == emoji, current.bold == bold, current.size == size { return }
-        cairo_select_font_face(context, emoji ? Self.emojiFamily : Self.textFamily, CAIRO_FONT_SLANT_NORMAL,
+    func face(emoji: Bool, bold: Bool, italic: Bool = false, mono: Bool = false, size: Double) {
+        if let current = currentFace, current.emoji == emoji, current.bold == bold, current.italic == italic, current.mono == mono,
+           current.size == size { return }
+        cairo_select_font_face(context, emoji ? Self.emojiFamily : mono ? Self.monoFamily : Self.textFamily,
+                               italic && !emoji ? CAIRO_FONT_SLANT_OBLIQUE : CAIRO_FONT_SLANT_NORMAL,
                                bold && !emoji ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
         // Noto Color Emoji is a bitmap font drawn a little larger than its em box; shrink it to sit on the line.
         cairo_set_font_size(context, emoji ? size * 0.85 : size)
-        currentFace = (emoji, bold, size)
+        currentFace = (emoji, bold, italic, mono, size)
     }
 
     /// Splits text into runs drawn with the text font and runs drawn with the emoji font.
@@ -175,7 +178,7 @@ final class CairoCanvas {
             || (0x2600...0x27BF).contains(scalar.value) && properties.isEmoji
     }
 
-    private func hasEmoji(_ text: String) -> Bool { text.unicodeScalars.contains { $0.value >= 0x2300 && Self.isEmoji($0) } }
+    func hasEmoji(_ text: String) -> Bool { text.unicodeScalars.contains { $0.value >= 0x2300 && Self.isEmoji($0) } }
 
     /// Width of `text` in points.
     func width(_ text: String, size: Double, bold: Bool = false) -> Double {

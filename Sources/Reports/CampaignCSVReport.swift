@@ -14,7 +14,7 @@ public enum CampaignCSVReport {
         let output = try AtomicFileOutput(path: path, campaign: campaign)
         if byteOrderMark { try output.write(bytes: [0xEF, 0xBB, 0xBF]) }
         try output.write(columns.joined(separator: ",") + "\r\n")
-        var dates = ReportDateFormatter(timeZone: timeZone)
+        var dates = LocalTimeFormatter(timeZone: timeZone)
         func time(_ date: Date?) -> String { date.map { dates.iso8601($0) } ?? "" }
         var count = 0
         try snapshot.forEachMessage(of: campaign) { row in

@@ -16,6 +16,8 @@ public final class CampaignEventLog: Sendable {
     private let timeZone: TimeZone
     private let logger: Logger?
     private let files = Mutex<[String: LogFile]>([:])
+    /// Each campaign's folder in `outbox/` (named after its drop); a campaign not listed uses its id.
+    private let folders = Mutex<[String: String]>([:])
 
     /// One event's severity: failures are errors, retries warnings, everything else info.
     public enum Level: String, Sendable {
@@ -34,8 +36,19 @@ public final class CampaignEventLog: Sendable {
 
     /// The path of a campaign's log.
     public func path(of campaign: String) -> String {
-        ((outbox as NSString).appendingPathComponent(campaign) as NSString).appendingPathComponent("logs.txt")
+        ((outbox as NSString).appendingPathComponent(folder(for: campaign) ?? campaign) as NSString).appendingPathComponent("logs.txt")
     }
+
+    /// Tells the log which folder in `outbox/` holds `campaign`'s files.
+    public func setFolder(_ folder: String, for campaign: String) {
+        folders.withLock { folders in
+            if folders.count >= 4096 { folders.removeAll() }
+            folders[campaign] = folder
+        }
+    }
+
+    /// The folder set for `campaign`, if any.
+    public func folder(for campaign: String) -> String? { folders.withLock { $0[campaign] } }
 
     /// Appends one event. Never throws: a log that cannot be written must not stop a campaign;
     /// the failure goes to the global log instead.
@@ -85,7 +98,7 @@ public final class CampaignEventLog: Sendable {
             guard flat.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) else { return flat }
             return "\"" + flat.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
-        return "\(Timestamp.iso8601(date, timeZone: timeZone)) \(level.rawValue) campaign=\(field(campaign)) phone=\(field(phone)) "
+        return "\(LocalTimeFormatter.iso8601(date, timeZone: timeZone, milliseconds: true)) \(level.rawValue) campaign=\(field(campaign)) phone=\(field(phone)) "
             + "message=\(field(messageID)) status=\(field(status)) reason=\(field(reason))"
     }
 }

@@ -39,7 +39,7 @@ public struct CampaignPDFReport: Sendable {
         var pages = 0
         do {
             let canvas = try CairoCanvas(pdf: temporary, width: Self.pageWidth, height: Self.pageHeight)
-            var dates = ReportDateFormatter(timeZone: timeZone)
+            var dates = LocalTimeFormatter(timeZone: timeZone)
             drawCover(canvas, dates: &dates)
             pages += 1
             canvas.showPage()
@@ -60,7 +60,7 @@ public struct CampaignPDFReport: Sendable {
 
     // MARK: Cover
 
-    func drawCover(_ canvas: CairoCanvas, dates: inout ReportDateFormatter) {
+    func drawCover(_ canvas: CairoCanvas, dates: inout LocalTimeFormatter) {
         let m = Self.margin, width = Self.pageWidth - 2 * m
         canvas.fillRect(0, 0, Self.pageWidth, 132, .brand)
         var nameX = m
@@ -108,17 +108,20 @@ public struct CampaignPDFReport: Sendable {
             (text.replied, overview.counts.replied, "\(text.percent(overview.replyRate)) \(text.ofSent)", .amber),
             (text.failed, overview.counts.failed, nil, .red),
             (text.pending, overview.pending, nil, .grey),
-            (text.rejected, overview.rejected, nil, .muted),
+            // Numbers not messaged, apart: duplicates and opt-outs do not make a list look bad.
+            (text.invalidNumbers, overview.invalidNumbers, nil, .muted),
+            (text.duplicateNumbers, overview.duplicateNumbers, nil, .grey),
+            (text.optedOutNumbers, overview.optedOutNumbers, nil, .grey),
         ]
-        let gap = 10.0, tileWidth = (width - 3 * gap) / 4, tileHeight = 70.0
+        let columns = 5, gap = 8.0, tileWidth = (width - Double(columns - 1) * gap) / Double(columns), tileHeight = 70.0
         for (index, tile) in tiles.enumerated() {
-            let x = m + Double(index % 4) * (tileWidth + gap)
-            let ty = y + Double(index / 4) * (tileHeight + gap)
+            let x = m + Double(index % columns) * (tileWidth + gap)
+            let ty = y + Double(index / columns) * (tileHeight + gap)
             canvas.fillRoundedRect(x, ty, tileWidth, tileHeight, radius: 6, .zebra)
             canvas.fillRect(x, ty + 6, 3, tileHeight - 12, tile.3)
             canvas.text(text.count(tile.1), x: x + 12, y: ty + 30, size: 20, bold: true, color: .ink, maxWidth: tileWidth - 16)
             canvas.text(tile.0, x: x + 12, y: ty + 46, size: 9, color: .muted, maxWidth: tileWidth - 16)
-            if let note = tile.2 { canvas.text(note, x: x + 12, y: ty + 60, size: 8, bold: true, color: tile.3, maxWidth: tileWidth - 16) }
+            if let note = tile.2 { canvas.text(note, x: x + 12, y: ty + 60, size: 7, bold: true, color: tile.3, maxWidth: tileWidth - 16) }
         }
         y += 2 * tileHeight + gap + 34
 
@@ -146,8 +149,9 @@ public struct CampaignPDFReport: Sendable {
             y += 12
             let size = 10.0, lineHeight = 14.0
             let maxLines = max(1, Int((Self.pageHeight - 70 - y - 20) / lineHeight))
-            var lines = canvas.wrap(sample, maxWidth: width - 40, size: size)
-            if lines.count > maxLines { lines = Array(lines.prefix(maxLines - 1)) + ["…"] }
+            // As WhatsApp shows it: *bold*, _italic_, ~strike~ and ```mono``` without their markers.
+            var lines = canvas.wrap(WhatsAppText.runs(sample), maxWidth: width - 40, size: size)
+            if lines.count > maxLines { lines = Array(lines.prefix(maxLines - 1)) + [[WhatsAppText.Run("…")]] }
             let boxHeight = Double(lines.count) * lineHeight + 18
             canvas.fillRoundedRect(m, y, width, boxHeight, radius: 8, ReportColor(0xDCF8C6))
             var ly = y + 20
@@ -159,10 +163,7 @@ public struct CampaignPDFReport: Sendable {
         drawFooter(canvas, page: 1, dates: &dates)
     }
 
-    static func offset(_ seconds: Int) -> String {
-        let sign = seconds < 0 ? "-" : "+"
-        return "\(sign)\(ReportDateFormatter.pad(abs(seconds) / 3600)):\(ReportDateFormatter.pad(abs(seconds) % 3600 / 60))"
-    }
+    static func offset(_ seconds: Int) -> String { LocalTimeFormatter.offsetText(seconds) }
 
     // MARK: Running header and footer
 
@@ -174,7 +175,7 @@ public struct CampaignPDFReport: Sendable {
         canvas.line(m, 32, pageWidth - m, 32, .brand, width: 1)
     }
 
-    func drawFooter(_ canvas: CairoCanvas, page: Int, dates: inout ReportDateFormatter,
+    func drawFooter(_ canvas: CairoCanvas, page: Int, dates: inout LocalTimeFormatter,
                     pageWidth: Double = Self.pageWidth, pageHeight: Double = Self.pageHeight) {
         let m = Self.margin, y = pageHeight - 22
         canvas.line(m, y - 10, pageWidth - m, y - 10, .rule)
@@ -184,7 +185,7 @@ public struct CampaignPDFReport: Sendable {
 
     // MARK: Charts
 
-    func drawChartPage(_ canvas: CairoCanvas, dates: inout ReportDateFormatter) {
+    func drawChartPage(_ canvas: CairoCanvas, dates: inout LocalTimeFormatter) {
         drawHeader(canvas)
         let m = Self.margin, width = Self.pageWidth - 2 * m
         let charts = ReportCharts(canvas: canvas, text: text)
@@ -227,14 +228,14 @@ public struct CampaignPDFReport: Sendable {
     public static let rowsPerPage = Int((tableHeight - tableTop - headerHeight - 44) / rowHeight)
 
     /// Draws every message, a page at a time; returns the number of pages drawn.
-    func drawTable(_ canvas: CairoCanvas, snapshot: StoreSnapshot, firstPage: Int, dates: inout ReportDateFormatter) throws -> Int {
+    func drawTable(_ canvas: CairoCanvas, snapshot: StoreSnapshot, firstPage: Int, dates: inout LocalTimeFormatter) throws -> Int {
         let m = Self.margin
         let columns = self.columns
         let rowsPerPage = Self.rowsPerPage
         var page = firstPage - 1
         var rowOnPage = rowsPerPage
         var index = 0
-        func newPage(_ dates: inout ReportDateFormatter) {
+        func newPage(_ dates: inout LocalTimeFormatter) {
             canvas.showPage()
             canvas.setPDFPageSize(width: Self.tableWidth, height: Self.tableHeight)
             page += 1

@@ -26,7 +26,7 @@ public struct CampaignSummary: Codable, Sendable, Equatable {
     public var rejection_reasons: [String: Int]
 
     public init(_ overview: CampaignOverview, timeZone: TimeZone) {
-        var dates = ReportDateFormatter(timeZone: timeZone)
+        var dates = LocalTimeFormatter(timeZone: timeZone)
         func rounded(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
         campaign = overview.campaign.id
         name = overview.campaign.name

@@ -20,7 +20,7 @@ public enum CampaignXLSXReport {
         let book = try XLSXWorkbook(path: temporary, campaign: campaign)
         defer { if !book.closed { book.discard(); unlink(temporary) } }
         let styles = book.styles()
-        var dates = ReportDateFormatter(timeZone: timeZone)
+        var dates = LocalTimeFormatter(timeZone: timeZone)
 
         // Summary: what a manager reads first.
         let summary = try book.sheet(text.summarySheet)
@@ -49,7 +49,9 @@ public enum CampaignXLSXReport {
         count(text.replied, overview.counts.replied)
         count(text.failed, overview.counts.failed)
         count(text.pending, overview.pending)
-        count(text.rejected, overview.rejected)
+        count(text.invalidNumbers, overview.invalidNumbers)
+        count(text.duplicateNumbers, overview.duplicateNumbers)
+        count(text.optedOutNumbers, overview.optedOutNumbers)
         rate(text.deliveryRate, overview.deliveryRate)
         rate(text.readRate, overview.readRate)
         rate(text.replyRate, overview.replyRate)
@@ -125,12 +127,12 @@ public enum CampaignXLSXReport {
     }
 
     /// Days since 1899-12-30 in local wall-clock time, which is what Excel shows.
-    static func excelSerial(_ date: Date, dates: inout ReportDateFormatter) -> Double {
+    static func excelSerial(_ date: Date, dates: inout LocalTimeFormatter) -> Double {
         let local = date.timeIntervalSince1970 + Double(dates.offset(at: date))
         return local / 86_400 + 25_569
     }
 
-    static func period(_ overview: CampaignOverview, text: ReportText, dates: inout ReportDateFormatter) -> String {
+    static func period(_ overview: CampaignOverview, text: ReportText, dates: inout LocalTimeFormatter) -> String {
         let start = overview.firstSent ?? overview.campaign.startedAt ?? overview.firstQueued ?? overview.campaign.createdAt
         let end = overview.lastSent ?? overview.campaign.finishedAt ?? overview.generatedAt
         return "\(text.dateTime(dates.fields(start))) – \(text.dateTime(dates.fields(end)))"

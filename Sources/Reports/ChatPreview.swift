@@ -45,7 +45,8 @@ public struct ChatPreview: Sendable {
             // Lines are measured on a scratch surface first: the height depends on them.
             let measure = try CairoCanvas(imageWidth: 1, height: 1)
             let textWidth = Self.bubbleWidth - 2 * Self.padding - 4
-            let lines = Array(measure.wrap(text, maxWidth: textWidth, size: Self.fontSize).prefix(60))
+            // As WhatsApp shows it: *bold*, _italic_, ~strike~ and ```mono``` without their markers.
+            let lines = Array(measure.wrap(WhatsAppText.runs(text), maxWidth: textWidth, size: Self.fontSize).prefix(60))
             let image = try loadPicture()
             defer { if let image { cairo_surface_destroy(image.surface) } }
             // Without a picture the bubble hugs its text, as in the app.
@@ -127,7 +128,7 @@ public struct ChatPreview: Sendable {
         return (inner, max(40, height))
     }
 
-    private func draw(_ canvas: CairoCanvas, lines: [String], image: (surface: OpaquePointer, width: Int, height: Int)?,
+    private func draw(_ canvas: CairoCanvas, lines: [CairoCanvas.StyledLine], image: (surface: OpaquePointer, width: Int, height: Int)?,
                       pictureSize: (width: Double, height: Double)?, bubbleWidth: Double, bubbleHeight: Double, height: Double) {
         let cr = canvas.context
         canvas.fillRect(0, 0, Self.width, height, ReportColor(0xECE5DD))
@@ -183,9 +184,9 @@ public struct ChatPreview: Sendable {
             canvas.text(line, x: left + Self.padding + 2, y: cursor, size: Self.fontSize, color: ReportColor(0x111B21))
             cursor += Self.lineHeight
         }
-        var dates = ReportDateFormatter(timeZone: timeZone)
+        var dates = LocalTimeFormatter(timeZone: timeZone)
         let t = dates.fields(time)
-        let stamp = "\(ReportDateFormatter.pad(t.hour)):\(ReportDateFormatter.pad(t.minute))"
+        let stamp = "\(LocalTimeFormatter.pad(t.hour)):\(LocalTimeFormatter.pad(t.minute))"
         let right = left + bubbleWidth - 8
         let bottom = top + bubbleHeight - 7
         canvas.text("✓✓", x: right, y: bottom, size: 10, bold: true, color: ReportColor(0x53BDEB), align: .right)

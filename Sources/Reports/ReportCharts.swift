@@ -52,7 +52,7 @@ struct ReportCharts {
 
     /// Bars of messages sent per hour (failed stacked on top); per day when the campaign ran
     /// longer than two days, so bars stay readable.
-    func timeline(_ overview: CampaignOverview, x: Double, y: Double, width: Double, height: Double, dates: inout ReportDateFormatter) {
+    func timeline(_ overview: CampaignOverview, x: Double, y: Double, width: Double, height: Double, dates: inout LocalTimeFormatter) {
         let hours = overview.sendsPerHour
         guard let first = hours.first, let last = hours.last else {
             title(text.sendsPerHour, x: x, y: y)
@@ -73,7 +73,7 @@ struct ReportCharts {
                     byDay[byDay.count - 1].sent += hour.sent
                     byDay[byDay.count - 1].failed += hour.failed
                 } else {
-                    byDay.append((key, "\(ReportDateFormatter.pad(t.day))/\(ReportDateFormatter.pad(t.month))", hour.sent, hour.failed))
+                    byDay.append((key, "\(LocalTimeFormatter.pad(t.day))/\(LocalTimeFormatter.pad(t.month))", hour.sent, hour.failed))
                 }
             }
             buckets = byDay.map { ($0.label, $0.sent, $0.failed) }
@@ -88,7 +88,7 @@ struct ReportCharts {
                     index += 1
                 }
                 let t = dates.fields(start)
-                buckets.append(("\(ReportDateFormatter.pad(t.hour)):\(ReportDateFormatter.pad(t.minute))", sent, failed))
+                buckets.append(("\(LocalTimeFormatter.pad(t.hour)):\(LocalTimeFormatter.pad(t.minute))", sent, failed))
             }
         }
         let plotX = x + 44, plotY = y + 26, plotWidth = width - 50, plotHeight = height - 56

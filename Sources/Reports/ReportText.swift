@@ -26,6 +26,9 @@ public struct ReportText: Sendable {
     public var failed: String { pick("Failed", "Gagal") }
     public var pending: String { pick("Not sent yet", "Belum dikirim") }
     public var rejected: String { pick("Refused numbers", "Nomor ditolak") }
+    public var invalidNumbers: String { pick("Invalid numbers", "Nomor tidak valid") }
+    public var duplicateNumbers: String { pick("Duplicates", "Nomor ganda") }
+    public var optedOutNumbers: String { pick("Opted out", "Minta berhenti") }
     public var deliveryRate: String { pick("Delivery rate", "Tingkat terima") }
     public var readRate: String { pick("Read rate", "Tingkat baca") }
     public var replyRate: String { pick("Reply rate", "Tingkat balas") }
@@ -131,11 +134,11 @@ public struct ReportText: Sendable {
     private static let indonesianMonths = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
 
     /// `25 Nov 2025 08:30` (or `25 Des 2025 08:30`).
-    public func dateTime(_ t: ReportDateFormatter.LocalTime) -> String {
-        "\(date(t)) \(ReportDateFormatter.pad(t.hour)):\(ReportDateFormatter.pad(t.minute))"
+    public func dateTime(_ t: LocalTimeFormatter.LocalTime) -> String {
+        "\(date(t)) \(LocalTimeFormatter.pad(t.hour)):\(LocalTimeFormatter.pad(t.minute))"
     }
 
-    public func date(_ t: ReportDateFormatter.LocalTime) -> String {
+    public func date(_ t: LocalTimeFormatter.LocalTime) -> String {
         let months = language == .english ? Self.englishMonths : Self.indonesianMonths
         return "\(t.day) \(months[t.month - 1]) \(t.year)"
     }

@@ -61,6 +61,11 @@ struct XLSXReportTests {
         let values = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
         #expect(values[text.total] as? Int == 40)
         #expect(values[text.failed] as? Int == fixture.expected(40).failed)
+        // Refused numbers apart: one too short and one unknown code are invalid, one is a duplicate.
+        #expect(values[text.invalidNumbers] as? Int == 2)
+        #expect(values[text.duplicateNumbers] as? Int == 1)
+        #expect(values[text.optedOutNumbers] as? Int == 0)
+        #expect(values[text.rejected] == nil, "no total that mixes duplicates with invalid numbers")
     }
 
     @Test("a cancelled campaign's workbook says it is partial")
