@@ -1,15 +1,19 @@
 public import Foundation
 
 /// Sends nothing: appends every message it would send to `outbox/<campaign>/dry-run.jsonl` as
-/// `{"id","to","text","media_sha256","session","at"}` and fsyncs before reporting success, so a
+/// `{"id","to","text","media_sha256","session","campaign","at"}` and fsyncs before reporting success, so a
 /// rehearsal shows exactly what a real run would send — and tests see every attempt.
 public final class DryRunTransport: MessageTransport, Sendable {
     public let outbox: String
     public let events: AsyncStream<TransportEvent>
     private let continuation: AsyncStream<TransportEvent>.Continuation
+    /// Writes `at`: by default ISO-8601 in UTC; the daemon passes its local-time formatter (the
+    /// configured zone with its offset).
+    private let timestamp: @Sendable (Date) -> String
 
-    public init(outbox: String) {
+    public init(outbox: String, timestamp: (@Sendable (Date) -> String)? = nil) {
         self.outbox = outbox
+        self.timestamp = timestamp ?? { ISO8601DateFormatter().string(from: $0) }
         (events, continuation) = AsyncStream.makeStream(of: TransportEvent.self)
     }
 
@@ -18,14 +22,14 @@ public final class DryRunTransport: MessageTransport, Sendable {
         var record: [String: Any] = [
             "id": message.id, "to": message.phone, "text": message.text,
             "media_sha256": message.media?.sha256 ?? NSNull(), "session": message.session,
-            "at": ISO8601DateFormatter().string(from: now),
+            "at": timestamp(now), "campaign": message.campaignId,
         ]
         if let media = message.media {
             record["media_mimetype"] = media.mimetype
             record["media_size"] = "\(media.width)x\(media.height)"
             record["media_thumbnail_bytes"] = media.jpegThumbnail?.count ?? 0
         }
-        let folder = (outbox as NSString).appendingPathComponent(message.campaignId)
+        let folder = (outbox as NSString).appendingPathComponent(message.folder ?? message.campaignId)
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             var line = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes])

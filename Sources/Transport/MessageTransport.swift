@@ -11,14 +11,18 @@ public struct OutgoingMessage: Sendable, Equatable {
     /// The linked WhatsApp number (session name) that sends it.
     public var session: String
     public var campaignId: String
+    /// The campaign's folder in `outbox/` (named after its drop); nil means the id.
+    public var folder: String?
 
-    public init(id: String, phone: String, text: String, media: MediaAttachment? = nil, session: String, campaignId: String) {
+    public init(id: String, phone: String, text: String, media: MediaAttachment? = nil, session: String, campaignId: String,
+                folder: String? = nil) {
         self.id = id
         self.phone = phone
         self.text = text
         self.media = media
         self.session = session
         self.campaignId = campaignId
+        self.folder = folder
     }
 }
 

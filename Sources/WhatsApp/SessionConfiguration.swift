@@ -42,6 +42,9 @@ public struct SessionConfiguration: Sendable {
     /// The folder whose `<session name>/NOTICE.txt` tells staff, in plain words, why a session
     /// stopped (`outbox/sessions/`); nil uses `outbox/sessions/` beside the `state/` folder.
     public var noticesFolder: URL?
+    /// Writes the time at the start of a notice; the daemon passes its local-time formatter (the
+    /// configured zone with its offset), the default is ISO-8601 in UTC.
+    public var noticeTime: @Sendable (Date) -> String = { ISO8601DateFormatter().string(from: $0) }
 
     public init(endpoint: WhatsAppEndpoint = .whatsApp, version: WhatsAppVersion = .shippedDefault) {
         self.endpoint = endpoint

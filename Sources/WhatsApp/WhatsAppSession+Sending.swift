@@ -27,7 +27,7 @@ extension WhatsAppSession {
                 return .permanentFailure(reason: "not-on-whatsapp")
             }
             if let until = reachOutLockedUntil, until > Date(), directory.tokensIssued[lid] == nil {
-                return .transientFailure(reason: "reach-out time-lock until \(ISO8601DateFormatter().string(from: until))")
+                return .transientFailure(reason: "reach-out time-lock until \(configuration.noticeTime(until))")
             }
             var message = WAWebProtobufsE2E_Message()
             var mediaType: String?
@@ -85,7 +85,7 @@ extension WhatsAppSession {
             // Restricted from reaching new contacts; retrying counts as another reach-out.
             let until = Date().addingTimeInterval(24 * 3600)
             reachOutLockedUntil = until
-            let text = "WhatsApp restricted session \(name) from messaging new contacts (463); new contacts wait until \(ISO8601DateFormatter().string(from: until))"
+            let text = "WhatsApp restricted session \(name) from messaging new contacts (463); new contacts wait until \(configuration.noticeTime(until))"
             logger.error("\(text)")
             writeNotice(text)
             emit(.notice(text))

@@ -194,7 +194,7 @@ public actor WhatsAppSession {
             .deletingLastPathComponent().appendingPathComponent("outbox/sessions", isDirectory: true)
         let url = notices.appendingPathComponent(name, isDirectory: true)
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        let line = "\(ISO8601DateFormatter().string(from: Date())) \(text)\n"
+        let line = "\(configuration.noticeTime(Date())) \(text)\n"
         try? Data(line.utf8).write(to: url.appendingPathComponent("NOTICE.txt"))
     }
 
