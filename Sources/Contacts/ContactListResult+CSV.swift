@@ -11,12 +11,17 @@ extension ContactListResult {
     }
 
     /// Writes `rejected.csv`: header `line,input,reason`, one row per refused row in file order,
-    /// reasons from ``RejectionReason``.
-    public func writeRejected(to path: String) throws {
+    /// reasons from ``RejectionReason``. With `explanation`, a fourth column (named `column`) gives
+    /// each reason in words people read, beside the code scripts read.
+    public func writeRejected(to path: String, explanation: (column: String, words: (RejectionReason) -> String)? = nil) throws {
         var writer = try CSVFileWriter(path: path)
-        try writer.writeRow(["line", "input", "reason"])
+        try writer.writeRow(["line", "input", "reason"] + (explanation.map { [$0.column] } ?? []))
         for row in rejected {
-            try writer.writeRow(number: row.line, row.input, row.reason.rawValue)
+            if let explanation {
+                try writer.writeRow(number: UInt64(max(row.line, 0)), [row.input, row.reason.rawValue, explanation.words(row.reason)])
+            } else {
+                try writer.writeRow(number: row.line, row.input, row.reason.rawValue)
+            }
         }
         try writer.finish()
     }

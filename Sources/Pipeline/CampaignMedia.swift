@@ -42,13 +42,16 @@ struct CampaignMedia {
             if let entry = cached(key) { return entry }
             let prepared = try preparer.prepare(data: source, name: name)
             return try store(prepared, key: key)
-        } catch var error as MediaError {
-            error.file = name
-            throw CampaignFailure("\(error.description)\nDrop the campaign again with a JPEG or PNG picture.")
+        } catch let error as MediaError {
+            throw CampaignFailure(StaffReason(media: error, file: name))
         } catch let failure as CampaignFailure {
             throw failure
         } catch {
-            throw CampaignFailure("\(name): the prepared picture cannot be stored in \(cacheFolder) (\(error.localizedDescription))")
+            throw CampaignFailure(StaffReason(
+                english: "\(name): the prepared picture cannot be stored in the media cache (\(error.localizedDescription))",
+                indonesian: "\(name): gambar yang sudah disiapkan tidak bisa disimpan di cache media (\(error.localizedDescription))",
+                adviceEnglish: "Tell the administrator (is the disk full?); the campaign itself is fine.",
+                adviceIndonesian: "Beri tahu admin (apakah disk penuh?); kampanyenya sendiri tidak bermasalah."))
         }
     }
 

@@ -24,12 +24,14 @@ struct CampaignPreparation {
         let result: ContactListResult
         do {
             result = try ContactListReader(file: file, configuration: context.contacts).check(optOut: optOut)
+        } catch let error as ContactsError {
+            throw CampaignFailure(StaffReason(contacts: error, file: (file as NSString).lastPathComponent))
         } catch {
-            throw CampaignFailure("\(error)")
+            throw CampaignFailure("\((file as NSString).lastPathComponent): \(error)")
         }
-        let outbox = context.campaignOutbox(campaign.id)
+        let outbox = context.campaignOutbox(campaign)
         try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
-        try result.writeRejected(to: (outbox as NSString).appendingPathComponent("rejected.csv"))
+        try writeRejected(result, to: (outbox as NSString).appendingPathComponent("rejected.csv"))
         let id = campaign.id
         let names = result.header.variableNames
         let accepted = result.accepted
@@ -50,7 +52,7 @@ struct CampaignPreparation {
     func template() throws -> MessageTemplate {
         let message = drop.messageFile.flatMap { FileManager.default.contents(atPath: $0) }
         guard let template = try CampaignInputs.template(options: options, templates: context.templates, message: message) else {
-            throw CampaignFailure("message.txt is missing from the spooled campaign")
+            throw CampaignFailure(DropScanner.missingMessage.reason(waited: nil))
         }
         return template
     }
@@ -58,7 +60,7 @@ struct CampaignPreparation {
     /// Renders every contact's message and gives each its id, before anything is sent.
     func render() async throws {
         let template: MessageTemplate
-        do { template = try self.template() } catch let error as TemplateError { throw CampaignFailure(error.description) }
+        do { template = try self.template() } catch let error as TemplateError { throw CampaignFailure(StaffReason(template: error)) }
         let id = campaign.id
         let contacts = try await context.database.contacts(of: id)
         let parsed = contacts.map { contact -> (Int64, String, [String: String]) in
@@ -77,7 +79,7 @@ struct CampaignPreparation {
         let renderer = MessageRenderer(configuration: context.message, columns: columns)
         let check = renderer.check(template, hasMedia: hasMedia, longestValues: longest)
         if !check.errors.isEmpty {
-            throw CampaignFailure(check.errors.map(\.description).joined(separator: "\n"))
+            throw CampaignFailure(StaffReason(joining: check.errors.map { StaffReason(template: $0) }))
         }
         let timeZone = TimeZone(identifier: context.pipeline.sending.timeZone) ?? .current
         var rows: [NewMessage] = []
@@ -115,14 +117,14 @@ struct CampaignPreparation {
         let messages = try await context.database.sampleMessages(of: id, limit: 5)
         let sample = messages.map { "── to \($0.phone), variant \($0.variant ?? "A") ──\n\($0.text)\n" }
         let text = "Preview of \(campaign.name) (\(id)) — the first messages exactly as they will be sent\n\n" + sample.joined(separator: "\n")
-        let outbox = context.campaignOutbox(id)
+        let outbox = context.campaignOutbox(campaign)
         try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
         try text.write(toFile: (outbox as NSString).appendingPathComponent("preview.txt"), atomically: true, encoding: .utf8)
         if let first = messages.first?.text {
             let picture = previewPicture(drop.imageFile)
             defer { if let temporary = picture.temporary { try? FileManager.default.removeItem(atPath: temporary) } }
             try ChatPreview(text: first, picture: picture.picture, title: context.reports.companyName,
-                            time: context.clock.now(), timeZone: TimeZone(identifier: context.pipeline.sending.timeZone) ?? .current)
+                            time: context.clock.now(), timeZone: context.timeZone)
                 .write(to: (outbox as NSString).appendingPathComponent("preview.png"), campaign: id)
         }
         try await context.database.markStage(.preview, campaign: id)
@@ -130,6 +132,15 @@ struct CampaignPreparation {
 }
 
 extension CampaignPreparation {
+    /// `rejected.csv`: the reason codes scripts read, and beside them the reason in plain words in
+    /// the report language (`alasan` in Bahasa Indonesia, `explanation` in English).
+    func writeRejected(_ result: ContactListResult, to path: String) throws {
+        let indonesian = context.reports.language != .english
+        try result.writeRejected(to: path, explanation: (column: indonesian ? "alasan" : "explanation", words: { reason in
+            ReasonWording.phrase(reason.rawValue, indonesian: indonesian)
+        }))
+    }
+
     /// The campaign picture for preview.png: made with the campaign's media settings (as it will
     /// be sent), then a small WebP the chat-bubble renderer decodes itself. Nil draws a
     /// placeholder; an unreadable picture is refused later by the media stage, not here.

@@ -28,6 +28,7 @@ public struct CampaignRunner: Sendable {
         guard let campaign = try await context.database.campaign(id) else { throw CampaignFailure("no campaign \(id)") }
         let options = (campaign.options.flatMap { try? JSONDecoder().decode(CampaignOptions.self, from: Data($0.utf8)) }) ?? CampaignOptions()
         let preparation = CampaignPreparation(context: context, campaign: campaign, options: options)
+        context.eventLog?.setFolder(campaign.folderName, for: id)
         var done = try await context.database.completedStages(of: id)
         do {
             guard done.contains(CampaignStage.ingest) else { throw CampaignFailure("the drop was not taken completely") }
@@ -39,7 +40,7 @@ public struct CampaignRunner: Sendable {
 
             if !done.contains(CampaignStage.approval) {
                 let required = options.approvalRequired ?? (context.pipeline.sending.approval == .required)
-                if required && !context.control("APPROVE", of: id) {
+                if required && !context.control("APPROVE", of: campaign) {
                     try await setState(.waitingApproval, campaign)
                     return .waitingForApproval
                 }
@@ -69,7 +70,7 @@ public struct CampaignRunner: Sendable {
         } catch is CancellationError {
             return .interrupted
         } catch let failure as CampaignFailure {
-            try await fail(campaign, reason: failure.description)
+            try await fail(campaign, reason: failure.reason)
             return .finished(.failed)
         }
     }
@@ -82,9 +83,15 @@ public struct CampaignRunner: Sendable {
     func writeStatus(_ id: String) async throws {
         guard let campaign = try await context.database.campaign(id) else { return }
         let counts = try await context.database.messageCounts(of: id)
-        let sending = context.pipeline.sending
-        try CampaignStatus(campaign: campaign, counts: counts, now: context.clock.now(), averageDelay: (sending.delayMinimum + sending.delayMaximum) / 2)
-            .write(to: context.campaignOutbox(id))
+        try CampaignStatus(campaign: campaign, counts: counts, now: context.clock.now(), averageDelay: Self.averageDelay(of: campaign, context.pipeline.sending),
+                           sending: context.pipeline.sending, timeZone: context.timeZone)
+            .write(to: context.campaignOutbox(campaign))
+    }
+
+    /// The campaign's mean pause between two messages: its own `delay:`, else the configured one.
+    public static func averageDelay(of campaign: CampaignRecord, _ sending: SendingConfiguration) -> Double {
+        let options = campaign.options.flatMap { try? JSONDecoder().decode(CampaignOptions.self, from: Data($0.utf8)) }
+        return ((options?.delayMinimum ?? sending.delayMinimum) + (options?.delayMaximum ?? sending.delayMaximum)) / 2
     }
 
     private func finish(_ campaign: CampaignRecord, state: CampaignRecord.State, partial: Bool) async throws {
@@ -93,16 +100,17 @@ public struct CampaignRunner: Sendable {
         // follow (a crash in between is caught up by `writeMissingReports` at the next start).
         try await context.database.setState(state, of: id)
         try await writeStatus(id)
-        try await writeReports(id, partial: partial, finalState: state)
+        try await writeReports(campaign, partial: partial, finalState: state)
         context.logger.info("campaign \(state.rawValue)", metadata: ["campaign.id": "\(id)"])
         context.eventLog?.record(campaign: id, phone: nil, messageID: nil, status: "campaign-\(state.rawValue)")
         context.eventLog?.close(campaign: id)
     }
 
-    private func writeReports(_ id: String, partial: Bool, finalState: CampaignRecord.State) async throws {
+    private func writeReports(_ campaign: CampaignRecord, partial: Bool, finalState: CampaignRecord.State) async throws {
+        let id = campaign.id
         try await CampaignReportWriter(database: context.database, configuration: context.reports, logger: context.logger,
                                        insightsRewriter: context.insightsRewriter)
-            .write(campaign: id, to: context.campaignOutbox(id), partial: partial, finalState: finalState)
+            .write(campaign: id, to: context.campaignOutbox(campaign), partial: partial, finalState: finalState)
         try await context.database.markStages([.report, .archive], campaign: id)
     }
 
@@ -113,8 +121,9 @@ public struct CampaignRunner: Sendable {
         let stale = try await context.database.campaignsWithStaleReports()
         for (id, state, since) in stale {
             let final = CampaignRecord.State(rawValue: state) ?? .done
+            guard let campaign = try await context.database.campaign(id) else { continue }
             try await writeStatus(id)
-            try await writeReports(id, partial: final != .done, finalState: final)
+            try await writeReports(campaign, partial: final != .done, finalState: final)
             try await context.database.clearReportsStale(campaign: id, since: since)
             context.logger.info("reports rewritten with the receipts and replies that came after the end", metadata: ["campaign.id": "\(id)"])
         }
@@ -126,18 +135,47 @@ public struct CampaignRunner: Sendable {
     func writeMissingReports() async throws {
         for (id, final) in try await context.database.finishedCampaignsWithoutReports() {
             context.logger.notice("writing the reports of a campaign that ended before they were written", metadata: ["campaign.id": "\(id)"])
-            try await writeReports(id, partial: final != .done, finalState: final)
+            guard let campaign = try await context.database.campaign(id) else { continue }
+            try await writeReports(campaign, partial: final != .done, finalState: final)
         }
     }
 
-    private func fail(_ campaign: CampaignRecord, reason: String) async throws {
-        let folder = context.campaignOutbox(campaign.id)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let text = "Campaign stopped / Kampanye dihentikan\n\n\(reason)\n\nNothing more will be sent for this campaign.\nTidak ada pesan lagi yang dikirim untuk kampanye ini.\n"
-        try text.write(toFile: (folder as NSString).appendingPathComponent("errors.txt"), atomically: true, encoding: .utf8)
-        try await context.database.setState(.failed, of: campaign.id, reason: reason)
+    /// Stops the campaign and gives its files back to staff: `inbox/failed/<name>/` with
+    /// `errors.txt` beside them and in the campaign's outbox folder. A campaign that sent nothing
+    /// releases its drop, so the same files dropped again once the cause is fixed are taken.
+    private func fail(_ campaign: CampaignRecord, reason: StaffReason) async throws {
+        let fm = FileManager.default
+        let outbox = context.campaignOutbox(campaign)
+        let counts = try await context.database.messageCounts(of: campaign.id)
+        let somethingSent = counts.sent + counts.delivered + counts.read + counts.sending > 0
+        var dropName = campaign.folderName
+        if let dropId = campaign.dropId, let drop = try await context.database.drop(id: dropId) { dropName = drop.name }
+        var errors = ErrorsFile(kind: .stopped, name: dropName, campaignId: campaign.id, reason: reason, filesKeptIn: nil,
+                                somethingSent: somethingSent, at: context.clock.now(), timeZone: context.timeZone,
+                                indonesianFirst: context.indonesianFirst)
+        // The reason is on disk before anything else moves, so a crash in between never loses it.
+        try errors.write(into: [outbox])
+        try await context.database.setState(.failed, of: campaign.id, reason: reason.english)
+        if !somethingSent { try await context.database.releaseDrop(ofFailedCampaign: campaign.id, reason: reason.english) }
+        if fm.fileExists(atPath: campaign.spoolPath) {
+            let failed = (context.inbox as NSString).appendingPathComponent(DropScanner.failedFolder)
+            let destination = (failed as NSString).appendingPathComponent(OutboxFolder.free(dropName, in: failed))
+            do {
+                try fm.createDirectory(atPath: failed, withIntermediateDirectories: true)
+                if rename(campaign.spoolPath, destination) != 0 {
+                    try fm.copyItem(atPath: campaign.spoolPath, toPath: destination)
+                    try fm.removeItem(atPath: campaign.spoolPath)
+                }
+                errors.filesKeptIn = ErrorsFile.shown(destination, under: context.inbox)
+                try errors.write(into: [outbox, destination])
+            } catch {
+                context.logger.error("the files of a stopped campaign could not be moved back to inbox/failed/; they stay in the spool",
+                                     metadata: ["campaign.id": "\(campaign.id)", "spool": "\(campaign.spoolPath)", "error": "\(error)"])
+            }
+        }
         try await writeStatus(campaign.id)
-        context.logger.error("campaign failed", metadata: ["campaign.id": "\(campaign.id)", "reason": "\(reason)"])
-        context.eventLog?.record(campaign: campaign.id, phone: nil, messageID: nil, status: "campaign-failed", reason: reason, level: .error)
+        context.logger.error("campaign failed", metadata: ["campaign.id": "\(campaign.id)", "reason": "\(reason.english)",
+                                                           "failed.folder": "\(errors.filesKeptIn ?? "-")"])
+        context.eventLog?.record(campaign: campaign.id, phone: nil, messageID: nil, status: "campaign-failed", reason: reason.english, level: .error)
     }
 }

@@ -84,7 +84,7 @@ struct CampaignSender {
                 continue
             }
             for message in batch {
-                if context.control("CANCEL", of: campaign.id) || context.control("PAUSE", of: campaign.id) || context.pausedGlobally {
+                if context.control("CANCEL", of: campaign) || context.control("PAUSE", of: campaign) || context.pausedGlobally {
                     try await flush()
                 }
                 if let stop = try await waitWhilePaused() { return stop }
@@ -99,7 +99,7 @@ struct CampaignSender {
                 try await context.database.markSending(message.id, session: session, afterSent: unrecorded.value)
                 unrecorded.value = nil
                 let outgoing = OutgoingMessage(id: message.id, phone: message.phone, text: message.text,
-                                               media: media, session: session, campaignId: campaign.id)
+                                               media: media, session: session, campaignId: campaign.id, folder: campaign.folderName)
                 switch await context.transport.send(outgoing) {
                 case .sent(let at):
                     context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "sent", at: at)
@@ -149,8 +149,8 @@ struct CampaignSender {
     private func waitWhilePaused() async throws -> Outcome? {
         var paused = false
         while true {
-            if context.control("CANCEL", of: campaign.id) { return .cancelled }
-            guard context.control("PAUSE", of: campaign.id) || context.pausedGlobally else { break }
+            if context.control("CANCEL", of: campaign) { return .cancelled }
+            guard context.control("PAUSE", of: campaign) || context.pausedGlobally else { break }
             if !paused {
                 paused = true
                 try await context.database.setState(.paused, of: campaign.id)

@@ -1,11 +1,13 @@
 import Crypto
 import Foundation
+import Reports
 public import Logging
 public import Store
 
 /// Takes ready drops out of `inbox/`: refuses what cannot be used (files kept in
-/// `inbox/failed/<name>/` with `outbox/<name>/errors.txt` beside them), reports duplicates, and
-/// moves accepted drops atomically into `state/spool/<campaign-id>/`, recorded in the database.
+/// `inbox/failed/<name>/` with `errors.txt` beside them and in `outbox/<name>/`), reports
+/// duplicates, and moves accepted drops atomically into `state/spool/<campaign-id>/`, recorded in
+/// the database with the outbox folder chosen for them (`outbox/<name>/`, `-2` when taken).
 public struct DropIntake: Sendable {
     public var inbox: String
     public var outbox: String
@@ -13,14 +15,18 @@ public struct DropIntake: Sendable {
     public var database: SiaranDatabase
     public var defaultTimeZone: String
     public var logger: Logger
+    /// `errors.txt` starts with Bahasa Indonesia (the default report language), else with English.
+    public var indonesianFirst: Bool
 
-    public init(inbox: String, outbox: String, spool: String, database: SiaranDatabase, defaultTimeZone: String, logger: Logger) {
+    public init(inbox: String, outbox: String, spool: String, database: SiaranDatabase, defaultTimeZone: String, logger: Logger,
+                indonesianFirst: Bool = true) {
         self.inbox = inbox
         self.outbox = outbox
         self.spool = spool
         self.database = database
         self.defaultTimeZone = defaultTimeZone
         self.logger = logger
+        self.indonesianFirst = indonesianFirst
     }
 
     public enum Outcome: Sendable, Equatable {
@@ -29,11 +35,13 @@ public struct DropIntake: Sendable {
         case refused(reason: String)
     }
 
+    var timeZone: TimeZone { TimeZone(identifier: defaultTimeZone) ?? .current }
+
     public func take(_ finding: DropScanner.Finding) async throws -> Outcome {
         switch finding {
         case .refused(let drop, let reason):
-            try refuse(drop, reason: reason)
-            return .refused(reason: reason)
+            try await refuse(drop, reason: reason)
+            return .refused(reason: reason.english)
         case .ready(let drop):
             return try await accept(drop)
         }
@@ -45,36 +53,54 @@ public struct DropIntake: Sendable {
             do {
                 options = try CampaignOptions.parse(try String(contentsOfFile: file, encoding: .utf8), defaultTimeZone: defaultTimeZone)
             } catch let problem as CampaignOptions.Problem {
-                try refuse(drop, reason: problem.description)
+                let reason = StaffReason(english: problem.description, indonesian: problem.indonesianDescription,
+                                         adviceEnglish: "Correct campaign.yaml at that line (or remove it) and drop the campaign again.",
+                                         adviceIndonesian: "Perbaiki campaign.yaml di baris itu (atau hapus filenya) lalu taruh kembali kampanye.")
+                try await refuse(drop, reason: reason)
                 return .refused(reason: problem.description)
             } catch {
-                try refuse(drop, reason: "campaign.yaml is not UTF-8 text")
-                return .refused(reason: "campaign.yaml is not UTF-8 text")
+                let reason = StaffReason(english: "campaign.yaml is not UTF-8 text", indonesian: "campaign.yaml bukan teks UTF-8",
+                                         adviceEnglish: "Save it as UTF-8 in a text editor.", adviceIndonesian: "Simpan sebagai UTF-8 di editor teks.")
+                try await refuse(drop, reason: reason)
+                return .refused(reason: reason.english)
             }
         }
         let hash = try Self.contentHash(of: drop)
         if let previous = try await database.drop(withContentHash: hash), !options.resend {
-            let reason = "the same files were already taken as campaign \(previous.campaignId ?? previous.id) on \(ISO8601DateFormatter().string(from: previous.receivedAt)); they are not sent again. To send them again on purpose, add campaign.yaml with 'resend: true'."
-            try refuse(drop, reason: reason, title: "Duplicate drop / Kiriman ganda")
-            let duplicate = DropRecord(id: UUID().uuidString, name: drop.name, contentHash: hash, outcome: "duplicate", reason: reason, campaignId: previous.campaignId)
+            var earlier: CampaignRecord?
+            if let id = previous.campaignId { earlier = try await database.campaign(id) }
+            let taken = LocalTimeFormatter.readable(previous.receivedAt, timeZone: timeZone)
+            let folder = earlier.map { " (\(ErrorsFile.shown((outbox as NSString).appendingPathComponent($0.folderName), under: outbox)))" } ?? ""
+            let id = previous.campaignId ?? previous.id
+            let reason = StaffReason(
+                english: "the same files were already taken on \(taken) as campaign \(id)\(folder); they are not sent again",
+                indonesian: "file yang sama sudah diambil pada \(taken) sebagai kampanye \(id)\(folder); file ini tidak dikirim lagi",
+                adviceEnglish: "Nothing to do if this was a mistake.", adviceIndonesian: "Tidak perlu apa-apa bila ini tidak disengaja.")
+            try await refuse(drop, reason: reason, kind: .duplicate, record: false)
+            let duplicate = DropRecord(id: UUID().uuidString, name: drop.name, contentHash: hash, outcome: "duplicate", reason: reason.english,
+                                       campaignId: previous.campaignId)
             try await database.recordDrop(duplicate)
-            return .duplicate(of: previous.campaignId ?? previous.id)
+            return .duplicate(of: id)
         }
 
-        let campaignId = Self.campaignId(for: options.name ?? drop.name)
+        let campaignId = Self.campaignId(for: options.name ?? drop.name, timeZone: timeZone)
         let target = (spool as NSString).appendingPathComponent(campaignId)
         let encodedOptions = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
         let dropId = UUID().uuidString
+        // The outbox folder is named after what staff dropped, chosen once and stored.
+        let folder = try await OutboxFolder.choose(OutboxFolder.slug(drop.name), in: outbox) { try await database.isOutboxFolderTaken($0) }
         let record = CampaignRecord(id: campaignId, name: options.name ?? drop.name, dropId: dropId, priority: options.priority,
-                                    sendAt: options.sendAt, spoolPath: target, options: encodedOptions)
+                                    sendAt: options.sendAt, spoolPath: target, options: encodedOptions, outboxFolder: folder)
         let dropName = drop.name
         // Record first, then move, then mark the stage: a crash between the steps is finished on
         // restart by `recoverInterruptedIntake` and never loses or duplicates the drop.
         try await database.recordAcceptedDrop(DropRecord(id: dropId, name: dropName, contentHash: hash, outcome: "accepted", campaignId: campaignId),
                                                campaign: record)
         try move(drop, to: target)
+        try FileManager.default.createDirectory(atPath: (outbox as NSString).appendingPathComponent(folder), withIntermediateDirectories: true)
         try await database.markStage(.ingest, campaign: campaignId, detail: dropName)
-        logger.info("drop taken", metadata: ["campaign.id": "\(campaignId)", "drop": "\(drop.name)", "files": "\(drop.files.count)"])
+        logger.info("drop taken", metadata: ["campaign.id": "\(campaignId)", "drop": "\(drop.name)", "outbox.folder": "\(folder)",
+                                             "files": "\(drop.files.count)"])
         return .accepted(campaignId: campaignId)
     }
 
@@ -102,16 +128,12 @@ public struct DropIntake: Sendable {
         }
     }
 
-    /// Keeps the files where staff can see them and explains why in plain words.
-    private func refuse(_ drop: Drop, reason: String, title: String = "Campaign refused / Kampanye ditolak") throws {
+    /// Keeps the files where staff can see them (`inbox/failed/<name>/`) and explains why in plain
+    /// words in `errors.txt`, beside the files and in a folder of its own in `outbox/`.
+    private func refuse(_ drop: Drop, reason: StaffReason, kind: ErrorsFile.Kind = .refused, record: Bool = true) async throws {
         let fm = FileManager.default
         let failed = (inbox as NSString).appendingPathComponent(DropScanner.failedFolder)
-        var destination = (failed as NSString).appendingPathComponent(drop.name)
-        var suffix = 2
-        while fm.fileExists(atPath: destination) {
-            destination = (failed as NSString).appendingPathComponent("\(drop.name)-\(suffix)")
-            suffix += 1
-        }
+        let destination = (failed as NSString).appendingPathComponent(OutboxFolder.free(drop.name, in: failed))
         try fm.createDirectory(atPath: failed, withIntermediateDirectories: true)
         switch drop.kind {
         case .folder:
@@ -124,21 +146,15 @@ public struct DropIntake: Sendable {
                 if rename(file, target) != 0 { try fm.moveItem(atPath: file, toPath: target) }
             }
         }
-        let folder = (outbox as NSString).appendingPathComponent(drop.name)
-        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let text = """
-            \(title)
-
-            \(reason)
-
-            Nothing was sent. Your files are kept in \(destination)
-            Tidak ada pesan yang dikirim. File Anda disimpan di \(destination)
-            Fix the problem and drop the campaign into inbox/ again.
-            Perbaiki masalahnya lalu taruh kembali kampanye ke inbox/.
-
-            """
-        try text.write(toFile: (folder as NSString).appendingPathComponent("errors.txt"), atomically: true, encoding: .utf8)
-        logger.warning("drop refused", metadata: ["drop": "\(drop.name)", "reason": "\(reason)"])
+        let folder = try await OutboxFolder.choose(OutboxFolder.slug(drop.name), in: outbox) { try await database.isOutboxFolderTaken($0) }
+        let outboxFolder = (outbox as NSString).appendingPathComponent(folder)
+        let errors = ErrorsFile(kind: kind, name: drop.name, reason: reason, filesKeptIn: ErrorsFile.shown(destination, under: inbox),
+                                at: Date(), timeZone: timeZone, indonesianFirst: indonesianFirst)
+        try errors.write(into: [destination, outboxFolder])
+        // Not hashed: a refused drop may hold a pipe or device, which must never be opened.
+        if record { try await database.recordRefusedDrop(name: drop.name, contentHash: "", reason: reason.english) }
+        logger.warning("drop refused", metadata: ["drop": "\(drop.name)", "reason": "\(reason.english)",
+                                                  "failed.folder": "\(ErrorsFile.shown(destination, under: inbox))", "outbox.folder": "\(folder)"])
     }
 
     /// SHA-256 over the files' names and contents, in name order, so a renamed copy of the same
@@ -155,13 +171,16 @@ public struct DropIntake: Sendable {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
-    /// `20261125-093000-promo-nov`: sortable, readable, safe as a folder name.
-    static func campaignId(for name: String, now: Date = Date()) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
+    /// `20261125-093000-promo-nov-3f1a`: the time of intake in the configured zone, sortable and
+    /// unique; staff find the campaign by its outbox folder, named after their drop.
+    static func campaignId(for name: String, now: Date = Date(), timeZone: TimeZone) -> String {
+        var times = LocalTimeFormatter(timeZone: timeZone)
+        let t = times.fields(now)
+        let stamp = "\(LocalTimeFormatter.pad(t.year, 4))\(LocalTimeFormatter.pad(t.month))\(LocalTimeFormatter.pad(t.day))-"
+            + "\(LocalTimeFormatter.pad(t.hour))\(LocalTimeFormatter.pad(t.minute))\(LocalTimeFormatter.pad(t.second))"
         let safe = String(name.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "-" }.prefix(40))
         let suffix = String(UInt32.random(in: 0...0xFFFF), radix: 16)
-        return "\(formatter.string(from: now))-\(safe.isEmpty ? "kampanye" : safe)-\(suffix)"
+        return "\(stamp)-\(safe.isEmpty ? "kampanye" : safe)-\(suffix)"
     }
 }
+

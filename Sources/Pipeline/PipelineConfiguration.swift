@@ -22,17 +22,22 @@ public struct WatchConfiguration: Sendable, Equatable {
     public var requireReadyMarker: Bool
     /// Largest single file accepted in a drop, in bytes.
     public var maxFileBytes: Int
+    /// How long a drop that lacks a part (numbers but no message yet, or the other way round)
+    /// is waited for after its last change before it is refused (`watch.incomplete_minutes`).
+    public var incompleteSeconds: Double
 
     public init(
         quietSeconds: Double = 10,
         rescanSeconds: Double = 30,
         requireReadyMarker: Bool = false,
-        maxFileBytes: Int = 100 * 1024 * 1024
+        maxFileBytes: Int = 100 * 1024 * 1024,
+        incompleteSeconds: Double = 30 * 60
     ) {
         self.quietSeconds = quietSeconds
         self.rescanSeconds = rescanSeconds
         self.requireReadyMarker = requireReadyMarker
         self.maxFileBytes = maxFileBytes
+        self.incompleteSeconds = incompleteSeconds
     }
 }
 

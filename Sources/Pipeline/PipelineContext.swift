@@ -1,5 +1,5 @@
 public import Contacts
-import Foundation
+public import Foundation
 public import Logging
 public import Media
 public import Reports
@@ -57,17 +57,28 @@ public struct PipelineContext: Sendable {
             ?? (((spool as NSString).deletingLastPathComponent as NSString).appendingPathComponent("cache") as NSString).appendingPathComponent("media")
     }
 
-    func campaignOutbox(_ id: String) -> String { (outbox as NSString).appendingPathComponent(id) }
+    /// The configured zone (`sending.timezone`): every time a person reads is in it.
+    public var timeZone: TimeZone { TimeZone(identifier: pipeline.sending.timeZone) ?? .current }
 
-    func control(_ name: String, of campaign: String) -> Bool {
+    /// `errors.txt` and other staff files start with Bahasa Indonesia unless reports are in English.
+    var indonesianFirst: Bool { reports.language != .english }
+
+    /// The campaign's folder in `outbox/` (named after the drop, stored at intake).
+    func campaignOutbox(_ campaign: CampaignRecord) -> String { (outbox as NSString).appendingPathComponent(campaign.folderName) }
+
+    func control(_ name: String, of campaign: CampaignRecord) -> Bool {
         FileManager.default.fileExists(atPath: (campaignOutbox(campaign) as NSString).appendingPathComponent(name))
     }
 
     var pausedGlobally: Bool { FileManager.default.fileExists(atPath: (inbox as NSString).appendingPathComponent("PAUSE-ALL")) }
 }
 
-/// Why a campaign cannot go on; written to `outbox/<campaign>/errors.txt`.
+/// Why a campaign cannot go on; written to `errors.txt` in its outbox folder and beside its files
+/// in `inbox/failed/`.
 struct CampaignFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+    var reason: StaffReason
+    var description: String { reason.english }
+    /// A reason only operators meet (the same words in both languages).
+    init(_ description: String) { reason = StaffReason(english: description, indonesian: description) }
+    init(_ reason: StaffReason) { self.reason = reason }
 }

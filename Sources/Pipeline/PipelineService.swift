@@ -21,16 +21,18 @@ public final class PipelineService: Service, Sendable {
     }
 
     private let failures = Mutex<[String]>([])
-    /// The campaign a pass is working on, to say in its status.json when the database is away.
-    private let current = Mutex<String?>(nil)
+    /// The campaign a pass is working on, to say in its status.json (in its outbox folder) when
+    /// the database is away.
+    private let current = Mutex<CampaignRecord?>(nil)
 
     /// Campaigns that ended as failed during this run (`--once` exits non-zero when any did).
     public var failedCampaigns: [String] { failures.withLock { $0 } }
 
     public func run() async throws {
-        let scanner = DropScanner(inbox: context.inbox, configuration: context.pipeline.watch)
+        let scanner = DropScanner(inbox: context.inbox, configuration: context.pipeline.watch, timeZone: context.timeZone)
         let intake = DropIntake(inbox: context.inbox, outbox: context.outbox, spool: context.spool, database: context.database,
-                                defaultTimeZone: context.pipeline.sending.timeZone, logger: context.logger)
+                                defaultTimeZone: context.pipeline.sending.timeZone, logger: context.logger,
+                                indonesianFirst: context.indonesianFirst)
         try await recoverInterruptedIntake()
         try await CampaignRunner(context: context).writeMissingReports()
         let inboxChanged = ChangeMarker()
@@ -130,7 +132,7 @@ public final class PipelineService: Service, Sendable {
             let before = campaign.state
             // Scheduled campaigns do not block the queue: they are looked at again each pass.
             // Left set when the run throws, so an outage can be reported in this campaign's status.
-            current.withLock { $0 = campaign.id }
+            current.withLock { $0 = campaign }
             let progress = try await runner.run(campaign.id, waitForTime: false)
             current.withLock { $0 = nil }
             switch progress {

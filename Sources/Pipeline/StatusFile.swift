@@ -1,4 +1,5 @@
 public import Foundation
+import Reports
 public import Store
 
 /// `outbox/<campaign>/status.json`, replaced atomically so readers never see half a file.
@@ -13,16 +14,27 @@ public struct CampaignStatus: Codable, Sendable, Equatable {
     public var read: Int
     public var replied: Int
     public var failed: Int
+    /// Times in the configured zone with its offset (`2026-12-03T16:58:00+07:00`).
     public var started_at: String?
     public var updated_at: String
-    /// Estimated seconds until the last message is sent, from the pacing delays.
+    /// Estimated seconds until the last message is sent: pacing delays, batch rests and the
+    /// hours outside the sending window.
     public var eta: Int?
     /// Why nothing moves right now although the campaign is not paused (the database cannot be
     /// reached); absent when all is well.
     public var waiting: String?
+    /// When the last message should be sent (`updated_at` plus `eta`), in the configured zone.
+    public var eta_at: String?
+    /// The configured zone of every time in the file (absent in files written before it was added).
+    public var time_zone: String?
+    /// The campaign's folder in `outbox/`.
+    public var folder: String?
 
-    public init(campaign: CampaignRecord, counts: MessageCounts, now: Date, averageDelay: Double) {
-        let iso = ISO8601DateFormatter()
+    /// - Parameters:
+    ///   - averageDelay: the campaign's mean pause between messages (its `delay:` or the configured one).
+    ///   - sending: pacing, batches and the sending window the estimate follows.
+    public init(campaign: CampaignRecord, counts: MessageCounts, now: Date, averageDelay: Double, sending: SendingConfiguration, timeZone: TimeZone) {
+        var times = LocalTimeFormatter(timeZone: timeZone)
         self.campaign = campaign.id
         self.name = campaign.name
         self.state = campaign.state.rawValue
@@ -33,9 +45,14 @@ public struct CampaignStatus: Codable, Sendable, Equatable {
         self.read = counts.read
         self.replied = counts.replied
         self.failed = counts.failed
-        self.started_at = campaign.startedAt.map { iso.string(from: $0) }
-        self.updated_at = iso.string(from: now)
-        self.eta = campaign.state == .sending ? Int((Double(pending) * averageDelay).rounded()) : nil
+        self.started_at = campaign.startedAt.map { times.iso8601($0) }
+        self.updated_at = times.iso8601(now)
+        let finish = campaign.state == .sending
+            ? SendingEstimate.finish(pending: pending, averageDelay: averageDelay, sending: sending, now: now) : nil
+        self.eta = finish.map { Int($0.timeIntervalSince(now).rounded()) }
+        self.eta_at = finish.map { times.iso8601($0) }
+        self.time_zone = timeZone.identifier
+        self.folder = campaign.folderName
     }
 
     /// Says in an existing status.json why the campaign is waiting, without the database (which
@@ -45,14 +62,15 @@ public struct CampaignStatus: Codable, Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path),
               var status = try? JSONDecoder().decode(CampaignStatus.self, from: data) else { return }
         status.waiting = reason
-        status.updated_at = ISO8601DateFormatter().string(from: now)
+        // In the file's own zone, which the daemon wrote it in.
+        status.updated_at = LocalTimeFormatter.iso8601(now, timeZone: status.time_zone.flatMap(TimeZone.init(identifier:)) ?? .current)
         try? status.write(to: folder)
     }
 
     public func write(to folder: String) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try encoder.encode(self).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("status.json")), options: .atomic)
     }
 }

@@ -41,7 +41,16 @@ public final class TransportEventRecorder: Service, Sendable {
     private func logReceipt(_ id: String, status: String, at date: Date) async throws {
         guard let eventLog else { return }
         let owner = try await database.messageOwner(id)
-        if let owner { eventLog.record(campaign: owner.campaign, phone: owner.phone, messageID: id, status: status, at: date) }
+        if let owner {
+            try await knowFolder(of: owner.campaign)
+            eventLog.record(campaign: owner.campaign, phone: owner.phone, messageID: id, status: status, at: date)
+        }
+    }
+
+    /// The campaign log lives in the campaign's outbox folder; receipts after a restart name only the id.
+    private func knowFolder(of campaign: String) async throws {
+        guard let eventLog, eventLog.folder(for: campaign) == nil, let record = try await database.campaign(campaign) else { return }
+        eventLog.setFolder(record.folderName, for: campaign)
     }
 
     func record(_ event: TransportEvent) async throws {
@@ -56,6 +65,7 @@ public final class TransportEventRecorder: Service, Sendable {
             let optOut = isOptOut(text)
             let campaign = try await database.recordReply(phone: phone, session: session, messageId: messageId, text: text, at: at, isOptOut: optOut)
             if let eventLog, let campaign {
+                try await knowFolder(of: campaign)
                 eventLog.record(campaign: campaign, phone: phone, messageID: messageId, status: optOut ? "opted-out" : "replied", at: at)
             }
             if optOut {

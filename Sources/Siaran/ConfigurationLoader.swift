@@ -135,6 +135,8 @@ public struct ConfigurationLoader: Sendable {
         c.pipeline.watch.rescanSeconds = watch.double("rescan_seconds", default: c.pipeline.watch.rescanSeconds, range: 1...86_400, unit: " (seconds)")
         c.pipeline.watch.requireReadyMarker = watch.bool("ready_marker", default: c.pipeline.watch.requireReadyMarker)
         c.pipeline.watch.maxFileBytes = watch.int("max_file_bytes", default: c.pipeline.watch.maxFileBytes, range: 1...Int(Int32.max), unit: " (bytes)")
+        c.pipeline.watch.incompleteSeconds = 60 * watch.double("incomplete_minutes", default: c.pipeline.watch.incompleteSeconds / 60,
+                                                                range: 0...10_080, unit: " (minutes)")
         watch.finish()
 
         let sending = top.section("sending")

@@ -38,7 +38,7 @@ struct MediaStageTests {
         let prepared = try Data(contentsOf: URL(fileURLWithPath: harness.path("state/cache/media/\(image)")))
         let hash = SHA256.hash(data: prepared).map { String(format: "%02x", $0) }.joined()
         #expect(prepared.count < (try Data(contentsOf: Self.promo)).count)
-        let lines = try harness.dryRunLines(campaign.id)
+        let lines = try harness.dryRunLines(campaign)
         #expect(lines.count == 2)
         for line in lines {
             #expect(line["media_sha256"] as? String == hash)
@@ -57,7 +57,7 @@ struct MediaStageTests {
         let after = try FileManager.default.attributesOfItem(atPath: harness.path("state/cache/media/\(image)"))[.modificationDate] as? Date
         #expect(before == after)
         let second = try #require(try await harness.campaigns().first { $0.id != campaign.id })
-        #expect(try harness.dryRunLines(second.id).first?["media_sha256"] as? String == hash)
+        #expect(try harness.dryRunLines(second).first?["media_sha256"] as? String == hash)
     }
 
     @Test("a picture that is not one fails the campaign with the reason in errors.txt, and nothing is sent")
@@ -69,9 +69,10 @@ struct MediaStageTests {
         _ = try await harness.runOnce()
         let campaign = try #require(try await harness.campaigns().first)
         #expect(campaign.state == .failed)
-        let errors = try String(contentsOfFile: harness.path("outbox/\(campaign.id)/errors.txt"), encoding: .utf8)
-        #expect(errors.contains("promo.jpg: this is not a picture (not JPEG, PNG or WebP, whatever its name says)"), "\(errors)")
-        #expect(try harness.dryRunLines(campaign.id).isEmpty)
+        let errors = try String(contentsOfFile: harness.path("outbox/\(campaign.folderName)/errors.txt"), encoding: .utf8)
+        #expect(errors.contains("promo.jpg: this is not a picture, whatever its name says"), "\(errors)")
+        #expect(errors.contains("JPEG, PNG and WebP pictures are accepted."), "\(errors)")
+        #expect(try harness.dryRunLines(campaign).isEmpty)
     }
 
     @Test("a truncated photo fails the campaign clearly")
@@ -84,7 +85,8 @@ struct MediaStageTests {
         _ = try await harness.runOnce()
         let campaign = try #require(try await harness.campaigns().first)
         #expect(campaign.state == .failed)
-        let errors = try String(contentsOfFile: harness.path("outbox/\(campaign.id)/errors.txt"), encoding: .utf8)
-        #expect(errors.contains("promo.jpg: the JPEG file is cut short"), "\(errors)")
+        let errors = try String(contentsOfFile: harness.path("outbox/\(campaign.folderName)/errors.txt"), encoding: .utf8)
+        #expect(errors.contains("promo.jpg: the JPEG picture is cut short"), "\(errors)")
+        #expect(errors.contains("Save or export the picture again"), "\(errors)")
     }
 }

@@ -68,8 +68,8 @@ struct PipelineHarness {
         return service
     }
 
-    func dryRunLines(_ campaign: String) throws -> [[String: Any]] {
-        let text = (try? String(contentsOfFile: path("outbox/\(campaign)/dry-run.jsonl"), encoding: .utf8)) ?? ""
+    func dryRunLines(_ campaign: CampaignRecord) throws -> [[String: Any]] {
+        let text = (try? String(contentsOfFile: path("outbox/\(campaign.folderName)/dry-run.jsonl"), encoding: .utf8)) ?? ""
         return try text.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
     }
 

@@ -17,14 +17,14 @@ struct PipelineTests {
         _ = try await harness.runOnce()
         let campaign = try #require(try await harness.campaigns().first)
         #expect(campaign.state == .done)
-        let lines = try harness.dryRunLines(campaign.id)
+        let lines = try harness.dryRunLines(campaign)
         #expect(lines.map { $0["to"] as? String } == ["6281234567890", "6281311223344"])
         #expect(Set(lines.compactMap { $0["id"] as? String }).count == 2)
         for line in lines {
             #expect((line["text"] as? String)?.hasSuffix("Balas STOP untuk berhenti menerima pesan.") == true)
             #expect((line["id"] as? String)?.hasPrefix("3EB0") == true)
         }
-        let outbox = harness.path("outbox/\(campaign.id)")
+        let outbox = harness.path("outbox/\(campaign.folderName)")
         for file in ["status.json", "rejected.csv", "report.csv", "summary.json", "preview.txt"] {
             #expect(FileManager.default.fileExists(atPath: "\(outbox)/\(file)"), "\(file) missing")
         }
@@ -78,7 +78,8 @@ struct PipelineTests {
         ("bad campaign.yaml", "campaign.yaml:2:10: 'send_at' must look like"),
     ])
     func refusals(kind: String, expected: String) async throws {
-        let harness = try PipelineHarness()
+        var harness = try PipelineHarness()
+        harness.configuration.watch.incompleteSeconds = 2  // a drop missing its message is refused after this
         try harness.drop("bad/numbers.txt", Self.numbers)
         if kind != "missing message" { try harness.drop("bad/message.txt", "Halo") }
         switch kind {
@@ -126,7 +127,7 @@ struct PipelineTests {
         let campaign = try #require(try await harness.campaigns().first)
         #expect(campaign.state == .scheduled)
         #expect(campaign.sendAt == ISO8601DateFormatter().date(from: "2099-01-01T02:00:00Z"))
-        #expect(try harness.dryRunLines(campaign.id).isEmpty)
+        #expect(try harness.dryRunLines(campaign).isEmpty)
     }
 
     @Test("approval: required holds the campaign until APPROVE appears")
@@ -138,8 +139,8 @@ struct PipelineTests {
         _ = try await harness.runOnce()
         var campaign = try #require(try await harness.campaigns().first)
         #expect(campaign.state == .waitingApproval)
-        #expect(FileManager.default.fileExists(atPath: harness.path("outbox/\(campaign.id)/preview.txt")))
-        try "".write(toFile: harness.path("outbox/\(campaign.id)/APPROVE"), atomically: true, encoding: .utf8)
+        #expect(FileManager.default.fileExists(atPath: harness.path("outbox/\(campaign.folderName)/preview.txt")))
+        try "".write(toFile: harness.path("outbox/\(campaign.folderName)/APPROVE"), atomically: true, encoding: .utf8)
         _ = try await harness.runOnce()
         campaign = try #require(try await harness.campaigns().first)
         #expect(campaign.state == .done)
@@ -154,13 +155,14 @@ struct PipelineTests {
         _ = try await harness.runOnce()
         let campaign = try #require(try await harness.campaigns().first)
         // The opted-out number was refused already while reading the list.
-        #expect(try harness.dryRunLines(campaign.id).map { $0["to"] as? String } == ["6281234567890"])
-        #expect(try String(contentsOfFile: harness.path("outbox/\(campaign.id)/rejected.csv"), encoding: .utf8).contains("opted-out"))
+        #expect(try harness.dryRunLines(campaign).map { $0["to"] as? String } == ["6281234567890"])
+        #expect(try String(contentsOfFile: harness.path("outbox/\(campaign.folderName)/rejected.csv"), encoding: .utf8).contains("opted-out"))
     }
 
     @Test("campaign.yaml errors name the line and column")
     func campaignOptions() throws {
-        #expect(throws: CampaignOptions.Problem(line: 3, column: 1, message: "unknown key 'sesi'; expected one of: name, send_at, timezone, sessions, delay, variants, template, approval, priority, resend")) {
+        #expect(throws: CampaignOptions.Problem(line: 3, column: 1, message: "unknown key 'sesi'; expected one of: name, send_at, timezone, sessions, delay, variants, template, approval, priority, resend",
+                                                indonesian: "kunci 'sesi' tidak dikenal; yang ada: name, send_at, timezone, sessions, delay, variants, template, approval, priority, resend")) {
             try CampaignOptions.parse("name: a\npriority: 2\nsesi: [utama]\n", defaultTimeZone: "Asia/Jakarta")
         }
         let options = try CampaignOptions.parse("delay: {min: 1, max: 2}\nvariants: [\"A {name|Kak}\", \"B\"]\npriority: 5\n", defaultTimeZone: "Asia/Jakarta")

@@ -17,7 +17,7 @@ struct ReportOutputsTests {
         try await PipelineService(context: context, once: true).run()
         let campaign = try #require(try await harness.campaigns().first)
         #expect(campaign.state == .done)
-        let outbox = harness.path("outbox/\(campaign.id)")
+        let outbox = harness.path("outbox/\(campaign.folderName)")
         for file in ["report.csv", "report.xlsx", "report.pdf", "summary.json", "preview.png", "logs.txt"] {
             #expect(FileManager.default.fileExists(atPath: "\(outbox)/\(file)"), "\(file) missing")
         }
@@ -36,7 +36,7 @@ struct ReportOutputsTests {
         try harness.drop("promo/message.txt", "Halo")
         _ = try await harness.runOnce()
         let campaign = try #require(try await harness.campaigns().first)
-        let outbox = harness.path("outbox/\(campaign.id)")
+        let outbox = harness.path("outbox/\(campaign.folderName)")
         // The crash: the end state is recorded, the reports and their stage are not.
         try FileManager.default.removeItem(atPath: "\(outbox)/summary.json")
         try FileManager.default.removeItem(atPath: "\(outbox)/report.csv")

@@ -14,7 +14,7 @@ struct TransportEventTests {
         try harness.drop("c/message.txt", "Halo")
         _ = try await harness.runOnce()
         let campaign = try #require(try await harness.campaigns().first)
-        let lines = try harness.dryRunLines(campaign.id)
+        let lines = try harness.dryRunLines(campaign)
         let first = try #require(lines.first?["id"] as? String)
         let (stream, continuation) = AsyncStream.makeStream(of: TransportEvent.self)
         let recorder = TransportEventRecorder(events: stream, database: harness.database, optOutWords: ["STOP", "BERHENTI"],
@@ -36,7 +36,7 @@ struct TransportEventTests {
         try harness.drop("d/message.txt", "Promo lagi")
         _ = try await harness.runOnce()
         let second = try #require(try await harness.campaigns().first { $0.id != campaign.id })
-        #expect(try harness.dryRunLines(second.id).map { $0["to"] as? String } == ["6281299990000"])
+        #expect(try harness.dryRunLines(second).map { $0["to"] as? String } == ["6281299990000"])
     }
 }
 
@@ -49,7 +49,7 @@ struct EarlyReceiptTests {
         try harness.drop("c/message.txt", "Halo")
         _ = try await harness.runOnce()
         let campaign = try #require(try await harness.campaigns().first)
-        let id = try #require(try harness.dryRunLines(campaign.id).first?["id"] as? String)
+        let id = try #require(try harness.dryRunLines(campaign).first?["id"] as? String)
         // Replay the race: the message is back in `sending` (the sender records sentAt with the
         // next message), then the receipt and a reply arrive, then the send is recorded.
         try await harness.database.write { db in try db.execute("UPDATE messages SET state = 'sending', sentAt = NULL WHERE id = ?", id) }
@@ -78,12 +78,12 @@ struct LateReceiptReportTests {
         try harness.drop("c/message.txt", "Halo")
         _ = try await harness.runOnce()
         let campaign = try #require(try await harness.campaigns().first)
-        let outbox = harness.path("outbox/\(campaign.id)")
+        let outbox = harness.path("outbox/\(campaign.folderName)")
         let summaryBefore = try String(contentsOfFile: "\(outbox)/summary.json", encoding: .utf8)
         let runner = CampaignRunner(context: harness.context)
         #expect(try await runner.refreshStaleReports() == 0, "nothing came after the end yet")
 
-        let id = try #require(try harness.dryRunLines(campaign.id).first?["id"] as? String)
+        let id = try #require(try harness.dryRunLines(campaign).first?["id"] as? String)
         let (stream, continuation) = AsyncStream.makeStream(of: TransportEvent.self)
         let recorder = TransportEventRecorder(events: stream, database: harness.database, optOutWords: ["STOP"], optOutFile: nil,
                                               logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() })
