@@ -50,6 +50,7 @@ public final class Dashboard: Sendable {
         addAuthRoutes(to: router)
         addCampaignRoutes(to: router)
         addUploadRoutes(to: router)
+        addInboxRoutes(to: router)
         addContactRoutes(to: router)
         addTemplateRoutes(to: router)
         addAIRoutes(to: router)
@@ -61,9 +62,11 @@ public final class Dashboard: Sendable {
         return router
     }
 
-    /// The outbox folder of one campaign id, refusing ids that could name anything else.
-    func campaignFolder(_ id: String) throws -> String {
+    /// The outbox folder of one campaign id (named after its drop, stored at intake; the id itself
+    /// for campaigns taken before), refusing ids that could name anything else.
+    func campaignFolder(_ id: String) async throws -> String {
         try SafeName.check(id, what: "campaign id")
-        return (configuration.outbox as NSString).appendingPathComponent(id)
+        let name = try await database.campaign(id)?.folderName ?? id
+        return (configuration.outbox as NSString).appendingPathComponent(name)
     }
 }

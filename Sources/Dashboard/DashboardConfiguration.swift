@@ -1,6 +1,7 @@
 public import Contacts
 public import Foundation
 public import Media
+public import Pipeline
 public import Templates
 
 /// Everything the dashboard needs from the daemon's configuration, in one value.
@@ -48,8 +49,15 @@ public struct DashboardConfiguration: Sendable {
     public var message: MessageConfiguration
     /// How campaign images are prepared (`media:`).
     public var media: MediaConfiguration
-    /// The sending time zone (`sending.timezone`), for `{date}` and campaign.yaml times.
+    /// The sending time zone (`sending.timezone`), for `{date}`, campaign.yaml times and every
+    /// time the pages show.
     public var timeZone: String
+    /// Pacing, approval and window defaults (`sending:`), shown beside the New campaign form's fields.
+    public var sending: SendingConfiguration
+    /// How drops are taken (`watch:`): how long a drop missing a part is waited for.
+    public var watch: WatchConfiguration
+    /// The configured session names (`whatsapp.sessions`), offered as sending numbers.
+    public var sessionNames: [String]
 
     public init(host: String = "127.0.0.1", port: Int = 8080, inbox: String, outbox: String, uploads: String, jwtSecret: String,
                 initialAdmin: (username: String, password: String)? = nil, sessionLifetime: TimeInterval = 12 * 3600,
@@ -57,7 +65,8 @@ public struct DashboardConfiguration: Sendable {
                 eventInterval: Duration = .seconds(1), requestsPerMinute: Int = 600, loginFailuresBeforeLockout: Int = 5,
                 baseLockout: TimeInterval = 30, maxLockout: TimeInterval = 3600, trustForwardedFor: Bool = false,
                 templates: String? = nil, optOutFile: String? = nil, contacts: ContactsConfiguration = .init(),
-                message: MessageConfiguration = .init(), media: MediaConfiguration = .init(), timeZone: String = "Asia/Jakarta") {
+                message: MessageConfiguration = .init(), media: MediaConfiguration = .init(), timeZone: String = "Asia/Jakarta",
+                sending: SendingConfiguration = .init(), watch: WatchConfiguration = .init(), sessionNames: [String] = ["utama"]) {
         self.host = host
         self.port = port
         self.inbox = inbox
@@ -82,5 +91,8 @@ public struct DashboardConfiguration: Sendable {
         self.message = message
         self.media = media
         self.timeZone = timeZone
+        self.sending = sending
+        self.watch = watch
+        self.sessionNames = sessionNames
     }
 }

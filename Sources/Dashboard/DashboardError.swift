@@ -17,13 +17,16 @@ public struct DashboardError: Error, Sendable, CustomStringConvertible, HTTPResp
     /// Where in the sent text the problem is (template syntax errors), 1-based.
     public var line: Int?
     public var column: Int?
+    /// Refused form fields (`send_at`, `delay`, …) and why, for the page to show beside each field.
+    public var fields: [String: String]?
 
-    public init(_ code: Code, _ message: String, retryAfter: Int? = nil, line: Int? = nil, column: Int? = nil) {
+    public init(_ code: Code, _ message: String, retryAfter: Int? = nil, line: Int? = nil, column: Int? = nil, fields: [String: String]? = nil) {
         self.code = code
         self.message = message
         self.retryAfter = retryAfter
         self.line = line
         self.column = column
+        self.fields = fields
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
@@ -47,6 +50,7 @@ public struct DashboardError: Error, Sendable, CustomStringConvertible, HTTPResp
         var json: [String: Any] = ["error": code.rawValue, "message": message]
         if let line { json["line"] = line }
         if let column { json["column"] = column }
+        if let fields, !fields.isEmpty { json["fields"] = fields }
         let body = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }

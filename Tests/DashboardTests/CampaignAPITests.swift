@@ -31,14 +31,15 @@ struct CampaignAPITests {
                 #expect(json["files"] as? [String] == ["campaign.yaml", "message.txt", "numbers.txt", "promo.jpg"])
                 return try #require(json["drop"] as? String)
             }
-            #expect(drop.hasPrefix("Promo-Lebaran-x-"))
+            // The drop (and so the campaign's outbox folder) is named after the campaign, made safe.
+            #expect(drop == "promo-lebaran-x")
             let inbox = try FileManager.default.contentsOfDirectory(atPath: harness.path("inbox"))
             #expect(inbox == [drop], "no temporary folder is left behind")
             let folder = harness.path("inbox/\(drop)")
             #expect(try String(contentsOfFile: "\(folder)/numbers.txt", encoding: .utf8) == "081234567890\n081298765432\n")
             #expect(try String(contentsOfFile: "\(folder)/message.txt", encoding: .utf8) == "Halo {name|Kak}")
-            // The folder name is made safe and unique; the campaign keeps the name as typed.
-            #expect(try String(contentsOfFile: "\(folder)/campaign.yaml", encoding: .utf8) == "priority: 3\nname: \"../Promo Lebaran!/x\"\n")
+            // The folder name is made safe; the campaign keeps the name as typed.
+            #expect(try String(contentsOfFile: "\(folder)/campaign.yaml", encoding: .utf8) == "name: \"../Promo Lebaran!/x\"\npriority: 3\n")
             #expect(FileManager.default.contents(atPath: "\(folder)/promo.jpg") == Self.jpeg)
 
             // Refusals come back at once, naming the problem.

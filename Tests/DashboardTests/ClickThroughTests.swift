@@ -160,9 +160,9 @@ extension InChromium {
                         try await page.wait(until: "document.querySelector('#flash.ok')", "the creation message")
                         flash = try await page.text("#flash")
                     }
-                    // "… (promo-klik-20261125-101500)": the drop folder; the campaign keeps the name as typed.
+                    // "… (promo-klik)": the drop folder, named after the campaign (its outbox folder will be too).
                     let drop = try #require(flash.split(separator: "(").last.map { String($0.dropLast()) }, "flash: \(flash)")
-                    #expect(drop.hasPrefix("promo-klik-") && flash.hasSuffix(")"), "flash: \(flash)")
+                    #expect(drop == "promo-klik" && flash.hasSuffix(")"), "flash: \(flash)")
                     #expect(try await page.url == base + "/campaigns")
 
                     // The pipeline takes the drop; the list shows it (reloading itself when it appears).

@@ -27,6 +27,7 @@ struct RoleTests {
         Endpoint(method: .get, uri: "/api/reports/c1", needs: .viewer),
         Endpoint(method: .get, uri: "/api/reports/c1/report.csv", needs: .viewer),
         Endpoint(method: .get, uri: "/api/sessions", needs: .viewer),
+        Endpoint(method: .get, uri: "/api/inbox/waiting", needs: .viewer),
         Endpoint(method: .get, uri: "/api/events?duration=1", needs: .viewer),
         Endpoint(method: .post, uri: "/api/campaign/pause", body: #"{"id":"c1"}"#, needs: .operator),
         Endpoint(method: .post, uri: "/api/campaign/start", body: #"{"id":"c1"}"#, needs: .operator),

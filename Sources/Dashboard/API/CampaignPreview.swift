@@ -2,6 +2,7 @@ import Contacts
 import Foundation
 import Media
 import Pipeline
+import Reports
 import Store
 import Templates
 
@@ -34,6 +35,21 @@ struct CampaignPreview: Codable, Sendable {
         var phone: String
         var variant: String
         var text: String
+        /// The text as WhatsApp shows it: runs with their styles (`bold`, `italic`, `strike`, `mono`), markers removed.
+        var runs: [Span]
+    }
+
+    /// A run of message text in one WhatsApp style.
+    struct Span: Codable, Sendable, Equatable {
+        var text: String
+        var style: [String]
+
+        static func runs(_ text: String) -> [Span] {
+            WhatsAppText.runs(text).map { run in
+                Span(text: run.text, style: [(WhatsAppText.Style.bold, "bold"), (.italic, "italic"), (.strike, "strike"), (.mono, "mono")]
+                    .filter { run.style.contains($0.0) }.map(\.1))
+            }
+        }
     }
 
     struct Media: Codable, Sendable {
@@ -49,8 +65,12 @@ struct CampaignPreview: Codable, Sendable {
     /// The first messages as they will be sent (a sample recipient when no numbers were given).
     var messages: [Message]
     var sample: Bool
-    /// Problems that would fail the campaign at the render stage (with file, line and column).
+    /// Problems that would fail the campaign at the render stage (with file, line and column),
+    /// and every refused option.
     var problems: [String]
+    /// Refused options by field (`send_at`, `sessions`, `delay`, `approval`, `priority`,
+    /// `variants`, `name`, `options`), in the page's language, to show beside each field.
+    var fields: [String: String] = [:]
     var warnings: [String]
     var media: Media?
     var mediaError: String?
@@ -60,18 +80,14 @@ extension Dashboard {
     static let samplePhone = "6281234567890"
 
     /// Builds the preview of the campaign in `form` (the fields of `/api/campaign/create`).
-    func preview(_ form: MultipartForm) async throws -> CampaignPreview {
+    func preview(_ form: MultipartForm, indonesian: Bool = false) async throws -> CampaignPreview {
         var preview = CampaignPreview(messages: [], sample: false, problems: [], warnings: [])
-        // Options first: they may name a template or variants.
-        var options = CampaignOptions()
-        if let text = form.part("options")?.typed, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            do {
-                options = try CampaignOptions.parse(text, defaultTimeZone: configuration.timeZone)
-            } catch let problem as CampaignOptions.Problem {
-                preview.problems.append(problem.description)
-            }
-        }
-        let name = form.part("name")?.text?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty ?? options.name ?? "campaign"
+        // Options first, checked as create checks them: they may name a template or variants.
+        let checked = CampaignForm(form, timeZone: configuration.timeZone, indonesian: indonesian)
+        let options = checked.options
+        preview.fields = checked.problems
+        preview.problems += checked.problems.sorted { $0.key < $1.key }.map { $0.key == "options" ? $0.value : "\($0.key): \($0.value)" }
+        let name = options.name ?? "campaign"
 
         // Contacts: the validate and dedupe stages' reader and opt-out list.
         var accepted: [(phone: String, variables: [String: String])] = []
@@ -140,7 +156,8 @@ extension Dashboard {
                 let rendered = try renderer.render(template, for: RenderContext(
                     phone: contact.phone, variables: contact.variables, campaignId: "preview", campaignName: name,
                     date: Date(), timeZone: timeZone), hasMedia: hasMedia)
-                preview.messages.append(.init(phone: contact.phone, variant: rendered.variantName, text: rendered.text))
+                preview.messages.append(.init(phone: contact.phone, variant: rendered.variantName, text: rendered.text,
+                                              runs: CampaignPreview.Span.runs(rendered.text)))
             } catch {
                 if !preview.problems.contains(error.description) { preview.problems.append(error.description) }
             }

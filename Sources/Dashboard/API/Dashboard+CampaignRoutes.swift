@@ -9,6 +9,8 @@ extension Dashboard {
         var recentMessages: [MessageSummary]
         var reports: [ReportFile]
         var controls: [String]
+        /// The campaign's folder in `outbox/` (named after its drop).
+        var folder: String
     }
 
     struct CampaignAction: Codable, Sendable {
@@ -60,19 +62,19 @@ extension Dashboard {
     func campaignDetail(_ id: String) async throws -> CampaignDetail {
         guard let summary = try await database.campaignSummary(id) else { throw DashboardError(.notFound, "no campaign '\(id)'") }
         let stages = try await database.completedStages(of: id)
-        let folder = try campaignFolder(id)
+        let folder = try await campaignFolder(id)
         let controls = ["PAUSE", "CANCEL", "APPROVE"].filter {
             FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent($0))
         }
         return CampaignDetail(campaign: summary, stages: CampaignStage.allCases.filter(stages.contains).map(\.rawValue),
                               recentMessages: try await database.recentMessageSummaries(of: id, limit: 20),
-                              reports: try reportFiles(of: id), controls: controls)
+                              reports: try await reportFiles(of: id), controls: controls, folder: (folder as NSString).lastPathComponent)
     }
 
     /// The control files the CLI and staff use (`PAUSE`, `CANCEL`, `APPROVE` in
     /// `outbox/<campaign>/`); the pipeline acts on them before its next message.
     func control(_ id: String, action: String) async throws -> String {
-        let folder = try campaignFolder(id)
+        let folder = try await campaignFolder(id)
         guard let campaign = try await database.campaign(id) else { throw DashboardError(.notFound, "no campaign '\(id)'") }
         guard campaign.state.isOpen else { throw DashboardError(.conflict, "campaign \(id) is already \(campaign.state.rawValue)") }
         let fm = FileManager.default

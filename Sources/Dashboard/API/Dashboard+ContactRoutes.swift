@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Pipeline
+import Reports
 import Store
 
 extension Dashboard {
@@ -59,9 +60,9 @@ extension Dashboard {
         router.get("/api/contacts/optouts.csv") { _, context in
             try context.require(.viewer)
             var csv = "phone,source,detail,created_at\r\n"
-            let formatter = ISO8601DateFormatter()
+            var times = LocalTimeFormatter(timeZone: self.timeZone)
             for item in try await self.optOuts() {
-                csv += [item.phone, item.source, item.detail ?? "", item.createdAt.map { formatter.string(from: $0) } ?? ""]
+                csv += [item.phone, item.source, item.detail ?? "", item.createdAt.map { times.iso8601($0) } ?? ""]
                     .map(Self.csvField).joined(separator: ",") + "\r\n"
             }
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"optouts.csv\""],

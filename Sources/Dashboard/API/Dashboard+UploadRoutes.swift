@@ -80,12 +80,12 @@ extension Dashboard {
         router.post("/api/campaign/preview") { request, context in
             try context.require(.operator)
             let form = try await self.multipart(request)
-            return try JSONResponse.make(try await self.preview(form))
+            return try JSONResponse.make(try await self.preview(form, indonesian: Self.prefersIndonesian(request)))
         }
         router.post("/api/campaign/create") { request, context in
             let user = try context.require(.operator)
             let form = try await self.multipart(request)
-            let (name, files) = try self.dropFiles(form)
+            let (name, files) = try self.dropFiles(form, indonesian: Self.prefersIndonesian(request))
             let folder = try DropWriter(inbox: self.configuration.inbox).write(name: name, files: files)
             try await self.audit.record(user.username, "campaign.create", target: folder, detail: files.keys.sorted().joined(separator: ", "))
             self.logger.info("dashboard: \(user.username) dropped \(folder) into inbox/")
@@ -95,10 +95,14 @@ extension Dashboard {
         }
     }
 
+    /// Field errors in the page's language: the `lang` cookie the language toggle sets.
+    static func prefersIndonesian(_ request: Request) -> Bool { request.cookies["lang"]?.value == "id" }
+
     /// The files of a new drop from the form: `numbers` (file or text, or `contactsUpload` id),
-    /// `message` (file or text), optional `media` (or `mediaUpload` id), optional `options`
-    /// (campaign.yaml text, checked here so mistakes come back at once with their line).
-    func dropFiles(_ form: MultipartForm) throws -> (String, [String: Data]) {
+    /// `message` (file or text), optional `media` (or `mediaUpload` id), and the options — the
+    /// form's fields and its Advanced `campaign.yaml` text (`CampaignForm`), checked here by the
+    /// pipeline's validator so mistakes come back at once, each beside its field (`fields`).
+    func dropFiles(_ form: MultipartForm, indonesian: Bool = false) throws -> (String, [String: Data]) {
         var files: [String: Data] = [:]
         if let id = form.part("contactsUpload")?.text, !id.isEmpty {
             let (name, data) = try staged(id)
@@ -107,20 +111,16 @@ extension Dashboard {
             files[try UploadedFile.contactsName(filename: part.filename, data: part.data)] = part.data
         }
         guard !files.isEmpty else { throw DashboardError(.badRequest, "a campaign needs numbers: send 'numbers' (a file or text)") }
-        let options = form.part("options")?.typed?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        var parsed = CampaignOptions()
-        if !options.isEmpty {
-            do {
-                parsed = try CampaignOptions.parse(options, defaultTimeZone: TimeZone.current.identifier)
-            } catch let problem as CampaignOptions.Problem {
-                throw DashboardError(.badRequest, problem.description)
-            }
-            files["campaign.yaml"] = Data(options.utf8)
+        let options = CampaignForm(form, timeZone: configuration.timeZone, indonesian: indonesian)
+        guard options.problems.isEmpty else {
+            throw DashboardError(.badRequest, options.summary, fields: options.problems)
         }
-        if let message = form.part("message"), let text = message.typed, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if !options.isEmpty { files["campaign.yaml"] = Data(options.options.yaml(timeZone: timeZone).utf8) }
+        if options.options.variants == nil, let message = form.part("message"), let text = message.typed,
+           !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             guard message.data.count <= 64 * 1024 else { throw DashboardError(.tooLarge, "the message is longer than 64 KiB") }
             files["message.txt"] = Data(text.utf8)
-        } else if parsed.template == nil {
+        } else if options.options.template == nil && options.options.variants == nil {
             throw DashboardError(.badRequest, "a campaign needs a message: send 'message' (text), or a template in options")
         }
         if let id = form.part("mediaUpload")?.text, !id.isEmpty {
@@ -133,23 +133,9 @@ extension Dashboard {
             }
             files["promo.\(kind.rawValue)"] = media.data
         }
-        let typed = form.part("name")?.text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        let name = typed.isEmpty ? (parsed.name ?? "campaign") : typed
-        if !typed.isEmpty, parsed.name == nil, typed.count <= 80,
-           let quoted = try? String(decoding: Self.yamlQuoter.encode(typed), as: UTF8.self) {
-            // The drop's folder carries a time stamp to stay unique; the campaign keeps the name as typed.
-            let existing = files["campaign.yaml"].map { String(decoding: $0, as: UTF8.self) } ?? ""
-            files["campaign.yaml"] = Data((existing.isEmpty ? "" : existing + "\n") .utf8) + Data("name: \(quoted)\n".utf8)
-        }
-        return (name, files)
+        // The drop's folder (and so the campaign's outbox folder) is named after the campaign.
+        return (options.options.name ?? "campaign", files)
     }
-
-    /// A JSON string is a valid YAML double-quoted scalar (slashes left as they are).
-    static let yamlQuoter: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }()
 
     /// Reads a multipart body within the size limits.
     func multipart(_ request: Request) async throws -> MultipartForm {

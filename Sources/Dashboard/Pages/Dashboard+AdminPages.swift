@@ -55,12 +55,12 @@ extension Dashboard {
             let options = Role.allCases.reversed().map { "<option value=\"\($0.rawValue)\"\($0 == u.role ? " selected" : "")>\(layout.t("role." + $0.rawValue))</option>" }.joined()
             return """
                 <tr><td>\(HTML.escape(u.username))</td><td><select data-user="\(HTML.escape(u.username))" aria-label="\(layout.t("col.role"))">\(options)</select></td>
-                <td class="hide-sm muted small">\(Self.dayFormatter.string(from: u.createdAt))</td>
+                <td class="hide-sm muted small">\(self.minute(u.createdAt))</td>
                 <td><button class="btn danger" type="button" data-post="/api/users/\(HTML.escape(u.username))" data-method="DELETE" data-confirm="\(layout.t("users.confirmRemove"))" data-reload>\(layout.t("users.remove"))</button></td></tr>
                 """
         }.joined()
         let audit = try await self.audit.recent(limit: 15).map {
-            "<tr><td class=\"muted small\">\(Self.dayFormatter.string(from: $0.at))</td><td>\(HTML.escape($0.actor))</td><td>\(HTML.escape($0.action))</td><td class=\"hide-sm\">\(HTML.escape($0.target ?? ""))</td></tr>"
+            "<tr><td class=\"muted small\">\(self.minute($0.at))</td><td>\(HTML.escape($0.actor))</td><td>\(HTML.escape($0.action))</td><td class=\"hide-sm\">\(HTML.escape($0.target ?? ""))</td></tr>"
         }.joined()
         let roles = Role.allCases.reversed().map { "<option value=\"\($0.rawValue)\">\(layout.t("role." + $0.rawValue))</option>" }.joined()
         let body = """
@@ -77,10 +77,4 @@ extension Dashboard {
             """
         return layout.render(title: layout.language("users.title"), active: "users", body: body)
     }
-
-    static let dayFormatter: DateFormatter = {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter
-    }()
 }

@@ -48,6 +48,13 @@ extension Dashboard {
                 <tbody>\(rows)</tbody></table></div>
                 """
         }
+        if overview.rejected > 0 {
+            // Apart, as in the reports: duplicates and opt-outs do not make a list look bad.
+            let figures = [("analytics.invalid", "invalid", overview.invalidNumbers), ("analytics.duplicates", "duplicates", overview.duplicateNumbers),
+                           ("analytics.optedOut", "opted-out", overview.optedOutNumbers)]
+                .map { "<div><b data-refused=\"\($0.1)\">\($0.2)</b><span>\(layout.t($0.0))</span></div>" }.joined()
+            html += "<h3>\(layout.t("analytics.notMessaged"))</h3><div class=\"counters three\">\(figures)</div>"
+        }
         for (key, reasons) in [("analytics.failures", overview.failureReasons), ("analytics.refusals", overview.rejectionReasons)] where !reasons.isEmpty {
             let rows = reasons.prefix(5).map { "<tr><td>\(layout.reason($0.reason))</td><td class=\"num\">\($0.count)</td></tr>" }.joined()
             html += "<h3>\(layout.t(key))</h3><table><tbody>\(rows)</tbody></table>"

@@ -19,7 +19,7 @@ extension Dashboard {
                 <tr><td><a href="/contacts?phone=\(HTML.escape(item.phone))#history">+\(HTML.escape(item.phone))</a>
                 <div class="show-sm muted small">\(HTML.escape(Self.sourceLabel(layout, item.source)))</div></td>
                 <td class="hide-sm"><span class="badge">\(HTML.escape(Self.sourceLabel(layout, item.source)))</span></td>
-                <td class="hide-sm muted small nowrap">\(item.createdAt.map { Self.dayFormatter.string(from: $0) } ?? "—")</td>
+                <td class="hide-sm muted small nowrap">\(item.createdAt.map { self.minute($0) } ?? "—")</td>
                 <td class="hide-sm small">\(HTML.escape(item.detail ?? ""))</td><td class="num">\(remove)</td></tr>
                 """
         }.joined()
@@ -78,7 +78,7 @@ extension Dashboard {
             do {
                 let history = try await self.history(of: phone)
                 let status = history.optedOut.map {
-                    "<p><span class=\"badge failed\">\(layout.t("reason.opted-out"))</span> <span class=\"muted small\">\(HTML.escape(Self.sourceLabel(layout, $0.source)))\($0.createdAt.map { " · " + Self.dayFormatter.string(from: $0) } ?? "")</span></p>"
+                    "<p><span class=\"badge failed\">\(layout.t("reason.opted-out"))</span> <span class=\"muted small\">\(HTML.escape(Self.sourceLabel(layout, $0.source)))\($0.createdAt.map { " · " + self.minute($0) } ?? "")</span></p>"
                 } ?? "<p><span class=\"badge done\">\(layout.t("contacts.reachable"))</span></p>"
                 let messages = history.messages.map { m -> String in
                     let at = m.readAt ?? m.deliveredAt ?? m.sentAt ?? m.failedAt ?? m.queuedAt
@@ -88,11 +88,11 @@ extension Dashboard {
                     return """
                         <tr><td><a href="/campaigns/\(HTML.escape(m.campaignId))">\(HTML.escape(m.campaignName))</a>\(reply)</td>
                         <td><span class="badge \(HTML.escape(m.state))">\(layout.t("state." + m.state))</span>\(m.reason.map { "<div class=\"muted small\">\(layout.reason($0))</div>" } ?? "")</td>
-                        <td class="muted small nowrap">\(Self.dayFormatter.string(from: at))</td></tr>
+                        <td class="muted small nowrap">\(self.minute(at))</td></tr>
                         """
                 }.joined()
                 let loose = history.replies.filter { $0.campaignId == nil }.map {
-                    "<li>\(Self.dayFormatter.string(from: $0.receivedAt)): \(HTML.escape(String(($0.text ?? "").prefix(200))))</li>"
+                    "<li>\(self.minute($0.receivedAt)): \(HTML.escape(String(($0.text ?? "").prefix(200))))</li>"
                 }.joined()
                 result = """
                     <h3>+\(HTML.escape(history.phone))</h3>\(status)

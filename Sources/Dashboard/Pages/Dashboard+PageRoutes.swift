@@ -116,23 +116,20 @@ extension Dashboard {
             \(sessions.isEmpty ? "<p class=\"muted\">\(layout.t("sessions.none"))</p>" : "<table><tbody>\(sessionRows)</tbody></table>")</section>
             </div>
             <section class="card stack" data-live="/api/events" data-add-rows="1"><h2>\(layout.t("overview.recent"))</h2>\(campaignTable(layout, Array(campaigns.prefix(8))))</section>
+            \(waitingDropsSection(layout))
             """
         return layout.render(title: layout.language("overview.title"), active: "overview", body: body)
     }
 
     func campaignTable(_ layout: PageLayout, _ campaigns: [CampaignSummary]) -> String {
         guard !campaigns.isEmpty else { return "<p class=\"muted\">\(layout.t("campaigns.empty"))</p>" }
-        let formatter = DateFormatter()
-        formatter.dateStyle = .medium
-        formatter.timeStyle = .short
-        formatter.locale = Locale(identifier: layout.language == .id ? "id_ID" : "en_GB")
         let rows = campaigns.map { c -> String in
             """
             <tr data-campaign="\(HTML.escape(c.id))"><td><a href="/campaigns/\(HTML.escape(c.id))">\(HTML.escape(c.name))</a>
             <div class="muted small">\(HTML.escape(c.id))</div></td><td>\(layout.state(c.state))</td>
             <td style="min-width:120px"><div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="\(c.progress)"><span data-f="bar" style="width:\(c.progress)%"></span></div>
             <div class="small muted"><span data-f="sent">\(c.counts.sent)</span> / <span data-f="total">\(c.counts.total)</span> · <span data-f="progress">\(c.progress)%</span></div></td>
-            <td class="num hide-sm" data-f="failed">\(c.counts.failed)</td><td class="hide-sm muted small">\(formatter.string(from: c.createdAt))</td></tr>
+            <td class="num hide-sm" data-f="failed">\(c.counts.failed)</td><td class="hide-sm muted small">\(dateTime(c.createdAt, layout))</td></tr>
             """
         }.joined()
         return """

@@ -18,26 +18,23 @@ extension Dashboard {
     /// Every campaign that has reports, newest first, with one link per report file.
     func reportsPage(_ layout: PageLayout) async throws -> Response {
         let campaigns = try await database.campaignSummaries(limit: 200)
-        let formatter = DateFormatter()
-        formatter.dateStyle = .medium
-        formatter.timeStyle = .short
-        formatter.locale = Locale(identifier: layout.language == .id ? "id_ID" : "en_GB")
-        let rows = try campaigns.compactMap { c -> String? in
-            let files = Dictionary(try reportFiles(of: c.id).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var rows: [String] = []
+        for c in campaigns {
+            let files = Dictionary(try await reportFiles(of: c.id).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
             let links = Self.reportDownloads.compactMap { download -> String? in
                 guard let file = files[download.file] else { return nil }
                 let label = download.label.hasPrefix("reports.") ? layout.t(download.label) : download.label
                 let size = ByteCountFormatter.string(fromByteCount: Int64(file.bytes), countStyle: .file)
                 return "<a class=\"chip\" href=\"/api/reports/\(HTML.escape(c.id))/\(HTML.escape(download.file))\" title=\"\(HTML.escape(download.file)) · \(size)\" download>\(label)</a>"
             }
-            guard !links.isEmpty else { return nil }
+            guard !links.isEmpty else { continue }
             let when = c.finishedAt ?? c.startedAt ?? c.createdAt
-            return """
-                <tr><td><a href="/campaigns/\(HTML.escape(c.id))">\(HTML.escape(c.name))</a><div class="muted small">\(formatter.string(from: when))</div></td>
+            rows.append("""
+                <tr><td><a href="/campaigns/\(HTML.escape(c.id))">\(HTML.escape(c.name))</a><div class="muted small">\(dateTime(when, layout))</div></td>
                 <td>\(layout.state(c.state))</td>
                 <td class="hide-sm small">\(figures(c, layout))</td>
                 <td><div class="chips">\(links.joined())</div></td></tr>
-                """
+                """)
         }
         let table = rows.isEmpty ? "<p class=\"muted\">\(layout.t("reports.empty"))</p>" : """
             <div class="table-wrap"><table><thead><tr><th>\(layout.t("col.name"))</th><th>\(layout.t("col.state"))</th>

@@ -18,7 +18,7 @@ extension Dashboard {
             return """
                 <article class="card tpl" data-template="\(name)"><div class="row"><h3>\(name)</h3><span class="muted small">\(meta)</span></div>
                 \(t.description.map { "<p class=\"muted small\" style=\"margin:0\">\(HTML.escape($0))</p>" } ?? "")
-                <div class="preview"><div class="bubble">\(HTML.escape(t.sample ?? "—"))</div></div>
+                <div class="preview"><div class="bubble">\(t.sample.map { Self.styled(CampaignPreview.Span.runs($0)) } ?? "—")</div></div>
                 \(t.notes.isEmpty ? "" : "<ul class=\"refusals small\">\(t.notes.map { "<li class=\"warn\">\(HTML.escape($0))</li>" }.joined())</ul>")\(actions)</article>
                 """
         }.joined()
@@ -36,7 +36,7 @@ extension Dashboard {
                 <div class="hint">\(layout.t("templates.hint"))</div>
                 \(aiPanel(layout, target: "#tbody"))
                 <div id="template-error" class="alert" role="alert"></div>
-                <div class="preview" aria-live="polite"><div class="to small">\(layout.t("templates.livePreview"))</div><div class="bubble" id="template-preview">\(HTML.escape(current?.sample ?? "…"))</div></div>
+                <div class="preview" aria-live="polite"><div class="to small">\(layout.t("templates.livePreview"))</div><div class="bubble" id="template-preview">\(current?.sample.map { Self.styled(CampaignPreview.Span.runs($0)) } ?? "…")</div></div>
                 <div class="actions"><button class="btn primary" type="submit">\(layout.t("templates.save"))</button><a class="btn" href="/templates">\(layout.t("templates.cancel"))</a></div></form>
                 """
         }

@@ -21,7 +21,7 @@ enum Script {
     function api(method,url,body,isForm){
       var h={'X-CSRF-Token':csrf};if(body&&!isForm){h['Content-Type']='application/json';body=JSON.stringify(body)}
       return fetch(url,{method:method,headers:h,body:body,credentials:'same-origin'}).then(function(r){
-        return r.text().then(function(x){var j={};try{j=JSON.parse(x)}catch(e){}if(!r.ok){throw new Error(j.message||(r.status+' '+r.statusText))}return j})})}
+        return r.text().then(function(x){var j={};try{j=JSON.parse(x)}catch(e){}if(!r.ok){var err=new Error(j.message||(r.status+' '+r.statusText));err.fields=j.fields||null;throw err}return j})})}
     function flash(msg,ok){var a=$('#flash');if(!a)return;a.textContent=msg;a.className='alert'+(ok?' ok':'')}
     // On a phone the navigation scrolls sideways: bring the current page's link into view.
     function showCurrent(){var cur=$('nav.main [aria-current=page]'),nav=cur&&cur.parentNode;if(!nav||nav.scrollWidth<=nav.clientWidth)return;
@@ -38,6 +38,12 @@ enum Script {
       api(b.dataset.method||'POST',b.dataset.post,body).then(function(j){flash(j.message||'OK',true);if(b.dataset.reload!==undefined)setTimeout(function(){location.reload()},400)})
         .catch(function(e){flash(e.message)}).finally(function(){b.disabled=false})})});
     function el(tag,cls,text){var n=doc.createElement(tag);if(cls)n.className=cls;if(text!=null)n.textContent=text;return n}
+    // Times in the configured zone (the server's sending.timezone), not the browser's.
+    function clock(iso,tz){var d=new Date(iso);try{return d.toLocaleTimeString('en-GB',{timeZone:tz||undefined,hour12:false})}catch(e){return d.toLocaleTimeString()}}
+    // Message text as WhatsApp shows it: the server's runs, each in a span with its styles.
+    function styled(node,m){if(!m||!m.runs){node.appendChild(doc.createTextNode(m?m.text:'…'));return}
+      m.runs.forEach(function(r){if(!r.style.length){node.appendChild(doc.createTextNode(r.text));return}
+        node.appendChild(el('span',r.style.map(function(x){return 'wa-'+x}).join(' '),r.text))})}
     function setText(sel,v,el){$$(sel,el).forEach(function(n){n.textContent=v})}
     function applyCampaign(c,el){
       el=el||doc;
@@ -70,7 +76,7 @@ enum Script {
     function refreshMessages(){var tb=$('#messages');if(!tb||refreshing)return;refreshing=true;
       fetch('/api/campaigns/'+encodeURIComponent(live.dataset.campaign)+'/messages?limit=10',{credentials:'same-origin'}).then(function(r){return r.json()}).then(function(list){
         if(!Array.isArray(list))return;tb.textContent='';
-        list.forEach(function(m){var tr=doc.createElement('tr');[m.phone,t('state.'+m.state)+'',m.session||'—',m.at?new Date(m.at).toLocaleTimeString():''].forEach(function(v,i){
+        list.forEach(function(m){var tr=doc.createElement('tr');[m.phone,t('state.'+m.state)+'',m.session||'—',m.at?clock(m.at,live.dataset.tz):''].forEach(function(v,i){
           var td=doc.createElement('td');if(i===1){var b=doc.createElement('span');b.className='badge '+m.state;b.textContent=t('state.'+m.state);td.appendChild(b)}else td.textContent=v;if(i>1)td.className='hide-sm';tr.appendChild(td)});tb.appendChild(tr)})})
         .finally(function(){setTimeout(function(){refreshing=false},1000)})}
     // New campaign: drop zones upload at once; the preview asks the server, which checks the numbers,
@@ -79,18 +85,32 @@ enum Script {
     if(form){
       var ids={contacts:form.dataset.contacts||'',media:form.dataset.media||''}, timer=null, seq=0;
       function size(n){return n>=1048576?(n/1048576).toFixed(1)+' MB':Math.max(1,Math.round(n/1024))+' KB'}
+      function val(n){var f=$('[name='+n+']',form);return f?f.value:''}
+      function later(){var r=$('[name=send_mode]:checked',form);return !!r&&r.value==='later'}
       function fields(){var fd=new FormData();
-        fd.append('name',$('[name=name]',form).value);fd.append('message',$('[name=message]',form).value);fd.append('options',$('[name=options]',form).value);
-        if(ids.contacts)fd.append('contactsUpload',ids.contacts);else fd.append('numbers',new Blob([$('[name=numbers]',form).value],{type:'text/plain'}),'numbers.txt');
+        ['name','message','options','delay_min','delay_max','priority'].forEach(function(n){fd.append(n,val(n))});
+        fd.append('send_mode',later()?'later':'now');if(later()){fd.append('send_date',val('send_date'));fd.append('send_time',val('send_time'))}
+        $$('[name=sessions]:checked',form).forEach(function(c){fd.append('sessions',c.value)});
+        var ap=$('[name=approval]',form);if(ap&&ap.checked)fd.append('approval','required');
+        $$('[name=variant]',form).forEach(function(v){fd.append('variant',v.value)});
+        if(ids.contacts)fd.append('contactsUpload',ids.contacts);else fd.append('numbers',new Blob([val('numbers')],{type:'text/plain'}),'numbers.txt');
         if(ids.media)fd.append('mediaUpload',ids.media);return fd}
       formFields=fields;
+      // The server's refusals, each beside its field (the same validator as campaign.yaml).
+      function showFieldErrors(map){map=map||{};
+        $$('[data-error-for]',form).forEach(function(box){var k=box.dataset.errorFor,msg=map[k];box.textContent=msg||'';box.hidden=!msg;
+          var fs=$('#field-'+k);if(fs)fs.classList.toggle('invalid',!!msg);
+          var input=k==='options'?$('[name=options]',form):k==='name'?$('[name=name]',form):k==='priority'?$('[name=priority]',form):null;
+          if(input){input.classList.toggle('invalid',!!msg);input.setAttribute('aria-invalid',msg?'true':'false')}});
+        if(map.options){var adv=$('#advanced');if(adv)adv.open=true}}
+      function firstError(){var box=$$('[data-error-for]',form).filter(function(b){return !b.hidden})[0];if(box){var fs=box.closest('fieldset,details')||box;fs.scrollIntoView({block:'center'});}}
       function showPreview(p){
         var b=$('#preview-bubble'),more=$('#preview-more'),facts=$('#preview-facts'),probs=$('#preview-problems'),refs=$('#preview-refusals');
         b.textContent='';more.textContent='';facts.textContent='';probs.textContent='';refs.textContent='';
         if(p.media){var i=el('img');i.src=p.media.url+'?s='+p.media.prepared.bytes;i.alt='';i.width=p.media.prepared.width;i.height=p.media.prepared.height;b.appendChild(i)}
-        var first=p.messages[0];b.appendChild(doc.createTextNode(first?first.text:'…'));
+        var first=p.messages[0];styled(b,first);
         $('#preview-to').textContent=first?('→ +'+first.phone+(p.sample?' · '+t('js.sample'):'')):'';
-        p.messages.slice(1).forEach(function(m){more.appendChild(el('div','to small muted','→ +'+m.phone));more.appendChild(el('div','bubble',m.text))});
+        p.messages.slice(1).forEach(function(m){more.appendChild(el('div','to small muted','→ +'+m.phone));var bb=el('div','bubble');styled(bb,m);more.appendChild(bb)});
         if(p.media){var o=p.media.original,r=p.media.prepared;
           facts.appendChild(el('div','fact',size(o.bytes)+' → '+size(r.bytes)+' · '+r.width+'×'+r.height+' '+r.format+(r.quality?' · q'+r.quality:'')))}
         if(p.mediaError)probs.appendChild(el('li','',p.mediaError));
@@ -101,6 +121,7 @@ enum Script {
         p.problems.forEach(function(x){probs.appendChild(el('li','',x))});
         p.warnings.forEach(function(x){refs.appendChild(el('li','warn',x))});
         probs.hidden=!probs.children.length;refs.hidden=!refs.children.length;
+        showFieldErrors(p.fields);
         var sum=[];if(p.contacts)sum.push(p.contacts.valid+' '+t('js.valid'));if(p.media)sum.push('🖼 '+size(p.media.prepared.bytes));
         var n=p.problems.length+(p.mediaError?1:0)+(p.contactsError?1:0);if(n)sum.push('⚠ '+n);$('#preview-summary').textContent=sum.join(' · ')}
       function runPreview(){var my=++seq,card=$('#preview-card');card.classList.add('busy');
@@ -108,7 +129,20 @@ enum Script {
           .catch(function(e){if(my!==seq)return;var probs=$('#preview-problems');probs.textContent='';probs.appendChild(el('li','',e.message));probs.hidden=false})
           .finally(function(){if(my===seq)card.classList.remove('busy')})}
       function schedulePreview(){clearTimeout(timer);timer=setTimeout(runPreview,400)}
-      ['message','options','numbers','name'].forEach(function(n){var f=$('[name='+n+']',form);f&&f.addEventListener('input',schedulePreview)});
+      form.addEventListener('input',function(e){if(e.target.name)schedulePreview()});
+      form.addEventListener('change',function(e){if(e.target.name==='send_mode')syncSchedule();if(e.target.type==='checkbox'||e.target.type==='radio'||e.target.type==='date'||e.target.type==='time')schedulePreview()});
+      function syncSchedule(){var on=later();$$('#schedule input',form).forEach(function(i){i.disabled=!on})}
+      syncSchedule();
+      // A/B variants: the message box is variant A; each extra box is one more version.
+      var vbox=$('#variants'),addV=$('#add-variant');
+      function relabel(){var boxes=$$('.variant',vbox),ml=$('#message-label');ml.textContent=boxes.length?ml.dataset.first:ml.dataset.single;
+        boxes.forEach(function(v,i){$('label',v).textContent=vbox.dataset.label+' '+String.fromCharCode(66+i)});addV.hidden=boxes.length>=4}
+      function addVariant(text){var n=$$('.variant',vbox).length,id='variant-'+Date.now()+n;var v=el('div','variant'),row=el('div','row');
+        var l=el('label');l.htmlFor=id;var rm=el('button','btn small-btn',vbox.dataset.remove);rm.type='button';
+        rm.addEventListener('click',function(){v.remove();relabel();schedulePreview()});
+        row.appendChild(l);row.appendChild(rm);var ta=el('textarea');ta.name='variant';ta.id=id;ta.value=text||'';
+        v.appendChild(row);v.appendChild(ta);vbox.appendChild(v);relabel();ta.focus();return ta}
+      if(addV)addV.addEventListener('click',function(){addVariant('');schedulePreview()});
       var pick=$('#template');
       if(pick)pick.addEventListener('change',function(){if(!pick.value)return;
         api('GET','/api/templates/'+encodeURIComponent(pick.value)).then(function(tp){$('[name=message]',form).value=tp.body;runPreview()}).catch(function(e){flash(e.message)})});
@@ -127,8 +161,8 @@ enum Script {
         zone.addEventListener('drop',function(e){take(e.dataTransfer.files[0])})});
       form.addEventListener('submit',function(e){e.preventDefault();
         var btn=$('[type=submit]',form);btn.disabled=true;
-        api('POST','/api/campaign/create',fields(),true).then(function(j){flash(form.dataset.done+' ('+j.drop+')',true);setTimeout(function(){location.href='/campaigns'},1500)})
-          .catch(function(err){flash(err.message)}).finally(function(){btn.disabled=false})});
+        api('POST','/api/campaign/create',fields(),true).then(function(j){showFieldErrors({});flash(form.dataset.done+' ('+j.drop+')',true);setTimeout(function(){location.href='/campaigns'},1500)})
+          .catch(function(err){flash(err.message);if(err.fields){showFieldErrors(err.fields);firstError()}}).finally(function(){btn.disabled=false})});
       // The server drew the first preview; a page restored from history may hold other values.
       if($('[name=message]',form).value!==$('[name=message]',form).defaultValue||$('[name=numbers]',form).value)runPreview();
     }
@@ -207,7 +241,7 @@ enum Script {
       $('[name=body]',te).addEventListener('input',function(){clearTimeout(tt);tt=setTimeout(function(){var my=++tseq,fd=new FormData();
         fd.append('message',$('[name=body]',te).value);fd.append('numbers',new Blob(['phone,name\n6281234567890,Budi\n'],{type:'text/csv'}),'contacts.csv');
         api('POST','/api/campaign/preview',fd,true).then(function(p){if(my!==tseq)return;var b=$('#template-preview');
-          var bad=p.problems[0];b.textContent=bad||(p.messages[0]?p.messages[0].text:'…');b.classList.toggle('bad',!!bad)}).catch(function(){})},400)});te.addEventListener('submit',function(e){e.preventDefault();
+          var bad=p.problems[0];b.textContent='';if(bad)b.textContent=bad;else styled(b,p.messages[0]);b.classList.toggle('bad',!!bad)}).catch(function(){})},400)});te.addEventListener('submit',function(e){e.preventDefault();
       var name=$('[name=name]',te).value.trim(),box=$('#template-error');box.textContent='';box.className='alert';
       api('PUT','/api/templates/'+encodeURIComponent(name),{body:$('[name=body]',te).value}).then(function(){location.href='/templates#'+encodeURIComponent(name)})
         .catch(function(err){box.textContent=err.message;var ta=$('[name=body]',te),m=/:(\d+):(\d+):/.exec(err.message);

@@ -66,6 +66,27 @@ enum Stylesheet {
     background:var(--bg);color:var(--text);font:inherit}
     textarea{min-height:120px;resize:vertical}textarea.code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px;min-height:80px}
     .hint{color:var(--muted);font-size:13px;margin-top:4px}
+    input[type=date],input[type=time],input[type=number]{padding:9px 12px;border-radius:10px;border:1px solid var(--line);background:var(--bg);color:var(--text);font:inherit;min-height:42px}
+    input:disabled{opacity:.55}
+    fieldset.options{border:1px solid var(--line);border-radius:10px;padding:4px 14px 14px;margin:18px 0 0;min-width:0}
+    fieldset.options legend{font-weight:600;padding:0 6px}
+    label.check{display:flex;align-items:center;gap:10px;font-weight:500;margin:10px 0}.checks label.check{flex-wrap:wrap}
+    label.check input{width:20px;height:20px;margin:0;accent-color:var(--accent);flex:none}
+    .checks{display:grid;gap:0}
+    .inline{display:flex;flex-wrap:wrap;gap:8px;align-items:center}.inline input{flex:1 1 90px;min-width:0}
+    /* Below the sticky header when the script (or a link) scrolls a field into view. */
+    #new-campaign [id]{scroll-margin-top:118px}
+    #priority{max-width:160px}
+    .field-error{color:var(--danger);font-size:13px;margin-top:6px;font-weight:600}
+    .invalid,fieldset.invalid{border-color:var(--danger)!important}
+    details.advanced{margin-top:18px;border-top:1px solid var(--line);padding-top:12px}
+    details.advanced summary{cursor:pointer;font-weight:600;color:var(--muted);min-height:32px;display:flex;align-items:center}
+    .variant{margin-top:4px}.variant .row{justify-content:space-between}.variant .row label{margin:14px 0 6px}
+    #add-variant{margin-top:10px}
+    .wa-bold{font-weight:700}.wa-italic{font-style:italic}.wa-strike{text-decoration:line-through}
+    .wa-mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em}
+    .counters.three{grid-template-columns:repeat(3,1fr)}
+    .waiting li{margin:4px 0}
     .drop{border:2px dashed var(--line);border-radius:var(--radius);padding:22px;text-align:center;color:var(--muted);cursor:pointer;background:var(--bg);transition:border-color .2s,background .2s}
     .drop.over{border-color:var(--accent);background:var(--accent-soft);color:var(--accent)}
     .drop.filled{border-style:solid;border-color:var(--accent);color:var(--text)}
