@@ -94,7 +94,8 @@ public struct SiaranApplication: Sendable {
                                        sessionsRoot: URL(fileURLWithPath: configuration.paths.sessionsDirectory, isDirectory: true)) { [self] name in
                     try await WhatsAppService.session(
                         name, settings: configuration.whatsapp, sessionsDirectory: configuration.paths.sessionsDirectory,
-                        outbox: configuration.paths.outbox, typing: configuration.pipeline.sending.typingPresence, logger: component("whatsapp"))
+                        outbox: configuration.paths.outbox, typing: configuration.pipeline.sending.typingPresence,
+                        timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone), logger: component("whatsapp"))
                 }
             }
             services.append(DashboardService(dashboard: try await dashboard(sessions: control)))
@@ -115,7 +116,8 @@ public struct SiaranApplication: Sendable {
                 host: configuration.dashboard.host, port: configuration.dashboard.port, inbox: paths.inbox, outbox: paths.outbox,
                 uploads: (paths.state as NSString).appendingPathComponent("uploads"), jwtSecret: secret, initialAdmin: admin,
                 templates: paths.templates, optOutFile: configuration.optOutFile, contacts: configuration.contacts,
-                message: configuration.message, media: configuration.media, timeZone: configuration.pipeline.sending.timeZone),
+                message: configuration.message, media: configuration.media, timeZone: configuration.pipeline.sending.timeZone,
+                sending: configuration.pipeline.sending, watch: configuration.pipeline.watch, sessionNames: configuration.whatsapp.sessions),
             database: database, sessions: sessions, logger: component("dashboard"), writer: ai?.writer)
     }
 
@@ -123,11 +125,13 @@ public struct SiaranApplication: Sendable {
     public func makeTransport() async throws -> (any MessageTransport, WhatsAppTransport?) {
         switch configuration.pipeline.sending.transport {
         case .dryRun:
-            return (DryRunTransport(outbox: configuration.paths.outbox), nil)
+            let timeZone = TimeZone(identifier: configuration.pipeline.sending.timeZone) ?? .current
+            return (DryRunTransport(outbox: configuration.paths.outbox) { LocalTimeFormatter.iso8601($0, timeZone: timeZone) }, nil)
         case .whatsapp:
             let whatsapp = try await WhatsAppService.transport(
                 settings: configuration.whatsapp, sessionsDirectory: configuration.paths.sessionsDirectory,
-                outbox: configuration.paths.outbox, typing: configuration.pipeline.sending.typingPresence, logger: component("whatsapp"))
+                outbox: configuration.paths.outbox, typing: configuration.pipeline.sending.typingPresence,
+                timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone), logger: component("whatsapp"))
             return (whatsapp, whatsapp)
         }
     }

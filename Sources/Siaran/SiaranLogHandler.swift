@@ -54,7 +54,7 @@ public struct SiaranLogHandler: LogHandler {
         date: Date, timeZone: TimeZone, level: Logger.Level, component: String,
         metadata: Logger.Metadata, message: String
     ) -> String {
-        var parts = [Timestamp.iso8601(date, timeZone: timeZone), level.label, "[\(component)]"]
+        var parts = [LocalTimeFormatter.iso8601(date, timeZone: timeZone, milliseconds: true), level.label, "[\(component)]"]
         for key in metadata.keys.sorted() {
             let value = isSecret(key) ? "[redacted]" : "\(metadata[key]!)"
             parts.append("\(key)=\(value.contains(" ") ? "\"\(value)\"" : value)")

@@ -1,4 +1,5 @@
-import Foundation
+public import Foundation
+import Reports
 public import Logging
 public import ServiceLifecycle
 import SignalProtocol
@@ -58,7 +59,7 @@ public struct WhatsAppService: Service {
     /// The sessions of a configuration, opened from `state/sessions/`: the configured ones, and
     /// every other linked number found there (linked from the dashboard or with `siaran login`).
     public static func transport(settings: WhatsAppSettings, sessionsDirectory: String, outbox: String? = nil, typing: Bool,
-                                 logger: Logger) async throws -> WhatsAppTransport {
+                                 timeZone: TimeZone? = nil, logger: Logger) async throws -> WhatsAppTransport {
         var names = settings.sessions
         for found in linkedFolders(sessionsDirectory) where !names.contains(found) {
             logger.notice("session \(found) is linked in \(sessionsDirectory) but not listed in whatsapp.sessions; it sends too (stop it with `siaran sessions logout \(found)`)")
@@ -66,7 +67,8 @@ public struct WhatsAppService: Service {
         }
         var sessions: [WhatsAppSession] = []
         for name in names {
-            sessions.append(try await session(name, settings: settings, sessionsDirectory: sessionsDirectory, outbox: outbox, typing: typing, logger: logger))
+            sessions.append(try await session(name, settings: settings, sessionsDirectory: sessionsDirectory, outbox: outbox, typing: typing,
+                                              timeZone: timeZone, logger: logger))
         }
         return WhatsAppTransport(sessions: sessions)
     }
@@ -80,7 +82,7 @@ public struct WhatsAppService: Service {
 
     /// One session, opened from `state/sessions/<name>/` with the configured server and version.
     public static func session(_ name: String, settings: WhatsAppSettings, sessionsDirectory: String, outbox: String? = nil, typing: Bool = false,
-                               logger: Logger) async throws -> WhatsAppSession {
+                               timeZone: TimeZone? = nil, logger: Logger) async throws -> WhatsAppSession {
         var configuration = SessionConfiguration()
         if let url = settings.serverURL.flatMap(URL.init(string:)), let hex = settings.serverRootKey {
             configuration.endpoint = WhatsAppEndpoint(url: url, rootKey: try PublicKey(raw: Data(hex: hex)), mediaScheme: settings.mediaScheme)
@@ -95,6 +97,7 @@ public struct WhatsAppService: Service {
         configuration.connectTimeout = .seconds(settings.connectTimeoutSeconds)
         configuration.typingIndicator = typing
         configuration.noticesFolder = outbox.map { URL(fileURLWithPath: $0).appendingPathComponent("sessions", isDirectory: true) }
+        if let timeZone { configuration.noticeTime = { LocalTimeFormatter.iso8601($0, timeZone: timeZone) } }
         return try await WhatsAppSession(name: name, root: URL(fileURLWithPath: sessionsDirectory), configuration: configuration, logger: logger)
     }
 }

@@ -15,13 +15,14 @@ struct CampaignsCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigurationOptions
 
         func run() async throws {
-            let database = try await openDatabase(try options.load())
+            let configuration = try options.load()
+            let database = try await openDatabase(configuration)
             let campaigns = try await database.allCampaigns()
             if campaigns.isEmpty { print("no campaigns yet") }
             for campaign in campaigns {
                 let counts = try await database.messageCounts(of: campaign.id)
                 let sent = counts.sent + counts.delivered + counts.read
-                print("\(campaign.id)  \(campaign.state.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0))  sent \(sent)/\(counts.total)  failed \(counts.failed)  \(campaign.name)")
+                print("\(campaign.id)  \(campaign.state.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0))  sent \(sent)/\(counts.total)  failed \(counts.failed)  outbox/\(campaign.folderName)/  \(campaign.name)")
             }
         }
     }
@@ -40,13 +41,12 @@ struct CampaignsCommand: AsyncParsableCommand {
             }
             let counts = try await database.messageCounts(of: id)
             let stages = try await database.completedStages(of: id)
-            let iso = ISO8601DateFormatter()
             print("campaign  \(campaign.id) (\(campaign.name))")
             print("state     \(campaign.state.rawValue)\(campaign.failureReason.map { " — \($0)" } ?? "")")
             print("messages  total \(counts.total), pending \(counts.pending + counts.sending + counts.retrying), sent \(counts.sent + counts.delivered + counts.read), delivered \(counts.delivered + counts.read), read \(counts.read), replied \(counts.replied), failed \(counts.failed)")
-            print("created   \(iso.string(from: campaign.createdAt))" + (campaign.sendAt.map { ", send at \(iso.string(from: $0))" } ?? ""))
+            print("created   \(configuration.readable(campaign.createdAt))" + (campaign.sendAt.map { ", send at \(configuration.readable($0))" } ?? ""))
             print("stages    \(CampaignStage.allCases.filter(stages.contains).map(\.rawValue).joined(separator: " → "))")
-            print("files     \((configuration.paths.outbox as NSString).appendingPathComponent(id))/")
+            print("files     \((configuration.paths.outbox as NSString).appendingPathComponent(campaign.folderName))/")
         }
     }
 }
@@ -58,12 +58,12 @@ enum CampaignControl {
 
     static func perform(_ action: Action, id: String, options: ConfigurationOptions, timeout: Double) async throws {
         let configuration = try options.load()
-        let folder = (configuration.paths.outbox as NSString).appendingPathComponent(id)
         let database = try await openDatabase(configuration)
         guard let campaign = try await database.campaign(id) else {
             printError("no campaign \(id); see `siaran campaigns list`")
             throw ExitCode(1)
         }
+        let folder = (configuration.paths.outbox as NSString).appendingPathComponent(campaign.folderName)
         guard campaign.state.isOpen else {
             printError("campaign \(id) is already \(campaign.state.rawValue)")
             throw ExitCode(1)

@@ -56,7 +56,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         // Link the "demo" session: the simulated phone scans the QR code the session shows.
         let session = try await WhatsAppService.session("demo", settings: configuration.whatsapp,
-                                                        sessionsDirectory: configuration.paths.sessionsDirectory, outbox: configuration.paths.outbox, logger: application.component("whatsapp"))
+                                                        sessionsDirectory: configuration.paths.sessionsDirectory, outbox: configuration.paths.outbox, timeZone: configuration.timeZone, logger: application.component("whatsapp"))
         await session.start()
         for await event in session.events {
             if case .qrCode(let text, _) = event {
@@ -115,14 +115,14 @@ struct DemoCommand: AsyncParsableCommand {
         }
         // Receipts and replies that came after the campaign finished: write the reports again.
         _ = try await CampaignReportWriter(database: application.database, configuration: configuration.reports, logger: application.logger)
-            .write(campaign: finished.id, to: (configuration.paths.outbox as NSString).appendingPathComponent(finished.id), partial: false)
+            .write(campaign: finished.id, to: (configuration.paths.outbox as NSString).appendingPathComponent(finished.folderName), partial: false)
         let counts = try await application.database.messageCounts(of: finished.id)
         say("""
 
             campaign \(finished.name): \(finished.state.rawValue)
               messages accepted by the simulator: \(accepted.count); copies decrypted on recipient devices: \(decrypted.filter { !$0.deviceSent }.count)
               delivered \(counts.delivered + counts.read), read \(counts.read), replied \(counts.replied), failed \(counts.failed) (not on WhatsApp or opted out)
-            reports: \(root.path)/outbox/\(finished.id)/
+            reports: \(root.path)/outbox/\(finished.folderName)/
             simulator records: \(records.path)
             """)
     }

@@ -31,7 +31,7 @@ struct LoginCommand: AsyncParsableCommand {
         let configuration = try options.load()
         let application = try await SiaranApplication(configuration: configuration, console: false)
         let session = try await WhatsAppService.session(name, settings: configuration.whatsapp,
-                                                        sessionsDirectory: configuration.paths.sessionsDirectory, outbox: configuration.paths.outbox, logger: application.component("whatsapp"))
+                                                        sessionsDirectory: configuration.paths.sessionsDirectory, outbox: configuration.paths.outbox, timeZone: configuration.timeZone, logger: application.component("whatsapp"))
         if await session.isLinked {
             print("session \(name) is already linked as \(await session.phone ?? "?"); `siaran sessions logout \(name)` unlinks it first")
             return
@@ -103,7 +103,7 @@ struct SessionsCommand: AsyncParsableCommand {
                 if SessionFolder.isLinked(root: root, name: name),
                    let data = try? Data(contentsOf: root.appendingPathComponent("\(name)/creds.json")),
                    let creds = try? JSONDecoder().decode(SessionCredentials.self, from: data) {
-                    let since = creds.linkedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "?"
+                    let since = creds.linkedAt.map { configuration.readable($0) } ?? "?"
                     print("\(name)\tlinked\t\(creds.deviceJID ?? "?")\tsince \(since)\t\(configured)")
                 } else {
                     print("\(name)\tnot linked\t-\t-\t\(configured)")
@@ -125,7 +125,7 @@ struct SessionsCommand: AsyncParsableCommand {
             }
             let application = try await SiaranApplication(configuration: configuration, console: false)
             let session = try await WhatsAppService.session(name, settings: configuration.whatsapp,
-                                                            sessionsDirectory: configuration.paths.sessionsDirectory, outbox: configuration.paths.outbox, logger: application.component("whatsapp"))
+                                                            sessionsDirectory: configuration.paths.sessionsDirectory, outbox: configuration.paths.outbox, timeZone: configuration.timeZone, logger: application.component("whatsapp"))
             await session.start()
             if !(await session.waitUntilConnected(timeout: .seconds(30))) {
                 printError("could not reach WhatsApp; the keys are deleted but the phone still lists the device (remove it there)")

@@ -32,7 +32,7 @@ struct ReportCommand: AsyncParsableCommand {
             printError("no campaign \(id); see `siaran campaigns list`")
             throw ExitCode(1)
         }
-        let folder = out ?? (configuration.paths.outbox as NSString).appendingPathComponent(id)
+        let folder = out ?? (configuration.paths.outbox as NSString).appendingPathComponent(campaign.folderName)
         let partial = campaign.state != .done
         do {
             // With ai: configured, the insights paragraph is reworded by the model (and checked).

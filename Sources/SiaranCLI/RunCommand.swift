@@ -30,7 +30,7 @@ struct RunCommand: AsyncParsableCommand {
             await whatsapp?.stop()
             let failed = pipeline.failedCampaigns
             if !failed.isEmpty {
-                printError("failed campaigns: \(failed.joined(separator: ", ")) (see outbox/<campaign>/errors.txt)")
+                printError("failed campaigns: \(failed.joined(separator: ", ")) (see errors.txt in their outbox folders; `siaran status` lists them)")
                 throw ExitCode(1)
             }
             return

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reports
 import Siaran
 import Store
 
@@ -24,4 +25,12 @@ func openDatabase(_ configuration: SiaranConfiguration) async throws -> SiaranDa
         printError("database: \(error.detail)")
         throw ExitCode(1)
     }
+}
+
+extension SiaranConfiguration {
+    /// The configured zone (`sending.timezone`): every time the command line prints is in it.
+    var timeZone: TimeZone { TimeZone(identifier: pipeline.sending.timeZone) ?? .current }
+
+    /// `2026-12-03 16:58 WIB`.
+    func readable(_ date: Date) -> String { LocalTimeFormatter.readable(date, timeZone: timeZone) }
 }

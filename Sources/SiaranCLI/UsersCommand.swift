@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dashboard
 import Foundation
+import Siaran
 import Store
 #if canImport(Glibc)
 import Glibc
@@ -51,11 +52,11 @@ struct UsersCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigurationOptions
 
         func run() async throws {
+            let configuration = try options.load()
             let users = try await UsersCommand.store(options).all()
             if users.isEmpty { print("no users yet; add one with `siaran users add NAME --role admin`") }
-            let iso = ISO8601DateFormatter()
             for user in users {
-                print("\(user.username.padding(toLength: 24, withPad: " ", startingAt: 0))  \(user.role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  created \(iso.string(from: user.createdAt))\(user.disabledAt == nil ? "" : "  disabled")")
+                print("\(user.username.padding(toLength: 24, withPad: " ", startingAt: 0))  \(user.role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  created \(configuration.readable(user.createdAt))\(user.disabledAt == nil ? "" : "  disabled")")
             }
         }
     }

@@ -32,8 +32,9 @@ struct ControlCommandTests {
         try daemon.run()
         defer { daemon.terminate() }
 
+        // The campaign's outbox folder is named after the drop (inbox/promo/).
         @Sendable func lines(_ id: String) -> Int {
-            ((try? String(contentsOf: folder.appendingPathComponent("outbox/\(id)/dry-run.jsonl"), encoding: .utf8)) ?? "")
+            ((try? String(contentsOf: folder.appendingPathComponent("outbox/promo/dry-run.jsonl"), encoding: .utf8)) ?? "")
                 .split(separator: "\n").count
         }
         func daemonLog() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
@@ -66,7 +67,7 @@ struct ControlCommandTests {
         let cancel = try await CommandLineTests.run(["cancel", id, "--wait", "120"], in: folder)
         #expect(cancel.status == 0, "\(cancel.error)")
         // The cancel takes effect at once; the partial reports follow a moment later.
-        let summaryURL = folder.appendingPathComponent("outbox/\(id)/summary.json")
+        let summaryURL = folder.appendingPathComponent("outbox/promo/summary.json")
         let reportsDeadline = Date().addingTimeInterval(120)
         while !FileManager.default.fileExists(atPath: summaryURL.path) && Date() < reportsDeadline {
             try await Task.sleep(for: .milliseconds(100))

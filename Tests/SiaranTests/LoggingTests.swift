@@ -10,9 +10,9 @@ struct LoggingTests {
     func timestamp() throws {
         let date = Date(timeIntervalSince1970: 1_764_034_200.25)  // 2025-11-25T01:30:00.25Z
         let jakarta = try #require(TimeZone(identifier: "Asia/Jakarta"))
-        #expect(Timestamp.iso8601(date, timeZone: jakarta) == "2025-11-25T08:30:00.250+07:00")
+        #expect(LocalTimeFormatter.iso8601(date, timeZone: jakarta, milliseconds: true) == "2025-11-25T08:30:00.250+07:00")
         let utc = try #require(TimeZone(identifier: "UTC"))
-        #expect(Timestamp.iso8601(date, timeZone: utc) == "2025-11-25T01:30:00.250+00:00")
+        #expect(LocalTimeFormatter.iso8601(date, timeZone: utc, milliseconds: true) == "2025-11-25T01:30:00.250+00:00")
     }
 
     @Test("a line carries time, level, component, metadata and message; secrets are redacted")

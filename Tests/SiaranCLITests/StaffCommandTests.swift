@@ -1,0 +1,158 @@
+import Foundation
+import SiaranTestSupport
+import Testing
+
+/// The real `siaran` binary with real drops, its process zone (`TZ`) set differently from the
+/// configured one (`sending.timezone`): every time a person reads must be in the configured zone.
+@Suite("siaran for staff: local time everywhere, status", .serialized)
+struct StaffCommandTests {
+    /// Asia/Jayapura is UTC+09:00 (WIT) all year; the process runs as if in New York.
+    static let environment = ["TZ": "America/New_York"]
+
+    /// A folder with a pipeline.yaml for quick tests in Asia/Jayapura.
+    static func layout(_ name: String, extra: [(String, String)] = []) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-\(name)-\(UUID())")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("inbox"), withIntermediateDirectories: true)
+        var config = try String(contentsOf: CommandLineTests.packageRoot.appendingPathComponent("pipeline.yaml"), encoding: .utf8)
+        for (from, to) in [("quiet_seconds: 10", "quiet_seconds: 0.3"), ("    min: 3", "    min: 0"), ("    max: 6", "    max: 0"),
+                           ("window: \"08:00-20:00\"", "window: \"00:00-24:00\""), ("timezone: Asia/Jakarta", "timezone: Asia/Jayapura")] + extra {
+            #expect(config.contains(from), "pipeline.yaml no longer has \(from)")
+            config = config.replacingOccurrences(of: from, with: to)
+        }
+        try config.write(to: folder.appendingPathComponent("pipeline.yaml"), atomically: true, encoding: .utf8)
+        return folder
+    }
+
+    static func write(_ text: String, _ relative: String, in folder: URL) throws {
+        let url = folder.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: false, encoding: .utf8)
+    }
+
+    static func text(_ relative: String, in folder: URL) -> String {
+        (try? String(contentsOf: folder.appendingPathComponent(relative), encoding: .utf8)) ?? ""
+    }
+
+    /// Every ISO-8601 time in `text` (`2026-12-03T16:58:00+09:00`, `…T07:58:00Z`).
+    static func isoTimes(_ text: String) -> [String] {
+        let pattern = try! NSRegularExpression(pattern: #"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})"#)
+        return pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { Range($0.range, in: text).map { String(text[$0]) } }
+    }
+
+    @Test("status.json, dry-run.jsonl, logs, reports, errors.txt, folder names and the CLI: the configured zone, not TZ", .timeLimit(.minutes(3)))
+    func localTimeEverywhere() async throws {
+        let folder = try Self.layout("time")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.write("081234567890\n081311223344\n0812\n", "inbox/numbers.txt", in: folder)
+        try Self.write("Halo {name|Kak}, *promo* hari ini!", "inbox/message.txt", in: folder)
+        try Self.write("081234567890\n", "inbox/rusak/numbers.txt", in: folder)
+        try Self.write("Halo", "inbox/rusak/message.txt", in: folder)
+        let photo = try Data(contentsOf: CommandLineTests.packageRoot.appendingPathComponent("promo.jpg"))
+        try photo.prefix(photo.count / 3).write(to: folder.appendingPathComponent("inbox/rusak/promo.jpg"))
+        let arrival = try #require(try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("inbox/message.txt").path)[.modificationDate] as? Date)
+
+        let run = try await CommandLineTests.run(["run", "--once"], in: folder, environment: Self.environment)
+        #expect(run.status == 1, "one campaign fails (its picture is cut short): \(run.error)")
+
+        // Loose files: named by their arrival in Jayapura.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Jayapura")!
+        let t = calendar.dateComponents([.day, .month, .hour, .minute], from: arrival)
+        let months = ["jan", "feb", "mar", "apr", "mei", "jun", "jul", "agu", "sep", "okt", "nov", "des"]
+        let loose = "kampanye-\(t.day!)-\(months[t.month! - 1])-\(String(format: "%02d%02d", t.hour!, t.minute!))"
+        let outbox = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("outbox").path).sorted()
+        #expect(outbox == [loose, "logs.txt", "rusak"], "\(outbox)")
+
+        var files: [String: String] = [:]
+        for name in ["status.json", "dry-run.jsonl", "logs.txt", "report.csv", "summary.json"] {
+            files["\(loose)/\(name)"] = Self.text("outbox/\(loose)/\(name)", in: folder)
+        }
+        files["rusak/status.json"] = Self.text("outbox/rusak/status.json", in: folder)
+        files["logs.txt"] = Self.text("outbox/logs.txt", in: folder)
+        for (name, text) in files {
+            let times = Self.isoTimes(text)
+            #expect(!times.isEmpty, "\(name) has no times: \(text.prefix(300))")
+            for time in times { #expect(time.hasSuffix("+09:00"), "\(name): \(time) is not in Asia/Jayapura") }
+        }
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(files["\(loose)/status.json"]!.utf8)) as? [String: Any])
+        #expect(status["time_zone"] as? String == "Asia/Jayapura")
+        #expect((status["started_at"] as? String)?.hasSuffix("+09:00") == true)
+
+        // errors.txt: in the configured zone, by name, with the reason in both languages.
+        let errors = Self.text("outbox/rusak/errors.txt", in: folder)
+        #expect(errors.contains(" WIT"), "\(errors)")
+        #expect(errors.contains("inbox/failed/rusak/"))
+        #expect(!errors.contains(folder.path))
+        #expect(Self.text("inbox/failed/rusak/errors.txt", in: folder) == errors)
+
+        // The command line speaks the same zone.
+        let list = try await CommandLineTests.run(["campaigns", "list"], in: folder, environment: Self.environment)
+        #expect(list.output.contains("outbox/\(loose)/"), "\(list.output)")
+        let id = try #require(list.output.split(separator: "\n").first { $0.contains(loose) }?.split(separator: " ").first.map(String.init))
+        let show = try await CommandLineTests.run(["campaigns", "show", id], in: folder, environment: Self.environment)
+        #expect(show.output.contains(" WIT"), "\(show.output)")
+        #expect(show.output.contains("outbox/\(loose)/"))
+        let screen = try await CommandLineTests.run(["status"], in: folder, environment: Self.environment)
+        #expect(screen.status == 0, "\(screen.error)")
+        #expect(screen.output.contains("(Asia/Jayapura, UTC+09:00)"), "\(screen.output)")
+        #expect(screen.output.contains("stopped   rusak"), "\(screen.output)")
+        #expect(screen.output.contains("see outbox/rusak/errors.txt"))
+    }
+
+    @Test("siaran status: numbers, a sending campaign with progress and ETA, approval, schedule, a waiting drop, last problems", .timeLimit(.minutes(4)))
+    func status() async throws {
+        let folder = try Self.layout("status", extra: [("    min: 0", "    min: 0.2"), ("    max: 0", "    max: 0.2")])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("pipeline.yaml").path
+        try (0..<600).map { "62813\(String(format: "%08d", $0))" }.joined(separator: "\n").write(
+            to: folder.appendingPathComponent("numbers-besar.txt"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("inbox/besar"), withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: folder.appendingPathComponent("numbers-besar.txt"), to: folder.appendingPathComponent("inbox/besar/numbers.txt"))
+        try Self.write("Halo!", "inbox/besar/message.txt", in: folder)
+        try Self.write("081299990000\n", "inbox/nanti/numbers.txt", in: folder)
+        try Self.write("Halo", "inbox/nanti/message.txt", in: folder)
+        // Higher priority: prepared before the big one starts sending (scheduled and waiting campaigns do not hold the queue).
+        try Self.write("send_at: 2099-01-01 09:00\npriority: 5\n", "inbox/nanti/campaign.yaml", in: folder)
+        try Self.write("081299990001\n", "inbox/cek/numbers.txt", in: folder)
+        try Self.write("Halo", "inbox/cek/message.txt", in: folder)
+        try Self.write("approval: required\npriority: 5\n", "inbox/cek/campaign.yaml", in: folder)
+        try Self.write("081299990002\n", "inbox/setengah/numbers.txt", in: folder)
+
+        let daemon = Process()
+        daemon.executableURL = CommandLineTests.executable
+        daemon.arguments = ["run", "--config", config]
+        daemon.currentDirectoryURL = folder  // paths in pipeline.yaml are taken from the working directory
+        daemon.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }.merging(Self.environment) { _, new in new }
+        daemon.standardOutput = FileHandle.nullDevice
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        defer { if daemon.isRunning { daemon.terminate() } }
+
+        // Through SIARAN_CONFIG, like every command.
+        let environment = Self.environment.merging(["SIARAN_CONFIG": config]) { _, new in new }
+        @Sendable func screen() async -> String {
+            (try? await CommandLineTests.run(["status"], in: folder, environment: environment))?.output ?? ""
+        }
+        let ready = await eventually(timeout: .seconds(120)) {
+            let text = await screen()
+            return text.contains("ends about") && text.contains("waiting-approval") && text.contains("scheduled")
+        }
+        let text = await screen()
+        #expect(ready, "\(text)")
+        #expect(text.split(separator: "\n").contains { $0.contains("utama") && $0.contains("not linked") }, "\(text)")
+        #expect(text.contains("dry-run"))
+        let sending = try #require(text.split(separator: "\n").first { $0.contains("sending") && $0.contains("ends about") }.map(String.init))
+        #expect(sending.contains("/600 sent ("), "\(sending)")
+        #expect(sending.hasSuffix(" WIT"), "\(sending)")
+        #expect(text.contains("outbox/besar/"))
+        #expect(text.contains("create APPROVE in outbox/cek/"))
+        #expect(text.contains("starts 2099-01-01 09:00 WIT"))
+        #expect(text.contains("inbox/setengah/"), "\(text)")
+        #expect(text.contains("waiting for message.txt (has numbers.txt); refused at "), "\(text)")
+        // --config works the same.
+        let explicit = try await CommandLineTests.run(["status", "--config", config], in: folder, environment: Self.environment)
+        #expect(explicit.output.contains("waiting for message.txt"))
+        daemon.terminate()
+        await waitForExit(daemon)
+    }
+}
