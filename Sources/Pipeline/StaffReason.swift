@@ -180,6 +180,14 @@ public struct StaffReason: Sendable, Equatable, CustomStringConvertible {
             adviceEnglish = "Shorten the message."
             adviceIndonesian = "Persingkat pesannya."
         case .nestedTooDeep: indonesian = "\(place): pilihan {…|…} bersarang terlalu dalam"
+        case .ownOptOutLine:
+            indonesian = "\(place): teks sudah berisi baris berhenti langganan sendiri; Siaran menambahkan baris yang diatur"
+            adviceEnglish = "Remove the opt-out line from the text."
+            adviceIndonesian = "Hapus baris berhenti langganan dari teksnya."
+        case .unsupportedFormatting:
+            indonesian = "\(place): format yang tidak ditampilkan WhatsApp (Markdown, HTML) atau baris ---"
+            adviceEnglish = "Use WhatsApp's own formatting: *bold*, _italic_, ~strike~, ```mono```."
+            adviceIndonesian = "Pakai format WhatsApp sendiri: *tebal*, _miring_, ~coret~, ```monospace```."
         case .templateNotFound:
             indonesian = "\(place): templat tidak ditemukan"
             adviceEnglish = "Check the name after template: in campaign.yaml against the templates folder."

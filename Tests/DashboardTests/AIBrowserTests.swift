@@ -69,6 +69,9 @@ extension InChromium {
                     // Each variant is the server's preview: the first contact's name filled in, the opt-out line, the picture.
                     let first = try await page.string("document.querySelector('.ai-variant .bubble').textContent")
                     #expect(first.contains("Halo Budi!") && first.contains("Balas STOP untuk berhenti menerima pesan."), "\(first)")
+                    // As WhatsApp shows it: the bold words bold, without their asterisks.
+                    #expect(!first.contains("*"), "\(first)")
+                    #expect(try await page.string("(document.querySelector('.ai-variant .bubble .wa-bold')||{}).textContent") == "kopi susu beli 1 gratis 1")
                     try await page.wait(until: "(function(i){return i&&i.complete&&i.naturalWidth>0})(document.querySelector('.ai-variant .bubble img'))", "the picture in the variant")
                     try await shoot(shooter, "write", at: "#ai-result")
 

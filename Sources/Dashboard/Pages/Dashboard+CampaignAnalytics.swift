@@ -14,7 +14,7 @@ extension Dashboard {
         }
         // The model's wording from the last report, when it was about these very figures and passes the number check.
         var insights = rules
-        if let folder = try? campaignFolder(id), let file = InsightsFile.read(folder: folder), file.language == language.rawValue,
+        if let folder = try? await campaignFolder(id), let file = InsightsFile.read(folder: folder), file.language == language.rawValue,
            file.draft == rules.draft, let reworded = file.reworded, let model = file.model {
             insights = rules.accepting(reworded, model: model).insights
         }

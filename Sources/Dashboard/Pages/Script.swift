@@ -179,7 +179,7 @@ enum Script {
       function bubble(v,media){var pv=el('div','preview'),b=el('div','bubble');
         if(media){var i=el('img');i.src=media.url+'?s='+media.prepared.bytes;i.alt='';i.width=media.prepared.width;i.height=media.prepared.height;b.appendChild(i)}
         if(v.rendered)pv.appendChild(el('div','to small','→ +'+v.rendered.phone));
-        b.appendChild(doc.createTextNode(v.rendered?v.rendered.text:v.text));pv.appendChild(b);return pv}
+        if(v.rendered)styled(b,v.rendered);else b.appendChild(doc.createTextNode(v.text));pv.appendChild(b);return pv}
       function issues(v){var ul=el('ul','refusals small');(v.problems||[]).concat(v.warnings||[]).forEach(function(x){ul.appendChild(el('li','warn',x))});return ul.children.length?ul:null}
       function notes(list){if(!list||!list.length)return null;var d=el('div','ai-notes small');d.appendChild(el('b','',t('js.aiNotes')));
         var ul=el('ul','refusals small');list.forEach(function(n){ul.appendChild(el('li','',n))});d.appendChild(ul);return d}
