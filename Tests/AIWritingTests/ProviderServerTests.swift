@@ -106,13 +106,13 @@ struct ProviderServerTests {
     @Test("an answer later than timeout_seconds is a timeout", arguments: FakeProvider.Flavour.allCases)
     func timeout(_ flavour: FakeProvider.Flavour) async throws {
         let fake = FakeProvider(flavour, answers: [.late(.seconds(4), .variants(["too late"]))])
-        let started = ContinuousClock.now
         let error = try await fake.serve { url in
             await #expect(throws: AIError.self) { try await fake.model(url, timeout: 1).answer(Self.ask) }
         }
         #expect(error?.code == .timeout(seconds: 1))
         #expect(error?.english.contains("did not answer within 1 s") == true)
-        #expect(ContinuousClock.now - started < .seconds(30))
+        // No wall-clock bound: on a loaded two-core machine the fake server's start and stop took
+        // 40 s once; the error's code says that the 1 s limit is what ended the wait.
     }
 
     @Test("nobody listening: no network, in plain words")
