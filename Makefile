@@ -27,9 +27,9 @@ test: setup venv
 demo: build
 	$(SWIFT) run siaran demo
 
-## Benchmarks beside the tools a user would otherwise use; figures go to README.md.
+## Benchmarks beside the tools a user would otherwise use (PostgreSQL on a private throw-away server); figures go to README.md.
 bench: setup venv
-	$(SWIFT) run -c release siaran-bench all
+	./scripts/with-private-postgres $(SWIFT) run -c release siaran-bench all
 
 clean:
 	rm -rf .build .build-* .venv

@@ -33,26 +33,74 @@ struct CampaignSender {
     }
 
     func run() async throws -> Outcome {
-        let unrecorded = UnrecordedSend()
+        let window = SendWindow()
         let outcome: Outcome
         do {
-            outcome = try await sendLoop(unrecorded)
+            outcome = try await sendLoop(window)
         } catch {
-            // Cancelled or failed mid-campaign: the message already on the wire is still recorded.
-            if let sent = unrecorded.value { try? await context.database.markSentEvenIfCancelled(sent.id, at: sent.at) }
+            // Cancelled or failed mid-campaign: what is already on the wire is still recorded, and
+            // what was claimed but never sent goes back to pending.
+            try? await settle(window)
             throw error
         }
-        if let sent = unrecorded.value { try await context.database.markSentEvenIfCancelled(sent.id, at: sent.at) }
+        try await settle(window)
         return outcome
     }
 
-    /// The last successful send, recorded together with the next `sending` mark (one commit per
-    /// message); flushed before anything that reads counts or waits.
-    private final class UnrecordedSend {
-        var value: (id: String, at: Date)?
+    /// Messages claimed together in one commit when they go out back to back (no delay, no caps).
+    /// A kill -9 repeats at most the messages claimed and not yet recorded, each with its own id,
+    /// which the recipient's phone drops as a duplicate; 64 keeps that small while the commit's
+    /// cost is shared (measured in `docs/performance/pipeline.md`).
+    static let groupSize = 64
+
+    /// How many messages the next commit may claim. With pacing every message waits seconds
+    /// anyway, so one commit per message costs nothing and a crash repeats at most one. (A session
+    /// under a cap also ends its group: see `nextSession`.)
+    func claimSize(sentInBatch: Int, delayMaximum: Double) -> Int {
+        let sending = context.pipeline.sending
+        if delayMaximum > 0 { return 1 }
+        if sending.batchSize > 0, sending.batchPauseSeconds > 0 { return max(1, min(Self.groupSize, sending.batchSize - sentInBatch)) }
+        return Self.groupSize
     }
 
-    private func sendLoop(_ unrecorded: UnrecordedSend) async throws -> Outcome {
+    /// What the loop has on the wire but not yet recorded, and what it claimed but not yet sent.
+    /// Only the send loop's task touches it; a class so `run()` can settle it after an error.
+    private final class SendWindow {
+        var sent: [(message: SentMessage, phone: String)] = []
+        var claimed: [String] = []
+    }
+
+    /// Records what was sent and gives back what was claimed but not sent; both complete even when
+    /// the task was cancelled. The log says "sent" only once the database does.
+    private func settle(_ window: SendWindow) async throws {
+        let sent = window.sent, claimed = window.claimed
+        window.sent = []
+        window.claimed = []
+        try await context.database.recordSentEvenIfCancelled(sent.map(\.message))
+        logSent(sent)
+        try await context.database.releaseClaims(claimed)
+    }
+
+    /// Records the sends on the wire (one commit), so counts and the next batch see them.
+    private func record(_ window: SendWindow) async throws {
+        guard !window.sent.isEmpty else { return }
+        let sent = window.sent
+        try await context.database.recordSent(sent.map(\.message), thenClaim: [])
+        window.sent = []
+        logSent(sent)
+    }
+
+    private func logSent(_ sent: [(message: SentMessage, phone: String)]) {
+        for (message, phone) in sent {
+            context.eventLog?.record(campaign: campaign.id, phone: phone, messageID: message.id, status: "sent", at: message.at)
+        }
+    }
+
+    private func stopRequested() -> Bool {
+        context.control("CANCEL", of: campaign) || context.control("PAUSE", of: campaign) || context.pausedGlobally
+    }
+
+    private func sendLoop(_ window: SendWindow) async throws -> Outcome {
         let sending = context.pipeline.sending
         let delayMin = options.delayMinimum ?? sending.delayMinimum
         let delayMax = options.delayMaximum ?? sending.delayMaximum
@@ -61,12 +109,7 @@ struct CampaignSender {
         var sessionIndex = 0
         var sentInBatch = 0
         var lastStatus = Date.distantPast
-        func flush() async throws {
-            if let sent = unrecorded.value {
-                try await context.database.markSent(sent.id, at: sent.at)
-                unrecorded.value = nil
-            }
-        }
+        func flush() async throws { try await record(window) }
         let media = try mediaAttachment()
         try await context.database.setState(.sending, of: campaign.id)
         try await runner.writeStatus(campaign.id)
@@ -74,64 +117,93 @@ struct CampaignSender {
         while true {
             try Task.checkCancellation()
             let now = context.clock.now()
-            try await flush()  // the next batch must not see the last sent message as still `sending`
+            try await flush()  // the next batch must not see the last sent messages as still `sending`
             let batch = try await context.database.nextMessages(of: campaign.id, now: now, limit: 200)
             if batch.isEmpty {
-                try await flush()
                 // Only retries that are not due yet remain: wait for the first.
                 guard let next = try await context.database.nextRetry(of: campaign.id) else { return .completed }
                 try await context.clock.sleep(seconds: max(0.05, min(5, next.timeIntervalSince(now))))
                 continue
             }
-            for message in batch {
-                if context.control("CANCEL", of: campaign) || context.control("PAUSE", of: campaign) || context.pausedGlobally {
-                    try await flush()
-                }
+            var queue = batch[...]
+            while !queue.isEmpty {
+                if stopRequested() { try await flush() }
                 if let stop = try await waitWhilePaused() { return stop }
                 try await waitForWindow()
-                if optedOut.contains(message.phone) {
-                    try await context.database.markFailed(message.id, reason: "opted-out")
-                    context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: "opted-out", level: .error)
-                    continue
+
+                // Claim the next group: its messages are `sending`, with their sessions, in the same
+                // commit that records the previous group's sends, before any of them is written.
+                var group: [(message: MessageRecord, session: String)] = []
+                let size = claimSize(sentInBatch: sentInBatch, delayMaximum: delayMax)
+                while group.count < size, let message = queue.popFirst() {
+                    if optedOut.contains(message.phone) {
+                        try await context.database.markFailed(message.id, reason: "opted-out")
+                        context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: "opted-out", level: .error)
+                        continue
+                    }
+                    let (session, capped) = try await nextSession(from: &sessionIndex, window: window)
+                    group.append((message, session))
+                    // A cap counts recorded sends before each message, so a capped session claims one at a time.
+                    if capped { break }
                 }
-                if sending.hourlyCap > 0 || sending.dailyCap > 0 { try await flush() }  // caps count recorded sends
-                let session = try await nextSession(from: &sessionIndex)
-                try await context.database.markSending(message.id, session: session, afterSent: unrecorded.value)
-                unrecorded.value = nil
-                let outgoing = OutgoingMessage(id: message.id, phone: message.phone, text: message.text,
-                                               media: media, session: session, campaignId: campaign.id, folder: campaign.folderName)
-                switch await context.transport.send(outgoing) {
-                case .sent(let at):
-                    context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "sent", at: at)
-                    unrecorded.value = (message.id, at)
-                case .permanentFailure(let reason):
-                    try await context.database.markFailed(message.id, reason: reason)
-                    context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: reason, level: .error)
-                case .transientFailure(let reason):
-                    if message.attempts + 1 >= sending.maxAttempts {
-                        try await context.database.markFailed(message.id, reason: "gave up after \(message.attempts + 1) attempts: \(reason)")
-                        context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed",
-                                                 reason: "gave up after \(message.attempts + 1) attempts: \(reason)", level: .error)
-                    } else {
-                        let backoff = min(3600, 30 * pow(2, Double(message.attempts)))
-                        try await context.database.markRetrying(message.id, reason: reason, next: context.clock.now().addingTimeInterval(backoff))
-                        context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "retrying", reason: reason, level: .warning)
+                guard !group.isEmpty else { continue }
+                let recorded = window.sent
+                try await context.database.recordSent(recorded.map(\.message), thenClaim: group.map { MessageClaim(id: $0.message.id, session: $0.session) })
+                window.sent = []
+                window.claimed = group.map(\.message.id)
+                logSent(recorded)
+
+                for (position, (message, session)) in group.enumerated() {
+                    // A pause or cancel between two messages of a group gives the rest back.
+                    if position > 0, stopRequested() {
+                        try await flush()
+                        try await context.database.releaseClaims(window.claimed)
+                        window.claimed = []
+                        break
+                    }
+                    window.claimed.removeFirst()
+                    try await send(message, session: session, media: media, window: window)
+                    if context.clock.now().timeIntervalSince(lastStatus) >= 1 {
+                        try await flush()
+                        try await runner.writeStatus(campaign.id)
+                        try await TerminalProgress.show(campaign: campaign, database: context.database)
+                        lastStatus = context.clock.now()
+                        optedOut = try await context.database.optedOutPhones()
+                    }
+                    sentInBatch += 1
+                    if sending.batchSize > 0, sentInBatch >= sending.batchSize, sending.batchPauseSeconds > 0 {
+                        sentInBatch = 0
+                        try await flush()
+                        try await context.clock.sleep(seconds: sending.batchPauseSeconds)
+                    } else if delayMax > 0 {
+                        try await context.clock.sleep(seconds: Double.random(in: delayMin...delayMax))
                     }
                 }
-                if context.clock.now().timeIntervalSince(lastStatus) >= 1 {
-                    try await flush()
-                    try await runner.writeStatus(campaign.id)
-                    try await TerminalProgress.show(campaign: campaign, database: context.database)
-                    lastStatus = context.clock.now()
-                    optedOut = try await context.database.optedOutPhones()
-                }
-                sentInBatch += 1
-                if sending.batchSize > 0, sentInBatch >= sending.batchSize, sending.batchPauseSeconds > 0 {
-                    sentInBatch = 0
-                    try await context.clock.sleep(seconds: sending.batchPauseSeconds)
-                } else if delayMax > 0 {
-                    try await context.clock.sleep(seconds: Double.random(in: delayMin...delayMax))
-                }
+            }
+        }
+    }
+
+    /// Writes one claimed message to the network and notes the outcome: a success waits in the
+    /// window for the next commit; failures are recorded at once (they are rare).
+    private func send(_ message: MessageRecord, session: String, media: MediaAttachment?, window: SendWindow) async throws {
+        let sending = context.pipeline.sending
+        let outgoing = OutgoingMessage(id: message.id, phone: message.phone, text: message.text,
+                                       media: media, session: session, campaignId: campaign.id, folder: campaign.folderName)
+        switch await context.transport.send(outgoing) {
+        case .sent(let at):
+            window.sent.append((SentMessage(id: message.id, at: at), message.phone))
+        case .permanentFailure(let reason):
+            try await context.database.markFailed(message.id, reason: reason)
+            context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: reason, level: .error)
+        case .transientFailure(let reason):
+            if message.attempts + 1 >= sending.maxAttempts {
+                try await context.database.markFailed(message.id, reason: "gave up after \(message.attempts + 1) attempts: \(reason)")
+                context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed",
+                                         reason: "gave up after \(message.attempts + 1) attempts: \(reason)", level: .error)
+            } else {
+                let backoff = min(3600, 30 * pow(2, Double(message.attempts)))
+                try await context.database.markRetrying(message.id, reason: reason, next: context.clock.now().addingTimeInterval(backoff))
+                context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "retrying", reason: reason, level: .warning)
             }
         }
     }
@@ -200,8 +272,9 @@ struct CampaignSender {
     }
 
     /// Round robin over the campaign's sessions, skipping those at their hourly or daily cap;
-    /// waits when all are capped.
-    private func nextSession(from index: inout Int) async throws -> String {
+    /// waits when all are capped. Answers whether a cap applies to the chosen session (its count
+    /// must then see every send recorded, so the window is recorded first).
+    private func nextSession(from index: inout Int, window: SendWindow) async throws -> (session: String, capped: Bool) {
         let sending = context.pipeline.sending
         while true {
             let sessions = await sessionNames()
@@ -213,11 +286,13 @@ struct CampaignSender {
                 available += 1
                 let now = context.clock.now()
                 let dailyCap = try await dailyCap(for: session, now: now)
+                let capped = sending.hourlyCap > 0 || dailyCap > 0
+                if capped { try await record(window) }
                 let hourly = sending.hourlyCap == 0 ? 0 : try await context.database.sentCount(session: session, since: now.addingTimeInterval(-3600))
                 let daily = dailyCap == 0 ? 0 : try await context.database.sentCount(session: session, since: now.addingTimeInterval(-86_400))
                 if (sending.hourlyCap == 0 || hourly < sending.hourlyCap) && (dailyCap == 0 || daily < dailyCap) {
                     index = (index + offset + 1) % sessions.count
-                    return session
+                    return (session, capped)
                 }
             }
             if available == 0 {

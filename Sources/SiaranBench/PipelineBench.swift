@@ -4,14 +4,30 @@ import Pipeline
 import Store
 import Transport
 
-/// Messages per second through the whole pipeline (drop → validate → render → send with the
-/// dry-run transport, which fsyncs every line) with all delays at zero.
+/// Messages per second through the whole pipeline (drop → validate → render → send) with all
+/// delays at zero, on the embedded SQLite file and, when `SIARAN_BENCH_DATABASE_URL` names a
+/// PostgreSQL server (`scripts/with-private-postgres` starts one), on PostgreSQL beside it.
 enum PipelineBench {
     static func run(arguments: [String]) async throws {
         let sizes = arguments.contains("--large") ? [10_000, 100_000] : [10_000]
-        for (label, fsyncing) in [("dry-run (fsync per message)", true), ("pipeline alone (transport that only counts)", false)] {
-            print(label)
-            try await measure(sizes: sizes, fsyncing: fsyncing)
+        var databases: [(name: String, make: (URL) async throws -> SiaranDatabase)] = [
+            ("sqlite", { root in try SiaranDatabase(path: root.appendingPathComponent("state/siaran.sqlite").path) }),
+        ]
+        if let text = ProcessInfo.processInfo.environment["SIARAN_BENCH_DATABASE_URL"], !text.isEmpty {
+            let server = try DatabaseURL(parsing: text)
+            databases.append(("postgres", { _ in try await freshPostgresDatabase(on: server) }))
+        } else {
+            print("(PostgreSQL skipped: run through scripts/with-private-postgres, or set SIARAN_BENCH_DATABASE_URL)")
+        }
+        let transports: [(label: String, fsyncing: Bool)] = [
+            ("pipeline alone (a transport that only counts)", false),
+            ("dry-run (fsync per message)", true),
+        ]
+        for transport in transports {
+            print(transport.label)
+            for database in databases {
+                try await measure(sizes: sizes, fsyncing: transport.fsyncing, databaseName: database.name, makeDatabase: database.make)
+            }
         }
     }
 
@@ -21,7 +37,8 @@ enum PipelineBench {
         func send(_ message: OutgoingMessage) async -> SendResult { .sent(at: Date()) }
     }
 
-    static func measure(sizes: [Int], fsyncing: Bool) async throws {
+    static func measure(sizes: [Int], fsyncing: Bool, databaseName: String,
+                        makeDatabase: (URL) async throws -> SiaranDatabase) async throws {
         for size in sizes {
             let root = FileManager.default.temporaryDirectory.appendingPathComponent("bench-pipeline-\(UUID())")
             defer { try? FileManager.default.removeItem(at: root) }
@@ -35,7 +52,7 @@ enum PipelineBench {
             for file in ["inbox/bench/numbers.txt", "inbox/bench/message.txt", "inbox/bench"] {
                 try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: root.appendingPathComponent(file).path)
             }
-            let database = try SiaranDatabase(path: root.appendingPathComponent("state/siaran.sqlite").path)
+            let database = try await makeDatabase(root)
             let context = PipelineContext(
                 inbox: root.appendingPathComponent("inbox").path, outbox: root.appendingPathComponent("outbox").path,
                 spool: root.appendingPathComponent("state/spool").path, templates: root.appendingPathComponent("templates").path,
@@ -50,7 +67,39 @@ enum PipelineBench {
                 logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
             )
             let seconds = try await Bench.time { try await PipelineService(context: context, once: true).run() }
-            print(String(format: "%7d contacts: %.2f s end to end, %.0f messages/s, peak RSS %@", size, seconds, Double(size) / seconds, Bench.megabytes(Bench.peakResidentBytes())))
+            let sent = try await database.messageCounts(of: try await onlyCampaign(database)).sent
+            await database.close()
+            guard sent == size else { throw Bench.BenchSetupError(description: "\(databaseName): \(sent) of \(size) messages sent") }
+            print(String(format: "  %-8@ %7d contacts: %6.2f s end to end, %5.0f messages/s, peak RSS %@", databaseName, size, seconds,
+                         Double(size) / seconds, Bench.megabytes(Bench.peakResidentBytes())))
         }
+    }
+
+    static func onlyCampaign(_ database: SiaranDatabase) async throws -> String {
+        guard let campaign = try await database.allCampaigns(limit: 1).first else { throw Bench.BenchSetupError(description: "no campaign was created") }
+        return campaign.id
+    }
+
+    /// A new, empty database on the benchmark's server for each run (created with `psql`, the
+    /// password passed in the environment), so runs do not see each other's rows.
+    static func freshPostgresDatabase(on server: DatabaseURL) async throws -> SiaranDatabase {
+        let name = "bench_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        let psql = Process()
+        psql.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        psql.arguments = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE \(name)"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGHOST"] = server.socketDirectory ?? server.host
+        environment["PGPORT"] = String(server.port)
+        environment["PGUSER"] = server.username
+        environment["PGPASSWORD"] = server.password ?? ""
+        environment["PGDATABASE"] = server.database
+        environment["PGSSLMODE"] = server.sslMode.rawValue
+        psql.environment = environment
+        try psql.run()
+        psql.waitUntilExit()
+        guard psql.terminationStatus == 0 else { throw Bench.BenchSetupError(description: "psql could not create the benchmark's database") }
+        var url = server
+        url.database = name
+        return try await SiaranDatabase.open(.postgres(url), logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
     }
 }

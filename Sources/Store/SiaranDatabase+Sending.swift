@@ -50,19 +50,69 @@ extension SiaranDatabase {
         try await write { db in try db.execute(Self.markSentSQL, date, id) }
     }
 
-    /// The same as `markSent`, and it completes even when the calling task was cancelled: used
-    /// on the way out of a send loop that stops, for the message already on the wire.
-    public func markSentEvenIfCancelled(_ id: String, at date: Date) async throws {
-        try await writeEvenIfCancelled { db in try db.execute(Self.markSentSQL, date, id) }
+    /// One commit for a group of messages on the hot path: records the messages already put on
+    /// the wire as sent and marks the next ones `sending` (with their session), before any of
+    /// them is written to the network. Only messages marked `sending` can be on the wire but not
+    /// yet recorded, so a crash repeats at most those, each with its own id again.
+    public func recordSent(_ sent: [SentMessage], thenClaim claims: [MessageClaim]) async throws {
+        guard !sent.isEmpty || !claims.isEmpty else { return }
+        try await write { db in
+            try Self.recordSent(sent, db)
+            try Self.claim(claims, db)
+        }
     }
 
-    /// One commit per message on the hot path: records the previous message as sent (if any)
-    /// and marks the next one `sending`, before its network write. At most one message is ever
-    /// sent but not yet recorded, so a crash repeats at most that one, with the same id.
-    public func markSending(_ id: String, session: String, afterSent previous: (id: String, at: Date)?) async throws {
-        try await write { db in
-            if let previous { try db.execute(Self.markSentSQL, previous.at, previous.id) }
-            try db.execute(Self.markSendingSQL, session, id)
+    /// Records messages put on the wire, and completes even when the calling task was cancelled:
+    /// used on the way out of a send loop that stops.
+    public func recordSentEvenIfCancelled(_ sent: [SentMessage]) async throws {
+        guard !sent.isEmpty else { return }
+        try await writeEvenIfCancelled { db in try Self.recordSent(sent, db) }
+    }
+
+    /// Gives back messages that were claimed but never written to the network (the loop stopped
+    /// for a pause, a cancel or the end of the sending window): `pending` again, their attempt
+    /// not counted. Completes even when the calling task was cancelled.
+    public func releaseClaims(_ ids: [String]) async throws {
+        guard !ids.isEmpty else { return }
+        try await writeEvenIfCancelled { db in
+            for chunk in ids.chunked(into: Self.rowsPerStatement) {
+                try db.execute("""
+                    UPDATE messages SET state = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
+                    WHERE state = 'sending' AND id IN (\(db.placeholders(chunk.count)))
+                    """, chunk.map(SQLValue.text))
+            }
+        }
+    }
+
+    /// Bound on the rows one statement names, well inside both backends' parameter limits.
+    static let rowsPerStatement = 200
+
+    /// Receipts often arrive before the sender records the send, so a delivered or read message
+    /// still gets its send time; only the state of a message not yet past `sent` moves to `sent`.
+    /// One statement per chunk (`UPDATE … FROM` a list of values, SQLite 3.33+ and PostgreSQL).
+    static func recordSent(_ sent: [SentMessage], _ db: any SQLConnection) throws {
+        for chunk in sent.chunked(into: rowsPerStatement) {
+            let rows = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
+            try db.execute("""
+                WITH sent(id, at) AS (VALUES \(rows))
+                UPDATE messages SET sentAt = COALESCE(messages.sentAt, sent.at),
+                    reason = CASE WHEN messages.state IN ('sending', 'retrying', 'pending') THEN NULL ELSE messages.reason END,
+                    state = CASE WHEN messages.state IN ('sending', 'retrying', 'pending') THEN 'sent' ELSE messages.state END
+                FROM sent
+                WHERE messages.id = sent.id AND messages.state IN ('sending', 'retrying', 'pending', 'delivered', 'read')
+                """, chunk.flatMap { [SQLValue.text($0.id), .date($0.at)] })
+        }
+    }
+
+    /// Marks messages `sending` for their sessions: one statement per session and chunk.
+    static func claim(_ claims: [MessageClaim], _ db: any SQLConnection) throws {
+        var bySession: [String: [String]] = [:]
+        for claim in claims { bySession[claim.session, default: []].append(claim.id) }
+        for (session, ids) in bySession.sorted(by: { $0.key < $1.key }) {
+            for chunk in ids.chunked(into: rowsPerStatement) {
+                try db.execute("UPDATE messages SET state = 'sending', session = ?, attempts = attempts + 1 WHERE id IN (\(db.placeholders(chunk.count)))",
+                               [SQLValue.text(session)] + chunk.map(SQLValue.text))
+            }
         }
     }
 
@@ -92,5 +142,33 @@ extension SiaranDatabase {
         try await read { db in
             try db.queryOne("SELECT campaignId, phone FROM messages WHERE id = ?", id).map { (try $0.string("campaignId"), try $0.string("phone")) }
         }
+    }
+}
+
+/// A message written to the network, waiting for the commit that records it as sent.
+public struct SentMessage: Sendable, Equatable {
+    public var id: String
+    public var at: Date
+
+    public init(id: String, at: Date) {
+        self.id = id
+        self.at = at
+    }
+}
+
+/// A message about to be sent, and the session that sends it.
+public struct MessageClaim: Sendable, Equatable {
+    public var id: String
+    public var session: String
+
+    public init(id: String, session: String) {
+        self.id = id
+        self.session = session
+    }
+}
+
+extension Array {
+    func chunked(into size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

@@ -4,10 +4,12 @@ import Testing
 
 /// SIGKILL the daemon at random moments while it sends 2,000 messages with no delay, restart it
 /// each time, and check from dry-run.jsonl that sending was exactly once per contact: one id per
-/// contact, never two, and a repeat (same id) at most once per kill.
+/// contact, never two. Back to back the sender claims up to 64 messages in one commit, so a kill
+/// repeats at most those (same ids; a phone drops the copy); paced, it claims one at a time
+/// (`GroupCommitTests`).
 @Suite("Crash recovery", .serialized)
 struct CrashRecoveryTests {
-    @Test("kill -9 during sending repeats nothing but the one in-flight message, with the same id", .timeLimit(.minutes(3)),
+    @Test("kill -9 during sending repeats nothing but the claimed messages in flight, with the same ids", .timeLimit(.minutes(3)),
           arguments: TestDatabaseKind.allCases)
     func killDuringSending(database kind: TestDatabaseKind) async throws {
         // SQLite: the daemon's own file in state/. PostgreSQL: a fresh database on the suite's server.
@@ -79,7 +81,7 @@ struct CrashRecoveryTests {
         #expect(missing.isEmpty, "\(missing.count) contacts got nothing, e.g. \(missing.sorted().prefix(3)); outbox: \(campaigns) \(status)")
         #expect(idsByPhone.values.allSatisfy { $0.count == 1 }, "no contact got two different ids")
         let repeats = lines.count - Set(lines.map(\.id)).count
-        #expect(repeats <= kills, "\(repeats) repeated sends for \(kills) kills")
+        #expect(repeats <= kills * 64, "\(repeats) repeated sends for \(kills) kills")
         #expect(kills >= 2, "the daemon was killed during the run")
     }
 }

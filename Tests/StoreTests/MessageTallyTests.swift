@@ -46,13 +46,18 @@ struct MessageTallyTests {
             // A fixed walk over messages and changes (7919 is prime, so every message comes up).
             let id = ids[(step * 7919) % ids.count]
             let at = Date(timeIntervalSince1970: 1_764_547_200 + Double(step))
-            switch (step * 5 + step / 8) % 8 {
+            switch (step * 5 + step / 8) % 10 {
             case 0: try await database.markSending(id, session: "toko")
             case 1: try await database.markSent(id, at: at)
             case 2: try await database.markFailed(id, reason: "not-on-whatsapp", at: at)
             case 3: try await database.markRetrying(id, reason: "timeout", next: at)
             case 4: try await database.markDelivered(id, at: at)
             case 5: try await database.markRead(id, at: at)
+            case 7:
+                // The send loop's group commit: the next messages claimed with the previous ones recorded.
+                let next = [ids[(step * 31) % ids.count], ids[(step * 37) % ids.count]]
+                try await database.recordSent([SentMessage(id: id, at: at)], thenClaim: next.map { MessageClaim(id: $0, session: "toko") })
+            case 8: try await database.releaseClaims([id, ids[(step * 13) % ids.count]])
             case 6:
                 let phone = try await database.read { db in try db.scalar("SELECT phone FROM messages WHERE id = ?", id).textValue }
                 _ = try await database.recordReply(phone: phone ?? "", session: "toko", messageId: "reply-\(step)", text: "Terima kasih",
@@ -73,6 +78,31 @@ struct MessageTallyTests {
         #expect(try await database.messageCounts(of: ["a", "b"]).keys.sorted() == ["a"])
         let leftovers = try await database.read { db in try db.scalarInt("SELECT COUNT(*) FROM messageTallies WHERE campaignId = 'b'") }
         #expect(leftovers == 0)
+    }
+
+    @Test("a group commit records sends and claims the next messages together; a receipt that came first keeps its state",
+          arguments: TestDatabaseKind.allCases)
+    func groupCommit(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let database = test.database
+        try await insertCampaign("g", messages: 6, in: database)
+        let at = Date(timeIntervalSince1970: 1_764_547_200)
+        try await database.recordSent([], thenClaim: (0..<3).map { MessageClaim(id: "g-\($0)", session: $0 == 2 ? "cadangan" : "utama") })
+        try await database.markDelivered("g-1", at: at.addingTimeInterval(1))  // the receipt overtakes the record
+        try await database.recordSent((0..<3).map { SentMessage(id: "g-\($0)", at: at.addingTimeInterval(Double($0))) },
+                                      thenClaim: (3..<6).map { MessageClaim(id: "g-\($0)", session: "utama") })
+        try await database.releaseClaims(["g-4", "g-5"])
+        let rows = try await database.read { db in
+            try db.query("SELECT id, state, session, attempts, sentAt FROM messages WHERE campaignId = 'g' ORDER BY id").map {
+                (try $0.string("id"), try $0.string("state"), $0["session"].textValue, try $0.int("attempts"), $0["sentAt"].dateValue)
+            }
+        }
+        #expect(rows.map(\.1) == ["sent", "delivered", "sent", "sending", "pending", "pending"])
+        #expect(rows.map(\.2) == ["utama", "utama", "cadangan", "utama", "utama", "utama"])
+        #expect(rows.map(\.3) == [1, 1, 1, 1, 0, 0])
+        #expect(rows[1].4 == at.addingTimeInterval(1) && rows[2].4 == at.addingTimeInterval(2), "each message keeps its own send time")
+        #expect(try await database.messageCounts(of: ["g"]) == (try await counted(database)))
     }
 
     @Test("a database from before the tallies gets them counted from its messages when it is upgraded")

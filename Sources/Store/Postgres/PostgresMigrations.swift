@@ -25,6 +25,7 @@ enum PostgresMigrations {
         Migration(identifier: "v5-message-tallies", sql: messageTallies),
         Migration(identifier: "v6-message-indexes", sql: messageIndexes),
         Migration(identifier: "v7-campaign-outbox-folder", sql: SiaranDatabase.outboxFolderPostgresSchema),
+        Migration(identifier: "v11-activity-order", sql: activityOrder),
         // migrations-end (append new migrations above this line, the same identifiers as SQLite's)
     ]
 
@@ -269,5 +270,13 @@ enum PostgresMigrations {
         CREATE INDEX messagesByActivity ON messages(campaignId, (COALESCE(readAt, deliveredAt, sentAt, failedAt)))
           WHERE COALESCE(readAt, deliveredAt, sentAt, failedAt) IS NOT NULL;
         CREATE INDEX messagesBySessionSent ON messages(session, sentAt);
+        """
+
+    /// v11: the activity index ends with `id`, the live page's tie-breaker, so the newest steps are
+    /// read from it in order without a sort (SQLite's indexes end with the rowid by themselves).
+    private static let activityOrder = """
+        DROP INDEX messagesByActivity;
+        CREATE INDEX messagesByActivity ON messages(campaignId, (COALESCE(readAt, deliveredAt, sentAt, failedAt)), id)
+          WHERE COALESCE(readAt, deliveredAt, sentAt, failedAt) IS NOT NULL;
         """
 }
