@@ -30,11 +30,12 @@ struct GroupCommitTests {
 
         func send(_ message: OutgoingMessage) async -> SendResult {
             let counts = try? await database.messageCounts(of: message.campaignId)
-            let state = try? await database.nextMessages(of: message.campaignId, now: Date(), limit: 100_000).first { $0.id == message.id }?.state
+            let history: [PhoneMessageRecord] = (try? await database.messages(toPhone: message.phone)) ?? []
+            let claimed = history.contains { $0.messageId == message.id && $0.state == "sending" }
             let sends = observations.withLock { seen in
                 seen.sends += 1
                 seen.mostClaimed = max(seen.mostClaimed, counts?.sending ?? 0)
-                if state != .sending { seen.unclaimedSends += 1 }
+                if !claimed { seen.unclaimedSends += 1 }
                 return seen.sends
             }
             let result = await inner.send(message)
