@@ -68,7 +68,14 @@ struct SQLiteConnection: SQLConnection {
     var dialect: SQLDialect { .sqlite }
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
-        try db.execute(sql: sql, arguments: Self.arguments(arguments))
+        if arguments.isEmpty {
+            // Possibly several statements (schema steps); run once, not worth caching.
+            try db.execute(sql: sql)
+        } else {
+            // The hot statements (a message rendered, a group claimed) run thousands of times:
+            // compiled once per connection, as queries already are.
+            try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments))
+        }
         return db.changesCount
     }
 
