@@ -69,12 +69,35 @@ public struct SiaranApplication: Sendable {
 
     /// Everything the daemon runs, in start order; shutdown happens in reverse.
     public func services() async throws -> [any Service] {
-        let watcher = InboxWatchService(
+        try await assemble(once: false).services
+    }
+
+    /// `siaran run --once`: the daemon's services (the transport's event recorder too, so
+    /// receipts and STOP replies that arrive meanwhile are recorded) but no inbox watcher and no
+    /// dashboard; the pipeline processes what is ready and due, then the group shuts down
+    /// gracefully. `pipeline.failedCampaigns` tells afterwards whether a campaign failed.
+    public func onceServiceGroup() async throws -> (group: ServiceGroup, pipeline: PipelineService) {
+        let (services, pipeline) = try await assemble(once: true)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { service in
+                    service is OncePass ? .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup) : .init(service: service)
+                },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: component("lifecycle")
+            )
+        )
+        return (group, pipeline)
+    }
+
+    private func assemble(once: Bool) async throws -> (services: [any Service], pipeline: PipelineService) {
+        var services: [any Service] = []
+        let watcher = once ? nil : InboxWatchService(
             inbox: configuration.paths.inbox,
             configuration: configuration.pipeline.watch,
             logger: component("pipeline")
         )
-        var services: [any Service] = [watcher]
+        if let watcher { services.append(watcher) }
         let (transport, whatsapp) = try await makeTransport()
         let board = SessionBoard()
         if let whatsapp { services.append(WhatsAppService(transport: whatsapp, database: database, logger: component("whatsapp"), board: board)) }
@@ -83,12 +106,15 @@ public struct SiaranApplication: Sendable {
             events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,
             optOutFile: configuration.optOutFile, logger: component("pipeline"), eventLog: context.eventLog
         )
-        services += [recorder, PipelineService(context: context, wakeups: watcher.events), ReportRefreshService(context: context)]
+        let pipeline = PipelineService(context: context, wakeups: watcher?.events, once: once)
+        services.append(recorder)
+        services.append(once ? OncePass(pipeline: pipeline, whatsapp: whatsapp, logger: component("pipeline")) : pipeline)
+        services.append(ReportRefreshService(context: context))
         // Without endpoints it only keeps the event log pruned (the loader refuses endpoints without a secret).
         var webhooks = WebhookService.Settings(endpoints: configuration.webhooks.endpoints, secret: configuration.secrets.webhookSecret ?? "")
         webhooks.timeout = configuration.webhooks.timeoutSeconds
         services.append(WebhookService(settings: webhooks, database: database, logger: component("webhooks"), userAgent: "Siaran/\(SiaranVersion.current)"))
-        if configuration.dashboard.enabled {
+        if configuration.dashboard.enabled && !once {
             let control = whatsapp.map { transport in
                 WhatsAppSessionControl(transport: transport, board: board,
                                        sessionsRoot: URL(fileURLWithPath: configuration.paths.sessionsDirectory, isDirectory: true)) { [self] name in
@@ -100,7 +126,7 @@ public struct SiaranApplication: Sendable {
             }
             services.append(DashboardService(dashboard: try await dashboard(sessions: control)))
         }
-        return services
+        return (services, pipeline)
     }
 
     /// The web dashboard over this daemon's folders and database (`dashboard.enabled`).

@@ -1,0 +1,81 @@
+import Foundation
+import Pipeline
+import SiaranTestSupport
+import Store
+import Testing
+
+/// One campaign's error stays in that campaign: the others go on, and a campaign that breaks at
+/// the same stage on three starts in a row is failed rather than tried forever.
+@Suite("Pipeline: one bad campaign never stops the daemon")
+struct CampaignFaultTests {
+    static let numbers = "081234567890\n081311223344\n"
+
+    /// Drops `bad` (held for approval) and `good`, then breaks `bad`: its status.json becomes a
+    /// folder, so every write of it fails with an error that is neither staff's nor transient.
+    private func prepare(_ kind: TestDatabaseKind) async throws -> (PipelineHarness, CampaignRecord) {
+        let harness = try await PipelineHarness(kind)
+        try harness.drop("bad/numbers.txt", Self.numbers)
+        try harness.drop("bad/message.txt", "Halo dari kampanye rusak")
+        try harness.drop("bad/campaign.yaml", "approval: required\n")
+        _ = try await harness.runOnce()
+        let bad = try #require(try await harness.campaigns().first { $0.name == "bad" })
+        #expect(bad.state == .waitingApproval)
+        let outbox = harness.path("outbox/\(bad.folderName)")
+        try FileManager.default.removeItem(atPath: "\(outbox)/status.json")
+        try FileManager.default.createDirectory(atPath: "\(outbox)/status.json/blocked", withIntermediateDirectories: true)
+        try "".write(toFile: "\(outbox)/APPROVE", atomically: true, encoding: .utf8)
+        try harness.drop("good/numbers.txt", Self.numbers)
+        try harness.drop("good/message.txt", "Halo dari kampanye sehat")
+        return (harness, bad)
+    }
+
+    @Test("a campaign whose run breaks waits and is tried again; the other campaign is sent in full",
+          arguments: TestDatabaseKind.allCases)
+    func otherCampaignGoesOn(kind: TestDatabaseKind) async throws {
+        let (harness, bad) = try await prepare(kind)
+        let service = try await harness.runOnce()  // returns instead of throwing: the daemon stays up
+        let campaigns = try await harness.campaigns()
+        let good = try #require(campaigns.first { $0.name == "good" })
+        #expect(good.state == .done)
+        #expect(try harness.dryRunLines(good).count == 2)
+        let broken = try #require(campaigns.first { $0.id == bad.id })
+        #expect(broken.state.isOpen, "one failed start does not fail the campaign")
+        let attempt = try #require(try await harness.database.campaignAttempt(bad.id))
+        #expect(attempt.strikes == 1 && attempt.stage == .send)
+        #expect(attempt.lastError?.isEmpty == false)
+        #expect(service.failedCampaigns.isEmpty)
+    }
+
+    @Test("three failed starts in a row at one stage, across restarts, fail the campaign with errors.txt",
+          arguments: TestDatabaseKind.allCases)
+    func threeStrikes(kind: TestDatabaseKind) async throws {
+        let (harness, bad) = try await prepare(kind)
+        var failed: [String] = []
+        // Each pass is a new service over the same database: the count lives in the database.
+        for _ in 1...3 { failed = try await harness.runOnce().failedCampaigns }
+        #expect(failed == [bad.id])
+        let campaign = try #require(try await harness.database.campaign(bad.id))
+        #expect(campaign.state == .failed)
+        #expect(try await harness.database.campaignAttempt(bad.id) == nil)
+        let errors = try String(contentsOfFile: harness.path("outbox/\(bad.folderName)/errors.txt"), encoding: .utf8)
+        #expect(errors.contains("failed three times in a row at the send stage"))
+        #expect(errors.contains("gagal tiga kali berturut-turut pada tahap send"))
+        // A fourth start leaves it alone.
+        #expect(try await harness.runOnce().failedCampaigns.isEmpty)
+    }
+
+    @Test("a run that ended well clears the failed starts; a strike at a new stage starts the count again",
+          arguments: TestDatabaseKind.allCases)
+    func strikesInARow(kind: TestDatabaseKind) async throws {
+        let (harness, bad) = try await prepare(kind)
+        _ = try await harness.runOnce()
+        #expect(try await harness.database.campaignAttempt(bad.id)?.strikes == 1)
+        // The cause goes away (an operator fixed the folder): the next run ends well.
+        try FileManager.default.removeItem(atPath: harness.path("outbox/\(bad.folderName)/status.json"))
+        _ = try await harness.runOnce()
+        let campaign = try #require(try await harness.database.campaign(bad.id))
+        #expect(campaign.state == .done)
+        #expect(try await harness.database.campaignAttempt(bad.id) == nil)
+        #expect(try harness.dryRunLines(campaign).count == 2, "each number got its message once")
+    }
+}
