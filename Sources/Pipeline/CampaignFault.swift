@@ -14,11 +14,14 @@ struct CampaignFault: CustomStringConvertible {
     }
 
     var kind: Kind
+    /// The database's error, when it was one (counted for `/metrics`).
+    var store: StoreError?
     /// What happened, in plain words (never a secret: errors here name files, not credentials).
     var description: String
 
     init(_ error: any Error) {
-        if let store = error as? StoreError {
+        store = error as? StoreError
+        if let store {
             kind = store.isBusyOrFull || store.isTransient ? .waits : .breaks
             description = store.detail
         } else if let reports = error as? ReportsError, case .cannotWrite(let reason) = reports.code {

@@ -73,6 +73,7 @@ public final class PipelineService: Service, Sendable {
                 } catch let error as StoreError where error.isTransient {
                     // A database restart or a dropped connection: nothing of the failed step was
                     // committed, so the same step runs again (a message left `sending` keeps its id).
+                    PipelineMetrics.databaseError(error.code.rawValue)
                     let delay = outage.began(error, logger: context.logger, now: context.clock.now())
                     if let campaign = current.withLock({ $0 }) {
                         CampaignStatus.markWaiting(in: context.campaignOutbox(campaign), reason: "waiting for the database: \(error.detail)",
@@ -213,6 +214,8 @@ public final class PipelineService: Service, Sendable {
     private func handle(_ fault: CampaignFault, of campaign: CampaignRecord, runner: CampaignRunner) async throws {
         let now = context.clock.now()
         let previous = faults.withLock { $0[campaign.id] }
+        PipelineMetrics.campaignFault(fault.kind == .waits ? "waits" : "breaks")
+        if let store = fault.store { PipelineMetrics.databaseError(store.code.rawValue) }
         switch fault.kind {
         case .waits:
             let delay = min(60, (previous?.delay ?? 2.5) * 2)

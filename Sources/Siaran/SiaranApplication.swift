@@ -3,6 +3,7 @@ public import ServiceLifecycle
 public import Store
 import Foundation
 public import Pipeline
+public import Monitoring
 public import WhatsApp
 import Webhooks
 public import Transport
@@ -90,7 +91,14 @@ public struct SiaranApplication: Sendable {
         return (group, pipeline)
     }
 
+    /// What `/metrics`, `/healthz` and `/readyz` report; the daemon's counters start recording.
+    public func monitoring() -> SiaranMetrics {
+        SiaranMetrics.bootstrap()
+        return SiaranMetrics(database: database, inbox: configuration.paths.inbox)
+    }
+
     private func assemble(once: Bool) async throws -> (services: [any Service], pipeline: PipelineService) {
+        SiaranMetrics.bootstrap()
         var services: [any Service] = []
         let watcher = once ? nil : InboxWatchService(
             inbox: configuration.paths.inbox,
@@ -124,7 +132,13 @@ public struct SiaranApplication: Sendable {
                         timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone), logger: component("whatsapp"))
                 }
             }
-            services.append(DashboardService(dashboard: try await dashboard(sessions: control)))
+            let metrics = monitoring(), token = configuration.secrets.metricsToken
+            services.append(DashboardService(dashboard: try await dashboard(sessions: control)) { router in
+                MonitoringRoutes.add(to: router, metrics: metrics, token: token)
+            })
+        } else if let port = configuration.metrics.port, !once {
+            services.append(MetricsService(metrics: monitoring(), host: configuration.metrics.host, port: port,
+                                           token: configuration.secrets.metricsToken, logger: component("metrics")))
         }
         return (services, pipeline)
     }
