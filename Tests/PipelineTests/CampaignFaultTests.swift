@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Pipeline
 import SiaranTestSupport
 import Store
@@ -77,5 +78,43 @@ struct CampaignFaultTests {
         #expect(campaign.state == .done)
         #expect(try await harness.database.campaignAttempt(bad.id) == nil)
         #expect(try harness.dryRunLines(campaign).count == 2, "each number got its message once")
+    }
+
+    @Test("another process holds the SQLite write lock: the campaign waits, says so in status.json, and finishes once after it is released",
+          .timeLimit(.minutes(2)))
+    func lockedDatabase() async throws {
+        let harness = try PipelineHarness()
+        try harness.drop("promo/numbers.txt", Self.numbers)
+        try harness.drop("promo/message.txt", "Halo")
+        try harness.drop("promo/campaign.yaml", "approval: required\n")
+        _ = try await harness.runOnce()
+        let campaign = try #require(try await harness.campaigns().first)
+        // Another program takes the write lock and keeps it past the 10 s busy timeout.
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true
+        let holder = try DatabaseQueue(path: harness.path("state/siaran.sqlite"), configuration: configuration)
+        try await offThePool { try holder.inDatabase { try $0.execute(sql: "BEGIN IMMEDIATE") } }
+        var locked = true
+        defer { if locked { try? holder.inDatabase { try $0.execute(sql: "ROLLBACK") } } }
+        let outbox = harness.path("outbox/\(campaign.folderName)")
+        try "".write(toFile: "\(outbox)/APPROVE", atomically: true, encoding: .utf8)
+        let service = PipelineService(context: harness.context)
+        let daemon = Task { try await service.run() }
+        defer { daemon.cancel() }
+        let said = await eventually(timeout: .seconds(60)) {
+            let status = (try? String(contentsOfFile: "\(outbox)/status.json", encoding: .utf8)) ?? ""
+            return status.contains("locked by another process")
+        }
+        #expect(said, "status.json says why the campaign waits")
+        try await offThePool { try holder.inDatabase { try $0.execute(sql: "ROLLBACK") } }
+        locked = false
+        let done = await eventually(timeout: .seconds(90)) {
+            (try? await harness.database.campaign(campaign.id))?.state == .done
+        }
+        #expect(done, "sending resumed by itself once the lock was released")
+        daemon.cancel()
+        _ = try? await daemon.value
+        let lines = try harness.dryRunLines(try #require(try await harness.database.campaign(campaign.id)))
+        #expect(lines.count == 2 && Set(lines.compactMap { $0["to"] as? String }).count == 2, "each number once")
     }
 }
