@@ -5,16 +5,21 @@ public import ServiceLifecycle
 /// Serves the dashboard over HTTP inside the daemon's service group; stops with it.
 public struct DashboardService: Service {
     public let dashboard: Dashboard
+    /// Routes served beside the dashboard's own, outside its login (`/metrics`, `/healthz`, `/readyz`).
+    let extraRoutes: (@Sendable (Router<DashboardContext>) -> Void)?
 
-    public init(dashboard: Dashboard) {
+    public init(dashboard: Dashboard, extraRoutes: (@Sendable (Router<DashboardContext>) -> Void)? = nil) {
         self.dashboard = dashboard
+        self.extraRoutes = extraRoutes
     }
 
     /// The Hummingbird application (tests use it with HummingbirdTesting).
     public func application() -> some ApplicationProtocol {
         let configuration = dashboard.configuration
+        let router = dashboard.router()
+        extraRoutes?(router)
         return Application(
-            router: dashboard.router(),
+            router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "siaran"),
             logger: dashboard.logger
         )

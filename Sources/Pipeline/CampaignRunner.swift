@@ -143,7 +143,7 @@ public struct CampaignRunner: Sendable {
     /// Stops the campaign and gives its files back to staff: `inbox/failed/<name>/` with
     /// `errors.txt` beside them and in the campaign's outbox folder. A campaign that sent nothing
     /// releases its drop, so the same files dropped again once the cause is fixed are taken.
-    private func fail(_ campaign: CampaignRecord, reason: StaffReason) async throws {
+    func fail(_ campaign: CampaignRecord, reason: StaffReason) async throws {
         let fm = FileManager.default
         let outbox = context.campaignOutbox(campaign)
         let counts = try await context.database.messageCounts(of: campaign.id)
@@ -173,7 +173,13 @@ public struct CampaignRunner: Sendable {
                                      metadata: ["campaign.id": "\(campaign.id)", "spool": "\(campaign.spoolPath)", "error": "\(error)"])
             }
         }
-        try await writeStatus(campaign.id)
+        do {
+            try await writeStatus(campaign.id)
+        } catch {
+            // The campaign is failed in the database and errors.txt says why; a status.json that
+            // cannot be written (the cause of the failure, perhaps) must not undo that.
+            context.logger.warning("status.json of a failed campaign could not be written", metadata: ["campaign.id": "\(campaign.id)", "error": "\(error)"])
+        }
         context.logger.error("campaign failed", metadata: ["campaign.id": "\(campaign.id)", "reason": "\(reason.english)",
                                                            "failed.folder": "\(errors.filesKeptIn ?? "-")"])
         context.eventLog?.record(campaign: campaign.id, phone: nil, messageID: nil, status: "campaign-failed", reason: reason.english, level: .error)

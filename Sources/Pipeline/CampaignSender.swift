@@ -189,7 +189,10 @@ struct CampaignSender {
         let sending = context.pipeline.sending
         let outgoing = OutgoingMessage(id: message.id, phone: message.phone, text: message.text,
                                        media: media, session: session, campaignId: campaign.id, folder: campaign.folderName)
-        switch await context.transport.send(outgoing) {
+        let started = ContinuousClock.now
+        let result = await context.transport.send(outgoing)
+        PipelineMetrics.recordSend(session: session, result: result, took: ContinuousClock.now - started)
+        switch result {
         case .sent(let at):
             window.sent.append((SentMessage(id: message.id, at: at), message.phone))
         case .permanentFailure(let reason):

@@ -34,7 +34,14 @@ public final class PipelineService: Service, Sendable {
                                 defaultTimeZone: context.pipeline.sending.timeZone, logger: context.logger,
                                 indonesianFirst: context.indonesianFirst)
         try await recoverInterruptedIntake()
-        try await CampaignRunner(context: context).writeMissingReports()
+        do {
+            try await CampaignRunner(context: context).writeMissingReports()
+        } catch let error where !(error is CancellationError) {
+            // Reports that cannot be written now (disk full, a broken picture) never keep the
+            // daemon from sending; they are written at the next start.
+            context.logger.error("reports of a finished campaign could not be written; tried again at the next start",
+                                 metadata: ["error": "\(CampaignFault(error))"])
+        }
         let inboxChanged = ChangeMarker()
         let listener = wakeups.map { events in
             Task {
@@ -66,6 +73,7 @@ public final class PipelineService: Service, Sendable {
                 } catch let error as StoreError where error.isTransient {
                     // A database restart or a dropped connection: nothing of the failed step was
                     // committed, so the same step runs again (a message left `sending` keeps its id).
+                    PipelineMetrics.databaseError(error.code.rawValue)
                     let delay = outage.began(error, logger: context.logger, now: context.clock.now())
                     if let campaign = current.withLock({ $0 }) {
                         CampaignStatus.markWaiting(in: context.campaignOutbox(campaign), reason: "waiting for the database: \(error.detail)",
@@ -122,19 +130,43 @@ public final class PipelineService: Service, Sendable {
         var didWork = false
         if scanInbox {
             for finding in scanner.scan(now: context.clock.now()) {
-                _ = try await intake.take(finding)
+                do {
+                    _ = try await intake.take(finding)
+                    dropFaults.withLock { _ = $0.removeValue(forKey: finding.drop.name) }
+                } catch let error where !(error is CancellationError) && !((error as? StoreError)?.isTransient ?? false) {
+                    // One drop's problem (disk full while moving it, an unreadable file) never
+                    // stops the others: it stays in inbox/ and is taken at a later scan.
+                    let fault = CampaignFault(error)
+                    let isNew = dropFaults.withLock { $0.updateValue(fault.description, forKey: finding.drop.name) != fault.description }
+                    if isNew {
+                        context.logger.error("a drop could not be taken; it stays in inbox/ and is tried again",
+                                             metadata: ["drop": "\(finding.drop.name)", "error": "\(fault)"])
+                    }
+                    continue
+                }
                 didWork = true
             }
         }
         let runner = CampaignRunner(context: context)
         for campaign in try await context.database.openCampaigns() {
             try Task.checkCancellation()
+            // A campaign that met a fault waits out its pause while the others go on.
+            if let at = faults.withLock({ $0[campaign.id]?.retryAt }), context.clock.now() < at { continue }
             let before = campaign.state
             // Scheduled campaigns do not block the queue: they are looked at again each pass.
             // Left set when the run throws, so an outage can be reported in this campaign's status.
             current.withLock { $0 = campaign }
-            let progress = try await runner.run(campaign.id, waitForTime: false)
+            let progress: CampaignRunner.Progress
+            do {
+                progress = try await runner.run(campaign.id, waitForTime: false)
+            } catch let error where !(error is CancellationError) && !((error as? StoreError)?.isTransient ?? false) {
+                // The boundary: whatever broke this campaign's run stays with this campaign.
+                current.withLock { $0 = nil }
+                try await handle(CampaignFault(error), of: campaign, runner: runner)
+                continue
+            }
             current.withLock { $0 = nil }
+            await endAttempt(campaign)
             switch progress {
             case .finished(let state):
                 didWork = true
@@ -146,6 +178,91 @@ public final class PipelineService: Service, Sendable {
             }
         }
         return didWork
+    }
+
+    /// Campaigns whose run met a fault in this process: when to try again and how long the
+    /// pause before that was (doubling while the fault lasts).
+    private let faults = Mutex<[String: (retryAt: Date, delay: Double, reason: String)]>([:])
+    /// Campaigns with no failed starts left in the database (known in this process), so a run
+    /// that ended well clears the count with one write per campaign, not one per pass.
+    private let knownClean = Mutex<Set<String>>([])
+    /// The last fault logged for each drop name, so a drop that keeps failing is logged once.
+    private let dropFaults = Mutex<[String: String]>([:])
+
+    /// Failed starts allowed in a row at one stage; the third fails the campaign.
+    static let strikesAllowed = 3
+
+    /// A run that ended well (or stopped for shutdown) clears the failed starts in a row; the
+    /// write runs even while the service is being cancelled.
+    private func endAttempt(_ campaign: CampaignRecord) async {
+        if faults.withLock({ $0.removeValue(forKey: campaign.id) }) != nil {
+            context.logger.notice("campaign goes on after its problem cleared", metadata: ["campaign.id": "\(campaign.id)"])
+        }
+        guard knownClean.withLock({ $0.insert(campaign.id).inserted }) else { return }
+        let database = context.database, logger = context.logger
+        await Task {
+            do { try await database.endCampaignAttempt(campaign.id) } catch {
+                logger.warning("could not record the end of a campaign's run", metadata: ["campaign.id": "\(campaign.id)", "error": "\(error)"])
+            }
+        }.value
+    }
+
+    /// A fault left a campaign's run: the campaign waits (and says why in its status.json and the
+    /// log) while the others go on. A fault that passes with time is tried again with a growing
+    /// pause (5 s doubling to 60 s); any other counts as a failed start, and the third in a row at
+    /// the same stage fails the campaign with the reason in its errors.txt.
+    private func handle(_ fault: CampaignFault, of campaign: CampaignRecord, runner: CampaignRunner) async throws {
+        let now = context.clock.now()
+        let previous = faults.withLock { $0[campaign.id] }
+        PipelineMetrics.campaignFault(fault.kind == .waits ? "waits" : "breaks")
+        if let store = fault.store { PipelineMetrics.databaseError(store.code.rawValue) }
+        switch fault.kind {
+        case .waits:
+            let delay = min(60, (previous?.delay ?? 2.5) * 2)
+            faults.withLock { $0[campaign.id] = (now.addingTimeInterval(delay), delay, fault.description) }
+            if previous?.reason != fault.description {
+                context.logger.error("campaign waits: \(fault.description); it tries again by itself",
+                                     metadata: ["campaign.id": "\(campaign.id)", "retry.seconds": "\(Int(delay))"])
+            }
+            CampaignStatus.markWaiting(in: context.campaignOutbox(campaign), reason: fault.description, now: now)
+        case .breaks:
+            knownClean.withLock { _ = $0.remove(campaign.id) }
+            let attempt: CampaignAttempt
+            do {
+                attempt = try await context.database.strikeCampaignAttempt(campaign.id, error: fault.description)
+            } catch let error where !(error is CancellationError) && !((error as? StoreError)?.isTransient ?? false) {
+                // The count cannot be written now (the database is full or locked): try later.
+                faults.withLock { $0[campaign.id] = (now.addingTimeInterval(5), 5, fault.description) }
+                context.logger.error("campaign failed to run and its failure could not be recorded: \(fault.description)",
+                                     metadata: ["campaign.id": "\(campaign.id)", "store.error": "\(CampaignFault(error))"])
+                return
+            }
+            context.logger.error("campaign failed to run at the \(attempt.stage.rawValue) stage (\(attempt.strikes) of \(Self.strikesAllowed)): \(fault.description)",
+                                 metadata: ["campaign.id": "\(campaign.id)"])
+            if attempt.strikes >= Self.strikesAllowed {
+                faults.withLock { _ = $0.removeValue(forKey: campaign.id) }
+                try await stop(campaign, at: attempt.stage, detail: fault.description, runner: runner)
+            } else {
+                faults.withLock { $0[campaign.id] = (now.addingTimeInterval(30), 30, fault.description) }
+                CampaignStatus.markWaiting(in: context.campaignOutbox(campaign),
+                                           reason: "failed at the \(attempt.stage.rawValue) stage (\(attempt.strikes) of \(Self.strikesAllowed)): \(fault.description); tried again in 30 s",
+                                           now: now)
+            }
+        }
+    }
+
+    /// Fails a campaign that broke three times in a row at one stage.
+    private func stop(_ campaign: CampaignRecord, at stage: CampaignStage, detail: String, runner: CampaignRunner) async throws {
+        do {
+            try await runner.fail(campaign, reason: CampaignFault.stoppedReason(stage: stage, detail: detail))
+        } catch let error where !(error is CancellationError) && !((error as? StoreError)?.isTransient ?? false) {
+            // Failing needs a writable disk too; the next pass tries again.
+            faults.withLock { $0[campaign.id] = (context.clock.now().addingTimeInterval(5), 5, "\(CampaignFault(error))") }
+            context.logger.error("could not mark a broken campaign failed; tried again", metadata: ["campaign.id": "\(campaign.id)", "error": "\(CampaignFault(error))"])
+            return
+        }
+        try? await context.database.endCampaignAttempt(campaign.id)
+        failures.withLock { $0.append(campaign.id) }
     }
 
     /// In `--once` mode, drops still inside their quiet period are waited for.
@@ -213,5 +330,14 @@ struct DatabaseOutage {
         logger.notice("the database answers again; sending resumes", metadata: ["outage.seconds": "\(Int(now.timeIntervalSince(since)))"])
         self.since = nil
         delay = 1
+    }
+}
+
+extension DropScanner.Finding {
+    /// The drop a finding is about, ready or refused.
+    var drop: Drop {
+        switch self {
+        case .ready(let drop), .refused(let drop, _): drop
+        }
     }
 }

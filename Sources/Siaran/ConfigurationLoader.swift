@@ -32,6 +32,7 @@ public struct ConfigurationLoader: Sendable {
         ("SIARAN_DASHBOARD_HOST", "address the dashboard listens on (dashboard.host)"),
         ("SIARAN_DASHBOARD_PORT", "port the dashboard listens on (dashboard.port)"),
         ("SIARAN_JWT_SECRET", "secret that signs dashboard logins (at least 32 characters)"),
+        ("SIARAN_METRICS_TOKEN", "bearer token /metrics asks for (none: /metrics answers without one)"),
         ("SIARAN_ADMIN_USER", "username of the first admin, created on first run (default admin)"),
         ("SIARAN_ADMIN_PASSWORD", "password of the first admin, created on first run"),
         ("SIARAN_WEBHOOK_SECRET", "secret that signs webhook bodies (at least 16 characters; needed with webhooks.endpoints)"),
@@ -205,6 +206,11 @@ public struct ConfigurationLoader: Sendable {
         c.dashboard.port = dashboard.int("port", default: c.dashboard.port, range: 1...65_535)
         dashboard.finish()
 
+        let metrics = top.section("metrics")
+        c.metrics.host = metrics.string("host", default: c.metrics.host, allowEmpty: false)
+        if metrics.mapping?["port"] != nil { c.metrics.port = metrics.int("port", default: 9464, range: 1...65_535) }
+        metrics.finish()
+
         let webhooks = top.section("webhooks")
         c.webhooks.endpoints = Self.webhookEndpoints(webhooks.node("endpoints"), reader: reader)
         c.webhooks.timeoutSeconds = webhooks.double("timeout_seconds", default: c.webhooks.timeoutSeconds, range: 1...120, unit: " (seconds)")
@@ -269,6 +275,7 @@ public struct ConfigurationLoader: Sendable {
         c.secrets.adminPassword = value("SIARAN_ADMIN_PASSWORD")
         if let v = value("SIARAN_ADMIN_USER") { c.secrets.adminUser = v }
         c.secrets.webhookSecret = value("SIARAN_WEBHOOK_SECRET")
+        c.secrets.metricsToken = value("SIARAN_METRICS_TOKEN")
         if let ai = c.ai {
             c.secrets.aiKey = ai.key(from: environment)
             if c.secrets.aiKey == nil && ai.requiresKey {

@@ -3,6 +3,7 @@ public import ServiceLifecycle
 public import Store
 import Foundation
 public import Pipeline
+public import Monitoring
 public import WhatsApp
 import Webhooks
 public import Transport
@@ -69,12 +70,42 @@ public struct SiaranApplication: Sendable {
 
     /// Everything the daemon runs, in start order; shutdown happens in reverse.
     public func services() async throws -> [any Service] {
-        let watcher = InboxWatchService(
+        try await assemble(once: false).services
+    }
+
+    /// `siaran run --once`: the daemon's services (the transport's event recorder too, so
+    /// receipts and STOP replies that arrive meanwhile are recorded) but no inbox watcher and no
+    /// dashboard; the pipeline processes what is ready and due, then the group shuts down
+    /// gracefully. `pipeline.failedCampaigns` tells afterwards whether a campaign failed.
+    public func onceServiceGroup() async throws -> (group: ServiceGroup, pipeline: PipelineService) {
+        let (services, pipeline) = try await assemble(once: true)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { service in
+                    service is OncePass ? .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup) : .init(service: service)
+                },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: component("lifecycle")
+            )
+        )
+        return (group, pipeline)
+    }
+
+    /// What `/metrics`, `/healthz` and `/readyz` report; the daemon's counters start recording.
+    public func monitoring() -> SiaranMetrics {
+        SiaranMetrics.bootstrap()
+        return SiaranMetrics(database: database, inbox: configuration.paths.inbox)
+    }
+
+    private func assemble(once: Bool) async throws -> (services: [any Service], pipeline: PipelineService) {
+        SiaranMetrics.bootstrap()
+        var services: [any Service] = []
+        let watcher = once ? nil : InboxWatchService(
             inbox: configuration.paths.inbox,
             configuration: configuration.pipeline.watch,
             logger: component("pipeline")
         )
-        var services: [any Service] = [watcher]
+        if let watcher { services.append(watcher) }
         let (transport, whatsapp) = try await makeTransport()
         let board = SessionBoard()
         if let whatsapp { services.append(WhatsAppService(transport: whatsapp, database: database, logger: component("whatsapp"), board: board)) }
@@ -83,12 +114,15 @@ public struct SiaranApplication: Sendable {
             events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,
             optOutFile: configuration.optOutFile, logger: component("pipeline"), eventLog: context.eventLog
         )
-        services += [recorder, PipelineService(context: context, wakeups: watcher.events), ReportRefreshService(context: context)]
+        let pipeline = PipelineService(context: context, wakeups: watcher?.events, once: once)
+        services.append(recorder)
+        services.append(once ? OncePass(pipeline: pipeline, whatsapp: whatsapp, logger: component("pipeline")) : pipeline)
+        services.append(ReportRefreshService(context: context))
         // Without endpoints it only keeps the event log pruned (the loader refuses endpoints without a secret).
         var webhooks = WebhookService.Settings(endpoints: configuration.webhooks.endpoints, secret: configuration.secrets.webhookSecret ?? "")
         webhooks.timeout = configuration.webhooks.timeoutSeconds
         services.append(WebhookService(settings: webhooks, database: database, logger: component("webhooks"), userAgent: "Siaran/\(SiaranVersion.current)"))
-        if configuration.dashboard.enabled {
+        if configuration.dashboard.enabled && !once {
             let control = whatsapp.map { transport in
                 WhatsAppSessionControl(transport: transport, board: board,
                                        sessionsRoot: URL(fileURLWithPath: configuration.paths.sessionsDirectory, isDirectory: true)) { [self] name in
@@ -98,9 +132,15 @@ public struct SiaranApplication: Sendable {
                         timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone), logger: component("whatsapp"))
                 }
             }
-            services.append(DashboardService(dashboard: try await dashboard(sessions: control)))
+            let metrics = monitoring(), token = configuration.secrets.metricsToken
+            services.append(DashboardService(dashboard: try await dashboard(sessions: control)) { router in
+                MonitoringRoutes.add(to: router, metrics: metrics, token: token)
+            })
+        } else if let port = configuration.metrics.port, !once {
+            services.append(MetricsService(metrics: monitoring(), host: configuration.metrics.host, port: port,
+                                           token: configuration.secrets.metricsToken, logger: component("metrics")))
         }
-        return services
+        return (services, pipeline)
     }
 
     /// The web dashboard over this daemon's folders and database (`dashboard.enabled`).

@@ -20,6 +20,8 @@ public struct SiaranConfiguration: Sendable, Equatable {
     public var optOut: OptOutConfiguration
     public var logging: LoggingConfiguration
     public var dashboard: DashboardSettings
+    /// `/metrics`, `/healthz`, `/readyz` on their own port when the dashboard is off (`metrics:`).
+    public var metrics: MetricsSettings = .init()
     public var whatsapp: WhatsAppSettings
     public var webhooks: WebhookSettings
     /// The language model that drafts messages and words insights (`ai:`); nil without that section.
@@ -149,6 +151,18 @@ public struct DashboardSettings: Sendable, Equatable {
     }
 }
 
+/// `metrics:` in pipeline.yaml. With the dashboard on, `/metrics`, `/healthz` and `/readyz` are
+/// served on its port; with it off, on `port` when one is set (none by default).
+public struct MetricsSettings: Sendable, Equatable {
+    public var host: String
+    public var port: Int?
+
+    public init(host: String = "127.0.0.1", port: Int? = nil) {
+        self.host = host
+        self.port = port
+    }
+}
+
 /// Linked WhatsApp numbers and client settings.
 /// `database:` in pipeline.yaml.
 public struct DatabaseSettings: Sendable, Equatable {
@@ -196,6 +210,8 @@ public struct Secrets: Sendable, Equatable, CustomStringConvertible {
     public var adminUser: String
     /// Signs webhook bodies (`SIARAN_WEBHOOK_SECRET`).
     public var webhookSecret: String?
+    /// Asked of `/metrics` callers as a bearer token when set (`SIARAN_METRICS_TOKEN`).
+    public var metricsToken: String?
     /// The language model's key (`ANTHROPIC_API_KEY`, `OPENAI_API_KEY` or `SIARAN_AI_API_KEY`, as
     /// `ai.provider` and `ai.base_url` say); prints redacted.
     public var aiKey: APIKey?
@@ -211,6 +227,6 @@ public struct Secrets: Sendable, Equatable, CustomStringConvertible {
 
     /// Never prints a secret, even by accident in a debug dump.
     public var description: String {
-        "Secrets(jwtSecret: \(jwtSecret == nil ? "unset" : "set"), adminPassword: \(adminPassword == nil ? "unset" : "set"), adminUser: \(adminUser), webhookSecret: \(webhookSecret == nil ? "unset" : "set"), aiKey: \(aiKey.map { "\($0.variable) set" } ?? "unset"))"
+        "Secrets(jwtSecret: \(jwtSecret == nil ? "unset" : "set"), adminPassword: \(adminPassword == nil ? "unset" : "set"), adminUser: \(adminUser), webhookSecret: \(webhookSecret == nil ? "unset" : "set"), metricsToken: \(metricsToken == nil ? "unset" : "set"), aiKey: \(aiKey.map { "\($0.variable) set" } ?? "unset"))"
     }
 }

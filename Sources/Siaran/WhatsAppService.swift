@@ -1,4 +1,5 @@
 public import Foundation
+import Metrics
 import Reports
 public import Logging
 public import ServiceLifecycle
@@ -36,6 +37,7 @@ public struct WhatsAppService: Service {
                 case .connected:
                     logger.info("session \(session) connected")
                 case .disconnected(let reason, let delay):
+                    if delay != nil { Counter(label: "siaran_reconnects_total", dimensions: [("session", session)]).increment() }
                     logger.warning("session \(session) disconnected: \(reason)\(delay.map { String(format: "; reconnecting in %.0f s", $0) } ?? "")")
                 case .stopped(let reason):
                     logger.error("session \(session) stopped: \(reason)")

@@ -1,14 +1,53 @@
 import ArgumentParser
 import Contacts
 import Foundation
+import Reports
 import Siaran
+import Store
 
 struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contacts",
         abstract: "Work with contact lists.",
-        subcommands: [Check.self]
+        subcommands: [Check.self, Export.self]
     )
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print, as JSON, everything Siaran holds about one number (for a personal-data request under UU PDP).",
+            discussion: """
+                The number's rows on campaign lists (with the values given for it), every message to it (text, \
+                state, times), its replies and its opt-out. The request is written to the audit log.
+                """
+        )
+
+        @Argument(help: "The number, in any spelling staff use (0812…, +62 812-…, 62812…).")
+        var phone: String
+
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            let configuration = try options.load()
+            let outcome = PhoneNormalizer(configuration: configuration.contacts).normalize(phone)
+            guard let number = outcome.phoneNumber else {
+                printError("\(phone): not a phone number Siaran would accept (\(outcome.reason?.rawValue ?? "invalid"))")
+                throw ExitCode(2)
+            }
+            let database = try await openDatabase(configuration)
+            let data = try await database.personalData(phone: number.description)
+            try await database.recordAudit(actor: "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")", action: "contact.export",
+                                           target: number.description, detail: "\(data.messages.count) messages, \(data.replies.count) replies")
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            // Times in the configured zone, like everything else the CLI prints.
+            let zone = TimeZone(identifier: configuration.pipeline.sending.timeZone) ?? .current
+            encoder.dateEncodingStrategy = .custom { date, encoder in
+                var container = encoder.singleValueContainer()
+                try container.encode(LocalTimeFormatter.iso8601(date, timeZone: zone))
+            }
+            print(String(decoding: try encoder.encode(data), as: UTF8.self))
+        }
+    }
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -18,16 +18,9 @@ struct RunCommand: AsyncParsableCommand {
         let configuration = try options.load()
         let application = try await SiaranApplication(configuration: configuration)
         if once {
-            let (transport, whatsapp) = try await application.makeTransport()
-            if let whatsapp {
-                await whatsapp.start()
-                for session in whatsapp.sessions.values where !(await session.waitUntilConnected(timeout: .seconds(30))) {
-                    printError("session \(session.name) did not connect within 30 s (is it linked? `siaran login \(session.name)`)")
-                }
-            }
-            let pipeline = PipelineService(context: application.pipelineContext(transport: transport), once: true)
-            try await pipeline.run()
-            await whatsapp?.stop()
+            // The daemon's services, so receipts and STOP replies arriving meanwhile are recorded.
+            let (group, pipeline) = try await application.onceServiceGroup()
+            try await group.run()
             let failed = pipeline.failedCampaigns
             if !failed.isEmpty {
                 printError("failed campaigns: \(failed.joined(separator: ", ")) (see errors.txt in their outbox folders; `siaran status` lists them)")

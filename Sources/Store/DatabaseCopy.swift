@@ -33,6 +33,7 @@ public struct DatabaseCopy: Sendable {
         Table(name: "revokedTokens", key: ["id"]),
         Table(name: "domainEvents", key: ["id"]),
         Table(name: "webhookCursors", key: ["endpoint"]),
+        Table(name: "campaignAttempts", key: ["campaignId"]),
     ]
 
     /// Tables that are derived from others and rebuilt by the target itself.

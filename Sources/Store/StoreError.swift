@@ -18,6 +18,12 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case copyMismatch
         /// The connection broke in the middle of a transaction; nothing of it was committed.
         case connectionLost
+        /// The disk under the database is full (SQLite `SQLITE_FULL`, PostgreSQL 53100).
+        case diskFull
+        /// Another process holds the database's write lock longer than the busy timeout.
+        case locked
+        /// The file system refused a read or a write (an I/O error, a read-only mount).
+        case ioError
     }
 
     public var code: Code
@@ -35,4 +41,8 @@ extension StoreError {
     /// The database is away for a while (a PostgreSQL restart, a dropped connection): work that
     /// needs it waits and tries again rather than failing a campaign.
     public var isTransient: Bool { code == .unreachable || code == .connectionLost }
+
+    /// The database answers but cannot write now (disk full, locked by another process, an I/O
+    /// error): the step that met it can run again later, and only the work that met it waits.
+    public var isBusyOrFull: Bool { code == .diskFull || code == .locked || code == .ioError }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SiaranTestSupport
+import Store
 import Testing
 
 /// The real `siaran` binary with real drops, its process zone (`TZ`) set differently from the
@@ -154,5 +155,37 @@ struct StaffCommandTests {
         #expect(explicit.output.contains("waiting for message.txt"))
         daemon.terminate()
         await waitForExit(daemon)
+    }
+
+    @Test("contacts export: everything held about one number as JSON, times in the configured zone, the request audit-logged",
+          .timeLimit(.minutes(2)))
+    func exportPersonalData() async throws {
+        let folder = try Self.layout("export")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.write("phone,name\n081234567890,Sari\n081311223344,Budi\n", "inbox/promo/contacts.csv", in: folder)
+        try Self.write("Halo {name}, promo hari ini!", "inbox/promo/message.txt", in: folder)
+        let run = try await CommandLineTests.run(["run", "--once"], in: folder, environment: Self.environment)
+        #expect(run.status == 0, "\(run.error)")
+
+        let export = try await CommandLineTests.run(["contacts", "export", "+62 812-3456-7890"], in: folder, environment: Self.environment)
+        #expect(export.status == 0, "\(export.error)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(export.output.utf8)) as? [String: Any])
+        #expect(json["phone"] as? String == "6281234567890")
+        let messages = try #require(json["messages"] as? [[String: Any]])
+        #expect(messages.count == 1)
+        #expect((messages.first?["text"] as? String)?.hasPrefix("Halo Sari, promo hari ini!") == true)
+        #expect(messages.first?["state"] as? String == "sent")
+        let lists = try #require(json["lists"] as? [[String: Any]])
+        #expect((lists.first?["variables"] as? String)?.contains("Sari") == true)
+        #expect(!export.output.contains("Budi"), "only this number's data")
+        #expect(Self.isoTimes(export.output).allSatisfy { $0.hasSuffix("+09:00") }, "\(Self.isoTimes(export.output))")
+
+        let database = try SiaranDatabase(path: folder.appendingPathComponent("state/siaran.sqlite").path)
+        let audit = try await database.auditEntries(limit: 10)
+        #expect(audit.contains { $0.action == "contact.export" && $0.target == "6281234567890" })
+
+        let invalid = try await CommandLineTests.run(["contacts", "export", "0812"], in: folder, environment: Self.environment)
+        #expect(invalid.status == 2)
+        #expect(invalid.error.contains("not a phone number"))
     }
 }

@@ -145,6 +145,18 @@ struct ConfigurationTests {
         #expect(!c.secrets.description.contains("kkkk"))
     }
 
+    @Test("metrics: no own port by default; metrics.port and SIARAN_METRICS_TOKEN are read, the token never printed")
+    func metrics() throws {
+        #expect(try loader.load(yaml: "", file: "pipeline.yaml").metrics == MetricsSettings())
+        let withToken = ConfigurationLoader(environment: ["SIARAN_METRICS_TOKEN": "token-rahasia"])
+        let c = try withToken.load(yaml: "metrics:\n  host: 0.0.0.0\n  port: 9464\n", file: "pipeline.yaml")
+        #expect(c.metrics == MetricsSettings(host: "0.0.0.0", port: 9464))
+        #expect(c.secrets.metricsToken == "token-rahasia")
+        #expect(!c.secrets.description.contains("rahasia"))
+        #expect(throws: ConfigurationError.self) { try loader.load(yaml: "metrics:\n  port: 70000\n", file: "pipeline.yaml") }
+        #expect(throws: ConfigurationError.self) { try loader.load(yaml: "metrics:\n  prot: 9464\n", file: "pipeline.yaml") }
+    }
+
     @Test("a bad environment value is an error that does not echo secrets")
     func badEnvironment() {
         let loader = ConfigurationLoader(environment: ["SIARAN_DASHBOARD_PORT": "eighty", "SIARAN_JWT_SECRET": "short-secret"])

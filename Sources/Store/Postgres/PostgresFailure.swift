@@ -42,6 +42,10 @@ enum PostgresFailure {
     /// The error a caller sees for a failure while the transaction ran.
     func storeError(url: DatabaseURL) -> any Error {
         switch self {
+        case .statement(let refused) where refused.sqlState == "53100":
+            StoreError(.diskFull, detail: "disk full on the PostgreSQL server at \(url.endpointDescription): \(refused.message)")
+        case .statement(let refused) where refused.sqlState == "55P03":
+            StoreError(.locked, detail: "a table is locked on the PostgreSQL server at \(url.endpointDescription): \(refused.message)")
         case .statement(let refused), .serialization(let refused): refused
         case .connectionLost(let reason):
             StoreError(.connectionLost, detail: "lost the connection to PostgreSQL at \(url.endpointDescription) during a transaction, which was not committed: \(reason)")

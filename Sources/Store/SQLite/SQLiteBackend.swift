@@ -42,11 +42,34 @@ final class SQLiteBackend: SQLBackend {
     }
 
     func write<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
-        try await writer.write { db in try body(SQLiteConnection(db: db)) }
+        do {
+            return try await writer.write { db in try body(SQLiteConnection(db: db)) }
+        } catch let error as DatabaseError {
+            throw Self.storeError(error) ?? error
+        }
     }
 
     func read<T: Sendable>(_ body: @Sendable @escaping (any SQLConnection) throws -> T) async throws -> T {
-        try await writer.read { db in try body(SQLiteConnection(db: db)) }
+        do {
+            return try await writer.read { db in try body(SQLiteConnection(db: db)) }
+        } catch let error as DatabaseError {
+            throw Self.storeError(error) ?? error
+        }
+    }
+
+    /// SQLite's answers that mean "not now" rather than "wrong": the pipeline waits and tries
+    /// the step again instead of failing a campaign (constraint errors and the like pass through).
+    static func storeError(_ error: DatabaseError) -> StoreError? {
+        switch error.resultCode {
+        case .SQLITE_FULL:
+            StoreError(.diskFull, detail: "disk full: the database file cannot grow")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            StoreError(.locked, detail: "the database is locked by another process")
+        case .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN:
+            StoreError(.ioError, detail: "the database file cannot be written (\(error.message ?? "I/O error"))")
+        default:
+            nil
+        }
     }
 
     func appliedMigrations() async throws -> [String] {
