@@ -26,6 +26,7 @@ enum PostgresMigrations {
         Migration(identifier: "v6-message-indexes", sql: messageIndexes),
         Migration(identifier: "v7-campaign-outbox-folder", sql: SiaranDatabase.outboxFolderPostgresSchema),
         Migration(identifier: "v11-activity-order", sql: activityOrder),
+        Migration(identifier: "v9-conversations", sql: SiaranDatabase.conversationsPostgresSchema),
         // migrations-end (append new migrations above this line, the same identifiers as SQLite's)
     ]
 

@@ -15,6 +15,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v6-message-indexes", migrate: createMessageIndexes)
         migrator.registerMigration("v7-campaign-outbox-folder", migrate: SiaranDatabase.createOutboxFolderSchema)
         migrator.registerMigration("v11-activity-order", migrate: keepActivityOrder)
+        migrator.registerMigration("v9-conversations", migrate: SiaranDatabase.createConversationsSchema)
         // migrations-end (append new migrations above this line, each in its own function)
         return migrator
     }
