@@ -83,7 +83,7 @@ public struct SiaranApplication: Sendable {
             events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,
             optOutFile: configuration.optOutFile, logger: component("pipeline"), eventLog: context.eventLog
         )
-        services += [recorder, PipelineService(context: context, wakeups: watcher.events), ReportRefreshService(context: context)]
+        services += [recorder, PipelineService(context: context, wakeups: watcher.events), ReportRefreshService(context: context), AnswerSender(context: context)]
         // Without endpoints it only keeps the event log pruned (the loader refuses endpoints without a secret).
         var webhooks = WebhookService.Settings(endpoints: configuration.webhooks.endpoints, secret: configuration.secrets.webhookSecret ?? "")
         webhooks.timeout = configuration.webhooks.timeoutSeconds

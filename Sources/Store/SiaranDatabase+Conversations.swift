@@ -17,7 +17,7 @@ extension SiaranDatabase {
             t.column("author", .text).notNull()  // a dashboard user, "cli", or "autoreply"
             t.column("rule", .text)  // the auto-reply rule that answered
             t.column("state", .text).notNull()
-                .check(sql: "state IN ('sending', 'sent', 'delivered', 'read', 'failed')")
+                .check(sql: "state IN ('queued', 'sending', 'sent', 'delivered', 'read', 'failed')")
             t.column("reason", .text)
             t.column("createdAt", .datetime).notNull()
             t.column("sentAt", .datetime)
@@ -44,7 +44,7 @@ extension SiaranDatabase {
           mediaPath text,
           author text NOT NULL,
           rule text,
-          state text NOT NULL CHECK (state IN ('sending', 'sent', 'delivered', 'read', 'failed')),
+          state text NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'delivered', 'read', 'failed')),
           reason text,
           createdAt timestamptz NOT NULL,
           sentAt timestamptz,
@@ -64,9 +64,9 @@ extension SiaranDatabase {
 
     // MARK: Answers
 
-    /// Records an answer about to go out (state `sending`) in the same transaction that checks
-    /// it may: an opted-out number gets no answer, except one confirmation of its opt-out.
-    /// Returns why it is refused, or nil when it was recorded.
+    /// Queues an answer for the daemon that holds its session, in the same transaction that
+    /// checks it may go out: an opted-out number gets no answer, except one confirmation of its
+    /// opt-out. Returns why it is refused, or nil when it was queued.
     public func beginAnswer(_ answer: NewAnswer, at date: Date = Date()) async throws -> AnswerRefusal? {
         try await write { db in
             let optedOut = try db.scalarInt("SELECT COUNT(*) FROM optOuts WHERE phone = ?", answer.phone) > 0
@@ -83,13 +83,48 @@ extension SiaranDatabase {
             if known == 0 { return .unknownNumber }
             try db.execute("""
                 INSERT INTO answers (id, phone, session, text, mediaPath, author, rule, state, createdAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'sending', ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)
                 """, answer.id, answer.phone, answer.session, answer.text, answer.mediaPath, answer.author, answer.rule, date)
             try Self.touchConversation(answer.phone, at: date, in: db)
             try Self.markCampaignReportsStale(phone: answer.phone, in: db)
             return nil
         }
     }
+
+    /// Answers waiting for a daemon to send them, oldest first.
+    public func queuedAnswers(limit: Int = 50) async throws -> [QueuedAnswer] {
+        try await read { db in
+            try db.query("SELECT id, phone, session, text, mediaPath FROM answers WHERE state = 'queued' ORDER BY createdAt, id LIMIT ?", limit).map {
+                QueuedAnswer(id: try $0.string("id"), phone: try $0.string("phone"), session: try $0.string("session"), text: try $0.string("text"),
+                             mediaPath: $0.optionalString("mediaPath"))
+            }
+        }
+    }
+
+    /// Takes a queued answer for sending (`sending`, written before the network write like a
+    /// campaign message); false when another worker took it first.
+    public func claimAnswer(_ id: String) async throws -> Bool {
+        try await write { db in try db.execute("UPDATE answers SET state = 'sending' WHERE id = ? AND state = 'queued'", id) > 0 }
+    }
+
+    /// After a crash, answers left in `sending` go out again with the same id (the phone drops a duplicate).
+    public func requeueInterruptedAnswers(sessions: [String]) async throws {
+        guard !sessions.isEmpty else { return }
+        try await write { db in
+            _ = try db.execute("UPDATE answers SET state = 'queued' WHERE state = 'sending' AND session IN (\(db.placeholders(sessions.count)))",
+                               sessions.map(SQLValue.text))
+        }
+    }
+
+    /// Where an answer is: its state and, when it failed, why.
+    public func answerStatus(_ id: String) async throws -> (state: String, reason: String?)? {
+        try await read { db in
+            try db.queryOne("SELECT state, reason FROM answers WHERE id = ?", id).map { (try $0.string("state"), $0.optionalString("reason")) }
+        }
+    }
+
+    /// Answers a session sent since a time: they count toward its hourly and daily caps.
+    static let answerCountSQL = "SELECT COUNT(*) FROM answers WHERE session = ? AND sentAt >= ?"
 
     /// The server took the answer: `sent`, and the `message.answered` event for webhooks.
     public func markAnswerSent(_ id: String, at date: Date) async throws {
@@ -110,7 +145,7 @@ extension SiaranDatabase {
     /// The answer could not be sent; kept with the reason so staff see it in the conversation.
     public func markAnswerFailed(_ id: String, reason: String, at date: Date = Date()) async throws {
         try await writeEvenIfCancelled { db in
-            _ = try db.execute("UPDATE answers SET state = 'failed', reason = ? WHERE id = ? AND state = 'sending'", reason, id)
+            _ = try db.execute("UPDATE answers SET state = 'failed', reason = ? WHERE id = ? AND state IN ('queued', 'sending')", reason, id)
             if let phone = try db.scalar("SELECT phone FROM answers WHERE id = ?", id).textValue {
                 try Self.markCampaignReportsStale(phone: phone, in: db)
             }
@@ -337,6 +372,15 @@ public struct NewAnswer: Sendable, Equatable {
         self.rule = rule
         self.confirmsOptOut = confirmsOptOut
     }
+}
+
+/// An answer a daemon is to send.
+public struct QueuedAnswer: Sendable, Equatable {
+    public var id: String
+    public var phone: String
+    public var session: String
+    public var text: String
+    public var mediaPath: String?
 }
 
 /// Why an answer may not go out.

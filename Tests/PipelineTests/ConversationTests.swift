@@ -65,6 +65,9 @@ struct ConversationTests {
         #expect(try await harness.database.conversationSession(phone: "6281234567890") == "utama")
         let answer = NewAnswer(id: "3EB0ANSWER1", phone: "6281234567890", session: "utama", text: "Rp 50.000 saja, Kak", author: "sari")
         #expect(try await harness.database.beginAnswer(answer) == nil)
+        #expect(try await harness.database.queuedAnswers().map(\.id) == [answer.id])
+        #expect(try await harness.database.claimAnswer(answer.id))
+        #expect(try await harness.database.claimAnswer(answer.id) == false, "one worker sends it")
         try await harness.database.markAnswerSent(answer.id, at: Date())
         try await harness.database.markDelivered(answer.id, at: Date())
         let answered = try await harness.database.events(after: eventsBefore, kinds: [.messageAnswered])
@@ -90,5 +93,41 @@ struct ConversationTests {
         #expect(try await harness.database.beginAnswer(stop) == nil)
         stop.id = "3EB0ANSWER4"
         #expect(try await harness.database.beginAnswer(stop) == .optOutAlreadyConfirmed)
+    }
+}
+
+@Suite("Answers go out at once through their session, within its caps")
+struct AnswerSenderTests {
+    @Test("a queued answer is sent with its id and recorded; at the hourly cap (campaign messages and answers counted) it is refused",
+          arguments: TestDatabaseKind.allCases)
+    func sendsWithinCap(database: TestDatabaseKind) async throws {
+        var harness = try await PipelineHarness(database)
+        try harness.drop("c/numbers.txt", "6281234567890\n6281311223344\n")
+        try harness.drop("c/message.txt", "Halo")
+        _ = try await harness.runOnce()
+        try await harness.database.recordReply(phone: "6281234567890", session: "utama", messageId: "IN1", text: "Berapa?", at: Date(), isOptOut: false)
+
+        harness.configuration.sending.hourlyCap = 3  // the campaign sent 2
+        let clock = ManualClock(Date())
+        let transport = RecordingTransport(clock: clock)
+        var context = harness.context
+        context.transport = transport
+        context.clock = clock
+        let sender = AnswerSender(context: context)
+
+        let first = NewAnswer(id: "3EB0AAAA", phone: "6281234567890", session: "utama", text: "Rp 50.000 saja, Kak 🙏\nBisa COD.", author: "sari")
+        #expect(try await harness.database.beginAnswer(first) == nil)
+        #expect(try await sender.sendQueued() == 1)
+        #expect(transport.sends.withLock { $0.map(\.id) } == ["3EB0AAAA"])
+        #expect(try await harness.database.answerStatus("3EB0AAAA")?.state == "sent")
+        #expect(try await sender.sendQueued() == 0, "sent once")
+        #expect(try await harness.database.sentCount(session: "utama", since: clock.now().addingTimeInterval(-3600)) == 3)
+
+        let second = NewAnswer(id: "3EB0BBBB", phone: "6281234567890", session: "utama", text: "Ada lagi?", author: "sari")
+        #expect(try await harness.database.beginAnswer(second) == nil)
+        #expect(try await sender.sendQueued() == 0)
+        #expect(try await harness.database.answerStatus("3EB0BBBB")?.state == "failed")
+        #expect(try await harness.database.answerStatus("3EB0BBBB")?.reason == "hourly-cap")
+        #expect(transport.sends.withLock { $0.count } == 1)
     }
 }
