@@ -284,6 +284,22 @@ extension SiaranDatabase {
         }
     }
 
+    /// Marks a conversation handled (nil reopens it): it leaves the unanswered list until the number writes again.
+    public func setConversationDone(phone: String, _ done: Bool, at date: Date = Date()) async throws {
+        try await write { db in
+            try Self.touchConversation(phone, at: date, in: db)
+            try db.execute("UPDATE conversations SET doneAt = ?, seenAt = COALESCE(?, seenAt) WHERE phone = ?", done ? date : nil, done ? date : nil, phone)
+        }
+    }
+
+    /// Gives a conversation to a dashboard user (nil: to nobody).
+    public func assignConversation(phone: String, to user: String?, at date: Date = Date()) async throws {
+        try await write { db in
+            try Self.touchConversation(phone, at: date, in: db)
+            try db.execute("UPDATE conversations SET assignedTo = ? WHERE phone = ?", user, phone)
+        }
+    }
+
     // MARK: Helpers
 
     static func touchConversation(_ phone: String, at date: Date, in db: any SQLConnection) throws {
