@@ -81,9 +81,11 @@ extension Dashboard {
                 throw DashboardError(.conflict, Self.refusalWords(refusal.rawValue, phone: phone))
             }
             try await self.audit.record(user.username, "conversation.answer", target: phone, detail: "\(answer.id) via \(session)")
-            // The daemon sends it within a second when the session is linked; answer with what happened by then.
+            // The daemon sends it within a second when the session is linked; answer with what happened
+            // by then (`?wait=S`, 10 s by default; 0 answers at once with `queued`).
+            let wait = min(max(request.uri.queryParameters.get("wait", as: Double.self) ?? 10, 0), 30)
             var status = (state: "queued", reason: String?.none)
-            for _ in 0..<40 {
+            for _ in 0..<Int(wait * 4) {
                 if let now = try await self.database.answerStatus(answer.id) {
                     status = now
                     if now.state != "queued" && now.state != "sending" { break }

@@ -25,6 +25,8 @@ extension Dashboard {
             components.queryItems = keep + [URLQueryItem(name: "phone", value: phone)]
             return "/conversations" + (components.string ?? "") + "#conversation"
         }
+        let campaigns = try await database.campaignSummaries(limit: 50)
+        let campaignNames = Dictionary(campaigns.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         let items = list.map { c -> String in
             let who = c.name.isEmpty ? "+\(HTML.escape(c.phone))" : "\(HTML.escape(c.name)) <span class=\"muted small\">+\(HTML.escape(c.phone))</span>"
             let badges = [
@@ -38,10 +40,9 @@ extension Dashboard {
                 <li\(c.phone == selected ? " aria-current=\"true\"" : "")><a href="\(HTML.escape(link(c.phone)))" data-conversation="\(HTML.escape(c.phone))">
                 <div class="row"><b class="who-line">\(who)</b><span class="spacer"></span><span class="muted small nowrap">\(self.minute(c.lastAt))</span></div>
                 <div class="small last">\(preview)</div>
-                <div class="row small"><span class="muted">\(HTML.escape(c.campaign ?? layout.language("inbox.noCampaign")))</span><span class="spacer"></span>\(badges)</div></a></li>
+                <div class="row small"><span class="muted">\(HTML.escape(c.campaign.map { campaignNames[$0] ?? $0 } ?? layout.language("inbox.noCampaign")))</span><span class="spacer"></span>\(badges)</div></a></li>
                 """
         }.joined()
-        let campaigns = try await database.campaignSummaries(limit: 50)
         let campaignOptions = campaigns.map {
             "<option value=\"\(HTML.escape($0.id))\"\(filter.campaign == $0.id ? " selected" : "")>\(HTML.escape($0.name))</option>"
         }.joined()
