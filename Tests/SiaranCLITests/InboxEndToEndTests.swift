@@ -72,9 +72,16 @@ struct InboxEndToEndTests {
         #expect(await eventually(timeout: .seconds(30)) {
             Set(await simulator.decryptedMessages.filter { $0.recipientPhone == Self.buyer && $0.text == typed && !$0.deviceSent }.map(\.recipientDevice)) == [0, 1]
         })
+        // With a picture: prepared like a campaign's, the text as its caption.
+        let promo = CommandLineTests.packageRoot.appendingPathComponent("promo.jpg").path
+        let pictured = try await CommandLineTests.run(["inbox", "reply", Self.buyer, "Ini fotonya, Kak", "--image", promo], in: folder)
+        #expect(pictured.status == 0, "\(pictured.error)")
+        #expect(await eventually(timeout: .seconds(30)) {
+            await simulator.decryptedMessages.contains { $0.recipientPhone == Self.buyer && $0.text == "Ini fotonya, Kak" && $0.imageSHA256 != nil }
+        })
         let shown = try await CommandLineTests.run(["inbox", "show", Self.buyer], in: folder)
         #expect(shown.status == 0, "\(shown.error)")
-        #expect(shown.output.contains("answer by cli:") && shown.output.contains("Bisa COD"))
+        #expect(shown.output.contains("answer by cli:") && shown.output.contains("Bisa COD") && shown.output.contains("[image] Ini fotonya"))
 
         let refused = try await CommandLineTests.run(["inbox", "reply", Self.stopper, "Promo lagi, Kak?"], in: folder)
         #expect(refused.status != 0)

@@ -14,8 +14,10 @@ extension Dashboard {
         if let session = query.get("session"), !session.isEmpty { filter.session = String(session) }
         if query.get("mine") == "1" { filter.assignedTo = me }
         if let search = query.get("q"), !search.isEmpty { filter.search = String(search.prefix(60)) }
-        let list = try await database.conversations(filter, limit: 200)
         let selected = query.get("phone").flatMap { try? lookupNumber(String($0)) }
+        // Opening a conversation reads it: its count in the list is already zero.
+        if let selected { try await database.markConversationSeen(phone: selected) }
+        let list = try await database.conversations(filter, limit: 200)
         var keep: [URLQueryItem] = []
         for name in ["unanswered", "campaign", "session", "mine", "q"] {
             if let value = query.get(name), !value.isEmpty { keep.append(URLQueryItem(name: name, value: String(value))) }
@@ -66,8 +68,7 @@ extension Dashboard {
             """
         var detail = "<section class=\"card\" id=\"conversation\"><p class=\"muted\">\(layout.t("inbox.pick"))</p></section>"
         if let selected, let conversation = try await database.conversation(phone: selected) {
-            try await database.markConversationSeen(phone: selected)
-            detail = try await conversationSection(layout, conversation)
+            detail = try await conversationSection(layout, conversation, campaignNames: campaignNames)
         }
         let body = """
             <h1>\(layout.t("inbox.title"))</h1>
@@ -76,7 +77,7 @@ extension Dashboard {
         return layout.render(title: layout.language("inbox.title"), active: "conversations", body: body)
     }
 
-    private func conversationSection(_ layout: PageLayout, _ conversation: Conversation) async throws -> String {
+    private func conversationSection(_ layout: PageLayout, _ conversation: Conversation, campaignNames: [String: String]) async throws -> String {
         let summary = conversation.summary
         let phone = HTML.escape(summary.phone)
         let operatorRole = layout.user?.role.allows(.operator) == true
@@ -85,7 +86,7 @@ extension Dashboard {
             let image = entry.hasImage ? "<div class=\"muted small\">🖼 \(layout.t("inbox.image"))</div>" : ""
             switch entry.kind {
             case .campaign:
-                let what = [entry.campaign, entry.variant.flatMap { $0.isEmpty ? nil : "\(layout.language("inbox.variant")) \($0)" }].compactMap { $0 }
+                let what = [entry.campaign.map { campaignNames[$0] ?? $0 }, entry.variant.flatMap { $0.isEmpty ? nil : "\(layout.language("inbox.variant")) \($0)" }].compactMap { $0 }
                 return "<div class=\"bubble out campaign\"><div class=\"muted small\">📣 \(HTML.escape(what.joined(separator: " · ")))</div>\(image)\(HTML.escape(entry.text))\(time)</div>"
             case .incoming:
                 return "<div class=\"bubble in\(entry.isOptOut ? " optout" : "")\">\(HTML.escape(entry.text))\(time)</div>"
