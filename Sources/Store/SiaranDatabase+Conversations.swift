@@ -276,11 +276,13 @@ extension SiaranDatabase {
         }
     }
 
-    /// Staff opened the conversation: its texts so far are no longer unread.
+    /// Staff opened the conversation: its texts so far are no longer unread (up to the newest
+    /// one's time, which comes from the phone and may be ahead of this machine's clock).
     public func markConversationSeen(phone: String, at date: Date = Date()) async throws {
         try await write { db in
             try Self.touchConversation(phone, at: date, in: db)
-            try db.execute("UPDATE conversations SET seenAt = ? WHERE phone = ?", date, phone)
+            let newest = try db.queryOne("SELECT MAX(receivedAt) AS at FROM replies WHERE phone = ?", phone)?.optionalDate("at")
+            try db.execute("UPDATE conversations SET seenAt = ? WHERE phone = ?", max(date, newest ?? date), phone)
         }
     }
 
