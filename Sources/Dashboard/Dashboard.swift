@@ -52,6 +52,7 @@ public final class Dashboard: Sendable {
         addUploadRoutes(to: router)
         addInboxRoutes(to: router)
         addContactRoutes(to: router)
+        addConversationRoutes(to: router)
         addTemplateRoutes(to: router)
         addAIRoutes(to: router)
         addSessionRoutes(to: router)

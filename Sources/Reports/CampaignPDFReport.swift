@@ -2,7 +2,7 @@ public import Foundation
 public import Store
 
 /// `report.pdf` drawn with cairo on A4 pages: a cover (company, campaign, period, totals), a page
-/// of charts, then every message in a table on landscape pages (room for names and reasons) whose
+/// of charts, the contacts' replies (when there are any), then every message in a table on landscape pages (room for names and reasons) whose
 /// header repeats on each page. Words follow
 /// `reports.language`; times are in the configured zone. Table rows are read from a cursor and
 /// each finished page goes to the file, so memory stays flat for large campaigns.
@@ -45,6 +45,7 @@ public struct CampaignPDFReport: Sendable {
             canvas.showPage()
             drawChartPage(canvas, dates: &dates)
             pages += 1
+            pages += try drawReplies(canvas, snapshot: snapshot, firstPage: pages + 1, dates: &dates)
             pages += try drawTable(canvas, snapshot: snapshot, firstPage: pages + 1, dates: &dates)
             try canvas.finish()
         } catch let error as CairoCanvasError {
@@ -199,6 +200,59 @@ public struct CampaignPDFReport: Sendable {
                            x: m + width / 2 + 10, y: 610, width: width / 2 - 10, height: 180)
         }
         drawFooter(canvas, page: 2, dates: &dates)
+    }
+
+    // MARK: Replies
+
+    static let replyLineHeight = 11.0
+
+    /// What contacts wrote back, oldest first, on portrait pages (the texts matter more than the
+    /// columns); nothing when nobody replied. Returns the number of pages drawn.
+    func drawReplies(_ canvas: CairoCanvas, snapshot: StoreSnapshot, firstPage: Int, dates: inout LocalTimeFormatter) throws -> Int {
+        let m = Self.margin, width = Self.pageWidth - 2 * m
+        let bottom = Self.pageHeight - 50
+        // Phone, name, received, variant, answered; the text takes the rest, up to three lines.
+        let phoneX = m, nameX = m + 74, timeX = m + 164, variantX = m + 222, textX = m + 258, answeredX = m + width
+        let textWidth = width - 258 - 66
+        var page = firstPage - 1
+        var y = bottom
+        func newPage(_ dates: inout LocalTimeFormatter) {
+            canvas.showPage()
+            canvas.setPDFPageSize(width: Self.pageWidth, height: Self.pageHeight)
+            page += 1
+            drawHeader(canvas)
+            canvas.text(text.replies, x: m, y: 56, size: 14, bold: true, color: .brand)
+            canvas.fillRect(m, 66, width, Self.headerHeight, .brand)
+            for (title, x, align) in [(text.phone, phoneX, CairoCanvas.Alignment.left), (text.name, nameX, .left), (text.receivedAt, timeX, .left),
+                                      (text.variant, variantX, .left), (text.replyText, textX, .left), (text.answered, answeredX, .right)] {
+                canvas.text(title, x: align == .right ? x - 3 : x + 3, y: 77, size: 7, bold: true, color: .white, align: align, maxWidth: 70)
+            }
+            drawFooter(canvas, page: page, dates: &dates)
+            y = 66 + Self.headerHeight
+        }
+        var index = 0
+        try snapshot.forEachReply(of: overview.campaign.id) { reply in
+            var lines = canvas.wrap(reply.text.replacingOccurrences(of: "\n", with: " "), maxWidth: textWidth - 6, size: 7)
+            if lines.count > 3 { lines = Array(lines.prefix(2)) + [lines[2] + " …"] }
+            if lines.isEmpty { lines = [""] }
+            let height = Double(lines.count) * Self.replyLineHeight + 3
+            if y + height > bottom { newPage(&dates) }
+            if index % 2 == 1 { canvas.fillRect(m, y, width, height, .zebra) }
+            let baseline = y + 8.5
+            canvas.text(reply.phone, x: phoneX + 3, y: baseline, size: 7, color: .ink, maxWidth: 70)
+            canvas.text(reply.name, x: nameX + 3, y: baseline, size: 7, color: .ink, maxWidth: 84)
+            canvas.text(dates.short(reply.receivedAt), x: timeX + 3, y: baseline, size: 7, color: .ink, maxWidth: 54)
+            canvas.text(reply.variant, x: variantX + 3, y: baseline, size: 7, color: .ink, maxWidth: 32)
+            for (offset, line) in lines.enumerated() {
+                canvas.text(line, x: textX + 3, y: baseline + Double(offset) * Self.replyLineHeight, size: 7,
+                            color: reply.isOptOut ? .red : .ink, maxWidth: textWidth - 6)
+            }
+            canvas.text(reply.isOptOut ? text.optOutMark : (reply.answered ? text.yes : text.no), x: answeredX - 3, y: baseline, size: 7,
+                        bold: reply.answered, color: reply.isOptOut ? .red : (reply.answered ? .green : .muted), align: .right, maxWidth: 64)
+            y += height
+            index += 1
+        }
+        return page - firstPage + 1
     }
 
     // MARK: Message table

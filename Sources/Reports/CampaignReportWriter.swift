@@ -2,7 +2,7 @@ public import Foundation
 public import Logging
 public import Store
 
-/// Writes a campaign's reports (`report.csv`, `report.xlsx`, `report.pdf`, `summary.json`) into
+/// Writes a campaign's reports (`report.csv` with `replies.csv`, `report.xlsx`, `report.pdf`, `summary.json`) into
 /// its outbox folder, all from one database snapshot so every format shows the same numbers.
 /// Used when a campaign finishes or is cancelled (`partial`), and by `siaran report`.
 public struct CampaignReportWriter: Sendable {
@@ -57,6 +57,9 @@ public struct CampaignReportWriter: Sendable {
                 switch format {
                 case .csv:
                     try CampaignCSVReport.write(snapshot, campaign: campaign, to: path, byteOrderMark: configuration.csvByteOrderMark, timeZone: timeZone)
+                    let replies = (folder as NSString).appendingPathComponent(CampaignRepliesReport.fileName)
+                    try CampaignRepliesReport.write(snapshot, campaign: campaign, to: replies, byteOrderMark: configuration.csvByteOrderMark, timeZone: timeZone)
+                    written.append(replies)
                 case .json:
                     try CampaignSummary(overview, timeZone: timeZone).write(to: path)
                 case .xlsx:

@@ -3,7 +3,7 @@ public import Foundation
 public import Store
 
 /// `report.xlsx` through libxlsxwriter in constant-memory mode (each row goes to a temporary
-/// file as soon as the next one starts): sheets Summary, Messages and Rejected, a styled and
+/// file as soon as the next one starts): sheets Summary, Messages, Rejected and Replies, a styled and
 /// frozen header row with auto filters, sized columns, phone numbers and ids as text (never
 /// `6.28E+12`), and times as real Excel dates in the report's time zone.
 public enum CampaignXLSXReport {
@@ -118,7 +118,28 @@ public enum CampaignXLSXReport {
         }
         rejected.autofilter(lastRow: refused, lastColumn: 2)
 
-        for sheet in [summary, messages, rejected] {
+        // Replies: what contacts wrote back (the columns of replies.csv).
+        let replies = try book.sheet(text.repliesSheet)
+        for (column, width) in [17.0, 24, 17, 8, 60, 10].enumerated() {
+            replies.columnWidth(UInt16(column), UInt16(column), width, column == 0 ? styles.text : nil)
+        }
+        for (column, title) in [text.phone, text.name, text.receivedAt, text.variant, text.replyText, text.answered].enumerated() {
+            replies.string(0, UInt16(column), title, styles.header)
+        }
+        replies.freezeHeader()
+        var replyRow: UInt32 = 0
+        try snapshot.forEachReply(of: campaign) { reply in
+            replyRow += 1
+            replies.string(replyRow, 0, reply.phone, styles.text)
+            replies.string(replyRow, 1, reply.name, nil)
+            replies.number(replyRow, 2, excelSerial(reply.receivedAt, dates: &dates), styles.dateTime)
+            replies.string(replyRow, 3, reply.variant, nil)
+            replies.string(replyRow, 4, reply.text, nil)
+            replies.string(replyRow, 5, reply.answered ? text.yes : text.no, nil)
+        }
+        replies.autofilter(lastRow: replyRow, lastColumn: 5)
+
+        for sheet in [summary, messages, rejected, replies] {
             if let error = sheet.firstError { throw ReportsError(.spreadsheet(reason: error), campaign: campaign, file: path) }
         }
         try book.close(path: path)

@@ -71,6 +71,15 @@ public struct ReportText: Sendable {
     public var summarySheet: String { pick("Summary", "Ringkasan") }
     public var rejectedSheet: String { pick("Rejected", "Ditolak") }
     public var item: String { pick("Item", "Keterangan") }
+    public var repliesSheet: String { pick("Replies", "Balasan") }
+    public var replies: String { pick("Replies from contacts", "Balasan dari kontak") }
+    public var receivedAt: String { pick("Received", "Masuk") }
+    public var replyText: String { pick("Text", "Isi pesan") }
+    public var answered: String { pick("Answered", "Dijawab") }
+    public var yes: String { pick("yes", "ya") }
+    public var no: String { pick("no", "belum") }
+    public var optOutMark: String { pick("opted out", "minta berhenti") }
+    public var noReplies: String { pick("No contact has replied yet.", "Belum ada kontak yang membalas.") }
     public var value: String { pick("Value", "Nilai") }
 
     /// A message state as staff read it.

@@ -118,6 +118,7 @@ public struct SiaranApplication: Sendable {
         services.append(recorder)
         services.append(once ? OncePass(pipeline: pipeline, whatsapp: whatsapp, logger: component("pipeline")) : pipeline)
         services.append(ReportRefreshService(context: context))
+        services.append(AnswerSender(context: context))
         // Without endpoints it only keeps the event log pruned (the loader refuses endpoints without a secret).
         var webhooks = WebhookService.Settings(endpoints: configuration.webhooks.endpoints, secret: configuration.secrets.webhookSecret ?? "")
         webhooks.timeout = configuration.webhooks.timeoutSeconds

@@ -34,6 +34,8 @@ public struct DatabaseCopy: Sendable {
         Table(name: "domainEvents", key: ["id"]),
         Table(name: "webhookCursors", key: ["endpoint"]),
         Table(name: "campaignAttempts", key: ["campaignId"]),
+        Table(name: "answers", key: ["id"]),
+        Table(name: "conversations", key: ["phone"]),
     ]
 
     /// Tables that are derived from others and rebuilt by the target itself.

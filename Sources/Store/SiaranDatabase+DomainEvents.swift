@@ -7,6 +7,10 @@ public struct DomainEvent: Sendable, Equatable {
         case campaignStarted = "campaign.started"
         case campaignFinished = "campaign.finished"
         case messageReplied = "message.replied"
+        /// Every incoming text, from campaign contacts and from anyone else.
+        case messageReceived = "message.received"
+        /// Staff or the auto-reply bot answered a conversation (sent).
+        case messageAnswered = "message.answered"
         case contactOptedOut = "contact.opted_out"
         case sessionStopped = "session.stopped"
     }

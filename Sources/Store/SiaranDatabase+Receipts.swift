@@ -10,6 +10,7 @@ extension SiaranDatabase {
                 WHERE id = ? AND state IN ('sent', 'delivered', 'read', 'sending')
                 """, date, id)
             try Self.markReportsStale(messageId: id, in: db)
+            try Self.markAnswerReceipt(id, read: false, at: date, in: db)
         }
     }
 
@@ -20,6 +21,7 @@ extension SiaranDatabase {
                 WHERE id = ? AND state IN ('sent', 'delivered', 'read', 'sending')
                 """, date, date, id)
             try Self.markReportsStale(messageId: id, in: db)
+            try Self.markAnswerReceipt(id, read: true, at: date, in: db)
         }
     }
 
@@ -50,6 +52,9 @@ extension SiaranDatabase {
                 if let campaign { fields["campaign"] = campaign }
                 if let inReplyTo { fields["inReplyTo"] = inReplyTo }
                 try Self.recordEvent(.messageReplied, fields, in: db)
+                // Every incoming text is a conversation; only campaign replies carry a campaign.
+                try Self.recordEvent(.messageReceived, fields, in: db)
+                try Self.touchConversation(phone, at: date, in: db)
             }
             return campaign
         }

@@ -134,7 +134,8 @@ extension SiaranDatabase {
 
     /// Sends per session since a time, for hourly and daily caps.
     public func sentCount(session: String, since: Date) async throws -> Int {
-        try await read { db in try db.scalarInt(Self.sentCountSQL, session, since) }
+        // Answers to conversations count too: the number's limits are WhatsApp's, not the campaign's.
+        try await read { db in try db.scalarInt(Self.sentCountSQL, session, since) + db.scalarInt(Self.answerCountSQL, session, since) }
     }
 
     /// The campaign and phone of a message, for receipts (which name only the message).

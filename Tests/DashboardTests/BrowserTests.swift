@@ -96,6 +96,7 @@ extension InChromium {
             let login = try await harness.dashboard.tokens.issue(for: try #require(try await harness.dashboard.users.find(username: "admin")))
             // A finished campaign for the overview's chart, then one that sends slowly while we look.
             try await ScreenshotData.campaign(harness, name: "promo-januari", count: 24, delay: 0)
+            try await ScreenshotData.conversations(harness)
             let sending = Task { try await ScreenshotData.campaign(harness, name: "promo-lebaran", count: 400, delay: 0.1) }
             var live: String?
             for _ in 0..<300 where live == nil {
@@ -122,7 +123,7 @@ extension InChromium {
             try await app.test(.live) { client in
                 let base = "http://127.0.0.1:\(try #require(client.port))"
                 let pages = [("login", "/login"), ("overview", "/"), ("campaigns", "/campaigns"), ("campaign", "/campaigns/\(id)"),
-                             ("new", "/campaigns/new"), ("new-filled", "/campaigns/new?contacts=contacts-shot&media=media-shot"), ("contacts", "/contacts?phone=081320000000"),
+                             ("new", "/campaigns/new"), ("inbox", "/conversations?phone=081320000014"), ("new-filled", "/campaigns/new?contacts=contacts-shot&media=media-shot"), ("contacts", "/contacts?phone=081320000000"),
                              ("templates", "/templates?edit=lebaran"), ("reports", "/reports"), ("sessions", "/sessions"), ("users", "/users")]
                 var shots: [(String, Int, Int)] = []
                 for (theme, language) in [("light", "en"), ("dark", "id")] {

@@ -42,6 +42,11 @@ struct RoleTests {
         Endpoint(method: .delete, uri: "/api/contacts/optouts/6285700001111", needs: .admin),
         Endpoint(method: .post, uri: "/api/contacts/check", body: #"{"numbers":"081234567890"}"#, needs: .viewer),
         Endpoint(method: .get, uri: "/api/contacts/081234567890", needs: .viewer),
+        Endpoint(method: .get, uri: "/api/conversations?unanswered=1", needs: .viewer),
+        Endpoint(method: .get, uri: "/api/conversations/081234567890", needs: .viewer),
+        Endpoint(method: .post, uri: "/api/conversations/081234567890/answer?wait=0", body: #"{"text":"Halo"}"#, needs: .operator),
+        Endpoint(method: .post, uri: "/api/conversations/081234567890/done", body: #"{"done":true}"#, needs: .operator),
+        Endpoint(method: .post, uri: "/api/conversations/081234567890/assign", body: #"{"user":"ops"}"#, needs: .operator),
         Endpoint(method: .get, uri: "/api/templates", needs: .viewer),
         Endpoint(method: .get, uri: "/api/templates/seed", needs: .viewer),
         Endpoint(method: .put, uri: "/api/templates/seed", body: #"{"body":"Halo {name|Kak}"}"#, needs: .operator),
@@ -66,6 +71,7 @@ struct RoleTests {
         try FileManager.default.createDirectory(atPath: harness.path("state/uploads/media-seed"), withIntermediateDirectories: true)
         try PreviewTests.promo.write(to: URL(fileURLWithPath: harness.path("state/uploads/media-seed/promo.jpg")))
         try await harness.database.addOptOut(phone: "6285700001111", source: "reply")
+        try await harness.database.recordReply(phone: "6281234567890", session: "utama", messageId: "SEED1", text: "Berapa?", at: Date(), isOptOut: false)
         try "Halo {name|Kak}\n".write(toFile: harness.path("templates/seed.txt"), atomically: true, encoding: .utf8)
         try "Hilang\n".write(toFile: harness.path("templates/gone.txt"), atomically: true, encoding: .utf8)
     }

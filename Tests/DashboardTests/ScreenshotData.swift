@@ -27,4 +27,23 @@ enum ScreenshotData {
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         try await PipelineService(context: context, once: true).run()
     }
+
+    /// Replies to the finished campaign (a few minutes after its sends), a stranger's question and an answer with its ticks, for the inbox.
+    static func conversations(_ harness: DashboardHarness) async throws {
+        let now = Date()
+        try await harness.database.recordReply(phone: "6281320000014", session: "utama", messageId: "SHOT1",
+                                               text: "Berapa harganya, Kak? Masih ada ukuran L?", at: now.addingTimeInterval(60), isOptOut: false)
+        let answer = NewAnswer(id: "3EB0SHOTANSWER", phone: "6281320000014", session: "utama",
+                               text: "Masih ada, Kak 🙏 Harganya Rp 129.000, diskon 30% jadi Rp 90.300.", author: "admin")
+        _ = try await harness.database.beginAnswer(answer, at: now.addingTimeInterval(120))
+        _ = try await harness.database.claimAnswer(answer.id)
+        try await harness.database.markAnswerSent(answer.id, at: now.addingTimeInterval(120))
+        try await harness.database.markRead(answer.id, at: now.addingTimeInterval(150))
+        try await harness.database.recordReply(phone: "6281320000014", session: "utama", messageId: "SHOT2",
+                                               text: "Oke, saya pesan 2 ya. Bisa COD?", at: now.addingTimeInterval(240), isOptOut: false)
+        try await harness.database.recordReply(phone: "6285211112222", session: "utama", messageId: "SHOT3",
+                                               text: "Selamat siang, toko buka sampai jam berapa?", at: now.addingTimeInterval(300), isOptOut: false)
+        try await harness.database.recordReply(phone: "6281320000021", session: "utama", messageId: "SHOT4", text: "STOP",
+                                               at: now.addingTimeInterval(360), isOptOut: true)
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Reports
+import Store
 import Testing
 
 @Suite("report.pdf checked with poppler")
@@ -89,5 +90,39 @@ struct PDFReportTests {
         let again = try await CampaignReportWriter(database: fixture.database, configuration: broken)
             .write(campaign: fixture.campaign, to: fixture.path("out2"), partial: false)
         #expect(try await Self.pages(try #require(again.first)) == 3)
+    }
+}
+
+@Suite("Replies in report.pdf and report.xlsx")
+struct RepliesReportTests {
+    @Test("the replies page and the Replies sheet show who wrote what, the variant and whether it was answered")
+    func replies() async throws {
+        let fixture = try await ReportFixture(messages: 20)
+        try await fixture.database.recordReply(phone: ReportFixture.phone(2), session: "utama", messageId: "IN1",
+                                               text: "Berapa harganya, Kak? Masih ada stok ukuran L?", at: ReportFixture.start.addingTimeInterval(600),
+                                               isOptOut: false)
+        try await fixture.database.recordReply(phone: ReportFixture.phone(5), session: "utama", messageId: "IN2", text: "STOP",
+                                               at: ReportFixture.start.addingTimeInterval(900), isOptOut: true)
+        let files = try await CampaignReportWriter(database: fixture.database, configuration: .init(language: .indonesian, formats: [.pdf, .xlsx]))
+            .write(campaign: fixture.campaign, to: fixture.path("out"), partial: false)
+        let pdf = try #require(files.first { $0.hasSuffix(".pdf") })
+        let text = try await PDFReportTests.text(pdf)
+        let words = ReportText(.indonesian)
+        #expect(text.contains(words.replies))
+        #expect(text.contains("Berapa harganya, Kak? Masih ada stok ukuran L?"))
+        #expect(text.contains(words.optOutMark))
+        #expect(try await PDFReportTests.pages(pdf) == 4, "cover, charts, replies, one table page")
+
+        let book = try await XLSXReportTests.read(try #require(files.first { $0.hasSuffix(".xlsx") }))
+        let sheet = try #require(book[words.repliesSheet] as? [String: Any])
+        #expect(sheet["filter"] as? String == "A1:F3")
+        let rows = try #require(sheet["rows"] as? [[[String: Any]]])
+        #expect(rows[1][0]["value"] as? String == ReportFixture.phone(2))
+        #expect(rows[1][0]["type"] as? String == "s")
+        #expect(rows[1][1]["value"] as? String == ReportFixture.name(2))
+        #expect(rows[1][2]["value"] as? String == "2025-11-25T08:10:00")
+        #expect(rows[1][3]["value"] as? String == "A")
+        #expect(rows[1][5]["value"] as? String == words.no)
+        #expect(rows[2][4]["value"] as? String == "STOP")
     }
 }

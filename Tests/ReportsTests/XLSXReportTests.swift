@@ -12,14 +12,14 @@ struct XLSXReportTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
     }
 
-    @Test("three sheets; styled frozen header with filters; phones as text; dates as dates", arguments: [ReportsConfiguration.Language.english, .indonesian])
+    @Test("four sheets; styled frozen header with filters; phones as text; dates as dates", arguments: [ReportsConfiguration.Language.english, .indonesian])
     func workbook(language: ReportsConfiguration.Language) async throws {
         let fixture = try await ReportFixture(messages: 40)
         let writer = CampaignReportWriter(database: fixture.database, configuration: .init(language: language, formats: [.xlsx]))
         let files = try await writer.write(campaign: fixture.campaign, to: fixture.path("out"), partial: false)
         let book = try await Self.read(try #require(files.first))
         let text = ReportText(language)
-        #expect(book["sheets"] as? [String] == [text.summarySheet, text.messages, text.rejectedSheet])
+        #expect(book["sheets"] as? [String] == [text.summarySheet, text.messages, text.rejectedSheet, text.repliesSheet])
 
         let messages = try #require(book[text.messages] as? [String: Any])
         #expect(messages["freeze"] as? String == "A2")

@@ -6,7 +6,7 @@ import NIOCore
 extension Dashboard {
     /// `GET /api/events`: Server-Sent Events. `campaign` events carry a campaign's summary when
     /// it changes, `session` events a session's state (and, for admins, its QR index and pairing
-    /// code). `?campaign=ID` follows one campaign and ends with `event: end` when it finishes;
+    /// code), `conversation` events each incoming text and each answer sent. `?campaign=ID` follows one campaign and ends with `event: end` when it finishes;
     /// `?duration=S` ends the stream after S seconds (browsers reconnect by themselves).
     func addEventRoutes(to router: Router<DashboardContext>) {
         router.get("/api/events") { request, context in
@@ -41,6 +41,8 @@ struct EventStream: Sendable {
         var lastSessions: [String: Dashboard.PublicSession] = [:]
         var lastPing = ContinuousClock.now
         var eventID = 0
+        // Conversations: a frame per incoming text and per answer sent, from now on.
+        var lastConversationEvent = campaign == nil ? try await dashboard.database.lastEventID() : 0
         try await write("retry: 3000\n\n")
         while ContinuousClock.now < deadline, !Task.isCancelled {
             var frames: [String] = []
@@ -62,6 +64,17 @@ struct EventStream: Sendable {
                         lastSessions[session.name] = session
                         frames.append(try Self.frame("session", session, id: &eventID))
                     }
+                }
+            }
+            if campaign == nil {
+                for event in try await dashboard.database.events(after: lastConversationEvent, kinds: [.messageReceived, .messageAnswered]) {
+                    lastConversationEvent = event.id
+                    eventID += 1
+                    let kind = event.kind == .messageReceived ? "received" : "answered"
+                    // The event's own JSON (phone, text, session, campaign), tagged with what happened.
+                    let payload = String(decoding: event.payload, as: UTF8.self)
+                    let data = payload.hasPrefix("{") && payload.count > 2 ? "{\"event\":\"\(kind)\"," + payload.dropFirst() : "{\"event\":\"\(kind)\"}"
+                    frames.append("id: \(eventID)\nevent: conversation\ndata: \(data)\n\n")
                 }
             }
             if !frames.isEmpty {

@@ -5,7 +5,7 @@ import NIOCore
 extension Dashboard {
     func addPageRoutes(to router: Router<DashboardContext>) {
         router.get("/assets/app.css") { _, _ in Self.asset(Stylesheet.css, type: "text/css; charset=utf-8") }
-        router.get("/assets/app.js") { _, _ in Self.asset(Script.js, type: "text/javascript; charset=utf-8") }
+        router.get("/assets/app.js") { _, _ in Self.asset(Script.js + InboxScript.js, type: "text/javascript; charset=utf-8") }
         router.get("/login") { request, context in
             if context.user != nil { return Response(status: .seeOther, headers: [.location: "/"]) }
             return self.loginPage(request)
@@ -22,6 +22,9 @@ extension Dashboard {
         router.get("/campaigns/:id") { request, context in
             let id = try context.parameters.require("id")
             return try await self.page(request, context, .viewer) { layout in try await self.campaignPage(layout, id: id) }
+        }
+        router.get("/conversations") { request, context in
+            try await self.page(request, context, .viewer) { layout in try await self.inboxPage(layout, request: request) }
         }
         router.get("/contacts") { request, context in
             try await self.page(request, context, .viewer) { layout in try await self.contactsPage(layout, request: request) }

@@ -62,6 +62,7 @@ struct PageLayout {
     private func header(active: String?) -> String {
         var links: [(String, String, String)] = [("overview", "/", "nav.overview"), ("campaigns", "/campaigns", "nav.campaigns")]
         if user?.role.allows(.operator) == true { links.append(("new", "/campaigns/new", "nav.new")) }
+        links.append(("conversations", "/conversations", "nav.conversations"))
         links.append(("contacts", "/contacts", "nav.contacts"))
         links.append(("templates", "/templates", "nav.templates"))
         links.append(("reports", "/reports", "nav.reports"))

@@ -166,5 +166,20 @@ enum Stylesheet {
     .insights{margin:0}.insights+.hint{margin:4px 0 0}
     @media (max-width:420px){.ai-options{grid-template-columns:1fr 1fr}}
     @media (prefers-reduced-motion:reduce){*{transition:none!important}}
-    """#
+        /* Inbox */
+    .conversations{list-style:none;margin:10px 0 0;padding:0;display:grid;gap:2px;max-height:70vh;overflow:auto}
+    .conversations a{display:grid;gap:2px;padding:8px 10px;border-radius:8px;color:inherit;text-decoration:none}
+    .conversations a:hover,.conversations li[aria-current] a{background:var(--accent-soft)}
+    .conversations .last{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.who-line{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+    .badge.unread{background:var(--accent);color:#fff}
+    .filters{display:flex;flex-wrap:wrap;gap:8px;margin-top:10px;align-items:center}.filters input[type=text]{flex:1 1 160px}
+    label.check{display:inline-flex;gap:6px;align-items:center;font-size:14px}
+    .chat{max-height:60vh;overflow:auto;margin-top:10px}
+    .bubble.in{align-self:flex-start;background:#fff;border-radius:2px 10px 10px 10px}[data-theme=dark] .bubble.in{background:#202c33;color:#e9edef}
+    .bubble.in.optout{outline:2px solid var(--danger)}
+    .bubble .meta{display:block;text-align:right;font-size:11px;color:#667781;margin-top:2px}[data-theme=dark] .bubble .meta{color:#8696a0}
+    .tick.read{color:#53bdeb}.failed-text{color:var(--danger)}
+    .answer{margin-top:12px;display:grid;gap:8px}.answer textarea{min-height:80px}.inbox-actions{margin-top:8px}
+    .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+"""#
 }

@@ -25,8 +25,9 @@ enum PostgresMigrations {
         Migration(identifier: "v5-message-tallies", sql: messageTallies),
         Migration(identifier: "v6-message-indexes", sql: messageIndexes),
         Migration(identifier: "v7-campaign-outbox-folder", sql: SiaranDatabase.outboxFolderPostgresSchema),
-        Migration(identifier: "v11-activity-order", sql: activityOrder),
         Migration(identifier: "v8-faults", sql: SiaranDatabase.faultsPostgresSchema),
+        Migration(identifier: "v9-conversations", sql: SiaranDatabase.conversationsPostgresSchema),
+        Migration(identifier: "v10-activity-order", sql: activityOrder),
         // migrations-end (append new migrations above this line, the same identifiers as SQLite's)
     ]
 
@@ -273,7 +274,7 @@ enum PostgresMigrations {
         CREATE INDEX messagesBySessionSent ON messages(session, sentAt);
         """
 
-    /// v11: the activity index ends with `id`, the live page's tie-breaker, so the newest steps are
+    /// v10: the activity index ends with `id`, the live page's tie-breaker, so the newest steps are
     /// read from it in order without a sort (SQLite's indexes end with the rowid by themselves).
     private static let activityOrder = """
         DROP INDEX messagesByActivity;

@@ -14,13 +14,14 @@ enum SQLiteMigrations {
         migrator.registerMigration("v5-message-tallies", migrate: createMessageTalliesSchema)
         migrator.registerMigration("v6-message-indexes", migrate: createMessageIndexes)
         migrator.registerMigration("v7-campaign-outbox-folder", migrate: SiaranDatabase.createOutboxFolderSchema)
-        migrator.registerMigration("v11-activity-order", migrate: keepActivityOrder)
         migrator.registerMigration("v8-faults", migrate: SiaranDatabase.createFaultsSchema)
+        migrator.registerMigration("v9-conversations", migrate: SiaranDatabase.createConversationsSchema)
+        migrator.registerMigration("v10-activity-order", migrate: keepActivityOrder)
         // migrations-end (append new migrations above this line, each in its own function)
         return migrator
     }
 
-    /// v11 changes PostgreSQL's activity index to end with `id`; SQLite's already ends with the
+    /// v10 changes PostgreSQL's activity index to end with `id`; SQLite's already ends with the
     /// rowid, its tie-breaker, so here the step only keeps the two histories numbered alike.
     static func keepActivityOrder(_ db: Database) throws {}
 

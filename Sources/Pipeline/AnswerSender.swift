@@ -1,0 +1,95 @@
+public import Foundation
+public import ServiceLifecycle
+public import Store
+import Transport
+
+/// Sends what staff (the dashboard, `siaran inbox reply`) or the auto-reply bot answered in a
+/// conversation: at once, not behind the campaign queue, through the session the answer names, but
+/// within that session's hourly and daily caps (answers count toward them, as campaign messages do).
+/// Answers are queued in the database, so any process can hand one over and the worker that holds
+/// the session sends it; ids are chosen before the send, so a retry after a crash is dropped as a
+/// duplicate by the phone.
+public struct AnswerSender: Service {
+    let context: PipelineContext
+    let interval: Duration
+
+    /// Folder of the dry-run rehearsal's answers in `outbox/`.
+    public static let dryRunFolder = "inbox-answers"
+
+    public init(context: PipelineContext, interval: Duration = .milliseconds(500)) {
+        self.context = context
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        do {
+            try await context.database.requeueInterruptedAnswers(sessions: await sessions())
+        } catch {
+            context.logger.error("could not requeue answers interrupted by a stop", metadata: ["error": "\(error)"])
+        }
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await sendQueued()
+            } catch is CancellationError {
+                return
+            } catch {
+                context.logger.error("could not send answers", metadata: ["error": "\(error)"])
+            }
+            let pause = interval
+            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+        }
+    }
+
+    private func sessions() async -> [String] {
+        Array(Set(context.sessions + (await context.transport.sessionNames()))).sorted()
+    }
+
+    /// Sends every queued answer whose session this process can send with; returns how many went out.
+    @discardableResult
+    public func sendQueued() async throws -> Int {
+        var sent = 0
+        for answer in try await context.database.queuedAnswers() {
+            // Another worker may hold the session; the answer waits for it.
+            guard await context.transport.isAvailable(session: answer.session) else { continue }
+            if let reason = try await capReached(session: answer.session) {
+                try await context.database.markAnswerFailed(answer.id, reason: reason)
+                context.logger.notice("answer refused: the session is at its cap", metadata: ["wa.session": "\(answer.session)", "answer.reason": "\(reason)"])
+                continue
+            }
+            guard try await context.database.claimAnswer(answer.id) else { continue }
+            var media: MediaAttachment?
+            if let image = answer.mediaPath {
+                do {
+                    media = try CampaignMedia(context: context).prepared(image: image).attachment
+                } catch let failure as CampaignFailure {
+                    try await context.database.markAnswerFailed(answer.id, reason: failure.reason.english)
+                    continue
+                }
+            }
+            let message = OutgoingMessage(id: answer.id, phone: answer.phone, text: answer.text, media: media, session: answer.session,
+                                          campaignId: Self.dryRunFolder, folder: Self.dryRunFolder)
+            switch await context.transport.send(message) {
+            case .sent(let at):
+                try await context.database.markAnswerSent(answer.id, at: at)
+                sent += 1
+            case .permanentFailure(let reason), .transientFailure(let reason):
+                // The person who answered sees why and can answer again; nothing is retried behind their back.
+                try await context.database.markAnswerFailed(answer.id, reason: reason)
+            }
+        }
+        return sent
+    }
+
+    /// `hourly-cap` or `daily-cap` when the session may send nothing more now.
+    private func capReached(session: String) async throws -> String? {
+        let sending = context.pipeline.sending
+        let now = context.clock.now()
+        if sending.hourlyCap > 0, try await context.database.sentCount(session: session, since: now.addingTimeInterval(-3600)) >= sending.hourlyCap {
+            return "hourly-cap"
+        }
+        if sending.dailyCap > 0, try await context.database.sentCount(session: session, since: now.addingTimeInterval(-86_400)) >= sending.dailyCap {
+            return "daily-cap"
+        }
+        return nil
+    }
+}
