@@ -105,7 +105,7 @@ let package = Package(
         .target(
             name: "Reports",
             dependencies: [
-                "Store", "CSiaranCairo", "CSiaranXLSXWriter", "CSiaranQREncode", "CSiaranWebP",
+                "Store", "VariantStatistics", "CSiaranCairo", "CSiaranXLSXWriter", "CSiaranQREncode", "CSiaranWebP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -187,7 +187,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "Store", "Pipeline", "Reports", "Contacts", "Templates", "Media", "AIWriting",
+                "Store", "Pipeline", "Reports", "Contacts", "Templates", "Media", "AIWriting", "VariantStatistics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -235,6 +235,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A/B statistics: Wilson intervals, two-proportion tests with Holm's correction, plain sentences.
+        // Pure arithmetic, no dependencies, so reports, the dashboard, the pipeline and the CLI share one.
+        .target(name: "VariantStatistics", swiftSettings: swiftSettings),
         // swift-targets-end (helpers: add Swift library targets above this line)
 
         // MARK: Composition root and executable
@@ -254,7 +257,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranCLI",
             dependencies: [
-                "Siaran", "Contacts", "Templates", "Pipeline", "Store", "WhatsAppSimulator", "WhatsApp", "Transport", "Reports", "Dashboard", "AIWriting",
+                "Siaran", "Contacts", "Templates", "Pipeline", "Store", "WhatsAppSimulator", "WhatsApp", "Transport", "Reports", "Dashboard", "AIWriting", "VariantStatistics",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -355,7 +358,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReportsTests",
-            dependencies: ["Reports", "Store", "SiaranTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Reports", "Store", "VariantStatistics", "SiaranTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Scripts"],
             swiftSettings: swiftSettings
         ),
@@ -413,6 +416,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The A/B statistics against known answers and against scipy in .venv.
+        .testTarget(name: "VariantStatisticsTests", dependencies: ["VariantStatistics", "SiaranTestSupport"], swiftSettings: swiftSettings),
         // test-targets-end (helpers: add test targets above this line)
     ]
 )

@@ -116,7 +116,14 @@ struct CampaignPreparation {
         let id = campaign.id
         let messages = try await context.database.sampleMessages(of: id, limit: 5)
         let sample = messages.map { "── to \($0.phone), variant \($0.variant ?? "A") ──\n\($0.text)\n" }
+        // The plan before approval: days, sessions, warm and cold contacts, the estimated finish.
+        var sessions = context.sessions
+        for extra in await context.transport.sessionNames() where !sessions.contains(extra) { sessions.append(extra) }
+        let plan = try await CampaignPlan.load(campaign: id, database: context.database, sending: context.pipeline.sending,
+                                               sessions: sessions, options: options, now: max(context.clock.now(), campaign.sendAt ?? .distantPast))
+        let planText = (plan.lines(english: true) + [""] + plan.lines(english: false)).joined(separator: "\n")
         let text = "Preview of \(campaign.name) (\(id)) — the first messages exactly as they will be sent\n\n" + sample.joined(separator: "\n")
+            + "\n" + planText + "\n"
         let outbox = context.campaignOutbox(campaign)
         try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
         try text.write(toFile: (outbox as NSString).appendingPathComponent("preview.txt"), atomically: true, encoding: .utf8)

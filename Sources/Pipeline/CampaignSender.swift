@@ -106,6 +106,9 @@ struct CampaignSender {
         let delayMax = options.delayMaximum ?? sending.delayMaximum
         let runner = CampaignRunner(context: context)
         var optedOut = try await context.database.optedOutPhones()
+        // Cold contacts (no word from them within warm_days) have their own daily cap; a dry-run ignores it.
+        let coldCapped = sending.coldDailyCap > 0 && sending.transport != .dryRun
+        var warm = coldCapped ? try await context.database.warmPhones(since: warmSince(context.clock.now())) : []
         var sessionIndex = 0
         var sentInBatch = 0
         var lastStatus = Date.distantPast
@@ -141,7 +144,8 @@ struct CampaignSender {
                         context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: "opted-out", level: .error)
                         continue
                     }
-                    let (session, capped) = try await nextSession(from: &sessionIndex, window: window)
+                    let (session, capped) = try await nextSession(from: &sessionIndex, window: window,
+                                                                  cold: coldCapped && !warm.contains(message.phone))
                     group.append((message, session))
                     // A cap counts recorded sends before each message, so a capped session claims one at a time.
                     if capped { break }
@@ -169,6 +173,7 @@ struct CampaignSender {
                         try await TerminalProgress.show(campaign: campaign, database: context.database)
                         lastStatus = context.clock.now()
                         optedOut = try await context.database.optedOutPhones()
+                        if coldCapped { warm = try await context.database.warmPhones(since: warmSince(context.clock.now())) }
                     }
                     sentInBatch += 1
                     if sending.batchSize > 0, sentInBatch >= sending.batchSize, sending.batchPauseSeconds > 0 {
@@ -274,10 +279,14 @@ struct CampaignSender {
         return sending.dailyCap == 0 ? warmUp : min(warmUp, sending.dailyCap)
     }
 
-    /// Round robin over the campaign's sessions, skipping those at their hourly or daily cap;
-    /// waits when all are capped. Answers whether a cap applies to the chosen session (its count
-    /// must then see every send recorded, so the window is recorded first).
-    private func nextSession(from index: inout Int, window: SendWindow) async throws -> (session: String, capped: Bool) {
+    /// Contacts who wrote to us since this time are warm.
+    private func warmSince(_ now: Date) -> Date { now.addingTimeInterval(-Double(context.pipeline.sending.warmDays) * 86_400) }
+
+    /// Round robin over the campaign's sessions, skipping those at their hourly or daily cap (and,
+    /// for a `cold` contact, at the cold daily cap); waits when all are capped. Answers whether a cap
+    /// applies to the chosen session (its count must then see every send recorded, so the window is
+    /// recorded first).
+    private func nextSession(from index: inout Int, window: SendWindow, cold: Bool = false) async throws -> (session: String, capped: Bool) {
         let sending = context.pipeline.sending
         while true {
             let sessions = await sessionNames()
@@ -289,11 +298,14 @@ struct CampaignSender {
                 available += 1
                 let now = context.clock.now()
                 let dailyCap = try await dailyCap(for: session, now: now)
-                let capped = sending.hourlyCap > 0 || dailyCap > 0
+                let capped = sending.hourlyCap > 0 || dailyCap > 0 || cold
                 if capped { try await record(window) }
                 let hourly = sending.hourlyCap == 0 ? 0 : try await context.database.sentCount(session: session, since: now.addingTimeInterval(-3600))
                 let daily = dailyCap == 0 ? 0 : try await context.database.sentCount(session: session, since: now.addingTimeInterval(-86_400))
-                if (sending.hourlyCap == 0 || hourly < sending.hourlyCap) && (dailyCap == 0 || daily < dailyCap) {
+                let coldSent = cold ? try await context.database.coldSentCount(session: session, since: now.addingTimeInterval(-86_400),
+                                                                               warmSince: warmSince(now)) : 0
+                if (sending.hourlyCap == 0 || hourly < sending.hourlyCap) && (dailyCap == 0 || daily < dailyCap)
+                    && (!cold || coldSent < sending.coldDailyCap) {
                     index = (index + offset + 1) % sessions.count
                     return (session, capped)
                 }

@@ -66,6 +66,11 @@ public struct SendingConfiguration: Sendable, Equatable {
     /// Daily caps for the first days of a newly linked number; the last value holds afterwards
     /// until it reaches `dailyCap`.
     public var warmUpDailyCaps: [Int]
+    /// Most messages one session sends per day to cold contacts (who have not written to us within
+    /// `warmDays`); 0 means no cap. Real transports only: a dry-run ignores it (its plan shows it).
+    public var coldDailyCap: Int
+    /// A contact who wrote to us within this many days is warm (`sending.warm_days`).
+    public var warmDays: Int
     /// After this many messages a session pauses for `batchPauseSeconds` (0 turns batches off).
     public var batchSize: Int
     public var batchPauseSeconds: Double
@@ -86,6 +91,8 @@ public struct SendingConfiguration: Sendable, Equatable {
         hourlyCap: Int = 200,
         dailyCap: Int = 1000,
         warmUpDailyCaps: [Int] = [50, 100, 200, 400, 700],
+        coldDailyCap: Int = 200,
+        warmDays: Int = 30,
         batchSize: Int = 50,
         batchPauseSeconds: Double = 60,
         window: SendingWindow = SendingWindow(startMinute: 8 * 60, endMinute: 20 * 60),
@@ -100,6 +107,8 @@ public struct SendingConfiguration: Sendable, Equatable {
         self.hourlyCap = hourlyCap
         self.dailyCap = dailyCap
         self.warmUpDailyCaps = warmUpDailyCaps
+        self.coldDailyCap = coldDailyCap
+        self.warmDays = warmDays
         self.batchSize = batchSize
         self.batchPauseSeconds = batchPauseSeconds
         self.window = window

@@ -1,5 +1,6 @@
 public import Foundation
 public import Store
+import VariantStatistics
 
 /// The "Insights" paragraph of report.pdf and the dashboard's results: which variant did better and
 /// how sure we can be, when people replied, what failed and why. Always written first by rules from
@@ -133,7 +134,7 @@ struct InsightsRules {
     }
 
     /// Which variant did better on the strongest signal there is (replies, else reads, else
-    /// deliveries), and how sure we can be: a two-proportion z-test between the best two.
+    /// deliveries), and how sure we can be: the best against the runner-up, two-sided, Holm-corrected.
     private mutating func variantComparison() -> String? {
         let named = overview.variants.filter { !$0.name.isEmpty && $0.sent > 0 }
         guard named.count > 1 else { return nil }
@@ -159,16 +160,19 @@ struct InsightsRules {
         let comparison = Self.pick(english,
             "Variant \(best.name) did better: \(bestRate) of its recipients \(metric.en), against \(secondRate) for variant \(second.name).",
             "Varian \(best.name) lebih berhasil: \(bestRate) penerimanya \(metric.id), dibanding \(secondRate) untuk varian \(second.name).")
-        let z = Self.zScore(metric.part(best), best.sent, metric.part(second), second.sent)
+        // The two-sided test of the best against the runner-up, Holm-corrected for every comparison
+        // with the best (VariantStatistics: the same numbers as the reports' A/B table).
+        let test = ProportionComparison(successes: ranked.map(metric.part), trials: ranked.map(\.sent))
+        let p = test.groups[1].pValueVsBest ?? 1
         let certainty: String
-        if min(best.sent, second.sent) < 30 {
+        if min(best.sent, second.sent) < 30 || !test.groups[1].enoughData {
             certainty = Self.pick(english, "With fewer than \(n(30)) messages in a variant this is too early to call; send to more people before choosing.",
                              "Dengan kurang dari \(n(30)) pesan per varian ini belum bisa disimpulkan; kirim ke lebih banyak orang sebelum memilih.")
-        } else if z >= 2.576 {
+        } else if p < 0.01 {
             figures.append(99)
             certainty = Self.pick(english, "A difference this large is very unlikely to be chance (99% confidence).",
                              "Selisih sebesar ini sangat kecil kemungkinannya kebetulan (keyakinan 99%).")
-        } else if z >= 1.96 {
+        } else if p < 0.05 {
             figures.append(95)
             certainty = Self.pick(english, "A difference this large is unlikely to be chance (95% confidence).",
                              "Selisih sebesar ini kecil kemungkinannya kebetulan (keyakinan 95%).")
@@ -177,16 +181,6 @@ struct InsightsRules {
                              "Selisihnya cukup kecil untuk terjadi karena kebetulan, jadi jangan pilih pemenang dulu.")
         }
         return comparison + " " + certainty
-    }
-
-    /// The pooled two-proportion z statistic of a1/n1 against a2/n2 (0 when it is undefined).
-    static func zScore(_ a1: Int, _ n1: Int, _ a2: Int, _ n2: Int) -> Double {
-        guard n1 > 0, n2 > 0 else { return 0 }
-        let p1 = Double(a1) / Double(n1), p2 = Double(a2) / Double(n2)
-        let pooled = Double(a1 + a2) / Double(n1 + n2)
-        let variance = pooled * (1 - pooled) * (1 / Double(n1) + 1 / Double(n2))
-        guard variance > 0 else { return 0 }
-        return abs(p1 - p2) / variance.squareRoot()
     }
 
     private mutating func replyTiming() -> String? {

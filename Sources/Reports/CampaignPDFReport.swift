@@ -45,6 +45,11 @@ public struct CampaignPDFReport: Sendable {
             canvas.showPage()
             drawChartPage(canvas, dates: &dates)
             pages += 1
+            if overview.hasVariantComparison {
+                canvas.showPage()
+                drawABPage(canvas, dates: &dates, page: pages + 1)
+                pages += 1
+            }
             pages += try drawReplies(canvas, snapshot: snapshot, firstPage: pages + 1, dates: &dates)
             pages += try drawTable(canvas, snapshot: snapshot, firstPage: pages + 1, dates: &dates)
             try canvas.finish()

@@ -3,10 +3,62 @@ public import Foundation
 /// `summary.json`: the machine-readable totals and rates of a campaign (snake_case keys, rates as
 /// fractions rounded to three places).
 public struct CampaignSummary: Codable, Sendable, Equatable {
+    /// A variant's counts, rates and A/B statistics (VariantStatistics): Wilson 95% intervals and
+    /// the Holm-corrected p-value against the best variant, null for the best.
     public struct Variant: Codable, Sendable, Equatable {
         public var name: String
-        public var total, sent, delivered, read, replied, failed: Int
+        public var total, sent, delivered, read, replied, failed, opted_out: Int
         public var delivery_rate, read_rate, reply_rate: Double
+        public var reply_rate_ci, read_rate_ci: [Double]
+        public var p_value_vs_best: Double?
+        public var read_p_value_vs_best: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case name, total, sent, delivered, read, replied, failed, opted_out, delivery_rate, read_rate, reply_rate
+            case reply_rate_ci, read_rate_ci, p_value_vs_best, read_p_value_vs_best
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            for (key, value) in [(CodingKeys.total, total), (.sent, sent), (.delivered, delivered), (.read, read), (.replied, replied),
+                                 (.failed, failed), (.opted_out, opted_out)] {
+                try c.encode(value, forKey: key)
+            }
+            try c.encode(delivery_rate, forKey: .delivery_rate)
+            try c.encode(read_rate, forKey: .read_rate)
+            try c.encode(reply_rate, forKey: .reply_rate)
+            try c.encode(reply_rate_ci, forKey: .reply_rate_ci)
+            try c.encode(read_rate_ci, forKey: .read_rate_ci)
+            try c.encode(p_value_vs_best, forKey: .p_value_vs_best)  // null for the best, not absent
+            try c.encode(read_p_value_vs_best, forKey: .read_p_value_vs_best)
+        }
+    }
+
+    /// The verdict of the A/B comparison: best and winner (significant, corrected) by replies and
+    /// reads, and the plain sentences in English and Indonesian.
+    public struct VariantComparison: Codable, Sendable, Equatable {
+        public var best_by_replies, winner_by_replies, best_by_reads, winner_by_reads: String?
+        public var comparisons: Int
+        public var correction: String
+        public var sentences_en, sentences_id: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case best_by_replies, winner_by_replies, best_by_reads, winner_by_reads, comparisons, correction, sentences_en, sentences_id
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            // No winner is written as null, so scripts can tell "no winner yet" from an old file.
+            try c.encode(best_by_replies, forKey: .best_by_replies)
+            try c.encode(winner_by_replies, forKey: .winner_by_replies)
+            try c.encode(best_by_reads, forKey: .best_by_reads)
+            try c.encode(winner_by_reads, forKey: .winner_by_reads)
+            try c.encode(comparisons, forKey: .comparisons)
+            try c.encode(correction, forKey: .correction)
+            try c.encode(sentences_en, forKey: .sentences_en)
+            try c.encode(sentences_id, forKey: .sentences_id)
+        }
     }
 
     public var campaign: String
@@ -22,6 +74,8 @@ public struct CampaignSummary: Codable, Sendable, Equatable {
     public var generated_at: String
     public var time_zone: String
     public var variants: [Variant]
+    /// Present when the campaign compares two or more named variants.
+    public var variant_comparison: VariantComparison?
     public var failure_reasons: [String: Int]
     public var rejection_reasons: [String: Int]
 
@@ -49,9 +103,19 @@ public struct CampaignSummary: Codable, Sendable, Equatable {
         last_sent_at = overview.lastSent.map { dates.iso8601($0) }
         generated_at = dates.iso8601(overview.generatedAt)
         time_zone = timeZone.identifier
-        variants = overview.variants.map {
-            Variant(name: $0.name, total: $0.total, sent: $0.sent, delivered: $0.delivered, read: $0.read, replied: $0.replied,
-                    failed: $0.failed, delivery_rate: rounded($0.deliveryRate), read_rate: rounded($0.readRate), reply_rate: rounded($0.replyRate))
+        let statistics = overview.abStatistics
+        variants = zip(overview.variants, statistics.variantsJSON).map { v, s in
+            Variant(name: v.name, total: v.total, sent: v.sent, delivered: v.delivered, read: v.read, replied: v.replied,
+                    failed: v.failed, opted_out: v.optedOut, delivery_rate: rounded(v.deliveryRate), read_rate: rounded(v.readRate),
+                    reply_rate: rounded(v.replyRate), reply_rate_ci: s.reply_rate_ci, read_rate_ci: s.read_rate_ci,
+                    p_value_vs_best: s.p_value_vs_best, read_p_value_vs_best: s.read_p_value_vs_best)
+        }
+        if overview.hasVariantComparison {
+            let report = statistics.reportJSON
+            variant_comparison = VariantComparison(
+                best_by_replies: report.best_by_replies, winner_by_replies: report.winner_by_replies, best_by_reads: report.best_by_reads,
+                winner_by_reads: report.winner_by_reads, comparisons: report.comparisons, correction: report.correction,
+                sentences_en: report.sentences_en, sentences_id: report.sentences_id)
         }
         failure_reasons = Dictionary(overview.failureReasons.map { ($0.reason, $0.count) }, uniquingKeysWith: +)
         rejection_reasons = Dictionary(overview.rejectionReasons.map { ($0.reason, $0.count) }, uniquingKeysWith: +)

@@ -1,6 +1,7 @@
 internal import CSiaranXLSXWriter
 public import Foundation
 public import Store
+import VariantStatistics
 
 /// `report.xlsx` through libxlsxwriter in constant-memory mode (each row goes to a temporary
 /// file as soon as the next one starts): sheets Summary, Messages, Rejected and Replies, a styled and
@@ -56,15 +57,37 @@ public enum CampaignXLSXReport {
         rate(text.readRate, overview.readRate)
         rate(text.replyRate, overview.replyRate)
         row += 1
-        let variantHeader = [text.variant, text.total, text.sent, text.delivered, text.read, text.replied, text.failed]
+        // Variants with their A/B statistics (VariantStatistics): rates, 95% ranges, p against the best.
+        let variantHeader = [text.variant, text.total, text.sent, text.delivered, text.read, text.replied, text.failed, text.optedOutNumbers,
+                             text.replyRate, text.rangeFrom, text.rangeTo, text.pValueVsBest,
+                             text.readRate, text.rangeFrom, text.rangeTo, text.readPValueVsBest]
+        summary.columnWidth(7, 15, 14, nil)
         for (column, title) in variantHeader.enumerated() { summary.string(row, UInt16(column), title, styles.header) }
         row += 1
-        for variant in overview.variants {
+        let statistics = overview.abStatistics
+        for (index, variant) in overview.variants.enumerated() {
             summary.string(row, 0, variant.name.isEmpty ? text.noVariant : variant.name, nil)
-            for (column, value) in [variant.total, variant.sent, variant.delivered, variant.read, variant.replied, variant.failed].enumerated() {
+            for (column, value) in [variant.total, variant.sent, variant.delivered, variant.read, variant.replied, variant.failed, variant.optedOut].enumerated() {
                 summary.number(row, UInt16(column + 1), Double(value), styles.integer)
             }
+            for (offset, comparison) in [statistics.replies, statistics.reads].enumerated() {
+                let group = comparison.groups[index], first = UInt16(8 + offset * 4)
+                summary.number(row, first, group.rate, styles.percent)
+                summary.number(row, first + 1, group.interval.low, styles.percent)
+                summary.number(row, first + 2, group.interval.high, styles.percent)
+                if let p = group.pValueVsBest {
+                    summary.number(row, first + 3, p, nil)
+                } else if comparison.best == index, overview.hasVariantComparison {
+                    summary.string(row, first + 3, text.bestMark, nil)
+                }
+            }
             row += 1
+        }
+        if overview.hasVariantComparison {
+            for sentence in statistics.summarySentences(text.language == .english ? .english : .indonesian) {
+                summary.string(row, 0, sentence, nil)
+                row += 1
+            }
         }
         if !overview.failureReasons.isEmpty {
             row += 1

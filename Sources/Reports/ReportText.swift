@@ -43,6 +43,31 @@ public struct ReportText: Sendable {
     public var noSends: String { pick("Nothing has been sent yet.", "Belum ada pesan yang terkirim.") }
     public var sample: String { pick("Message sample", "Contoh pesan") }
     public var insights: String { pick("Insights", "Wawasan") }
+    public var abTest: String { pick("A/B test: is the difference real?", "Uji A/B: apakah selisihnya nyata?") }
+    public var replyRateInterval: String { pick("Reply rate (95% range)", "Tingkat balas (rentang 95%)") }
+    public var readRateInterval: String { pick("Read rate (95% range)", "Tingkat baca (rentang 95%)") }
+    public var pValueVsBest: String { pick("p vs best (replies)", "p vs terbaik (balasan)") }
+    public var readPValueVsBest: String { pick("p vs best (reads)", "p vs terbaik (dibaca)") }
+    public var rangeFrom: String { pick("95% range from", "Rentang 95% dari") }
+    public var rangeTo: String { pick("95% range to", "Rentang 95% sampai") }
+    public var bestMark: String { pick("best", "terbaik") }
+    public var abExplanation: String {
+        pick("The 95% range is where the true rate most likely lies. p is the chance of a difference at least this large from the best variant if the messages were really equally good (two-sided test, Holm-corrected for several variants); below 5% the difference counts as real. Replies count most: many people turn read receipts off.",
+             "Rentang 95% adalah kisaran tempat tingkat sebenarnya kemungkinan besar berada. p adalah peluang munculnya selisih sebesar ini dari varian terbaik seandainya pesan-pesannya sebenarnya sama baik (uji dua sisi, dikoreksi Holm bila variannya lebih dari dua); di bawah 5% selisihnya dianggap nyata. Balasan paling penting: banyak orang mematikan tanda baca.")
+    }
+    /// A rate with its 95% range: `7,5% (5,3–10,5%)`.
+    public func rateWithInterval(_ rate: Double, _ low: Double, _ high: Double) -> String {
+        let range = percent(low).dropLast() + "–" + percent(high)
+        return "\(percent(rate)) (\(range))"
+    }
+    /// A p-value as a person reads it: `< 0,001`, else three decimals; `—` for the best variant.
+    public func pValue(_ value: Double?) -> String {
+        guard let value else { return "—" }
+        if value < 0.001 { return pick("< 0.001", "< 0,001") }
+        let thousandths = Int((value * 1000).rounded())
+        let text = thousandths >= 1000 ? "1" : "0" + pick(".", ",") + String(repeating: "0", count: 3 - String(thousandths).count) + String(thousandths)
+        return text
+    }
     public var insightsByRules: String { pick("Written by Siaran from the campaign's figures.", "Ditulis oleh Siaran dari angka-angka kampanye.") }
     public func insightsByModel(_ model: String) -> String {
         pick("Worded by \(model) from Siaran's draft; every number was checked against the campaign's figures.",

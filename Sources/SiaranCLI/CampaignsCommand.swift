@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import Siaran
 import Store
 
@@ -47,6 +48,14 @@ struct CampaignsCommand: AsyncParsableCommand {
             print("created   \(configuration.readable(campaign.createdAt))" + (campaign.sendAt.map { ", send at \(configuration.readable($0))" } ?? ""))
             print("stages    \(CampaignStage.allCases.filter(stages.contains).map(\.rawValue).joined(separator: " → "))")
             print("files     \((configuration.paths.outbox as NSString).appendingPathComponent(campaign.folderName))/")
+            // The plan for what is still to send: per session per day, warm and cold, the estimated finish.
+            if campaign.state.isOpen, counts.pending + counts.sending + counts.retrying > 0 {
+                let options = campaign.options.flatMap { try? JSONDecoder().decode(CampaignOptions.self, from: Data($0.utf8)) }
+                let plan = try await CampaignPlan.load(campaign: id, database: database, sending: configuration.pipeline.sending,
+                                                       sessions: configuration.whatsapp.sessions, options: options,
+                                                       now: max(Date(), campaign.sendAt ?? .distantPast))
+                for line in plan.lines(english: true) { print(line) }
+            }
         }
     }
 }

@@ -146,6 +146,7 @@ struct DemoCommand: AsyncParsableCommand {
           caps:
             hourly: 0
             daily: 0
+            cold_daily: 0
           warmup: []
           batch:
             size: 0

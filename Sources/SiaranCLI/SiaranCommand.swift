@@ -15,7 +15,7 @@ struct SiaranCommand: AsyncParsableCommand {
             RunCommand.self, ConfigCommand.self, CampaignsCommand.self, PauseCommand.self, ResumeCommand.self, CancelCommand.self,
             StatusCommand.self, InboxCommand.self, ContactsCommand.self, MessageCommand.self, TemplatesCommand.self, SimulatorCommand.self,
             LoginCommand.self, SessionsCommand.self, DemoCommand.self,
-            MediaCommand.self,
+            MediaCommand.self, StatsCommand.self,
             ReportCommand.self, UsersCommand.self, DatabaseCommand.self,
         ]
     )

@@ -38,12 +38,15 @@ public struct CampaignFigures: Sendable {
         public var read: Int
         public var replied: Int
         public var failed: Int
+        /// Recipients whose reply to this variant was an opt-out word (STOP, BERHENTI).
+        public var optedOut: Int
         public var deliveryRate: Double { CampaignFigures.rate(delivered, sent) }
         public var readRate: Double { CampaignFigures.rate(read, sent) }
         public var replyRate: Double { CampaignFigures.rate(replied, sent) }
 
-        public init(name: String, total: Int, sent: Int, delivered: Int, read: Int, replied: Int, failed: Int) {
+        public init(name: String, total: Int, sent: Int, delivered: Int, read: Int, replied: Int, failed: Int, optedOut: Int = 0) {
             self.name = name
+            self.optedOut = optedOut
             self.total = total
             self.sent = sent
             self.delivered = delivered

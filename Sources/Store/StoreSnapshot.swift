@@ -33,11 +33,14 @@ public struct StoreSnapshot {
                    SUM(CASE WHEN state IN ('delivered', 'read') THEN 1 ELSE 0 END),
                    SUM(CASE WHEN state = 'read' THEN 1 ELSE 0 END),
                    SUM(CASE WHEN repliedAt IS NOT NULL THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END)
-            FROM messages WHERE campaignId = ? GROUP BY COALESCE(variant, '') ORDER BY 1
-            """, id).map {
+                   SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN optOut.inReplyTo IS NOT NULL THEN 1 ELSE 0 END)
+            FROM messages
+            LEFT JOIN (SELECT DISTINCT inReplyTo FROM replies WHERE campaignId = ? AND isOptOut) AS optOut ON optOut.inReplyTo = messages.id
+            WHERE campaignId = ? GROUP BY COALESCE(variant, '') ORDER BY 1
+            """, id, id).map {
             CampaignFigures.VariantRates(name: try $0.string(at: 0), total: try $0.int(at: 1), sent: try $0.int(at: 2), delivered: try $0.int(at: 3),
-                                         read: try $0.int(at: 4), replied: try $0.int(at: 5), failed: try $0.int(at: 6))
+                                         read: try $0.int(at: 4), replied: try $0.int(at: 5), failed: try $0.int(at: 6), optedOut: try $0.int(at: 7))
         }
         let failures = try db.query("""
             SELECT COALESCE(reason, 'unknown') AS reason, COUNT(*) AS n FROM messages WHERE campaignId = ? AND state = 'failed'

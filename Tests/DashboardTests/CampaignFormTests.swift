@@ -66,6 +66,16 @@ struct CampaignFormTests {
         #expect(campaign.priority == 4)
         #expect(campaign.state == .waitingApproval)
         #expect(campaign.sendAt == ISO8601DateFormatter().date(from: "2099-01-02T02:30:00Z"))
+        // Waiting for approval, its page states the plan: from the scheduled time, in the configured zone.
+        try await harness.application.test(.router) { client in
+            let viewer = try await DashboardHarness.login(client, .viewer)
+            try await client.execute(uri: "/campaigns/\(campaign.id)", method: .get, headers: [.cookie: "siaran_session=\(viewer.token)"]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("<section class=\"card\" id=\"plan\"><h2>Plan (an estimate; times in Asia/Jakarta)</h2>"), "\(html)")
+                #expect(html.contains("warm (wrote to us within 30 days)") && html.contains("<li>2099-01-02: utama "))
+                #expect(html.contains("Estimated finish: 2099-01-02 09:3"))
+            }
+        }
     }
 
     @Test("a refused field comes back beside it, in the words campaign.yaml gets, in the page's language")

@@ -3,6 +3,7 @@ import Foundation
 import Reports
 import SiaranTestSupport
 import Testing
+import VariantStatistics
 
 @Suite("report.csv and summary.json")
 struct CSVReportTests {
@@ -98,6 +99,22 @@ struct CSVReportTests {
         #expect(abs(rate - (Double(expected.delivered) / Double(expected.sent) * 1000).rounded() / 1000) < 1e-9)
         let variants = try #require(json["variants"] as? [[String: Any]])
         #expect(variants.map { $0["name"] as? String } == ["A", "B"])
+        // The A/B statistics: only A's readers replied, so A is the best (null p-value) and B is tested against it.
+        #expect(variants[0]["p_value_vs_best"] is NSNull)
+        let a = variants[0], b = variants[1]
+        let expectedP = TwoProportionTest.pValue(a["replied"] as! Int, a["sent"] as! Int, b["replied"] as! Int, b["sent"] as! Int)
+        #expect(b["p_value_vs_best"] as? Double == expectedP)
+        for variant in variants {
+            let interval = try #require(variant["reply_rate_ci"] as? [Double])
+            let rate = try #require(variant["reply_rate"] as? Double)
+            #expect(interval.count == 2 && interval[0] <= rate && rate <= interval[1] + 0.0005)
+            #expect(variant["opted_out"] as? Int == 0 && variant["read_rate_ci"] is [Double])
+        }
+        let comparison = try #require(json["variant_comparison"] as? [String: Any])
+        #expect(comparison["best_by_replies"] as? String == "A" && comparison["correction"] as? String == "holm")
+        // Three replies among about twenty messages a variant: too few to tell, and it says so.
+        #expect((comparison["sentences_id"] as? [String])?.first?.hasPrefix("Belum cukup balasan untuk membedakan varian A dan varian B") == true)
+        #expect(comparison["winner_by_replies"] is NSNull)
         #expect((json["failure_reasons"] as? [String: Int])?.values.reduce(0, +) == expected.failed)
         #expect(json["time_zone"] as? String == "Asia/Jakarta")
     }

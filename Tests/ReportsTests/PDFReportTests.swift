@@ -39,12 +39,15 @@ struct PDFReportTests {
         }
         // Every phone of the table, first to last.
         for i in [0, 1, 57, 58, 119] { #expect(text.contains(ReportFixture.phone(i)), "row \(i) missing") }
-        // 2 pages before the table, then the rows.
+        // The A/B page: both variants with their 95% ranges, p against the best and the verdict in words.
+        #expect(text.contains(words.abTest) && text.contains(words.pValue(nil)))
+        #expect(text.contains(language == .english ? "replies yet to tell variant A from variant B" : "balasan untuk membedakan varian A dan varian B"))
+        // 3 pages before the table (cover, charts, A/B test), then the rows.
         let pages = try await Self.pages(pdf)
-        #expect(pages >= 4 && pages <= 6)
+        #expect(pages >= 5 && pages <= 7)
         // The table header repeats on every table page.
         let pageTexts = text.split(separator: "\u{0C}")
-        for page in pageTexts.dropFirst(2) where !page.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        for page in pageTexts.dropFirst(3) where !page.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             #expect(page.contains(words.phone) && page.contains(words.status))
         }
     }
@@ -57,7 +60,7 @@ struct PDFReportTests {
         let text = try await Self.text(try #require(files.first))
         #expect(text.contains("SEBAGIAN"))
         #expect(text.contains("Laporan kampanye"))
-        #expect(try await Self.pages(try #require(files.first)) == 3)
+        #expect(try await Self.pages(try #require(files.first)) == 4)
     }
 
     @Test("page count grows with the campaign at a steady rows-per-page")
@@ -66,8 +69,8 @@ struct PDFReportTests {
         let files = try await CampaignReportWriter(database: fixture.database, configuration: .init(formats: [.pdf]))
             .write(campaign: fixture.campaign, to: fixture.path("out"), partial: false)
         let pages = try await Self.pages(try #require(files.first))
-        // A fixed number of rows per landscape A4 page after the cover and the charts.
-        #expect(pages == 2 + Int((2_000.0 / Double(CampaignPDFReport.rowsPerPage)).rounded(.up)))
+        // A fixed number of rows per landscape A4 page after the cover, the charts and the A/B page.
+        #expect(pages == 3 + Int((2_000.0 / Double(CampaignPDFReport.rowsPerPage)).rounded(.up)))
         #expect(pages > 40 && pages < 70)
     }
 
@@ -89,7 +92,7 @@ struct PDFReportTests {
         let broken = ReportsConfiguration(formats: [.pdf], companyLogo: fixture.path("missing.png"))
         let again = try await CampaignReportWriter(database: fixture.database, configuration: broken)
             .write(campaign: fixture.campaign, to: fixture.path("out2"), partial: false)
-        #expect(try await Self.pages(try #require(again.first)) == 3)
+        #expect(try await Self.pages(try #require(again.first)) == 4)
     }
 }
 

@@ -12,7 +12,7 @@ enum SimulatorDaemonConfiguration {
             sending:
               transport: whatsapp
               delay: {min: 0, max: 0.02}
-              caps: {hourly: 0, daily: 0}
+              caps: {hourly: 0, daily: 0, cold_daily: 0}
               warmup: []
               batch: {size: 0}
               window: "00:00-23:59"

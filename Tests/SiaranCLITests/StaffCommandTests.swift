@@ -153,6 +153,12 @@ struct StaffCommandTests {
         // --config works the same.
         let explicit = try await CommandLineTests.run(["status", "--config", config], in: folder, environment: Self.environment)
         #expect(explicit.output.contains("waiting for message.txt"))
+        // The campaign waiting for approval shows its plan.
+        let list = try await CommandLineTests.run(["campaigns", "list"], in: folder, environment: environment)
+        let cek = try #require(list.output.split(separator: "\n").first { $0.contains("outbox/cek/") }?.split(separator: " ").first.map(String.init))
+        let show = try await CommandLineTests.run(["campaigns", "show", cek], in: folder, environment: environment)
+        #expect(show.output.contains("1 message to send: 0 warm (wrote to us within 30 days), 1 cold."), "\(show.output)")
+        #expect(show.output.contains("Estimated finish: ") && show.output.contains(" WIT (1 day)."), "\(show.output)")
         daemon.terminate()
         await waitForExit(daemon)
     }

@@ -51,7 +51,8 @@ struct ConfigurationTests {
               delay: {min: 1.5, max: 2}
               window: "21:00-06:00"
               timezone: Asia/Makassar
-              caps: {hourly: 10, daily: 100}
+              caps: {hourly: 10, daily: 100, cold_daily: 40}
+              warm_days: 14
               transport: whatsapp
             reports:
               formats: [csv, pdf]
@@ -64,6 +65,7 @@ struct ConfigurationTests {
         #expect(c.pipeline.sending.window.contains(minuteOfDay: 23 * 60))
         #expect(!c.pipeline.sending.window.contains(minuteOfDay: 12 * 60))
         #expect(c.pipeline.sending.transport == .whatsapp)
+        #expect(c.pipeline.sending.coldDailyCap == 40 && c.pipeline.sending.warmDays == 14)
         #expect(c.reports.formats == [.csv, .pdf])
         #expect(c.reports.language == .english)
         #expect(c.reports.timeZone == "Asia/Makassar")

@@ -1,5 +1,6 @@
 import Foundation
 import Reports
+import VariantStatistics
 
 extension Dashboard {
     /// The campaign page's analytics: delivery, read and reply rates, the A/B variants side by
@@ -35,17 +36,27 @@ extension Dashboard {
             <h3>\(layout.t("insights.title"))</h3><p class="insights" id="insights">\(HTML.escape(insights.text))</p><p class="hint">\(source)</p>
             \(meter("analytics.delivery", overview.deliveryRate, overview.delivered))\(meter("analytics.read", overview.readRate, overview.counts.read))\(meter("analytics.reply", overview.replyRate, overview.counts.replied))
             """
-        let named = overview.variants.filter { !$0.name.isEmpty }
-        if named.count > 1 {
-            let best = named.max { $0.replyRate < $1.replyRate }?.name
-            let rows = named.map { v in
-                "<tr><td><b>\(HTML.escape(v.name))</b>\(v.name == best && v.replied > 0 ? " <span class=\"badge done\">\(layout.t("analytics.best"))</span>" : "")</td><td class=\"num\">\(v.sent)</td><td class=\"num\">\(percent(v.deliveryRate))</td><td class=\"num\">\(percent(v.readRate))</td><td class=\"num\">\(percent(v.replyRate))</td></tr>"
+        if overview.hasVariantComparison {
+            // The A/B statistics of the reports (VariantStatistics): reply rate with its 95% range and
+            // the Holm-corrected p-value against the best; the winner only when the difference is real.
+            let statistics = overview.abStatistics
+            let words = ReportText(language)
+            let winner = statistics.winner(by: .replied)
+            let rows = overview.variants.enumerated().filter { !$0.element.name.isEmpty }.map { index, v -> String in
+                let r = statistics.replies.groups[index]
+                let badge = v.name == winner
+                    ? " <span class=\"badge done\">\(layout.t("analytics.winner"))</span>"
+                    : index == statistics.replies.best && v.replied > 0 ? " <span class=\"badge\">\(layout.t("analytics.best"))</span>" : ""
+                return "<tr data-variant=\"\(HTML.escape(v.name))\"><td><b>\(HTML.escape(v.name))</b>\(badge)</td><td class=\"num\">\(v.sent)</td><td class=\"num\">\(percent(v.deliveryRate))</td><td class=\"num\">\(percent(v.readRate))</td><td class=\"num\">\(HTML.escape(words.rateWithInterval(r.rate, r.interval.low, r.interval.high)))</td><td class=\"num\" data-p=\"\(r.pValueVsBest.map { String($0) } ?? "")\">\(HTML.escape(words.pValue(r.pValueVsBest)))</td></tr>"
             }.joined()
+            let sentences = statistics.summarySentences(language == .english ? .english : .indonesian)
+                .map { sentence -> String in "<li>\(HTML.escape(sentence))</li>" }.joined()
             html += """
                 <h3>\(layout.t("analytics.variants"))</h3>
                 <div class="table-wrap"><table><thead><tr><th>\(layout.t("analytics.variant"))</th><th class="num">\(layout.t("state.sent"))</th>
-                <th class="num">\(layout.t("state.delivered"))</th><th class="num">\(layout.t("state.read"))</th><th class="num">\(layout.t("reports.replied"))</th></tr></thead>
+                <th class="num">\(layout.t("state.delivered"))</th><th class="num">\(layout.t("state.read"))</th><th class="num">\(layout.t("analytics.replyRange"))</th><th class="num">\(layout.t("analytics.pValue"))</th></tr></thead>
                 <tbody>\(rows)</tbody></table></div>
+                <ul class="ab-verdict" id="ab-verdict">\(sentences)</ul><p class="hint">\(HTML.escape(words.abExplanation))</p>
                 """
         }
         if overview.rejected > 0 {

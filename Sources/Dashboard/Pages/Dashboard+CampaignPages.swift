@@ -57,6 +57,7 @@ extension Dashboard {
             <div class="table-wrap"><table><thead><tr><th>\(layout.t("col.phone"))</th><th>\(layout.t("col.state"))</th><th class="hide-sm">\(layout.t("col.session"))</th><th class="hide-sm">\(layout.t("col.time"))</th></tr></thead>
             <tbody id="messages">\(messages.isEmpty ? "<tr><td colspan=\"4\" class=\"muted\">\(layout.t("campaign.noMessages"))</td></tr>" : messages)</tbody></table></div></section>
             <div class="stack" style="margin-top:0">
+            \(try await planSection(layout, campaign: c.id))
             \(try await analyticsSection(layout, campaign: c.id))
             <section class="card"><h2>\(layout.t("campaign.stages"))</h2><div class="stages">\(stages)</div></section>
             <section class="card"><h2>\(layout.t("campaign.reports"))</h2>\(reports.isEmpty ? "<p class=\"muted\">—</p>" : "<table><tbody>\(reports)</tbody></table>")</section>
