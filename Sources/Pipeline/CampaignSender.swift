@@ -13,6 +13,8 @@ struct CampaignSender {
 
     /// Built once per campaign: time zone lookups are too slow for every message.
     let windowCalendar: Calendar
+    /// When each session was linked, for its warm-up; asked before every message.
+    private let linkDates = LinkDates()
 
     init(context: PipelineContext, campaign: CampaignRecord, options: CampaignOptions) {
         self.context = context
@@ -270,7 +272,7 @@ struct CampaignSender {
     /// `sending.warmup` (one entry per day since linking) before the full daily cap applies.
     private func dailyCap(for session: String, now: Date) async throws -> Int {
         let sending = context.pipeline.sending
-        guard !sending.warmUpDailyCaps.isEmpty, let linked = try await context.database.linkedAt(session: session) else {
+        guard !sending.warmUpDailyCaps.isEmpty, let linked = try await linkDates.linkedAt(session, now: now, database: context.database) else {
             return sending.dailyCap
         }
         let day = max(0, Int(now.timeIntervalSince(linked) / 86_400))
@@ -319,5 +321,19 @@ struct CampaignSender {
             context.logger.notice("every session is at its cap; waiting", metadata: ["campaign.id": "\(campaign.id)"])
             try await context.clock.sleep(seconds: 60)
         }
+    }
+}
+
+/// Link dates read from the database at most every 30 seconds per session: back to back, asking
+/// before every message cost a query per message, and a number linked or relinked meanwhile is
+/// still seen within half a minute. Only the send loop's task uses it.
+private final class LinkDates {
+    private var entries: [String: (linked: Date?, readAt: Date)] = [:]
+
+    func linkedAt(_ session: String, now: Date, database: SiaranDatabase) async throws -> Date? {
+        if let entry = entries[session], abs(now.timeIntervalSince(entry.readAt)) < 30 { return entry.linked }
+        let linked = try await database.linkedAt(session: session)
+        entries[session] = (linked, now)
+        return linked
     }
 }

@@ -56,14 +56,12 @@ extension SiaranDatabase {
     /// The validate and dedupe stages: accepted contacts and refused rows, with both checkpoints.
     public func recordContacts(campaign: String, accepted: [NewContact], rejected: [NewRejection], summary: String) async throws {
         try await write { db in
-            for contact in accepted {
-                try db.execute("INSERT INTO contacts (campaignId, phone, line, variables) VALUES (?, ?, ?, ?)",
-                               campaign, contact.phone, contact.line, contact.variablesJSON)
-            }
-            for row in rejected {
-                try db.execute("INSERT INTO rejectedContacts (campaignId, line, input, reason) VALUES (?, ?, ?, ?)",
-                               campaign, row.line, row.input, row.reason)
-            }
+            try db.insertRows(into: "contacts", columns: ["campaignId", "phone", "line", "variables"], rows: accepted.map {
+                [.text(campaign), .text($0.phone), $0.line.sqlValue, $0.variablesJSON.sqlValue]
+            })
+            try db.insertRows(into: "rejectedContacts", columns: ["campaignId", "line", "input", "reason"], rows: rejected.map {
+                [.text(campaign), $0.line.sqlValue, .text($0.input), .text($0.reason)]
+            })
             try Self.markStage(.validate, campaign: campaign, detail: summary, in: db)
             try Self.markStage(.dedupe, campaign: campaign, in: db)
         }
@@ -81,11 +79,19 @@ extension SiaranDatabase {
     /// The render stage: every contact's message, pending, with the variant it got; and the checkpoint.
     public func recordRenderedMessages(campaign: String, messages: [NewMessage], queuedAt: Date) async throws {
         try await write { db in
-            for message in messages {
-                try db.execute("""
-                    INSERT INTO messages (id, campaignId, contactId, phone, variant, text, state, queuedAt) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)
-                    """, message.id, campaign, message.contactId, message.phone, message.variant, message.text, queuedAt)
-                try db.execute("UPDATE contacts SET variant = ? WHERE id = ?", message.variant, message.contactId)
+            try db.insertRows(into: "messages", columns: ["id", "campaignId", "contactId", "phone", "variant", "text", "state", "queuedAt"],
+                              rows: messages.map {
+                                  [.text($0.id), .text(campaign), .integer($0.contactId), .text($0.phone), $0.variant.sqlValue, .text($0.text),
+                                   .text("pending"), .date(queuedAt)]
+                              })
+            // Each contact's variant: one statement per variant and chunk of contacts.
+            var contactsByVariant: [String: [Int64]] = [:]
+            for message in messages { if let variant = message.variant { contactsByVariant[variant, default: []].append(message.contactId) } }
+            for (variant, ids) in contactsByVariant.sorted(by: { $0.key < $1.key }) {
+                for chunk in ids.chunked(into: Self.rowsPerStatement) {
+                    try db.execute("UPDATE contacts SET variant = ? WHERE id IN (\(db.placeholders(chunk.count)))",
+                                   [.text(variant)] + chunk.map { SQLValue.integer($0) })
+                }
             }
             try Self.markStage(.render, campaign: campaign, detail: "\(messages.count) messages", in: db)
         }

@@ -53,7 +53,7 @@ struct GroupCommitTests {
 
     @Test("back to back, messages are claimed in groups of at most 64, each before it goes out", arguments: TestDatabaseKind.allCases)
     func backToBack(_ kind: TestDatabaseKind) async throws {
-        let harness = try await Self.harness(kind, contacts: 300)
+        let harness = try await Self.harness(kind, contacts: 150)
         let transport = WatchingTransport(outbox: harness.path("outbox"), database: harness.database, pauseFile: harness.path("unused"))
         var context = harness.context
         context.transport = transport
@@ -62,14 +62,14 @@ struct GroupCommitTests {
 
         let campaign = try #require(try await harness.campaigns().first)
         let seen = transport.observations.withLock { $0 }
-        #expect(seen.sends == 300)
+        #expect(seen.sends == 150)
         #expect(seen.unclaimedSends == 0, "a message went out without being marked sending first")
         #expect(seen.mostClaimed > 1 && seen.mostClaimed <= 64, "claimed at once: \(seen.mostClaimed)")
         let counts = try await harness.database.messageCounts(of: campaign.id)
-        #expect(counts.sent == 300 && counts.sending == 0 && counts.pending == 0)
+        #expect(counts.sent == 150 && counts.sending == 0 && counts.pending == 0)
         let logged = try String(contentsOfFile: harness.path("outbox/\(campaign.folderName)/logs.txt"), encoding: .utf8)
             .split(separator: "\n").filter { $0.contains("status=sent") }
-        #expect(logged.count == 300, "logs.txt says sent once per message, after the database does")
+        #expect(logged.count == 150, "logs.txt says sent once per message, after the database does")
     }
 
     @Test("paced, one message is claimed at a time, so a crash repeats at most one")
@@ -87,9 +87,9 @@ struct GroupCommitTests {
     }
 
     @Test("a pause between two messages of a group gives the rest back: pending again, their attempt not counted",
-          .timeLimit(.minutes(2)), arguments: TestDatabaseKind.allCases)
+          .timeLimit(.minutes(4)), arguments: TestDatabaseKind.allCases)
     func pauseReleasesTheGroup(_ kind: TestDatabaseKind) async throws {
-        let harness = try await Self.harness(kind, contacts: 200)
+        let harness = try await Self.harness(kind, contacts: 100)
         let pauseAll = harness.path("inbox/PAUSE-ALL")
         let transport = WatchingTransport(outbox: harness.path("outbox"), database: harness.database, pauseAfter: 10, pauseFile: pauseAll)
         var context = harness.context
@@ -110,13 +110,13 @@ struct GroupCommitTests {
         let counts = try await harness.database.messageCounts(of: paused.id)
         #expect(counts.sent == 10, "the ten sends before the pause are recorded")
         #expect(counts.sending == 0, "nothing stays claimed while paused")
-        #expect(counts.pending == 190)
+        #expect(counts.pending == 90)
         let attempts = try await harness.database.nextMessages(of: paused.id, now: Date(), limit: 1_000).filter { $0.state == .pending }.map(\.attempts)
         #expect(attempts.allSatisfy { $0 == 0 })
 
         try FileManager.default.removeItem(atPath: pauseAll)
         try await running.value
         let lines = try harness.dryRunLines(paused)
-        #expect(lines.count == 200 && Set(lines.compactMap { $0["to"] as? String }).count == 200, "every contact once, none twice")
+        #expect(lines.count == 100 && Set(lines.compactMap { $0["to"] as? String }).count == 100, "every contact once, none twice")
     }
 }

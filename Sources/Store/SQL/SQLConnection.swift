@@ -54,6 +54,21 @@ extension SQLConnection {
     }
 }
 
+extension SQLConnection {
+    /// Inserts many rows, one statement per `chunk` rows: on PostgreSQL a round trip per chunk
+    /// instead of per row, on SQLite one compiled statement for every full chunk.
+    func insertRows(into table: String, columns: [String], rows: [[SQLValue]], chunk: Int = 100) throws {
+        let row = "(" + placeholders(columns.count) + ")"
+        var start = 0
+        while start < rows.count {
+            let part = rows[start..<min(start + chunk, rows.count)]
+            try execute("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+                        + Array(repeating: row, count: part.count).joined(separator: ", "), part.flatMap { $0 })
+            start += chunk
+        }
+    }
+}
+
 /// A database the Store keeps its tables in: the embedded SQLite file or a PostgreSQL server.
 public protocol SQLBackend: Sendable {
     var dialect: SQLDialect { get }
