@@ -27,16 +27,31 @@ public struct AnswerSender: Service {
         } catch {
             context.logger.error("could not requeue answers interrupted by a stop", metadata: ["error": "\(error)"])
         }
+        // While the database is away the pipeline says so once; here answers only wait, backing off
+        // to a try every 15 s instead of an error line twice a second.
+        var awaySince: Date?
+        var backoff = 1.0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            var pause = interval
             do {
                 try await sendQueued()
+                if awaySince != nil { context.logger.notice("answers are sent again") }
+                awaySince = nil
+                backoff = 1
             } catch is CancellationError {
                 return
+            } catch let error as StoreError where error.isTransient {
+                if awaySince == nil {
+                    awaySince = Date()
+                    context.logger.warning("answers wait: the database cannot be reached", metadata: ["error": "\(error.detail)"])
+                }
+                pause = .milliseconds(Int(backoff * 1000))
+                backoff = min(15, backoff * 2)
             } catch {
                 context.logger.error("could not send answers", metadata: ["error": "\(error)"])
             }
-            let pause = interval
-            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+            let wait = pause
+            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
         }
     }
 

@@ -39,6 +39,10 @@ struct CampaignSender {
         let outcome: Outcome
         do {
             outcome = try await sendLoop(window)
+        } catch let error as StoreError where error.isTransient {
+            // The database is away: recording would wait out its own timeout and fail too. Nothing
+            // is lost: the claimed messages stay `sending` and go out again with their ids.
+            throw error
         } catch {
             // Cancelled or failed mid-campaign: what is already on the wire is still recorded, and
             // what was claimed but never sent goes back to pending.

@@ -114,7 +114,7 @@ struct RepliesReportTests {
         #expect(text.contains(words.replies))
         #expect(text.contains("Berapa harganya, Kak? Masih ada stok ukuran L?"))
         #expect(text.contains(words.optOutMark))
-        #expect(try await PDFReportTests.pages(pdf) == 4, "cover, charts, replies, one table page")
+        #expect(try await PDFReportTests.pages(pdf) == 5, "cover, charts, the A/B test, replies, one table page")
 
         let book = try await XLSXReportTests.read(try #require(files.first { $0.hasSuffix(".xlsx") }))
         let sheet = try #require(book[words.repliesSheet] as? [String: Any])

@@ -44,7 +44,11 @@ struct EventStream: Sendable {
         // Conversations: a frame per incoming text and per answer sent, from now on.
         var lastConversationEvent = campaign == nil ? try await dashboard.database.lastEventID() : 0
         try await write("retry: 3000\n\n")
-        while ContinuousClock.now < deadline, !Task.isCancelled {
+        // The first pass always runs: a client gets the current state even when a busy machine took
+        // the whole duration to start the stream.
+        var firstPass = true
+        while firstPass || (ContinuousClock.now < deadline && !Task.isCancelled) {
+            firstPass = false
             var frames: [String] = []
             let campaigns: [CampaignSummary]
             if let campaign {
