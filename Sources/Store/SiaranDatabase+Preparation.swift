@@ -56,7 +56,8 @@ extension SiaranDatabase {
     /// The validate and dedupe stages: accepted contacts and refused rows, with both checkpoints.
     public func recordContacts(campaign: String, accepted: [NewContact], rejected: [NewRejection], summary: String) async throws {
         try await write { db in
-            try db.insertRows(into: "contacts", columns: ["campaignId", "phone", "line", "variables"], rows: accepted.map {
+            // In line order, so the ids are too: the sender goes by id (`nextPendingSQL`).
+            try db.insertRows(into: "contacts", columns: ["campaignId", "phone", "line", "variables"], rows: accepted.sorted { $0.line < $1.line }.map {
                 [.text(campaign), .text($0.phone), $0.line.sqlValue, $0.variablesJSON.sqlValue]
             })
             try db.insertRows(into: "rejectedContacts", columns: ["campaignId", "line", "input", "reason"], rows: rejected.map {

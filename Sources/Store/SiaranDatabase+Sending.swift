@@ -3,22 +3,26 @@ public import Foundation
 /// The send loop's queries. Every message's id is chosen before its first attempt; a message is
 /// marked `sending` in a commit before its network write, so a crash re-sends it with that id.
 extension SiaranDatabase {
-    /// Arguments: campaign, now, limit. The states are one `IN` term so the planner reads only
-    /// unsent messages by (campaign, state); written as an OR it read the whole campaign through
-    /// the (campaign, contact) key on every batch. `QueryPlanTests` keeps it so.
-    static let nextMessagesSQL = """
-        SELECT messages.* FROM messages JOIN contacts ON contacts.id = messages.contactId
-        WHERE messages.campaignId = ? AND messages.state IN ('sending', 'pending', 'retrying')
-          AND (messages.state != 'retrying' OR messages.nextAttemptAt <= ?)
-        ORDER BY CASE messages.state WHEN 'sending' THEN 0 WHEN 'retrying' THEN 1 ELSE 2 END, contacts.line
-        LIMIT ?
+    /// The sender's three questions, in the order it sends: messages left `sending` by a crash
+    /// (same id again), retries that are due, then pending ones in list order (contacts are
+    /// stored in line order, so their ids are). Each is one range of the `messagesBySendOrder`
+    /// index (v11) read in order up to its limit, so a batch costs the same at the first and the
+    /// hundred-thousandth message; one query ordered by state then line sorted every unsent
+    /// message on every batch. `QueryPlanTests` keeps them so.
+    static let nextSendingSQL = "SELECT * FROM messages WHERE campaignId = ? AND state = 'sending' ORDER BY contactId LIMIT ?"
+    static let nextRetryingSQL = """
+        SELECT * FROM messages WHERE campaignId = ? AND state = 'retrying' AND nextAttemptAt <= ? ORDER BY contactId LIMIT ?
         """
+    static let nextPendingSQL = "SELECT * FROM messages WHERE campaignId = ? AND state = 'pending' ORDER BY contactId LIMIT ?"
 
     /// The next messages to send: first any left `sending` by a crash (same id again), then
     /// retries that are due, then pending ones in contact order.
     public func nextMessages(of campaign: String, now: Date, limit: Int) async throws -> [MessageRecord] {
         try await read { db in
-            try db.query(Self.nextMessagesSQL, campaign, now, limit).map(MessageRecord.init(row:))
+            var rows = try db.query(Self.nextSendingSQL, campaign, limit)
+            if rows.count < limit { rows += try db.query(Self.nextRetryingSQL, campaign, now, limit - rows.count) }
+            if rows.count < limit { rows += try db.query(Self.nextPendingSQL, campaign, limit - rows.count) }
+            return try rows.map(MessageRecord.init(row:))
         }
     }
 

@@ -53,11 +53,15 @@ struct QueryPlanTests {
         plan.contains("scan \(table)") && !plan.contains("scan \(table) using") || plan.contains("seq scan on \(table)")
     }
 
-    @Test("the sender picks its next messages by campaign and state", arguments: TestDatabaseKind.allCases)
+    @Test("the sender reads its next messages from one index range in order, without sorting", arguments: TestDatabaseKind.allCases)
     func nextMessages(_ kind: TestDatabaseKind) async throws {
-        let plan = try await plan(kind, SiaranDatabase.nextMessagesSQL, ["c1", Date(), 50])
-        #expect(plan.contains("messagesbycampaignstate"), "\(plan)")
-        #expect(!scans(plan, "messages") && !plan.contains("messagesbyactivity"), "\(plan)")
+        for (sql, arguments) in [(SiaranDatabase.nextPendingSQL, ["c1", 50] as [any SQLBindable]),
+                                 (SiaranDatabase.nextSendingSQL, ["c1", 50]),
+                                 (SiaranDatabase.nextRetryingSQL, ["c1", Date(), 50])] {
+            let plan = try await plan(kind, sql, arguments)
+            #expect(plan.contains("messagesbysendorder"), "\(plan)")
+            #expect(!scans(plan, "messages") && !plan.contains("temp b-tree") && !plan.contains("sort"), "\(plan)")
+        }
     }
 
     @Test("the caps count a session's recent sends from the session index", arguments: TestDatabaseKind.allCases)

@@ -28,6 +28,7 @@ enum PostgresMigrations {
         Migration(identifier: "v8-faults", sql: SiaranDatabase.faultsPostgresSchema),
         Migration(identifier: "v9-conversations", sql: SiaranDatabase.conversationsPostgresSchema),
         Migration(identifier: "v10-activity-order", sql: activityOrder),
+        Migration(identifier: "v11-send-order", sql: sendOrder),
         // migrations-end (append new migrations above this line, the same identifiers as SQLite's)
     ]
 
@@ -280,5 +281,10 @@ enum PostgresMigrations {
         DROP INDEX messagesByActivity;
         CREATE INDEX messagesByActivity ON messages(campaignId, (COALESCE(readAt, deliveredAt, sentAt, failedAt)), id)
           WHERE COALESCE(readAt, deliveredAt, sentAt, failedAt) IS NOT NULL;
+        """
+
+    /// v11: the sender's next messages by state in list order (`SiaranDatabase.nextPendingSQL`).
+    private static let sendOrder = """
+        CREATE INDEX messagesBySendOrder ON messages(campaignId, state, contactId);
         """
 }

@@ -17,6 +17,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v8-faults", migrate: SiaranDatabase.createFaultsSchema)
         migrator.registerMigration("v9-conversations", migrate: SiaranDatabase.createConversationsSchema)
         migrator.registerMigration("v10-activity-order", migrate: keepActivityOrder)
+        migrator.registerMigration("v11-send-order", migrate: createSendOrderIndex)
         // migrations-end (append new migrations above this line, each in its own function)
         return migrator
     }
@@ -24,6 +25,12 @@ enum SQLiteMigrations {
     /// v10 changes PostgreSQL's activity index to end with `id`; SQLite's already ends with the
     /// rowid, its tie-breaker, so here the step only keeps the two histories numbered alike.
     static func keepActivityOrder(_ db: Database) throws {}
+
+    /// v11: the sender's next messages by state in list order (`SiaranDatabase.nextPendingSQL`),
+    /// read from one index range instead of sorting every unsent message on every batch.
+    static func createSendOrderIndex(_ db: Database) throws {
+        try db.execute(sql: "CREATE INDEX messagesBySendOrder ON messages(campaignId, state, contactId)")
+    }
 
     /// Names of all registered migrations, oldest first.
     static var identifiers: [String] { migrator.migrations }
