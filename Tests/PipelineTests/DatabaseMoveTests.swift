@@ -10,7 +10,7 @@ import Testing
 @Suite("Moving an installation to PostgreSQL")
 struct DatabaseMoveTests {
     @Test("a finished and a paused campaign copied from SQLite; the paused one finishes on PostgreSQL, nobody twice",
-          .timeLimit(.minutes(3)))
+          .timeLimit(.minutes(6)))
     func copyThenFinish() async throws {
         let harness = try PipelineHarness()  // SQLite in state/, as `make run` sets up
         defer { try? FileManager.default.removeItem(at: harness.root) }
@@ -28,7 +28,7 @@ struct DatabaseMoveTests {
         let service = PipelineService(context: context, once: true)
         let running = Task { try await service.run() }
         var paused: CampaignRecord?
-        let deadline = ContinuousClock.now + .seconds(90)
+        let deadline = ContinuousClock.now + .seconds(200)
         while ContinuousClock.now < deadline, paused == nil {
             paused = try await harness.campaigns().first { $0.name == "berjalan" && $0.state == .paused }
             try await Task.sleep(for: .milliseconds(20))

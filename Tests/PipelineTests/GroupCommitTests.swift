@@ -87,7 +87,7 @@ struct GroupCommitTests {
     }
 
     @Test("a pause between two messages of a group gives the rest back: pending again, their attempt not counted",
-          .timeLimit(.minutes(4)), arguments: TestDatabaseKind.allCases)
+          .timeLimit(.minutes(6)), arguments: TestDatabaseKind.allCases)
     func pauseReleasesTheGroup(_ kind: TestDatabaseKind) async throws {
         let harness = try await Self.harness(kind, contacts: 100)
         let pauseAll = harness.path("inbox/PAUSE-ALL")
@@ -99,7 +99,7 @@ struct GroupCommitTests {
 
         // Wait (generously) until the campaign says it is paused.
         var campaign: CampaignRecord?
-        let deadline = ContinuousClock.now + .seconds(60)
+        let deadline = ContinuousClock.now + .seconds(200)
         while ContinuousClock.now < deadline {
             campaign = try await harness.campaigns().first
             if campaign?.state == .paused { break }
