@@ -44,7 +44,7 @@ struct CrashRecoveryTests {
             try process.run()
             return process
         }
-        func sentLines() -> [(id: String, to: String)] {
+        @Sendable func sentLines() -> [(id: String, to: String)] {
             let outbox = folder.appendingPathComponent("outbox")
             let campaigns = (try? FileManager.default.contentsOfDirectory(atPath: outbox.path)) ?? []
             var lines: [(String, String)] = []
@@ -61,13 +61,17 @@ struct CrashRecoveryTests {
         var kills = 0
         var generator = SystemRandomNumberGenerator()
         while kills < 8 {
+            let before = sentLines().count
+            if before >= phones.count { break }
             let process = try daemon(["run"])
-            // Kill at a random moment once sending has started (or soon after start for the first).
-            try await Task.sleep(for: .milliseconds(Int.random(in: 150...700, using: &generator)))
+            // Kill at a random moment once this run is sending: back to back the daemon sends
+            // thousands a second, so a fixed delay after start could let it finish first.
+            let sending = await eventually(timeout: .seconds(60)) { sentLines().count > before }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...80, using: &generator)))
             kill(process.processIdentifier, SIGKILL)
             await waitForExit(process)
             kills += 1
-            if sentLines().count >= phones.count { break }
+            if !sending { break }
         }
         let finisher = try daemon(["run", "--once"])
         await waitForExit(finisher)
