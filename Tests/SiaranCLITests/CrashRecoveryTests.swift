@@ -31,7 +31,7 @@ struct CrashRecoveryTests {
         try phones.joined(separator: "\n").write(to: folder.appendingPathComponent("inbox/besar/numbers.txt"), atomically: true, encoding: .utf8)
         try "Halo {name|Kak}, promo besar!".write(to: folder.appendingPathComponent("inbox/besar/message.txt"), atomically: true, encoding: .utf8)
 
-        func daemon(_ arguments: [String]) throws -> Process {
+        @Sendable func daemon(_ arguments: [String]) throws -> Process {
             let process = Process()
             process.executableURL = CommandLineTests.executable
             process.arguments = arguments
@@ -59,17 +59,26 @@ struct CrashRecoveryTests {
         }
 
         var kills = 0
-        var generator = SystemRandomNumberGenerator()
         while kills < 8 {
             let before = sentLines().count
             if before >= phones.count { break }
-            let process = try daemon(["run"])
             // Kill at a random moment once this run is sending: back to back the daemon sends
-            // thousands a second, so a fixed delay after start could let it finish first.
-            let sending = await eventually(timeout: .seconds(60)) { sentLines().count > before }
-            try await Task.sleep(for: .milliseconds(Int.random(in: 0...80, using: &generator)))
-            kill(process.processIdentifier, SIGKILL)
-            await waitForExit(process)
+            // thousands a second, so a fixed delay after start could let it finish first. Watched
+            // from a thread of its own: on a busy cooperative pool a polling task can wake up too
+            // late, after the whole campaign went out.
+            let sending = try await offThePool { () throws -> Bool in
+                let process = try daemon(["run"])
+                let deadline = Date().addingTimeInterval(60)
+                var sending = false
+                while Date() < deadline {
+                    if sentLines().count > before { sending = true; break }
+                    usleep(5_000)
+                }
+                usleep(UInt32.random(in: 0...40_000))
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                return sending
+            }
             kills += 1
             if !sending { break }
         }
