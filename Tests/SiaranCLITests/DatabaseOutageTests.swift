@@ -6,7 +6,7 @@ import Testing
 /// says that it waits (log and status.json), resumes by itself, and no contact gets a second id.
 @Suite("PostgreSQL going away during a campaign", .serialized)
 struct DatabaseOutageTests {
-    @Test("the campaign waits while the server is down, says so, and finishes exactly once after it returns", .timeLimit(.minutes(4)))
+    @Test("the campaign waits while the server is down, says so, and finishes exactly once after it returns", .timeLimit(.minutes(8)))
     func serverRestart() async throws {
         // A server of its own (the suite's shared one must stay up for the other tests), on its
         // Unix socket only, so nothing can take its port while it is down.
@@ -66,7 +66,9 @@ struct DatabaseOutageTests {
 
         #expect(await eventually(timeout: .seconds(90)) { sent().count >= 60 }, "sending started: \(log().suffix(2000))")
         try await server.stopImmediately()
-        #expect(await eventually(timeout: .seconds(90)) { (status()["waiting"] as? String)?.contains("database") == true },
+        // A statement caught in flight when the server dies can take up to the backend's bound on an
+        // unanswered statement (120 s) to fail; most outages are seen within seconds.
+        #expect(await eventually(timeout: .seconds(180)) { (status()["waiting"] as? String)?.contains("database") == true },
                 "status.json says it waits: \(status())")
         #expect(log().contains("the database cannot be reached"), "\(log().suffix(2000))")
         #expect(daemon.isRunning, "the daemon stays up while the database is away")
@@ -84,6 +86,6 @@ struct DatabaseOutageTests {
         #expect(missing.isEmpty, "\(missing.count) contacts got nothing, e.g. \(missing.sorted().prefix(3))")
         #expect(idsByPhone.values.allSatisfy { $0.count == 1 }, "no contact got a second message id")
         daemon.terminate()
-        #expect(await eventually(timeout: .seconds(60)) { !daemon.isRunning }, "the daemon stops on SIGTERM")
+        #expect(await eventually(timeout: .seconds(150)) { !daemon.isRunning }, "the daemon stops on SIGTERM")
     }
 }
