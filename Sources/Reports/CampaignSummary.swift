@@ -1,4 +1,5 @@
 public import Foundation
+public import VariantStatistics
 
 /// `summary.json`: the machine-readable totals and rates of a campaign (snake_case keys, rates as
 /// fractions rounded to three places).
@@ -35,32 +36,6 @@ public struct CampaignSummary: Codable, Sendable, Equatable {
         }
     }
 
-    /// The verdict of the A/B comparison: best and winner (significant, corrected) by replies and
-    /// reads, and the plain sentences in English and Indonesian.
-    public struct VariantComparison: Codable, Sendable, Equatable {
-        public var best_by_replies, winner_by_replies, best_by_reads, winner_by_reads: String?
-        public var comparisons: Int
-        public var correction: String
-        public var sentences_en, sentences_id: [String]
-
-        enum CodingKeys: String, CodingKey {
-            case best_by_replies, winner_by_replies, best_by_reads, winner_by_reads, comparisons, correction, sentences_en, sentences_id
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            // No winner is written as null, so scripts can tell "no winner yet" from an old file.
-            try c.encode(best_by_replies, forKey: .best_by_replies)
-            try c.encode(winner_by_replies, forKey: .winner_by_replies)
-            try c.encode(best_by_reads, forKey: .best_by_reads)
-            try c.encode(winner_by_reads, forKey: .winner_by_reads)
-            try c.encode(comparisons, forKey: .comparisons)
-            try c.encode(correction, forKey: .correction)
-            try c.encode(sentences_en, forKey: .sentences_en)
-            try c.encode(sentences_id, forKey: .sentences_id)
-        }
-    }
-
     public var campaign: String
     public var name: String
     public var state: String
@@ -75,7 +50,7 @@ public struct CampaignSummary: Codable, Sendable, Equatable {
     public var time_zone: String
     public var variants: [Variant]
     /// Present when the campaign compares two or more named variants.
-    public var variant_comparison: VariantComparison?
+    public var variant_comparison: ABStatistics.ComparisonJSON?
     public var failure_reasons: [String: Int]
     public var rejection_reasons: [String: Int]
 
@@ -111,11 +86,7 @@ public struct CampaignSummary: Codable, Sendable, Equatable {
                     p_value_vs_best: s.p_value_vs_best, read_p_value_vs_best: s.read_p_value_vs_best)
         }
         if overview.hasVariantComparison {
-            let report = statistics.reportJSON
-            variant_comparison = VariantComparison(
-                best_by_replies: report.best_by_replies, winner_by_replies: report.winner_by_replies, best_by_reads: report.best_by_reads,
-                winner_by_reads: report.winner_by_reads, comparisons: report.comparisons, correction: report.correction,
-                sentences_en: report.sentences_en, sentences_id: report.sentences_id)
+            variant_comparison = statistics.comparisonJSON
         }
         failure_reasons = Dictionary(overview.failureReasons.map { ($0.reason, $0.count) }, uniquingKeysWith: +)
         rejection_reasons = Dictionary(overview.rejectionReasons.map { ($0.reason, $0.count) }, uniquingKeysWith: +)

@@ -33,25 +33,15 @@ extension SiaranDatabase {
         }
     }
 
-    static let markSendingSQL = "UPDATE messages SET state = 'sending', session = ?, attempts = attempts + 1 WHERE id = ?"
-
-    /// Committed before the network write, so a crash after it re-sends with the same id.
+    /// One message marked `sending`, committed before the network write (the send loop claims
+    /// groups with `recordSent(_:thenClaim:)`; this is the same for one message).
     public func markSending(_ id: String, session: String) async throws {
-        try await write { db in try db.execute(Self.markSendingSQL, session, id) }
+        try await recordSent([], thenClaim: [MessageClaim(id: id, session: session)])
     }
 
-    /// Receipts often arrive before the sender records the send (it does so with the next
-    /// message), so a delivered or read message still gets its send time; only the state of a
-    /// message not yet past `sent` moves to `sent`.
-    static let markSentSQL = """
-        UPDATE messages SET sentAt = COALESCE(sentAt, ?),
-            reason = CASE WHEN state IN ('sending', 'retrying', 'pending') THEN NULL ELSE reason END,
-            state = CASE WHEN state IN ('sending', 'retrying', 'pending') THEN 'sent' ELSE state END
-        WHERE id = ? AND state IN ('sending', 'retrying', 'pending', 'delivered', 'read')
-        """
-
+    /// One message recorded as sent (see `recordSent(_:_:)` for what a receipt that came first keeps).
     public func markSent(_ id: String, at date: Date) async throws {
-        try await write { db in try db.execute(Self.markSentSQL, date, id) }
+        try await write { db in try Self.recordSent([SentMessage(id: id, at: date)], db) }
     }
 
     /// One commit for a group of messages on the hot path: records the messages already put on
@@ -91,9 +81,9 @@ extension SiaranDatabase {
     /// Bound on the rows one statement names, well inside both backends' parameter limits.
     static let rowsPerStatement = 200
 
-    /// Receipts often arrive before the sender records the send, so a delivered or read message
-    /// still gets its send time; only the state of a message not yet past `sent` moves to `sent`.
-    /// One statement per chunk (`UPDATE … FROM` a list of values, SQLite 3.33+ and PostgreSQL).
+    /// Receipts often arrive before the sender records the send (it does so with the next
+    /// group), so a delivered or read message still gets its send time; only the state of a
+    /// message not yet past `sent` moves to `sent`. One statement per chunk (`UPDATE … FROM` a list of values, SQLite 3.33+ and PostgreSQL).
     static func recordSent(_ sent: [SentMessage], _ db: any SQLConnection) throws {
         for chunk in sent.chunked(into: rowsPerStatement) {
             let rows = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")

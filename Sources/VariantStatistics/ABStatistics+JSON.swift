@@ -35,10 +35,9 @@ extension ABStatistics {
         }
     }
 
-    /// The whole comparison: each variant, the best and the winner (if any) by replies and by reads,
-    /// and the plain sentences in both languages.
-    public struct ReportJSON: Codable, Sendable, Equatable {
-        public var variants: [VariantJSON]
+    /// The verdict: the best and the winner (if any) by replies and by reads, and the plain
+    /// sentences in both languages (`variant_comparison` in `summary.json`).
+    public struct ComparisonJSON: Codable, Sendable, Equatable {
         public var best_by_replies: String?
         public var winner_by_replies: String?
         public var best_by_reads: String?
@@ -49,12 +48,12 @@ extension ABStatistics {
         public var sentences_id: [String]
 
         enum CodingKeys: String, CodingKey {
-            case variants, best_by_replies, winner_by_replies, best_by_reads, winner_by_reads, comparisons, correction, sentences_en, sentences_id
+            case best_by_replies, winner_by_replies, best_by_reads, winner_by_reads, comparisons, correction, sentences_en, sentences_id
         }
 
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(variants, forKey: .variants)
+            // No winner is written as null, so scripts can tell "no winner yet" from an old file.
             try c.encode(best_by_replies, forKey: .best_by_replies)
             try c.encode(winner_by_replies, forKey: .winner_by_replies)
             try c.encode(best_by_reads, forKey: .best_by_reads)
@@ -63,6 +62,31 @@ extension ABStatistics {
             try c.encode(correction, forKey: .correction)
             try c.encode(sentences_en, forKey: .sentences_en)
             try c.encode(sentences_id, forKey: .sentences_id)
+        }
+    }
+
+    /// The whole comparison as `siaran stats ab` prints it: each variant, then the verdict's
+    /// fields beside it in one object.
+    public struct ReportJSON: Codable, Sendable, Equatable {
+        public var variants: [VariantJSON]
+        public var comparison: ComparisonJSON
+
+        enum CodingKeys: String, CodingKey { case variants }
+
+        public init(variants: [VariantJSON], comparison: ComparisonJSON) {
+            self.variants = variants
+            self.comparison = comparison
+        }
+
+        public init(from decoder: any Decoder) throws {
+            variants = try decoder.container(keyedBy: CodingKeys.self).decode([VariantJSON].self, forKey: .variants)
+            comparison = try ComparisonJSON(from: decoder)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(variants, forKey: .variants)
+            try comparison.encode(to: encoder)
         }
     }
 
@@ -86,9 +110,11 @@ extension ABStatistics {
         sentences(.replied, language: language) + (variants.contains { $0.read > 0 } ? sentences(.read, language: language) : [])
     }
 
-    public var reportJSON: ReportJSON {
-        ReportJSON(variants: variantsJSON, best_by_replies: best(by: .replied), winner_by_replies: winner(by: .replied),
-                   best_by_reads: best(by: .read), winner_by_reads: winner(by: .read), comparisons: replies.comparisons,
-                   correction: "holm", sentences_en: summarySentences(.english), sentences_id: summarySentences(.indonesian))
+    public var comparisonJSON: ComparisonJSON {
+        ComparisonJSON(best_by_replies: best(by: .replied), winner_by_replies: winner(by: .replied),
+                       best_by_reads: best(by: .read), winner_by_reads: winner(by: .read), comparisons: replies.comparisons,
+                       correction: "holm", sentences_en: summarySentences(.english), sentences_id: summarySentences(.indonesian))
     }
+
+    public var reportJSON: ReportJSON { ReportJSON(variants: variantsJSON, comparison: comparisonJSON) }
 }
