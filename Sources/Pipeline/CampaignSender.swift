@@ -58,6 +58,8 @@ struct CampaignSender {
     /// which the recipient's phone drops as a duplicate; 64 keeps that small while the commit's
     /// cost is shared (measured in `docs/performance/pipeline.md`).
     static let groupSize = 64
+    /// Messages read per batch: whole groups, so no batch ends in a short group (an extra commit).
+    static let batchSize = 4 * groupSize
 
     /// How many messages the next commit may claim. With pacing every message waits seconds
     /// anyway, so one commit per message costs nothing and a crash repeats at most one. (A session
@@ -118,6 +120,7 @@ struct CampaignSender {
         var sessionIndex = 0
         var sentInBatch = 0
         var lastStatus = Date.distantPast
+        var queuePosition = SendQueuePosition()
         func flush() async throws { try await record(window) }
         let media = try mediaAttachment()
         try await context.database.setState(.sending, of: campaign.id)
@@ -127,7 +130,7 @@ struct CampaignSender {
             try Task.checkCancellation()
             let now = context.clock.now()
             try await flush()  // the next batch must not see the last sent messages as still `sending`
-            let batch = try await context.database.nextMessages(of: campaign.id, now: now, limit: 200)
+            let batch = try await context.database.nextMessages(of: campaign.id, now: now, limit: Self.batchSize, position: &queuePosition)
             if batch.isEmpty {
                 // Only retries that are not due yet remain: wait for the first.
                 guard let next = try await context.database.nextRetry(of: campaign.id) else { return .completed }
@@ -169,6 +172,7 @@ struct CampaignSender {
                         try await flush()
                         try await context.database.releaseClaims(window.claimed)
                         window.claimed = []
+                        queuePosition.claimsReleased()
                         break
                     }
                     window.claimed.removeFirst()

@@ -13,6 +13,8 @@ enum PipelineBench {
         var databases: [(name: String, make: (URL) async throws -> SiaranDatabase)] = [
             ("sqlite", { root in try SiaranDatabase(path: root.appendingPathComponent("state/siaran.sqlite").path) }),
         ]
+        // `--postgres-only` measures PostgreSQL's peak memory in a process SQLite's runs never grew.
+        if arguments.contains("--postgres-only") { databases.removeAll() }
         if let text = ProcessInfo.processInfo.environment["SIARAN_BENCH_DATABASE_URL"], !text.isEmpty {
             let server = try DatabaseURL(parsing: text)
             databases.append(("postgres", { _ in try await freshPostgresDatabase(on: server) }))
@@ -68,6 +70,7 @@ enum PipelineBench {
                 transport: fsyncing ? DryRunTransport(outbox: root.appendingPathComponent("outbox").path) : CountingTransport(),
                 logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
             )
+            Bench.resetPeak()
             let cpuBefore = Bench.processCPUSeconds()
             let seconds = try await Bench.time { try await PipelineService(context: context, once: true).run() }
             let cpuPerMessage = (Bench.processCPUSeconds() - cpuBefore) / Double(size) * 1e6

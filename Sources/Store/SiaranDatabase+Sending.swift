@@ -14,16 +14,41 @@ extension SiaranDatabase {
         SELECT * FROM messages WHERE campaignId = ? AND state = 'retrying' AND nextAttemptAt <= ? ORDER BY contactId LIMIT ?
         """
     static let nextPendingSQL = "SELECT * FROM messages WHERE campaignId = ? AND state = 'pending' ORDER BY contactId LIMIT ?"
+    /// The pending range after (then up to) the last contact handed out: see `SendQueuePosition`.
+    static let nextPendingAfterSQL = "SELECT * FROM messages WHERE campaignId = ? AND state = 'pending' AND contactId > ? ORDER BY contactId LIMIT ?"
+    static let nextPendingUpToSQL = "SELECT * FROM messages WHERE campaignId = ? AND state = 'pending' AND contactId <= ? ORDER BY contactId LIMIT ?"
 
     /// The next messages to send: first any left `sending` by a crash (same id again), then
     /// retries that are due, then pending ones in contact order.
     public func nextMessages(of campaign: String, now: Date, limit: Int) async throws -> [MessageRecord] {
-        try await read { db in
-            var rows = try db.query(Self.nextSendingSQL, campaign, limit)
+        var position = SendQueuePosition()
+        return try await nextMessages(of: campaign, now: now, limit: limit, position: &position)
+    }
+
+    /// The same, for a send loop that goes on from where its last batch ended (`position`).
+    /// PostgreSQL keeps an index entry for every version of a row until vacuum, so the `pending`
+    /// and `sending` ranges fill with entries of messages long sent; read from the start on every
+    /// batch, they cost a step per message already sent, and a campaign of 100,000 slowed down as
+    /// it went. The pending range is read after the last contact handed out, and from the start
+    /// only when that runs short (a message given back by a pause lies behind the position).
+    public func nextMessages(of campaign: String, now: Date, limit: Int, position: inout SendQueuePosition) async throws -> [MessageRecord] {
+        let start = position
+        let rows = try await read { db in
+            var rows = start.leftoversChecked ? [] : try db.query(Self.nextSendingSQL, campaign, limit)
             if rows.count < limit { rows += try db.query(Self.nextRetryingSQL, campaign, now, limit - rows.count) }
-            if rows.count < limit { rows += try db.query(Self.nextPendingSQL, campaign, limit - rows.count) }
+            if let last = start.lastPendingContact {
+                if rows.count < limit { rows += try db.query(Self.nextPendingAfterSQL, campaign, last, limit - rows.count) }
+                if rows.count < limit { rows += try db.query(Self.nextPendingUpToSQL, campaign, last, limit - rows.count) }
+            } else if rows.count < limit {
+                rows += try db.query(Self.nextPendingSQL, campaign, limit - rows.count)
+            }
             return try rows.map(MessageRecord.init(row:))
         }
+        position.leftoversChecked = true
+        if let last = rows.filter({ $0.state == .pending }).map(\.contactId).max() {
+            position.lastPendingContact = max(last, start.lastPendingContact ?? last)
+        }
+        return rows
     }
 
     /// The earliest time a retrying message becomes due, if any.
@@ -138,6 +163,20 @@ extension SiaranDatabase {
             try db.queryOne("SELECT campaignId, phone FROM messages WHERE id = ?", id).map { (try $0.string("campaignId"), try $0.string("phone")) }
         }
     }
+}
+
+/// Where a send loop stands in its campaign's queue (see `nextMessages(of:now:limit:position:)`).
+/// Messages left `sending` by a crash are looked for once, at the loop's start: afterwards the
+/// loop records, fails or gives back every message it claims before it asks again.
+public struct SendQueuePosition: Sendable, Equatable {
+    var leftoversChecked = false
+    var lastPendingContact: Int64?
+
+    public init() {}
+
+    /// After claims were given back (pause, cancel, end of the window): they lie behind the
+    /// position, so the next batch reads the pending range from its start.
+    public mutating func claimsReleased() { lastPendingContact = nil }
 }
 
 /// A message written to the network, waiting for the commit that records it as sent.

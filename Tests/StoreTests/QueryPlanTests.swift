@@ -56,6 +56,8 @@ struct QueryPlanTests {
     @Test("the sender reads its next messages from one index range in order, without sorting", arguments: TestDatabaseKind.allCases)
     func nextMessages(_ kind: TestDatabaseKind) async throws {
         for (sql, arguments) in [(SiaranDatabase.nextPendingSQL, ["c1", 50] as [any SQLBindable]),
+                                 (SiaranDatabase.nextPendingAfterSQL, ["c1", Int64(4_900), 50]),
+                                 (SiaranDatabase.nextPendingUpToSQL, ["c1", Int64(4_900), 50]),
                                  (SiaranDatabase.nextSendingSQL, ["c1", 50]),
                                  (SiaranDatabase.nextRetryingSQL, ["c1", Date(), 50])] {
             let plan = try await plan(kind, sql, arguments)

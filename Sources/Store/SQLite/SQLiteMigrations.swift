@@ -18,6 +18,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v9-conversations", migrate: SiaranDatabase.createConversationsSchema)
         migrator.registerMigration("v10-activity-order", migrate: keepActivityOrder)
         migrator.registerMigration("v11-send-order", migrate: createSendOrderIndex)
+        migrator.registerMigration("v15-statement-tallies", migrate: dropCampaignStateIndex)
         // migrations-end (append new migrations above this line, each in its own function)
         return migrator
     }
@@ -30,6 +31,13 @@ enum SQLiteMigrations {
     /// read from one index range instead of sorting every unsent message on every batch.
     static func createSendOrderIndex(_ db: Database) throws {
         try db.execute(sql: "CREATE INDEX messagesBySendOrder ON messages(campaignId, state, contactId)")
+    }
+
+    /// v15 moves PostgreSQL's tallies to statement triggers (SQLite's row triggers cost the same
+    /// per row whatever the transaction's size) and drops the (campaignId, state) index on both:
+    /// v11's (campaignId, state, contactId) serves every query it did.
+    static func dropCampaignStateIndex(_ db: Database) throws {
+        try db.execute(sql: "DROP INDEX messagesByCampaignState")
     }
 
     /// Names of all registered migrations, oldest first.
