@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import AIWriting
 import Siaran
 import Store
@@ -42,6 +43,18 @@ struct ConfigCommand: AsyncParsableCommand {
             switch location {
             case .sqlite(let path):
                 print("database: sqlite \(path)")
+                // A check must not create the file: `siaran run` does, in a folder it can write.
+                guard FileManager.default.fileExists(atPath: path) else {
+                    let folder = (path as NSString).deletingLastPathComponent
+                    var isFolder: ObjCBool = false
+                    if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue,
+                       !FileManager.default.isWritableFile(atPath: folder) {
+                        printError("database: \(folder) is not writable, so the database cannot be created there")
+                        throw ExitCode(1)
+                    }
+                    print("database: not created yet (the first `siaran run` creates it)")
+                    return
+                }
             case .postgres(let url):
                 print("database: postgres \(url.socketDirectory ?? "\(url.host):\(url.port)") database \(url.database) (sslmode \(url.sslMode.rawValue))")
             }

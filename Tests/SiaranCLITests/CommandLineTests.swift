@@ -1,5 +1,6 @@
 import Foundation
 import SiaranTestSupport
+import Store
 import Testing
 
 /// Runs the real `siaran` binary the way operators do.
@@ -47,16 +48,29 @@ struct CommandLineTests {
         #expect(result.output.contains("config"))
     }
 
-    @Test("config check passes on the repository's pipeline.yaml with a one-line summary and says which database answers")
+    @Test("config check passes on the repository's pipeline.yaml with a one-line summary and says which database answers, creating none")
     func checkValid() async throws {
-        let result = try await Self.run(["config", "check", "pipeline.yaml"])
-        #expect(result.status == 0, "\(result.error)")
-        let lines = result.output.split(separator: "\n")
-        #expect(lines.count == 3, "\(result.output)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-cli-\(UUID())")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("state"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = Self.packageRoot.appendingPathComponent("pipeline.yaml").path
+        let database = folder.appendingPathComponent("state/siaran.sqlite")
+
+        let before = try await Self.run(["config", "check", config], in: folder)
+        #expect(before.status == 0, "\(before.error)")
+        let lines = before.output.split(separator: "\n")
+        #expect(lines.count == 3, "\(before.output)")
         #expect(lines.first?.contains("pipeline.yaml: ok") == true)
-        #expect(result.output.contains("Asia/Jakarta"))
-        #expect(result.output.contains("database: sqlite state/siaran.sqlite"))
-        #expect(result.output.contains("database: reachable, schema v"))
+        #expect(before.output.contains("Asia/Jakarta"))
+        #expect(before.output.contains("database: sqlite state/siaran.sqlite"))
+        #expect(before.output.contains("database: not created yet"), "\(before.output)")
+        #expect(!FileManager.default.fileExists(atPath: database.path), "a check creates no database")
+
+        let created = try SiaranDatabase(path: database.path)
+        await created.close()
+        let after = try await Self.run(["config", "check", config], in: folder)
+        #expect(after.status == 0, "\(after.error)")
+        #expect(after.output.contains("database: reachable, schema v"), "\(after.output)")
     }
 
     @Test("config check fails on a broken copy with FILE:LINE:COL lines")
