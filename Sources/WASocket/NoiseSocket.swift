@@ -17,10 +17,13 @@ public actor NoiseSocket {
         self.transport = transport
     }
 
-    /// Encrypts and sends one frame.
+    /// Encrypts and sends one frame. Encrypting takes the next nonce, and the peer decrypts in
+    /// wire order, so the frame is queued on the channel before this actor lets another send in:
+    /// awaiting the write itself first (a suspension) let a later frame reach the wire before an
+    /// earlier one, and the peer refused it (`decryptFailed`) under load.
     public func send(_ plaintext: Data) async throws {
         let frame = try FrameCodec.encode(try transport.encrypt(plaintext))
-        try await connection.send(frame)
+        try await connection.enqueue(frame).get()
     }
 
     /// The next decrypted frame, or nil when the connection closed. A frame that fails to decrypt

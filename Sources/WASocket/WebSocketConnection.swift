@@ -21,9 +21,15 @@ public final class WebSocketConnection: Sendable {
 
     /// Sends one binary message.
     public func send(_ data: Data) async throws {
+        try await enqueue(data).get()
+    }
+
+    /// Queues one binary message on the channel now, without suspending: messages queued one
+    /// after the other go out in that order. The future completes once it is written.
+    func enqueue(_ data: Data) -> EventLoopFuture<Void> {
         let buffer = channel.allocator.buffer(bytes: data)
         let frame = WebSocketFrame(fin: true, opcode: .binary, maskKey: masks ? .random() : nil, data: buffer)
-        try await channel.writeAndFlush(frame)
+        return channel.writeAndFlush(frame)
     }
 
     /// Sends a close frame and closes the connection.

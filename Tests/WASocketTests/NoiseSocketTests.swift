@@ -87,6 +87,43 @@ struct NoiseSocketTests {
         await listener.close()
     }
 
+    @Test("frames sent from many tasks at once on one socket all decrypt on the other side, in nonce order",
+          .timeLimit(.minutes(3)))
+    func concurrentSends() async throws {
+        let (client, server, listener) = try await Self.connectedPair()
+        let senders = 16, each = 50
+        let received = Task {
+            var frames: [Data] = []
+            // A frame out of nonce order would throw decryptFailed here.
+            while frames.count < senders * each, let frame = try await server.receive() { frames.append(frame) }
+            return frames
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for sender in 0..<senders {
+                group.addTask {
+                    for n in 0..<each {
+                        // Sizes vary so writes take different times, as a send, a receipt and a keepalive do.
+                        try await client.send(Data("\(sender)/\(n)/".utf8) + Data(repeating: UInt8(n), count: (sender * 397 + n * 131) % 9_000))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let frames = try await received.value
+        #expect(frames.count == senders * each)
+        // Each task's frames arrive in the order it sent them.
+        var next = [Int](repeating: 0, count: senders)
+        for frame in frames {
+            let fields = frame.prefix(20).split(separator: UInt8(ascii: "/"), maxSplits: 2)
+            guard fields.count >= 2, let sender = Int(String(decoding: fields[0], as: UTF8.self)),
+                  let n = Int(String(decoding: fields[1], as: UTF8.self)) else { Issue.record("unreadable frame"); continue }
+            #expect(n == next[sender], "task \(sender): frame \(n) after \(next[sender] - 1)")
+            next[sender] = n + 1
+        }
+        await client.close()
+        await listener.close()
+    }
+
     @Test("a second concurrent receive is refused; the first still gets its frame", .timeLimit(.minutes(3)))
     func concurrentReceive() async throws {
         let (client, server, listener) = try await Self.connectedPair()
