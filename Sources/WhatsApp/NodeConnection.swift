@@ -13,6 +13,9 @@ actor NodeConnection {
     nonisolated let incoming: AsyncStream<Node>
     private let incomingSink: AsyncStream<Node>.Continuation
     private var waiters: [String: CheckedContinuation<Node, any Error>] = [:]
+    /// Each waiter's timer, cancelled when its answer comes: a timer left sleeping after the
+    /// answer kept a task alive for the whole timeout (60 s per query) for nothing.
+    private var timers: [String: Task<Void, Never>] = [:]
     private var closedError: (any Error)?
     private var counter = 0
     private let idPrefix = "\(UInt8.random(in: 0...255)).\(UInt8.random(in: 0...255))-"
@@ -45,12 +48,12 @@ actor NodeConnection {
 
     private func route(_ node: Node) {
         if node.tag == "iq", let id = node.string("id"), let type = node.string("type"), type == "result" || type == "error",
-           let waiter = waiters.removeValue(forKey: "iq:" + id) {
+           let waiter = takeWaiter("iq:" + id) {
             waiter.resume(returning: node)
             return
         }
         if node.tag == "ack", node.string("class") == "message", let id = node.string("id"),
-           let waiter = waiters.removeValue(forKey: "ack:" + id) {
+           let waiter = takeWaiter("ack:" + id) {
             waiter.resume(returning: node)
             return
         }
@@ -62,6 +65,8 @@ actor NodeConnection {
         closedError = error
         for waiter in waiters.values { waiter.resume(throwing: WhatsAppError(.notConnected, "connection closed while waiting")) }
         waiters.removeAll()
+        for timer in timers.values { timer.cancel() }
+        timers.removeAll()
         incomingSink.finish()
     }
 
@@ -102,16 +107,25 @@ actor NodeConnection {
             Task {
                 do { try await self.send(node) } catch { self.fail(key, error) }
             }
-            Task {
-                try? await Task.sleep(for: timeout)
+            timers[key] = Task {
+                do { try await Task.sleep(for: timeout) } catch { return }  // cancelled: the answer came
                 self.fail(key, WhatsAppError(.timeout(what)))
             }
         }
     }
 
     private func fail(_ key: String, _ error: any Error) {
-        waiters.removeValue(forKey: key)?.resume(throwing: error)
+        takeWaiter(key)?.resume(throwing: error)
     }
+
+    /// The waiter for `key`, if still waiting, with its timer stopped.
+    private func takeWaiter(_ key: String) -> CheckedContinuation<Node, any Error>? {
+        timers.removeValue(forKey: key)?.cancel()
+        return waiters.removeValue(forKey: key)
+    }
+
+    /// Queries and messages still waiting for an answer, and their running timers (for tests).
+    var waiting: (answers: Int, timers: Int) { (waiters.count, timers.count) }
 
     func close() async {
         finish(WhatsAppError(.notConnected, "closed by us"))
