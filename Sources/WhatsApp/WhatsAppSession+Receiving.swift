@@ -37,12 +37,11 @@ extension WhatsAppSession {
         guard entry.retries[key]! <= 5, count < 10 else { return }
         try? sentMessages.save(entry)
         do {
-            let address = Self.address(of: from)
             if let keys = node.child("keys"), let registration = node.childData("registration") {
                 var bundleNode = keys
                 bundleNode.content = .nodes(keys.children + [Node("registration", content: .bytes([UInt8](registration)))])
                 let bundle = try Self.bundle(from: bundleNode, device: from)
-                try await SessionCipher(store: folder.signalStore, address: address).processBundle(bundle)
+                try await withSignalSession(from) { try await $0.processBundle(bundle) }
             } else {
                 try await ensureSessions([from], force: count >= 2, on: connection)
             }
@@ -55,7 +54,8 @@ extension WhatsAppSession {
                 message = dsm
             }
             let mediaType: String? = message.hasImageMessage || message.deviceSentMessage.message.hasImageMessage ? "image" : nil
-            let encrypted = try await SessionCipher(store: folder.signalStore, address: address).encrypt(Self.pad(try message.serializedData()))
+            let padded = Self.pad(try message.serializedData())
+            let encrypted: CiphertextMessage = try await withSignalSession(from) { try await $0.encrypt(padded) }
             var attributes: [(key: String, value: Node.AttributeValue)] = [
                 ("id", .string(id)), ("to", .jid(from)), ("type", .string(mediaType == nil ? "text" : "media")), ("device_fanout", .string("false")),
             ]
@@ -91,13 +91,11 @@ extension WhatsAppSession {
         var failed = false
         for enc in encs {
             guard let bytes = enc.bytes else { continue }
-            let cipher = SessionCipher(store: folder.signalStore, address: Self.address(of: sender))
+            let kind = enc.string("type")
+            guard kind == "pkmsg" || kind == "msg" else { continue }
             do {
-                let plain: Data
-                switch enc.string("type") {
-                case "pkmsg": plain = try await cipher.decrypt(preKey: Data(bytes)).plaintext
-                case "msg": plain = try await cipher.decrypt(whisper: Data(bytes))
-                default: continue
+                let plain: Data = try await withSignalSession(sender) { cipher in
+                    kind == "pkmsg" ? try await cipher.decrypt(preKey: Data(bytes)).plaintext : try await cipher.decrypt(whisper: Data(bytes))
                 }
                 decrypted.append(try WAWebProtobufsE2E_Message(serializedBytes: try Self.unpad(plain)))
                 decryptFailures[sender.description] = nil
@@ -139,7 +137,7 @@ extension WhatsAppSession {
         decryptFailures[key, default: 0] += 1
         guard decryptFailures[key]! >= 3 else { return }
         decryptFailures[key] = nil
-        try? await folder.signalStore.deleteSession(for: Self.address(of: sender))
+        try? await signalLocks.withLock(Self.address(of: sender)) { try await folder.signalStore.deleteSession(for: Self.address(of: sender)) }
         sessionResets += 1
         logger.warning("reset the Signal session with \(sender) after repeated decryption failures")
     }

@@ -121,8 +121,7 @@ extension WhatsAppSession {
         var participants: [Node] = []
         var includesPreKey = false
         for device in targets {
-            let cipher = SessionCipher(store: folder.signalStore, address: Self.address(of: device))
-            let encrypted = try await cipher.encrypt(Self.pad(device.user == own.user ? plainDSM : plain))
+            let encrypted: CiphertextMessage = try await withSignalSession(device) { try await $0.encrypt(Self.pad(device.user == own.user ? plainDSM : plain)) }
             includesPreKey = includesPreKey || encrypted.kind == .preKey
             participants.append(Node("to", [("jid", .jid(device))], content: .nodes([Self.encNode(encrypted, mediaType: mediaType)])))
         }

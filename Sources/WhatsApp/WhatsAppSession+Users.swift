@@ -78,7 +78,7 @@ extension WhatsAppSession {
     func ensureSessions(_ devices: [JID], force: Bool = false, on connection: NodeConnection) async throws {
         var needed: [JID] = []
         for device in devices {
-            let has = try await SessionCipher(store: folder.signalStore, address: Self.address(of: device)).hasSession()
+            let has = try await withSignalSession(device) { try await $0.hasSession() }
             if force || !has { needed.append(device) }
         }
         guard !needed.isEmpty else { return }
@@ -92,7 +92,7 @@ extension WhatsAppSession {
                 continue
             }
             let bundle = try Self.bundle(from: user.child("keys") ?? user, device: jid)
-            try await SessionCipher(store: folder.signalStore, address: Self.address(of: jid)).processBundle(bundle)
+            try await withSignalSession(jid) { try await $0.processBundle(bundle) }
         }
     }
 

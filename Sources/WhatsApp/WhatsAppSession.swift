@@ -35,6 +35,7 @@ public actor WhatsAppSession {
     /// Whatsmeow holds one lock over encrypt + send; so do we (actor reentrancy would otherwise
     /// let two sends interleave their ratchet steps).
     let sendLock = AsyncLock()
+    let signalLocks = SignalOperationLocks()
     /// Consecutive sends the server did not acknowledge; reported as unhealthy past 3.
     public internal(set) var unacknowledgedSends = 0
     /// Until when new contacts must not be messaged (reach-out time-lock, ack 463).
