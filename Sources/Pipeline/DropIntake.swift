@@ -154,12 +154,28 @@ public struct DropIntake: Sendable {
                     }
                 }
             } catch {
-                for file in renamed { rename(file.to, file.from) }
-                try? fm.removeItem(atPath: target)
+                undo(renamed, target: target)
                 throw error
             }
-            for file in copied { try fm.removeItem(atPath: file) }
+            for (index, file) in copied.enumerated() {
+                do {
+                    try fm.removeItem(atPath: file)
+                } catch where index == 0 {
+                    // A read-only inbox refuses the first removal: nothing is taken yet.
+                    undo(renamed, target: target)
+                    throw error
+                } catch {
+                    // The drop is taken; a file left behind is looked at by later scans like any other.
+                    logger.warning("a file of a taken drop could not be removed from inbox/", metadata: ["path": "\(file)", "error": "\(error)"])
+                }
+            }
         }
+    }
+
+    /// Puts renamed loose files back into inbox/ and removes the spool folder.
+    private func undo(_ renamed: [(from: String, to: String)], target: String) {
+        for file in renamed { rename(file.to, file.from) }
+        try? FileManager.default.removeItem(atPath: target)
     }
 
     /// Keeps the files where staff can see them (`inbox/failed/<name>/`) and explains why in plain

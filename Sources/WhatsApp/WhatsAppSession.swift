@@ -67,12 +67,11 @@ public actor WhatsAppSession {
     public var phone: String? { credentials.deviceJID.flatMap(JID.init(parsing:))?.user }
     public var isLinked: Bool { credentials.isLinked }
 
-    /// Whether the pipeline should give this session messages: linked, not stopped for good,
-    /// and the server is acknowledging what it sends.
-    /// A session whose server has been unreachable for longer than a send waits for a connection
-    /// (`sendWaitForConnection`) takes no more messages until it is connected again: otherwise
-    /// every message offered during a long outage would spend one of its attempts waiting, and a
-    /// few minutes without the server would fail messages that could simply wait.
+    /// Whether the pipeline should give this session messages: linked, not stopped for good, the
+    /// server acknowledging what it sends, and not unreachable for longer than a send waits for a
+    /// connection (`sendWaitForConnection`). Past that it takes no more messages until connected
+    /// again: otherwise every message offered during a long outage would spend one of its attempts
+    /// waiting, and a few minutes without the server would fail messages that could simply wait.
     public var canSend: Bool {
         guard credentials.isLinked, unacknowledgedSends < 3 else { return false }
         switch state {
