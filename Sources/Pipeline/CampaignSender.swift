@@ -323,6 +323,10 @@ struct CampaignSender {
             if available == 0 {
                 context.logger.warning("no session of this campaign can send now (not linked, logged out or not acknowledged); waiting",
                                        metadata: ["campaign.id": "\(campaign.id)", "sessions": "\(sessions.joined(separator: ","))"])
+                // Said where the campaign is watched too; the next regular write, after a send, clears it.
+                CampaignStatus.markWaiting(in: context.campaignOutbox(campaign),
+                                           reason: "no WhatsApp session can send now (\(sessions.joined(separator: ", ")): not connected, logged out or not acknowledged",
+                                           now: context.clock.now())
                 try await context.clock.sleep(seconds: 30)
                 continue
             }

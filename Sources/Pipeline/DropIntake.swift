@@ -96,15 +96,27 @@ public struct DropIntake: Sendable {
         // restart by `recoverInterruptedIntake` and never loses or duplicates the drop.
         try await database.recordAcceptedDrop(DropRecord(id: dropId, name: dropName, contentHash: hash, outcome: "accepted", campaignId: campaignId),
                                                campaign: record)
-        try move(drop, to: target)
-        try FileManager.default.createDirectory(atPath: (outbox as NSString).appendingPathComponent(folder), withIntermediateDirectories: true)
+        do {
+            try move(drop, to: target)
+        } catch {
+            // Nothing was taken (the spool's disk is full or read-only): the record goes too, so the
+            // drop, still whole in inbox/, is taken afresh later instead of being refused as a
+            // duplicate of itself. If even that cannot be written, the pipeline's next pass forgets it.
+            try? await database.forgetInterruptedIntake(campaign: campaignId)
+            throw error
+        }
         try await database.markStage(.ingest, campaign: campaignId, detail: dropName)
+        // After the checkpoint: an outbox that cannot be written now (full, read-only) does not undo
+        // a taken drop; the campaign waits for its outbox like for any report.
+        try? FileManager.default.createDirectory(atPath: (outbox as NSString).appendingPathComponent(folder), withIntermediateDirectories: true)
         logger.info("drop taken", metadata: ["campaign.id": "\(campaignId)", "drop": "\(drop.name)", "outbox.folder": "\(folder)",
                                              "files": "\(drop.files.count)"])
         return .accepted(campaignId: campaignId)
     }
 
-    /// Moves the drop's files into the spool with renames (atomic on one filesystem).
+    /// Moves the drop's files into the spool with renames (atomic on one filesystem); across
+    /// filesystems it copies, and removes the originals only once every copy is complete. All or
+    /// nothing: when a step fails (a full or read-only spool) the drop is left whole in inbox/.
     private func move(_ drop: Drop, to target: String) throws {
         let fm = FileManager.default
         switch drop.kind {
@@ -113,19 +125,57 @@ public struct DropIntake: Sendable {
             try fm.createDirectory(atPath: spool, withIntermediateDirectories: true)
             if rename(source, target) != 0 {
                 // Different filesystems (inbox on a network share): copy, then remove the original.
-                try fm.copyItem(atPath: source, toPath: target)
-                try fm.removeItem(atPath: source)
+                do {
+                    try fm.copyItem(atPath: source, toPath: target)
+                } catch {
+                    try? fm.removeItem(atPath: target)
+                    throw error
+                }
+                do {
+                    try fm.removeItem(atPath: source)
+                } catch {
+                    // A read-only inbox refuses the first removal, so the original is still whole.
+                    try? fm.removeItem(atPath: target)
+                    throw error
+                }
             }
         case .loose:
             try fm.createDirectory(atPath: target, withIntermediateDirectories: true)
-            for file in drop.files {
-                let destination = (target as NSString).appendingPathComponent((file as NSString).lastPathComponent)
-                if rename(file, destination) != 0 {
-                    try fm.copyItem(atPath: file, toPath: destination)
+            var renamed: [(from: String, to: String)] = []
+            var copied: [String] = []
+            do {
+                for file in drop.files {
+                    let destination = (target as NSString).appendingPathComponent((file as NSString).lastPathComponent)
+                    if rename(file, destination) == 0 {
+                        renamed.append((file, destination))
+                    } else {
+                        try fm.copyItem(atPath: file, toPath: destination)
+                        copied.append(file)
+                    }
+                }
+            } catch {
+                undo(renamed, target: target)
+                throw error
+            }
+            for (index, file) in copied.enumerated() {
+                do {
                     try fm.removeItem(atPath: file)
+                } catch where index == 0 {
+                    // A read-only inbox refuses the first removal: nothing is taken yet.
+                    undo(renamed, target: target)
+                    throw error
+                } catch {
+                    // The drop is taken; a file left behind is looked at by later scans like any other.
+                    logger.warning("a file of a taken drop could not be removed from inbox/", metadata: ["path": "\(file)", "error": "\(error)"])
                 }
             }
         }
+    }
+
+    /// Puts renamed loose files back into inbox/ and removes the spool folder.
+    private func undo(_ renamed: [(from: String, to: String)], target: String) {
+        for file in renamed { rename(file.to, file.from) }
+        try? FileManager.default.removeItem(atPath: target)
     }
 
     /// Keeps the files where staff can see them (`inbox/failed/<name>/`) and explains why in plain

@@ -96,6 +96,8 @@ public struct DropScanner: Sendable {
         if configuration.requireReadyMarker && !marked { return nil }
         let files = names.filter { $0 != "READY" }.sorted().map { (path as NSString).appendingPathComponent($0) }
         guard let newest = newestChange(files + [path]), now.timeIntervalSince(newest) >= configuration.quietSeconds else { return nil }
+        // Quiet, but a writer still holds a file open (an upload that stalled): not complete yet.
+        if OpenForWriting.any(files) { return nil }
         let drop = Drop(name: name, kind: .folder, files: files)
         return decide(drop, newest: newest, now: now, marked: configuration.requireReadyMarker && marked)
     }
@@ -104,6 +106,7 @@ public struct DropScanner: Sendable {
         let marked = FileManager.default.fileExists(atPath: (inbox as NSString).appendingPathComponent("READY"))
         if configuration.requireReadyMarker && !marked { return nil }
         guard let newest = newestChange(files), now.timeIntervalSince(newest) >= configuration.quietSeconds else { return nil }
+        if OpenForWriting.any(files) { return nil }
         let drop = Drop(name: Self.looseName(arrival: newest, timeZone: timeZone), kind: .loose, files: files)
         return decide(drop, newest: newest, now: now, marked: configuration.requireReadyMarker && marked)
     }

@@ -137,6 +137,7 @@ public final class PipelineService: Service, Sendable {
                     // One drop's problem (disk full while moving it, an unreadable file) never
                     // stops the others: it stays in inbox/ and is taken at a later scan.
                     let fault = CampaignFault(error)
+                    intakeInterrupted.withLock { $0 = true }
                     let isNew = dropFaults.withLock { $0.updateValue(fault.description, forKey: finding.drop.name) != fault.description }
                     if isNew {
                         context.logger.error("a drop could not be taken; it stays in inbox/ and is tried again",
@@ -145,6 +146,17 @@ public final class PipelineService: Service, Sendable {
                     continue
                 }
                 didWork = true
+            }
+        }
+        if intakeInterrupted.withLock({ $0 }) {
+            // A drop's intake stopped half-way (its checkpoint or the undo could not be written):
+            // settled before any campaign runs, as at a start, or that campaign would fail as
+            // "not taken completely". While the database cannot write, campaigns wait a pass.
+            do {
+                try await recoverInterruptedIntake()
+                intakeInterrupted.withLock { $0 = false }
+            } catch let error where !(error is CancellationError) && !((error as? StoreError)?.isTransient ?? false) {
+                return didWork
             }
         }
         let runner = CampaignRunner(context: context)
@@ -188,6 +200,8 @@ public final class PipelineService: Service, Sendable {
     private let knownClean = Mutex<Set<String>>([])
     /// The last fault logged for each drop name, so a drop that keeps failing is logged once.
     private let dropFaults = Mutex<[String: String]>([:])
+    /// A drop's intake failed in this process and may have left a campaign without its `ingest` checkpoint.
+    private let intakeInterrupted = Mutex(false)
 
     /// Failed starts allowed in a row at one stage; the third fails the campaign.
     static let strikesAllowed = 3

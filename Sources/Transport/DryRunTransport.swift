@@ -36,19 +36,36 @@ public final class DryRunTransport: MessageTransport, Sendable {
             line.append(0x0A)
             try Self.appendSynced(line, to: (folder as NSString).appendingPathComponent("dry-run.jsonl"))
             return .sent(at: now)
+        } catch let error as POSIXError {
+            return .transientFailure(reason: "cannot write dry-run.jsonl: \(Self.words(for: error.code))")
         } catch {
-            return .transientFailure(reason: "cannot write dry-run.jsonl: \(error)")
+            return .transientFailure(reason: "cannot write dry-run.jsonl: \(error.localizedDescription)")
         }
     }
 
-    /// One `write` of the whole line with O_APPEND, then `fsync`.
+    /// One `write` of the whole line with O_APPEND, then `fsync`. A line the disk cut short is
+    /// taken back, so the file never holds half a message glued to the next one.
     static func appendSynced(_ data: Data, to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         defer { close(fd) }
+        let end = lseek(fd, 0, SEEK_END)
         let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == data.count, fsync(fd) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        let failure = written < 0 ? errno : written < data.count ? ENOSPC : fsync(fd) != 0 ? errno : 0
+        guard failure == 0 else {
+            if written > 0, end >= 0 { _ = ftruncate(fd, end) }
+            throw POSIXError(POSIXErrorCode(rawValue: failure) ?? .EIO)
+        }
+    }
+
+    /// The cause an operator acts on, in plain words.
+    static func words(for code: POSIXErrorCode) -> String {
+        switch code {
+        case .ENOSPC: "disk full"
+        case .EDQUOT: "disk quota exceeded"
+        case .EROFS: "read-only file system"
+        case .EACCES, .EPERM: "permission denied"
+        default: String(cString: strerror(code.rawValue))
         }
     }
 }

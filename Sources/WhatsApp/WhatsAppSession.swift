@@ -68,11 +68,24 @@ public actor WhatsAppSession {
     public var phone: String? { credentials.deviceJID.flatMap(JID.init(parsing:))?.user }
     public var isLinked: Bool { credentials.isLinked }
 
-    /// Whether the pipeline should give this session messages: linked, not stopped for good,
-    /// and the server is acknowledging what it sends.
+    /// Whether the pipeline should give this session messages: linked, not stopped for good, the
+    /// server acknowledging what it sends, and not unreachable for longer than a send waits for a
+    /// connection (`sendWaitForConnection`). Past that it takes no more messages until connected
+    /// again: otherwise every message offered during a long outage would spend one of its attempts
+    /// waiting, and a few minutes without the server would fail messages that could simply wait.
     public var canSend: Bool {
-        credentials.isLinked && [.connected, .connecting, .waitingToReconnect].contains(state) && unacknowledgedSends < 3
+        guard credentials.isLinked, unacknowledgedSends < 3 else { return false }
+        switch state {
+        case .connected: return true
+        case .connecting, .waitingToReconnect:
+            guard let since = unreachableSince else { return true }
+            let (seconds, attoseconds) = configuration.sendWaitForConnection.components
+            return Date().timeIntervalSince(since) < Double(seconds) + Double(attoseconds) / 1e18
+        default: return false
+        }
     }
+    /// When the connection was lost (nil while connected, and before the first try).
+    private var unreachableSince: Date?
 
     // MARK: - Lifecycle
 
@@ -165,6 +178,7 @@ public actor WhatsAppSession {
                 failures += 1
                 let delay = min(configuration.backoffStep * Double(failures), configuration.backoffCap) * Double.random(in: 0.8...1.2)
                 state = .waitingToReconnect
+                if unreachableSince == nil { unreachableSince = Date() }
                 logger.warning("connection lost (\(reason)); reconnecting in \(String(format: "%.1f", delay)) s")
                 emit(.disconnected(reason: reason, reconnectIn: delay))
                 try? await Task.sleep(for: .seconds(delay))
@@ -405,6 +419,7 @@ public actor WhatsAppSession {
         state = .connected
         // A fresh connection gets a fresh chance: the pipeline offers messages again.
         unacknowledgedSends = 0
+        unreachableSince = nil
         logger.info("connected")
         emit(.connected)
         keepaliveTask?.cancel()

@@ -16,6 +16,8 @@ final class ManualClock: PipelineClock, Sendable {
         current.withLock { $0 = $0.addingTimeInterval(max(seconds, 0.001)) }
         await Task.yield()
     }
+    /// The wall clock jumps (an NTP correction, a VM restored from a snapshot): forward or back.
+    func jump(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
 /// Records when (by the manual clock) and through which session each message went.

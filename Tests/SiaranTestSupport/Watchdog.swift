@@ -8,10 +8,10 @@ import Synchronization
 /// this process holds (close-on-exec, so no other child inherits it). The kernel closes that end
 /// when this process dies; `cat` then sees end-of-file and the cleanup runs. It ignores the
 /// terminal's signals, so Ctrl-C on `swift test` still leaves it to clean up.
-final class Watchdog: Sendable {
+public final class Watchdog: Sendable {
     private let writeEnd: Mutex<Int32?>
 
-    init(cleanup: String) throws {
+    public init(cleanup: String) throws {
         var ends: [Int32] = [-1, -1]
         // (pipe2 with O_CLOEXEC is not in Swift's Glibc module; the moment between the two calls
         // only matters if another thread starts a child in it.)
@@ -36,7 +36,7 @@ final class Watchdog: Sendable {
     }
 
     /// Runs the cleanup now (in the background; it takes well under a second).
-    func release() {
+    public func release() {
         let descriptor = writeEnd.withLock { end in
             defer { end = nil }
             return end
