@@ -9,12 +9,14 @@ public struct ContactCounts: Sendable, Hashable {
     public var duplicates = 0
     /// Refused because the recipient opted out.
     public var optedOut = 0
+    /// Held back by the engagement guard (set by the pipeline, which knows the history).
+    public var unengaged = 0
 
     public init() {}
 
     /// Refused for the number itself (not a number, wrong country, too short, …): neither a
-    /// duplicate nor an opt-out.
-    public var invalid: Int { rejected - duplicates - optedOut }
+    /// duplicate, an opt-out nor held back by the engagement guard.
+    public var invalid: Int { rejected - duplicates - optedOut - unengaged }
 
     /// `accepted=N rejected=M duplicates=D`, the summary line `siaran contacts check` prints.
     public var summary: String { "accepted=\(accepted) rejected=\(rejected) duplicates=\(duplicates)" }

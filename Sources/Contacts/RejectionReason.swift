@@ -12,6 +12,7 @@
 /// | `not-mobile` | only with `contacts.strict_mobile: true`: not a mobile number (`62 8…` in Indonesia) |
 /// | `duplicate` | the same number appeared on an earlier row, which is kept |
 /// | `opted-out` | the recipient asked not to receive messages (opt-out list) |
+/// | `unengaged` | the engagement guard: they received their last campaigns and never read nor replied |
 public enum RejectionReason: String, Sendable, CaseIterable, Hashable, CustomStringConvertible {
     case empty
     case notANumber = "not-a-number"
@@ -22,6 +23,7 @@ public enum RejectionReason: String, Sendable, CaseIterable, Hashable, CustomStr
     case notMobile = "not-mobile"
     case duplicate
     case optedOut = "opted-out"
+    case unengaged
 
     public var description: String { rawValue }
 }

@@ -22,6 +22,12 @@ public struct CampaignOptions: Sendable, Equatable, Codable {
     public var priority: Int = 0
     /// Send again even though the same content was sent before.
     public var resend = false
+    /// The engagement guard for this campaign: 0 turns it off, N holds back contacts who ignored
+    /// their last N campaigns; nil follows `sending.unengaged_campaigns`.
+    public var engagementGuard: Int?
+    /// Which contacts of the list to send to (``Segment`` syntax); several conditions given as a
+    /// list are joined with `and`.
+    public var segment: String?
 
     public init() {}
 
@@ -61,9 +67,14 @@ public struct CampaignOptions: Sendable, Equatable, Codable {
         public var field: String
         public var english: String
         public var indonesian: String
+        /// Where in the value the mistake is (characters from its start), for segment syntax.
+        public var offset = 0
+        /// Which item of a list value the mistake is in.
+        public var item: Int?
     }
 
-    public static let keys = ["name", "send_at", "timezone", "sessions", "delay", "variants", "template", "approval", "priority", "resend"]
+    public static let keys = ["name", "send_at", "timezone", "sessions", "delay", "variants", "template", "approval", "priority", "resend",
+                              "engagement_guard", "segment"]
 
     /// Checks one option and stores it in `options`: the only place the rules live.
     public static func check(_ key: String, _ value: Value, zone: TimeZone, into options: inout CampaignOptions) throws(FieldProblem) {
@@ -132,6 +143,37 @@ public struct CampaignOptions: Sendable, Equatable, Codable {
                 throw refuse("'resend' must be true or false", "'resend' harus true atau false")
             }
             options.resend = flag
+        case "engagement_guard":
+            guard case .text(let text) = value else { throw refuse("'engagement_guard' must be off, on, or a number of campaigns (1-100)", "'engagement_guard' harus off, on, atau jumlah kampanye (1-100)") }
+            let word = text.trimmingCharacters(in: .whitespaces).lowercased()
+            if Self.bool(word) == false {
+                options.engagementGuard = 0
+            } else if Self.bool(word) == true {
+                options.engagementGuard = nil
+            } else if let count = Int(word), (1...100).contains(count) {
+                options.engagementGuard = count
+            } else {
+                throw refuse("'engagement_guard' must be off, on, or a number of campaigns (1-100)", "'engagement_guard' harus off, on, atau jumlah kampanye (1-100)")
+            }
+        case "segment":
+            let parts: [String]
+            switch value {
+            case .text(let text): parts = [text]
+            case .list(let items) where !items.isEmpty: parts = items
+            default: throw refuse("'segment' must be conditions such as: city = Jakarta and replied within 30 days",
+                                  "'segment' harus berupa syarat seperti: city = Jakarta and replied within 30 days")
+            }
+            for (index, part) in parts.enumerated() {
+                do {
+                    _ = try Segment.parse(part)
+                } catch {
+                    var problem = refuse("'segment': \(error.english)", "'segment': \(error.indonesian)")
+                    problem.offset = error.offset
+                    problem.item = parts.count > 1 || { if case .list = value { true } else { false } }() ? index : nil
+                    throw problem
+                }
+            }
+            options.segment = parts.count == 1 ? parts[0] : parts.map { "(\($0))" }.joined(separator: " and ")
         default:
             throw refuse("unknown key '\(key)'; expected one of: \(keys.joined(separator: ", "))",
                          "kunci '\(key)' tidak dikenal; yang ada: \(keys.joined(separator: ", "))")
@@ -158,7 +200,13 @@ public struct CampaignOptions: Sendable, Equatable, Codable {
                           indonesian: "harus berupa baris 'kunci: nilai'")
         }
         func problem(_ node: Node, _ failure: FieldProblem) -> Problem {
-            Problem(line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, message: failure.english, indonesian: failure.indonesian, field: failure.field)
+            var node = node
+            if let item = failure.item, case .sequence(let sequence) = node, item < sequence.count { node = sequence[item] }
+            // A quoted scalar's text starts one column after its mark.
+            var quoted = 0
+            if case .scalar(let scalar) = node, [.singleQuoted, .doubleQuoted].contains(scalar.style) { quoted = 1 }
+            let column = (node.mark?.column ?? 0) + (failure.offset > 0 || quoted > 0 ? failure.offset + quoted : 0)
+            return Problem(line: node.mark?.line ?? 0, column: column, message: failure.english, indonesian: failure.indonesian, field: failure.field)
         }
         var zone = TimeZone(identifier: defaultTimeZone) ?? .current
         if let node = mapping["timezone"] {
@@ -229,6 +277,8 @@ public struct CampaignOptions: Sendable, Equatable, Codable {
         if let approvalRequired { lines.append("approval: \(approvalRequired ? "required" : "none")") }
         if priority != 0 { lines.append("priority: \(priority)") }
         if resend { lines.append("resend: true") }
+        if let engagementGuard { lines.append("engagement_guard: \(engagementGuard == 0 ? "off" : String(engagementGuard))") }
+        if let segment { lines.append("segment: \(quoted(segment))") }
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }
 

@@ -31,6 +31,10 @@ extension CampaignPlan {
         var plan = make(warm: counts.warm, cold: counts.cold, ahead: ahead, sessions: caps, sending: sending,
                         averageDelay: (low + high) / 2, coldCapApplies: true, now: now)
         plan.rehearsal = sending.transport == .dryRun
+        plan.guardCampaigns = options?.engagementGuard ?? sending.unengagedCampaigns
+        plan.unengaged = try await database.rejectedCount(of: campaign, reason: "unengaged")
+        plan.segment = options?.segment
+        plan.outsideSegment = try await database.outsideSegment(campaign: campaign)
         return plan
     }
 
@@ -52,6 +56,18 @@ extension CampaignPlan {
         lines.append(pick("Plan (an estimate; times in \(sending.timeZone)):", "Rencana (perkiraan; waktu \(sending.timeZone)):"))
         lines.append(pick("  \(n(warm + cold)) \(warm + cold == 1 ? "message" : "messages") to send: \(n(warm)) warm (wrote to us within \(sending.warmDays) days), \(n(cold)) cold.",
                           "  \(n(warm + cold)) pesan akan dikirim: \(n(warm)) hangat (pernah menulis ke kita dalam \(sending.warmDays) hari), \(n(cold)) dingin."))
+        if let segment {
+            let left = outsideSegment.map { n($0) } ?? "?"
+            lines.append(pick("  Segment \"\(segment)\": \(left) contacts of the list are outside it and are not messaged.",
+                              "  Segmen \"\(segment)\": \(left) kontak di daftar berada di luarnya dan tidak dikirimi."))
+        }
+        if guardCampaigns > 0 {
+            lines.append(pick("  Engagement guard: \(n(unengaged)) held back (they received their last \(guardCampaigns) campaigns and never read or replied; listed in rejected.csv as unengaged). Sending less to people who ignore us protects the number. Turn it off for this campaign with engagement_guard: off in campaign.yaml.",
+                              "  Penjaga keterlibatan: \(n(unengaged)) ditahan (menerima \(guardCampaigns) kampanye terakhir tanpa pernah membaca atau membalas; ada di rejected.csv dengan alasan unengaged). Lebih sedikit mengirim ke yang mengabaikan kita melindungi nomor. Matikan untuk kampanye ini dengan engagement_guard: off di campaign.yaml."))
+        } else {
+            lines.append(pick("  Engagement guard: off for this campaign (contacts who ignore us are messaged too).",
+                              "  Penjaga keterlibatan: mati untuk kampanye ini (kontak yang mengabaikan kita tetap dikirimi)."))
+        }
         if ahead > 0 {
             lines.append(pick("  First \(n(ahead)) messages of campaigns queued before this one.",
                               "  Lebih dulu \(n(ahead)) pesan dari kampanye yang antre sebelum ini."))

@@ -50,6 +50,12 @@ public struct CampaignPlan: Sendable, Equatable {
     /// A dry-run's plan: the days are those of real sending (cold caps included), but the
     /// rehearsal itself ignores the cold cap and finishes sooner.
     public var rehearsal = false
+    /// The engagement guard's N (0: off) and how many contacts it held back.
+    public var guardCampaigns = 0
+    public var unengaged = 0
+    /// The campaign's segment and how many contacts it left out (nil without a segment).
+    public var segment: String?
+    public var outsideSegment: Int?
     public var sending: SendingConfiguration
     public var sessionCaps: [SessionCaps]
     public var averageDelay: Double

@@ -21,7 +21,9 @@ struct CampaignPreparation {
     func validate() async throws {
         guard let file = drop.contactsFile else { throw CampaignFailure("the contact list is missing from the spooled campaign") }
         let optOut = try await CampaignInputs.optOutList(file: context.optOutFile, contacts: context.contacts, database: context.database)
-        let result: ContactListResult
+        // A dry-run is a rehearsal: never history for the engagement guard, segments or send times.
+        try await context.database.setRehearsal(context.pipeline.sending.transport == .dryRun, campaign: campaign.id)
+        var result: ContactListResult
         do {
             result = try ContactListReader(file: file, configuration: context.contacts).check(optOut: optOut)
         } catch let error as ContactsError {
@@ -29,6 +31,19 @@ struct CampaignPreparation {
         } catch {
             throw CampaignFailure("\((file as NSString).lastPathComponent): \(error)")
         }
+        let fileName = (file as NSString).lastPathComponent
+        let audience = try audience()
+        let chosen: CampaignAudience.Outcome
+        do {
+            chosen = try await audience.choose(from: result, database: context.database, campaign: campaign.id, now: context.clock.now())
+        } catch let missing as CampaignAudience.MissingColumn {
+            let columns = missing.columns.isEmpty ? "none (a plain numbers file)" : missing.columns.joined(separator: ", ")
+            throw CampaignFailure(StaffReason(
+                english: "campaign.yaml: segment: \(fileName) has no column '\(missing.column)' (its columns: \(columns))",
+                indonesian: "campaign.yaml: segment: \(fileName) tidak punya kolom '\(missing.column)' (kolomnya: \(missing.columns.isEmpty ? "tidak ada (file nomor saja)" : missing.columns.joined(separator: ", ")))"))
+        }
+        result = chosen.result
+        try await context.database.setOutsideSegment(chosen.outsideSegment, campaign: campaign.id)
         let outbox = context.campaignOutbox(campaign)
         try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
         try writeRejected(result, to: (outbox as NSString).appendingPathComponent("rejected.csv"))
@@ -36,7 +51,9 @@ struct CampaignPreparation {
         let names = result.header.variableNames
         let accepted = result.accepted
         let rejected = result.rejected
-        let summary = "accepted=\(result.counts.accepted) rejected=\(rejected.count)"
+        var summary = "accepted=\(result.counts.accepted) rejected=\(rejected.count)"
+        if let outside = chosen.outsideSegment { summary += " outside_segment=\(outside)" }
+        if chosen.unengaged > 0 { summary += " unengaged=\(chosen.unengaged)" }
         let contacts = try accepted.map { contact in
             let variables = Dictionary(zip(names, contact.variables), uniquingKeysWith: { first, _ in first })
             let json = variables.isEmpty ? nil : String(decoding: try JSONEncoder().encode(variables), as: UTF8.self)
@@ -46,6 +63,17 @@ struct CampaignPreparation {
                                                   rejected: rejected.map { NewRejection(line: $0.line, input: $0.input, reason: $0.reason.rawValue) },
                                                   summary: summary)
         context.logger.info("contacts checked", metadata: ["campaign.id": "\(id)", "result": "\(summary)"])
+    }
+
+    /// The campaign's segment and engagement guard (`campaign.yaml` wins over `pipeline.yaml`).
+    func audience() throws -> CampaignAudience {
+        var segment: Segment?
+        if let text = options.segment {
+            do { segment = try Segment.parse(text) } catch {
+                throw CampaignFailure(StaffReason(english: "campaign.yaml: segment: \(error.english)", indonesian: "campaign.yaml: segment: \(error.indonesian)"))
+            }
+        }
+        return CampaignAudience(segment: segment, guardCampaigns: options.engagementGuard ?? context.pipeline.sending.unengagedCampaigns)
     }
 
     /// The campaign's template: `variants:` in campaign.yaml, `template:` from templates/, or message.txt.

@@ -58,6 +58,8 @@ public struct CampaignRunner: Sendable {
                 try await context.database.markStage(.schedule, campaign: id)
             }
             if !done.contains(CampaignStage.send) {
+                // The transport of the moment decides whether this campaign is history or a rehearsal.
+                try await context.database.setRehearsal(context.pipeline.sending.transport == .dryRun, campaign: id)
                 let outcome = try await CampaignSender(context: context, campaign: campaign, options: options).run()
                 if outcome == .cancelled {
                     try await finish(campaign, state: .cancelled, partial: true)

@@ -71,6 +71,10 @@ public struct SendingConfiguration: Sendable, Equatable {
     public var coldDailyCap: Int
     /// A contact who wrote to us within this many days is warm (`sending.warm_days`).
     public var warmDays: Int
+    /// The engagement guard (`sending.unengaged_campaigns`): contacts who received their last
+    /// this many real campaigns and never read nor replied are held back; 0 turns it off.
+    /// A campaign's `engagement_guard:` overrides it.
+    public var unengagedCampaigns: Int
     /// After this many messages a session pauses for `batchPauseSeconds` (0 turns batches off).
     public var batchSize: Int
     public var batchPauseSeconds: Double
@@ -93,6 +97,7 @@ public struct SendingConfiguration: Sendable, Equatable {
         warmUpDailyCaps: [Int] = [50, 100, 200, 400, 700],
         coldDailyCap: Int = 200,
         warmDays: Int = 30,
+        unengagedCampaigns: Int = 3,
         batchSize: Int = 50,
         batchPauseSeconds: Double = 60,
         window: SendingWindow = SendingWindow(startMinute: 8 * 60, endMinute: 20 * 60),
@@ -109,6 +114,7 @@ public struct SendingConfiguration: Sendable, Equatable {
         self.warmUpDailyCaps = warmUpDailyCaps
         self.coldDailyCap = coldDailyCap
         self.warmDays = warmDays
+        self.unengagedCampaigns = unengagedCampaigns
         self.batchSize = batchSize
         self.batchPauseSeconds = batchPauseSeconds
         self.window = window

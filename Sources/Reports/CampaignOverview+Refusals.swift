@@ -10,6 +10,8 @@ extension CampaignOverview {
     public var duplicateNumbers: Int { refusals("duplicate") }
     /// Numbers that asked not to be messaged.
     public var optedOutNumbers: Int { refusals("opted-out") }
+    /// Contacts the engagement guard held back (they ignored their last campaigns).
+    public var unengagedNumbers: Int { refusals("unengaged") }
     /// Entries that are not a usable number (too short, wrong country, spoiled by Excel, …).
-    public var invalidNumbers: Int { max(0, rejected - duplicateNumbers - optedOutNumbers) }
+    public var invalidNumbers: Int { max(0, rejected - duplicateNumbers - optedOutNumbers - unengagedNumbers) }
 }

@@ -53,6 +53,7 @@ public enum CampaignXLSXReport {
         count(text.invalidNumbers, overview.invalidNumbers)
         count(text.duplicateNumbers, overview.duplicateNumbers)
         count(text.optedOutNumbers, overview.optedOutNumbers)
+        if overview.unengagedNumbers > 0 { count(text.unengagedNumbers, overview.unengagedNumbers) }
         rate(text.deliveryRate, overview.deliveryRate)
         rate(text.readRate, overview.readRate)
         rate(text.replyRate, overview.replyRate)

@@ -14,6 +14,7 @@ public enum ReasonWording {
         "not-mobile": ("not a mobile number", "bukan nomor seluler"),
         "duplicate": ("duplicate", "duplikat"),
         "opted-out": ("opted out", "berhenti langganan"),
+        "unengaged": ("held back: never read or replied to their last campaigns", "ditahan: tidak pernah membaca atau membalas kampanye terakhir"),
         // Failed messages (the sender and the WhatsApp client).
         "not-on-whatsapp": ("not on WhatsApp", "tidak memakai WhatsApp"),
         "unknown": ("unknown", "tidak diketahui"),

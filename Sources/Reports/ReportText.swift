@@ -29,6 +29,7 @@ public struct ReportText: Sendable {
     public var invalidNumbers: String { pick("Invalid numbers", "Nomor tidak valid") }
     public var duplicateNumbers: String { pick("Duplicates", "Nomor ganda") }
     public var optedOutNumbers: String { pick("Opted out", "Minta berhenti") }
+    public var unengagedNumbers: String { pick("Held back (unengaged)", "Ditahan (tidak merespons)") }
     public var deliveryRate: String { pick("Delivery rate", "Tingkat terima") }
     public var readRate: String { pick("Read rate", "Tingkat baca") }
     public var replyRate: String { pick("Reply rate", "Tingkat balas") }

@@ -152,6 +152,7 @@ public struct ConfigurationLoader: Sendable {
         s.coldDailyCap = caps.int("cold_daily", default: s.coldDailyCap, range: 0...1_000_000, unit: " (messages)")
         caps.finish()
         s.warmDays = sending.int("warm_days", default: s.warmDays, range: 1...3650, unit: " (days)")
+        s.unengagedCampaigns = sending.int("unengaged_campaigns", default: s.unengagedCampaigns, range: 0...100, unit: " (campaigns)")
         s.warmUpDailyCaps = sending.intList("warmup", default: s.warmUpDailyCaps, range: 1...1_000_000)
         let batch = sending.section("batch")
         s.batchSize = batch.int("size", default: s.batchSize, range: 0...1_000_000, unit: " (messages)")

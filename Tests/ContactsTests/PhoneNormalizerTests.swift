@@ -35,7 +35,7 @@ struct PhoneNormalizerTests {
     func vocabulary() {
         #expect(RejectionReason.allCases.map(\.rawValue) == [
             "empty", "not-a-number", "scientific-notation", "wrong-country", "too-short", "too-long",
-            "not-mobile", "duplicate", "opted-out",
+            "not-mobile", "duplicate", "opted-out", "unengaged",
         ])
     }
 

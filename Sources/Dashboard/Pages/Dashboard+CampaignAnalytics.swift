@@ -61,8 +61,10 @@ extension Dashboard {
         }
         if overview.rejected > 0 {
             // Apart, as in the reports: duplicates and opt-outs do not make a list look bad.
-            let figures = [("analytics.invalid", "invalid", overview.invalidNumbers), ("analytics.duplicates", "duplicates", overview.duplicateNumbers),
-                           ("analytics.optedOut", "opted-out", overview.optedOutNumbers)]
+            var counted: [(String, String, Int)] = [("analytics.invalid", "invalid", overview.invalidNumbers), ("analytics.duplicates", "duplicates", overview.duplicateNumbers),
+                                                   ("analytics.optedOut", "opted-out", overview.optedOutNumbers)]
+            if overview.unengagedNumbers > 0 { counted.append(("analytics.unengaged", "unengaged", overview.unengagedNumbers)) }
+            let figures = counted
                 .map { "<div><b data-refused=\"\($0.1)\">\($0.2)</b><span>\(layout.t($0.0))</span></div>" }.joined()
             html += "<h3>\(layout.t("analytics.notMessaged"))</h3><div class=\"counters three\">\(figures)</div>"
         }

@@ -227,6 +227,7 @@ enum PageStrings {
         "analytics.invalid": ("Invalid numbers", "Nomor tidak valid"),
         "analytics.duplicates": ("Duplicates", "Nomor ganda"),
         "analytics.optedOut": ("Opted out", "Minta berhenti"),
+        "analytics.unengaged": ("Held back (unengaged)", "Ditahan (tidak merespons)"),
         "nav.reports": ("Reports", "Laporan"),
         "reports.title": ("Reports", "Laporan"),
         "reports.hint": ("The reports of every campaign. Finished campaigns' reports are rewritten when receipts and replies arrive after the end.", "Laporan setiap kampanye. Laporan kampanye yang selesai ditulis ulang bila tanda terima dan balasan datang setelah selesai."),

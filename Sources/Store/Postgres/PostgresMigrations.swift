@@ -30,6 +30,7 @@ enum PostgresMigrations {
         Migration(identifier: "v10-activity-order", sql: activityOrder),
         Migration(identifier: "v11-send-order", sql: sendOrder),
         Migration(identifier: "v15-statement-tallies", sql: statementTallies),
+        Migration(identifier: "v13-engagement", sql: SiaranDatabase.engagementPostgresSchema),
         // migrations-end (append new migrations above this line, the same identifiers as SQLite's)
     ]
 

@@ -19,6 +19,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v10-activity-order", migrate: keepActivityOrder)
         migrator.registerMigration("v11-send-order", migrate: createSendOrderIndex)
         migrator.registerMigration("v15-statement-tallies", migrate: dropCampaignStateIndex)
+        migrator.registerMigration("v13-engagement", migrate: SiaranDatabase.createEngagementSchema)
         // migrations-end (append new migrations above this line, each in its own function)
         return migrator
     }
