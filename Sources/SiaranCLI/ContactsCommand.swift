@@ -9,7 +9,7 @@ struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contacts",
         abstract: "Work with contact lists.",
-        subcommands: [Check.self, Export.self]
+        subcommands: [Check.self, SegmentPreview.self, Export.self]
     )
 
     struct Export: AsyncParsableCommand {

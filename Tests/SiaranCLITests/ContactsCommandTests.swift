@@ -90,3 +90,35 @@ struct ContactsCommandTests {
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("accepted.csv").path))
     }
 }
+
+/// `siaran contacts segment` previews who a segment reaches before a campaign is dropped.
+@Suite("siaran contacts segment")
+struct ContactsSegmentCommandTests {
+    @Test("counts the matching contacts, leaves opted-out numbers out and writes them; a syntax mistake names its column")
+    func segment() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-segment-cli-\(UUID())")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("state"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "0812-0000-0003\n".write(to: folder.appendingPathComponent("state/optout.txt"), atomically: true, encoding: .utf8)
+        try """
+            phone,name,city,age
+            081200000001,Ani,Jakarta,25
+            081200000002,Budi,Bandung,41
+            081200000003,Citra,Jakarta,33
+            081200000004,Dewi,jakarta,52
+            """.write(to: folder.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
+        let result = try await CommandLineTests.run(["contacts", "segment", "contacts.csv", "--where", "city = Jakarta and age < 50", "--out", "jakarta.csv"],
+                                                    in: folder)
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output == "rows=4 usable=3 opted_out=1 outside_segment=2 matching=1\nwrote jakarta.csv\n")
+        let written = try String(contentsOf: folder.appendingPathComponent("jakarta.csv"), encoding: .utf8)
+        #expect(written == "phone,name,city,age\n6281200000001,Ani,Jakarta,25\n")
+
+        let mistake = try await CommandLineTests.run(["contacts", "segment", "contacts.csv", "--where", "city ~ Jakarta"], in: folder)
+        #expect(mistake.status == 2)
+        #expect(mistake.error.contains("--where:1:6: '~' is not a test"), "\(mistake.error)")
+        let column = try await CommandLineTests.run(["contacts", "segment", "contacts.csv", "--where", "age > 1 and kota = Bogor"], in: folder)
+        #expect(column.status == 2)
+        #expect(column.error.contains("--where:1:13: contacts.csv has no column 'kota' (its columns: name, city, age)"), "\(column.error)")
+    }
+}
