@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "Store", "Contacts", "Templates", "Media", "Reports", "Transport", "CSiaranInotify",
+                "Store", "Contacts", "Templates", "Media", "Reports", "Transport", "VariantStatistics", "CSiaranInotify",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -28,6 +28,8 @@ public struct CampaignOptions: Sendable, Equatable, Codable {
     /// Which contacts of the list to send to (``Segment`` syntax); several conditions given as a
     /// list are joined with `and`.
     public var segment: String?
+    /// Test, then send the winner: the variants go to a sample first (`ab_test:`).
+    public var abTest: ABTestOptions?
 
     public init() {}
 
@@ -74,7 +76,7 @@ public struct CampaignOptions: Sendable, Equatable, Codable {
     }
 
     public static let keys = ["name", "send_at", "timezone", "sessions", "delay", "variants", "template", "approval", "priority", "resend",
-                              "engagement_guard", "segment"]
+                              "engagement_guard", "segment", "ab_test"]
 
     /// Checks one option and stores it in `options`: the only place the rules live.
     public static func check(_ key: String, _ value: Value, zone: TimeZone, into options: inout CampaignOptions) throws(FieldProblem) {
@@ -155,6 +157,12 @@ public struct CampaignOptions: Sendable, Equatable, Codable {
             } else {
                 throw refuse("'engagement_guard' must be off, on, or a number of campaigns (1-100)", "'engagement_guard' harus off, on, atau jumlah kampanye (1-100)")
             }
+        case "ab_test":
+            guard case .pairs(let pairs) = value else {
+                throw refuse("'ab_test' must be {sample: 20%, metric: replied, wait: 2h, min_per_variant: 50, fallback: first}",
+                             "'ab_test' harus {sample: 20%, metric: replied, wait: 2h, min_per_variant: 50, fallback: first}")
+            }
+            do { options.abTest = try ABTestOptions(pairs) } catch { throw FieldProblem(field: key, english: "'ab_test': \(error.english)", indonesian: "'ab_test': \(error.indonesian)") }
         case "segment":
             let parts: [String]
             switch value {
@@ -279,6 +287,7 @@ public struct CampaignOptions: Sendable, Equatable, Codable {
         if resend { lines.append("resend: true") }
         if let engagementGuard { lines.append("engagement_guard: \(engagementGuard == 0 ? "off" : String(engagementGuard))") }
         if let segment { lines.append("segment: \(quoted(segment))") }
+        if let abTest { lines.append("ab_test: \(abTest.yaml)") }
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }
 

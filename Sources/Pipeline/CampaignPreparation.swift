@@ -90,7 +90,51 @@ struct CampaignPreparation {
         let template: MessageTemplate
         do { template = try self.template() } catch let error as TemplateError { throw CampaignFailure(StaffReason(template: error)) }
         let id = campaign.id
-        let contacts = try await context.database.contacts(of: id)
+        var contacts = try await context.database.contacts(of: id)
+        if let abTest = options.abTest {
+            guard template.variants.count >= 2 else {
+                throw CampaignFailure(StaffReason(english: "campaign.yaml: ab_test needs at least two variants (variants: in campaign.yaml, or texts separated by a line --- in message.txt)",
+                                                  indonesian: "campaign.yaml: ab_test perlu paling sedikit dua varian (variants: di campaign.yaml, atau teks dipisah baris --- di message.txt)"))
+            }
+            contacts = Self.sample(contacts, percent: abTest.samplePercent, campaign: id)
+        }
+        try await render(contacts, template: template)
+    }
+
+    /// A test-then-winner campaign's sample: a share of the contacts chosen at random, the same
+    /// on every run (ordered by a hash of campaign and number), in list order.
+    static func sample(_ contacts: [StoredContact], percent: Double, campaign: String) -> [StoredContact] {
+        let size = min(contacts.count, max(1, Int((Double(contacts.count) * percent / 100).rounded(.up))))
+        let chosen = Set(contacts.map { ($0.id, SHA256Hex.of(Data("\(campaign)|\($0.phone)".utf8))) }.sorted { $0.1 < $1.1 }.prefix(size).map(\.0))
+        return contacts.filter { chosen.contains($0.id) }
+    }
+
+    /// Renders the messages of everyone outside a test's sample with the winning variant, and
+    /// records them with the decision in one transaction.
+    func renderRest(winner: String, decidedBy: String, pValue: Double?, reason: String) async throws -> Int {
+        var template = try self.template()
+        guard let index = (0..<template.variants.count).first(where: { MessageTemplate.variantName($0) == winner }) else {
+            throw CampaignFailure("the winning variant \(winner) is not in the template")
+        }
+        template.variants = [template.variants[index]]
+        let rest = try await context.database.contactsWithoutMessage(of: campaign.id)
+        let rows = try renderedRows(rest, template: template).map { row in
+            NewMessage(id: row.id, contactId: row.contactId, phone: row.phone, variant: winner, text: row.text)
+        }
+        try await context.database.recordABDecision(campaign: campaign.id, winner: winner, decidedBy: decidedBy, pValue: pValue, reason: reason,
+                                                    messages: rows, at: context.clock.now())
+        return rows.count
+    }
+
+    private func render(_ contacts: [StoredContact], template: MessageTemplate) async throws {
+        let id = campaign.id
+        let rows = try renderedRows(contacts, template: template)
+        let now = context.clock.now()
+        try await context.database.recordRenderedMessages(campaign: id, messages: rows, queuedAt: now)
+    }
+
+    private func renderedRows(_ contacts: [StoredContact], template: MessageTemplate) throws -> [NewMessage] {
+        let id = campaign.id
         let parsed = contacts.map { contact -> (Int64, String, [String: String]) in
             let variables = contact.variablesJSON.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
             return (contact.id, contact.phone, variables)
@@ -118,9 +162,8 @@ struct CampaignPreparation {
             ), hasMedia: hasMedia)
             rows.append(NewMessage(id: MessageID.generate(), contactId: contactId, phone: phone, variant: rendered.variantName, text: rendered.text))
         }
-        let now = context.clock.now()
-        try await context.database.recordRenderedMessages(campaign: id, messages: rows, queuedAt: now)
         for warning in check.warnings { context.logger.warning("template: \(warning)", metadata: ["campaign.id": "\(id)"]) }
+        return rows
     }
 
     /// Makes the campaign image WhatsApp-ready once (not per contact), through the media cache,

@@ -60,7 +60,11 @@ public struct CampaignRunner: Sendable {
             if !done.contains(CampaignStage.send) {
                 // The transport of the moment decides whether this campaign is history or a rehearsal.
                 try await context.database.setRehearsal(context.pipeline.sending.transport == .dryRun, campaign: id)
-                let outcome = try await CampaignSender(context: context, campaign: campaign, options: options).run()
+                let outcome = if let test = options.abTest {
+                    try await ABTestRun(context: context, campaign: campaign, options: options, test: test, preparation: preparation).run()
+                } else {
+                    try await CampaignSender(context: context, campaign: campaign, options: options).run()
+                }
                 if outcome == .cancelled {
                     try await finish(campaign, state: .cancelled, partial: true)
                     return .finished(.cancelled)

@@ -36,6 +36,7 @@ public struct DatabaseCopy: Sendable {
         Table(name: "campaignAttempts", key: ["campaignId"]),
         Table(name: "answers", key: ["id"]),
         Table(name: "conversations", key: ["phone"]),
+        Table(name: "abTests", key: ["campaignId"]),
     ]
 
     /// Tables that are derived from others and rebuilt by the target itself.

@@ -53,12 +53,23 @@ public struct ContactHistory: Sendable, Equatable {
 extension SiaranDatabase {
     /// v13 on SQLite: `campaigns.rehearsal` (a dry-run campaign, never history for the guard,
     /// segments or send times) and `campaigns.outsideSegment` (contacts a `segment:` left out;
-    /// null without a segment); messages by phone and time, for reading a contact's history.
+    /// null without a segment); messages by phone and time, for reading a contact's history;
+    /// `abTests`, the checkpoints of a test-then-winner campaign (see `SiaranDatabase+ABTests`).
     static func createEngagementSchema(_ db: GRDB.Database) throws {
         try db.execute(sql: """
             ALTER TABLE campaigns ADD COLUMN rehearsal BOOLEAN NOT NULL DEFAULT 0;
             ALTER TABLE campaigns ADD COLUMN outsideSegment INTEGER;
             CREATE INDEX messagesByPhoneSent ON messages(phone, sentAt);
+            CREATE TABLE abTests (
+              campaignId TEXT PRIMARY KEY NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+              sampleSize INTEGER NOT NULL,
+              sampleSentAt DATETIME NOT NULL,
+              decidedAt DATETIME,
+              winner TEXT,
+              decidedBy TEXT CHECK (decidedBy IN ('significant', 'fallback-first', 'fallback-higher')),
+              pValue DOUBLE,
+              reason TEXT
+            );
             """)
     }
 
@@ -67,6 +78,16 @@ extension SiaranDatabase {
         ALTER TABLE campaigns ADD COLUMN rehearsal boolean NOT NULL DEFAULT false;
         ALTER TABLE campaigns ADD COLUMN outsideSegment bigint;
         CREATE INDEX messagesByPhoneSent ON messages(phone, sentAt);
+        CREATE TABLE abTests (
+          campaignId text PRIMARY KEY NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+          sampleSize bigint NOT NULL,
+          sampleSentAt timestamptz NOT NULL,
+          decidedAt timestamptz,
+          winner text,
+          decidedBy text CHECK (decidedBy IN ('significant', 'fallback-first', 'fallback-higher')),
+          pValue double precision,
+          reason text
+        );
         """
 
     /// Records whether the campaign is a dry-run rehearsal (set when its contacts are checked and

@@ -80,6 +80,14 @@ extension SiaranDatabase {
     /// The render stage: every contact's message, pending, with the variant it got; and the checkpoint.
     public func recordRenderedMessages(campaign: String, messages: [NewMessage], queuedAt: Date) async throws {
         try await write { db in
+            try Self.insertMessages(messages, campaign: campaign, queuedAt: queuedAt, in: db)
+            try Self.markStage(.render, campaign: campaign, detail: "\(messages.count) messages", in: db)
+        }
+    }
+
+    /// Pending messages with the variant each contact got (the render stage, and the rest of a
+    /// test-then-winner campaign).
+    static func insertMessages(_ messages: [NewMessage], campaign: String, queuedAt: Date, in db: any SQLConnection) throws {
             try db.insertRows(into: "messages", columns: ["id", "campaignId", "contactId", "phone", "variant", "text", "state", "queuedAt"],
                               rows: messages.map {
                                   [.text($0.id), .text(campaign), .integer($0.contactId), .text($0.phone), $0.variant.sqlValue, .text($0.text),
@@ -94,8 +102,6 @@ extension SiaranDatabase {
                                    [.text(variant)] + chunk.map { SQLValue.integer($0) })
                 }
             }
-            try Self.markStage(.render, campaign: campaign, detail: "\(messages.count) messages", in: db)
-        }
     }
 
     /// The media stage: the prepared picture's hash on every message (nil: no picture), and the checkpoint.
