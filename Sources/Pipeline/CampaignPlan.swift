@@ -56,6 +56,9 @@ public struct CampaignPlan: Sendable, Equatable {
     /// The campaign's segment and how many contacts it left out (nil without a segment).
     public var segment: String?
     public var outsideSegment: Int?
+    /// A test-then-winner campaign: its settings and how many contacts wait for the winner.
+    public var abTest: ABTestOptions?
+    public var abRest = 0
     public var sending: SendingConfiguration
     public var sessionCaps: [SessionCaps]
     public var averageDelay: Double

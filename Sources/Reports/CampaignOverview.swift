@@ -20,6 +20,8 @@ public struct CampaignOverview: Sendable {
     public var rejectionReasons: [ReasonCount]
     /// The first message as it was rendered, for the cover and the preview.
     public var sampleText: String?
+    /// A test-then-winner campaign's sample and decision.
+    public var abTest: ABTestRecord? = nil
 
     /// Messages that left: sent, delivered or read.
     public var sent: Int { counts.sent + counts.delivered + counts.read }
@@ -50,7 +52,7 @@ public struct CampaignOverview: Sendable {
             campaign: campaign, counts: figures.counts, rejected: figures.rejected, partial: partial, generatedAt: now,
             firstQueued: figures.firstQueued, firstSent: figures.firstSent, lastSent: figures.lastSent,
             sendsPerHour: figures.sendsPerHour, variants: figures.variants, failureReasons: figures.failureReasons,
-            rejectionReasons: figures.rejectionReasons, sampleText: figures.sampleText
+            rejectionReasons: figures.rejectionReasons, sampleText: figures.sampleText, abTest: figures.abTest
         )
     }
 

@@ -1,3 +1,4 @@
+import Store
 import VariantStatistics
 
 extension CampaignPDFReport {
@@ -54,7 +55,8 @@ extension CampaignPDFReport {
         y += 28
 
         let english = configuration.language == .english
-        let sentences = statistics.summarySentences(english ? .english : .indonesian)
+        var sentences = statistics.summarySentences(english ? .english : .indonesian)
+        if let decision = Self.abDecision(overview.abTest, english: english) { sentences.insert(decision, at: 0) }
         for sentence in sentences {
             for line in canvas.wrap("• " + sentence, maxWidth: width, size: 10) {
                 canvas.text(line, x: m, y: y, size: 10, color: .ink)
@@ -68,5 +70,19 @@ extension CampaignPDFReport {
             y += 11
         }
         drawFooter(canvas, page: page, dates: &dates)
+    }
+
+    /// The test-then-winner decision in a sentence; nil for a campaign without `ab_test:` or still waiting.
+    static func abDecision(_ test: ABTestRecord?, english: Bool) -> String? {
+        guard let test, let winner = test.winner else { return nil }
+        if english {
+            return "Test, then winner: the \(test.sampleSize)-message sample decided; variant \(winner) went to everyone else. Why: \(test.reason ?? test.decidedBy ?? "")."
+        }
+        let how = switch test.decidedBy {
+        case "significant": "bedanya nyata pada sampel"
+        case "fallback-higher": "bedanya belum pasti, dipilih varian dengan angka lebih tinggi"
+        default: "bedanya belum pasti, dipilih varian pertama"
+        }
+        return "Uji lalu pemenang: sampel \(test.sampleSize) pesan memutuskan; varian \(winner) dikirim ke semua kontak lain (\(how))."
     }
 }

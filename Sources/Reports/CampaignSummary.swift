@@ -51,6 +51,8 @@ public struct CampaignSummary: Codable, Sendable, Equatable {
     public var variants: [Variant]
     /// Present when the campaign compares two or more named variants.
     public var variant_comparison: ABStatistics.ComparisonJSON?
+    /// Present for a test-then-winner campaign (`ab_test:`): the sample and, once made, the decision and why.
+    public var ab_test: ABTest?
     public var failure_reasons: [String: Int]
     public var rejection_reasons: [String: Int]
 
@@ -88,6 +90,11 @@ public struct CampaignSummary: Codable, Sendable, Equatable {
         if overview.hasVariantComparison {
             variant_comparison = statistics.comparisonJSON
         }
+        if let test = overview.abTest {
+            ab_test = ABTest(sample_size: test.sampleSize, sample_sent_at: dates.iso8601(test.sampleSentAt),
+                             decided_at: test.decidedAt.map { dates.iso8601($0) }, winner: test.winner, decided_by: test.decidedBy,
+                             p_value: test.pValue, reason: test.reason)
+        }
         failure_reasons = Dictionary(overview.failureReasons.map { ($0.reason, $0.count) }, uniquingKeysWith: +)
         rejection_reasons = Dictionary(overview.rejectionReasons.map { ($0.reason, $0.count) }, uniquingKeysWith: +)
     }
@@ -100,5 +107,19 @@ public struct CampaignSummary: Codable, Sendable, Equatable {
         try output.write(bytes: Array(try encoder.encode(self)))
         try output.write("\n")
         try output.commit()
+    }
+}
+
+extension CampaignSummary {
+    /// `ab_test` in summary.json: the sample, and once made, the decision and why.
+    public struct ABTest: Codable, Sendable, Equatable {
+        public var sample_size: Int
+        public var sample_sent_at: String
+        public var decided_at: String?
+        public var winner: String?
+        /// `significant`, `fallback-first` or `fallback-higher`.
+        public var decided_by: String?
+        public var p_value: Double?
+        public var reason: String?
     }
 }

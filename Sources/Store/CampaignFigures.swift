@@ -15,6 +15,8 @@ public struct CampaignFigures: Sendable {
     public var rejectionReasons: [ReasonCount]
     /// The first message as it was rendered.
     public var sampleText: String?
+    /// A test-then-winner campaign's sample and decision (`ab_test:`).
+    public var abTest: ABTestRecord?
 
     /// Messages sent (or failed) in one UTC hour.
     public struct HourCount: Sendable, Equatable {

@@ -15,13 +15,15 @@ public struct ABTestRecord: Sendable, Equatable {
 
 extension SiaranDatabase {
     public func abTest(of campaign: String) async throws -> ABTestRecord? {
-        try await read { db in
+        try await read { db in try Self.abTest(of: campaign, in: db) }
+    }
+
+    static func abTest(of campaign: String, in db: any SQLConnection) throws -> ABTestRecord? {
             try db.queryOne("SELECT sampleSize, sampleSentAt, decidedAt, winner, decidedBy, pValue, reason FROM abTests WHERE campaignId = ?", campaign).map {
                 ABTestRecord(sampleSize: try $0.int("sampleSize"), sampleSentAt: try $0.date("sampleSentAt"), decidedAt: $0.optionalDate("decidedAt"),
                              winner: $0.optionalString("winner"), decidedBy: $0.optionalString("decidedBy"), pValue: $0.optionalDouble("pValue"),
                              reason: $0.optionalString("reason"))
             }
-        }
     }
 
     /// The checkpoint after the sample went out: the wait counts from `at`. Kept when already there.
@@ -29,6 +31,16 @@ extension SiaranDatabase {
         try await write { db in
             guard try db.scalarInt("SELECT COUNT(*) FROM abTests WHERE campaignId = ?", campaign) == 0 else { return }
             _ = try db.execute("INSERT INTO abTests (campaignId, sampleSize, sampleSentAt) VALUES (?, ?, ?)", campaign, sampleSize, at)
+        }
+    }
+
+    /// How many of the campaign's contacts have no message yet (the rest of a test-then-winner campaign).
+    public func contactsWithoutMessageCount(of campaign: String) async throws -> Int {
+        try await read { db in
+            try db.scalarInt("""
+                SELECT COUNT(*) FROM contacts c
+                WHERE c.campaignId = ? AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.campaignId = c.campaignId AND m.contactId = c.id)
+                """, campaign)
         }
     }
 

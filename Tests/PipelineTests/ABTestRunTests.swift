@@ -124,6 +124,25 @@ struct ABTestRunTests {
         let campaign = try #require(try await harness.database.campaign(id))
         let log = try String(contentsOfFile: harness.path("outbox/\(campaign.folderName)/logs.txt"), encoding: .utf8)
         #expect(log.contains("ab-test-decided") && log.contains("variant B to the other 120 contacts"), "\(log)")
+        let outbox = harness.path("outbox/\(campaign.folderName)")
+        let preview = try String(contentsOfFile: "\(outbox)/preview.txt", encoding: .utf8)
+        #expect(preview.contains("A/B test: the messages below are the 80-message sample (40%). 2 h after it went out, the variant with a significantly higher reply rate (at least 20 messages each) goes to the other 120 contacts; otherwise the first variant."), "\(preview)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(outbox)/summary.json"))) as? [String: Any]
+        let test = try #require(summary?["ab_test"] as? [String: Any])
+        #expect(test["winner"] as? String == "B" && test["decided_by"] as? String == "significant" && test["sample_size"] as? Int == 80)
+    }
+
+    @Test("ab_test in campaign.yaml: its settings, and mistakes with their place")
+    func options() throws {
+        let options = try CampaignOptions.parse("ab_test: {sample: 25%, metric: read, wait: 90m, min_per_variant: 30, fallback: higher}\n",
+                                                defaultTimeZone: "Asia/Jakarta")
+        let test = try #require(options.abTest)
+        #expect(test.samplePercent == 25 && test.metric == .read && test.waitSeconds == 5400 && test.minPerVariant == 30 && test.fallback == .higher)
+        #expect(try CampaignOptions.parse(options.yaml(timeZone: .current), defaultTimeZone: "Asia/Jakarta") == options)
+        #expect(throws: CampaignOptions.Problem(line: 2, column: 10, message: "'ab_test': 'sample' must be a share from 1% to 90%, such as 20%",
+                                                indonesian: "'ab_test': 'sample' harus bagian 1% sampai 90%, misalnya 20%", field: "ab_test")) {
+            try CampaignOptions.parse("name: a\nab_test: {sample: 95%}\n", defaultTimeZone: "Asia/Jakarta")
+        }
     }
 
     @Test("too small a sample cannot decide: the fallback (the first variant) goes to the rest, and the log says why")
