@@ -77,7 +77,9 @@ struct ABTestRun {
                                  reason: "variant \(winner) to the other \(rest) contacts: \(reason)")
     }
 
-    static func duration(_ seconds: Double) -> String {
-        seconds >= 3600 ? String(format: "%.4g h", seconds / 3600) : seconds >= 60 ? String(format: "%.4g min", seconds / 60) : "\(Int(seconds)) s"
+    static func duration(_ seconds: Double, english: Bool = true) -> String {
+        if seconds >= 3600 { return String(format: "%.4g", seconds / 3600).replacingOccurrences(of: ".", with: english ? "." : ",") + (english ? " h" : " jam") }
+        if seconds >= 60 { return String(format: "%.4g", seconds / 60).replacingOccurrences(of: ".", with: english ? "." : ",") + (english ? " min" : " menit") }
+        return "\(Int(seconds)) \(english ? "s" : "detik")"
     }
 }

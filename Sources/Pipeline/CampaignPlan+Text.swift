@@ -67,10 +67,10 @@ extension CampaignPlan {
         }
         if let abTest {
             let metric = abTest.metric == .replied ? pick("reply", "balasan") : pick("read", "baca")
-            let wait = ABTestRun.duration(abTest.waitSeconds)
+            let wait = ABTestRun.duration(abTest.waitSeconds, english: english)
             let fallback = abTest.fallback == .first ? pick("the first variant", "varian pertama") : pick("the variant with the higher rate", "varian dengan angka lebih tinggi")
-            lines.append(pick("  A/B test: the messages below are the \(n(warm + cold))-message sample (\(String(format: "%g", abTest.samplePercent))%). \(wait) after it went out, the variant with a significantly higher \(metric) rate (at least \(n(abTest.minPerVariant)) messages each) goes to the other \(n(abRest)) contacts; otherwise \(fallback).",
-                              "  Uji A/B: pesan di bawah adalah sampel \(n(warm + cold)) pesan (\(String(format: "%g", abTest.samplePercent))%). \(wait) setelah terkirim, varian dengan angka \(metric) yang jelas lebih tinggi (paling sedikit \(n(abTest.minPerVariant)) pesan masing-masing) dikirim ke \(n(abRest)) kontak lainnya; bila tidak, \(fallback)."))
+            lines.append(pick("  A/B test: these \(n(warm + cold)) messages are the sample (\(String(format: "%g", abTest.samplePercent))%). \(wait) after it went out, the variant with a significantly higher \(metric) rate (at least \(n(abTest.minPerVariant)) messages each) goes to the other \(n(abRest)) contacts; otherwise \(fallback).",
+                              "  Uji A/B: \(n(warm + cold)) pesan ini adalah sampelnya (\(String(format: "%g", abTest.samplePercent))%). \(wait) setelah terkirim, varian dengan angka \(metric) yang jelas lebih tinggi (paling sedikit \(n(abTest.minPerVariant)) pesan masing-masing) dikirim ke \(n(abRest)) kontak lainnya; bila tidak, \(fallback)."))
         }
         if guardCampaigns > 0 {
             lines.append(pick("  Engagement guard: \(n(unengaged)) held back (they received their last \(guardCampaigns) campaigns and never read or replied; listed in rejected.csv as unengaged). Sending less to people who ignore us protects the number. Turn it off for this campaign with engagement_guard: off in campaign.yaml.",

@@ -67,7 +67,7 @@ extension SiaranDatabase {
               decidedAt DATETIME,
               winner TEXT,
               decidedBy TEXT CHECK (decidedBy IN ('significant', 'fallback-first', 'fallback-higher')),
-              pValue DOUBLE,
+              pValue REAL,
               reason TEXT
             );
             """)

@@ -126,7 +126,7 @@ struct ABTestRunTests {
         #expect(log.contains("ab-test-decided") && log.contains("variant B to the other 120 contacts"), "\(log)")
         let outbox = harness.path("outbox/\(campaign.folderName)")
         let preview = try String(contentsOfFile: "\(outbox)/preview.txt", encoding: .utf8)
-        #expect(preview.contains("A/B test: the messages below are the 80-message sample (40%). 2 h after it went out, the variant with a significantly higher reply rate (at least 20 messages each) goes to the other 120 contacts; otherwise the first variant."), "\(preview)")
+        #expect(preview.contains("A/B test: these 80 messages are the sample (40%). 2 h after it went out, the variant with a significantly higher reply rate (at least 20 messages each) goes to the other 120 contacts; otherwise the first variant."), "\(preview)")
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(outbox)/summary.json"))) as? [String: Any]
         let test = try #require(summary?["ab_test"] as? [String: Any])
         #expect(test["winner"] as? String == "B" && test["decided_by"] as? String == "significant" && test["sample_size"] as? Int == 80)

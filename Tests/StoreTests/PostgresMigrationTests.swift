@@ -206,6 +206,7 @@ struct PostgresMigrationTests {
         case "INTEGER": "bigint"
         case "DATETIME": "timestamp with time zone"
         case "BOOLEAN": "boolean"
+        case "REAL": "double precision"
         case "BLOB": "bytea"
         case "JSON", "JSONTEXT": "text"
         default: "unknown SQLite type \(type)"
