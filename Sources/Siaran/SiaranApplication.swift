@@ -112,7 +112,7 @@ public struct SiaranApplication: Sendable {
         let context = pipelineContext(transport: transport)
         let recorder = TransportEventRecorder(
             events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,
-            optOutFile: configuration.optOutFile, logger: component("pipeline"), eventLog: context.eventLog
+            optOutFile: configuration.optOutFile, logger: component("pipeline"), eventLog: context.eventLog, autoReply: autoReplyBot(clock: context.clock)
         )
         let pipeline = PipelineService(context: context, wakeups: watcher?.events, once: once)
         services.append(recorder)
@@ -142,6 +142,12 @@ public struct SiaranApplication: Sendable {
                                            token: configuration.secrets.metricsToken, logger: component("metrics")))
         }
         return (services, pipeline)
+    }
+
+    /// The auto-reply bot over `autoreply.yaml` (it answers nothing while the file is absent).
+    public func autoReplyBot(clock: any PipelineClock = SystemPipelineClock()) -> AutoReplyBot {
+        AutoReplyBot(file: configuration.autoReplyFile, defaultTimeZone: configuration.pipeline.sending.timeZone, database: database, clock: clock,
+                     logger: component("autoreply"), message: configuration.message)
     }
 
     /// The web dashboard over this daemon's folders and database (`dashboard.enabled`).
