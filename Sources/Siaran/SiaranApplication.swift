@@ -164,7 +164,8 @@ public struct SiaranApplication: Sendable {
                 uploads: (paths.state as NSString).appendingPathComponent("uploads"), jwtSecret: secret, initialAdmin: admin,
                 templates: paths.templates, optOutFile: configuration.optOutFile, contacts: configuration.contacts,
                 message: configuration.message, media: configuration.media, timeZone: configuration.pipeline.sending.timeZone,
-                sending: configuration.pipeline.sending, watch: configuration.pipeline.watch, sessionNames: configuration.whatsapp.sessions),
+                sending: configuration.pipeline.sending, watch: configuration.pipeline.watch, sessionNames: configuration.whatsapp.sessions,
+                autoReplyFile: configuration.autoReplyFile),
             database: database, sessions: sessions, logger: component("dashboard"), writer: ai?.writer)
     }
 
