@@ -1,3 +1,4 @@
+import AIWriting
 import Foundation
 import Hummingbird
 import Pipeline
@@ -32,6 +33,12 @@ extension Dashboard {
     struct ConversationAssignment: Codable, Sendable {
         /// A dashboard user, or null to unassign.
         var user: String?
+    }
+
+    struct SuggestedAnswerJSON: Codable, Sendable {
+        /// The draft for the answer box; sent only if a person sends it.
+        var text: String
+        var model: String
     }
 
     struct ConversationDone: Codable, Sendable {
@@ -101,6 +108,26 @@ extension Dashboard {
             let outcome = AnswerOutcome(ok: status.state != "failed", id: answer.id, state: status.state, session: session,
                                         reason: status.reason.map { Self.refusalWords($0, phone: phone) })
             return try JSONResponse.make(outcome, status: status.state == "failed" ? .conflict : (status.state == "queued" ? .accepted : .ok))
+        }
+        // A draft from the AI provider for the operator to edit in the answer box; nothing is sent here.
+        router.post("/api/conversations/:phone/suggest") { request, context in
+            let user = try context.require(.operator)
+            let writer = try self.requireWriter()
+            let phone = try self.lookupNumber(try context.parameters.require("phone"))
+            guard let conversation = try await self.database.conversation(phone: phone) else {
+                throw DashboardError(.notFound, "\(phone) has not written to us")
+            }
+            let lines = conversation.entries.filter { !$0.text.isEmpty }.map { MessageWriter.ConversationLine(fromBusiness: $0.kind != .incoming, text: $0.text) }
+            let language: PromptLibrary.Language = request.uri.queryParameters.get("lang") == "en" ? .english : .indonesian
+            let suggestion: MessageWriter.SuggestedAnswer
+            do {
+                suggestion = try await writer.suggestAnswer(to: lines, language: language)
+            } catch let error as AIError {
+                try await self.audit.record(user.username, "conversation.suggest", target: phone, detail: "failed: \(error.english)")
+                throw Self.refusal(error, request: request)
+            }
+            try await self.audit.record(user.username, "conversation.suggest", target: phone, detail: suggestion.model)
+            return try JSONResponse.make(SuggestedAnswerJSON(text: suggestion.text, model: suggestion.model))
         }
         router.post("/api/conversations/:phone/done") { request, context in
             let user = try context.require(.operator)

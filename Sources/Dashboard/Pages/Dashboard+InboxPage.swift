@@ -110,6 +110,7 @@ extension Dashboard {
                 <textarea id="answer-text" name="text" maxlength="4096" placeholder="\(layout.t("inbox.answerPlaceholder"))"></textarea>
                 <div class="toolbar">\(configuration.sessionNames.count > 1 ? "<select name=\"session\" aria-label=\"\(layout.t("nav.sessions"))\">\(sessions)</select>" : "")
                 \(summary.optedOut ? "<label class=\"check\"><input type=\"checkbox\" name=\"confirmOptOut\" value=\"1\"> \(layout.t("inbox.confirmOptOut"))</label>" : "")
+                \(writer == nil ? "" : "<button class=\"btn small-btn\" type=\"button\" data-suggest=\"\(phone)\">\(layout.t("inbox.suggest"))</button>")
                 <label class="btn small-btn attach"><input type="file" name="image" accept="image/jpeg,image/png,image/webp" hidden><span data-label="\(layout.t("inbox.picture"))">\(layout.t("inbox.picture"))</span></label>
                 <button class="btn primary" type="submit">\(layout.t("inbox.send"))</button></div></form>
                 <div class="toolbar inbox-actions">
@@ -161,6 +162,9 @@ extension PageStrings {
         "inbox.failed": ("Not sent", "Tidak terkirim"),
         "inbox.answer": ("Answer", "Jawaban"),
         "inbox.picture": ("🖼 Picture", "🖼 Gambar"),
+        "inbox.suggest": ("✨ Suggest an answer", "✨ Sarankan jawaban"),
+        "js.suggested": ("A suggested answer from AI: read and edit it before you send it.", "Saran jawaban dari AI: baca dan ubah sebelum dikirim."),
+        "js.suggesting": ("Asking the AI…", "Meminta AI…"),
         "inbox.answerPlaceholder": ("Type your answer; it is sent at once from the number that wrote to this contact.",
                                     "Ketik jawaban; langsung dikirim dari nomor yang menghubungi kontak ini."),
         "inbox.send": ("Send", "Kirim"),
@@ -202,6 +206,11 @@ enum InboxScript {
       upload.then(function(media){return post('/api/conversations/'+encodeURIComponent(form.dataset.phone)+'/answer',{text:text,session:s?s.value:null,confirmOptOut:!!(c&&c.checked),media:media})})
         .then(function(j){flash(t(j.state==='queued'?'js.answerQueued':'js.answerSent'),true);setTimeout(function(){location.reload()},500)})
         .catch(function(err){flash(err.message);b.disabled=false})})}
+    // The AI's draft goes into the answer box only; the operator edits and sends it (or not).
+    var sg=doc.querySelector('[data-suggest]');
+    if(sg&&form){sg.addEventListener('click',function(){var ta=form.querySelector('[name=text]');sg.disabled=true;flash(t('js.suggesting'),true);
+      post('/api/conversations/'+encodeURIComponent(sg.dataset.suggest)+'/suggest?lang='+(document.documentElement.lang==='id'?'id':'en'),{})
+        .then(function(j){ta.value=j.text;ta.focus();flash(t('js.suggested'),true)}).catch(function(err){flash(err.message)}).finally(function(){sg.disabled=false})})}
     var pick=form&&form.querySelector('[name=image]');
     if(pick){pick.addEventListener('change',function(){var l=form.querySelector('[data-label]');l.textContent=pick.files[0]?'🖼 '+pick.files[0].name:l.dataset.label})}
     Array.prototype.forEach.call(doc.querySelectorAll('select[data-assign]'),function(s){s.addEventListener('change',function(){
