@@ -84,6 +84,13 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
+        // The auto-reply bot's rules (autoreply.yaml): parsing with FILE:LINE:COL, keyword and
+        // regular-expression matching, business hours. No I/O beyond reading the file it is given.
+        .target(
+            name: "AutoReply",
+            dependencies: ["Templates", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Media",
             dependencies: ["CSiaranJPEG", "CSiaranPNG", "CSiaranWebP", "CSiaranCodecs", .product(name: "Crypto", package: "swift-crypto")],
@@ -116,7 +123,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "Store", "Contacts", "Templates", "Media", "Reports", "Transport", "VariantStatistics", "CSiaranInotify",
+                "Store", "Contacts", "Templates", "AutoReply", "Media", "Reports", "Transport", "VariantStatistics", "CSiaranInotify",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -187,7 +194,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "Store", "Pipeline", "Reports", "Contacts", "Templates", "Media", "AIWriting", "VariantStatistics",
+                "Store", "Pipeline", "Reports", "Contacts", "Templates", "AutoReply", "Media", "AIWriting", "VariantStatistics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -244,7 +251,7 @@ let package = Package(
         .target(
             name: "Siaran",
             dependencies: [
-                "Pipeline", "Store", "Transport", "Contacts", "Templates", "Media", "Reports", "WhatsApp", "SignalProtocol", "Dashboard", "Webhooks", "AIWriting",
+                "Pipeline", "Store", "Transport", "Contacts", "Templates", "AutoReply", "Media", "Reports", "WhatsApp", "SignalProtocol", "Dashboard", "Webhooks", "AIWriting",
                 "Monitoring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -257,7 +264,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranCLI",
             dependencies: [
-                "Siaran", "Contacts", "Templates", "Pipeline", "Store", "WhatsAppSimulator", "WhatsApp", "Transport", "Reports", "Dashboard", "AIWriting", "VariantStatistics",
+                "Siaran", "Contacts", "Templates", "AutoReply", "Pipeline", "Store", "WhatsAppSimulator", "WhatsApp", "Transport", "Reports", "Dashboard", "AIWriting", "VariantStatistics",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -346,7 +353,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Pipeline", "Store", "Transport", "Reports", "SiaranTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Pipeline", "AutoReply", "Store", "Transport", "Reports", "SiaranTestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

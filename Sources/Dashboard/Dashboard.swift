@@ -53,6 +53,7 @@ public final class Dashboard: Sendable {
         addInboxRoutes(to: router)
         addContactRoutes(to: router)
         addConversationRoutes(to: router)
+        addAutoReplyRoutes(to: router)
         addTemplateRoutes(to: router)
         addAIRoutes(to: router)
         addSessionRoutes(to: router)

@@ -58,6 +58,8 @@ public struct DashboardConfiguration: Sendable {
     public var watch: WatchConfiguration
     /// The configured session names (`whatsapp.sessions`), offered as sending numbers.
     public var sessionNames: [String]
+    /// The auto-reply bot's rules (`autoreply.yaml` beside `pipeline.yaml`), edited by admins.
+    public var autoReplyFile: String
 
     public init(host: String = "127.0.0.1", port: Int = 8080, inbox: String, outbox: String, uploads: String, jwtSecret: String,
                 initialAdmin: (username: String, password: String)? = nil, sessionLifetime: TimeInterval = 12 * 3600,
@@ -66,7 +68,8 @@ public struct DashboardConfiguration: Sendable {
                 baseLockout: TimeInterval = 30, maxLockout: TimeInterval = 3600, trustForwardedFor: Bool = false,
                 templates: String? = nil, optOutFile: String? = nil, contacts: ContactsConfiguration = .init(),
                 message: MessageConfiguration = .init(), media: MediaConfiguration = .init(), timeZone: String = "Asia/Jakarta",
-                sending: SendingConfiguration = .init(), watch: WatchConfiguration = .init(), sessionNames: [String] = ["utama"]) {
+                sending: SendingConfiguration = .init(), watch: WatchConfiguration = .init(), sessionNames: [String] = ["utama"],
+                autoReplyFile: String? = nil) {
         self.host = host
         self.port = port
         self.inbox = inbox
@@ -94,5 +97,6 @@ public struct DashboardConfiguration: Sendable {
         self.sending = sending
         self.watch = watch
         self.sessionNames = sessionNames
+        self.autoReplyFile = autoReplyFile ?? ((inbox as NSString).deletingLastPathComponent as NSString).appendingPathComponent("autoreply.yaml")
     }
 }

@@ -15,10 +15,12 @@ public final class TransportEventRecorder: Service, Sendable {
     private let optOutFile: String?
     private let logger: Logger
     private let eventLog: CampaignEventLog?
+    private let autoReply: AutoReplyBot?
 
     public init(events: AsyncStream<TransportEvent>, database: SiaranDatabase, optOutWords: [String], optOutFile: String?, logger: Logger,
-                eventLog: CampaignEventLog? = nil) {
+                eventLog: CampaignEventLog? = nil, autoReply: AutoReplyBot? = nil) {
         self.eventLog = eventLog
+        self.autoReply = autoReply
         self.events = events
         self.database = database
         self.optOutWords = Set(optOutWords.map { $0.uppercased() })
@@ -84,12 +86,24 @@ public final class TransportEventRecorder: Service, Sendable {
                 }
                 logger.notice("opted out by reply", metadata: ["phone": "\(phone)", "campaign.id": "\(campaign ?? "-")"])
             }
+            // After the opt-out is recorded, so the bot's only answer to it is the confirmation.
+            if let autoReply {
+                do {
+                    try await autoReply.respond(phone: phone, session: session, text: text, isOptOut: optOut, receivedAt: at)
+                } catch {
+                    logger.error("auto-reply could not answer", metadata: ["phone": "\(phone)", "error": "\(error)"])
+                }
+            }
         }
     }
 
     /// A reply opts out when, ignoring case, spaces and punctuation, it is one of the words.
     func isOptOut(_ text: String) -> Bool {
-        let word = text.uppercased().filter { $0.isLetter || $0.isNumber }
-        return optOutWords.contains(word)
+        Self.isOptOut(text, words: optOutWords)
+    }
+
+    /// The same test for `siaran autoreply test`: `words` upper-cased.
+    public static func isOptOut(_ text: String, words: Set<String>) -> Bool {
+        words.contains(text.uppercased().filter { $0.isLetter || $0.isNumber })
     }
 }

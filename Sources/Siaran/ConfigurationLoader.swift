@@ -8,6 +8,7 @@ import Reports
 import Templates
 import AIWriting
 import Yams
+import AutoReply
 
 /// Loads `pipeline.yaml`, applies environment overrides and validates the result.
 ///
@@ -77,6 +78,14 @@ public struct ConfigurationLoader: Sendable {
         validate(configuration, reader: reader)
         if !reader.issues.isEmpty {
             throw ConfigurationError(issues: reader.issues.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+        }
+        let folder = (file as NSString).deletingLastPathComponent
+        configuration.autoReplyFile = folder.isEmpty ? AutoReplyConfiguration.fileName : (folder as NSString).appendingPathComponent(AutoReplyConfiguration.fileName)
+        // The bot's rules are part of the configuration: a daemon does not start with rules it cannot read.
+        do {
+            _ = try AutoReplyConfiguration.load(file: configuration.autoReplyFile, defaultTimeZone: configuration.pipeline.sending.timeZone)
+        } catch {
+            throw ConfigurationError(issues: error.issues.map { .init(file: $0.file, line: $0.line, column: $0.column, message: $0.message) })
         }
         return configuration
     }

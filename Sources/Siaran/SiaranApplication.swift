@@ -112,7 +112,7 @@ public struct SiaranApplication: Sendable {
         let context = pipelineContext(transport: transport)
         let recorder = TransportEventRecorder(
             events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,
-            optOutFile: configuration.optOutFile, logger: component("pipeline"), eventLog: context.eventLog
+            optOutFile: configuration.optOutFile, logger: component("pipeline"), eventLog: context.eventLog, autoReply: autoReplyBot(clock: context.clock)
         )
         let pipeline = PipelineService(context: context, wakeups: watcher?.events, once: once)
         services.append(recorder)
@@ -144,6 +144,12 @@ public struct SiaranApplication: Sendable {
         return (services, pipeline)
     }
 
+    /// The auto-reply bot over `autoreply.yaml` (it answers nothing while the file is absent).
+    public func autoReplyBot(clock: any PipelineClock = SystemPipelineClock()) -> AutoReplyBot {
+        AutoReplyBot(file: configuration.autoReplyFile, defaultTimeZone: configuration.pipeline.sending.timeZone, database: database, clock: clock,
+                     logger: component("autoreply"), message: configuration.message)
+    }
+
     /// The web dashboard over this daemon's folders and database (`dashboard.enabled`).
     public func dashboard(sessions: (any SessionControl)?) async throws -> Dashboard {
         guard let secret = configuration.secrets.jwtSecret else {
@@ -158,7 +164,8 @@ public struct SiaranApplication: Sendable {
                 uploads: (paths.state as NSString).appendingPathComponent("uploads"), jwtSecret: secret, initialAdmin: admin,
                 templates: paths.templates, optOutFile: configuration.optOutFile, contacts: configuration.contacts,
                 message: configuration.message, media: configuration.media, timeZone: configuration.pipeline.sending.timeZone,
-                sending: configuration.pipeline.sending, watch: configuration.pipeline.watch, sessionNames: configuration.whatsapp.sessions),
+                sending: configuration.pipeline.sending, watch: configuration.pipeline.watch, sessionNames: configuration.whatsapp.sessions,
+                autoReplyFile: configuration.autoReplyFile),
             database: database, sessions: sessions, logger: component("dashboard"), writer: ai?.writer)
     }
 

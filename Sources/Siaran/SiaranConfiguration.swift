@@ -29,6 +29,8 @@ public struct SiaranConfiguration: Sendable, Equatable {
     public var database: DatabaseSettings
     /// Secrets come only from the environment or `.env`, never from `pipeline.yaml`.
     public var secrets: Secrets
+    /// The auto-reply bot's rules: `autoreply.yaml` beside `pipeline.yaml` (set by the loader).
+    public var autoReplyFile: String = "autoreply.yaml"
 
     public init(
         paths: PathsConfiguration = .init(),

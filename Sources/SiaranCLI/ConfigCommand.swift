@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import AIWriting
+import AutoReply
 import Siaran
 import Store
 
@@ -30,11 +31,24 @@ struct ConfigCommand: AsyncParsableCommand {
                         + "caps \(s.hourlyCap)/h \(s.dailyCap)/day, transport \(s.transport.rawValue)"
                         + (c.ai.map { ", ai \($0.summary)" } ?? "")
                 )
+                try checkAutoReply(c)
                 try await checkDatabase(c)
             } catch let error as ConfigurationError {
                 printError(error.description)
                 throw ExitCode(1)
             }
+        }
+
+        /// The loader has checked autoreply.yaml; say what it holds.
+        private func checkAutoReply(_ c: SiaranConfiguration) throws {
+            guard let rules = try? AutoReplyConfiguration.load(file: c.autoReplyFile, defaultTimeZone: c.pipeline.sending.timeZone) else {
+                print("\(c.autoReplyFile): none (no automatic answers)")
+                return
+            }
+            let hours = rules.businessHours == nil ? "no business hours" : (rules.away == nil ? "business hours without an away message" : "business hours with an away message")
+            print("\(c.autoReplyFile): ok — \(rules.enabled ? "on" : "off"), \(rules.rules.count) rule(s), \(hours), "
+                + "default answer \(rules.defaultAnswer == nil ? "none" : "set"), cooldown \(Int(rules.cooldown / 3600)) h, "
+                + "\(rules.dailyCap) per contact per day, loop guard \(Int(rules.loopGuard)) s")
         }
 
         /// Says which database is configured and whether it answers; one that does not is an error.

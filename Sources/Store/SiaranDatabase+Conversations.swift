@@ -68,27 +68,30 @@ extension SiaranDatabase {
     /// checks it may go out: an opted-out number gets no answer, except one confirmation of its
     /// opt-out. Returns why it is refused, or nil when it was queued.
     public func beginAnswer(_ answer: NewAnswer, at date: Date = Date()) async throws -> AnswerRefusal? {
-        try await write { db in
-            let optedOut = try db.scalarInt("SELECT COUNT(*) FROM optOuts WHERE phone = ?", answer.phone) > 0
-            if optedOut {
-                guard answer.confirmsOptOut else { return .optedOut }
-                let optedOutAt = try db.queryOne("SELECT createdAt FROM optOuts WHERE phone = ?", answer.phone)?.optionalDate("createdAt") ?? date
-                let since = try db.scalarInt("""
-                    SELECT COUNT(*) FROM answers WHERE phone = ? AND createdAt >= ? AND state <> 'failed'
-                    """, answer.phone, optedOutAt)
-                if since > 0 { return .optOutAlreadyConfirmed }
-            }
-            let known = try db.scalarInt("SELECT COUNT(*) FROM replies WHERE phone = ?", answer.phone)
-                + db.scalarInt("SELECT COUNT(*) FROM messages WHERE phone = ?", answer.phone)
-            if known == 0 { return .unknownNumber }
-            try db.execute("""
-                INSERT INTO answers (id, phone, session, text, mediaPath, author, rule, state, createdAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)
-                """, answer.id, answer.phone, answer.session, answer.text, answer.mediaPath, answer.author, answer.rule, date)
-            try Self.touchConversation(answer.phone, at: date, in: db)
-            try Self.markCampaignReportsStale(phone: answer.phone, in: db)
-            return nil
+        try await write { db in try Self.queueAnswer(answer, at: date, in: db) }
+    }
+
+    /// `beginAnswer` inside a transaction (the bot checks its own limits in the same one).
+    static func queueAnswer(_ answer: NewAnswer, at date: Date, in db: any SQLConnection) throws -> AnswerRefusal? {
+        let optedOut = try db.scalarInt("SELECT COUNT(*) FROM optOuts WHERE phone = ?", answer.phone) > 0
+        if optedOut {
+            guard answer.confirmsOptOut else { return .optedOut }
+            let optedOutAt = try db.queryOne("SELECT createdAt FROM optOuts WHERE phone = ?", answer.phone)?.optionalDate("createdAt") ?? date
+            let since = try db.scalarInt("""
+                SELECT COUNT(*) FROM answers WHERE phone = ? AND createdAt >= ? AND state <> 'failed'
+                """, answer.phone, optedOutAt)
+            if since > 0 { return .optOutAlreadyConfirmed }
         }
+        let known = try db.scalarInt("SELECT COUNT(*) FROM replies WHERE phone = ?", answer.phone)
+            + db.scalarInt("SELECT COUNT(*) FROM messages WHERE phone = ?", answer.phone)
+        if known == 0 { return .unknownNumber }
+        try db.execute("""
+            INSERT INTO answers (id, phone, session, text, mediaPath, author, rule, state, createdAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)
+            """, answer.id, answer.phone, answer.session, answer.text, answer.mediaPath, answer.author, answer.rule, date)
+        try touchConversation(answer.phone, at: date, in: db)
+        try markCampaignReportsStale(phone: answer.phone, in: db)
+        return nil
     }
 
     /// Answers waiting for a daemon to send them, oldest first.

@@ -120,6 +120,48 @@ struct AIDashboardTests {
         }
     }
 
+    @Test("a suggested answer in the Inbox: drafted from the conversation for operators, never sent; viewers are refused")
+    func suggestedAnswer() async throws {
+        let fake = FakeProvider(.anthropic, answers: [.variants(["Harganya Rp 50.000, Kak. Mau pesan berapa?"])])
+        try await fake.serve { url in
+            let harness = try await Harness(writer: MessageWriter(model: fake.model(url), settings: .init(company: "Kedai")))
+            defer { harness.close() }
+            let database = harness.dashboard.database
+            try await database.recordReply(phone: "6281234567890", session: "utama", messageId: "IN1", text: "Berapa harganya, Kak?", at: Date(), isOptOut: false)
+            try await Application(router: harness.dashboard.router()).test(.router) { client in
+                let viewer = try await Self.login(client, "view")
+                try await client.execute(uri: "/api/conversations/6281234567890/suggest", method: .post,
+                                         headers: [.authorization: "Bearer \(viewer.token)"]) { #expect($0.status == .forbidden) }
+                let ops = try await Self.login(client, "ops")
+                let page = try await client.execute(uri: "/conversations?phone=6281234567890", method: .get,
+                                                    headers: [.authorization: "Bearer \(ops.token)"]) { String(buffer: $0.body) }
+                #expect(page.contains("data-suggest=\"6281234567890\""), "the answer box offers a suggestion when ai: is configured")
+                try await client.execute(uri: "/api/conversations/6281234567890/suggest", method: .post,
+                                         headers: [.authorization: "Bearer \(ops.token)"]) { response in
+                    #expect(response.status == .ok, "\(String(buffer: response.body))")
+                    #expect(Self.json(response.body)["text"] as? String == "Harganya Rp 50.000, Kak. Mau pesan berapa?")
+                }
+            }
+            // The model saw the customer's text; nothing was sent or queued.
+            let asked = fake.hits.withLock { $0.map { String(decoding: $0.raw, as: UTF8.self) } }
+            #expect(asked.count == 1 && asked[0].contains("Customer: Berapa harganya, Kak?"))
+            #expect(try await database.queuedAnswers().isEmpty)
+            #expect(try await database.conversation(phone: "6281234567890")?.entries.allSatisfy { $0.kind != .answer } == true)
+        }
+        // Without ai: there is no button and the call says how to configure it.
+        let plain = try await Harness(writer: nil)
+        defer { plain.close() }
+        try await plain.dashboard.database.recordReply(phone: "6281234567890", session: "utama", messageId: "IN1", text: "Halo", at: Date(), isOptOut: false)
+        try await Application(router: plain.dashboard.router()).test(.router) { client in
+            let ops = try await Self.login(client, "ops")
+            let page = try await client.execute(uri: "/conversations?phone=6281234567890", method: .get,
+                                                headers: [.authorization: "Bearer \(ops.token)"]) { String(buffer: $0.body) }
+            #expect(!page.contains("data-suggest"))
+            try await client.execute(uri: "/api/conversations/6281234567890/suggest", method: .post,
+                                     headers: [.authorization: "Bearer \(ops.token)"]) { #expect($0.status == .notFound) }
+        }
+    }
+
     @Test("improve: the improved text, a diff and what changed; a provider failure comes back in the page's language")
     func improve() async throws {
         let fake = FakeProvider(.openai, answers: [.improvements([("Halo {name|Kak}! Kopi *1+1* akhir pekan.", ["Lebih singkat"])]),

@@ -117,6 +117,9 @@ extension InChromium {
                 try data.write(to: URL(fileURLWithPath: harness.path("state/uploads/\(folder)/\(file)")))
             }
             try "Terima kasih {name|Kak} sudah berbelanja. Kode voucher: {voucher|HEMAT10}\n".write(toFile: harness.path("templates/terima-kasih.txt"), atomically: true, encoding: .utf8)
+            // Auto-reply rules with one mistake, so the editor shows a problem by its line.
+            try Dashboard.autoReplyExample.replacingOccurrences(of: "    answer: \"Toko", with: "    anwser: \"Toko")
+                .write(toFile: harness.path("autoreply.yaml"), atomically: true, encoding: .utf8)
             let cookie = CookieJar("siaran_session=\(login.token)")
             let responder = LoggedInResponder(inner: harness.dashboard.router().buildResponder(), cookie: cookie)
             let app = Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
@@ -124,7 +127,7 @@ extension InChromium {
                 let base = "http://127.0.0.1:\(try #require(client.port))"
                 let pages = [("login", "/login"), ("overview", "/"), ("campaigns", "/campaigns"), ("campaign", "/campaigns/\(id)"),
                              ("new", "/campaigns/new"), ("inbox", "/conversations?phone=081320000014"), ("new-filled", "/campaigns/new?contacts=contacts-shot&media=media-shot"), ("contacts", "/contacts?phone=081320000000"),
-                             ("templates", "/templates?edit=lebaran"), ("reports", "/reports"), ("sessions", "/sessions"), ("users", "/users")]
+                             ("templates", "/templates?edit=lebaran"), ("reports", "/reports"), ("sessions", "/sessions"), ("autoreply", "/autoreply"), ("users", "/users")]
                 var shots: [(String, Int, Int)] = []
                 for (theme, language) in [("light", "en"), ("dark", "id")] {
                     cookie.value.withLock { $0 = "siaran_session=\(login.token); theme=\(theme); lang=\(language)" }

@@ -94,6 +94,39 @@ struct InboxTests {
         }
     }
 
+    @Test("an operator answers with a picture from the conversation view: uploaded, kept for the answer, sent with its caption",
+          arguments: TestDatabaseKind.allCases)
+    func pictureAnswer(database: TestDatabaseKind) async throws {
+        let harness = try await DashboardHarness(database: database)
+        defer { harness.close() }
+        try await harness.database.recordReply(phone: "6281234567890", session: "utama", messageId: "IN1", text: "Ada fotonya?", at: Date(), isOptOut: false)
+        let sender = Task { try await Self.answerSender(harness).run() }
+        defer { sender.cancel() }
+        try await harness.application.test(.router) { client in
+            let ops = try await DashboardHarness.login(client, .operator)
+            let page = try await client.execute(uri: "/conversations?phone=6281234567890", method: .get, headers: ops.bearer) { String(buffer: $0.body) }
+            #expect(page.contains("name=\"image\""), "the answer box offers a picture")
+            var (headers, body) = multipart([("file", "foto.jpg", PreviewTests.promo)])
+            headers[.authorization] = "Bearer \(ops.token)"
+            let media: String = try await client.execute(uri: "/api/media/upload", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .created)
+                return try #require(jsonObject(response.body)["id"] as? String)
+            }
+            let (status, answer, text) = try await ContactsTests.send(client, ops, .post, "/api/conversations/6281234567890/answer",
+                                                                      json: #"{"text":"Ini fotonya, Kak","media":"\#(media)"}"#)
+            #expect(status == .ok, "\(text)")
+            #expect((answer as? [String: Any])?["state"] as? String == "sent")
+            let (_, shown, _) = try await ContactsTests.send(client, ops, .get, "/api/conversations/6281234567890")
+            let last = try #require(((shown as? [String: Any])?["entries"] as? [[String: Any]])?.last)
+            #expect(last["hasImage"] as? Bool == true && last["text"] as? String == "Ini fotonya, Kak")
+            let kept = try FileManager.default.contentsOfDirectory(atPath: harness.path("state/answer-media"))
+            #expect(kept.count == 1, "the picture is kept beside the uploads for the answer")
+            let (refused, _, _) = try await ContactsTests.send(client, ops, .post, "/api/conversations/6281234567890/answer",
+                                                               json: #"{"text":"x","media":"contacts-AAAAAAAAAAAAAAAA"}"#)
+            #expect(refused == .notFound || refused == .badRequest)
+        }
+    }
+
     @Test("the event stream carries each incoming text as a conversation event")
     func live() async throws {
         let harness = try await DashboardHarness()

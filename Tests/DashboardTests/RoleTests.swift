@@ -58,6 +58,9 @@ struct RoleTests {
         Endpoint(method: .post, uri: "/api/users", body: #"{"username":"new-user","password":"long enough pw","role":"viewer"}"#, needs: .admin),
         Endpoint(method: .post, uri: "/api/users/view", body: #"{"role":"viewer"}"#, needs: .admin),
         Endpoint(method: .get, uri: "/api/audit", needs: .admin),
+        Endpoint(method: .get, uri: "/api/autoreply", needs: .admin),
+        Endpoint(method: .post, uri: "/api/autoreply/check", body: #"{"text":"default: Terima kasih"}"#, needs: .admin),
+        Endpoint(method: .put, uri: "/api/autoreply", body: #"{"text":"default: Terima kasih"}"#, needs: .admin),
     ]
 
     /// A campaign `c1` in the database with a report file, so allowed calls can succeed.

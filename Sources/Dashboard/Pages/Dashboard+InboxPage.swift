@@ -107,9 +107,11 @@ extension Dashboard {
             actions = """
                 <form id="answer" class="answer" data-phone="\(phone)">\(optOutNote)
                 <label class="sr-only" for="answer-text">\(layout.t("inbox.answer"))</label>
-                <textarea id="answer-text" name="text" maxlength="4096" required placeholder="\(layout.t("inbox.answerPlaceholder"))"></textarea>
+                <textarea id="answer-text" name="text" maxlength="4096" placeholder="\(layout.t("inbox.answerPlaceholder"))"></textarea>
                 <div class="toolbar">\(configuration.sessionNames.count > 1 ? "<select name=\"session\" aria-label=\"\(layout.t("nav.sessions"))\">\(sessions)</select>" : "")
                 \(summary.optedOut ? "<label class=\"check\"><input type=\"checkbox\" name=\"confirmOptOut\" value=\"1\"> \(layout.t("inbox.confirmOptOut"))</label>" : "")
+                \(writer == nil ? "" : "<button class=\"btn small-btn\" type=\"button\" data-suggest=\"\(phone)\">\(layout.t("inbox.suggest"))</button>")
+                <label class="btn small-btn attach"><input type="file" name="image" accept="image/jpeg,image/png,image/webp" hidden><span data-label="\(layout.t("inbox.picture"))">\(layout.t("inbox.picture"))</span></label>
                 <button class="btn primary" type="submit">\(layout.t("inbox.send"))</button></div></form>
                 <div class="toolbar inbox-actions">
                 <button class="btn small-btn" type="button" data-post="/api/conversations/\(phone)/done" data-body='{"done":\(summary.doneAt == nil)}' data-reload>\(layout.t(summary.doneAt == nil ? "inbox.markDone" : "inbox.reopen"))</button>
@@ -159,6 +161,10 @@ extension PageStrings {
         "inbox.variant": ("variant", "varian"),
         "inbox.failed": ("Not sent", "Tidak terkirim"),
         "inbox.answer": ("Answer", "Jawaban"),
+        "inbox.picture": ("🖼 Picture", "🖼 Gambar"),
+        "inbox.suggest": ("✨ Suggest an answer", "✨ Sarankan jawaban"),
+        "js.suggested": ("A suggested answer from AI: read and edit it before you send it.", "Saran jawaban dari AI: baca dan ubah sebelum dikirim."),
+        "js.suggesting": ("Asking the AI…", "Meminta AI…"),
         "inbox.answerPlaceholder": ("Type your answer; it is sent at once from the number that wrote to this contact.",
                                     "Ketik jawaban; langsung dikirim dari nomor yang menghubungi kontak ini."),
         "inbox.send": ("Send", "Kirim"),
@@ -191,10 +197,22 @@ enum InboxScript {
     var form=doc.getElementById('answer');
     if(form){form.addEventListener('submit',function(e){e.preventDefault();
       var text=form.querySelector('[name=text]').value,s=form.querySelector('[name=session]'),c=form.querySelector('[name=confirmOptOut]'),b=form.querySelector('[type=submit]');
-      if(!text.trim())return;b.disabled=true;
-      post('/api/conversations/'+encodeURIComponent(form.dataset.phone)+'/answer',{text:text,session:s?s.value:null,confirmOptOut:!!(c&&c.checked)})
+      var img=form.querySelector('[name=image]'),file=img&&img.files&&img.files[0];
+      if(!text.trim()&&!file)return;b.disabled=true;
+      // A picture is uploaded first (checked like a campaign's), then the answer names it.
+      var upload=file?(function(){var fd=new FormData();fd.append('file',file,file.name);
+        return fetch('/api/media/upload',{method:'POST',headers:{'X-CSRF-Token':csrf},body:fd,credentials:'same-origin'})
+          .then(function(r){return r.json().then(function(j){if(!r.ok)throw new Error(j.message||r.statusText);return j.id})})})():Promise.resolve(null);
+      upload.then(function(media){return post('/api/conversations/'+encodeURIComponent(form.dataset.phone)+'/answer',{text:text,session:s?s.value:null,confirmOptOut:!!(c&&c.checked),media:media})})
         .then(function(j){flash(t(j.state==='queued'?'js.answerQueued':'js.answerSent'),true);setTimeout(function(){location.reload()},500)})
         .catch(function(err){flash(err.message);b.disabled=false})})}
+    // The AI's draft goes into the answer box only; the operator edits and sends it (or not).
+    var sg=doc.querySelector('[data-suggest]');
+    if(sg&&form){sg.addEventListener('click',function(){var ta=form.querySelector('[name=text]');sg.disabled=true;flash(t('js.suggesting'),true);
+      post('/api/conversations/'+encodeURIComponent(sg.dataset.suggest)+'/suggest?lang='+(document.documentElement.lang==='id'?'id':'en'),{})
+        .then(function(j){ta.value=j.text;ta.focus();flash(t('js.suggested'),true)}).catch(function(err){flash(err.message)}).finally(function(){sg.disabled=false})})}
+    var pick=form&&form.querySelector('[name=image]');
+    if(pick){pick.addEventListener('change',function(){var l=form.querySelector('[data-label]');l.textContent=pick.files[0]?'🖼 '+pick.files[0].name:l.dataset.label})}
     Array.prototype.forEach.call(doc.querySelectorAll('select[data-assign]'),function(s){s.addEventListener('change',function(){
       post('/api/conversations/'+encodeURIComponent(s.dataset.assign)+'/assign',{user:s.value||null}).then(function(j){flash(j.message,true)}).catch(function(err){flash(err.message)})})});
     // A new text or a sent answer: reload, unless the operator is typing an answer.

@@ -38,6 +38,9 @@ extension Dashboard {
         router.get("/sessions") { request, context in
             try await self.page(request, context, .viewer) { layout in try await self.sessionsPage(layout) }
         }
+        router.get("/autoreply") { request, context in
+            try await self.page(request, context, .admin) { layout in self.autoReplyPage(layout) }
+        }
         router.get("/users") { request, context in
             try await self.page(request, context, .admin) { layout in try await self.usersPage(layout) }
         }

@@ -67,6 +67,7 @@ struct PageLayout {
         links.append(("templates", "/templates", "nav.templates"))
         links.append(("reports", "/reports", "nav.reports"))
         links.append(("sessions", "/sessions", "nav.sessions"))
+        if user?.role == .admin { links.append(("autoreply", "/autoreply", "nav.autoreply")) }
         if user?.role == .admin { links.append(("users", "/users", "nav.users")) }
         let nav = links.map { key, href, label -> String in
             "<a href=\"\(href)\"\(key == active ? " aria-current=\"page\"" : "")>\(t(label))</a>"

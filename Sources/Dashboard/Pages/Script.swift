@@ -21,7 +21,7 @@ enum Script {
     function api(method,url,body,isForm){
       var h={'X-CSRF-Token':csrf};if(body&&!isForm){h['Content-Type']='application/json';body=JSON.stringify(body)}
       return fetch(url,{method:method,headers:h,body:body,credentials:'same-origin'}).then(function(r){
-        return r.text().then(function(x){var j={};try{j=JSON.parse(x)}catch(e){}if(!r.ok){var err=new Error(j.message||(r.status+' '+r.statusText));err.fields=j.fields||null;throw err}return j})})}
+        return r.text().then(function(x){var j={};try{j=JSON.parse(x)}catch(e){}if(!r.ok){var err=new Error(j.message||(r.status+' '+r.statusText));err.fields=j.fields||null;err.problems=j.problems||null;throw err}return j})})}
     function flash(msg,ok){var a=$('#flash');if(!a)return;a.textContent=msg;a.className='alert'+(ok?' ok':'')}
     // On a phone the navigation scrolls sideways: bring the current page's link into view.
     function showCurrent(){var cur=$('nav.main [aria-current=page]'),nav=cur&&cur.parentNode;if(!nav||nav.scrollWidth<=nav.clientWidth)return;
@@ -246,6 +246,17 @@ enum Script {
       api('PUT','/api/templates/'+encodeURIComponent(name),{body:$('[name=body]',te).value}).then(function(){location.href='/templates#'+encodeURIComponent(name)})
         .catch(function(err){box.textContent=err.message;var ta=$('[name=body]',te),m=/:(\d+):(\d+):/.exec(err.message);
           if(m){var lines=ta.value.split('\n'),pos=0;for(var i=0;i<+m[1]-1&&i<lines.length;i++)pos+=lines[i].length+1;ta.focus();ta.setSelectionRange(pos,pos+(lines[+m[1]-1]||'').length)}})})}
+    // Auto-reply rules (admin): checked by the server's own checker, problems by line.
+    var ar=$('#autoreply-editor');
+    if(ar){var ata=$('textarea',ar),abox=$('#autoreply-problems'),asum=$('#autoreply-summary');
+      function selectLine(n){var lines=ata.value.split('\n'),pos=0;for(var i=0;i<n-1&&i<lines.length;i++)pos+=lines[i].length+1;ata.focus();ata.setSelectionRange(pos,pos+(lines[n-1]||'').length)}
+      function showProblems(list){abox.textContent='';(list||[]).forEach(function(p){var li=el('li','warn',(p.line>0?t('js.line')+' '+p.line+', '+t('js.column')+' '+p.column+': ':'')+p.message);
+        if(p.line>0){var b=el('button','btn small-btn',t('js.showLine'));b.type='button';b.addEventListener('click',function(){selectLine(p.line)});li.appendChild(doc.createTextNode(' '));li.appendChild(b)}abox.appendChild(li)});abox.hidden=!abox.children.length}
+      function runRules(save){asum.textContent='';asum.className='alert';
+        api(save?'PUT':'POST',save?'/api/autoreply':'/api/autoreply/check',{text:ata.value}).then(function(r){showProblems(r.problems);asum.textContent=(save?t('js.saved')+' ':'')+(r.summary||'');asum.className='alert ok'})
+          .catch(function(err){showProblems(err.problems);asum.textContent=err.message;if(err.problems&&err.problems[0]&&err.problems[0].line>0)selectLine(err.problems[0].line)})}
+      $('#autoreply-check').addEventListener('click',function(){runRules(false)});
+      ar.addEventListener('submit',function(e){e.preventDefault();runRules(true)})}
     // Users (admin).
     var uf=$('#add-user');
     if(uf){uf.addEventListener('submit',function(e){e.preventDefault();

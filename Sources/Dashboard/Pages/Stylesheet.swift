@@ -116,7 +116,7 @@ enum Stylesheet {
     .result-valid{color:var(--accent)}.result-bad{color:var(--danger)}.result-dup{color:var(--warn)}
     .tpl{display:grid;gap:10px}.tpl .bubble{align-self:stretch;max-width:100%}.tpl h3{margin:0;font-size:15px}
     .tpl-list{display:grid;gap:12px}
-    textarea.editor{min-height:260px}
+    textarea.editor{min-height:260px}textarea.editor.tall{min-height:440px;white-space:pre;overflow-wrap:normal;overflow-x:auto}
     @media (min-width:720px){.tpl-list{grid-template-columns:1fr 1fr}}
     @media (min-width:1024px){.sticky{position:sticky;top:110px}}
     .alert{padding:10px 14px;border-radius:10px;margin:12px 0;background:var(--danger-soft);color:var(--danger)}
