@@ -238,6 +238,12 @@ let package = Package(
         // A/B statistics: Wilson intervals, two-proportion tests with Holm's correction, plain sentences.
         // Pure arithmetic, no dependencies, so reports, the dashboard, the pipeline and the CLI share one.
         .target(name: "VariantStatistics", swiftSettings: swiftSettings),
+        // Encrypted backup archives (libsodium: Argon2id key, secretstream), their manifest and rotation.
+        .target(
+            name: "Backup",
+            dependencies: ["CSiaranSodium", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // swift-targets-end (helpers: add Swift library targets above this line)
 
         // MARK: Composition root and executable
@@ -245,7 +251,7 @@ let package = Package(
             name: "Siaran",
             dependencies: [
                 "Pipeline", "Store", "Transport", "Contacts", "Templates", "Media", "Reports", "WhatsApp", "SignalProtocol", "Dashboard", "Webhooks", "AIWriting",
-                "Monitoring",
+                "Monitoring", "Backup",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
@@ -257,7 +263,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranCLI",
             dependencies: [
-                "Siaran", "Contacts", "Templates", "Pipeline", "Store", "WhatsAppSimulator", "WhatsApp", "Transport", "Reports", "Dashboard", "AIWriting", "VariantStatistics",
+                "Siaran", "Backup", "Contacts", "Templates", "Pipeline", "Store", "WhatsAppSimulator", "WhatsApp", "Transport", "Reports", "Dashboard", "AIWriting", "VariantStatistics",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -294,7 +300,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SiaranTests",
-            dependencies: ["Siaran", "Reports", "Dashboard", "WhatsApp", "WhatsAppSimulator", "SiaranTestSupport", "Transport"],
+            dependencies: ["Siaran", "Backup", "Store", "Reports", "Dashboard", "WhatsApp", "WhatsAppSimulator", "SiaranTestSupport", "Transport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
