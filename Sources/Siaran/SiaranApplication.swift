@@ -126,6 +126,11 @@ public struct SiaranApplication: Sendable {
         var webhooks = WebhookService.Settings(endpoints: configuration.webhooks.endpoints, secret: configuration.secrets.webhookSecret ?? "")
         webhooks.timeout = configuration.webhooks.timeoutSeconds
         services.append(WebhookService(settings: webhooks, database: database, logger: component("webhooks"), userAgent: "Siaran/\(SiaranVersion.current)"))
+        if let days = configuration.privacy.keepMessageTextsDays, !once {
+            services.append(TextRetentionService(database: database, keepDays: days,
+                                                 timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone) ?? .current,
+                                                 logger: component("privacy")))
+        }
         if configuration.backup.every != nil, !once, let passphrase = configuration.secrets.backupPassphrase {
             let backup = InstallationBackup(configuration: configuration, configurationFile: configurationFile, database: database)
             services.append(BackupService(backup: backup, settings: configuration.backup, passphrase: passphrase, logger: component("backup")))

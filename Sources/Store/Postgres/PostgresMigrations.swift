@@ -31,6 +31,7 @@ enum PostgresMigrations {
         Migration(identifier: "v11-send-order", sql: sendOrder),
         Migration(identifier: "v15-statement-tallies", sql: statementTallies),
         Migration(identifier: "v13-engagement", sql: SiaranDatabase.engagementPostgresSchema),
+        Migration(identifier: "v12-privacy", sql: SiaranDatabase.privacyPostgresSchema),
         // migrations-end (append new migrations above this line, the same identifiers as SQLite's)
     ]
 

@@ -20,6 +20,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v11-send-order", migrate: createSendOrderIndex)
         migrator.registerMigration("v15-statement-tallies", migrate: dropCampaignStateIndex)
         migrator.registerMigration("v13-engagement", migrate: SiaranDatabase.createEngagementSchema)
+        migrator.registerMigration("v12-privacy", migrate: SiaranDatabase.createPrivacySchema)
         // migrations-end (append new migrations above this line, each in its own function)
         return migrator
     }
