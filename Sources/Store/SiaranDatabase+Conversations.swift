@@ -69,7 +69,7 @@ extension SiaranDatabase {
     /// opt-out. Returns why it is refused, or nil when it was queued.
     public func beginAnswer(_ answer: NewAnswer, at date: Date = Date()) async throws -> AnswerRefusal? {
         try await write { db in
-            let optedOut = try db.scalarInt("SELECT COUNT(*) FROM optOuts WHERE phone = ?", answer.phone) > 0
+            let optedOut = try db.scalarInt("SELECT COUNT(*) FROM optOuts WHERE phone = ?", answer.phone) > 0 || Self.isForgottenOptOut(answer.phone, in: db)
             if optedOut {
                 guard answer.confirmsOptOut else { return .optedOut }
                 let optedOutAt = try db.queryOne("SELECT createdAt FROM optOuts WHERE phone = ?", answer.phone)?.optionalDate("createdAt") ?? date
@@ -336,7 +336,7 @@ extension SiaranDatabase {
             ?? (try row.int("total"))
         let lastAt = try row.date("lastAt")
         let name = try db.scalar("SELECT \(contactName(db, "variables")) FROM contacts WHERE phone = ? ORDER BY id DESC LIMIT 1", phone).textValue
-        let optedOut = try db.scalarInt("SELECT COUNT(*) FROM optOuts WHERE phone = ?", phone) > 0
+        let optedOut = try db.scalarInt("SELECT COUNT(*) FROM optOuts WHERE phone = ?", phone) > 0 || Self.isForgottenOptOut(phone, in: db)
         let answered = lastAnswer.map { $0 >= lastAt } ?? false
         return ConversationSummary(
             phone: phone, name: name ?? "", lastText: last?.optionalString("text") ?? "", lastAt: lastAt, campaign: last?.optionalString("campaignId"),

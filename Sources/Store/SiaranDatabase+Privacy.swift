@@ -73,6 +73,13 @@ extension SiaranDatabase {
         return try db.scalar("SELECT salt FROM privacySalt WHERE id = 1").textValue ?? salt
     }
 
+    /// Whether `phone` opted out and was forgotten since (known only by its salted hash).
+    static func isForgottenOptOut(_ phone: String, in db: any SQLConnection) throws -> Bool {
+        guard try db.scalarInt("SELECT COUNT(*) FROM forgottenOptOuts") > 0,
+              let salt = try db.scalar("SELECT salt FROM privacySalt WHERE id = 1").textValue else { return false }
+        return try db.scalarInt("SELECT COUNT(*) FROM forgottenOptOuts WHERE hash = ?", phoneHash(phone, salt: salt)) > 0
+    }
+
     /// Everyone who must not be messaged, checked before every send and when a list is screened.
     public func suppressedNumbers() async throws -> SuppressedNumbers {
         try await read { db in

@@ -34,6 +34,11 @@ struct PrivacyTests {
         #expect(audit.contains { $0.action == "contact.forget" && $0.target == report.pseudonym })
         #expect(!audit.contains { ($0.target ?? "").contains(phone) || ($0.detail ?? "").contains(phone) })
         #expect(try await database.campaignsWithStaleReports().map(\.id) == ["done-1"])
+
+        // Writing in again later does not let staff answer a number that had opted out.
+        try await database.recordReply(phone: phone, session: "utama", messageId: "in-2", text: "halo", at: Date(), isOptOut: false)
+        let refusal = try await database.beginAnswer(NewAnswer(id: "a-1", phone: phone, session: "utama", text: "Halo!", author: "staff"))
+        #expect(refusal == .optedOut)
     }
 
     @Test("forgetting a number with messages still queued cancels them, and the counts move with them", arguments: TestDatabaseKind.allCases)
