@@ -90,7 +90,7 @@ struct ContactsCommand: AsyncParsableCommand {
                                                           actor: "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")")
             let removedFromFile = try Self.removeFromOptOutFile(number, file: configuration.optOutFile, normalizer: normalizer)
             print("forgotten: \(number) is now \(report.pseudonym)")
-            print("  erased: \(report.listEntries) list rows, \(report.messages) message texts, \(report.replies) replies, \(report.answers) answers, \(report.conversations) conversation, \(report.refusedRows) refused rows, \(report.events) webhook events")
+            print("  erased: \(report.listEntries) list rows, \(report.messages) message texts, \(report.replies) replies, \(report.answers) answers, \(report.conversations) conversations, \(report.refusedRows) refused rows, \(report.events) webhook events")
             if report.cancelledMessages > 0 { print("  cancelled: \(report.cancelledMessages) messages not sent yet") }
             if report.wasOptedOut || removedFromFile { print("  still suppressed: it had opted out (kept as a salted hash only)") }
             if !report.campaigns.isEmpty { print("  reports of \(report.campaigns.count) campaign(s) are rewritten by the daemon") }
