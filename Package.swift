@@ -104,6 +104,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                // Salted hashes of forgotten opted-out numbers.
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -245,6 +247,12 @@ let package = Package(
         // A/B statistics: Wilson intervals, two-proportion tests with Holm's correction, plain sentences.
         // Pure arithmetic, no dependencies, so reports, the dashboard, the pipeline and the CLI share one.
         .target(name: "VariantStatistics", swiftSettings: swiftSettings),
+        // Encrypted backup archives (libsodium: Argon2id key, secretstream), their manifest and rotation.
+        .target(
+            name: "Backup",
+            dependencies: ["CSiaranSodium", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // swift-targets-end (helpers: add Swift library targets above this line)
 
         // MARK: Composition root and executable
@@ -252,7 +260,7 @@ let package = Package(
             name: "Siaran",
             dependencies: [
                 "Pipeline", "Store", "Transport", "Contacts", "Templates", "AutoReply", "Media", "Reports", "WhatsApp", "SignalProtocol", "Dashboard", "Webhooks", "AIWriting",
-                "Monitoring",
+                "Monitoring", "Backup",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
@@ -264,7 +272,7 @@ let package = Package(
         .executableTarget(
             name: "SiaranCLI",
             dependencies: [
-                "Siaran", "Contacts", "Templates", "AutoReply", "Pipeline", "Store", "WhatsAppSimulator", "WhatsApp", "Transport", "Reports", "Dashboard", "AIWriting", "VariantStatistics",
+                "Siaran", "Backup", "Contacts", "Templates", "AutoReply", "Pipeline", "Store", "WhatsAppSimulator", "WhatsApp", "Transport", "Reports", "Dashboard", "AIWriting", "VariantStatistics",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -301,7 +309,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SiaranTests",
-            dependencies: ["Siaran", "Reports", "Dashboard", "WhatsApp", "WhatsAppSimulator", "SiaranTestSupport", "Transport"],
+            dependencies: ["Siaran", "Backup", "Store", "Reports", "Dashboard", "WhatsApp", "WhatsAppSimulator", "SiaranTestSupport", "Transport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,6 +2,8 @@
 /// The caller gathers them from `state/optout.txt` (``load(file:configuration:)``) and the database.
 public struct OptOutList: Sendable {
     private var table = PhoneNumberTable()
+    /// A further check for numbers the list cannot hold as such (forgotten numbers kept only as a salted hash).
+    public var alsoRefuses: (@Sendable (PhoneNumber) -> Bool)?
 
     /// An empty list.
     public init() {}
@@ -14,7 +16,7 @@ public struct OptOutList: Sendable {
         _ = table.insert(number.value, payload: 0)
     }
 
-    public func contains(_ number: PhoneNumber) -> Bool { table.contains(number.value) }
+    public func contains(_ number: PhoneNumber) -> Bool { table.contains(number.value) || alsoRefuses?(number) == true }
 
     public var count: Int { table.count }
 

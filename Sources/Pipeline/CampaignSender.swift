@@ -113,7 +113,7 @@ struct CampaignSender {
         let delayMin = options.delayMinimum ?? sending.delayMinimum
         let delayMax = options.delayMaximum ?? sending.delayMaximum
         let runner = CampaignRunner(context: context)
-        var optedOut = try await context.database.optedOutPhones()
+        var optedOut = try await context.database.suppressedNumbers()
         // Cold contacts (no word from them within warm_days) have their own daily cap; a dry-run ignores it.
         let coldCapped = sending.coldDailyCap > 0 && sending.transport != .dryRun
         var warm = coldCapped ? try await context.database.warmPhones(since: warmSince(context.clock.now())) : []
@@ -182,7 +182,7 @@ struct CampaignSender {
                         try await runner.writeStatus(campaign.id)
                         try await TerminalProgress.show(campaign: campaign, database: context.database)
                         lastStatus = context.clock.now()
-                        optedOut = try await context.database.optedOutPhones()
+                        optedOut = try await context.database.suppressedNumbers()
                         if coldCapped { warm = try await context.database.warmPhones(since: warmSince(context.clock.now())) }
                     }
                     sentInBatch += 1

@@ -7,6 +7,7 @@ import Webhooks
 import Reports
 import Templates
 import AIWriting
+import Backup
 import Yams
 import AutoReply
 
@@ -37,6 +38,7 @@ public struct ConfigurationLoader: Sendable {
         ("SIARAN_ADMIN_USER", "username of the first admin, created on first run (default admin)"),
         ("SIARAN_ADMIN_PASSWORD", "password of the first admin, created on first run"),
         ("SIARAN_WEBHOOK_SECRET", "secret that signs webhook bodies (at least 16 characters; needed with webhooks.endpoints)"),
+        ("SIARAN_BACKUP_PASSPHRASE", "passphrase that encrypts backups (siaran backup, backup.every); at least 12 characters"),
         ("ANTHROPIC_API_KEY", "Anthropic's API key, for ai.provider: anthropic (sent only to Anthropic)"),
         ("OPENAI_API_KEY", "OpenAI's API key, for ai.provider: openai (sent only to OpenAI)"),
         ("SIARAN_AI_API_KEY", "the key of the server at ai.base_url (a self-hosted or routed OpenAI-compatible server)"),
@@ -239,6 +241,24 @@ public struct ConfigurationLoader: Sendable {
 
         c.ai = Self.ai(top.section("ai"), reader: reader)
 
+        let backup = top.section("backup")
+        if let node = backup.node("every") {
+            if let text = node.string, let seconds = Self.duration(text), (60...30 * 86_400).contains(seconds) {
+                c.backup.every = seconds
+            } else {
+                reader.report("'backup.every' must be a duration between 1m and 30d such as 24h, 12h or 30m, found \(node.describedValue)", at: node.mark)
+            }
+        }
+        c.backup.keep = backup.int("keep", default: c.backup.keep, range: 1...1000, unit: " (archives)")
+        c.backup.dir = backup.string("dir", default: c.backup.dir, allowEmpty: false)
+        backup.finish()
+
+        let privacy = top.section("privacy")
+        if privacy.node("keep_message_texts_days") != nil {
+            c.privacy.keepMessageTextsDays = privacy.int("keep_message_texts_days", default: 0, range: 1...36_500, unit: " (days)")
+        }
+        privacy.finish()
+
         top.finish()
         return c
     }
@@ -288,6 +308,16 @@ public struct ConfigurationLoader: Sendable {
         if let v = value("SIARAN_ADMIN_USER") { c.secrets.adminUser = v }
         c.secrets.webhookSecret = value("SIARAN_WEBHOOK_SECRET")
         c.secrets.metricsToken = value("SIARAN_METRICS_TOKEN")
+        c.secrets.backupPassphrase = environment["SIARAN_BACKUP_PASSPHRASE"].flatMap { $0.isEmpty ? nil : $0 }
+        if c.backup.every != nil {
+            // Never a hint of the passphrase itself: only whether it is there and long enough.
+            let minimum = BackupArchive.minimumPassphraseLength
+            if c.secrets.backupPassphrase == nil {
+                reader.report("'backup.every' is set but SIARAN_BACKUP_PASSPHRASE is not: put a passphrase of \(minimum)+ characters in .env (it encrypts the archives)", atKey: "backup.every")
+            } else if (c.secrets.backupPassphrase?.count ?? 0) < minimum {
+                reader.report("'backup.every' is set but SIARAN_BACKUP_PASSPHRASE is shorter than \(minimum) characters", atKey: "backup.every")
+            }
+        }
         if let ai = c.ai {
             c.secrets.aiKey = ai.key(from: environment)
             if c.secrets.aiKey == nil && ai.requiresKey {
@@ -429,6 +459,19 @@ public struct ConfigurationLoader: Sendable {
         }
         if c.whatsapp.sessions.contains(where: { !SessionName.isValid($0) }) {
             reader.report("'whatsapp.sessions' names may use letters, digits, - and _ only (1–32 characters)", atKey: "whatsapp.sessions")
+        }
+    }
+
+    /// `90s`, `30m`, `24h`, `7d` in seconds.
+    static func duration(_ text: String) -> Double? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let unit = trimmed.last, let number = Double(trimmed.dropLast()), number > 0 else { return nil }
+        switch unit {
+        case "s": return number
+        case "m": return number * 60
+        case "h": return number * 3600
+        case "d": return number * 86_400
+        default: return nil
         }
     }
 

@@ -22,10 +22,13 @@ public struct SiaranApplication: Sendable {
     public let console: Bool
     /// The language model of `ai:` (message writing on the dashboard, insights in reports); nil without it.
     public let ai: AIServices?
+    /// The pipeline.yaml this configuration came from (scheduled backups put it in each archive).
+    public let configurationFile: String
 
     /// Creates the folders, opens the log and the database (running migrations).
-    public init(configuration: SiaranConfiguration, console: Bool = true) async throws {
+    public init(configuration: SiaranConfiguration, console: Bool = true, configurationFile: String = "pipeline.yaml") async throws {
         self.configuration = configuration
+        self.configurationFile = configurationFile
         self.console = console
         let paths = configuration.paths
         try Self.prepareFolders(paths)
@@ -123,6 +126,15 @@ public struct SiaranApplication: Sendable {
         var webhooks = WebhookService.Settings(endpoints: configuration.webhooks.endpoints, secret: configuration.secrets.webhookSecret ?? "")
         webhooks.timeout = configuration.webhooks.timeoutSeconds
         services.append(WebhookService(settings: webhooks, database: database, logger: component("webhooks"), userAgent: "Siaran/\(SiaranVersion.current)"))
+        if let days = configuration.privacy.keepMessageTextsDays, !once {
+            services.append(TextRetentionService(database: database, keepDays: days,
+                                                 timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone) ?? .current,
+                                                 logger: component("privacy")))
+        }
+        if configuration.backup.every != nil, !once, let passphrase = configuration.secrets.backupPassphrase {
+            let backup = InstallationBackup(configuration: configuration, configurationFile: configurationFile, database: database)
+            services.append(BackupService(backup: backup, settings: configuration.backup, passphrase: passphrase, logger: component("backup")))
+        }
         if configuration.dashboard.enabled && !once {
             let control = whatsapp.map { transport in
                 WhatsAppSessionControl(transport: transport, board: board,

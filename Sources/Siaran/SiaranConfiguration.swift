@@ -27,6 +27,10 @@ public struct SiaranConfiguration: Sendable, Equatable {
     /// The language model that drafts messages and words insights (`ai:`); nil without that section.
     public var ai: AIConfiguration?
     public var database: DatabaseSettings
+    /// Scheduled encrypted backups (`backup:`); off unless `backup.every` is set.
+    public var backup: BackupSettings = .init()
+    /// How long personal data is kept (`privacy:`).
+    public var privacy: PrivacySettings = .init()
     /// Secrets come only from the environment or `.env`, never from `pipeline.yaml`.
     public var secrets: Secrets
     /// The auto-reply bot's rules: `autoreply.yaml` beside `pipeline.yaml` (set by the loader).
@@ -165,7 +169,31 @@ public struct MetricsSettings: Sendable, Equatable {
     }
 }
 
-/// Linked WhatsApp numbers and client settings.
+/// `backup:` in pipeline.yaml: the daemon writes `siaran backup` archives into `dir` every `every`
+/// and keeps the newest `keep` (encrypted with `SIARAN_BACKUP_PASSPHRASE`).
+public struct BackupSettings: Sendable, Equatable {
+    /// Seconds between scheduled backups; nil: no scheduled backups.
+    public var every: Double?
+    public var keep: Int
+    public var dir: String
+
+    public init(every: Double? = nil, keep: Int = 7, dir: String = "backups") {
+        self.every = every
+        self.keep = keep
+        self.dir = dir
+    }
+}
+
+/// `privacy:` in pipeline.yaml.
+public struct PrivacySettings: Sendable, Equatable {
+    /// Message texts and reply texts older than this many days are erased each night; nil keeps them.
+    public var keepMessageTextsDays: Int?
+
+    public init(keepMessageTextsDays: Int? = nil) {
+        self.keepMessageTextsDays = keepMessageTextsDays
+    }
+}
+
 /// `database:` in pipeline.yaml.
 public struct DatabaseSettings: Sendable, Equatable {
     /// Empty: the embedded SQLite file `<paths.state>/siaran.sqlite`. `postgres://user:password@host:5432/db?sslmode=…`
@@ -214,6 +242,8 @@ public struct Secrets: Sendable, Equatable, CustomStringConvertible {
     public var webhookSecret: String?
     /// Asked of `/metrics` callers as a bearer token when set (`SIARAN_METRICS_TOKEN`).
     public var metricsToken: String?
+    /// Encrypts backups (`SIARAN_BACKUP_PASSPHRASE`).
+    public var backupPassphrase: String?
     /// The language model's key (`ANTHROPIC_API_KEY`, `OPENAI_API_KEY` or `SIARAN_AI_API_KEY`, as
     /// `ai.provider` and `ai.base_url` say); prints redacted.
     public var aiKey: APIKey?
@@ -229,6 +259,6 @@ public struct Secrets: Sendable, Equatable, CustomStringConvertible {
 
     /// Never prints a secret, even by accident in a debug dump.
     public var description: String {
-        "Secrets(jwtSecret: \(jwtSecret == nil ? "unset" : "set"), adminPassword: \(adminPassword == nil ? "unset" : "set"), adminUser: \(adminUser), webhookSecret: \(webhookSecret == nil ? "unset" : "set"), metricsToken: \(metricsToken == nil ? "unset" : "set"), aiKey: \(aiKey.map { "\($0.variable) set" } ?? "unset"))"
+        "Secrets(jwtSecret: \(jwtSecret == nil ? "unset" : "set"), adminPassword: \(adminPassword == nil ? "unset" : "set"), adminUser: \(adminUser), webhookSecret: \(webhookSecret == nil ? "unset" : "set"), metricsToken: \(metricsToken == nil ? "unset" : "set"), backupPassphrase: \(backupPassphrase == nil ? "unset" : "set"), aiKey: \(aiKey.map { "\($0.variable) set" } ?? "unset"))"
     }
 }

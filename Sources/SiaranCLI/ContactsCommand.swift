@@ -9,7 +9,7 @@ struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contacts",
         abstract: "Work with contact lists.",
-        subcommands: [Check.self, SegmentPreview.self, Export.self]
+        subcommands: [Check.self, SegmentPreview.self, Export.self, Forget.self]
     )
 
     struct Export: AsyncParsableCommand {
@@ -46,6 +46,68 @@ struct ContactsCommand: AsyncParsableCommand {
                 try container.encode(LocalTimeFormatter.iso8601(date, timeZone: zone))
             }
             print(String(decoding: try encoder.encode(data), as: UTF8.self))
+        }
+    }
+
+    struct Forget: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Erase everything Siaran holds about one number (a personal-data erasure request under UU PDP).",
+            discussion: """
+                Campaign-list values (name, city, …), message texts, reply and answer texts and the conversation are \
+                erased; the number itself is replaced by a pseudonym (forgotten-…) wherever a row must stay so that \
+                counts and reports remain right. Messages not yet sent to it are cancelled. If the number had opted \
+                out it stays suppressed: only a salted hash of it is kept. It is removed from the opt-out file too. \
+                Finished campaigns' reports are rewritten by the running daemon within a minute. Audit-logged. \
+                This cannot be undone.
+                """
+        )
+
+        @Argument(help: "The number, in any spelling staff use (0812…, +62 812-…, 62812…).")
+        var phone: String
+
+        @Flag(help: "Confirm: erase now (nothing happens without it).")
+        var yes = false
+
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            let configuration = try options.load()
+            let normalizer = PhoneNormalizer(configuration: configuration.contacts)
+            let outcome = normalizer.normalize(phone)
+            guard let number = outcome.phoneNumber else {
+                printError("\(phone): not a phone number Siaran would accept (\(outcome.reason?.rawValue ?? "invalid"))")
+                throw ExitCode(2)
+            }
+            guard yes else {
+                printError("this erases \(number)'s personal data for good; run again with --yes to do it (see `siaran contacts export \(number)` first)")
+                throw ExitCode(1)
+            }
+            let digits = number.description
+            let national = String(digits.dropFirst(configuration.contacts.countryCode.count))
+            let database = try await openDatabase(configuration)
+            let onFile = ((try? OptOutList.load(file: configuration.optOutFile, configuration: configuration.contacts)) ?? OptOutList()).contains(number)
+            let report = try await database.forgetContact(phone: digits, spellings: [digits, "0" + national, national], optedOutElsewhere: onFile,
+                                                          actor: "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")")
+            let removedFromFile = try Self.removeFromOptOutFile(number, file: configuration.optOutFile, normalizer: normalizer)
+            print("forgotten: \(number) is now \(report.pseudonym)")
+            print("  erased: \(report.listEntries) list rows, \(report.messages) message texts, \(report.replies) replies, \(report.answers) answers, \(report.conversations) conversations, \(report.refusedRows) refused rows, \(report.events) webhook events")
+            if report.cancelledMessages > 0 { print("  cancelled: \(report.cancelledMessages) messages not sent yet") }
+            if report.wasOptedOut || removedFromFile { print("  still suppressed: it had opted out (kept as a salted hash only)") }
+            if !report.campaigns.isEmpty { print("  reports of \(report.campaigns.count) campaign(s) are rewritten by the daemon") }
+        }
+
+        /// Drops the number's lines from the opt-out file (any spelling), under the file's lock.
+        static func removeFromOptOutFile(_ number: PhoneNumber, file: String, normalizer: PhoneNormalizer) throws -> Bool {
+            guard FileManager.default.fileExists(atPath: file) else { return false }
+            return try FileLock.withExclusiveLock(beside: file) {
+                let text = try String(contentsOfFile: file, encoding: .utf8)
+                var lines = text.components(separatedBy: "\n")
+                let before = lines.count
+                lines.removeAll { normalizer.normalize($0.trimmingCharacters(in: .whitespaces)).phoneNumber == number }
+                guard lines.count != before else { return false }
+                try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+                return true
+            }
         }
     }
 

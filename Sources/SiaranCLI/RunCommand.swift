@@ -16,7 +16,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        let application = try await SiaranApplication(configuration: configuration)
+        let application = try await SiaranApplication(configuration: configuration, configurationFile: options.path)
         if once {
             // The daemon's services, so receipts and STOP replies arriving meanwhile are recorded.
             let (group, pipeline) = try await application.onceServiceGroup()

@@ -16,7 +16,7 @@ struct SiaranCommand: AsyncParsableCommand {
             StatusCommand.self, InboxCommand.self, AutoReplyCommand.self, ContactsCommand.self, MessageCommand.self, TemplatesCommand.self, SimulatorCommand.self,
             LoginCommand.self, SessionsCommand.self, DemoCommand.self,
             MediaCommand.self, StatsCommand.self,
-            ReportCommand.self, UsersCommand.self, DatabaseCommand.self,
+            ReportCommand.self, UsersCommand.self, DatabaseCommand.self, BackupCommand.self, RestoreCommand.self,
         ]
     )
 }

@@ -37,6 +37,8 @@ public struct DatabaseCopy: Sendable {
         Table(name: "answers", key: ["id"]),
         Table(name: "conversations", key: ["phone"]),
         Table(name: "abTests", key: ["campaignId"]),
+        Table(name: "privacySalt", key: ["id"]),
+        Table(name: "forgottenOptOuts", key: ["hash"]),
     ]
 
     /// Tables that are derived from others and rebuilt by the target itself.

@@ -73,7 +73,7 @@ extension SiaranDatabase {
 
     /// `beginAnswer` inside a transaction (the bot checks its own limits in the same one).
     static func queueAnswer(_ answer: NewAnswer, at date: Date, in db: any SQLConnection) throws -> AnswerRefusal? {
-        let optedOut = try db.scalarInt("SELECT COUNT(*) FROM optOuts WHERE phone = ?", answer.phone) > 0
+        let optedOut = try db.scalarInt("SELECT COUNT(*) FROM optOuts WHERE phone = ?", answer.phone) > 0 || Self.isForgottenOptOut(answer.phone, in: db)
         if optedOut {
             guard answer.confirmsOptOut else { return .optedOut }
             let optedOutAt = try db.queryOne("SELECT createdAt FROM optOuts WHERE phone = ?", answer.phone)?.optionalDate("createdAt") ?? date
@@ -339,7 +339,7 @@ extension SiaranDatabase {
             ?? (try row.int("total"))
         let lastAt = try row.date("lastAt")
         let name = try db.scalar("SELECT \(contactName(db, "variables")) FROM contacts WHERE phone = ? ORDER BY id DESC LIMIT 1", phone).textValue
-        let optedOut = try db.scalarInt("SELECT COUNT(*) FROM optOuts WHERE phone = ?", phone) > 0
+        let optedOut = try db.scalarInt("SELECT COUNT(*) FROM optOuts WHERE phone = ?", phone) > 0 || Self.isForgottenOptOut(phone, in: db)
         let answered = lastAnswer.map { $0 >= lastAt } ?? false
         return ConversationSummary(
             phone: phone, name: name ?? "", lastText: last?.optionalString("text") ?? "", lastAt: lastAt, campaign: last?.optionalString("campaignId"),

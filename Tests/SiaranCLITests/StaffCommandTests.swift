@@ -195,3 +195,43 @@ struct StaffCommandTests {
         #expect(invalid.error.contains("not a phone number"))
     }
 }
+
+extension StaffCommandTests {
+    @Test("contacts forget: the number's data erased, counts kept, still suppressed when it had opted out, audit-logged", .timeLimit(.minutes(2)))
+    func forgetPersonalData() async throws {
+        let folder = try Self.layout("forget")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.write("phone,name\n081234567890,Sari\n081311223344,Budi\n", "inbox/promo/contacts.csv", in: folder)
+        try Self.write("Halo {name}, promo hari ini!", "inbox/promo/message.txt", in: folder)
+        let run = try await CommandLineTests.run(["run", "--once"], in: folder, environment: Self.environment)
+        #expect(run.status == 0, "\(run.error)")
+        try Self.write("# opt-outs\n0812 3456 7890\n", "state/optout.txt", in: folder)
+
+        let unconfirmed = try await CommandLineTests.run(["contacts", "forget", "0812-3456-7890"], in: folder, environment: Self.environment)
+        #expect(unconfirmed.status == 1 && unconfirmed.error.contains("--yes"))
+        let forget = try await CommandLineTests.run(["contacts", "forget", "0812-3456-7890", "--yes"], in: folder, environment: Self.environment)
+        #expect(forget.status == 0, "\(forget.error)")
+        #expect(forget.output.contains("still suppressed"), "\(forget.output)")
+        let optOuts = try String(contentsOf: folder.appendingPathComponent("state/optout.txt"), encoding: .utf8)
+        #expect(!optOuts.contains("3456"), "removed from the opt-out file: \(optOuts)")
+
+        let export = try await CommandLineTests.run(["contacts", "export", "081234567890"], in: folder, environment: Self.environment)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(export.output.utf8)) as? [String: Any])
+        #expect((json["messages"] as? [Any])?.isEmpty == true && (json["lists"] as? [Any])?.isEmpty == true)
+        let database = try SiaranDatabase(path: folder.appendingPathComponent("state/siaran.sqlite").path)
+        let audit = try await database.auditEntries(limit: 10)
+        #expect(audit.contains { $0.action == "contact.forget" && $0.target?.hasPrefix("forgotten-") == true })
+        #expect(!audit.contains { $0.action == "contact.forget" && ($0.target ?? "").contains("6281234567890") })
+        let campaigns = try await database.allCampaigns()
+        let counts = try await database.messageCounts(of: campaigns.map(\.id))
+        #expect(counts.values.map(\.total).reduce(0, +) == 2, "the message stays counted")
+
+        // The same list again: Sari is refused as opted out, Budi is messaged.
+        try Self.write("phone,name\n081234567890,Sari\n081311223344,Budi\n", "inbox/lagi/contacts.csv", in: folder)
+        try Self.write("Halo {name}, promo lagi!", "inbox/lagi/message.txt", in: folder)
+        let again = try await CommandLineTests.run(["run", "--once"], in: folder, environment: Self.environment)
+        #expect(again.status == 0, "\(again.error)")
+        let rejected = try String(contentsOf: folder.appendingPathComponent("outbox/lagi/rejected.csv"), encoding: .utf8)
+        #expect(rejected.contains("opted-out"), "\(rejected)")
+    }
+}

@@ -29,8 +29,9 @@ enum PostgresMigrations {
         Migration(identifier: "v9-conversations", sql: SiaranDatabase.conversationsPostgresSchema),
         Migration(identifier: "v10-activity-order", sql: activityOrder),
         Migration(identifier: "v11-send-order", sql: sendOrder),
-        Migration(identifier: "v15-statement-tallies", sql: statementTallies),
+        Migration(identifier: "v12-statement-tallies", sql: statementTallies),
         Migration(identifier: "v13-engagement", sql: SiaranDatabase.engagementPostgresSchema),
+        Migration(identifier: "v14-privacy", sql: SiaranDatabase.privacyPostgresSchema),
         // migrations-end (append new migrations above this line, the same identifiers as SQLite's)
     ]
 
@@ -290,7 +291,7 @@ enum PostgresMigrations {
         CREATE INDEX messagesBySendOrder ON messages(campaignId, state, contactId);
         """
 
-    /// v15: the tallies are kept per statement, not per row. A row trigger updated the same
+    /// v12: the tallies are kept per statement, not per row. A row trigger updated the same
     /// (campaign, state) row once per message, and inside one transaction PostgreSQL keeps every
     /// version of that row, so each update walked a chain as long as the transaction's messages
     /// so far: inserting 100,000 messages, or claiming a group of 64, cost time that grew with the

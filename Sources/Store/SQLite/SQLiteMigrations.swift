@@ -18,8 +18,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("v9-conversations", migrate: SiaranDatabase.createConversationsSchema)
         migrator.registerMigration("v10-activity-order", migrate: keepActivityOrder)
         migrator.registerMigration("v11-send-order", migrate: createSendOrderIndex)
-        migrator.registerMigration("v15-statement-tallies", migrate: dropCampaignStateIndex)
+        migrator.registerMigration("v12-statement-tallies", migrate: dropCampaignStateIndex)
         migrator.registerMigration("v13-engagement", migrate: SiaranDatabase.createEngagementSchema)
+        migrator.registerMigration("v14-privacy", migrate: SiaranDatabase.createPrivacySchema)
         // migrations-end (append new migrations above this line, each in its own function)
         return migrator
     }
@@ -34,7 +35,7 @@ enum SQLiteMigrations {
         try db.execute(sql: "CREATE INDEX messagesBySendOrder ON messages(campaignId, state, contactId)")
     }
 
-    /// v15 moves PostgreSQL's tallies to statement triggers (SQLite's row triggers cost the same
+    /// v12 moves PostgreSQL's tallies to statement triggers (SQLite's row triggers cost the same
     /// per row whatever the transaction's size) and drops the (campaignId, state) index on both:
     /// v11's (campaignId, state, contactId) serves every query it did.
     static func dropCampaignStateIndex(_ db: Database) throws {
