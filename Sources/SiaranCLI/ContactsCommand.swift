@@ -86,14 +86,21 @@ struct ContactsCommand: AsyncParsableCommand {
             let national = String(digits.dropFirst(configuration.contacts.countryCode.count))
             let database = try await openDatabase(configuration)
             let onFile = ((try? OptOutList.load(file: configuration.optOutFile, configuration: configuration.contacts)) ?? OptOutList()).contains(number)
+            let texts = try await database.personalData(phone: digits).messages.map(\.text)
             let report = try await database.forgetContact(phone: digits, spellings: [digits, "0" + national, national], optedOutElsewhere: onFile,
                                                           actor: "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")")
             let removedFromFile = try Self.removeFromOptOutFile(number, file: configuration.optOutFile, normalizer: normalizer)
+            var campaigns: [CampaignRecord] = []
+            for id in report.campaigns { if let campaign = try await database.campaign(id) { campaigns.append(campaign) } }
+            let files = try PersonalDataFiles(outbox: configuration.paths.outbox, normalizer: normalizer)
+                .scrub(number: number, spellings: [digits, "0" + national, national], texts: texts, pseudonym: report.pseudonym, campaigns: campaigns)
             print("forgotten: \(number) is now \(report.pseudonym)")
             print("  erased: \(report.listEntries) list rows, \(report.messages) message texts, \(report.replies) replies, \(report.answers) answers, \(report.conversations) conversations, \(report.refusedRows) refused rows, \(report.events) webhook events")
             if report.cancelledMessages > 0 { print("  cancelled: \(report.cancelledMessages) messages not sent yet") }
             if report.wasOptedOut || removedFromFile { print("  still suppressed: it had opted out (kept as a salted hash only)") }
             if !report.campaigns.isEmpty { print("  reports of \(report.campaigns.count) campaign(s) are rewritten by the daemon") }
+            if !files.scrubbed.isEmpty { print("  files scrubbed: \(files.scrubbed.count) (logs, dry-run records, lists as received)") }
+            for file in files.notScrubbed { print("  not scrubbed (a spreadsheet; remove it by hand if the campaign is finished): \(file)") }
         }
 
         /// Drops the number's lines from the opt-out file (any spelling), under the file's lock.

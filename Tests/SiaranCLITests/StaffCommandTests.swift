@@ -214,6 +214,21 @@ extension StaffCommandTests {
         #expect(forget.output.contains("still suppressed"), "\(forget.output)")
         let optOuts = try String(contentsOf: folder.appendingPathComponent("state/optout.txt"), encoding: .utf8)
         #expect(!optOuts.contains("3456"), "removed from the opt-out file: \(optOuts)")
+        // The files Siaran wrote or keeps no longer name her: logs, dry-run records, the list as received.
+        #expect(forget.output.contains("files scrubbed"), "\(forget.output)")
+        var named: [String] = []
+        for root in ["outbox", "state/spool"] {
+            let base = folder.appendingPathComponent(root)
+            guard let walker = FileManager.default.enumerator(atPath: base.path) else { continue }
+            for case let path as String in walker {
+                let file = base.appendingPathComponent(path)
+                guard ["txt", "csv", "jsonl"].contains(file.pathExtension), let text = try? String(contentsOf: file, encoding: .utf8) else { continue }
+                if text.contains("1234567890") || text.contains("Sari") { named.append("\(root)/\(path)") }
+            }
+        }
+        #expect(named.isEmpty, "still naming her: \(named)")
+        let budi = try String(contentsOf: folder.appendingPathComponent("outbox/promo/dry-run.jsonl"), encoding: .utf8)
+        #expect(budi.contains("6281311223344"), "the other contact's records are kept")
 
         let export = try await CommandLineTests.run(["contacts", "export", "081234567890"], in: folder, environment: Self.environment)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(export.output.utf8)) as? [String: Any])

@@ -40,9 +40,18 @@ final class ChromiumProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "\(profile)/chromium.log", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        // dup2 clears close-on-exec on the copies; every other descriptor of ours stays closed.
+        // dup2 clears close-on-exec on the copies.
         posix_spawn_file_actions_adddup2(&actions, toChromium.read, 3)
         posix_spawn_file_actions_adddup2(&actions, fromChromium.write, 4)
+        // Every other descriptor is closed in the child, close-on-exec or not: a file another test
+        // had open for writing at this moment (a temporary file of an atomic write is made without
+        // close-on-exec) stayed open in Chromium for its whole life, and the pipeline's check for
+        // files still being written then never took that test's drop.
+        // (glibc 2.34+ has it; Swift's Glibc module does not export it, so it is looked up.)
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 5)
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
