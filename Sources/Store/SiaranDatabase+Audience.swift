@@ -129,9 +129,17 @@ extension SiaranDatabase {
     /// The history of each of `phones` in real campaigns other than `excluding`, with their
     /// latest `recent` messages. Phones with no history at all get an empty ``ContactHistory``.
     public func contactHistories(phones: [String], recent: Int, excluding campaign: String? = nil) async throws -> [String: ContactHistory] {
+        // No real campaign before this one and no reply: nobody has a history (the first campaign
+        // of an installation asks once instead of twice per 500 contacts).
+        let anyHistory = try await read { db in
+            try db.scalarInt("SELECT COUNT(*) FROM campaigns WHERE rehearsal = ? AND id <> ?", false, campaign ?? "") > 0
+                || db.scalarInt("SELECT COUNT(*) FROM (SELECT 1 FROM replies LIMIT 1) AS anyReply") > 0
+        }
+        guard anyHistory else { return [:] }
         let unique = Array(Set(phones))
+        // Not reserved for every phone: most contacts of a list have no history, and the room for
+        // 100,000 was most of the preparation's peak memory.
         var histories: [String: ContactHistory] = [:]
-        histories.reserveCapacity(unique.count)
         for chunk in unique.chunked(into: 500) {
             let part = try await read { db -> [String: ContactHistory] in
                 var found: [String: ContactHistory] = [:]
