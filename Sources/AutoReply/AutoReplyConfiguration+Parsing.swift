@@ -61,18 +61,8 @@ extension AutoReplyConfiguration {
     }
 
     private static func issue(from error: YamlError, file: String) -> AutoReplyIssue {
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let detail = context.map { " (\($0.text))" } ?? ""
-            return .init(file: file, line: mark.line, column: mark.column, message: "YAML syntax error: \(problem)\(detail)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return .init(file: file, line: context.mark.line, column: context.mark.column,
-                         message: "duplicate key(s) \(duplicates.joined(separator: ", ")) \(context.text); each key may appear once")
-        default:
-            return .init(file: file, line: 0, column: 0, message: "YAML error: \(error)")
-        }
+        let problem = YAMLProblem(error)
+        return .init(file: file, line: problem.line, column: problem.column, message: problem.message)
     }
 }
 
