@@ -136,6 +136,33 @@ public struct CampaignRunner: Sendable {
         return stale.count
     }
 
+    /// Reports the end of a campaign could not write (the outbox was full or read-only at that
+    /// moment) are written while the daemon runs, not only at its next start. A campaign is
+    /// taken when it was already missing its reports at the previous call (`seenBefore`), so
+    /// one whose end is being written right now is left to its own run. Returns the campaigns
+    /// still without reports, for the next call.
+    public func writeReportsStillMissing(seenBefore: Set<String>) async throws -> Set<String> {
+        var stillMissing = Set<String>()
+        var firstError: (any Error)?
+        for (id, final) in try await context.database.finishedCampaignsWithoutReports() {
+            guard seenBefore.contains(id) else {
+                stillMissing.insert(id)
+                continue
+            }
+            guard let campaign = try await context.database.campaign(id) else { continue }
+            do {
+                try await writeStatus(id)
+                try await writeReports(campaign, partial: final != .done, finalState: final)
+                context.logger.notice("reports written that could not be written when the campaign ended", metadata: ["campaign.id": "\(id)"])
+            } catch let error where !(error is CancellationError) {
+                stillMissing.insert(id)
+                firstError = firstError ?? error
+            }
+        }
+        if let firstError { throw ReportsStillMissing(campaigns: stillMissing, cause: firstError) }
+        return stillMissing
+    }
+
     /// Finished or cancelled campaigns whose reports were not written (the daemon stopped right
     /// after the end state was recorded) get them now.
     func writeMissingReports() async throws {
@@ -190,4 +217,11 @@ public struct CampaignRunner: Sendable {
                                                            "failed.folder": "\(errors.filesKeptIn ?? "-")"])
         context.eventLog?.record(campaign: campaign.id, phone: nil, messageID: nil, status: "campaign-failed", reason: reason.english, level: .error)
     }
+}
+
+/// Some reports could not be written yet; `campaigns` are those to try again.
+public struct ReportsStillMissing: Error, CustomStringConvertible {
+    public let campaigns: Set<String>
+    public let cause: any Error
+    public var description: String { "\(CampaignFault(cause))" }
 }

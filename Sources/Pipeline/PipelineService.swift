@@ -39,7 +39,7 @@ public final class PipelineService: Service, Sendable {
         } catch let error where !(error is CancellationError) {
             // Reports that cannot be written now (disk full, a broken picture) never keep the
             // daemon from sending; they are written at the next start.
-            context.logger.error("reports of a finished campaign could not be written; tried again at the next start",
+            context.logger.error("reports of a finished campaign could not be written; tried again later",
                                  metadata: ["error": "\(CampaignFault(error))"])
         }
         let inboxChanged = ChangeMarker()

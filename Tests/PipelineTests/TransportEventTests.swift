@@ -107,3 +107,41 @@ struct LateReceiptReportTests {
         #expect(try await runner.refreshStaleReports() == 0)
     }
 }
+
+@Suite("Reports the end of a campaign could not write")
+struct MissingReportTests {
+    @Test("written by the second look while the daemon runs, not the first, and tried again while the outbox refuses them")
+    func writtenLater() async throws {
+        let harness = try PipelineHarness()
+        try harness.drop("c/numbers.txt", "6281234567890\n")
+        try harness.drop("c/message.txt", "Halo")
+        _ = try await harness.runOnce()
+        let campaign = try #require(try await harness.campaigns().first)
+        let outbox = harness.path("outbox/\(campaign.folderName)")
+        // As if the outbox had been full when the campaign ended: no reports, no report stage.
+        try await harness.database.write { db in
+            try db.execute("DELETE FROM campaignStages WHERE campaignId = ? AND stage IN ('report', 'archive')", campaign.id)
+        }
+        try FileManager.default.removeItem(atPath: "\(outbox)/report.pdf")
+        let runner = CampaignRunner(context: harness.context)
+
+        // The first look only notes it: the campaign's own run may be writing them right now.
+        let seen = try await runner.writeReportsStillMissing(seenBefore: [])
+        #expect(seen == [campaign.id])
+        #expect(!FileManager.default.fileExists(atPath: "\(outbox)/report.pdf"))
+
+        // The campaign's folder cannot be written (a file stands in its place, which stops root
+        // too): it stays on the list, with the reason.
+        try FileManager.default.moveItem(atPath: outbox, toPath: "\(outbox).aside")
+        try Data("in the way".utf8).write(to: URL(fileURLWithPath: outbox))
+        let refused = await #expect(throws: ReportsStillMissing.self) { try await runner.writeReportsStillMissing(seenBefore: seen) }
+        #expect(refused?.campaigns == [campaign.id])
+        try FileManager.default.removeItem(atPath: outbox)
+        try FileManager.default.moveItem(atPath: "\(outbox).aside", toPath: outbox)
+
+        let left = try await runner.writeReportsStillMissing(seenBefore: refused?.campaigns ?? seen)
+        #expect(left.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: "\(outbox)/report.pdf"))
+        #expect(try await harness.database.finishedCampaignsWithoutReports().isEmpty)
+    }
+}

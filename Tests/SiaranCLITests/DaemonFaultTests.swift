@@ -31,7 +31,7 @@ struct DaemonFaultTests {
             time.sleep(30)
             db.execute("ROLLBACK")
             """, site.state.appendingPathComponent("siaran.sqlite").path]
-        let output = Pipe()
+        let output = Pipe.closeOnExec()
         holder.standardOutput = output
         holder.standardError = FileHandle.nullDevice
         try holder.run()

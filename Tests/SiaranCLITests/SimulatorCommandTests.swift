@@ -15,7 +15,7 @@ struct SimulatorCommandTests {
         let simulator = Process()
         simulator.executableURL = CommandLineTests.executable
         simulator.arguments = ["simulator", "--events", workdir.appendingPathComponent("events.jsonl").path]
-        let simulatorInput = Pipe(), simulatorOutput = Pipe()
+        let simulatorInput = Pipe.closeOnExec(), simulatorOutput = Pipe.closeOnExec()
         simulator.standardInput = simulatorInput
         simulator.standardOutput = simulatorOutput
         simulator.standardError = FileHandle.nullDevice

@@ -47,7 +47,7 @@ struct WhatsAppOutageTests {
                     await server.serve_forever()
             asyncio.run(main())
             """, "\(port)", "\(target)"]
-        let output = Pipe()
+        let output = Pipe.closeOnExec()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -13,8 +13,8 @@ public import Foundation
 public final class NeonizeClient: @unchecked Sendable {
     public let process = Process()
     /// What the script prints: `QR …`, `CONNECTED`, `MESSAGE {…}`, `CODE …`, `SENT`, `ERROR …`.
-    public let output = Pipe()
-    private let input = Pipe()
+    public let output = Pipe.closeOnExec()
+    private let input = Pipe.closeOnExec()
     private let stopped = NSLock()
     private var isStopped = false
 

@@ -57,25 +57,32 @@ public struct ProgramOutput: Sendable {
 
 /// Runs a program to its end on threads of its own and returns what it printed. Standard output
 /// and standard error are read at the same time, so a chatty program cannot fill one pipe and
-/// wait for ever while we read the other.
+/// wait for ever while we read the other. The program gets nothing else of ours (`spawnChild`),
+/// so a daemon it leaves running (`pg_ctl start`) cannot keep us waiting either, as long as the
+/// daemon's own output goes elsewhere.
 public func runProgram(_ executable: URL, _ arguments: [String], directory: URL? = nil,
                        environment: [String: String]? = nil) async throws -> ProgramOutput {
     try await offThePool {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        if let environment { process.environment = environment }
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let errorReader = PipeDrain(error.fileHandleForReading)
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let output = try closeOnExecPipe()
+        let error: (read: Int32, write: Int32)
+        do { error = try closeOnExecPipe() } catch {
+            close(output.read); close(output.write)
+            throw error
+        }
+        let pid: pid_t
+        do {
+            pid = try spawnChild(executable.path, arguments, descriptors: [1: output.write, 2: error.write],
+                                 directory: directory?.path, environment: environment)
+        } catch let spawnError {
+            [output.read, output.write, error.read, error.write].forEach { close($0) }
+            throw spawnError
+        }
+        close(output.write)
+        close(error.write)
+        let errorReader = PipeDrain(FileHandle(fileDescriptor: error.read, closeOnDealloc: true))
+        let outputData = FileHandle(fileDescriptor: output.read, closeOnDealloc: true).readDataToEndOfFile()
         let errorData = errorReader.wait()
-        process.waitUntilExit()
-        return ProgramOutput(status: process.terminationStatus, output: outputData, error: errorData)
+        return ProgramOutput(status: reapChild(pid), output: outputData, error: errorData)
     }
 }
 
@@ -101,20 +108,4 @@ private final class PipeDrain: @unchecked Sendable {
         while data == nil { done.wait() }
         return data ?? Data()
     }
-}
-
-/// Runs `arguments` so that a daemon it starts (`pg_ctl start`) does not keep `runProgram` waiting.
-///
-/// Foundation's `Process` on Linux learns that a child ended when a socket it hands the child
-/// reaches end-of-file; the child passes that socket on to whatever it starts, so a started daemon
-/// holds it and `waitUntilExit` waits for the daemon. Here a shell keeps the socket while a
-/// subshell closes every descriptor above standard error and then runs the program: the shell
-/// ends when the program does, and the daemon inherits nothing of ours.
-public func runProgramDetachingDaemons(_ executable: URL, _ arguments: [String], directory: URL? = nil,
-                                       environment: [String: String]? = nil) async throws -> ProgramOutput {
-    let closeAndRun = """
-        ( for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; exec "$@" )
-        """
-    return try await runProgram(URL(fileURLWithPath: "/bin/bash"), ["-c", closeAndRun, "detach", executable.path] + arguments,
-                                directory: directory, environment: environment)
 }

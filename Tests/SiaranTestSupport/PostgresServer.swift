@@ -190,12 +190,13 @@ public final class PostgresServer: Sendable {
     /// Runs one of PostgreSQL's programs, as the cluster's owner.
     private func serverProgram(_ name: String, _ arguments: [String]) async throws {
         let program = binaries.appendingPathComponent(name)
-        // pg_ctl start leaves the server running: see runProgramDetachingDaemons.
+        // pg_ctl start leaves the server running; its output goes to the log file, so runProgram
+        // does not wait for it.
         let result: ProgramOutput
         if let owner {
-            result = try await runProgramDetachingDaemons(URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", owner, "--", program.path] + arguments, directory: folder)
+            result = try await runProgram(URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", owner, "--", program.path] + arguments, directory: folder)
         } else {
-            result = try await runProgramDetachingDaemons(program, arguments, directory: folder)
+            result = try await runProgram(program, arguments, directory: folder)
         }
         guard result.status == 0 else {
             throw ServerError(message: "\(name) \(arguments.joined(separator: " ")) exited with \(result.status): \(result.errorText)\(result.outputText)")

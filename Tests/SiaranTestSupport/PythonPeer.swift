@@ -11,8 +11,8 @@ public final class PythonPeer: @unchecked Sendable {
     public static var packageRoot: URL { SiaranTestSupport.packageRoot }
 
     private let process = Process()
-    private let input = Pipe()
-    private let output = Pipe()
+    private let input = Pipe.closeOnExec()
+    private let output = Pipe.closeOnExec()
     /// Guards `buffer` and keeps one request and its reply together.
     private let turn = NSLock()
     private var buffer = Data()

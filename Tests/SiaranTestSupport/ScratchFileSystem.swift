@@ -36,16 +36,25 @@ public final class ScratchFileSystem: Sendable {
     /// Lays a read-only view of `path` over itself (a bind mount made read-only): new writes under
     /// it fail with EROFS, even for root, while files already open for writing keep working, as
     /// when a network share is remounted read-only. `unmount()` makes it writable again.
-    public init(readOnlyViewOf path: String) throws {
+    ///
+    /// The kernel refuses to make the view read-only (EBUSY) while a file is open for writing
+    /// through it, and a running daemon opens one now and then in the moment between the bind
+    /// and the remount: the remount is tried again for up to ten seconds.
+    public init(readOnlyViewOf path: String) async throws {
         guard mount(path, path, nil, UInt(MS_BIND), nil) == 0 else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "bind mount: \(String(cString: strerror(errno)))"])
         }
         self.path = path
         watchdog = try Watchdog(cleanup: "umount -l '\(path.replacingOccurrences(of: "'", with: "'\\''"))'")
-        guard mount(nil, path, nil, UInt(MS_REMOUNT | MS_BIND | MS_RDONLY), nil) == 0 else {
-            let reason = String(cString: strerror(errno))
+        let deadline = ContinuousClock.now + .seconds(10)
+        while mount(nil, path, nil, UInt(MS_REMOUNT | MS_BIND | MS_RDONLY), nil) != 0 {
+            let failure = errno
+            if failure == EBUSY, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(20))
+                continue
+            }
             unmount()
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "read-only remount: \(reason)"])
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "read-only remount: \(String(cString: strerror(failure)))"])
         }
     }
 

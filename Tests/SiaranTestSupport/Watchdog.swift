@@ -7,32 +7,27 @@ import Synchronization
 /// The watchdog is `sh` reading its standard input, the read end of a pipe whose only write end
 /// this process holds (close-on-exec, so no other child inherits it). The kernel closes that end
 /// when this process dies; `cat` then sees end-of-file and the cleanup runs. It ignores the
-/// terminal's signals, so Ctrl-C on `swift test` still leaves it to clean up.
+/// terminal's signals, so Ctrl-C on `swift test` still leaves it to clean up. It is started with
+/// `spawnChild`, so it holds nothing else of ours: it lives as long as the test run, and a pipe
+/// of another test it kept open would never reach its end.
 public final class Watchdog: Sendable {
     private let writeEnd: Mutex<Int32?>
 
     public init(cleanup: String) throws {
-        var ends: [Int32] = [-1, -1]
-        // (pipe2 with O_CLOEXEC is not in Swift's Glibc module; the moment between the two calls
-        // only matters if another thread starts a child in it.)
-        guard pipe(&ends) == 0, fcntl(ends[1], F_SETFD, FD_CLOEXEC) == 0, fcntl(ends[0], F_SETFD, FD_CLOEXEC) == 0 else {
-            throw PostgresServer.ServerError(message: "pipe: \(String(cString: strerror(errno)))")
-        }
-        let readEnd = FileHandle(fileDescriptor: ends[0], closeOnDealloc: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "trap '' INT TERM HUP QUIT; cat >/dev/null; \(cleanup)"]
-        process.standardInput = readEnd
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let ends = try closeOnExecPipe()
+        let pid: pid_t
         do {
-            try process.run()
+            pid = try spawnChild("/bin/sh", ["-c", "trap '' INT TERM HUP QUIT; cat >/dev/null; \(cleanup)"],
+                                 descriptors: [0: ends.read])
         } catch {
-            close(ends[1])
+            close(ends.read)
+            close(ends.write)
             throw error
         }
-        try? readEnd.close()
-        writeEnd = Mutex(ends[1])
+        close(ends.read)
+        // Reaped on a thread of its own when it ends, so it leaves no zombie behind.
+        Thread { _ = reapChild(pid) }.start()
+        writeEnd = Mutex(ends.write)
     }
 
     /// Runs the cleanup now (in the background; it takes well under a second).

@@ -25,7 +25,7 @@ struct NeonizeProtoTests {
             var environment = ProcessInfo.processInfo.environment
             environment["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION"] = "python"
             process.environment = environment
-            let input = Pipe(), output = Pipe()
+            let input = Pipe.closeOnExec(), output = Pipe.closeOnExec()
             process.standardInput = input
             process.standardOutput = output
             try process.run()

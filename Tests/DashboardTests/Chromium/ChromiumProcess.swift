@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SiaranTestSupport
 import Synchronization
 
 /// A headless Chromium started for one test, speaking the DevTools protocol over a pipe
@@ -27,65 +28,34 @@ final class ChromiumProcess: Sendable {
     init(executable: String) throws {
         profile = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-chromium-\(UUID())").path
         try FileManager.default.createDirectory(atPath: profile, withIntermediateDirectories: true)
-        let toChromium = try Self.pipe(), fromChromium = try Self.pipe()
+        let toChromium = try closeOnExecPipe(), fromChromium = try closeOnExecPipe()
+        let log = open("\(profile)/chromium.log", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         let arguments = [
-            executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
             "--user-data-dir=\(profile)", "--no-first-run", "--no-default-browser-check", "--disable-extensions",
             "--disable-background-networking", "--disable-sync", "--disable-component-update", "--hide-scrollbars",
             "--mute-audio", "--password-store=basic", "--use-mock-keychain", "--font-render-hinting=none", "about:blank",
         ]
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "\(profile)/chromium.log", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        // dup2 clears close-on-exec on the copies.
-        posix_spawn_file_actions_adddup2(&actions, toChromium.read, 3)
-        posix_spawn_file_actions_adddup2(&actions, fromChromium.write, 4)
-        // Every other descriptor is closed in the child, close-on-exec or not: a file another test
-        // had open for writing at this moment (a temporary file of an atomic write is made without
-        // close-on-exec) stayed open in Chromium for its whole life, and the pipeline's check for
-        // files still being written then never took that test's drop.
-        // (glibc 2.34+ has it; Swift's Glibc module does not export it, so it is looked up.)
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
-            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 5)
-        }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var child: pid_t = 0
-        let status = posix_spawn(&child, executable, &actions, &attributes, &argv, environ)
+        // Nothing else of ours reaches Chromium (see spawnChild): a temporary file another test
+        // had open for writing once stayed open in Chromium for its whole life, and the pipeline's
+        // check for files still being written then never took that test's drop.
+        var descriptors: [Int32: Int32] = [3: toChromium.read, 4: fromChromium.write]
+        if log >= 0 { descriptors[2] = log }
+        let spawned = Result { try spawnChild(executable, arguments, descriptors: descriptors, ownProcessGroup: true) }
         close(toChromium.read)
         close(fromChromium.write)
-        guard status == 0 else {
+        if log >= 0 { close(log) }
+        switch spawned {
+        case .success(let child):
+            pid = child
+        case .failure(let error):
             close(toChromium.write)
             close(fromChromium.read)
             try? FileManager.default.removeItem(atPath: profile)
-            throw DevToolsError(.launchFailed("posix_spawn \(executable): \(String(cString: strerror(status)))"))
+            throw DevToolsError(.launchFailed("\(error)"))
         }
-        pid = child
         commands = toChromium.write
         answers = fromChromium.read
-    }
-
-    /// A pipe whose ends are close-on-exec (other children must not hold them) and numbered
-    /// above 4, so the child's dup2 onto 3 and 4 never lands on itself (which would keep
-    /// close-on-exec set).
-    private static func pipe() throws -> (read: Int32, write: Int32) {
-        var fds: [Int32] = [0, 0]
-        guard Glibc.pipe(&fds) == 0 else { throw DevToolsError(.launchFailed("pipe: \(String(cString: strerror(errno)))")) }
-        func high(_ fd: Int32) -> Int32 {
-            let copy = fcntl(fd, F_DUPFD_CLOEXEC, 10)
-            close(fd)
-            return copy
-        }
-        return (high(fds[0]), high(fds[1]))
     }
 
     /// Chromium's stderr so far (for failure messages).
