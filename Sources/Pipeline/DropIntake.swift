@@ -66,7 +66,14 @@ public struct DropIntake: Sendable {
             }
         }
         let hash = try Self.contentHash(of: drop)
-        if let previous = try await database.drop(withContentHash: hash), !options.resend {
+        let previous = try await database.drop(withContentHash: hash)
+        if let id = previous?.campaignId, try await database.campaign(id) != nil,
+           !(try await database.completedStages(of: id).contains(CampaignStage.ingest)) {
+            // An earlier try at these very files stopped half-way and is not settled yet: they are
+            // not a duplicate of a taken drop. They stay in inbox/ until the pipeline settles it.
+            throw IntakeNotSettled(campaignId: id)
+        }
+        if let previous, !options.resend {
             var earlier: CampaignRecord?
             if let id = previous.campaignId { earlier = try await database.campaign(id) }
             let taken = LocalTimeFormatter.readable(previous.receivedAt, timeZone: timeZone)
@@ -209,7 +216,7 @@ public struct DropIntake: Sendable {
 
     /// SHA-256 over the files' names and contents, in name order, so a renamed copy of the same
     /// campaign folder is still recognised as the same content.
-    static func contentHash(of drop: Drop) throws -> String {
+    public static func contentHash(of drop: Drop) throws -> String {
         var hasher = SHA256()
         for file in drop.files.sorted(by: { ($0 as NSString).lastPathComponent < ($1 as NSString).lastPathComponent }) {
             hasher.update(data: Data((file as NSString).lastPathComponent.lowercased().utf8))
@@ -234,3 +241,10 @@ public struct DropIntake: Sendable {
     }
 }
 
+/// The drop's files match an intake that stopped half-way (a full disk) and is not settled yet.
+public struct IntakeNotSettled: Error, CustomStringConvertible {
+    public let campaignId: String
+    public var description: String {
+        "an earlier try at taking these files (campaign \(campaignId)) stopped half-way and is settled first"
+    }
+}

@@ -127,6 +127,20 @@ public final class PipelineService: Service, Sendable {
     /// One pass: take every ready drop (when `scanInbox`), then run open campaigns. Returns
     /// whether anything moved.
     func cycle(scanner: DropScanner, intake: DropIntake, scanInbox: Bool = true) async throws -> Bool {
+        if intakeInterrupted.withLock({ $0 }) {
+            // A drop's intake stopped half-way (its checkpoint or the undo could not be written):
+            // settled before the inbox is scanned again and before any campaign runs, as at a
+            // start. Scanned first, the drop still in inbox/ met the record of its own unfinished
+            // intake and was refused as a duplicate of itself (lost, when state/ was full); run
+            // first, a campaign would fail as "not taken completely". While the database cannot
+            // write, drops and campaigns wait a pass.
+            do {
+                try await recoverInterruptedIntake()
+                intakeInterrupted.withLock { $0 = false }
+            } catch let error where !(error is CancellationError) && !((error as? StoreError)?.isTransient ?? false) {
+                return false
+            }
+        }
         var didWork = false
         if scanInbox {
             for finding in scanner.scan(now: context.clock.now()) {
@@ -146,17 +160,6 @@ public final class PipelineService: Service, Sendable {
                     continue
                 }
                 didWork = true
-            }
-        }
-        if intakeInterrupted.withLock({ $0 }) {
-            // A drop's intake stopped half-way (its checkpoint or the undo could not be written):
-            // settled before any campaign runs, as at a start, or that campaign would fail as
-            // "not taken completely". While the database cannot write, campaigns wait a pass.
-            do {
-                try await recoverInterruptedIntake()
-                intakeInterrupted.withLock { $0 = false }
-            } catch let error where !(error is CancellationError) && !((error as? StoreError)?.isTransient ?? false) {
-                return didWork
             }
         }
         let runner = CampaignRunner(context: context)
@@ -349,7 +352,7 @@ struct DatabaseOutage {
 
 extension DropScanner.Finding {
     /// The drop a finding is about, ready or refused.
-    var drop: Drop {
+    public var drop: Drop {
         switch self {
         case .ready(let drop), .refused(let drop, _): drop
         }

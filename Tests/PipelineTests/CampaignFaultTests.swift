@@ -81,7 +81,7 @@ struct CampaignFaultTests {
     }
 
     @Test("another process holds the SQLite write lock: the campaign waits, says so in status.json, and finishes once after it is released",
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(4)))
     func lockedDatabase() async throws {
         let harness = try PipelineHarness()
         try harness.drop("promo/numbers.txt", Self.numbers)
@@ -116,5 +116,38 @@ struct CampaignFaultTests {
         _ = try? await daemon.value
         let lines = try harness.dryRunLines(try #require(try await harness.database.campaign(campaign.id)))
         #expect(lines.count == 2 && Set(lines.compactMap { $0["to"] as? String }).count == 2, "each number once")
+    }
+}
+
+@Suite("Pipeline: a drop whose intake stopped half-way")
+struct InterruptedIntakeTests {
+    @Test("the same files still in inbox/ are not refused as a duplicate of their own unfinished intake; they are taken once it is settled")
+    func notADuplicateOfItself() async throws {
+        let harness = try PipelineHarness()
+        try harness.drop("susulan/numbers.txt", CampaignFaultTests.numbers)
+        try harness.drop("susulan/message.txt", "Halo")
+        // As when state/ filled in the middle: the drop and its campaign were recorded, the files
+        // never reached the spool, and forgetting the record could not be written either.
+        try harness.backdate(harness.path("inbox/susulan"), by: 5)
+        let scanner = DropScanner(inbox: harness.path("inbox"), configuration: harness.configuration.watch, timeZone: .current)
+        let finding = try #require(scanner.scan(now: Date()).first)
+        let hash = try DropIntake.contentHash(of: finding.drop)
+        try await harness.database.recordAcceptedDrop(
+            DropRecord(id: "d1", name: "susulan", contentHash: hash, outcome: "accepted", campaignId: "half"),
+            campaign: CampaignRecord(id: "half", name: "susulan", dropId: "d1", spoolPath: harness.path("state/spool/half"), options: "{}"))
+
+        let intake = DropIntake(inbox: harness.path("inbox"), outbox: harness.path("outbox"), spool: harness.path("state/spool"),
+                                database: harness.database, defaultTimeZone: "Asia/Jakarta", logger: harness.context.logger)
+        await #expect(throws: IntakeNotSettled.self) { try await intake.take(finding) }
+        #expect(FileManager.default.fileExists(atPath: harness.path("inbox/susulan/numbers.txt")), "the files stay in inbox/")
+        #expect(!FileManager.default.fileExists(atPath: harness.path("inbox/failed/susulan")), "not refused")
+
+        // The pipeline settles the half-taken record first, then takes the files afresh.
+        _ = try await harness.runOnce()
+        let campaigns = try await harness.campaigns()
+        #expect(campaigns.map(\.name) == ["susulan"] && campaigns.first?.id != "half", "\(campaigns.map(\.id))")
+        let taken = try #require(campaigns.first)
+        #expect(taken.state == .done)
+        #expect(try harness.dryRunLines(taken).count == 2)
     }
 }

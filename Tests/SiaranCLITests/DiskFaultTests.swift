@@ -35,7 +35,11 @@ struct DiskFaultTests {
         #expect(site.log().contains("campaign waits: disk full"), "\(site.tail())")
         #expect(await eventually(timeout: .seconds(60)) { site.log().contains("drop=susulan") && site.log().contains("stays in inbox/") },
                 "the new drop was tried and kept: \(site.tail())")
-        #expect(FileManager.default.fileExists(atPath: site.inbox.appendingPathComponent("susulan/numbers.txt").path), "the new drop waits in inbox/")
+        // Whole in inbox/, or taken whole: the daemon frees a little space now and then (a
+        // temporary file removed, the database's journal trimmed), and a retry may fit in it.
+        let waitsOrTaken = FileManager.default.fileExists(atPath: site.inbox.appendingPathComponent("susulan/numbers.txt").path)
+            || site.log().split(separator: "\n").contains { $0.contains("drop taken") && $0.contains("drop=susulan") }
+        #expect(waitsOrTaken, "the new drop waits in inbox/ or was taken whole: \(site.tail())")
         #expect(daemon.isRunning, "the daemon stays up on a full disk")
         let beforeSpace = site.sent(in: "promo").count
         #expect(beforeSpace < Self.firstPhones.count, "the disk filled in the middle of the campaign")

@@ -1,5 +1,6 @@
 public import Foundation
 import Glibc
+import Synchronization
 
 // Why children are started here and not with Foundation's `Process`:
 //
@@ -20,8 +21,9 @@ import Glibc
 /// 0–9 never lands on the descriptor itself (which would leave close-on-exec set on it).
 public func closeOnExecPipe() throws -> (read: Int32, write: Int32) {
     var ends: [Int32] = [-1, -1]
-    // (pipe2 with O_CLOEXEC is not in Swift's Glibc module; F_DUPFD_CLOEXEC makes the kept copies.)
-    guard pipe(&ends) == 0 else { throw ChildProcessError("pipe: \(String(cString: strerror(errno)))") }
+    // pipe2 makes both ends close-on-exec from their first moment (plain pipe leaves a moment in
+    // which a child started by another thread takes a copy); F_DUPFD_CLOEXEC moves them above 9.
+    guard SpawnExtensions.pipeCloseOnExec(&ends) == 0 else { throw ChildProcessError("pipe2: \(String(cString: strerror(errno)))") }
     func moved(_ descriptor: Int32) -> Int32 {
         let copy = fcntl(descriptor, F_DUPFD_CLOEXEC, 10)
         close(descriptor)
@@ -118,7 +120,7 @@ public func reapChild(_ pid: pid_t) -> Int32 {
     return signal == 0 ? (status >> 8) & 0xff : 128 + signal
 }
 
-/// The two glibc extensions Swift's Glibc module does not export, looked up once.
+/// The glibc functions Swift's Glibc module does not export, looked up once.
 private enum SpawnExtensions {
     typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
     typealias ChangeDirectory = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
@@ -128,6 +130,19 @@ private enum SpawnExtensions {
     nonisolated(unsafe) static let changeDirectoryFunction: ChangeDirectory? =
         dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: ChangeDirectory.self) }
 
+    typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
+    nonisolated(unsafe) static let pipe2Function: Pipe2? =
+        dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pipe2").map { unsafeBitCast($0, to: Pipe2.self) }
+
+    /// pipe2(O_CLOEXEC), or pipe and then the flag where pipe2 is missing.
+    static func pipeCloseOnExec(_ ends: inout [Int32]) -> Int32 {
+        if let pipe2Function { return ends.withUnsafeMutableBufferPointer { pipe2Function($0.baseAddress!, O_CLOEXEC) } }
+        guard pipe(&ends) == 0 else { return -1 }
+        _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+        return 0
+    }
+
     static func closeFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ lowest: Int32) -> Int32 {
         closeFromFunction?(actions, lowest) ?? ENOSYS
     }
@@ -135,5 +150,69 @@ private enum SpawnExtensions {
     static func changeDirectory(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: String) -> Int32 {
         guard let changeDirectoryFunction else { return ENOSYS }
         return path.withCString { changeDirectoryFunction(actions, $0) }
+    }
+}
+
+/// A long-lived child (a peer, a daemon) started with `spawnChild` and reaped by a thread of its
+/// own the moment it ends, so `isRunning` and `waitForExit()` need no polling and no thread of
+/// the pool. It leads its own process group unless told otherwise, so `kill(group: true)` also
+/// reaches whatever it started.
+public final class ChildProcess: Sendable {
+    public let pid: pid_t
+    private struct State {
+        var exitStatus: Int32?
+        var waiters: [CheckedContinuation<Int32, Never>] = []
+    }
+    private let state = Mutex(State())
+    private let ended = NSCondition()
+
+    public init(_ executable: String, _ arguments: [String], descriptors: [Int32: Int32] = [:], directory: String? = nil,
+                environment: [String: String]? = nil, ownProcessGroup: Bool = true) throws {
+        pid = try spawnChild(executable, arguments, descriptors: descriptors, directory: directory,
+                             environment: environment, ownProcessGroup: ownProcessGroup)
+        let pid = pid
+        Thread { [self] in
+            let status = reapChild(pid)
+            let waiters = state.withLock { state in
+                state.exitStatus = status
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            ended.lock()
+            ended.broadcast()
+            ended.unlock()
+            waiters.forEach { $0.resume(returning: status) }
+        }.start()
+    }
+
+    public var isRunning: Bool { state.withLock { $0.exitStatus == nil } }
+
+    /// The exit status, or 128 + the signal that ended it; nil while it runs.
+    public var exitStatus: Int32? { state.withLock { $0.exitStatus } }
+
+    /// Sends `signal` to the child, or to its whole process group.
+    public func kill(_ signal: Int32 = SIGKILL, group: Bool = false) {
+        guard isRunning else { return }
+        if group, Glibc.kill(-pid, signal) == 0 { return }
+        _ = Glibc.kill(pid, signal)
+    }
+
+    /// Waits for the end without holding a thread.
+    @discardableResult
+    public func waitForExit() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let status = state.withLock { state -> Int32? in
+                if state.exitStatus == nil { state.waiters.append(continuation) }
+                return state.exitStatus
+            }
+            if let status { continuation.resume(returning: status) }
+        }
+    }
+
+    /// Blocks this thread until the end; only for `deinit`s and threads off the pool.
+    public func waitUntilExitBlocking() {
+        ended.lock()
+        defer { ended.unlock() }
+        while isRunning { ended.wait() }
     }
 }

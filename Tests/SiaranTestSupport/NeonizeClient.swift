@@ -4,19 +4,20 @@ public import Foundation
 /// Tests/Interop/neonize_client.py, the one way tests start it.
 ///
 /// Why this is careful: whatsmeow's Go runtime catches SIGTERM and then reconnects for ever, so a
-/// peer sent SIGTERM (`Process.terminate()`), or never stopped because the test process crashed
-/// or was killed, stayed running long after the tests ended. Now:
-/// - `stop()` (and `deinit`) send SIGKILL to the peer's process group: Foundation starts every
-///   child as the leader of a group of its own, so anything the peer started dies with it;
+/// peer sent SIGTERM, or never stopped because the test process crashed or was killed, stayed
+/// running long after the tests ended. Now:
+/// - `stop()` (and `deinit`) send SIGKILL to the peer's process group (it leads one of its own),
+///   so anything the peer started dies with it;
 /// - the script ends itself, group and all, when its standard input closes, and the test process
-///   holds the only write end, so however the test process ends, the peer follows.
-public final class NeonizeClient: @unchecked Sendable {
-    public let process = Process()
+///   holds the only write end, so however the test process ends, the peer follows. That write
+///   end was not always the only one: Foundation's `Process` let children started by other tests
+///   at the same moment inherit it (see ChildProcess.swift), and a peer outlived `make test` by
+///   20 minutes. The peer is now started with `spawnChild` through close-on-exec pipes.
+public final class NeonizeClient: Sendable {
+    public let process: ChildProcess
     /// What the script prints: `QR …`, `CONNECTED`, `MESSAGE {…}`, `CODE …`, `SENT`, `ERROR …`.
-    public let output = Pipe.closeOnExec()
-    private let input = Pipe.closeOnExec()
-    private let stopped = NSLock()
-    private var isStopped = false
+    public let output: FileHandle
+    private let input: FileHandle
 
     /// - Parameters:
     ///   - port: the local WebSocket server whatsmeow connects to instead of WhatsApp's.
@@ -31,36 +32,38 @@ public final class NeonizeClient: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw PythonPeer.PeerError(message: ".venv is missing: run `make test` (scripts/interop-venv) first")
         }
-        process.executableURL = python
-        process.arguments = [
-            packageRoot.appendingPathComponent("Tests/Interop/neonize_client.py").path,
-            String(port), rootKeyHex, workdir.path,
-        ]
         var environment = ProcessInfo.processInfo.environment
         environment["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION"] = "python"
         environment.merge(extra) { _, new in new }
-        process.environment = environment
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let toPeer = try closeOnExecPipe(), fromPeer = try closeOnExecPipe()
+        defer {
+            close(toPeer.read)
+            close(fromPeer.write)
+        }
+        do {
+            process = try ChildProcess(python.path, [
+                packageRoot.appendingPathComponent("Tests/Interop/neonize_client.py").path,
+                String(port), rootKeyHex, workdir.path,
+            ], descriptors: [0: toPeer.read, 1: fromPeer.write], environment: environment)
+        } catch {
+            close(toPeer.write)
+            close(fromPeer.read)
+            throw error
+        }
+        input = FileHandle(fileDescriptor: toPeer.write, closeOnDealloc: true)
+        output = FileHandle(fileDescriptor: fromPeer.read, closeOnDealloc: true)
     }
 
     /// Sends one command line (`send PHONE TEXT`, `pair PHONE`).
     public func command(_ text: String) {
-        input.fileHandleForWriting.write(Data((text + "\n").utf8))
+        try? input.write(contentsOf: Data((text + "\n").utf8))
     }
 
     /// Kills the peer and its process group and waits for it (a moment: SIGKILL cannot be caught).
     public func stop() {
-        stopped.lock()
-        defer { stopped.unlock() }
-        guard !isStopped else { return }
-        isStopped = true
-        let pid = process.processIdentifier
-        if kill(-pid, SIGKILL) != 0 { kill(pid, SIGKILL) }
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        process.kill(SIGKILL, group: true)
+        try? input.close()
+        process.waitUntilExitBlocking()
     }
 
     deinit { stop() }

@@ -10,9 +10,9 @@ public let packageRoot = URL(fileURLWithPath: #filePath)
 public final class PythonPeer: @unchecked Sendable {
     public static var packageRoot: URL { SiaranTestSupport.packageRoot }
 
-    private let process = Process()
-    private let input = Pipe.closeOnExec()
-    private let output = Pipe.closeOnExec()
+    private let process: ChildProcess
+    private let input: FileHandle
+    private let output: FileHandle
     /// Guards `buffer` and keeps one request and its reply together.
     private let turn = NSLock()
     private var buffer = Data()
@@ -23,19 +23,30 @@ public final class PythonPeer: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw PeerError(message: ".venv is missing: run `make test` (scripts/interop-venv) first")
         }
-        process.executableURL = python
-        process.arguments = [Self.packageRoot.appendingPathComponent(script).path]
         var environment = ProcessInfo.processInfo.environment
         environment["PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION"] = "python"
-        process.environment = environment
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
+        // Close-on-exec pipes and spawnChild (see ChildProcess.swift): the peer ends when its
+        // input closes, so no other child may hold a copy of that input.
+        let toPeer = try closeOnExecPipe(), fromPeer = try closeOnExecPipe()
+        defer {
+            close(toPeer.read)
+            close(fromPeer.write)
+        }
+        do {
+            process = try ChildProcess(python.path, [Self.packageRoot.appendingPathComponent(script).path],
+                                       descriptors: [0: toPeer.read, 1: fromPeer.write, 2: 2], environment: environment)
+        } catch {
+            close(toPeer.write)
+            close(fromPeer.read)
+            throw error
+        }
+        input = FileHandle(fileDescriptor: toPeer.write, closeOnDealloc: true)
+        output = FileHandle(fileDescriptor: fromPeer.read, closeOnDealloc: true)
     }
 
     deinit {
-        try? input.fileHandleForWriting.close()
-        process.terminate()
+        try? input.close()
+        process.kill(SIGTERM)
     }
 
     public struct PeerError: Error, CustomStringConvertible {
@@ -57,9 +68,9 @@ public final class PythonPeer: @unchecked Sendable {
     private func exchange(_ line: Data) throws -> Data {
         turn.lock()
         defer { turn.unlock() }
-        input.fileHandleForWriting.write(line)
+        try input.write(contentsOf: line)
         while !buffer.contains(0x0A) {
-            let chunk = output.fileHandleForReading.availableData
+            let chunk = output.availableData
             guard !chunk.isEmpty else { throw PeerError(message: "the Python peer exited") }
             buffer += chunk
         }
@@ -80,8 +91,13 @@ extension Data {
 
 /// Lines a child process prints, as they arrive (read on a thread of its own).
 public func lines(of pipe: Pipe) -> AsyncStream<String> {
+    lines(of: pipe.fileHandleForReading)
+}
+
+/// Lines read from `handle` until its end, as they arrive (read on a thread of its own).
+public func lines(of handle: FileHandle) -> AsyncStream<String> {
     AsyncStream { continuation in
-        let handle = pipe.fileHandleForReading
+        nonisolated(unsafe) let handle = handle
         Thread {
             var buffer = Data()
             while true {

@@ -16,7 +16,7 @@ struct ClientResilienceTests {
         await session.send(OutgoingMessage(id: id, phone: phone, text: text, session: "utama", campaignId: "c1"))
     }
 
-    @Test("links with a pairing code typed on the phone; a wrong code is refused", .timeLimit(.minutes(2)))
+    @Test("links with a pairing code typed on the phone; a wrong code is refused", .timeLimit(.minutes(4)))
     func pairingCode() async throws {
         let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.sender), SimulatedAccount(phone: Self.recipient)])
         let wrong = try await harness.session("salah")

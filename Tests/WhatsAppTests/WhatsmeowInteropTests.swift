@@ -43,7 +43,7 @@ struct WhatsmeowInteropTests {
 
         // whatsmeow answers; Siaran decrypts it and counts it as a reply from the recipient's number.
         recipientPeer.command("send \(Self.sender) Berapa harganya?")
-        let reply = try await harness.recorder.first(timeout: .seconds(30)) { if case .incoming(let phone, _, let text, _) = $0 { (phone, text) } else { nil } }
+        let reply = try await harness.recorder.first(timeout: .seconds(120)) { if case .incoming(let phone, _, let text, _) = $0 { (phone, text) } else { nil } }
         #expect(reply.0 == Self.recipient)
         #expect(reply.1 == "Berapa harganya?")
         let gaps = await harness.simulator.unhandledSoFar()
@@ -60,7 +60,7 @@ struct WhatsmeowInteropTests {
         peer.command("pair \(Self.recipient)")
         let code = try await peer.line("CODE ")
         try await harness.simulator.enterPairingCode(code, phone: Self.recipient)
-        _ = try await peer.line("CONNECTED", timeout: .seconds(60))
+        _ = try await peer.line("CONNECTED", timeout: .seconds(120))
         #expect(await harness.simulator.companion(phone: Self.recipient, deviceId: 1) != nil)
         await harness.close()
     }

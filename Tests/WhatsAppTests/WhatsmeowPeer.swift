@@ -19,7 +19,9 @@ final class WhatsmeowPeer: Sendable {
     }
 
     /// The first line starting with `prefix` (after the first `after` lines), without the prefix.
-    func line(_ prefix: String, after: Int = 0, timeout: Duration = .seconds(30)) async throws -> String {
+    /// The ceiling is generous: whatsmeow starts Python and a Go library, which on two busy cores
+    /// took more than 30 s.
+    func line(_ prefix: String, after: Int = 0, timeout: Duration = .seconds(120)) async throws -> String {
         try await output.first(prefix, after: after, timeout: timeout)
     }
 
