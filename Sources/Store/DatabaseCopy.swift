@@ -44,6 +44,10 @@ public struct DatabaseCopy: Sendable {
     /// Tables that are derived from others and rebuilt by the target itself.
     static let derivedTables: Set<String> = ["messageTallies"]
 
+    /// Tables about running processes (workers and their session leases): meaningless in
+    /// another database, so never copied; workers fill them again when they start.
+    static let runtimeTables: Set<String> = ["workers", "sessionLeases"]
+
     /// How many rows each table holds in the source and the target after the copy.
     public struct Report: Sendable {
         public var rows: [(table: String, source: Int, target: Int)]

@@ -32,6 +32,7 @@ enum PostgresMigrations {
         Migration(identifier: "v12-statement-tallies", sql: statementTallies),
         Migration(identifier: "v13-engagement", sql: SiaranDatabase.engagementPostgresSchema),
         Migration(identifier: "v14-privacy", sql: SiaranDatabase.privacyPostgresSchema),
+        Migration(identifier: "v18-cluster", sql: SiaranDatabase.clusterPostgresSchema),
         // migrations-end (append new migrations above this line, the same identifiers as SQLite's)
     ]
 

@@ -21,6 +21,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v12-statement-tallies", migrate: dropCampaignStateIndex)
         migrator.registerMigration("v13-engagement", migrate: SiaranDatabase.createEngagementSchema)
         migrator.registerMigration("v14-privacy", migrate: SiaranDatabase.createPrivacySchema)
+        migrator.registerMigration("v18-cluster", migrate: SiaranDatabase.createClusterSchema)
         // migrations-end (append new migrations above this line, each in its own function)
         return migrator
     }

@@ -1,0 +1,161 @@
+public import Foundation
+import GRDB
+
+/// A `siaran run` process taking part in the cluster, as it last reported itself.
+public struct WorkerRecord: Sendable, Equatable {
+    public var id: String
+    public var host: String
+    public var processId: Int
+    public var startedAt: Date
+    public var heartbeatAt: Date
+    public var version: String?
+}
+
+/// Which worker may connect a WhatsApp number, until when, and the fencing counter that grows
+/// with every take-over (a send is valid only under the counter its worker was given).
+public struct SessionLease: Sendable, Equatable {
+    public var session: String
+    /// nil once released on a clean stop.
+    public var owner: String?
+    public var expiresAt: Date
+    public var fencing: Int
+}
+
+/// The cluster as `siaran cluster status` shows it.
+public struct ClusterStatus: Sendable {
+    public struct Worker: Sendable {
+        public var record: WorkerRecord
+        /// Sessions whose lease this worker holds now.
+        public var sessions: [String]
+        /// Messages its sessions sent in the minute before `now`.
+        public var sentLastMinute: Int
+    }
+    public var workers: [Worker]
+    public var leases: [SessionLease]
+}
+
+/// Several workers on one database coordinate through these rows and nothing else: a session
+/// lease is taken and renewed by single statements that the database serialises, so two workers
+/// can never both hold one (see `acquireSessionLease`).
+extension SiaranDatabase {
+    /// v18 on SQLite and PostgreSQL: workers and session leases.
+    static let clusterSchema = """
+        CREATE TABLE workers (
+          id text PRIMARY KEY,
+          host text NOT NULL,
+          processId %INTEGER% NOT NULL,
+          startedAt %TIMESTAMP% NOT NULL,
+          heartbeatAt %TIMESTAMP% NOT NULL,
+          version text
+        );
+        CREATE TABLE sessionLeases (
+          session text PRIMARY KEY,
+          owner text,
+          expiresAt %TIMESTAMP% NOT NULL,
+          fencing %INTEGER% NOT NULL DEFAULT 0
+        );
+        """
+
+    static func createClusterSchema(_ db: GRDB.Database) throws {
+        try db.execute(sql: clusterSchema.replacingOccurrences(of: "%TIMESTAMP%", with: "DATETIME").replacingOccurrences(of: "%INTEGER%", with: "INTEGER"))
+    }
+
+    static var clusterPostgresSchema: String {
+        clusterSchema.replacingOccurrences(of: "%TIMESTAMP%", with: "timestamptz").replacingOccurrences(of: "%INTEGER%", with: "bigint")
+    }
+
+    /// Records this worker as started (again, when a worker with the same id rejoins).
+    public func registerWorker(id: String, host: String, processId: Int, version: String?, at now: Date) async throws {
+        try await write { db in
+            _ = try db.execute("""
+                INSERT INTO workers (id, host, processId, startedAt, heartbeatAt, version) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET host = excluded.host, processId = excluded.processId,
+                  startedAt = excluded.startedAt, heartbeatAt = excluded.heartbeatAt, version = excluded.version
+                """, id, host, processId, now, now, version)
+        }
+    }
+
+    /// Says the worker is alive and renews the leases it still holds until `now + duration`.
+    /// Returns those leases: a session missing from the answer was taken over meanwhile, and
+    /// the worker must stop using it at once.
+    public func heartbeat(worker: String, at now: Date, leaseDuration: TimeInterval) async throws -> [SessionLease] {
+        try await write { db in
+            _ = try db.execute("UPDATE workers SET heartbeatAt = ? WHERE id = ?", now, worker)
+            // Only leases that have not run out: one that expired may be another worker's already.
+            _ = try db.execute("UPDATE sessionLeases SET expiresAt = ? WHERE owner = ? AND expiresAt > ?",
+                               now.addingTimeInterval(leaseDuration), worker, now)
+            return try Self.leases(where: "owner = ? AND expiresAt > ?", [.text(worker), .date(now)], in: db)
+        }
+    }
+
+    /// Takes the lease on `session` for `worker` when it is free, released, run out, or already
+    /// this worker's (then it is renewed). Taking it from another worker (or after a release)
+    /// adds one to the fencing counter. Returns the lease when this worker holds it, nil when
+    /// another worker's lease is still running.
+    ///
+    /// One upsert does the test and the take, so the database's row lock decides between two
+    /// workers asking at the same moment.
+    public func acquireSessionLease(session: String, worker: String, at now: Date, duration: TimeInterval) async throws -> SessionLease? {
+        try await write { db in
+            let expires = now.addingTimeInterval(duration)
+            _ = try db.execute("""
+                INSERT INTO sessionLeases (session, owner, expiresAt, fencing) VALUES (?, ?, ?, 1)
+                ON CONFLICT (session) DO UPDATE SET
+                  fencing = CASE WHEN sessionLeases.owner = excluded.owner AND sessionLeases.expiresAt > ?
+                                 THEN sessionLeases.fencing ELSE sessionLeases.fencing + 1 END,
+                  owner = excluded.owner, expiresAt = excluded.expiresAt
+                WHERE sessionLeases.owner IS NULL OR sessionLeases.owner = excluded.owner OR sessionLeases.expiresAt <= ?
+                """, session, worker, expires, now, now)
+            return try Self.leases(where: "session = ? AND owner = ?", [.text(session), .text(worker)], in: db).first
+        }
+    }
+
+    /// Gives up the worker's leases on a clean stop, so other workers take them at once instead
+    /// of after the lease runs out. The fencing counter stays.
+    public func releaseSessionLeases(worker: String, at now: Date) async throws {
+        try await write { db in
+            _ = try db.execute("UPDATE sessionLeases SET owner = NULL, expiresAt = ? WHERE owner = ?", now, worker)
+        }
+    }
+
+    /// Whether `worker` still holds `session` under `fencing` at `now`: the check a send makes in
+    /// the same transaction that marks its message, so a worker that lost its lease while frozen
+    /// sends nothing for that session.
+    static func holdsSessionLease(_ session: String, worker: String, fencing: Int, at now: Date, in db: any SQLConnection) throws -> Bool {
+        try db.scalarInt("SELECT COUNT(*) FROM sessionLeases WHERE session = ? AND owner = ? AND fencing = ? AND expiresAt > ?",
+                         session, worker, fencing, now) == 1
+    }
+
+    /// Whether `worker` still holds `session` under `fencing` at `now`.
+    public func holdsSessionLease(_ session: String, worker: String, fencing: Int, at now: Date) async throws -> Bool {
+        try await read { db in try Self.holdsSessionLease(session, worker: worker, fencing: fencing, at: now, in: db) }
+    }
+
+    /// Workers seen within `workerTimeout` before `now`, with their sessions and last minute's
+    /// sends, and every session lease.
+    public func clusterStatus(at now: Date, workerTimeout: TimeInterval) async throws -> ClusterStatus {
+        try await read { db in
+            let leases = try Self.leases(where: "1 = 1", [], in: db)
+            let workers = try db.query("""
+                SELECT id, host, processId, startedAt, heartbeatAt, version FROM workers WHERE heartbeatAt > ? ORDER BY id
+                """, now.addingTimeInterval(-workerTimeout)).map { row in
+                WorkerRecord(id: try row.string("id"), host: try row.string("host"), processId: try row.int("processId"),
+                             startedAt: try row.date("startedAt"), heartbeatAt: try row.date("heartbeatAt"), version: row.optionalString("version"))
+            }
+            return ClusterStatus(workers: try workers.map { worker in
+                let held = leases.filter { $0.owner == worker.id && $0.expiresAt > now }.map(\.session)
+                let sent = held.isEmpty ? 0 : Int(try db.query(
+                    "SELECT COUNT(*) FROM messages WHERE sentAt > ? AND session IN (\(db.placeholders(held.count)))",
+                    [.date(now.addingTimeInterval(-60))] + held.map { .text($0) }).first?[0].integerValue ?? 0)
+                return ClusterStatus.Worker(record: worker, sessions: held, sentLastMinute: sent)
+            }, leases: leases)
+        }
+    }
+
+    private static func leases(where condition: String, _ arguments: [SQLValue], in db: any SQLConnection) throws -> [SessionLease] {
+        try db.query("SELECT session, owner, expiresAt, fencing FROM sessionLeases WHERE \(condition) ORDER BY session", arguments).map {
+            SessionLease(session: try $0.string("session"), owner: $0.optionalString("owner"),
+                         expiresAt: try $0.date("expiresAt"), fencing: try $0.int("fencing"))
+        }
+    }
+}

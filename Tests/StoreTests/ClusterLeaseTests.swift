@@ -1,0 +1,77 @@
+import Foundation
+import SiaranTestSupport
+import Store
+import Testing
+
+/// Session leases: one worker at a time per WhatsApp number, fencing counters that grow with
+/// every take-over, and a worker that lost its lease told so at its next heartbeat.
+@Suite("Cluster: workers and session leases")
+struct ClusterLeaseTests {
+    static let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test("a lease is held by one worker until it runs out or is released; every take-over adds one to the fencing counter",
+          arguments: TestDatabaseKind.allCases)
+    func takeOver(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let database = test.database
+        let t0 = Self.start
+
+        let first = try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: t0, duration: 15))
+        #expect(first.owner == "a" && first.fencing == 1 && first.expiresAt == t0.addingTimeInterval(15))
+        #expect(try await database.acquireSessionLease(session: "utama", worker: "b", at: t0.addingTimeInterval(14), duration: 15) == nil,
+                "b waits while a's lease runs")
+        let renewed = try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: t0.addingTimeInterval(10), duration: 15))
+        #expect(renewed.fencing == 1, "renewing is not a take-over")
+
+        // a stops renewing (killed, or frozen): b takes over once the lease has run out.
+        let t1 = t0.addingTimeInterval(25)
+        let taken = try #require(try await database.acquireSessionLease(session: "utama", worker: "b", at: t1, duration: 15))
+        #expect(taken.owner == "b" && taken.fencing == 2)
+        #expect(try await database.holdsSessionLease("utama", worker: "b", fencing: 2, at: t1))
+        #expect(!(try await database.holdsSessionLease("utama", worker: "a", fencing: 1, at: t1)), "a's sends are refused from now on")
+        // a wakes up: its heartbeat no longer returns the session, and renews nothing.
+        #expect(try await database.heartbeat(worker: "a", at: t1.addingTimeInterval(1), leaseDuration: 15).isEmpty)
+        #expect(try await database.heartbeat(worker: "b", at: t1.addingTimeInterval(1), leaseDuration: 15).map(\.session) == ["utama"])
+
+        // A clean stop releases at once; the next owner gets the next counter.
+        try await database.releaseSessionLeases(worker: "b", at: t1.addingTimeInterval(2))
+        let back = try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: t1.addingTimeInterval(3), duration: 15))
+        #expect(back.owner == "a" && back.fencing == 3)
+    }
+
+    @Test("eight workers asking for the same session at the same moment: exactly one gets it", arguments: TestDatabaseKind.allCases)
+    func race(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let database = test.database
+        let winners = try await withThrowingTaskGroup(of: SessionLease?.self) { group in
+            for worker in 0..<8 {
+                group.addTask { try await database.acquireSessionLease(session: "utama", worker: "w\(worker)", at: Self.start, duration: 15) }
+            }
+            return try await group.reduce(into: [SessionLease]()) { if let lease = $1 { $0.append(lease) } }
+        }
+        #expect(winners.count == 1, "\(winners)")
+        #expect(winners.first?.fencing == 1)
+    }
+
+    @Test("cluster status lists live workers with their sessions and leaves out one that stopped beating", arguments: TestDatabaseKind.allCases)
+    func status(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let database = test.database
+        let t0 = Self.start
+        try await database.registerWorker(id: "host-a-1", host: "host-a", processId: 1, version: "1.0", at: t0)
+        try await database.registerWorker(id: "host-b-2", host: "host-b", processId: 2, version: "1.0", at: t0)
+        _ = try await database.acquireSessionLease(session: "utama", worker: "host-a-1", at: t0, duration: 15)
+        _ = try await database.acquireSessionLease(session: "cadangan", worker: "host-b-2", at: t0, duration: 15)
+        // Only a beats on; b's lease runs out.
+        _ = try await database.heartbeat(worker: "host-a-1", at: t0.addingTimeInterval(10), leaseDuration: 15)
+        let status = try await database.clusterStatus(at: t0.addingTimeInterval(21), workerTimeout: 15)
+        #expect(status.workers.map(\.record.id) == ["host-a-1"])
+        #expect(status.workers.first?.sessions == ["utama"])
+        #expect(status.workers.first?.sentLastMinute == 0)
+        #expect(status.leases.map(\.session) == ["cadangan", "utama"])
+        #expect(status.leases.first { $0.session == "cadangan" }?.owner == "host-b-2", "the lease row stays, run out")
+    }
+}
