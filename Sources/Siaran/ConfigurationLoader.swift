@@ -259,6 +259,10 @@ public struct ConfigurationLoader: Sendable {
         }
         privacy.finish()
 
+        let cluster = top.section("cluster")
+        c.cluster.leaseSeconds = cluster.double("lease_seconds", default: c.cluster.leaseSeconds, range: 5...300, unit: " (seconds)")
+        cluster.finish()
+
         top.finish()
         return c
     }
@@ -270,6 +274,13 @@ public struct ConfigurationLoader: Sendable {
         }
         func envIssue(_ name: String, _ message: String) {
             reader.report("environment variable \(name) \(message)", at: nil)
+        }
+        if let v = value("SIARAN_WORKER_ID") {
+            if v.count <= 100, v.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) {
+                c.cluster.workerId = v
+            } else {
+                envIssue("SIARAN_WORKER_ID", "must be up to 100 letters, digits, '-', '_' or '.', found '\(v.prefix(40))'")
+            }
         }
         if let v = value("SIARAN_INBOX_DIR") { c.paths.inbox = v }
         if let v = value("SIARAN_OUTBOX_DIR") { c.paths.outbox = v }

@@ -131,6 +131,9 @@ public struct SiaranApplication: Sendable {
                                                  timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone) ?? .current,
                                                  logger: component("privacy")))
         }
+        if !once {
+            services.append(ClusterMembershipService(database: database, settings: configuration.cluster, logger: component("cluster")))
+        }
         if configuration.backup.every != nil, !once, let passphrase = configuration.secrets.backupPassphrase {
             let backup = InstallationBackup(configuration: configuration, configurationFile: configurationFile, database: database)
             services.append(BackupService(backup: backup, settings: configuration.backup, passphrase: passphrase, logger: component("backup")))

@@ -31,6 +31,8 @@ public struct SiaranConfiguration: Sendable, Equatable {
     public var backup: BackupSettings = .init()
     /// How long personal data is kept (`privacy:`).
     public var privacy: PrivacySettings = .init()
+    /// This process as a worker of a cluster on one database (`cluster:`, `SIARAN_WORKER_ID`).
+    public var cluster: ClusterSettings = .init()
     /// Secrets come only from the environment or `.env`, never from `pipeline.yaml`.
     public var secrets: Secrets
     /// The auto-reply bot's rules: `autoreply.yaml` beside `pipeline.yaml` (set by the loader).
@@ -191,6 +193,25 @@ public struct PrivacySettings: Sendable, Equatable {
 
     public init(keepMessageTextsDays: Int? = nil) {
         self.keepMessageTextsDays = keepMessageTextsDays
+    }
+}
+
+/// `cluster:` in pipeline.yaml: several `siaran run` processes on one PostgreSQL database.
+public struct ClusterSettings: Sendable, Equatable {
+    /// How long a worker's session lease lasts without renewal: another worker takes a dead
+    /// worker's sessions about this long after its last heartbeat.
+    public var leaseSeconds: Double = 15
+    /// This worker's id; nil: host name and process id (`SIARAN_WORKER_ID` sets it).
+    public var workerId: String?
+
+    public init(leaseSeconds: Double = 15, workerId: String? = nil) {
+        self.leaseSeconds = leaseSeconds
+        self.workerId = workerId
+    }
+
+    /// The id this process uses: the configured one, or `host-pid`.
+    public var resolvedWorkerId: String {
+        workerId ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
     }
 }
 

@@ -13,7 +13,7 @@ struct SiaranCommand: AsyncParsableCommand {
         version: SiaranVersion.current,
         subcommands: [
             RunCommand.self, ConfigCommand.self, CampaignsCommand.self, PauseCommand.self, ResumeCommand.self, CancelCommand.self,
-            StatusCommand.self, InboxCommand.self, AutoReplyCommand.self, ContactsCommand.self, MessageCommand.self, TemplatesCommand.self, SimulatorCommand.self,
+            StatusCommand.self, ClusterCommand.self, InboxCommand.self, AutoReplyCommand.self, ContactsCommand.self, MessageCommand.self, TemplatesCommand.self, SimulatorCommand.self,
             LoginCommand.self, SessionsCommand.self, DemoCommand.self,
             MediaCommand.self, StatsCommand.self,
             ReportCommand.self, UsersCommand.self, DatabaseCommand.self, BackupCommand.self, RestoreCommand.self,

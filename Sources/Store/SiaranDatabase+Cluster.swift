@@ -110,11 +110,12 @@ extension SiaranDatabase {
         }
     }
 
-    /// Gives up the worker's leases on a clean stop, so other workers take them at once instead
-    /// of after the lease runs out. The fencing counter stays.
-    public func releaseSessionLeases(worker: String, at now: Date) async throws {
+    /// A clean stop: the worker's leases are released, so other workers take them at once instead
+    /// of after they run out (the fencing counters stay), and the worker is no longer listed.
+    public func leaveCluster(worker: String, at now: Date) async throws {
         try await write { db in
             _ = try db.execute("UPDATE sessionLeases SET owner = NULL, expiresAt = ? WHERE owner = ?", now, worker)
+            _ = try db.execute("DELETE FROM workers WHERE id = ?", worker)
         }
     }
 

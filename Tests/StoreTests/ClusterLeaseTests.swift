@@ -35,7 +35,7 @@ struct ClusterLeaseTests {
         #expect(try await database.heartbeat(worker: "b", at: t1.addingTimeInterval(1), leaseDuration: 15).map(\.session) == ["utama"])
 
         // A clean stop releases at once; the next owner gets the next counter.
-        try await database.releaseSessionLeases(worker: "b", at: t1.addingTimeInterval(2))
+        try await database.leaveCluster(worker: "b", at: t1.addingTimeInterval(2))
         let back = try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: t1.addingTimeInterval(3), duration: 15))
         #expect(back.owner == "a" && back.fencing == 3)
     }

@@ -1,0 +1,79 @@
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+public import Store
+import Synchronization
+
+/// This `siaran run` as a worker: recorded in the database when it starts, alive by a heartbeat
+/// three times per lease (so one late beat never costs a lease), and on a clean stop its session
+/// leases are given up so another worker takes them at once.
+///
+/// Its heartbeat renews the session leases this worker holds and reports the ones it lost (a
+/// worker frozen past its lease); `leases` is how the rest of the daemon learns which sessions
+/// it may use.
+public struct ClusterMembershipService: Service {
+    let database: SiaranDatabase
+    let settings: ClusterSettings
+    let logger: Logger
+    let leases: HeldLeases
+
+    public init(database: SiaranDatabase, settings: ClusterSettings, logger: Logger, leases: HeldLeases = HeldLeases()) {
+        self.database = database
+        self.settings = settings
+        self.logger = logger
+        self.leases = leases
+    }
+
+    public func run() async throws {
+        let worker = settings.resolvedWorkerId
+        try await database.registerWorker(id: worker, host: ProcessInfo.processInfo.hostName,
+                                          processId: Int(ProcessInfo.processInfo.processIdentifier),
+                                          version: SiaranVersion.current, at: Date())
+        logger.info("worker \(worker) joined", metadata: ["lease.seconds": "\(Int(settings.leaseSeconds))"])
+        let interval = settings.leaseSeconds / 3
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let held = try await database.heartbeat(worker: worker, at: Date(), leaseDuration: settings.leaseSeconds)
+                for lost in leases.replace(with: held) {
+                    logger.error("worker \(worker) lost the lease on session \(lost) (it was taken over while this worker did not beat); it stops using it")
+                }
+            } catch is CancellationError {
+                break
+            } catch {
+                // A missed beat is not fatal: the leases last three intervals.
+                logger.warning("worker heartbeat failed; tried again in \(Int(interval)) s", metadata: ["error": "\(error)"])
+            }
+            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
+        }
+        do {
+            try await database.leaveCluster(worker: worker, at: Date())
+            logger.info("worker \(worker) left; its session leases are released")
+        } catch {
+            logger.warning("worker \(worker) could not release its session leases; they run out in \(Int(settings.leaseSeconds)) s",
+                           metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// The session leases this worker holds, as its last heartbeat or acquisition left them.
+public final class HeldLeases: Sendable {
+    private let held = Mutex<[String: SessionLease]>([:])
+
+    public init() {}
+
+    /// The lease on `session`, if this worker holds it.
+    public func lease(of session: String) -> SessionLease? { held.withLock { $0[session] } }
+
+    /// Records a lease just acquired.
+    public func record(_ lease: SessionLease) { held.withLock { $0[lease.session] = lease } }
+
+    /// Replaces the set with a heartbeat's answer; returns the sessions that were lost.
+    func replace(with leases: [SessionLease]) -> [String] {
+        held.withLock { current in
+            let kept = Set(leases.map(\.session))
+            let lost = current.keys.filter { !kept.contains($0) }.sorted()
+            current = Dictionary(uniqueKeysWithValues: leases.map { ($0.session, $0) })
+            return lost
+        }
+    }
+}
