@@ -209,7 +209,8 @@ struct StaffExperienceTests {
     @Test("a folder with numbers but no message waits, says so, then is refused with the reason")
     func folderWaitsForMessage() async throws {
         var harness = try PipelineHarness()
-        harness.configuration.watch.incompleteSeconds = 60
+        // Long enough that a slow machine never reaches it between the drop and the run.
+        harness.configuration.watch.incompleteSeconds = 3600
         try harness.drop("promo/numbers.txt", Self.numbers, age: 20)
         try harness.backdate(harness.path("inbox/promo"), by: 20)
         let scanner = DropScanner(inbox: harness.path("inbox"), configuration: harness.configuration.watch, timeZone: TimeZone(identifier: "Asia/Jakarta")!)
@@ -230,6 +231,7 @@ struct StaffExperienceTests {
         #expect(try await harness.campaigns().first?.state == .done)
 
         // Another that never gets its message: refused once the wait is over.
+        harness.configuration.watch.incompleteSeconds = 60
         try harness.drop("lupa/numbers.txt", Self.numbers, age: 90)
         try harness.backdate(harness.path("inbox/lupa"), by: 90)
         try await run(harness)

@@ -9,7 +9,7 @@ import Testing
 struct DaemonFaultTests {
     static let phones = FaultInstallation.phones(300, seed: 3)
 
-    @Test("another process holds the SQLite write lock for 30 s: the campaign waits saying so and finishes once after it is released",
+    @Test("another process holds the SQLite write lock past the busy timeout: the campaign waits saying so and finishes once after it is released",
           .timeLimit(.minutes(5)))
     func lockedDatabase() async throws {
         let site = try FaultInstallation("locked")
@@ -19,8 +19,9 @@ struct DaemonFaultTests {
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         #expect(await eventually(timeout: .seconds(120)) { site.sent(in: "promo").count >= 20 }, "sending started: \(site.tail())")
 
-        // Another program (here Python's sqlite3) takes the write lock and keeps it for 30 s,
-        // three times SQLite's 10 s busy timeout.
+        // Another program (here Python's sqlite3) takes the write lock and keeps it past SQLite's
+        // 10 s busy timeout, until the test has seen the campaign wait and closes its input (a
+        // fixed hold ran out first on a busy machine).
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         holder.arguments = ["python3", "-c", """
@@ -28,10 +29,11 @@ struct DaemonFaultTests {
             db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
             db.execute("BEGIN IMMEDIATE")
             print("locked", flush=True)
-            time.sleep(30)
+            sys.stdin.readline()
             db.execute("ROLLBACK")
             """, site.state.appendingPathComponent("siaran.sqlite").path]
-        let output = Pipe.closeOnExec()
+        let output = Pipe.closeOnExec(), input = Pipe.closeOnExec()
+        holder.standardInput = input
         holder.standardOutput = output
         holder.standardError = FileHandle.nullDevice
         try holder.run()
@@ -47,6 +49,7 @@ struct DaemonFaultTests {
         let whileLocked = site.sent(in: "promo").count
         #expect(whileLocked < Self.phones.count)
 
+        try input.fileHandleForWriting.close()
         await waitForExit(holder)
         let released = ContinuousClock.now
         #expect(await eventually(timeout: .seconds(120)) { site.sent(in: "promo").count > whileLocked }, "sending resumed: \(site.tail())")

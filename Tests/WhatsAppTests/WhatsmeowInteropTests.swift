@@ -15,7 +15,7 @@ struct WhatsmeowInteropTests {
     static let recipient = "6281200000002"
 
     @Test("whatsmeow on the recipient's account decrypts Siaran's message and its reply reaches Siaran; whatsmeow on Siaran's own account gets the device-sent copy",
-          .timeLimit(.minutes(2)))
+          .timeLimit(.minutes(5)))
     func textBothWays() async throws {
         let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.sender), SimulatedAccount(phone: Self.recipient)])
         // whatsmeow links to the recipient's account, another whatsmeow to Siaran's own account.
@@ -51,7 +51,7 @@ struct WhatsmeowInteropTests {
         await harness.close(session)
     }
 
-    @Test("whatsmeow links with a pairing code typed on the simulated phone", .timeLimit(.minutes(2)))
+    @Test("whatsmeow links with a pairing code typed on the simulated phone", .timeLimit(.minutes(5)))
     func pairingCode() async throws {
         let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.recipient)])
         let peer = try WhatsmeowPeer(simulator: harness.simulator)
@@ -68,7 +68,7 @@ struct WhatsmeowInteropTests {
 
 @Suite("Interop with whatsmeow: images", .serialized)
 struct WhatsmeowImageTests {
-    @Test("whatsmeow on the recipient's account downloads and decrypts the image Siaran sends, hash-equal", .timeLimit(.minutes(2)))
+    @Test("whatsmeow on the recipient's account downloads and decrypts the image Siaran sends, hash-equal", .timeLimit(.minutes(5)))
     func image() async throws {
         // whatsmeow fetches media over HTTPS only: the simulator also serves it with a test certificate
         // that whatsmeow trusts through SSL_CERT_FILE.
