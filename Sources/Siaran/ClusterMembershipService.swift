@@ -8,20 +8,35 @@ import Synchronization
 /// three times per lease (so one late beat never costs a lease), and on a clean stop its session
 /// leases are given up so another worker takes them at once.
 ///
-/// Its heartbeat renews the session leases this worker holds and reports the ones it lost (a
-/// worker frozen past its lease); `leases` is how the rest of the daemon learns which sessions
-/// it may use.
+/// With `leasing` (PostgreSQL, where several workers may share the database) it also takes the
+/// lease of each session it could run when the lease is free, at start and at every beat, so a
+/// dead worker's sessions move to a live one; and it hears at each beat which leases it lost (a
+/// worker frozen past its lease). Both are reported on `changes`, which `WhatsAppService` follows
+/// to connect and disconnect numbers. On SQLite every session is this process's.
 public struct ClusterMembershipService: Service {
+    /// A session this worker may now connect, or must stop using.
+    public enum LeaseChange: Sendable, Equatable {
+        case acquired(session: String, fencing: Int)
+        case lost(session: String)
+    }
+
     let database: SiaranDatabase
     let settings: ClusterSettings
     let logger: Logger
     let leases: HeldLeases
+    let sessions: [String]
+    let leasing: Bool
+    let changes: AsyncStream<LeaseChange>.Continuation?
 
-    public init(database: SiaranDatabase, settings: ClusterSettings, logger: Logger, leases: HeldLeases = HeldLeases()) {
+    public init(database: SiaranDatabase, settings: ClusterSettings, logger: Logger, leases: HeldLeases = HeldLeases(),
+                sessions: [String] = [], leasing: Bool = false, changes: AsyncStream<LeaseChange>.Continuation? = nil) {
         self.database = database
         self.settings = settings
         self.logger = logger
         self.leases = leases
+        self.sessions = sessions
+        self.leasing = leasing
+        self.changes = changes
     }
 
     public func run() async throws {
@@ -33,10 +48,7 @@ public struct ClusterMembershipService: Service {
         let interval = settings.leaseSeconds / 3
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let held = try await database.heartbeat(worker: worker, at: Date(), leaseDuration: settings.leaseSeconds)
-                for lost in leases.replace(with: held) {
-                    logger.error("worker \(worker) lost the lease on session \(lost) (it was taken over while this worker did not beat); it stops using it")
-                }
+                try await beat(worker)
             } catch is CancellationError {
                 break
             } catch {
@@ -45,12 +57,33 @@ public struct ClusterMembershipService: Service {
             }
             _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
         }
+        changes?.finish()
+        // Cancelled without a graceful shutdown is how a process dies: it leaves nothing, and its
+        // leases run out as if it had been killed.
+        guard Task.isShuttingDownGracefully || !Task.isCancelled else { return }
         do {
             try await database.leaveCluster(worker: worker, at: Date())
             logger.info("worker \(worker) left; its session leases are released")
         } catch {
             logger.warning("worker \(worker) could not release its session leases; they run out in \(Int(settings.leaseSeconds)) s",
                            metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// One heartbeat: renews what is held and reports what was lost, then takes free leases.
+    private func beat(_ worker: String) async throws {
+        let held = try await database.heartbeat(worker: worker, at: Date(), leaseDuration: settings.leaseSeconds)
+        for lost in leases.replace(with: held) {
+            logger.error("worker \(worker) lost the lease on session \(lost) (it was taken over while this worker did not beat); it stops using it")
+            changes?.yield(.lost(session: lost))
+        }
+        guard leasing else { return }
+        for session in sessions where leases.lease(of: session) == nil {
+            guard let lease = try await database.acquireSessionLease(session: session, worker: worker, at: Date(),
+                                                                     duration: settings.leaseSeconds) else { continue }
+            leases.record(lease)
+            logger.notice("worker \(worker) took session \(session)", metadata: ["lease.fencing": "\(lease.fencing)"])
+            changes?.yield(.acquired(session: session, fencing: lease.fencing))
         }
     }
 }

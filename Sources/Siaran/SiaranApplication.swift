@@ -111,7 +111,14 @@ public struct SiaranApplication: Sendable {
         if let watcher { services.append(watcher) }
         let (transport, whatsapp) = try await makeTransport()
         let board = SessionBoard()
-        if let whatsapp { services.append(WhatsAppService(transport: whatsapp, database: database, logger: component("whatsapp"), board: board)) }
+        // On PostgreSQL several workers may share the database: a number connects only under its
+        // lease (ClusterMembershipService takes them). SQLite is one machine's.
+        let leasing = database.dialect == .postgres && whatsapp != nil && !once
+        let (leaseChanges, leaseContinuation) = AsyncStream.makeStream(of: ClusterMembershipService.LeaseChange.self)
+        if let whatsapp {
+            services.append(WhatsAppService(transport: whatsapp, database: database, logger: component("whatsapp"), board: board,
+                                            leaseChanges: leasing ? leaseChanges : nil))
+        }
         let context = pipelineContext(transport: transport)
         let recorder = TransportEventRecorder(
             events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,
@@ -132,7 +139,9 @@ public struct SiaranApplication: Sendable {
                                                  logger: component("privacy")))
         }
         if !once {
-            services.append(ClusterMembershipService(database: database, settings: configuration.cluster, logger: component("cluster")))
+            services.append(ClusterMembershipService(database: database, settings: configuration.cluster, logger: component("cluster"),
+                                                     sessions: whatsapp.map { $0.sessions.keys.sorted() } ?? [], leasing: leasing,
+                                                     changes: leasing ? leaseContinuation : nil))
         }
         if configuration.backup.every != nil, !once, let passphrase = configuration.secrets.backupPassphrase {
             let backup = InstallationBackup(configuration: configuration, configurationFile: configurationFile, database: database)

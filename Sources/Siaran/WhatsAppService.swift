@@ -15,19 +15,43 @@ public struct WhatsAppService: Service {
     let logger: Logger
     /// Keeps the latest QR code and pairing code of each session for the dashboard.
     let board: SessionBoard?
+    /// On a cluster (PostgreSQL): the leases this worker takes and loses. A session connects only
+    /// while its lease is held here; nil starts every session at once.
+    let leaseChanges: AsyncStream<ClusterMembershipService.LeaseChange>?
 
-    public init(transport: WhatsAppTransport, database: SiaranDatabase, logger: Logger, board: SessionBoard? = nil) {
+    public init(transport: WhatsAppTransport, database: SiaranDatabase, logger: Logger, board: SessionBoard? = nil,
+                leaseChanges: AsyncStream<ClusterMembershipService.LeaseChange>? = nil) {
         self.transport = transport
         self.database = database
         self.logger = logger
         self.board = board
+        self.leaseChanges = leaseChanges
     }
 
     public func run() async throws {
         for (name, session) in transport.sessions.sorted(by: { $0.key < $1.key }) where !(await session.isLinked) {
             logger.warning("session \(name) is not linked yet: run `siaran login \(name)`; campaigns wait for a linked session")
         }
-        await transport.start()
+        let leases: Task<Void, Never>?
+        if let leaseChanges {
+            await transport.start(only: [])
+            leases = Task { [transport, logger] in
+                for await change in leaseChanges {
+                    switch change {
+                    case .acquired(let session, _):
+                        logger.info("session \(session) connects: this worker holds its lease")
+                        await transport.startSession(session)
+                    case .lost(let session):
+                        logger.warning("session \(session) disconnects: its lease went to another worker")
+                        await transport.stopSession(session)
+                    }
+                }
+            }
+        } else {
+            leases = nil
+            await transport.start()
+        }
+        defer { leases?.cancel() }
         let events = Task {
             for await (session, event) in transport.sessionEvents {
                 await board?.record(session, event)

@@ -19,6 +19,13 @@ public struct SessionLease: Sendable, Equatable {
     public var owner: String?
     public var expiresAt: Date
     public var fencing: Int
+
+    public init(session: String, owner: String?, expiresAt: Date, fencing: Int) {
+        self.session = session
+        self.owner = owner
+        self.expiresAt = expiresAt
+        self.fencing = fencing
+    }
 }
 
 /// The cluster as `siaran cluster status` shows it.

@@ -92,12 +92,25 @@ public final class WhatsAppTransport: MessageTransport {
         return await session.canSend
     }
 
-    public func start() async {
+    /// Starts the transport and its sessions, or only those named in `only` (a worker of a
+    /// cluster starts each session when it holds the session's lease; see `startSession`).
+    public func start(only: Set<String>? = nil) async {
         let sessions = running.withLock { state in
             state.started = true
             return Array(state.sessions.values)
         }
-        for session in sessions { await session.start() }
+        for session in sessions where only?.contains(session.name) ?? true { await session.start() }
+    }
+
+    /// Starts one session of a running transport (its lease was just taken).
+    public func startSession(_ name: String) async {
+        guard running.withLock({ $0.started && !$0.stopped }) else { return }
+        await session(name)?.start()
+    }
+
+    /// Stops one session and keeps it (its lease was lost or released); `startSession` starts it again.
+    public func stopSession(_ name: String) async {
+        await session(name)?.stop()
     }
 
     public func stop() async {

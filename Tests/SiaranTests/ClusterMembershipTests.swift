@@ -1,0 +1,62 @@
+import Foundation
+import Logging
+import Siaran
+import SiaranTestSupport
+import Store
+import Testing
+
+/// Two workers on one PostgreSQL database, as two membership services in this process: the
+/// first takes the session, the second waits; when the first dies (cancelled without leaving,
+/// as a kill -9 leaves things) the second takes the session once the lease runs out, under the
+/// next fencing counter; the first, waking up, hears it lost the session.
+@Suite("Cluster: workers take sessions by lease")
+struct ClusterMembershipTests {
+    static let logger = Logger(label: "cluster-test") { _ in SwiftLogNoOpLogHandler() }
+
+    private func worker(_ id: String, on database: SiaranDatabase, leases: HeldLeases = HeldLeases())
+        -> (Task<Void, any Error>, AsyncStream<ClusterMembershipService.LeaseChange>.Iterator) {
+        let (changes, continuation) = AsyncStream.makeStream(of: ClusterMembershipService.LeaseChange.self)
+        let service = ClusterMembershipService(database: database, settings: ClusterSettings(leaseSeconds: 1.5, workerId: id),
+                                               logger: Self.logger, leases: leases, sessions: ["utama"], leasing: true,
+                                               changes: continuation)
+        return (Task { try await service.run() }, changes.makeAsyncIterator())
+    }
+
+    @Test("a dead worker's session moves to a live one within the lease; the stale worker hears it lost it", .timeLimit(.minutes(2)))
+    func takeOver() async throws {
+        let test = try await TestDatabase.make(.postgres)
+        defer { test.remove() }
+        let database = test.database
+
+        let (first, firstChanges) = worker("a", on: database)
+        var firstIterator = firstChanges
+        #expect(await firstIterator.next() == .acquired(session: "utama", fencing: 1))
+
+        let heldByB = HeldLeases()
+        let (second, secondChanges) = worker("b", on: database, leases: heldByB)
+        defer { second.cancel() }
+        var secondIterator = secondChanges
+        // While a beats, b takes nothing (a few of b's beats pass).
+        try await Task.sleep(for: .seconds(2))
+        #expect(heldByB.lease(of: "utama") == nil)
+
+        // a dies: no more beats, nothing released.
+        let died = ContinuousClock.now
+        first.cancel()
+        _ = try? await first.value
+        #expect(await secondIterator.next() == .acquired(session: "utama", fencing: 2))
+        let waited = ContinuousClock.now - died
+        print("ClusterMembershipTests.takeOver: session taken over \(waited) after the worker died (lease 1.5 s)")
+        #expect(waited < .seconds(30))
+
+        // a wakes up with the lease it remembers: its first beat says the session is gone.
+        let remembered = HeldLeases()
+        remembered.record(SessionLease(session: "utama", owner: "a", expiresAt: Date(), fencing: 1))
+        let (stale, staleChanges) = worker("a", on: database, leases: remembered)
+        defer { stale.cancel() }
+        var staleIterator = staleChanges
+        #expect(await staleIterator.next() == .lost(session: "utama"))
+        #expect(!(try await database.holdsSessionLease("utama", worker: "a", fencing: 1, at: Date())))
+        #expect(try await database.holdsSessionLease("utama", worker: "b", fencing: 2, at: Date()))
+    }
+}
