@@ -24,6 +24,11 @@ struct CampaignFault: CustomStringConvertible {
         if let store {
             kind = store.isBusyOrFull || store.isTransient ? .waits : .breaks
             description = store.detail
+        } else if let lost = error as? SessionLeaseLost {
+            // The session moved to another worker: the campaign waits and its next run uses
+            // the sessions this worker still holds.
+            kind = .waits
+            description = lost.description
         } else if let reports = error as? ReportsError, case .cannotWrite(let reason) = reports.code {
             kind = .waits
             description = Self.plain(reason: reason, file: reports.file)

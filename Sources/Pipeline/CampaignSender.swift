@@ -161,7 +161,9 @@ struct CampaignSender {
                 }
                 guard !group.isEmpty else { continue }
                 let recorded = window.sent
-                try await context.database.recordSent(recorded.map(\.message), thenClaim: group.map { MessageClaim(id: $0.message.id, session: $0.session) })
+                try await context.database.recordSent(recorded.map(\.message), thenClaim: group.map {
+                    MessageClaim(id: $0.message.id, session: $0.session, fence: context.leaseFence?($0.session))
+                })
                 window.sent = []
                 window.claimed = group.map(\.message.id)
                 logSent(recorded)

@@ -33,6 +33,9 @@ public struct PipelineContext: Sendable {
     public var eventLog: CampaignEventLog?
     /// Rewords each report's insights paragraph (the `ai:` model); nil keeps the rule-written one.
     public var insightsRewriter: (any InsightsRewriter)?
+    /// On a cluster, the lease this worker holds for a session, checked when messages are claimed
+    /// for it; nil (SQLite, one machine) claims without a check.
+    public var leaseFence: (@Sendable (String) -> LeaseFence)?
 
     public init(inbox: String, outbox: String, spool: String, templates: String, optOutFile: String,
                 contacts: ContactsConfiguration, message: MessageConfiguration, pipeline: PipelineConfiguration,

@@ -97,6 +97,11 @@ public final class HeldLeases: Sendable {
     /// The lease on `session`, if this worker holds it.
     public func lease(of session: String) -> SessionLease? { held.withLock { $0[session] } }
 
+    /// The fence a claim for `session` must pass: fencing 0 (never valid) when not held.
+    public func fence(for session: String, worker: String) -> LeaseFence {
+        LeaseFence(worker: worker, fencing: lease(of: session)?.fencing ?? 0)
+    }
+
     /// Records a lease just acquired.
     public func record(_ lease: SessionLease) { held.withLock { $0[lease.session] = lease } }
 

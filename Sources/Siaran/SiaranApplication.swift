@@ -119,7 +119,12 @@ public struct SiaranApplication: Sendable {
             services.append(WhatsAppService(transport: whatsapp, database: database, logger: component("whatsapp"), board: board,
                                             leaseChanges: leasing ? leaseChanges : nil))
         }
-        let context = pipelineContext(transport: transport)
+        var context = pipelineContext(transport: transport)
+        let heldLeases = HeldLeases()
+        if leasing {
+            let worker = configuration.cluster.resolvedWorkerId
+            context.leaseFence = { session in heldLeases.fence(for: session, worker: worker) }
+        }
         let recorder = TransportEventRecorder(
             events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,
             optOutFile: configuration.optOutFile, logger: component("pipeline"), eventLog: context.eventLog, autoReply: autoReplyBot(clock: context.clock)
@@ -140,7 +145,7 @@ public struct SiaranApplication: Sendable {
         }
         if !once {
             services.append(ClusterMembershipService(database: database, settings: configuration.cluster, logger: component("cluster"),
-                                                     sessions: whatsapp.map { $0.sessions.keys.sorted() } ?? [], leasing: leasing,
+                                                     leases: heldLeases, sessions: whatsapp.map { $0.sessions.keys.sorted() } ?? [], leasing: leasing,
                                                      changes: leasing ? leaseContinuation : nil))
         }
         if configuration.backup.every != nil, !once, let passphrase = configuration.secrets.backupPassphrase {

@@ -73,12 +73,26 @@ extension SiaranDatabase {
     /// the wire as sent and marks the next ones `sending` (with their session), before any of
     /// them is written to the network. Only messages marked `sending` can be on the wire but not
     /// yet recorded, so a crash repeats at most those, each with its own id again.
+    ///
+    /// A claim with a `fence` (a worker of a cluster) is made only while that worker still holds
+    /// the session's lease under that fencing counter, checked in this transaction: otherwise
+    /// nothing is claimed, the sends are still recorded, and `SessionLeaseLost` is thrown, so a
+    /// worker that was frozen past its lease sends nothing more for that session.
     public func recordSent(_ sent: [SentMessage], thenClaim claims: [MessageClaim]) async throws {
         guard !sent.isEmpty || !claims.isEmpty else { return }
-        try await write { db in
+        let lost = try await write { db -> [String] in
             try Self.recordSent(sent, db)
+            let now = Date()
+            var fences: [String: LeaseFence] = [:]
+            for claim in claims { if let fence = claim.fence { fences[claim.session] = fence } }
+            let lost = try fences.sorted { $0.key < $1.key }.filter { session, fence in
+                !(try Self.holdsSessionLease(session, worker: fence.worker, fencing: fence.fencing, at: now, in: db))
+            }.map(\.key)
+            guard lost.isEmpty else { return lost }
             try Self.claim(claims, db)
+            return []
         }
+        if !lost.isEmpty { throw SessionLeaseLost(sessions: lost) }
     }
 
     /// Records messages put on the wire, and completes even when the calling task was cancelled:
@@ -194,10 +208,33 @@ public struct SentMessage: Sendable, Equatable {
 public struct MessageClaim: Sendable, Equatable {
     public var id: String
     public var session: String
+    /// The lease the claiming worker must still hold for `session` (nil: no cluster, SQLite).
+    public var fence: LeaseFence?
 
-    public init(id: String, session: String) {
+    public init(id: String, session: String, fence: LeaseFence? = nil) {
         self.id = id
         self.session = session
+        self.fence = fence
+    }
+}
+
+/// A worker's hold on a session: valid while the lease row still names this worker and counter.
+public struct LeaseFence: Sendable, Equatable {
+    public var worker: String
+    /// 0 when the worker holds no lease on the session (no lease row ever has 0).
+    public var fencing: Int
+
+    public init(worker: String, fencing: Int) {
+        self.worker = worker
+        self.fencing = fencing
+    }
+}
+
+/// The worker no longer holds these sessions' leases: nothing was claimed for them.
+public struct SessionLeaseLost: Error, CustomStringConvertible {
+    public let sessions: [String]
+    public var description: String {
+        "this worker no longer holds the lease of session \(sessions.joined(separator: ", ")) (another worker took it over)"
     }
 }
 

@@ -1,6 +1,6 @@
 import Foundation
 import SiaranTestSupport
-import Store
+@testable import Store
 import Testing
 
 /// Session leases: one worker at a time per WhatsApp number, fencing counters that grow with
@@ -73,5 +73,46 @@ struct ClusterLeaseTests {
         #expect(status.workers.first?.sentLastMinute == 0)
         #expect(status.leases.map(\.session) == ["cadangan", "utama"])
         #expect(status.leases.first { $0.session == "cadangan" }?.owner == "host-b-2", "the lease row stays, run out")
+    }
+
+    @Test("a claim under a lost lease claims nothing, still records the sends, and says which session was lost",
+          arguments: TestDatabaseKind.allCases)
+    func fencedClaim(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let database = test.database
+        try await database.write { db in
+            try db.execute("INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('f', 'Promo', 'sending', ?, 'x')", Date())
+            for n in 1...3 {
+                let phone = "62812000000\(n)"
+                let contact = try db.queryOne("INSERT INTO contacts (campaignId, phone, line) VALUES ('f', ?, ?) RETURNING id", phone, n)!.int64("id")
+                try db.execute("INSERT INTO messages (id, campaignId, contactId, phone, text, state, queuedAt) VALUES (?, 'f', ?, ?, 'Halo', 'pending', ?)",
+                               "f-\(n)", contact, phone, Date())
+            }
+        }
+        @Sendable func state(_ id: String) async throws -> String? {
+            try await database.read { db in try db.scalar("SELECT state FROM messages WHERE id = ?", id).textValue }
+        }
+        let now = Date()
+        let lease = try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: now, duration: 60))
+        try await database.recordSent([], thenClaim: [MessageClaim(id: "f-1", session: "utama", fence: LeaseFence(worker: "a", fencing: lease.fencing))])
+        #expect(try await state("f-1") == "sending", "claimed under the lease")
+
+        // b takes the session over (a's lease ran out); a, waking up, sends f-1 and tries to claim f-2.
+        let later = now.addingTimeInterval(120)
+        _ = try #require(try await database.acquireSessionLease(session: "utama", worker: "b", at: later, duration: 60))
+        let lost = await #expect(throws: SessionLeaseLost.self) {
+            try await database.recordSent([SentMessage(id: "f-1", at: later)],
+                                          thenClaim: [MessageClaim(id: "f-2", session: "utama", fence: LeaseFence(worker: "a", fencing: lease.fencing))])
+        }
+        #expect(lost?.sessions == ["utama"])
+        #expect(try await state("f-1") == "sent", "the send a made is recorded all the same")
+        #expect(try await state("f-2") == "pending", "nothing claimed for a session a lost")
+        // Without a lease at all (fencing 0) nothing is claimed either; without a fence (SQLite, one machine) it is.
+        await #expect(throws: SessionLeaseLost.self) {
+            try await database.recordSent([], thenClaim: [MessageClaim(id: "f-2", session: "cadangan", fence: LeaseFence(worker: "a", fencing: 0))])
+        }
+        try await database.recordSent([], thenClaim: [MessageClaim(id: "f-3", session: "cadangan")])
+        #expect(try await state("f-3") == "sending")
     }
 }
