@@ -74,6 +74,7 @@ extension InChromium {
                     try await page.fill(".segment-row:nth-child(1) [name=segment_value]", with: "Jakarta")
                     try await page.wait(until: "!document.querySelector('[data-error-for=segment-0]').hidden", "the missing column beside its row")
                     #expect(try await page.text("[data-error-for=segment-0]").contains("the list has no column 'city'"))
+                    #expect(try await page.string("document.querySelector('.segment-row').className").contains("invalid"))
                     try await shoot(page, shots, "segment-error", at: "#field-segment")
                     try await choose(".segment-row:nth-child(1) [name=segment_kind]", "never_delivered")
                     try await page.wait(until: "document.querySelector('[data-error-for=segment-0]').hidden", "the row's error going away")

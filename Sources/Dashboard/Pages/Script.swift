@@ -164,7 +164,9 @@ enum Script {
         if(p.contacts){var dl=$('#segment-columns');dl.textContent='';p.contacts.columns.forEach(function(c){var o=el('option');o.value=c;dl.appendChild(o)})}
         var s=p.segment,rows=$$('.segment-row',srows).length;
         box.textContent=s?s.matching+' '+box.dataset.of+' '+s.usable+' '+box.dataset.match+' · '+s.optedOut+' '+box.dataset.opted:(rows&&!p.contacts?box.dataset.none:'');
-        box.hidden=!box.textContent}
+        box.hidden=!box.textContent;
+        $$('.segment-row',srows).forEach(function(r){var bad=!$('[data-error-for]',r).hidden;r.classList.toggle('invalid',bad);
+          $$('input,select',r).forEach(function(i){i.setAttribute('aria-invalid',bad?'true':'false')})})}
       // A/B test: its fields show when it is ticked.
       var abOn=$('[name=ab_enabled]',form),abBox=$('#ab-fields');
       function syncAB(){if(abBox)abBox.hidden=!(abOn&&abOn.checked)}

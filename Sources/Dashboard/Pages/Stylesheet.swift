@@ -87,7 +87,7 @@ enum Stylesheet {
     .segment-row{display:flex;flex-wrap:wrap;gap:8px;align-items:center;padding:10px 0;border-bottom:1px dashed var(--line)}
     .segment-row select{flex:1 1 200px;width:auto;min-width:0;max-width:100%}.segment-row input{flex:1 1 110px;min-width:0;width:auto}
     .segment-row .segment-remove{flex:none}
-    .segment-row .field-error{flex-basis:100%;margin-top:0}
+    .segment-row .field-error{flex-basis:100%;margin-top:0}.segment-row.invalid input{border-color:var(--danger)}
     .segment-join{margin-top:6px}.segment-join label{margin:0}.segment-join select{width:auto;flex:1 1 200px}
     #add-segment-row{margin-top:10px}#segment-count{margin-top:10px}
     .ab-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:0 14px}.ab-grid input{width:100%;min-width:0}
