@@ -111,6 +111,20 @@ extension InChromium {
                     try await page.wait(until: "document.querySelector('#flash.ok')", "the creation message")
                     flash = try await page.text("#flash")
                     #expect(flash.hasSuffix("(promo-imlek)"), "flash: \(flash)")
+
+                    // The same blocks in Bahasa Indonesia (the language toggle's cookie), as staff see them.
+                    try await page.navigate(base + "/campaigns/new")
+                    try await page.expectingNewDocument("switching to Bahasa Indonesia") { try await page.click("[data-lang=id]") }
+                    try await page.fill("[name=numbers]", with: "081234567890\n")
+                    try await page.click("#add-segment-row")
+                    try await choose(".segment-row [name=segment_kind]", "one_of")
+                    try await page.fill(".segment-row [name=segment_column]", with: "kota")
+                    try await page.fill(".segment-row [name=segment_value]", with: "Jakarta, Bogor")
+                    try await page.click("[name=ab_enabled]")
+                    try await page.wait(until: "!document.querySelector('[data-error-for=segment-0]').hidden", "the missing column, in Indonesian")
+                    #expect(try await page.text("[data-error-for=segment-0]").hasPrefix("daftar ini tidak punya kolom 'kota'"))
+                    #expect(try await page.text("#field-segment legend") == "Siapa yang dikirimi (segmen)")
+                    try await shoot(page, shots, "segment-id", at: "#field-segment")
                     #expect(page.exceptions.isEmpty, "script errors: \(page.exceptions)")
                 }
             }
