@@ -26,18 +26,57 @@ struct ABTestRun {
                 context.logger.info("A/B test: the sample went out; waiting before choosing the winner",
                                     metadata: ["campaign.id": "\(id)", "ab.sample": "\(size)", "ab.wait_seconds": "\(Int(test.waitSeconds))"])
                 context.eventLog?.record(campaign: id, phone: nil, messageID: nil, status: "ab-test-sample-sent",
-                                         reason: "\(size) messages; the winner is chosen after \(Self.duration(test.waitSeconds))")
+                                         reason: context.pipeline.sending.transport == .dryRun
+                                            ? "\(size) messages; a dry-run chooses the winner at once (no replies can come)"
+                                            : "\(size) messages; the winner is chosen after \(Self.duration(test.waitSeconds))")
             }
-            guard let sentAt = record?.sampleSentAt else { throw CampaignFailure("the A/B test's sample was not recorded") }
-            let decideAt = sentAt.addingTimeInterval(test.waitSeconds)
-            while context.clock.now() < decideAt {
-                try Task.checkCancellation()
-                if context.control("CANCEL", of: campaign) { return .cancelled }
-                try await context.clock.sleep(seconds: min(1, decideAt.timeIntervalSince(context.clock.now())))
+            guard let waiting = record else { throw CampaignFailure("the A/B test's sample was not recorded") }
+            if context.pipeline.sending.transport == .dryRun {
+                // A rehearsal sends nothing, so no reply or read can come during a wait: the
+                // decision follows the sample at once (the plan says so), and the rehearsal stays quick.
+                context.logger.info("A/B test: a dry-run does not wait for the test's result", metadata: ["campaign.id": "\(id)"])
+            } else if try await waitForResult(waiting) == .cancelled {
+                return .cancelled
             }
             try await decide()
         }
         return try await CampaignSender(context: context, campaign: campaign, options: options).run()
+    }
+
+    /// Waits `wait` from the sample, without the time `PAUSE` (or `PAUSE-ALL`) holds it: while
+    /// paused the countdown stands still, and on resume it goes on with what was left. The hold
+    /// is a checkpoint in `abTests`, so a restart while paused still finds the wait held.
+    func waitForResult(_ start: ABTestRecord) async throws -> CampaignSender.Outcome {
+        var record = start
+        let id = campaign.id
+        let runner = CampaignRunner(context: context)
+        while true {
+            try Task.checkCancellation()
+            if context.control("CANCEL", of: campaign) { return .cancelled }
+            let paused = context.control("PAUSE", of: campaign) || context.pausedGlobally
+            let now = context.clock.now()
+            if paused, record.heldSince == nil {
+                try await context.database.holdABWait(campaign: id, at: now)
+                try await context.database.setState(.paused, of: id)
+                try await runner.writeStatus(id)
+                context.logger.notice("campaign paused; the A/B test's wait is held", metadata: ["campaign.id": "\(id)"])
+                record = try await context.database.abTest(of: id) ?? record
+            } else if !paused, record.heldSince != nil {
+                try await context.database.resumeABWait(campaign: id, at: now)
+                try await context.database.setState(.sending, of: id)
+                try await runner.writeStatus(id)
+                record = try await context.database.abTest(of: id) ?? record
+                let left = record.decisionDue(waitSeconds: test.waitSeconds, now: now).timeIntervalSince(now)
+                context.logger.notice("campaign resumed; the A/B test's wait goes on (\(Self.duration(max(0, left))) left)", metadata: ["campaign.id": "\(id)"])
+            }
+            if paused {
+                try await context.clock.sleep(seconds: 0.2)
+                continue
+            }
+            let left = record.decisionDue(waitSeconds: test.waitSeconds, now: now).timeIntervalSince(now)
+            if left <= 0 { return .completed }
+            try await context.clock.sleep(seconds: min(1, left))
+        }
     }
 
     /// Chooses the winner from the sample's figures and queues everyone else's messages with it.

@@ -71,6 +71,10 @@ extension CampaignPlan {
             let fallback = abTest.fallback == .first ? pick("the first variant", "varian pertama") : pick("the variant with the higher rate", "varian dengan angka lebih tinggi")
             lines.append(pick("  A/B test: these \(n(warm + cold)) messages are the sample (\(String(format: "%g", abTest.samplePercent))%). \(wait) after it went out, the variant with a significantly higher \(metric) rate (at least \(n(abTest.minPerVariant)) messages each) goes to the other \(n(abRest)) contacts; otherwise \(fallback).",
                               "  Uji A/B: \(n(warm + cold)) pesan ini adalah sampelnya (\(String(format: "%g", abTest.samplePercent))%). \(wait) setelah terkirim, varian dengan angka \(metric) yang jelas lebih tinggi (paling sedikit \(n(abTest.minPerVariant)) pesan masing-masing) dikirim ke \(n(abRest)) kontak lainnya; bila tidak, \(fallback)."))
+            if rehearsal {
+                lines.append(pick("  This dry-run does not wait: nothing is sent, so no reply or read can come; the winner is chosen as soon as the sample is written (\(fallback), as the sample cannot tell) and a real run waits \(wait), paused time not counted.",
+                                  "  Uji coba (dry-run) ini tidak menunggu: tidak ada yang terkirim, jadi tidak akan ada balasan atau baca; pemenang dipilih begitu sampel ditulis (\(fallback), karena sampel tidak bisa menentukan) dan pengiriman sungguhan menunggu \(wait), waktu jeda tidak dihitung."))
+            }
         }
         if guardCampaigns > 0 {
             lines.append(pick("  Engagement guard: \(n(unengaged)) held back (they received their last \(guardCampaigns) campaigns and never read or replied; listed in rejected.csv as unengaged). Sending less to people who ignore us protects the number. Turn it off for this campaign with engagement_guard: off in campaign.yaml.",

@@ -1,4 +1,5 @@
 public import Foundation
+import GRDB
 
 /// Where a test-then-winner campaign is: its sample went out (`sampleSentAt`, the wait counts
 /// from it), then the decision and the messages to everyone else were written together.
@@ -11,6 +12,18 @@ public struct ABTestRecord: Sendable, Equatable {
     public var decidedBy: String?
     public var pValue: Double?
     public var reason: String?
+    /// How long the wait was held by `PAUSE` (earlier pauses, summed); the decision moves by as much.
+    public var heldSeconds: Double = 0
+    /// Since when the wait is held by a `PAUSE` still in place; nil while it runs.
+    public var heldSince: Date?
+
+    /// When the winner is chosen for a `wait` of `waitSeconds`, as it stands at `now`: the wait
+    /// counts from the sample, without the time `PAUSE` held it (a hold still in place moves the
+    /// moment along with `now`, so it never comes while paused).
+    public func decisionDue(waitSeconds: Double, now: Date) -> Date {
+        let holding = heldSince.map { max(0, now.timeIntervalSince($0)) } ?? 0
+        return sampleSentAt.addingTimeInterval(waitSeconds + heldSeconds + holding)
+    }
 }
 
 extension SiaranDatabase {
@@ -19,10 +32,10 @@ extension SiaranDatabase {
     }
 
     static func abTest(of campaign: String, in db: any SQLConnection) throws -> ABTestRecord? {
-            try db.queryOne("SELECT sampleSize, sampleSentAt, decidedAt, winner, decidedBy, pValue, reason FROM abTests WHERE campaignId = ?", campaign).map {
+            try db.queryOne("SELECT sampleSize, sampleSentAt, decidedAt, winner, decidedBy, pValue, reason, heldSeconds, heldSince FROM abTests WHERE campaignId = ?", campaign).map {
                 ABTestRecord(sampleSize: try $0.int("sampleSize"), sampleSentAt: try $0.date("sampleSentAt"), decidedAt: $0.optionalDate("decidedAt"),
                              winner: $0.optionalString("winner"), decidedBy: $0.optionalString("decidedBy"), pValue: $0.optionalDouble("pValue"),
-                             reason: $0.optionalString("reason"))
+                             reason: $0.optionalString("reason"), heldSeconds: $0.optionalDouble("heldSeconds") ?? 0, heldSince: $0.optionalDate("heldSince"))
             }
     }
 
@@ -32,6 +45,37 @@ extension SiaranDatabase {
             guard try db.scalarInt("SELECT COUNT(*) FROM abTests WHERE campaignId = ?", campaign) == 0 else { return }
             _ = try db.execute("INSERT INTO abTests (campaignId, sampleSize, sampleSentAt) VALUES (?, ?, ?)", campaign, sampleSize, at)
         }
+    }
+
+    /// `PAUSE` holds the wait from `at` (a checkpoint: a restart while paused keeps it held).
+    /// Nothing changes when it is already held or decided.
+    public func holdABWait(campaign: String, at: Date) async throws {
+        try await write { db in
+            _ = try db.execute("UPDATE abTests SET heldSince = ? WHERE campaignId = ? AND heldSince IS NULL AND decidedAt IS NULL", at, campaign)
+        }
+    }
+
+    /// The wait runs again from `at`: the time it was held is added to `heldSeconds`.
+    public func resumeABWait(campaign: String, at: Date) async throws {
+        try await write { db in
+            guard let since = try Self.abTest(of: campaign, in: db)?.heldSince else { return }
+            _ = try db.execute("UPDATE abTests SET heldSeconds = heldSeconds + ?, heldSince = NULL WHERE campaignId = ?",
+                               max(0, at.timeIntervalSince(since)), campaign)
+        }
+    }
+
+    /// v16 (both backends): how long `PAUSE` held a test's wait, so a paused wait does not run out.
+    static let abWaitSchema = """
+        ALTER TABLE abTests ADD COLUMN heldSeconds %REAL% NOT NULL DEFAULT 0;
+        ALTER TABLE abTests ADD COLUMN heldSince %TIMESTAMP%;
+        """
+
+    static func createABWaitSchema(_ db: GRDB.Database) throws {
+        try db.execute(sql: abWaitSchema.replacingOccurrences(of: "%REAL%", with: "REAL").replacingOccurrences(of: "%TIMESTAMP%", with: "DATETIME"))
+    }
+
+    static var abWaitPostgresSchema: String {
+        abWaitSchema.replacingOccurrences(of: "%REAL%", with: "double precision").replacingOccurrences(of: "%TIMESTAMP%", with: "timestamptz")
     }
 
     /// How many of the campaign's contacts have no message yet (the rest of a test-then-winner campaign).

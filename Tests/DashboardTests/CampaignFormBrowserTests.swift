@@ -64,6 +64,42 @@ extension InChromium {
                     try await page.click("#add-variant")
                     try await page.fill("[name=variant]", with: "Versi B untuk {name|Kak}")
                     #expect(try await page.text("#message-label").contains("A"))
+                    // Segment builder: a column the pasted list lacks is refused beside its row; history
+                    // conditions are counted over the list (nobody here was ever messaged).
+                    func choose(_ selector: String, _ value: String) async throws {
+                        _ = try await page.evaluate("(function(s){s.value='\(value)';s.dispatchEvent(new Event('input',{bubbles:true}));s.dispatchEvent(new Event('change',{bubbles:true}))})(\(ChromiumPage.query(selector)))")
+                    }
+                    try await page.click("#add-segment-row")
+                    try await page.fill(".segment-row:nth-child(1) [name=segment_column]", with: "city")
+                    try await page.fill(".segment-row:nth-child(1) [name=segment_value]", with: "Jakarta")
+                    try await page.wait(until: "!document.querySelector('[data-error-for=segment-0]').hidden", "the missing column beside its row")
+                    #expect(try await page.text("[data-error-for=segment-0]").contains("the list has no column 'city'"))
+                    #expect(try await page.string("document.querySelector('.segment-row').className").contains("invalid"))
+                    try await shoot(page, shots, "segment-error", at: "#field-segment")
+                    try await choose(".segment-row:nth-child(1) [name=segment_kind]", "never_delivered")
+                    try await page.wait(until: "document.querySelector('[data-error-for=segment-0]').hidden", "the row's error going away")
+                    try await page.wait(until: "document.querySelector('#segment-count').textContent.indexOf('2 of 2')===0", "the matching count")
+                    try await page.click("#add-segment-row")
+                    try await choose(".segment-row:nth-child(2) [name=segment_kind]", "read_within")
+                    try await page.fill(".segment-row:nth-child(2) [name=segment_value]", with: "14")
+                    try await page.wait(until: "document.querySelector('#segment-count').textContent.indexOf('0 of 2')===0", "nobody matches both")
+                    #expect(try await page.evaluate("document.querySelector('.segment-join').hidden") as? Bool == false)
+                    try await choose("#segment-join", "any")
+                    try await page.wait(until: "document.querySelector('#segment-count').textContent.indexOf('2 of 2')===0", "either condition")
+                    try await shoot(page, shots, "segment", at: "#field-segment")
+
+                    // The A/B test: its fields appear when ticked; a refused value beside the block.
+                    #expect(try await page.evaluate("document.querySelector('#ab-fields').hidden") as? Bool == true)
+                    try await page.click("[name=ab_enabled]")
+                    try await page.fill("#ab-sample", with: "95")
+                    try await page.wait(until: "!document.querySelector('#err-ab_test').hidden", "the A/B error beside its block")
+                    #expect(try await page.text("#err-ab_test").contains("'sample' must be a share from 1% to 90%"))
+                    try await page.fill("#ab-sample", with: "30")
+                    try await page.fill("#ab-wait", with: "45")
+                    try await choose("[name=ab_wait_unit]", "m")
+                    try await page.wait(until: "document.querySelector('#err-ab_test').hidden", "the A/B error going away")
+                    try await shoot(page, shots, "ab-test", at: "#field-ab_test")
+
                     try await page.click("#advanced summary")
                     try await page.fill("#options", with: "resend: true")
                     try await page.wait(until: "document.querySelectorAll('#preview-more .bubble').length>=1", "the second recipient's message")
@@ -75,6 +111,20 @@ extension InChromium {
                     try await page.wait(until: "document.querySelector('#flash.ok')", "the creation message")
                     flash = try await page.text("#flash")
                     #expect(flash.hasSuffix("(promo-imlek)"), "flash: \(flash)")
+
+                    // The same blocks in Bahasa Indonesia (the language toggle's cookie), as staff see them.
+                    try await page.navigate(base + "/campaigns/new")
+                    try await page.expectingNewDocument("switching to Bahasa Indonesia") { try await page.click("[data-lang=id]") }
+                    try await page.fill("[name=numbers]", with: "081234567890\n")
+                    try await page.click("#add-segment-row")
+                    try await choose(".segment-row [name=segment_kind]", "one_of")
+                    try await page.fill(".segment-row [name=segment_column]", with: "kota")
+                    try await page.fill(".segment-row [name=segment_value]", with: "Jakarta, Bogor")
+                    try await page.click("[name=ab_enabled]")
+                    try await page.wait(until: "!document.querySelector('[data-error-for=segment-0]').hidden", "the missing column, in Indonesian")
+                    #expect(try await page.text("[data-error-for=segment-0]").hasPrefix("daftar ini tidak punya kolom 'kota'"))
+                    #expect(try await page.text("#field-segment legend") == "Siapa yang dikirimi (segmen)")
+                    try await shoot(page, shots, "segment-id", at: "#field-segment")
                     #expect(page.exceptions.isEmpty, "script errors: \(page.exceptions)")
                 }
             }
@@ -88,6 +138,8 @@ extension InChromium {
             #expect(options.priority == 2)
             #expect(options.resend)
             #expect(options.variants == ["*Halo* {name|Kak}, diskon _30%_ hari ini!", "Versi B untuk {name|Kak}"])
+            #expect(options.segment == "never delivered or read within 14 days", "\(yaml)")
+            #expect(options.abTest?.samplePercent == 30 && options.abTest?.waitSeconds == 2700 && options.abTest?.metric == .replied, "\(yaml)")
         }
 
         /// The part of the form around `selector`, at phone and desktop widths.

@@ -35,6 +35,7 @@ struct RoleTests {
         Endpoint(method: .post, uri: "/api/contacts/upload", multipart: true, needs: .operator),
         Endpoint(method: .post, uri: "/api/media/upload", multipart: true, needs: .operator),
         Endpoint(method: .post, uri: "/api/campaign/preview", multipart: true, needs: .operator),
+        Endpoint(method: .post, uri: "/api/segment/preview", multipart: true, needs: .operator),
         Endpoint(method: .get, uri: "/api/uploads/media-seed/prepared", needs: .operator),
         Endpoint(method: .get, uri: "/api/contacts/optouts", needs: .viewer),
         Endpoint(method: .get, uri: "/api/contacts/optouts.csv", needs: .viewer),

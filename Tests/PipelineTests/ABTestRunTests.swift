@@ -61,6 +61,51 @@ final class StopDuringWaitClock: PipelineClock, Sendable {
     }
 }
 
+/// A manual clock that puts `PAUSE` in the campaign's folder half an hour into the A/B test's
+/// wait, lets five hours pass while the wait is held, then stops the run (as a `kill -9` would);
+/// in the next run it lets another hour pass and takes `PAUSE` away.
+final class PauseDuringWaitClock: PipelineClock, Sendable {
+    let inner: ManualClock
+    let database: SiaranDatabase
+    let campaign: String
+    let pauseFile: String
+    /// 0 before the pause, 1 paused (counting held hours), 2 stopped while paused, 3 resumed.
+    let phase = Mutex((step: 0, heldHours: 0, resumedAt: Date?.none))
+
+    init(_ inner: ManualClock, database: SiaranDatabase, campaign: String, pauseFile: String) {
+        self.inner = inner
+        self.database = database
+        self.campaign = campaign
+        self.pauseFile = pauseFile
+    }
+
+    func now() -> Date { inner.now() }
+
+    func sleep(seconds: Double) async throws {
+        guard let test = try await database.abTest(of: campaign), test.decidedAt == nil else { return try await inner.sleep(seconds: seconds) }
+        let state = phase.withLock { $0 }
+        switch state.step {
+        case 0 where inner.now() >= test.sampleSentAt.addingTimeInterval(1800):
+            FileManager.default.createFile(atPath: pauseFile, contents: nil)
+            phase.withLock { $0.step = 1 }
+        case 1 where test.heldSince != nil:
+            if state.heldHours == 5 {
+                phase.withLock { $0.step = 2 }
+                throw CancellationError()
+            }
+            inner.jump(by: 3600)
+            phase.withLock { $0.heldHours += 1 }
+        case 2 where test.heldSince != nil:
+            inner.jump(by: 3600)
+            try FileManager.default.removeItem(atPath: pauseFile)
+            phase.withLock { $0 = (3, $0.heldHours + 1, inner.now()) }
+        default:
+            break
+        }
+        try await inner.sleep(seconds: seconds)
+    }
+}
+
 @Suite("Test, then send the winner")
 struct ABTestRunTests {
     static let yaml = """
@@ -72,7 +117,8 @@ struct ABTestRunTests {
 
         """
 
-    func prepare(_ kind: TestDatabaseKind, contacts: Int, minPerVariant: Int) async throws -> (PipelineHarness, PipelineContext, String) {
+    func prepare(_ kind: TestDatabaseKind, contacts: Int, minPerVariant: Int,
+                 transport: SendingConfiguration.TransportKind = .whatsapp) async throws -> (PipelineHarness, PipelineContext, String) {
         let harness = try await PipelineHarness(kind)
         let numbers = (0..<contacts).map { "62813\(String(format: "%08d", $0))" }.joined(separator: "\n")
         try harness.drop("ab/numbers.txt", numbers)
@@ -86,6 +132,9 @@ struct ABTestRunTests {
         let campaign = try #require(try await harness.campaigns().first)
         var context = harness.context
         context.eventLog = CampaignEventLog(outbox: harness.path("outbox"), timeZone: PacingTests.jakarta)
+        // A real transport waits for the test's result (a dry-run does not); no cold cap here.
+        context.pipeline.sending.transport = transport
+        context.pipeline.sending.coldDailyCap = 0
         return (harness, context, campaign.id)
     }
 
@@ -160,5 +209,66 @@ struct ABTestRunTests {
         let sends = transport.sends.withLock { $0 }
         #expect(sends.count == 50 && Set(sends.map(\.phone)).count == 50)
         #expect(sends.dropFirst(20).allSatisfy { $0.text.contains("Varian A") })
+    }
+
+    @Test("PAUSE holds the wait: six hours paused (with a stop between) do not count, the winner is chosen after the 2 h of wait, never while paused",
+          arguments: TestDatabaseKind.allCases)
+    func pauseHoldsTheWait(database: TestDatabaseKind) async throws {
+        let (harness, base, id) = try await prepare(database, contacts: 60, minPerVariant: 10)
+        let start = ManualClock(PacingTests.date("2026-11-25 09:00"))
+        let transport = ScriptedReplyTransport(clock: start, database: harness.database)
+        let campaign = try #require(try await harness.database.campaign(id))
+        let clock = PauseDuringWaitClock(start, database: harness.database, campaign: id,
+                                         pauseFile: harness.path("outbox/\(campaign.folderName)/PAUSE"))
+        var context = base
+        context.transport = transport
+        context.clock = clock
+
+        // First run: the sample, half an hour of wait, then PAUSE holds it for five hours and the run stops.
+        #expect(try await CampaignRunner(context: context).run(id) == .interrupted)
+        let sample = transport.sends.withLock { $0.count }
+        #expect(sample == 24)
+        let held = try #require(try await harness.database.abTest(of: id))
+        #expect(held.decidedAt == nil, "not decided while paused, although the clock is 5.5 h past the sample")
+        let heldSince = try #require(held.heldSince, "the hold is a checkpoint")
+        #expect(heldSince >= held.sampleSentAt.addingTimeInterval(1800) && heldSince < held.sampleSentAt.addingTimeInterval(1810))
+        #expect(try await harness.database.campaign(id)?.state == .paused)
+
+        // Second run: still held (one more hour), then PAUSE goes and the last 1.5 h of wait run.
+        #expect(try await CampaignRunner(context: context).run(id) == .finished(.done))
+        let resumedAt = try #require(clock.phase.withLock { $0.resumedAt })
+        let decided = try #require(try await harness.database.abTest(of: id))
+        #expect(decided.heldSince == nil)
+        #expect(decided.heldSeconds >= 6 * 3600 && decided.heldSeconds < 6 * 3600 + 10, "\(decided.heldSeconds)")
+        let decidedAt = try #require(decided.decidedAt)
+        #expect(decidedAt >= held.sampleSentAt.addingTimeInterval(2 * 3600 + decided.heldSeconds - 1), "the dates are stored to the millisecond")
+        #expect(decidedAt >= resumedAt.addingTimeInterval(5400 - 10) && decidedAt < resumedAt.addingTimeInterval(5400 + 10),
+                "the wait went on with what was left (1.5 h) after the resume")
+        let sends = transport.sends.withLock { $0 }
+        #expect(sends.count == 60 && Set(sends.map(\.phone)).count == 60)
+        let winner = try #require(decided.winner)
+        #expect(sends.dropFirst(sample).allSatisfy { $0.at >= decidedAt && $0.text.contains("Varian \(winner)") })
+    }
+
+    @Test("a dry-run does not wait for the result: the plan says so, the fallback is chosen when the sample is written, everyone gets one message")
+    func dryRunSkipsTheWait() async throws {
+        let (harness, base, id) = try await prepare(.sqlite, contacts: 50, minPerVariant: 10, transport: .dryRun)
+        var context = base
+        let clock = ManualClock(PacingTests.date("2026-11-25 09:00"))
+        context.clock = clock
+        #expect(try await CampaignRunner(context: context).run(id) == .finished(.done))
+        let decided = try #require(try await harness.database.abTest(of: id))
+        let decidedAt = try #require(decided.decidedAt)
+        #expect(decidedAt.timeIntervalSince(decided.sampleSentAt) < 60, "no 2 h wait in a rehearsal")
+        #expect(decided.winner == "A" && decided.decidedBy == "fallback-first", "\(decided)")
+        let campaign = try #require(try await harness.database.campaign(id))
+        let lines = try harness.dryRunLines(campaign)
+        #expect(lines.count == 50 && Set(lines.compactMap { $0["to"] as? String }).count == 50)
+        let outbox = harness.path("outbox/\(campaign.folderName)")
+        let preview = try String(contentsOfFile: "\(outbox)/preview.txt", encoding: .utf8)
+        #expect(preview.contains("This dry-run does not wait: nothing is sent, so no reply or read can come"), "\(preview)")
+        #expect(preview.contains("Uji coba (dry-run) ini tidak menunggu"), "\(preview)")
+        let log = try String(contentsOfFile: "\(outbox)/logs.txt", encoding: .utf8)
+        #expect(log.contains("a dry-run chooses the winner at once"), "\(log)")
     }
 }

@@ -9,13 +9,18 @@ import Pipeline
 /// Fields (multipart): `send_mode` (`now` or `later`) with `send_date` (`YYYY-MM-DD`) and
 /// `send_time` (`HH:MM`) in the configured zone; `sessions` (once per ticked number); `delay_min`,
 /// `delay_max` (seconds); `approval` (`required`); `priority`; `variant` (once per extra message
-/// text: the `message` is variant A); `options` (the Advanced text); `name`.
+/// text: the `message` is variant A); `options` (the Advanced text); `name`; the segment builder's
+/// rows (`SegmentForm`); `ab_enabled` (`on`) with `ab_sample` (percent), `ab_metric`, `ab_wait` and
+/// `ab_wait_unit` (`m`, `h` or `d`), `ab_min_per_variant`, `ab_fallback`.
 struct CampaignForm {
     /// The checked options (form fields over the Advanced text).
     var options = CampaignOptions()
     /// Refused fields: the option (`send_at`, `sessions`, `delay`, `approval`, `priority`,
     /// `variants`, `name`, or `options` for the Advanced text) → why, in the page's language.
     var problems: [String: String] = [:]
+
+    /// The builder's row (`segment-N`) naming each column (lower case), to place a column the list lacks.
+    var segmentRows: [String: String] = [:]
 
     /// Whether the form sets nothing (no `campaign.yaml` is needed).
     var isEmpty: Bool { options == CampaignOptions() }
@@ -40,6 +45,20 @@ struct CampaignForm {
                 try CampaignOptions.check(key, value, zone: zone, into: &options)
             } catch {
                 problems[key] = indonesian ? error.indonesian : error.english
+            }
+        }
+        // The segment builder's rows (`SegmentForm`): each refused row beside itself, the whole as `segment:`.
+        let builder = SegmentForm(form)
+        segmentRows = builder.rowOfColumn
+        for (key, words) in builder.problems { problems[key] = indonesian ? words.indonesian : words.english }
+        if let segment = builder.text {
+            if yamlKeys.contains("segment") {
+                problems["segment"] = indonesian ? "diisi di sini dan juga di campaign.yaml (Lanjutan); pilih salah satu"
+                    : "set both here and in campaign.yaml (Advanced); keep one"
+            } else {
+                do { try CampaignOptions.check("segment", .text(segment), zone: zone, into: &options) } catch {
+                    problems["segment"] = indonesian ? error.indonesian : error.english
+                }
             }
         }
         let typed = form.part("name")?.text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
@@ -73,6 +92,16 @@ struct CampaignForm {
             // The message box is variant A; an empty one is refused with the others.
             let first = form.part("message")?.typed?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             fields.append(("variants", .list([first] + extra.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })))
+        }
+        // Test, then send the winner (`ab_test:`): only when ticked; empty fields keep the defaults.
+        if text("ab_enabled") == "on" {
+            var pairs: [String: String] = [:]
+            if !text("ab_sample").isEmpty { pairs["sample"] = text("ab_sample") }
+            if !text("ab_metric").isEmpty { pairs["metric"] = text("ab_metric") }
+            if !text("ab_wait").isEmpty { pairs["wait"] = text("ab_wait") + (text("ab_wait_unit").isEmpty ? "h" : text("ab_wait_unit")) }
+            if !text("ab_min_per_variant").isEmpty { pairs["min_per_variant"] = text("ab_min_per_variant") }
+            if !text("ab_fallback").isEmpty { pairs["fallback"] = text("ab_fallback") }
+            fields.append(("ab_test", .pairs(pairs)))
         }
         return fields
     }

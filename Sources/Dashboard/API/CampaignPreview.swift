@@ -74,6 +74,20 @@ struct CampaignPreview: Codable, Sendable {
     var warnings: [String]
     var media: Media?
     var mediaError: String?
+    /// Who of the list the segment keeps, counted by the code `siaran contacts segment` uses; nil
+    /// without a segment or a list.
+    var segment: SegmentCount?
+
+    /// `rows`, `usable` (valid, not opted out, no duplicate), `optedOut`, `outsideSegment` and
+    /// `matching`, as `siaran contacts segment` prints them; `text` is the segment as campaign.yaml says it.
+    struct SegmentCount: Codable, Sendable, Equatable {
+        var text: String
+        var rows: Int
+        var usable: Int
+        var optedOut: Int
+        var outsideSegment: Int
+        var matching: Int
+    }
 }
 
 extension Dashboard {
@@ -104,6 +118,22 @@ extension Dashboard {
                 }
                 accepted = result.accepted.prefix(3).map { contact in
                     (contact.phone.description, Dictionary(zip(columns, contact.variables), uniquingKeysWith: { first, _ in first }))
+                }
+                // The segment, as `siaran contacts segment` counts it (the engagement guard aside).
+                if let text = options.segment, let segment = try? Segment.parse(text) {
+                    do {
+                        let chosen = try await CampaignAudience(segment: segment, guardCampaigns: 0)
+                            .choose(from: result, database: database, campaign: nil, now: Date())
+                        preview.segment = .init(text: text, rows: result.counts.rows, usable: result.counts.accepted, optedOut: result.counts.optedOut,
+                                                outsideSegment: chosen.outsideSegment ?? 0, matching: chosen.result.accepted.count)
+                    } catch let missing as CampaignAudience.MissingColumn {
+                        let names = missing.columns.isEmpty ? (indonesian ? "tidak ada (daftar nomor saja)" : "none (a plain numbers list)") : missing.columns.joined(separator: ", ")
+                        let field = checked.segmentRows[missing.column.lowercased()] ?? "segment"
+                        let words = indonesian ? "daftar ini tidak punya kolom '\(missing.column)' (kolomnya: \(names))"
+                            : "the list has no column '\(missing.column)' (its columns: \(names))"
+                        preview.fields[field] = words
+                        preview.problems.append("segment: \(words)")
+                    }
                 }
                 let counts = result.counts
                 preview.contacts = .init(
@@ -141,6 +171,10 @@ extension Dashboard {
             preview.problems.append("a campaign needs a message: write one, or name a template in options")
             return preview
         }
+        if let words = abTestVariantsProblem(options, template: template, indonesian: indonesian), preview.fields["ab_test"] == nil {
+            preview.fields["ab_test"] = words
+            preview.problems.append("ab_test: \(words)")
+        }
         let hasMedia = preview.media != nil
         let renderer = MessageRenderer(configuration: configuration.message, columns: columns)
         let check = renderer.check(template, hasMedia: hasMedia, longestValues: longest)
@@ -163,6 +197,13 @@ extension Dashboard {
             }
         }
         return preview
+    }
+
+    /// `ab_test` sends the variants to a sample: one message alone cannot be tested.
+    func abTestVariantsProblem(_ options: CampaignOptions, template: MessageTemplate, indonesian: Bool) -> String? {
+        guard options.abTest != nil, template.variants.count < 2 else { return nil }
+        return indonesian ? "uji A/B perlu paling sedikit dua varian: tambah versi lain pesan"
+            : "an A/B test needs at least two variants: add another version of the message"
     }
 
     /// The contact list of the form as a file the reader can open: a staged upload, or the

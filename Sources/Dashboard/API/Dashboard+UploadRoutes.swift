@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Pipeline
+import Templates
 
 extension Dashboard {
     struct UploadResult: Codable, Sendable {
@@ -13,6 +14,15 @@ extension Dashboard {
         var entries: Int?
         /// Media: `jpg`, `png` or `webp`.
         var format: String?
+    }
+
+    /// What `POST /api/segment/preview` answers: the segment text the form makes, how many of the
+    /// list match, and refused rows beside their fields.
+    struct SegmentPreview: Codable, Sendable {
+        var segment: String?
+        var count: CampaignPreview.SegmentCount?
+        var fields: [String: String]
+        var contactsError: String?
     }
 
     struct CreateResult: Codable, Sendable {
@@ -82,6 +92,16 @@ extension Dashboard {
             let form = try await self.multipart(request)
             return try JSONResponse.make(try await self.preview(form, indonesian: Self.prefersIndonesian(request)))
         }
+        // The segment of the form (builder rows or Advanced `segment:`) counted over its list.
+        router.post("/api/segment/preview") { request, context in
+            try context.require(.operator)
+            let form = try await self.multipart(request)
+            let preview = try await self.preview(form, indonesian: Self.prefersIndonesian(request))
+            return try JSONResponse.make(SegmentPreview(segment: preview.segment?.text ?? CampaignForm(form, timeZone: self.configuration.timeZone, indonesian: false).options.segment,
+                                                        count: preview.segment,
+                                                        fields: preview.fields.filter { $0.key == "segment" || $0.key.hasPrefix("segment-") },
+                                                        contactsError: preview.contactsError))
+        }
         router.post("/api/campaign/create") { request, context in
             let user = try context.require(.operator)
             let form = try await self.multipart(request)
@@ -114,6 +134,12 @@ extension Dashboard {
         let options = CampaignForm(form, timeZone: configuration.timeZone, indonesian: indonesian)
         guard options.problems.isEmpty else {
             throw DashboardError(.badRequest, options.summary, fields: options.problems)
+        }
+        if options.options.abTest != nil,
+           let template = try? CampaignInputs.template(options: options.options, templates: configuration.templates,
+                                                       message: form.part("message")?.typed.map { Data($0.utf8) }),
+           let words = abTestVariantsProblem(options.options, template: template, indonesian: indonesian) {
+            throw DashboardError(.badRequest, "ab_test: \(words)", fields: ["ab_test": words])
         }
         if !options.isEmpty { files["campaign.yaml"] = Data(options.options.yaml(timeZone: timeZone).utf8) }
         if options.options.variants == nil, let message = form.part("message"), let text = message.typed,

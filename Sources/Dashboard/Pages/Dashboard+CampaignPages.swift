@@ -108,6 +108,8 @@ extension Dashboard {
             <label>\(layout.t("new.media"))</label>
             \(zone("media", "image/jpeg,image/png,image/webp", "new.mediaHint", media))
             \(await optionFields(layout))
+            \(segmentFields(layout))
+            \(abTestFields(layout))
             <details class="advanced" id="advanced"><summary>\(layout.t("new.advanced"))</summary>
             <label for="options">\(layout.t("new.options"))</label><textarea id="options" name="options" class="code" placeholder="send_at: 2025-01-31 09:00&#10;delay: { min: 3, max: 6 }" aria-describedby="err-options"></textarea>
             <div class="hint">\(layout.t("new.advancedHint"))</div>

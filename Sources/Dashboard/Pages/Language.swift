@@ -15,6 +15,7 @@ enum Language: String, CaseIterable, Sendable {
 enum PageStrings {
     static let table: [String: (String, String)] = pages.merging(reasons) { page, _ in page }.merging(conversations) { page, _ in page }
         .merging(Dashboard.autoReplyStrings) { page, _ in page }
+        .merging(Dashboard.audienceStrings) { page, _ in page }
 
     /// Reason codes (`reason.too-short`, `reason.not-on-whatsapp`, …) in the same words as the reports.
     private static let reasons = Dictionary(uniqueKeysWithValues: ReasonWording.phrases.map { ("reason." + $0.key, ($0.value.english, $0.value.indonesian)) })

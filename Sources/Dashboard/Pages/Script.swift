@@ -94,7 +94,9 @@ enum Script {
         var ap=$('[name=approval]',form);if(ap&&ap.checked)fd.append('approval','required');
         $$('[name=variant]',form).forEach(function(v){fd.append('variant',v.value)});
         if(ids.contacts)fd.append('contactsUpload',ids.contacts);else fd.append('numbers',new Blob([val('numbers')],{type:'text/plain'}),'numbers.txt');
-        if(ids.media)fd.append('mediaUpload',ids.media);return fd}
+        if(ids.media)fd.append('mediaUpload',ids.media);collectBlocks(fd);return fd}
+      // Blocks marked data-collect (the segment builder, the A/B test) send every named field they hold.
+      function collectBlocks(fd){$$('[data-collect] [name]',form).forEach(function(i){if((i.type==='checkbox'||i.type==='radio')&&!i.checked)return;fd.append(i.name,i.value)})}
       formFields=fields;
       // The server's refusals, each beside its field (the same validator as campaign.yaml).
       function showFieldErrors(map){map=map||{};
@@ -123,7 +125,8 @@ enum Script {
         probs.hidden=!probs.children.length;refs.hidden=!refs.children.length;
         showFieldErrors(p.fields);
         var sum=[];if(p.contacts)sum.push(p.contacts.valid+' '+t('js.valid'));if(p.media)sum.push('🖼 '+size(p.media.prepared.bytes));
-        var n=p.problems.length+(p.mediaError?1:0)+(p.contactsError?1:0);if(n)sum.push('⚠ '+n);$('#preview-summary').textContent=sum.join(' · ')}
+        var n=p.problems.length+(p.mediaError?1:0)+(p.contactsError?1:0);if(n)sum.push('⚠ '+n);$('#preview-summary').textContent=sum.join(' · ');
+        showSegment(p)}
       function runPreview(){var my=++seq,card=$('#preview-card');card.classList.add('busy');
         api('POST','/api/campaign/preview',fields(),true).then(function(p){if(my===seq)showPreview(p)})
           .catch(function(e){if(my!==seq)return;var probs=$('#preview-problems');probs.textContent='';probs.appendChild(el('li','',e.message));probs.hidden=false})
@@ -143,6 +146,31 @@ enum Script {
         row.appendChild(l);row.appendChild(rm);var ta=el('textarea');ta.name='variant';ta.id=id;ta.value=text||'';
         v.appendChild(row);v.appendChild(ta);vbox.appendChild(v);relabel();ta.focus();return ta}
       if(addV)addV.addEventListener('click',function(){addVariant('');schedulePreview()});
+      // Segment builder: a row per condition; the server writes them as segment: and counts who
+      // of the list matches with the code of siaran contacts segment.
+      var srows=$('#segment-rows'),stpl=$('#segment-row'),sadd=$('#add-segment-row');
+      function syncRow(r){var k=$('[name=segment_kind]',r).value,v=$('[name=segment_value]',r);
+        $('[name=segment_column]',r).hidden=['equals','not_equals','one_of','contains','at_least','at_most','between'].indexOf(k)<0;
+        v.hidden=k==='never_delivered';$('[name=segment_value2]',r).hidden=$('.segment-and',r).hidden=k!=='between';
+        var ph=k==='one_of'?'values':(k==='at_least'||k==='at_most'||k==='between')?'number':(k==='replied_within'||k==='read_within')?'days':k==='unread_in_last'?'campaigns':k==='tag'?'tag':'text';
+        v.placeholder=v.dataset[ph];v.setAttribute('aria-label',v.dataset[ph]);v.inputMode=(ph==='number'||ph==='days'||ph==='campaigns')?'decimal':'text'}
+      function renumberRows(){var rows=$$('.segment-row',srows);rows.forEach(function(r,i){$('[data-error-for]',r).dataset.errorFor='segment-'+i});$('.segment-join',form).hidden=rows.length<2}
+      function addRow(){var r=stpl.content.firstElementChild.cloneNode(true);srows.appendChild(r);
+        $('[name=segment_kind]',r).addEventListener('change',function(){syncRow(r);schedulePreview()});
+        $('.segment-remove',r).addEventListener('click',function(){r.remove();renumberRows();schedulePreview()});
+        syncRow(r);renumberRows();$('[name=segment_kind]',r).focus();return r}
+      if(sadd)sadd.addEventListener('click',function(){addRow();schedulePreview()});
+      function showSegment(p){var box=$('#segment-count');if(!box)return;
+        if(p.contacts){var dl=$('#segment-columns');dl.textContent='';p.contacts.columns.forEach(function(c){var o=el('option');o.value=c;dl.appendChild(o)})}
+        var s=p.segment,rows=$$('.segment-row',srows).length;
+        box.textContent=s?s.matching+' '+box.dataset.of+' '+s.usable+' '+box.dataset.match+' · '+s.optedOut+' '+box.dataset.opted:(rows&&!p.contacts?box.dataset.none:'');
+        box.hidden=!box.textContent;
+        $$('.segment-row',srows).forEach(function(r){var bad=!$('[data-error-for]',r).hidden;r.classList.toggle('invalid',bad);
+          $$('input,select',r).forEach(function(i){i.setAttribute('aria-invalid',bad?'true':'false')})})}
+      // A/B test: its fields show when it is ticked.
+      var abOn=$('[name=ab_enabled]',form),abBox=$('#ab-fields');
+      function syncAB(){if(abBox)abBox.hidden=!(abOn&&abOn.checked)}
+      if(abOn){abOn.addEventListener('change',syncAB);syncAB()}
       var pick=$('#template');
       if(pick)pick.addEventListener('change',function(){if(!pick.value)return;
         api('GET','/api/templates/'+encodeURIComponent(pick.value)).then(function(tp){$('[name=message]',form).value=tp.body;runPreview()}).catch(function(e){flash(e.message)})});

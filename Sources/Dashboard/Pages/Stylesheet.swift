@@ -83,6 +83,15 @@ enum Stylesheet {
     details.advanced summary{cursor:pointer;font-weight:600;color:var(--muted);min-height:32px;display:flex;align-items:center}
     .variant{margin-top:4px}.variant .row{justify-content:space-between}.variant .row label{margin:14px 0 6px}
     #add-variant{margin-top:10px}
+    /* The segment builder: one condition a row, wrapping on a phone; the A/B test's fields in a grid. */
+    .segment-row{display:flex;flex-wrap:wrap;gap:8px;align-items:center;padding:10px 0;border-bottom:1px dashed var(--line)}
+    .segment-row select{flex:1 1 200px;width:auto;min-width:0;max-width:100%}.segment-row input{flex:1 1 110px;min-width:0;width:auto}
+    .segment-row .segment-remove{flex:none}
+    .segment-row .field-error{flex-basis:100%;margin-top:0}.segment-row.invalid input{border-color:var(--danger)}
+    .segment-join{margin-top:6px}.segment-join label{margin:0}.segment-join select{width:auto;flex:1 1 200px}
+    #add-segment-row{margin-top:10px}#segment-count{margin-top:10px}
+    .ab-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:0 14px}.ab-grid input{width:100%;min-width:0}
+    .ab-grid .inline{flex-wrap:nowrap}.ab-grid .inline input{flex:1 1 60px;width:auto}.ab-grid .inline select{width:auto;flex:0 1 auto}
     .wa-bold{font-weight:700}.wa-italic{font-style:italic}.wa-strike{text-decoration:line-through}
     .wa-mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em}
     .counters.three{grid-template-columns:repeat(3,1fr)}

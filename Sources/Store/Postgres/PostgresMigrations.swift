@@ -33,6 +33,7 @@ enum PostgresMigrations {
         Migration(identifier: "v13-engagement", sql: SiaranDatabase.engagementPostgresSchema),
         Migration(identifier: "v14-privacy", sql: SiaranDatabase.privacyPostgresSchema),
         Migration(identifier: "v18-cluster", sql: SiaranDatabase.clusterPostgresSchema),
+        Migration(identifier: "v16-ab-wait", sql: SiaranDatabase.abWaitPostgresSchema),
         // migrations-end (append new migrations above this line, the same identifiers as SQLite's)
     ]
 

@@ -22,6 +22,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v13-engagement", migrate: SiaranDatabase.createEngagementSchema)
         migrator.registerMigration("v14-privacy", migrate: SiaranDatabase.createPrivacySchema)
         migrator.registerMigration("v18-cluster", migrate: SiaranDatabase.createClusterSchema)
+        migrator.registerMigration("v16-ab-wait", migrate: SiaranDatabase.createABWaitSchema)
         // migrations-end (append new migrations above this line, each in its own function)
         return migrator
     }
