@@ -141,7 +141,12 @@ final class FakeProvider: Sendable {
     func serve<T: Sendable>(_ body: @Sendable (URL) async throws -> T) async throws -> T {
         let app = Application(router: router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         return try await app.test(.live) { client in
-            try await body(URL(string: "http://127.0.0.1:\(try #require(client.port))")!)
+            // The test client's own connection is served before the test goes on: a quick test
+            // otherwise ended while the server had not yet taken that connection, and a
+            // connection taken after the server stopped serving trips a precondition in
+            // swift-nio's NIOAsyncWriter that stops the whole test process (swift-nio #3481).
+            _ = try await client.execute(uri: "/", method: .get)
+            return try await body(URL(string: "http://127.0.0.1:\(try #require(client.port))")!)
         }
     }
 }
