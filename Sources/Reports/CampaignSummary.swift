@@ -55,6 +55,11 @@ public struct CampaignSummary: Codable, Sendable, Equatable {
     public var ab_test: ABTest?
     public var failure_reasons: [String: Int]
     public var rejection_reasons: [String: Int]
+    /// accepted → server ack → delivered → read → replied, counts and shares of accepted.
+    public var funnel: Funnel
+    /// Messages acknowledged by the server longer than `alert_hours` ago with no delivery receipt;
+    /// listed one per line in stuck-at-sent.csv and report.xlsx.
+    public var stuck_at_sent: StuckAtSent
 
     public init(_ overview: CampaignOverview, timeZone: TimeZone) {
         var dates = LocalTimeFormatter(timeZone: timeZone)
@@ -97,6 +102,12 @@ public struct CampaignSummary: Codable, Sendable, Equatable {
         }
         failure_reasons = Dictionary(overview.failureReasons.map { ($0.reason, $0.count) }, uniquingKeysWith: +)
         rejection_reasons = Dictionary(overview.rejectionReasons.map { ($0.reason, $0.count) }, uniquingKeysWith: +)
+        let steps = overview.funnel
+        funnel = Funnel(accepted: steps.accepted, server_ack: steps.serverAck, delivered: steps.delivered, read: steps.read, replied: steps.replied,
+                        server_ack_share: rounded(steps.share(.serverAck)), delivered_share: rounded(steps.share(.delivered)),
+                        read_share: rounded(steps.share(.read)), replied_share: rounded(steps.share(.replied)))
+        stuck_at_sent = StuckAtSent(count: overview.stuckAtSent, alert_hours: overview.deliveryAlertHours,
+                                    sent_before: dates.iso8601(overview.stuckBefore), file: CampaignStuckReport.fileName)
     }
 
     /// Writes `summary.json` atomically.
@@ -111,6 +122,22 @@ public struct CampaignSummary: Codable, Sendable, Equatable {
 }
 
 extension CampaignSummary {
+    /// `funnel` in summary.json; each share is a fraction of `accepted`.
+    public struct Funnel: Codable, Sendable, Equatable {
+        public var accepted, server_ack, delivered, read, replied: Int
+        public var server_ack_share, delivered_share, read_share, replied_share: Double
+    }
+
+    /// `stuck_at_sent` in summary.json.
+    public struct StuckAtSent: Codable, Sendable, Equatable {
+        public var count: Int
+        public var alert_hours: Int
+        /// Messages acknowledged before this time without a delivery receipt are counted.
+        public var sent_before: String
+        /// The file that lists them (with report.csv).
+        public var file: String
+    }
+
     /// `ab_test` in summary.json: the sample, and once made, the decision and why.
     public struct ABTest: Codable, Sendable, Equatable {
         public var sample_size: Int
