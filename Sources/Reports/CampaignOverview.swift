@@ -26,6 +26,8 @@ public struct CampaignOverview: Sendable {
     /// are still at "sent": no delivery receipt came.
     public var stuckAtSent = 0
     public var deliveryAlertHours = ReportsConfiguration.defaultDeliveryAlertHours
+    /// `send_time: best`: read and reply rates at the contacts' best hours against the campaign's order.
+    public var sendTimes: SendTimeComparison? = nil
 
     /// Messages that left: sent, delivered or read.
     public var sent: Int { counts.sent + counts.delivered + counts.read }
@@ -59,7 +61,7 @@ public struct CampaignOverview: Sendable {
             sendsPerHour: figures.sendsPerHour, variants: figures.variants, failureReasons: figures.failureReasons,
             rejectionReasons: figures.rejectionReasons, sampleText: figures.sampleText, abTest: figures.abTest,
             stuckAtSent: try snapshot.stuckAtSentCount(of: id, sentBefore: stuckBefore(now, hours: deliveryAlertHours)),
-            deliveryAlertHours: deliveryAlertHours
+            deliveryAlertHours: deliveryAlertHours, sendTimes: figures.sendTimes
         )
     }
 

@@ -31,6 +31,20 @@ extension CampaignPDFReport {
             y += 11
         }
 
+        if let times = overview.sendTimes {
+            y += 16
+            canvas.text(text.sendTime, x: m, y: y, size: 12, bold: true, color: .brand, maxWidth: width)
+            y += 18
+            for (label, group) in [(text.atBestHour, times.bestHour), (text.inCampaignOrder, times.campaignOrder)] {
+                canvas.text("• " + text.sendTimeLine(label, group), x: m, y: y, size: 10, color: .ink, maxWidth: width)
+                y += 14
+            }
+            if !times.comparable {
+                canvas.text(text.sendTimeNotComparable, x: m, y: y, size: 8, color: .muted, maxWidth: width)
+                y += 11
+            }
+        }
+
         y += 24
         let stuck = overview.stuckAtSent
         canvas.text(text.stuckAtSent(hours: overview.deliveryAlertHours), x: m, y: y, size: 12, bold: true, color: stuck > 0 ? .red : .brand, maxWidth: width)

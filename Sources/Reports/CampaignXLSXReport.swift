@@ -71,6 +71,14 @@ public enum CampaignXLSXReport {
             row += 1
         }
         count(text.stuckAtSent(hours: overview.deliveryAlertHours), overview.stuckAtSent)
+        if let times = overview.sendTimes {
+            // send_time: best, each group's reads and replies per message sent.
+            for (label, group) in [(text.atBestHour, times.bestHour), (text.inCampaignOrder, times.campaignOrder)] {
+                count("\(text.sendTime) · \(label) · \(text.sent)", group.sent)
+                rate("\(text.sendTime) · \(label) · \(text.readRate)", group.readRate)
+                rate("\(text.sendTime) · \(label) · \(text.replyRate)", group.replyRate)
+            }
+        }
         row += 1
         // Variants with their A/B statistics (VariantStatistics): rates, 95% ranges, p against the best.
         let variantHeader = [text.variant, text.total, text.sent, text.delivered, text.read, text.replied, text.failed, text.optedOutNumbers,

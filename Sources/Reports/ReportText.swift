@@ -1,3 +1,5 @@
+public import Store
+
 /// Every word a person reads in report.pdf and report.xlsx, in English or Bahasa Indonesia
 /// (`reports.language`). Column names in report.csv stay English: scripts read them.
 public struct ReportText: Sendable {
@@ -105,6 +107,18 @@ public struct ReportText: Sendable {
              "… dan \(count) lagi: daftar lengkap ada di stuck-at-sent.csv dan report.xlsx.")
     }
     public var waitingHours: String { pick("Hours waiting", "Jam menunggu") }
+    // send_time: best
+    public var sendTime: String { pick("Send time: each contact's best hour", "Waktu kirim: jam terbaik setiap kontak") }
+    public var atBestHour: String { pick("At their best hour", "Pada jam terbaiknya") }
+    public var inCampaignOrder: String { pick("In list order (no history)", "Urutan daftar (tanpa riwayat)") }
+    public func sendTimeLine(_ label: String, _ group: SendTimeComparison.Group) -> String {
+        pick("\(label): \(count(group.sent)) sent, \(percent(group.readRate)) read, \(percent(group.replyRate)) replied",
+             "\(label): \(count(group.sent)) terkirim, \(percent(group.readRate)) dibaca, \(percent(group.replyRate)) dibalas")
+    }
+    public var sendTimeNotComparable: String {
+        pick("Only one of the two groups has been sent, so there is nothing to compare yet.",
+             "Baru satu dari dua kelompok yang terkirim, jadi belum ada yang bisa dibandingkan.")
+    }
     public var messages: String { pick("Messages", "Pesan") }
     public var page: String { pick("Page", "Halaman") }
     public var variant: String { pick("Variant", "Varian") }
