@@ -51,6 +51,21 @@ struct SendTimeTests {
         try await database.setState(.done, of: "old")
     }
 
+    @Test("send_time in campaign.yaml: best or order; anything else is refused with its line in both languages")
+    func option() throws {
+        #expect(try CampaignOptions.parse("send_time: best\n", defaultTimeZone: "Asia/Jakarta").bestSendTime == true)
+        #expect(try CampaignOptions.parse("send_time: order\n", defaultTimeZone: "Asia/Jakarta").bestSendTime == nil)
+        var options = CampaignOptions()
+        options.bestSendTime = true
+        #expect(options.yaml(timeZone: TimeZone(identifier: "Asia/Jakarta")!).contains("send_time: best\n"))
+        do {
+            _ = try CampaignOptions.parse("name: x\nsend_time: soon\n", defaultTimeZone: "Asia/Jakarta")
+            Issue.record("send_time: soon was taken")
+        } catch {
+            #expect(error.line == 2 && error.message.contains("'send_time' must be best") && error.indonesian.contains("harus best"))
+        }
+    }
+
     @Test("history decides the hour, within the window; a restart while waiting keeps the plan; the report compares", arguments: TestDatabaseKind.allCases)
     func bestHour(kind: TestDatabaseKind) async throws {
         var harness = try await PipelineHarness(kind)
