@@ -60,6 +60,9 @@ public struct DashboardConfiguration: Sendable {
     public var sessionNames: [String]
     /// The auto-reply bot's rules (`autoreply.yaml` beside `pipeline.yaml`), edited by admins.
     public var autoReplyFile: String
+    /// Hours after which a message the server took without a delivery receipt is stuck at "sent"
+    /// (`reports.delivery_alert_hours`), for the Results' funnel.
+    public var deliveryAlertHours = 24
 
     public init(host: String = "127.0.0.1", port: Int = 8080, inbox: String, outbox: String, uploads: String, jwtSecret: String,
                 initialAdmin: (username: String, password: String)? = nil, sessionLifetime: TimeInterval = 12 * 3600,

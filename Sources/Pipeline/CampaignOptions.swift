@@ -30,6 +30,9 @@ public struct CampaignOptions: Sendable, Equatable, Codable {
     public var segment: String?
     /// Test, then send the winner: the variants go to a sample first (`ab_test:`).
     public var abTest: ABTestOptions?
+    /// `send_time: best`: each contact gets the message at the hour they read or replied most in
+    /// past real campaigns (``SendTimePlan``); nil or false keeps the campaign's order.
+    public var bestSendTime: Bool?
 
     public init() {}
 
@@ -76,7 +79,7 @@ public struct CampaignOptions: Sendable, Equatable, Codable {
     }
 
     public static let keys = ["name", "send_at", "timezone", "sessions", "delay", "variants", "template", "approval", "priority", "resend",
-                              "engagement_guard", "segment", "ab_test"]
+                              "engagement_guard", "segment", "ab_test", "send_time"]
 
     /// Checks one option and stores it in `options`: the only place the rules live.
     public static func check(_ key: String, _ value: Value, zone: TimeZone, into options: inout CampaignOptions) throws(FieldProblem) {
@@ -157,6 +160,12 @@ public struct CampaignOptions: Sendable, Equatable, Codable {
             } else {
                 throw refuse("'engagement_guard' must be off, on, or a number of campaigns (1-100)", "'engagement_guard' harus off, on, atau jumlah kampanye (1-100)")
             }
+        case "send_time":
+            guard case .text(let text) = value, ["best", "order"].contains(text.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                throw refuse("'send_time' must be best (each contact at the hour they read or replied most) or order (the list's order)",
+                             "'send_time' harus best (setiap kontak pada jam ia paling sering membaca atau membalas) atau order (urutan daftar)")
+            }
+            options.bestSendTime = text.trimmingCharacters(in: .whitespaces).lowercased() == "best" ? true : nil
         case "ab_test":
             guard case .pairs(let pairs) = value else {
                 throw refuse("'ab_test' must be {sample: 20%, metric: replied, wait: 2h, min_per_variant: 50, fallback: first}",
@@ -288,6 +297,7 @@ public struct CampaignOptions: Sendable, Equatable, Codable {
         if let engagementGuard { lines.append("engagement_guard: \(engagementGuard == 0 ? "off" : String(engagementGuard))") }
         if let segment { lines.append("segment: \(quoted(segment))") }
         if let abTest { lines.append("ab_test: \(abTest.yaml)") }
+        if bestSendTime == true { lines.append("send_time: best") }
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }
 

@@ -35,6 +35,10 @@ extension CampaignPlan {
         plan.unengaged = try await database.rejectedCount(of: campaign, reason: "unengaged")
         plan.segment = options?.segment
         plan.outsideSegment = try await database.outsideSegment(campaign: campaign)
+        if options?.bestSendTime == true {
+            let zone = TimeZone(identifier: sending.timeZone) ?? .current
+            plan.bestHourContacts = try await database.readReplyHours(of: campaign, utcOffset: zone.secondsFromGMT(for: now)).count
+        }
         if let test = options?.abTest, try await database.abTest(of: campaign)?.decidedAt == nil {
             plan.abTest = test
             plan.abRest = try await database.contactsWithoutMessageCount(of: campaign)
@@ -64,6 +68,10 @@ extension CampaignPlan {
             let left = outsideSegment.map { n($0) } ?? "?"
             lines.append(pick("  Segment \"\(segment)\": \(left) contacts of the list are outside it and are not messaged.",
                               "  Segmen \"\(segment)\": \(left) kontak di daftar berada di luarnya dan tidak dikirimi."))
+        }
+        if let timed = bestHourContacts {
+            lines.append(pick("  Send time: best. \(n(timed)) contacts get the message at the hour they read or replied most in past campaigns (inside the window); the other \(n(max(0, warm + cold - timed))) go in the list's order. The days below do not count those waits.",
+                              "  Waktu kirim: terbaik. \(n(timed)) kontak menerima pesan pada jam saat mereka paling sering membaca atau membalas di kampanye sebelumnya (di dalam jendela kirim); \(n(max(0, warm + cold - timed))) lainnya mengikuti urutan daftar. Hari-hari di bawah belum menghitung waktu tunggu itu."))
         }
         if let abTest {
             let metric = abTest.metric == .replied ? pick("reply", "balasan") : pick("read", "baca")

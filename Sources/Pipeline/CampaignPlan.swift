@@ -59,6 +59,8 @@ public struct CampaignPlan: Sendable, Equatable {
     /// A test-then-winner campaign: its settings and how many contacts wait for the winner.
     public var abTest: ABTestOptions?
     public var abRest = 0
+    /// `send_time: best`: how many contacts have history and wait for their best hour; nil when not asked for.
+    public var bestHourContacts: Int?
     public var sending: SendingConfiguration
     public var sessionCaps: [SessionCaps]
     public var averageDelay: Double

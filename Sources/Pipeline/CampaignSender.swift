@@ -35,6 +35,14 @@ struct CampaignSender {
     }
 
     func run() async throws -> Outcome {
+        if options.bestSendTime == true {
+            // Planned once: messages with an hour are left alone on a restart.
+            let planned = try await SendTimePlan.plan(context, campaign: campaign.id, now: context.clock.now())
+            if planned > 0 {
+                context.logger.info("send_time: best: \(planned) messages wait for their contact's best hour; the rest go in the campaign's order",
+                                    metadata: ["campaign.id": "\(campaign.id)"])
+            }
+        }
         let window = SendWindow()
         let outcome: Outcome
         do {
@@ -132,9 +140,14 @@ struct CampaignSender {
             try await flush()  // the next batch must not see the last sent messages as still `sending`
             let batch = try await context.database.nextMessages(of: campaign.id, now: now, limit: Self.batchSize, position: &queuePosition)
             if batch.isEmpty {
-                // Only retries that are not due yet remain: wait for the first.
-                guard let next = try await context.database.nextRetry(of: campaign.id) else { return .completed }
-                try await context.clock.sleep(seconds: max(0.05, min(5, next.timeIntervalSince(now))))
+                // Only retries that are not due yet, or messages waiting for their contact's best
+                // hour, remain: wait for the first (looking at the control files meanwhile).
+                let retry = try await context.database.nextRetry(of: campaign.id)
+                let timed = options.bestSendTime == true ? try await context.database.nextSendTime(of: campaign.id) : nil
+                guard retry != nil || timed != nil else { return .completed }
+                if timed != nil, let stop = try await waitWhilePaused() { return stop }
+                let waits = [retry.map { min(5, $0.timeIntervalSince(now)) }, timed.map { min(30, $0.timeIntervalSince(now)) }].compactMap { $0 }
+                try await context.clock.sleep(seconds: max(0.05, waits.min() ?? 5))
                 continue
             }
             var queue = batch[...]

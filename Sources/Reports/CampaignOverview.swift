@@ -22,6 +22,12 @@ public struct CampaignOverview: Sendable {
     public var sampleText: String?
     /// A test-then-winner campaign's sample and decision.
     public var abTest: ABTestRecord? = nil
+    /// Messages the server acknowledged more than `deliveryAlertHours` before `generatedAt` that
+    /// are still at "sent": no delivery receipt came.
+    public var stuckAtSent = 0
+    public var deliveryAlertHours = ReportsConfiguration.defaultDeliveryAlertHours
+    /// `send_time: best`: read and reply rates at the contacts' best hours against the campaign's order.
+    public var sendTimes: SendTimeComparison? = nil
 
     /// Messages that left: sent, delivered or read.
     public var sent: Int { counts.sent + counts.delivered + counts.read }
@@ -41,7 +47,8 @@ public struct CampaignOverview: Sendable {
     /// - Parameter finalState: the state the campaign is about to enter (the runner writes the
     ///   report just before it records the end state); nil shows the stored one.
     public static func load(_ snapshot: StoreSnapshot, campaign id: String, partial: Bool, now: Date = Date(),
-                            finalState: CampaignRecord.State? = nil) throws -> CampaignOverview {
+                            finalState: CampaignRecord.State? = nil,
+                            deliveryAlertHours: Int = ReportsConfiguration.defaultDeliveryAlertHours) throws -> CampaignOverview {
         guard let figures = try snapshot.campaignFigures(id) else { throw ReportsError(.unknownCampaign, campaign: id) }
         var campaign = figures.campaign
         if let finalState {
@@ -52,9 +59,14 @@ public struct CampaignOverview: Sendable {
             campaign: campaign, counts: figures.counts, rejected: figures.rejected, partial: partial, generatedAt: now,
             firstQueued: figures.firstQueued, firstSent: figures.firstSent, lastSent: figures.lastSent,
             sendsPerHour: figures.sendsPerHour, variants: figures.variants, failureReasons: figures.failureReasons,
-            rejectionReasons: figures.rejectionReasons, sampleText: figures.sampleText, abTest: figures.abTest
+            rejectionReasons: figures.rejectionReasons, sampleText: figures.sampleText, abTest: figures.abTest,
+            stuckAtSent: try snapshot.stuckAtSentCount(of: id, sentBefore: stuckBefore(now, hours: deliveryAlertHours)),
+            deliveryAlertHours: deliveryAlertHours, sendTimes: figures.sendTimes
         )
     }
+
+    /// A message acknowledged before this time without a delivery receipt is stuck at "sent".
+    public static func stuckBefore(_ now: Date, hours: Int) -> Date { now.addingTimeInterval(-Double(hours) * 3600) }
 
     /// Reads a campaign's overview in one snapshot of its own.
     public static func load(from database: SiaranDatabase, campaign id: String, partial: Bool, now: Date = Date()) async throws -> CampaignOverview {

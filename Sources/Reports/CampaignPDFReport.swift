@@ -2,7 +2,7 @@ public import Foundation
 public import Store
 
 /// `report.pdf` drawn with cairo on A4 pages: a cover (company, campaign, period, totals), a page
-/// of charts, the contacts' replies (when there are any), then every message in a table on landscape pages (room for names and reasons) whose
+/// of charts, the delivery funnel with the messages stuck at "sent", the contacts' replies (when there are any), then every message in a table on landscape pages (room for names and reasons) whose
 /// header repeats on each page. Words follow
 /// `reports.language`; times are in the configured zone. Table rows are read from a cursor and
 /// each finished page goes to the file, so memory stays flat for large campaigns.
@@ -44,6 +44,9 @@ public struct CampaignPDFReport: Sendable {
             pages += 1
             canvas.showPage()
             drawChartPage(canvas, dates: &dates)
+            pages += 1
+            canvas.showPage()
+            try drawFunnelPage(canvas, snapshot: snapshot, dates: &dates, page: pages + 1)
             pages += 1
             if overview.hasVariantComparison {
                 canvas.showPage()

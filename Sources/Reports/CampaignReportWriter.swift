@@ -43,7 +43,8 @@ public struct CampaignReportWriter: Sendable {
         let started = ContinuousClock.now
         let reworded = await rewordedInsights(campaign: campaign, folder: folder, partial: partial, now: now, finalState: finalState, timeZone: timeZone)
         let (written, insights) = try await database.snapshot { snapshot in
-            let overview = try CampaignOverview.load(snapshot, campaign: campaign, partial: partial, now: now, finalState: finalState)
+            let overview = try CampaignOverview.load(snapshot, campaign: campaign, partial: partial, now: now, finalState: finalState,
+                                                     deliveryAlertHours: configuration.deliveryAlertHours)
             // The model's words are checked against this snapshot's figures, the ones the report shows.
             var insights = try CampaignInsights.load(snapshot, overview: overview, language: configuration.language, timeZone: timeZone)
             var refused: [String] = []
@@ -60,6 +61,9 @@ public struct CampaignReportWriter: Sendable {
                     let replies = (folder as NSString).appendingPathComponent(CampaignRepliesReport.fileName)
                     try CampaignRepliesReport.write(snapshot, campaign: campaign, to: replies, byteOrderMark: configuration.csvByteOrderMark, timeZone: timeZone)
                     written.append(replies)
+                    let stuck = (folder as NSString).appendingPathComponent(CampaignStuckReport.fileName)
+                    try CampaignStuckReport.write(snapshot, overview: overview, to: stuck, byteOrderMark: configuration.csvByteOrderMark, timeZone: timeZone)
+                    written.append(stuck)
                 case .json:
                     try CampaignSummary(overview, timeZone: timeZone).write(to: path)
                 case .xlsx:
@@ -92,10 +96,12 @@ public struct CampaignReportWriter: Sendable {
                                   timeZone: TimeZone) async -> (draft: String, text: String?, model: String)? {
         guard let rewriter = insightsRewriter else { return nil }
         let language = configuration.language
+        let alertHours = configuration.deliveryAlertHours
         let draft: String
         do {
             draft = try await database.snapshot { snapshot in
-                let overview = try CampaignOverview.load(snapshot, campaign: campaign, partial: partial, now: now, finalState: finalState)
+                let overview = try CampaignOverview.load(snapshot, campaign: campaign, partial: partial, now: now, finalState: finalState,
+                                                         deliveryAlertHours: alertHours)
                 return try CampaignInsights.load(snapshot, overview: overview, language: language, timeZone: timeZone).draft
             }
         } catch {

@@ -1,5 +1,6 @@
 public import Foundation
 public import VariantStatistics
+import Store
 
 /// `summary.json`: the machine-readable totals and rates of a campaign (snake_case keys, rates as
 /// fractions rounded to three places).
@@ -55,6 +56,13 @@ public struct CampaignSummary: Codable, Sendable, Equatable {
     public var ab_test: ABTest?
     public var failure_reasons: [String: Int]
     public var rejection_reasons: [String: Int]
+    /// accepted → server ack → delivered → read → replied, counts and shares of accepted.
+    public var funnel: Funnel
+    /// Messages acknowledged by the server longer than `alert_hours` ago with no delivery receipt;
+    /// listed one per line in stuck-at-sent.csv and report.xlsx.
+    public var stuck_at_sent: StuckAtSent
+    /// Present for a `send_time: best` campaign: each group's counts and rates; `comparable` once both went out.
+    public var send_time: SendTime?
 
     public init(_ overview: CampaignOverview, timeZone: TimeZone) {
         var dates = LocalTimeFormatter(timeZone: timeZone)
@@ -97,6 +105,19 @@ public struct CampaignSummary: Codable, Sendable, Equatable {
         }
         failure_reasons = Dictionary(overview.failureReasons.map { ($0.reason, $0.count) }, uniquingKeysWith: +)
         rejection_reasons = Dictionary(overview.rejectionReasons.map { ($0.reason, $0.count) }, uniquingKeysWith: +)
+        let steps = overview.funnel
+        funnel = Funnel(accepted: steps.accepted, server_ack: steps.serverAck, delivered: steps.delivered, read: steps.read, replied: steps.replied,
+                        server_ack_share: rounded(steps.share(.serverAck)), delivered_share: rounded(steps.share(.delivered)),
+                        read_share: rounded(steps.share(.read)), replied_share: rounded(steps.share(.replied)))
+        stuck_at_sent = StuckAtSent(count: overview.stuckAtSent, alert_hours: overview.deliveryAlertHours,
+                                    sent_before: dates.iso8601(overview.stuckBefore), file: CampaignStuckReport.fileName)
+        if let times = overview.sendTimes {
+            func group(_ g: SendTimeComparison.Group) -> SendTime.Group {
+                SendTime.Group(messages: g.messages, sent: g.sent, read: g.read, replied: g.replied,
+                               read_rate: rounded(g.readRate), reply_rate: rounded(g.replyRate))
+            }
+            send_time = SendTime(best_hour: group(times.bestHour), campaign_order: group(times.campaignOrder), comparable: times.comparable)
+        }
     }
 
     /// Writes `summary.json` atomically.
@@ -111,6 +132,34 @@ public struct CampaignSummary: Codable, Sendable, Equatable {
 }
 
 extension CampaignSummary {
+    /// `funnel` in summary.json; each share is a fraction of `accepted`.
+    public struct Funnel: Codable, Sendable, Equatable {
+        public var accepted, server_ack, delivered, read, replied: Int
+        public var server_ack_share, delivered_share, read_share, replied_share: Double
+    }
+
+    /// `send_time` in summary.json: contacts sent at their best hour (`best_hour`) and those without
+    /// history sent in the campaign's order (`campaign_order`); rates are of the messages sent.
+    public struct SendTime: Codable, Sendable, Equatable {
+        public struct Group: Codable, Sendable, Equatable {
+            public var messages, sent, read, replied: Int
+            public var read_rate, reply_rate: Double
+        }
+        public var best_hour: Group
+        public var campaign_order: Group
+        public var comparable: Bool
+    }
+
+    /// `stuck_at_sent` in summary.json.
+    public struct StuckAtSent: Codable, Sendable, Equatable {
+        public var count: Int
+        public var alert_hours: Int
+        /// Messages acknowledged before this time without a delivery receipt are counted.
+        public var sent_before: String
+        /// The file that lists them (with report.csv).
+        public var file: String
+    }
+
     /// `ab_test` in summary.json: the sample, and once made, the decision and why.
     public struct ABTest: Codable, Sendable, Equatable {
         public var sample_size: Int

@@ -4,7 +4,7 @@ public import Store
 import VariantStatistics
 
 /// `report.xlsx` through libxlsxwriter in constant-memory mode (each row goes to a temporary
-/// file as soon as the next one starts): sheets Summary, Messages, Rejected and Replies, a styled and
+/// file as soon as the next one starts): sheets Summary (with the delivery funnel), Messages, Rejected, Replies and Stuck at sent, a styled and
 /// frozen header row with auto filters, sized columns, phone numbers and ids as text (never
 /// `6.28E+12`), and times as real Excel dates in the report's time zone.
 public enum CampaignXLSXReport {
@@ -57,6 +57,28 @@ public enum CampaignXLSXReport {
         rate(text.deliveryRate, overview.deliveryRate)
         rate(text.readRate, overview.readRate)
         rate(text.replyRate, overview.replyRate)
+        row += 1
+        // The funnel: each step's count and its share of the accepted messages.
+        summary.string(row, 0, text.funnel, styles.header)
+        summary.string(row, 1, text.total, styles.header)
+        summary.string(row, 2, text.ofAccepted, styles.header)
+        row += 1
+        let funnel = overview.funnel
+        for step in DeliveryFunnel.Step.allCases {
+            summary.string(row, 0, text.funnelStep(step), nil)
+            summary.number(row, 1, Double(funnel.count(step)), styles.integer)
+            summary.number(row, 2, funnel.share(step), styles.percent)
+            row += 1
+        }
+        count(text.stuckAtSent(hours: overview.deliveryAlertHours), overview.stuckAtSent)
+        if let times = overview.sendTimes {
+            // send_time: best, each group's reads and replies per message sent.
+            for (label, group) in [(text.atBestHour, times.bestHour), (text.inCampaignOrder, times.campaignOrder)] {
+                count("\(text.sendTime) · \(label) · \(text.sent)", group.sent)
+                rate("\(text.sendTime) · \(label) · \(text.readRate)", group.readRate)
+                rate("\(text.sendTime) · \(label) · \(text.replyRate)", group.replyRate)
+            }
+        }
         row += 1
         // Variants with their A/B statistics (VariantStatistics): rates, 95% ranges, p against the best.
         let variantHeader = [text.variant, text.total, text.sent, text.delivered, text.read, text.replied, text.failed, text.optedOutNumbers,
@@ -163,7 +185,28 @@ public enum CampaignXLSXReport {
         }
         replies.autofilter(lastRow: replyRow, lastColumn: 5)
 
-        for sheet in [summary, messages, rejected, replies] {
+        // Stuck at sent: acknowledged by the server, no delivery receipt after the alert age.
+        let stuck = try book.sheet(text.stuckSheet)
+        for (column, width) in [17.0, 24, 10, 26, 17, 12].enumerated() {
+            stuck.columnWidth(UInt16(column), UInt16(column), width, column == 0 || column == 3 ? styles.text : nil)
+        }
+        for (column, title) in [text.phone, text.name, text.session, text.messageID, text.sentAt, text.waitingHours].enumerated() {
+            stuck.string(0, UInt16(column), title, styles.header)
+        }
+        stuck.freezeHeader()
+        var stuckRow: UInt32 = 0
+        try snapshot.forEachStuckAtSent(of: campaign, sentBefore: overview.stuckBefore) { message in
+            stuckRow += 1
+            stuck.string(stuckRow, 0, message.phone, styles.text)
+            stuck.string(stuckRow, 1, message.name, nil)
+            stuck.string(stuckRow, 2, message.session, nil)
+            stuck.string(stuckRow, 3, message.messageID, styles.text)
+            stuck.number(stuckRow, 4, excelSerial(message.sentAt, dates: &dates), styles.dateTime)
+            stuck.number(stuckRow, 5, Double(Int(overview.generatedAt.timeIntervalSince(message.sentAt) / 3600)), styles.integer)
+        }
+        stuck.autofilter(lastRow: stuckRow, lastColumn: 5)
+
+        for sheet in [summary, messages, rejected, replies, stuck] {
             if let error = sheet.firstError { throw ReportsError(.spreadsheet(reason: error), campaign: campaign, file: path) }
         }
         try book.close(path: path)

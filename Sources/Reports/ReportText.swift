@@ -1,3 +1,5 @@
+public import Store
+
 /// Every word a person reads in report.pdf and report.xlsx, in English or Bahasa Indonesia
 /// (`reports.language`). Column names in report.csv stay English: scripts read them.
 public struct ReportText: Sendable {
@@ -73,6 +75,49 @@ public struct ReportText: Sendable {
     public func insightsByModel(_ model: String) -> String {
         pick("Worded by \(model) from Siaran's draft; every number was checked against the campaign's figures.",
              "Dirangkai oleh \(model) dari draf Siaran; setiap angka sudah dicocokkan dengan angka kampanye.")
+    }
+    // The delivery funnel and messages stuck at "sent".
+    public var funnel: String { pick("Delivery funnel", "Corong pengiriman") }
+    public func funnelStep(_ step: DeliveryFunnel.Step) -> String {
+        switch step {
+        case .accepted: pick("Accepted", "Masuk daftar kirim")
+        case .serverAck: pick("Server ack (sent)", "Diakui server (terkirim)")
+        case .delivered: pick("Delivered", "Diterima")
+        case .read: pick("Read", "Dibaca")
+        case .replied: pick("Replied", "Dibalas")
+        }
+    }
+    public var ofAccepted: String { pick("of accepted", "dari daftar kirim") }
+    public var funnelExplanation: String {
+        pick("Each step counts the messages that got at least that far, as a share of the accepted ones. Replies can outnumber reads: many people turn read receipts off.",
+             "Setiap langkah menghitung pesan yang sampai setidaknya sejauh itu, sebagai bagian dari pesan dalam daftar kirim. Balasan bisa lebih banyak dari yang dibaca: banyak orang mematikan tanda baca.")
+    }
+    public func stuckAtSent(hours: Int) -> String {
+        pick("Stuck at sent: no delivery receipt after \(hours) hours", "Tertahan di terkirim: belum diterima setelah \(hours) jam")
+    }
+    public var stuckSheet: String { pick("Stuck at sent", "Tertahan") }
+    public var noneStuck: String { pick("None: every message the server took older than that reached the phone.",
+                                        "Tidak ada: setiap pesan yang diakui server sebelum itu sudah sampai ke ponsel.") }
+    public var stuckExplanation: String {
+        pick("The WhatsApp server took these messages but no phone confirmed them. Many of them at once is the usual sign that WhatsApp is quietly restricting the number: pause its campaigns, let it rest a few days and check the number in WhatsApp on the phone.",
+             "Server WhatsApp sudah menerima pesan-pesan ini tetapi tidak ada ponsel yang mengonfirmasi. Bila banyak sekaligus, biasanya WhatsApp diam-diam membatasi nomor ini: jeda kampanyenya, istirahatkan beberapa hari dan periksa nomornya di WhatsApp pada ponsel.")
+    }
+    public func stuckMore(_ count: Int) -> String {
+        pick("… and \(count) more: the full list is in stuck-at-sent.csv and report.xlsx.",
+             "… dan \(count) lagi: daftar lengkap ada di stuck-at-sent.csv dan report.xlsx.")
+    }
+    public var waitingHours: String { pick("Hours waiting", "Jam menunggu") }
+    // send_time: best
+    public var sendTime: String { pick("Send time: each contact's best hour", "Waktu kirim: jam terbaik setiap kontak") }
+    public var atBestHour: String { pick("At their best hour", "Pada jam terbaiknya") }
+    public var inCampaignOrder: String { pick("In list order (no history)", "Urutan daftar (tanpa riwayat)") }
+    public func sendTimeLine(_ label: String, _ group: SendTimeComparison.Group) -> String {
+        pick("\(label): \(count(group.sent)) sent, \(percent(group.readRate)) read, \(percent(group.replyRate)) replied",
+             "\(label): \(count(group.sent)) terkirim, \(percent(group.readRate)) dibaca, \(percent(group.replyRate)) dibalas")
+    }
+    public var sendTimeNotComparable: String {
+        pick("Only one of the two groups has been sent, so there is nothing to compare yet.",
+             "Baru satu dari dua kelompok yang terkirim, jadi belum ada yang bisa dibandingkan.")
     }
     public var messages: String { pick("Messages", "Pesan") }
     public var page: String { pick("Page", "Halaman") }

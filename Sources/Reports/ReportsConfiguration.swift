@@ -19,6 +19,11 @@ public struct ReportsConfiguration: Sendable, Equatable {
     public var companyLogo: String?
     /// Time zone used for every date in a report (IANA name).
     public var timeZone: String
+    /// A message the server acknowledged that has had no delivery receipt for this many hours is
+    /// stuck at "sent" (`reports.delivery_alert_hours`): listed in the reports, and counted by the
+    /// daemon's delivery alert.
+    public var deliveryAlertHours: Int
+    public static let defaultDeliveryAlertHours = 24
 
     public init(
         language: Language = .indonesian,
@@ -26,7 +31,8 @@ public struct ReportsConfiguration: Sendable, Equatable {
         csvByteOrderMark: Bool = true,
         companyName: String = "Siaran",
         companyLogo: String? = nil,
-        timeZone: String = "Asia/Jakarta"
+        timeZone: String = "Asia/Jakarta",
+        deliveryAlertHours: Int = ReportsConfiguration.defaultDeliveryAlertHours
     ) {
         self.language = language
         self.formats = formats
@@ -34,5 +40,6 @@ public struct ReportsConfiguration: Sendable, Equatable {
         self.companyName = companyName
         self.companyLogo = companyLogo
         self.timeZone = timeZone
+        self.deliveryAlertHours = deliveryAlertHours
     }
 }

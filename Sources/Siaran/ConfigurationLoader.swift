@@ -201,6 +201,7 @@ public struct ConfigurationLoader: Sendable {
         }
         c.reports.formats = formats
         c.reports.csvByteOrderMark = reports.bool("csv_bom", default: c.reports.csvByteOrderMark)
+        c.reports.deliveryAlertHours = reports.int("delivery_alert_hours", default: c.reports.deliveryAlertHours, range: 1...720, unit: " (hours)")
         reports.finish()
 
         let optOut = top.section("optout")

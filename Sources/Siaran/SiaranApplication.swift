@@ -133,6 +133,7 @@ public struct SiaranApplication: Sendable {
         services.append(recorder)
         services.append(once ? OncePass(pipeline: pipeline, whatsapp: whatsapp, logger: component("pipeline")) : pipeline)
         services.append(ReportRefreshService(context: context))
+        if !once { services.append(DeliveryAlertService(context: context)) }
         services.append(AnswerSender(context: context))
         // Without endpoints it only keeps the event log pruned (the loader refuses endpoints without a secret).
         var webhooks = WebhookService.Settings(endpoints: configuration.webhooks.endpoints, secret: configuration.secrets.webhookSecret ?? "")
@@ -187,15 +188,15 @@ public struct SiaranApplication: Sendable {
         }
         let paths = configuration.paths
         let admin = configuration.secrets.adminPassword.map { (username: configuration.secrets.adminUser, password: $0) }
-        return await Dashboard(
-            configuration: DashboardConfiguration(
+        var settings = DashboardConfiguration(
                 host: configuration.dashboard.host, port: configuration.dashboard.port, inbox: paths.inbox, outbox: paths.outbox,
                 uploads: (paths.state as NSString).appendingPathComponent("uploads"), jwtSecret: secret, initialAdmin: admin,
                 templates: paths.templates, optOutFile: configuration.optOutFile, contacts: configuration.contacts,
                 message: configuration.message, media: configuration.media, timeZone: configuration.pipeline.sending.timeZone,
                 sending: configuration.pipeline.sending, watch: configuration.pipeline.watch, sessionNames: configuration.whatsapp.sessions,
-                autoReplyFile: configuration.autoReplyFile),
-            database: database, sessions: sessions, logger: component("dashboard"), writer: ai?.writer)
+                autoReplyFile: configuration.autoReplyFile)
+        settings.deliveryAlertHours = configuration.reports.deliveryAlertHours
+        return await Dashboard(configuration: settings, database: database, sessions: sessions, logger: component("dashboard"), writer: ai?.writer)
     }
 
     /// The configured transport; for WhatsApp also the sessions (not started yet).

@@ -17,6 +17,8 @@ public struct CampaignFigures: Sendable {
     public var sampleText: String?
     /// A test-then-winner campaign's sample and decision (`ab_test:`).
     public var abTest: ABTestRecord?
+    /// A `send_time: best` campaign's messages at their best hour against those in the campaign's order.
+    public var sendTimes: SendTimeComparison? = nil
 
     /// Messages sent (or failed) in one UTC hour.
     public struct HourCount: Sendable, Equatable {

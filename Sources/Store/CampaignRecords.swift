@@ -90,6 +90,11 @@ public struct MessageRecord: Codable, Sendable, Equatable {
     public var readAt: Date?
     public var repliedAt: Date?
     public var failedAt: Date?
+    /// `send_time: best`: the local hour chosen for this contact (0-23), or -1 when they have no
+    /// history and go in the campaign's order; nil when the campaign does not choose hours.
+    public var sendHour: Int?
+    /// Not sent before this time (the chosen hour's next start when sending began).
+    public var notBefore: Date?
 
     public init(id: String, campaignId: String, contactId: Int64, phone: String, variant: String?, text: String, mediaSHA256: String?, queuedAt: Date = Date()) {
         self.id = id
@@ -172,5 +177,7 @@ extension MessageRecord {
         readAt = row.optionalDate("readAt")
         repliedAt = row.optionalDate("repliedAt")
         failedAt = row.optionalDate("failedAt")
+        sendHour = row.optionalInt("sendHour")
+        notBefore = row.optionalDate("notBefore")
     }
 }

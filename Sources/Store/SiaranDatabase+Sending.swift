@@ -13,13 +13,22 @@ extension SiaranDatabase {
     static let nextRetryingSQL = """
         SELECT * FROM messages WHERE campaignId = ? AND state = 'retrying' AND nextAttemptAt <= ? ORDER BY contactId LIMIT ?
         """
-    static let nextPendingSQL = "SELECT * FROM messages WHERE campaignId = ? AND state = 'pending' ORDER BY contactId LIMIT ?"
+    static let nextPendingSQL = "SELECT * FROM messages WHERE campaignId = ? AND state = 'pending' AND notBefore IS NULL ORDER BY contactId LIMIT ?"
     /// The pending range after (then up to) the last contact handed out: see `SendQueuePosition`.
-    static let nextPendingAfterSQL = "SELECT * FROM messages WHERE campaignId = ? AND state = 'pending' AND contactId > ? ORDER BY contactId LIMIT ?"
-    static let nextPendingUpToSQL = "SELECT * FROM messages WHERE campaignId = ? AND state = 'pending' AND contactId <= ? ORDER BY contactId LIMIT ?"
+    static let nextPendingAfterSQL = """
+        SELECT * FROM messages WHERE campaignId = ? AND state = 'pending' AND notBefore IS NULL AND contactId > ? ORDER BY contactId LIMIT ?
+        """
+    static let nextPendingUpToSQL = """
+        SELECT * FROM messages WHERE campaignId = ? AND state = 'pending' AND notBefore IS NULL AND contactId <= ? ORDER BY contactId LIMIT ?
+        """
+    /// `send_time: best`: pending messages whose hour has come, before the untimed ones (their
+    /// hour is short), from the `messagesBySendTime` index (v15) that holds only timed messages.
+    static let nextTimedSQL = """
+        SELECT * FROM messages WHERE campaignId = ? AND state = 'pending' AND notBefore <= ? ORDER BY notBefore, contactId LIMIT ?
+        """
 
     /// The next messages to send: first any left `sending` by a crash (same id again), then
-    /// retries that are due, then pending ones in contact order.
+    /// retries that are due, then timed ones whose hour has come, then pending ones in contact order.
     public func nextMessages(of campaign: String, now: Date, limit: Int) async throws -> [MessageRecord] {
         var position = SendQueuePosition()
         return try await nextMessages(of: campaign, now: now, limit: limit, position: &position)
@@ -36,6 +45,7 @@ extension SiaranDatabase {
         let rows = try await read { db in
             var rows = start.leftoversChecked ? [] : try db.query(Self.nextSendingSQL, campaign, limit)
             if rows.count < limit { rows += try db.query(Self.nextRetryingSQL, campaign, now, limit - rows.count) }
+            if rows.count < limit { rows += try db.query(Self.nextTimedSQL, campaign, now, limit - rows.count) }
             if let last = start.lastPendingContact {
                 if rows.count < limit { rows += try db.query(Self.nextPendingAfterSQL, campaign, last, limit - rows.count) }
                 if rows.count < limit { rows += try db.query(Self.nextPendingUpToSQL, campaign, last, limit - rows.count) }
@@ -45,7 +55,8 @@ extension SiaranDatabase {
             return try rows.map(MessageRecord.init(row:))
         }
         position.leftoversChecked = true
-        if let last = rows.filter({ $0.state == .pending }).map(\.contactId).max() {
+        // Timed messages come by their time, not in contact order: they never move the position.
+        if let last = rows.filter({ $0.state == .pending && $0.notBefore == nil }).map(\.contactId).max() {
             position.lastPendingContact = max(last, start.lastPendingContact ?? last)
         }
         return rows

@@ -55,7 +55,7 @@ public struct StoreSnapshot {
         func date(_ index: Int) -> Date? { times?.optionalInt(at: index).map { Date(timeIntervalSince1970: Double($0) / 1000) } }
         return CampaignFigures(campaign: campaign, counts: counts, rejected: rejected, firstQueued: date(0), firstSent: date(1), lastSent: date(2),
                                sendsPerHour: hours, variants: variants, failureReasons: failures, rejectionReasons: refusals, sampleText: sample,
-                               abTest: try SiaranDatabase.abTest(of: id, in: db))
+                               abTest: try SiaranDatabase.abTest(of: id, in: db), sendTimes: try sendTimeComparison(of: id))
     }
 
     /// A campaign's messages in contact-list order, one row at a time, so no report ever holds

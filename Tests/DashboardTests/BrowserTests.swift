@@ -134,8 +134,8 @@ extension InChromium {
                     for (name, path) in pages {
                         for (device, width, height) in [("phone", 390, 1100), ("desktop", 1280, 900)] {
                             let file = "\(name)-\(device)-\(theme)"
-                            // The filled form is long on a phone: take all of it, preview included.
-                            let tall = name == "new-filled" && device == "phone" ? 2300 : height
+                            // The filled form and the campaign page are long on a phone: take all of them, preview and Results included.
+                            let tall = device == "phone" ? (name == "new-filled" ? 2300 : name == "campaign" ? 2600 : height) : name == "campaign" ? 1500 : height
                             let bytes = try await Self.screenshot(base + path, name: file, width: width, height: tall)
                             #expect(bytes > 5000, "\(file).png is missing or blank (\(bytes) bytes)")
                             shots.append((file, width, tall))

@@ -51,4 +51,37 @@ struct CampaignAnalyticsTests {
             }
         }
     }
+
+    @Test("the Results show the funnel as shares of accepted and count the messages stuck at sent past the alert age")
+    func funnel() async throws {
+        let harness = try await DashboardHarness()
+        defer { harness.close() }
+        try await ScreenshotData.campaign(harness, name: "funnel", count: 20, delay: 0)
+        let id = try #require(try await harness.database.allCampaigns().first?.id)
+        let messages = try await harness.database.read { db in
+            try db.query("SELECT id FROM messages WHERE campaignId = ? AND state = 'sent' ORDER BY id", id).map { try $0.string(at: 0) }
+        }
+        #expect(messages.count == 20)
+        // Sent two days ago; five delivered, two of them read: fifteen are stuck at sent.
+        try await harness.database.write { db in
+            try db.execute("UPDATE messages SET sentAt = ? WHERE campaignId = ?", Date().addingTimeInterval(-48 * 3600), id)
+        }
+        for message in messages.prefix(5) { try await harness.database.markDelivered(message, at: Date()) }
+        for message in messages.prefix(2) { try await harness.database.markRead(message, at: Date()) }
+        try await harness.application.test(.router) { client in
+            let viewer = try await DashboardHarness.login(client, .viewer)
+            try await client.execute(uri: "/campaigns/\(id)", method: .get, headers: [.cookie: "siaran_session=\(viewer.token)"]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("Delivery funnel"))
+                for (step, share, count) in [("accepted", 100, 20), ("server_ack", 100, 20), ("delivered", 25, 5), ("read", 10, 2), ("replied", 0, 0)] {
+                    #expect(html.contains("data-step=\"\(step)\"><div class=\"row small\">"), "\(step) missing")
+                    let meter = html.components(separatedBy: "data-step=\"\(step)\"").dropFirst().first ?? ""
+                    #expect(meter.contains("<b>\(share)%</b><span class=\"muted\">(\(count))</span>"), "\(step): \(share)% (\(count))")
+                }
+                #expect(html.contains("id=\"stuck-at-sent\" data-stuck=\"15\""))
+                #expect(html.contains("no phone confirmed them after 24 hours"))
+                #expect(html.contains("/api/reports/\(id)/stuck-at-sent.csv"))
+            }
+        }
+    }
 }

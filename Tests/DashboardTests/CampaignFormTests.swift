@@ -36,6 +36,7 @@ struct CampaignFormTests {
                 Self.text("send_mode", "later"), Self.text("send_date", "2099-01-02"), Self.text("send_time", "09:30"),
                 Self.text("sessions", "utama"), Self.text("sessions", "cadangan"), Self.text("delay_min", "2"), Self.text("delay_max", "5.5"),
                 Self.text("approval", "required"), Self.text("priority", "4"), Self.text("variant", "Versi B untuk {name|Kak}"),
+                Self.text("best_send_time", "best"),
             ])
             #expect(status == .created, "\(json)")
             let drop = try #require(json["drop"] as? String)
@@ -52,6 +53,7 @@ struct CampaignFormTests {
             #expect(options.approvalRequired == true)
             #expect(options.priority == 4)
             #expect(options.variants == ["Halo {name|Kak}!", "Versi B untuk {name|Kak}"])
+            #expect(options.bestSendTime == true && yaml.contains("send_time: best\n"))
         }
         // The pipeline takes the drop as it would a folder dropped by hand.
         let context = PipelineContext(
@@ -157,6 +159,7 @@ struct CampaignFormTests {
         for name in ["send_mode", "send_date", "send_time", "delay_min", "delay_max", "approval", "priority", "options"] {
             #expect(page.contains("name=\"\(name)\""), "the form has no \(name) field")
         }
+        #expect(page.contains("name=\"best_send_time\" value=\"best\""), "the form has no best send time box")
         #expect(page.contains("<details class=\"advanced\""), "the YAML box is behind Advanced")
         #expect(page.contains("WIB (UTC+07:00)"), "the schedule says which zone it is in")
         #expect(page.contains("name=\"sessions\" value=\"utama\""))

@@ -161,8 +161,8 @@ struct PipelineTests {
 
     @Test("campaign.yaml errors name the line and column")
     func campaignOptions() throws {
-        #expect(throws: CampaignOptions.Problem(line: 3, column: 1, message: "unknown key 'sesi'; expected one of: name, send_at, timezone, sessions, delay, variants, template, approval, priority, resend, engagement_guard, segment, ab_test",
-                                                indonesian: "kunci 'sesi' tidak dikenal; yang ada: name, send_at, timezone, sessions, delay, variants, template, approval, priority, resend, engagement_guard, segment, ab_test")) {
+        #expect(throws: CampaignOptions.Problem(line: 3, column: 1, message: "unknown key 'sesi'; expected one of: name, send_at, timezone, sessions, delay, variants, template, approval, priority, resend, engagement_guard, segment, ab_test, send_time",
+                                                indonesian: "kunci 'sesi' tidak dikenal; yang ada: name, send_at, timezone, sessions, delay, variants, template, approval, priority, resend, engagement_guard, segment, ab_test, send_time")) {
             try CampaignOptions.parse("name: a\npriority: 2\nsesi: [utama]\n", defaultTimeZone: "Asia/Jakarta")
         }
         let options = try CampaignOptions.parse("delay: {min: 1, max: 2}\nvariants: [\"A {name|Kak}\", \"B\"]\npriority: 5\n", defaultTimeZone: "Asia/Jakarta")

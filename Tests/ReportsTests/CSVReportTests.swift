@@ -119,6 +119,41 @@ struct CSVReportTests {
         #expect(json["time_zone"] as? String == "Asia/Jakarta")
     }
 
+    @Test("the funnel in summary.json; messages stuck at sent past delivery_alert_hours listed in stuck-at-sent.csv")
+    func funnelAndStuck() async throws {
+        let fixture = try await ReportFixture(messages: 40)
+        let expected = fixture.expected(40)
+        let writer = CampaignReportWriter(database: fixture.database, configuration: .init(formats: [.csv, .json], deliveryAlertHours: 24))
+        // Two hours after the start nothing is old enough yet: the list has only its header.
+        var files = try await writer.write(campaign: fixture.campaign, to: fixture.path("early"), partial: false,
+                                           now: ReportFixture.start.addingTimeInterval(2 * 3600))
+        #expect(files.contains(fixture.path("early/stuck-at-sent.csv")))
+        var rows = Self.parse(String(decoding: try Data(contentsOf: URL(fileURLWithPath: fixture.path("early/stuck-at-sent.csv"))).dropFirst(3), as: UTF8.self))
+        #expect(rows == [CampaignStuckReport.columns])
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture.path("early/summary.json")))) as? [String: Any])
+        #expect((json["stuck_at_sent"] as? [String: Any])?["count"] as? Int == 0)
+
+        // 30 hours later the four messages still at "sent" (7, 17, 27, 37) are stuck, oldest first.
+        files = try await writer.write(campaign: fixture.campaign, to: fixture.path("late"), partial: false,
+                                       now: ReportFixture.start.addingTimeInterval(30 * 3600))
+        rows = Self.parse(String(decoding: try Data(contentsOf: URL(fileURLWithPath: fixture.path("late/stuck-at-sent.csv"))).dropFirst(3), as: UTF8.self))
+        #expect(rows.count == 5)
+        #expect(rows.dropFirst().map { $0[0] } == [7, 17, 27, 37].map(ReportFixture.phone))
+        #expect(rows[1][1] == ReportFixture.name(7) && rows[1][2] == "utama" && rows[1][3] == "3EB0\(String(format: "%016X", 7))")
+        // Message 7 went at 08:31:30 Jakarta time; 30 hours after the start it has waited 29 hours.
+        #expect(rows[1][4] == "2025-11-25T08:31:30+07:00" && rows[1][5] == "29")
+        json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture.path("late/summary.json")))) as? [String: Any])
+        let stuck = try #require(json["stuck_at_sent"] as? [String: Any])
+        #expect(stuck["count"] as? Int == 4 && stuck["alert_hours"] as? Int == 24 && stuck["file"] as? String == "stuck-at-sent.csv")
+        #expect(stuck["sent_before"] as? String == "2025-11-25T14:00:00+07:00")
+        let funnel = try #require(json["funnel"] as? [String: Any])
+        #expect(funnel["accepted"] as? Int == 40 && funnel["server_ack"] as? Int == expected.sent)
+        #expect(funnel["delivered"] as? Int == expected.delivered && funnel["read"] as? Int == expected.read)
+        #expect(funnel["replied"] as? Int == json["replied"] as? Int)
+        #expect(funnel["server_ack_share"] as? Double == (Double(expected.sent) / 40 * 1000).rounded() / 1000)
+        #expect(funnel["delivered_share"] as? Double == (Double(expected.delivered) / 40 * 1000).rounded() / 1000)
+    }
+
     @Test("an unknown campaign is a typed error naming it")
     func unknownCampaign() async throws {
         let fixture = try await ReportFixture(messages: 1)

@@ -42,12 +42,17 @@ struct PDFReportTests {
         // The A/B page: both variants with their 95% ranges, p against the best and the verdict in words.
         #expect(text.contains(words.abTest) && text.contains(words.pValue(nil)))
         #expect(text.contains(language == .english ? "replies yet to tell variant A from variant B" : "balasan untuk membedakan varian A dan varian B"))
-        // 3 pages before the table (cover, charts, A/B test), then the rows.
-        let pages = try await Self.pages(pdf)
-        #expect(pages >= 5 && pages <= 7)
-        // The table header repeats on every table page.
+        // The funnel page: each step with its share of accepted, and the 12 messages still at "sent" a year later listed.
         let pageTexts = text.split(separator: "\u{0C}")
-        for page in pageTexts.dropFirst(3) where !page.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        let funnelPage = String(pageTexts[2])
+        #expect(funnelPage.contains(words.funnel) && funnelPage.contains(words.funnelStep(.serverAck)) && funnelPage.contains(words.stuckAtSent(hours: 24)))
+        #expect(funnelPage.contains(words.percent(Double(expected.delivered) / 120)))
+        #expect(funnelPage.contains(ReportFixture.phone(7)) && funnelPage.contains(ReportFixture.phone(117)))
+        // 4 pages before the table (cover, charts, funnel, A/B test), then the rows.
+        let pages = try await Self.pages(pdf)
+        #expect(pages >= 6 && pages <= 8)
+        // The table header repeats on every table page.
+        for page in pageTexts.dropFirst(4) where !page.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             #expect(page.contains(words.phone) && page.contains(words.status))
         }
     }
@@ -60,7 +65,7 @@ struct PDFReportTests {
         let text = try await Self.text(try #require(files.first))
         #expect(text.contains("SEBAGIAN"))
         #expect(text.contains("Laporan kampanye"))
-        #expect(try await Self.pages(try #require(files.first)) == 4)
+        #expect(try await Self.pages(try #require(files.first)) == 5)
     }
 
     @Test("page count grows with the campaign at a steady rows-per-page")
@@ -69,8 +74,8 @@ struct PDFReportTests {
         let files = try await CampaignReportWriter(database: fixture.database, configuration: .init(formats: [.pdf]))
             .write(campaign: fixture.campaign, to: fixture.path("out"), partial: false)
         let pages = try await Self.pages(try #require(files.first))
-        // A fixed number of rows per landscape A4 page after the cover, the charts and the A/B page.
-        #expect(pages == 3 + Int((2_000.0 / Double(CampaignPDFReport.rowsPerPage)).rounded(.up)))
+        // A fixed number of rows per landscape A4 page after the cover, the charts, the funnel and the A/B page.
+        #expect(pages == 4 + Int((2_000.0 / Double(CampaignPDFReport.rowsPerPage)).rounded(.up)))
         #expect(pages > 40 && pages < 70)
     }
 
@@ -92,7 +97,7 @@ struct PDFReportTests {
         let broken = ReportsConfiguration(formats: [.pdf], companyLogo: fixture.path("missing.png"))
         let again = try await CampaignReportWriter(database: fixture.database, configuration: broken)
             .write(campaign: fixture.campaign, to: fixture.path("out2"), partial: false)
-        #expect(try await Self.pages(try #require(again.first)) == 4)
+        #expect(try await Self.pages(try #require(again.first)) == 5)
     }
 }
 
@@ -114,7 +119,7 @@ struct RepliesReportTests {
         #expect(text.contains(words.replies))
         #expect(text.contains("Berapa harganya, Kak? Masih ada stok ukuran L?"))
         #expect(text.contains(words.optOutMark))
-        #expect(try await PDFReportTests.pages(pdf) == 5, "cover, charts, the A/B test, replies, one table page")
+        #expect(try await PDFReportTests.pages(pdf) == 6, "cover, charts, the funnel, the A/B test, replies, one table page")
 
         let book = try await XLSXReportTests.read(try #require(files.first { $0.hasSuffix(".xlsx") }))
         let sheet = try #require(book[words.repliesSheet] as? [String: Any])

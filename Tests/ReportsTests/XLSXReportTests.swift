@@ -12,14 +12,20 @@ struct XLSXReportTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
     }
 
-    @Test("four sheets; styled frozen header with filters; phones as text; dates as dates", arguments: [ReportsConfiguration.Language.english, .indonesian])
+    @Test("five sheets; styled frozen header with filters; phones as text; dates as dates", arguments: [ReportsConfiguration.Language.english, .indonesian])
     func workbook(language: ReportsConfiguration.Language) async throws {
         let fixture = try await ReportFixture(messages: 40)
         let writer = CampaignReportWriter(database: fixture.database, configuration: .init(language: language, formats: [.xlsx]))
         let files = try await writer.write(campaign: fixture.campaign, to: fixture.path("out"), partial: false)
         let book = try await Self.read(try #require(files.first))
         let text = ReportText(language)
-        #expect(book["sheets"] as? [String] == [text.summarySheet, text.messages, text.rejectedSheet, text.repliesSheet])
+        #expect(book["sheets"] as? [String] == [text.summarySheet, text.messages, text.rejectedSheet, text.repliesSheet, text.stuckSheet])
+        // Stuck at sent: the four messages the fixture left at "sent" (a year ago), phones as text.
+        let stuck = try #require(book[text.stuckSheet] as? [String: Any])
+        #expect(stuck["filter"] as? String == "A1:F5")
+        let stuckRows = try #require(stuck["rows"] as? [[[String: Any]]])
+        #expect(stuckRows[1][0]["value"] as? String == ReportFixture.phone(7) && stuckRows[1][0]["type"] as? String == "s")
+        #expect(stuckRows[1][4]["type"] as? String == "d")
 
         let messages = try #require(book[text.messages] as? [String: Any])
         #expect(messages["freeze"] as? String == "A2")
@@ -66,6 +72,10 @@ struct XLSXReportTests {
         #expect(values[text.duplicateNumbers] as? Int == 1)
         #expect(values[text.optedOutNumbers] as? Int == 0)
         #expect(values[text.rejected] == nil, "no total that mixes duplicates with invalid numbers")
+        // The funnel: accepted, then each step's count and share of accepted; the stuck count.
+        #expect(values[text.funnelStep(.accepted)] as? Int == 40)
+        #expect(values[text.funnelStep(.serverAck)] as? Int == fixture.expected(40).sent)
+        #expect(values[text.stuckAtSent(hours: 24)] as? Int == 4)
     }
 
     @Test("a cancelled campaign's workbook says it is partial")

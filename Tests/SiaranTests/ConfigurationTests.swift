@@ -57,6 +57,7 @@ struct ConfigurationTests {
             reports:
               formats: [csv, pdf]
               language: en
+              delivery_alert_hours: 48
             """, file: "pipeline.yaml")
         #expect(c.contacts.countryCode == "60")
         #expect(c.contacts.minDigits == 11)
@@ -69,6 +70,7 @@ struct ConfigurationTests {
         #expect(c.reports.formats == [.csv, .pdf])
         #expect(c.reports.language == .english)
         #expect(c.reports.timeZone == "Asia/Makassar")
+        #expect(c.reports.deliveryAlertHours == 48)
     }
 
     @Test("an unknown key is reported with its line, column and the keys expected")
@@ -101,6 +103,7 @@ struct ConfigurationTests {
         ("message:\n  optout_footer: \"\"\n", "optout_footer_enabled: false", 2),
         ("media:\n  format: gif\n", "must be one of jpeg, webp", 2),
         ("sending: [1, 2]\n", "must be a mapping", 1),
+        ("reports:\n  language: en\n  delivery_alert_hours: 0\n", "'reports.delivery_alert_hours' must be between 1 and 720", 3),
     ])
     func impossibleValues(yaml: String, expected: String, line: Int) {
         let found = issues(yaml)

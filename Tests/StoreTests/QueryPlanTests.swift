@@ -66,6 +66,13 @@ struct QueryPlanTests {
         }
     }
 
+    @Test("send_time: best reads the messages whose hour has come from the send-time index, in order", arguments: TestDatabaseKind.allCases)
+    func nextTimed(_ kind: TestDatabaseKind) async throws {
+        let plan = try await plan(kind, SiaranDatabase.nextTimedSQL, ["c1", Date(), 50])
+        #expect(plan.contains("messagesbysendtime"), "\(plan)")
+        #expect(!scans(plan, "messages") && !plan.contains("temp b-tree"), "\(plan)")
+    }
+
     @Test("the caps count a session's recent sends from the session index", arguments: TestDatabaseKind.allCases)
     func sentCount(_ kind: TestDatabaseKind) async throws {
         let plan = try await plan(kind, SiaranDatabase.sentCountSQL, ["toko", Date()])

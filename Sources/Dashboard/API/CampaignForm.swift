@@ -7,7 +7,7 @@ import Pipeline
 /// `campaign.yaml` would, with the same words, and each refusal names its field.
 ///
 /// Fields (multipart): `send_mode` (`now` or `later`) with `send_date` (`YYYY-MM-DD`) and
-/// `send_time` (`HH:MM`) in the configured zone; `sessions` (once per ticked number); `delay_min`,
+/// `send_time` (`HH:MM`) in the configured zone; `best_send_time` (`best`: campaign.yaml's `send_time: best`); `sessions` (once per ticked number); `delay_min`,
 /// `delay_max` (seconds); `approval` (`required`); `priority`; `variant` (once per extra message
 /// text: the `message` is variant A); `options` (the Advanced text); `name`; the segment builder's
 /// rows (`SegmentForm`); `ab_enabled` (`on`) with `ab_sample` (percent), `ab_metric`, `ab_wait` and
@@ -86,6 +86,7 @@ struct CampaignForm {
             fields.append(("delay", .pairs(pairs)))
         }
         if text("approval") == "required" { fields.append(("approval", .text("required"))) }
+        if text("best_send_time") == "best" { fields.append(("send_time", .text("best"))) }
         if !text("priority").isEmpty && text("priority") != "0" { fields.append(("priority", .text(text("priority")))) }
         let extra = form.parts.filter { $0.name == "variant" }.compactMap(\.typed).filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
         if !extra.isEmpty {

@@ -3,14 +3,15 @@ import Reports
 import VariantStatistics
 
 extension Dashboard {
-    /// The campaign page's analytics: delivery, read and reply rates, the A/B variants side by
+    /// The campaign page's analytics: the delivery funnel and the messages stuck at "sent", the A/B variants side by
     /// side, and why messages failed or numbers were refused. The same figures as the reports
     /// (`CampaignOverview`), so the page and the PDF never disagree.
     func analyticsSection(_ layout: PageLayout, campaign id: String) async throws -> String {
         let language: ReportsConfiguration.Language = layout.language == .id ? .indonesian : .english
         let timeZone = TimeZone(identifier: configuration.timeZone) ?? .current
+        let alertHours = configuration.deliveryAlertHours
         let (overview, rules) = try await database.snapshot { snapshot in
-            let overview = try CampaignOverview.load(snapshot, campaign: id, partial: false)
+            let overview = try CampaignOverview.load(snapshot, campaign: id, partial: false, deliveryAlertHours: alertHours)
             return (overview, try CampaignInsights.load(snapshot, overview: overview, language: language, timeZone: timeZone))
         }
         // The model's wording from the last report, when it was about these very figures and passes the number check.
@@ -25,16 +26,24 @@ extension Dashboard {
         case .model(let model): source = HTML.escape(layout.language("insights.model").replacingOccurrences(of: "%@", with: model))
         }
         func percent(_ rate: Double) -> String { String(format: "%.0f%%", rate * 100) }
-        func meter(_ key: String, _ rate: Double, _ count: Int) -> String {
+        func meter(_ key: String, _ rate: Double, _ count: Int, step: String) -> String {
             """
-            <div class="meter"><div class="row small"><span>\(layout.t(key))</span><span class="spacer"></span><b>\(percent(rate))</b><span class="muted">(\(count))</span></div>
+            <div class="meter" data-step="\(step)"><div class="row small"><span>\(layout.t(key))</span><span class="spacer"></span><b>\(percent(rate))</b><span class="muted">(\(count))</span></div>
             <div class="progress" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow="\(Int(rate * 100))" aria-label="\(layout.t(key))"><span style="width:\(String(format: "%.1f", rate * 100))%"></span></div></div>
             """
         }
+        // accepted → server ack → delivered → read → replied, each as a share of the accepted messages.
+        let steps = overview.funnel
+        let funnel = DeliveryFunnel.Step.allCases.map { meter("funnel.\($0.rawValue)", steps.share($0), steps.count($0), step: $0.rawValue) }.joined()
+        let stuckNote = overview.stuckAtSent == 0 ? "" : """
+            <p class="small">\(layout.t("funnel.stuckHint")) <a href="/api/reports/\(HTML.escape(id))/stuck-at-sent.csv" download>stuck-at-sent.csv</a></p>
+            """
         var html = """
             <section class="card"><h2>\(layout.t("analytics.title"))</h2>
             <h3>\(layout.t("insights.title"))</h3><p class="insights" id="insights">\(HTML.escape(insights.text))</p><p class="hint">\(source)</p>
-            \(meter("analytics.delivery", overview.deliveryRate, overview.delivered))\(meter("analytics.read", overview.readRate, overview.counts.read))\(meter("analytics.reply", overview.replyRate, overview.counts.replied))
+            <h3>\(layout.t("funnel.title"))</h3><div id="funnel">\(funnel)</div><p class="hint">\(layout.t("funnel.hint"))</p>
+            <div class="stuck\(overview.stuckAtSent > 0 ? " alert" : "")" id="stuck-at-sent" data-stuck="\(overview.stuckAtSent)"><b>\(overview.stuckAtSent)</b>
+            <span>\(HTML.escape(layout.language("funnel.stuck").replacingOccurrences(of: "%d", with: String(overview.deliveryAlertHours))))</span>\(stuckNote)</div>
             """
         if overview.hasVariantComparison {
             // The A/B statistics of the reports (VariantStatistics): reply rate with its 95% range and

@@ -153,7 +153,10 @@ extension Dashboard {
             <div class="inline" id="schedule"><input type="date" name="send_date" value="\(date)" min="\(date)" aria-label="\(layout.t("new.date"))" aria-describedby="err-send_at">
             <input type="time" name="send_time" value="09:00" step="60" aria-label="\(layout.t("new.time"))" aria-describedby="err-send_at"></div>
             <div class="hint">\(layout.t("new.zone")) \(HTML.escape(zoneLabel)) · \(HTML.escape(configuration.timeZone))</div>
-            \(fieldError("send_at"))</fieldset>
+            \(fieldError("send_at"))
+            <label class="check"><input type="checkbox" name="best_send_time" value="best" aria-describedby="err-send_time"> \(layout.t("new.bestSendTime"))</label>
+            <div class="hint">\(layout.t("new.bestSendTimeHint"))</div>
+            \(fieldError("send_time"))</fieldset>
             <fieldset class="options" id="field-sessions"><legend>\(layout.t("new.sessions"))</legend>
             \(boxes.isEmpty ? "<p class=\"hint\">\(layout.t("new.noSessions"))</p>" : "<div class=\"checks\">\(boxes)</div>")
             <div class="hint">\(layout.t("new.sessionsHint"))</div>

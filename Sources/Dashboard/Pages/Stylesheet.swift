@@ -50,6 +50,9 @@ enum Stylesheet {
     .progress>span{display:block;height:100%;background:var(--accent);border-radius:999px;transition:width .4s ease}
     .progress.big{height:16px}
     .muted{color:var(--muted)}.small{font-size:13px}
+    .stuck{display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 8px;margin:12px 0 0;padding:8px 10px;background:var(--bg);border-radius:10px}
+    .stuck b{font-size:20px;font-variant-numeric:tabular-nums}.stuck span{font-size:12px;color:var(--muted)}.stuck p{flex-basis:100%;margin:4px 0 0}
+    .stuck.alert{border-left:4px solid var(--danger)}.stuck.alert b{color:var(--danger)}
     .counters{display:grid;grid-template-columns:repeat(3,1fr);gap:8px;margin-top:12px}
     .counters div{background:var(--bg);border-radius:10px;padding:8px 10px}.counters b{display:block;font-size:20px;font-variant-numeric:tabular-nums}
     .counters span{font-size:12px;color:var(--muted)}

@@ -34,6 +34,7 @@ enum PostgresMigrations {
         Migration(identifier: "v14-privacy", sql: SiaranDatabase.privacyPostgresSchema),
         Migration(identifier: "v18-cluster", sql: SiaranDatabase.clusterPostgresSchema),
         Migration(identifier: "v16-ab-wait", sql: SiaranDatabase.abWaitPostgresSchema),
+        Migration(identifier: "v15-send-time", sql: SiaranDatabase.sendTimePostgresSchema),
         // migrations-end (append new migrations above this line, the same identifiers as SQLite's)
     ]
 

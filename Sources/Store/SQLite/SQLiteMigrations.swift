@@ -23,6 +23,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v14-privacy", migrate: SiaranDatabase.createPrivacySchema)
         migrator.registerMigration("v18-cluster", migrate: SiaranDatabase.createClusterSchema)
         migrator.registerMigration("v16-ab-wait", migrate: SiaranDatabase.createABWaitSchema)
+        migrator.registerMigration("v15-send-time", migrate: SiaranDatabase.createSendTimeSchema)
         // migrations-end (append new migrations above this line, each in its own function)
         return migrator
     }
