@@ -68,14 +68,8 @@ struct AutoReplyEndToEndTests {
             .write(to: staging.appendingPathComponent("contacts.csv"), atomically: true, encoding: .utf8)
         try "Halo {nama}, promo besar!".write(to: staging.appendingPathComponent("message.txt"), atomically: true, encoding: .utf8)
 
-        let daemon = Process()
-        daemon.executableURL = CommandLineTests.executable
-        daemon.arguments = ["run"]
-        daemon.currentDirectoryURL = folder
-        daemon.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
-        daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try ChildProcess(CommandLineTests.executable, ["run"], directory: folder,
+                                      environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") })
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
 
         // The other bot: it sends back at once every message it gets from us.

@@ -38,14 +38,8 @@ struct BackupRestoreTests {
         environment["SIARAN_BACKUP_PASSPHRASE"] = Self.passphrase
         let live = environment.merging(["SIARAN_DATABASE_URL": postgres?.url ?? ""]) { _, new in new }.filter { !$0.value.isEmpty }
 
-        let daemon = Process()
-        daemon.executableURL = CommandLineTests.executable
-        daemon.arguments = ["run"]
-        daemon.currentDirectoryURL = folder
-        daemon.environment = live
-        daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try ChildProcess(CommandLineTests.executable, ["run"], directory: folder,
+                                      environment: live)
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         let started = await eventually(timeout: .seconds(120)) { Self.sent(in: folder).count >= 20 }
         #expect(started, "the daemon sent 20 messages")

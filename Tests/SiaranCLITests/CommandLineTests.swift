@@ -104,14 +104,8 @@ struct CommandLineTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.copyItem(at: Self.packageRoot.appendingPathComponent("pipeline.yaml"), to: folder.appendingPathComponent("pipeline.yaml"))
 
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = ["run"]
-        process.currentDirectoryURL = folder
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(Self.executable, ["run"], directory: folder,
+                                      environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") })
         defer { if process.isRunning { process.terminate() } }
 
         let log = folder.appendingPathComponent("outbox/logs.txt").path

@@ -20,16 +20,10 @@ struct ControlCommandTests {
             .write(to: folder.appendingPathComponent("inbox/promo/numbers.txt"), atomically: true, encoding: .utf8)
         try "Halo!".write(to: folder.appendingPathComponent("inbox/promo/message.txt"), atomically: true, encoding: .utf8)
 
-        let daemon = Process()
-        daemon.executableURL = CommandLineTests.executable
-        daemon.arguments = ["run"]
-        daemon.currentDirectoryURL = folder
-        daemon.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
         let log = folder.appendingPathComponent("daemon.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = try FileHandle(forWritingTo: log)
-        try daemon.run()
+        let daemon = try ChildProcess(CommandLineTests.executable, ["run"], directory: folder,
+                                      environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }, standardErrorFile: log)
         defer { daemon.terminate() }
 
         // The campaign's outbox folder is named after the drop (inbox/promo/).

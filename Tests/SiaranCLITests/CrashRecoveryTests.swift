@@ -31,17 +31,11 @@ struct CrashRecoveryTests {
         try phones.joined(separator: "\n").write(to: folder.appendingPathComponent("inbox/besar/numbers.txt"), atomically: true, encoding: .utf8)
         try "Halo {name|Kak}, promo besar!".write(to: folder.appendingPathComponent("inbox/besar/message.txt"), atomically: true, encoding: .utf8)
 
-        @Sendable func daemon(_ arguments: [String]) throws -> Process {
-            let process = Process()
-            process.executableURL = CommandLineTests.executable
-            process.arguments = arguments
-            process.currentDirectoryURL = folder
+        @Sendable func daemon(_ arguments: [String]) throws -> ChildProcess {
             var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
             environment["SIARAN_DATABASE_URL"] = databaseURL
-            process.environment = environment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try ChildProcess(CommandLineTests.executable, arguments, directory: folder,
+                                          environment: environment)
             return process
         }
         @Sendable func sentLines() -> [(id: String, to: String)] {
@@ -76,7 +70,7 @@ struct CrashRecoveryTests {
                 }
                 usleep(UInt32.random(in: 0...40_000))
                 kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
+                process.waitUntilExitBlocking()
                 return sending
             }
             kills += 1

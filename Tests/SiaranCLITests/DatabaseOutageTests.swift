@@ -29,16 +29,10 @@ struct DatabaseOutageTests {
         try phones.joined(separator: "\n").write(to: folder.appendingPathComponent("inbox/promo/numbers.txt"), atomically: true, encoding: .utf8)
         try "Halo {name|Kak}, promo!".write(to: folder.appendingPathComponent("inbox/promo/message.txt"), atomically: true, encoding: .utf8)
 
-        let daemon = Process()
-        daemon.executableURL = CommandLineTests.executable
-        daemon.arguments = ["run"]
-        daemon.currentDirectoryURL = folder
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
         environment["SIARAN_DATABASE_URL"] = TestDatabase.fullURL(url)
-        daemon.environment = environment
-        daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try ChildProcess(CommandLineTests.executable, ["run"], directory: folder,
+                                      environment: environment)
         // Whatever happens, the daemon does not outlive the test.
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
 

@@ -46,21 +46,12 @@ final class FaultInstallation: Sendable {
         try FileManager.default.moveItem(at: staging, to: inbox.appendingPathComponent(name))
     }
 
-    /// Starts `siaran run` here; the caller kills it in a `defer`.
-    func start(_ arguments: [String] = ["run"]) throws -> Process {
-        let process = Process()
-        process.executableURL = CommandLineTests.executable
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
-        FileManager.default.createFile(atPath: console.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: console)
-        try handle.seekToEnd()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = handle
-        try process.run()
-        try? handle.close()
-        return process
+    /// Starts `siaran run` here (with nothing else of this process's open in it: see
+    /// ChildProcess.swift); the caller kills it in a `defer`.
+    func start(_ arguments: [String] = ["run"]) throws -> ChildProcess {
+        try ChildProcess(CommandLineTests.executable, arguments, directory: folder,
+                         environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") },
+                         standardErrorFile: console)
     }
 
     struct Sent: Sendable { var id: String; var to: String; var campaign: String }

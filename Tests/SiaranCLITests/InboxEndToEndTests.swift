@@ -45,14 +45,8 @@ struct InboxEndToEndTests {
         try "Halo Kak, promo besar!".write(to: staging.appendingPathComponent("message.txt"), atomically: true, encoding: .utf8)
         try FileManager.default.moveItem(at: staging, to: folder.appendingPathComponent("inbox/promo"))
 
-        let daemon = Process()
-        daemon.executableURL = CommandLineTests.executable
-        daemon.arguments = ["run"]
-        daemon.currentDirectoryURL = folder
-        daemon.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
-        daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try ChildProcess(CommandLineTests.executable, ["run"], directory: folder,
+                                      environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") })
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
 
         let database = try SiaranDatabase(path: folder.appendingPathComponent("state/siaran.sqlite").path)

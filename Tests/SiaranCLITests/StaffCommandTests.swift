@@ -119,14 +119,8 @@ struct StaffCommandTests {
         try Self.write("approval: required\npriority: 5\n", "inbox/cek/campaign.yaml", in: folder)
         try Self.write("081299990002\n", "inbox/setengah/numbers.txt", in: folder)
 
-        let daemon = Process()
-        daemon.executableURL = CommandLineTests.executable
-        daemon.arguments = ["run", "--config", config]
-        daemon.currentDirectoryURL = folder  // paths in pipeline.yaml are taken from the working directory
-        daemon.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }.merging(Self.environment) { _, new in new }
-        daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try ChildProcess(CommandLineTests.executable, ["run", "--config", config], directory: folder,
+                                      environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }.merging(Self.environment) { _, new in new })  // paths in pipeline.yaml are taken from the working directory
         defer { if daemon.isRunning { daemon.terminate() } }
 
         // Through SIARAN_CONFIG, like every command.

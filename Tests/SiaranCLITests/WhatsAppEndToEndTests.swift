@@ -47,15 +47,9 @@ struct WhatsAppEndToEndTests {
         let image = try Data(contentsOf: CommandLineTests.packageRoot.appendingPathComponent("promo.jpg"))
         try drop("promo", phones: phones, text: "Halo {name|Kak}, promo besar!", image: image, in: folder)
 
-        func daemon() throws -> Process {
-            let process = Process()
-            process.executableURL = CommandLineTests.executable
-            process.arguments = ["run"]
-            process.currentDirectoryURL = folder
-            process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+        func daemon() throws -> ChildProcess {
+            let process = try ChildProcess(CommandLineTests.executable, ["run"], directory: folder,
+                                          environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") })
             return process
         }
         @Sendable func accepted() async -> Int { await simulator.acceptedMessages.count }

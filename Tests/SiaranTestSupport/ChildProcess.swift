@@ -216,3 +216,32 @@ public final class ChildProcess: Sendable {
         while isRunning { ended.wait() }
     }
 }
+
+/// The names `Process` users know, so a test switches by changing only how it starts the child.
+extension ChildProcess {
+    public var processIdentifier: Int32 { pid }
+    public func terminate() { kill(SIGTERM) }
+    public func interrupt() { kill(SIGINT) }
+    /// The exit status (128 + signal for a signal); -1 while it runs.
+    public var terminationStatus: Int32 { exitStatus ?? -1 }
+
+    /// Starts `executable` in `directory` with `environment`, its standard error appended to
+    /// `standardErrorFile` (created if missing) and its standard output discarded.
+    public convenience init(_ executable: URL, _ arguments: [String], directory: URL, environment: [String: String],
+                            standardErrorFile: URL? = nil) throws {
+        var descriptors: [Int32: Int32] = [:]
+        var log: Int32 = -1
+        if let standardErrorFile {
+            log = open(standardErrorFile.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+            guard log >= 0 else { throw ChildProcessError("\(standardErrorFile.path): \(String(cString: strerror(errno)))") }
+            descriptors[2] = log
+        }
+        defer { if log >= 0 { close(log) } }
+        try self.init(executable.path, arguments, descriptors: descriptors, directory: directory.path, environment: environment)
+    }
+}
+
+/// Waits for a child started with `ChildProcess` (the same call as for a `Process`).
+public func waitForExit(_ child: ChildProcess) async {
+    await child.waitForExit()
+}
