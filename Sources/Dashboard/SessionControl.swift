@@ -25,9 +25,12 @@ public struct SessionSnapshot: Sendable, Equatable, Codable {
     public var pairingCode: String?
     public var notice: String?
     public var updatedAt: Date
+    /// Until when WhatsApp restricts the number from starting new chats; nil when it may.
+    public var restrictedUntil: Date?
 
     public init(name: String, state: String, phone: String? = nil, qr: String? = nil, qrIndex: Int? = nil,
-                qrModules: [[Bool]]? = nil, pairingCode: String? = nil, notice: String? = nil, updatedAt: Date = Date()) {
+                qrModules: [[Bool]]? = nil, pairingCode: String? = nil, notice: String? = nil, updatedAt: Date = Date(),
+                restrictedUntil: Date? = nil) {
         self.name = name
         self.state = state
         self.phone = phone
@@ -37,5 +40,6 @@ public struct SessionSnapshot: Sendable, Equatable, Codable {
         self.pairingCode = pairingCode
         self.notice = notice
         self.updatedAt = updatedAt
+        self.restrictedUntil = restrictedUntil
     }
 }

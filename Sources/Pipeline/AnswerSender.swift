@@ -82,12 +82,12 @@ public struct AnswerSender: Service {
                 }
             }
             let message = OutgoingMessage(id: answer.id, phone: answer.phone, text: answer.text, media: media, session: answer.session,
-                                          campaignId: Self.dryRunFolder, folder: Self.dryRunFolder)
+                                          campaignId: Self.dryRunFolder, folder: Self.dryRunFolder, answersContact: true)
             switch await context.transport.send(message) {
             case .sent(let at):
                 try await context.database.markAnswerSent(answer.id, at: at)
                 sent += 1
-            case .permanentFailure(let reason), .transientFailure(let reason):
+            case .permanentFailure(let reason), .transientFailure(let reason), .deferred(_, let reason):
                 // The person who answered sees why and can answer again; nothing is retried behind their back.
                 try await context.database.markAnswerFailed(answer.id, reason: reason)
             }

@@ -15,6 +15,8 @@ struct CampaignSender {
     let windowCalendar: Calendar
     /// When each session was linked, for its warm-up; asked before every message.
     private let linkDates = LinkDates()
+    /// Who may still be written to from a session WhatsApp restricted from new chats.
+    private let restrictions = RestrictedSessions()
 
     init(context: PipelineContext, campaign: CampaignRecord, options: CampaignOptions) {
         self.context = context
@@ -160,17 +162,21 @@ struct CampaignSender {
                 // commit that records the previous group's sends, before any of them is written.
                 var group: [(message: MessageRecord, session: String)] = []
                 let size = claimSize(sentInBatch: sentInBatch, delayMaximum: delayMax)
-                while group.count < size, let message = queue.popFirst() {
+                claiming: while group.count < size, let message = queue.popFirst() {
                     if optedOut.contains(message.phone) {
                         try await context.database.markFailed(message.id, reason: "opted-out")
                         context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: "opted-out", level: .error)
                         continue
                     }
-                    let (session, capped) = try await nextSession(from: &sessionIndex, window: window,
-                                                                  cold: coldCapped && !warm.contains(message.phone))
-                    group.append((message, session))
-                    // A cap counts recorded sends before each message, so a capped session claims one at a time.
-                    if capped { break }
+                    switch try await nextSession(from: &sessionIndex, window: window, phone: message.phone,
+                                                 cold: coldCapped && !warm.contains(message.phone)) {
+                    case .session(let session, let capped):
+                        group.append((message, session))
+                        // A cap counts recorded sends before each message, so a capped session claims one at a time.
+                        if capped { break claiming }
+                    case .restricted(let until):
+                        try await waitForRestriction(message, until: until)
+                    }
                 }
                 guard !group.isEmpty else { continue }
                 let recorded = window.sent
@@ -228,6 +234,13 @@ struct CampaignSender {
         case .permanentFailure(let reason):
             try await context.database.markFailed(message.id, reason: reason)
             context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: reason, level: .error)
+        case .deferred(let until, let reason):
+            // The session may not start this chat now (restricted from new chats): the message goes
+            // to another session, or waits, and the attempt is not spent.
+            restrictions.deferred(message.phone, by: session)
+            try await context.database.postpone(message.id, until: context.clock.now(), reason: reason)
+            context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "retrying",
+                                     reason: "\(reason): \(session) may not start new chats until \(until)", level: .warning)
         case .transientFailure(let reason):
             if message.attempts + 1 >= sending.maxAttempts {
                 try await context.database.markFailed(message.id, reason: "gave up after \(message.attempts + 1) attempts: \(reason)")
@@ -307,21 +320,35 @@ struct CampaignSender {
     /// Contacts who wrote to us since this time are warm.
     private func warmSince(_ now: Date) -> Date { now.addingTimeInterval(-Double(context.pipeline.sending.warmDays) * 86_400) }
 
+    /// Where the next message goes: a session, or nowhere until a restriction ends.
+    enum Route: Equatable {
+        case session(String, capped: Bool)
+        /// Every session that can send is restricted from new chats and this contact never wrote to it.
+        case restricted(until: Date)
+    }
+
     /// Round robin over the campaign's sessions, skipping those at their hourly or daily cap (and,
-    /// for a `cold` contact, at the cold daily cap); waits when all are capped. Answers whether a cap
-    /// applies to the chosen session (its count must then see every send recorded, so the window is
-    /// recorded first).
-    private func nextSession(from index: inout Int, window: SendWindow, cold: Bool = false) async throws -> (session: String, capped: Bool) {
+    /// for a `cold` contact, at the cold daily cap), and those WhatsApp restricted from new chats
+    /// unless `phone` wrote to them within `warm_days`; waits when all are capped. Answers whether
+    /// a cap applies to the chosen session (its count must then see every send recorded, so the
+    /// window is recorded first), or until when the contact must wait when only restricted
+    /// sessions could send.
+    private func nextSession(from index: inout Int, window: SendWindow, phone: String, cold: Bool = false) async throws -> Route {
         let sending = context.pipeline.sending
         while true {
             let sessions = await sessionNames()
             var available = 0
+            var restrictedUntil: Date?
             for offset in 0..<sessions.count {
                 let session = sessions[(index + offset) % sessions.count]
                 // A logged-out, replaced or unacknowledged session hands its share to the others.
                 guard await context.transport.isAvailable(session: session) else { continue }
                 available += 1
                 let now = context.clock.now()
+                if let until = try await restrictions.restriction(of: session, for: phone, now: now, warmSince: warmSince(now), context: context) {
+                    restrictedUntil = min(restrictedUntil ?? until, until)
+                    continue
+                }
                 let dailyCap = try await dailyCap(for: session, now: now)
                 let capped = sending.hourlyCap > 0 || dailyCap > 0 || cold
                 if capped { try await record(window) }
@@ -332,7 +359,7 @@ struct CampaignSender {
                 if (sending.hourlyCap == 0 || hourly < sending.hourlyCap) && (dailyCap == 0 || daily < dailyCap)
                     && (!cold || coldSent < sending.coldDailyCap) {
                     index = (index + offset + 1) % sessions.count
-                    return (session, capped)
+                    return .session(session, capped: capped)
                 }
             }
             if available == 0 {
@@ -345,9 +372,70 @@ struct CampaignSender {
                 try await context.clock.sleep(seconds: 30)
                 continue
             }
+            // Only restricted sessions could take this contact: it waits for the first to be free.
+            if let restrictedUntil, try await allRestricted(sessions, phone: phone) { return .restricted(until: restrictedUntil) }
             context.logger.notice("every session is at its cap; waiting", metadata: ["campaign.id": "\(campaign.id)"])
             try await context.clock.sleep(seconds: 60)
         }
+    }
+
+    /// Whether every available session is restricted for `phone` (rather than some merely at a cap).
+    private func allRestricted(_ sessions: [String], phone: String) async throws -> Bool {
+        let now = context.clock.now()
+        for session in sessions where await context.transport.isAvailable(session: session) {
+            if try await restrictions.restriction(of: session, for: phone, now: now, warmSince: warmSince(now), context: context) == nil { return false }
+        }
+        return true
+    }
+
+    /// A contact no session may write to now waits, without failing and without spending an
+    /// attempt, until the first restriction ends; the campaign's status says why.
+    private func waitForRestriction(_ message: MessageRecord, until: Date) async throws {
+        try await context.database.postpone(message.id, until: until, reason: "restricted")
+        context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "retrying",
+                                 reason: "restricted: every number of this campaign may not start new chats until \(until)", level: .warning)
+        if restrictions.shouldSayWaiting(until: until) {
+            context.logger.warning("every session of this campaign is restricted from new chats; contacts who never wrote to them wait",
+                                   metadata: ["campaign.id": "\(campaign.id)", "until": "\(until)"])
+            CampaignStatus.markWaiting(in: context.campaignOutbox(campaign),
+                                       reason: "every WhatsApp number of this campaign is restricted from starting new chats until \(until); new contacts wait, people who wrote to a number still get it",
+                                       now: context.clock.now())
+        }
+    }
+}
+
+/// Sessions WhatsApp restricted from starting new chats, as the send loop sees them: the
+/// transport says until when; the contacts who wrote to such a session within `warm_days` may
+/// still get messages from it (read from the database at most every 30 seconds per session);
+/// a session that held a message back itself (it lacks that contact's privacy token) is not
+/// offered that contact again while restricted. Only the send loop's task uses it.
+private final class RestrictedSessions {
+    private var warm: [String: (phones: Set<String>, readAt: Date)] = [:]
+    private var heldBack: [String: Set<String>] = [:]
+    private var saidWaitingUntil: Date?
+
+    /// Until when `session` may not write to `phone`; nil when it may.
+    func restriction(of session: String, for phone: String, now: Date, warmSince: Date, context: PipelineContext) async throws -> Date? {
+        guard let until = await context.transport.restrictedUntil(session: session), until > now else {
+            heldBack[session] = nil
+            return nil
+        }
+        if heldBack[session]?.contains(phone) == true { return until }
+        if warm[session] == nil || abs(now.timeIntervalSince(warm[session]!.readAt)) >= 30 {
+            warm[session] = (try await context.database.warmPhones(session: session, since: warmSince), now)
+        }
+        return warm[session]!.phones.contains(phone) ? nil : until
+    }
+
+    func deferred(_ phone: String, by session: String) {
+        heldBack[session, default: []].insert(phone)
+    }
+
+    /// Once per restriction end: the log and status say it once, not for every waiting contact.
+    func shouldSayWaiting(until: Date) -> Bool {
+        guard saidWaitingUntil != until else { return false }
+        saidWaitingUntil = until
+        return true
     }
 }
 

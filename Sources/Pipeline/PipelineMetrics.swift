@@ -16,6 +16,7 @@ enum PipelineMetrics {
         case .sent: "sent"
         case .permanentFailure: "failed"
         case .transientFailure: "retrying"
+        case .deferred: "deferred"
         }
         Counter(label: sends, dimensions: [("session", session), ("outcome", outcome)]).increment()
         if case .sent = result {

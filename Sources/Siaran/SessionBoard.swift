@@ -39,6 +39,10 @@ public actor SessionBoard {
             entry.pairingCode = nil
         case .notice(let text):
             entry.notice = text
+        case .restricted(let restriction):
+            entry.notice = "WhatsApp restricted this number from starting new chats (\(restriction.cause.english))"
+        case .restrictionLifted:
+            entry.notice = "no longer restricted from starting new chats"
         default:
             return
         }

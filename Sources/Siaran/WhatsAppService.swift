@@ -69,6 +69,12 @@ public struct WhatsAppService: Service {
                     try? await database.recordSessionState(session, state: state, notice: reason, at: Date())
                 case .notice(let text):
                     logger.warning("session \(session): \(text)")
+                case .restricted(let restriction):
+                    Counter(label: "siaran_session_restrictions_total", dimensions: [("session", session)]).increment()
+                    let notice = transport.session(session)?.restrictedNotice(restriction).english
+                        ?? "WhatsApp restricted session \(session) from starting new chats"
+                    try? await database.recordSessionRestriction(session, until: restriction.until, source: restriction.source.rawValue,
+                                                                 notice: notice, at: Date())
                 default:
                     break
                 }

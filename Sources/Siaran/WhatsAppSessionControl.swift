@@ -96,6 +96,6 @@ public struct WhatsAppSessionControl: SessionControl {
         return SessionSnapshot(
             name: name, state: state.rawValue, phone: await session.phone, qr: qr, qrIndex: qr == nil ? nil : entry?.qrIndex,
             qrModules: qr.flatMap { QRCodeImage($0)?.modules }, pairingCode: linking ? entry?.pairingCode : nil,
-            notice: entry?.notice, updatedAt: entry?.updatedAt ?? Date())
+            notice: entry?.notice, updatedAt: entry?.updatedAt ?? Date(), restrictedUntil: await session.restriction?.until)
     }
 }

@@ -89,7 +89,7 @@ struct SessionsCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List sessions: configured, linked, phone number.")
+        static let configuration = CommandConfiguration(abstract: "List sessions: configured, linked, phone number, restricted until when.")
         @OptionGroup var options: ConfigurationOptions
 
         func run() async throws {
@@ -104,7 +104,10 @@ struct SessionsCommand: AsyncParsableCommand {
                    let data = try? Data(contentsOf: root.appendingPathComponent("\(name)/creds.json")),
                    let creds = try? JSONDecoder().decode(SessionCredentials.self, from: data) {
                     let since = creds.linkedAt.map { configuration.readable($0) } ?? "?"
-                    print("\(name)\tlinked\t\(creds.deviceJID ?? "?")\tsince \(since)\t\(configured)")
+                    // A number WhatsApp restricted from new chats says until when (kept by the daemon beside the keys).
+                    let restricted = ReachOutRestriction.stored(inSessionFolder: root.appendingPathComponent(name))
+                        .map { "\trestricted until \(configuration.readable($0.until)): no new chats (\($0.cause.english))" } ?? ""
+                    print("\(name)\tlinked\t\(creds.deviceJID ?? "?")\tsince \(since)\t\(configured)\(restricted)")
                 } else {
                     print("\(name)\tnot linked\t-\t-\t\(configured)")
                 }

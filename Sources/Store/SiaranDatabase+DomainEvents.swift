@@ -13,6 +13,8 @@ public struct DomainEvent: Sendable, Equatable {
         case messageAnswered = "message.answered"
         case contactOptedOut = "contact.opted_out"
         case sessionStopped = "session.stopped"
+        /// WhatsApp restricted a number from starting new chats (or moved the restriction's end).
+        case sessionRestricted = "session.restricted"
     }
 
     /// Increasing: consumers remember the last one they handled.

@@ -11,6 +11,14 @@ extension SiaranDatabase {
         }
     }
 
+    /// Phones that wrote to one session (linked number) since `since`: a number WhatsApp restricted
+    /// from new chats may still write to them.
+    public func warmPhones(session: String, since: Date) async throws -> Set<String> {
+        try await read { db in
+            Set(try db.query("SELECT DISTINCT phone FROM replies WHERE session = ? AND receivedAt >= ?", session, since).map { try $0.string(at: 0) })
+        }
+    }
+
     /// How many of a campaign's messages still to send go to warm and to cold contacts.
     public func warmColdCounts(of campaign: String, warmSince: Date) async throws -> (warm: Int, cold: Int) {
         try await read { db in

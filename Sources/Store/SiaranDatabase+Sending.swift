@@ -172,6 +172,19 @@ extension SiaranDatabase {
         }
     }
 
+    /// A message that may not go now because every session that could send it is restricted from
+    /// starting new chats: `retrying` from `until`, and an attempt it had claimed is given back
+    /// (waiting is not failing).
+    public func postpone(_ id: String, until: Date, reason: String) async throws {
+        try await write { db in
+            try db.execute("""
+                UPDATE messages SET state = 'retrying', reason = ?, nextAttemptAt = ?,
+                    attempts = CASE WHEN state = 'sending' AND attempts > 0 THEN attempts - 1 ELSE attempts END
+                WHERE id = ? AND state IN ('pending', 'retrying', 'sending')
+                """, reason, until, id)
+        }
+    }
+
     /// Arguments: session, since. Asked twice before every send when caps are set; read from
     /// the `messagesBySessionSent` index (v6), not by scanning every message ever sent.
     static let sentCountSQL = "SELECT COUNT(*) FROM messages WHERE session = ? AND sentAt >= ?"

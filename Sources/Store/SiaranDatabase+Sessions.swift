@@ -49,4 +49,18 @@ extension SiaranDatabase {
             try Self.recordEvent(.sessionStopped, fields, in: db, at: date)
         }
     }
+
+    /// Records that WhatsApp restricted a session from starting new chats until `until`, with
+    /// the notice staff see and a `session.restricted` event, in one transaction. `source` says
+    /// how it is known (`timelock`, `new-chat-cap`, `repeated-refusals`).
+    public func recordSessionRestriction(_ name: String, until: Date, source: String, notice: String, at date: Date) async throws {
+        try await write { db in
+            try db.execute("""
+                INSERT INTO sessions (name, state, notice, lastSeenAt) VALUES (?, 'linked', ?, ?)
+                ON CONFLICT (name) DO UPDATE SET notice = excluded.notice, lastSeenAt = excluded.lastSeenAt
+                """, name, notice, date)
+            try Self.recordEvent(.sessionRestricted, ["session": name, "until": ISO8601DateFormatter().string(from: until),
+                                                       "source": source, "notice": notice], in: db, at: date)
+        }
+    }
 }

@@ -13,9 +13,12 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var campaignId: String
     /// The campaign's folder in `outbox/` (named after its drop); nil means the id.
     public var folder: String?
+    /// An answer to someone who wrote to this number (the inbox, the auto-reply bot): a number
+    /// restricted from starting new chats still sends it. Campaign messages leave it false.
+    public var answersContact: Bool
 
     public init(id: String, phone: String, text: String, media: MediaAttachment? = nil, session: String, campaignId: String,
-                folder: String? = nil) {
+                folder: String? = nil, answersContact: Bool = false) {
         self.id = id
         self.phone = phone
         self.text = text
@@ -23,6 +26,7 @@ public struct OutgoingMessage: Sendable, Equatable {
         self.session = session
         self.campaignId = campaignId
         self.folder = folder
+        self.answersContact = answersContact
     }
 }
 
@@ -58,6 +62,10 @@ public enum SendResult: Sendable, Equatable {
     case permanentFailure(reason: String)
     /// It may succeed later (connection lost, rate limit); the pipeline retries with backoff.
     case transientFailure(reason: String)
+    /// Not written to the network: this session may not start new chats until `until` (a reach-out
+    /// restriction). The pipeline gives the message to another session or lets it wait; no attempt
+    /// is spent.
+    case deferred(until: Date, reason: String)
 }
 
 /// Things a transport learns after sending: receipts and replies.
@@ -79,9 +87,13 @@ public protocol MessageTransport: Sendable {
     /// Sessions the transport runs now, beyond the configured list: a number linked from the
     /// dashboard while the daemon runs joins campaigns that do not name their sessions.
     func sessionNames() async -> [String]
+    /// Until when `session` may not start new chats (WhatsApp restricted the number), nil when it
+    /// may. It still answers people who wrote to it.
+    func restrictedUntil(session: String) async -> Date?
 }
 
 extension MessageTransport {
     public func isAvailable(session: String) async -> Bool { true }
     public func sessionNames() async -> [String] { [] }
+    public func restrictedUntil(session: String) async -> Date? { nil }
 }

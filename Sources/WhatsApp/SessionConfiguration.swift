@@ -68,8 +68,12 @@ public enum SessionEvent: Sendable, Equatable {
     case read(messageId: String, at: Date)
     /// A text from a contact (a reply to a campaign, or anything they write).
     case incoming(phone: String, messageId: String, text: String, at: Date)
-    /// Something staff should know (restrictions, rate limits, device changes).
+    /// Something staff should know (rate limits, device changes).
     case notice(String)
+    /// WhatsApp restricted the number from starting new chats (or moved the end of a restriction).
+    case restricted(ReachOutRestriction)
+    /// The number may start new chats again.
+    case restrictionLifted
 }
 
 /// Where a session is now.

@@ -239,6 +239,8 @@ extension WhatsAppSession {
                 directory.privacyTokens[sender.user] = .init(token: Data(bytes), timestamp: t)
             }
             saveDirectory()
+        case "mex"?:
+            handleMexNotification(node)
         case "link_code_companion_reg"?:
             do { try await finishCodePairing(node, on: connection) } catch {
                 logger.error("pairing by code failed: \(error)")

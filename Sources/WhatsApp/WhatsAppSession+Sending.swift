@@ -26,8 +26,10 @@ extension WhatsAppSession {
             guard let lid = try await checkNumber(outgoing.phone, on: connection) else {
                 return .permanentFailure(reason: "not-on-whatsapp")
             }
-            if let until = reachOutLockedUntil, until > Date(), directory.tokensIssued[lid] == nil {
-                return .transientFailure(reason: "reach-out time-lock until \(configuration.noticeTime(until))")
+            if !outgoing.answersContact, directory.validToken(forLID: lid, now: Date()) == nil,
+               let restriction = reachOut.activeRestriction(at: Date()) {
+                // A new chat now would be refused (463) and count as one more reach-out.
+                return .deferred(until: restriction.until, reason: "restricted")
             }
             var message = WAWebProtobufsE2E_Message()
             var mediaType: String?
@@ -46,21 +48,29 @@ extension WhatsAppSession {
                 try? await Task.sleep(for: .milliseconds(Int.random(in: 1200...2500)))
                 try? await connection.send(Node("chatstate", [("to", .jid(chat))], content: .nodes([Node("paused")])))
             }
-            var ack = try await encryptAndSend(message, id: outgoing.id, chat: chat, phone: outgoing.phone, mediaType: mediaType,
-                                               refreshDevices: false, on: connection)
-            if ack.string("error") == "479" {
-                // The server's device list differs from ours: refresh it and send once more.
-                ack = try await encryptAndSend(message, id: outgoing.id, chat: chat, phone: outgoing.phone, mediaType: mediaType,
-                                               refreshDevices: true, on: connection)
+            var sent = try await encryptAndSend(message, id: outgoing.id, chat: chat, phone: outgoing.phone, mediaType: mediaType,
+                                                refreshDevices: false, on: connection)
+            if sent.ack.string("error") == "479", let again = try await afterSmaxInvalid(sent, message: message, id: outgoing.id, chat: chat,
+                                                                                          phone: outgoing.phone, mediaType: mediaType, on: connection) {
+                sent = again
             }
             unacknowledgedSends = 0
-            if let error = ack.string("error") {
+            if let error = sent.ack.string("error") {
                 return await failure(for: error, lid: lid, on: connection)
             }
-            if let phash = ack.string("phash"), phash != Self.deviceHash(directory.devices[chat.description] ?? [], user: chat) {
-                // The server knows a device list we don't; the next send re-fetches it.
-                directory.devices[chat.description] = nil
+            if let phash = sent.ack.string("phash"), phash != Self.participantHash(sent.devices) {
+                // The server's device lists differ from ours: some device may have missed the message.
+                // Drop the cached lists so the next send fetches them; no resend (whatsmeow invalidates
+                // only; Baileys found that resending on phash loops).
+                logger.info("the server's participant hash for \(chat) differs from ours; device lists are fetched again")
+                for user in Set(sent.devices.map(\.userJID.description)) { directory.devices[user] = nil }
                 saveDirectory()
+            }
+            if !sent.carriedToken {
+                // A new contact was reached: 463s before it were about those contacts, not the account.
+                let before = reachOut
+                let change = reachOut.acceptedNewContact(now: Date())
+                if reachOut != before { apply(change) }
             }
             await issuePrivacyTokenIfNeeded(lid: lid, on: connection)
             return .sent(at: Date())
@@ -82,28 +92,51 @@ extension WhatsAppSession {
     private func failure(for code: String, lid: String, on connection: NodeConnection) async -> SendResult {
         switch code {
         case "463":
-            // Restricted from reaching new contacts; retrying counts as another reach-out.
-            let until = Date().addingTimeInterval(24 * 3600)
-            reachOutLockedUntil = until
-            let text = "WhatsApp restricted session \(name) from messaging new contacts (463); new contacts wait until \(configuration.noticeTime(until))"
-            logger.error("\(text)")
-            writeNotice(text)
-            emit(.notice(text))
-            await issuePrivacyTokenIfNeeded(lid: lid, on: connection)
-            return .transientFailure(reason: "reach-out time-lock (463)")
+            // A new chat refused: the contact's privacy token is missing, or the account may not
+            // start new chats. Never retried (retrying counts as another reach-out); our own token
+            // goes to the contact as Baileys does, and the limits decide whether the account is
+            // restricted (several new contacts in a row, or the server's notification).
+            logger.warning("WhatsApp refused a new chat with \(lid) (463)")
+            await issuePrivacyTokenIfNeeded(lid: lid, force: true, on: connection)
+            apply(reachOut.refused(contact: lid, now: Date()))
+            return .permanentFailure(reason: "restricted")
         case "429":
             return .transientFailure(reason: "rate-overlimit (429): WhatsApp asks to slow down")
         case "479":
-            return .transientFailure(reason: "the server refused the message stanza (479) even after refreshing devices")
+            return .transientFailure(reason: "smax-invalid (479): the server refused the message stanza; device lists were fetched again")
         default:
             return .transientFailure(reason: "server refused the message (error \(code))")
         }
     }
 
+    /// Ack 479 (smax-invalid, brief §6.8/§12): often stale addressing. The cached device lists are
+    /// fetched again; the message goes once more only when they changed (so the stanza is a
+    /// different one), never blindly. Nil: nothing changed, the refusal stands.
+    private func afterSmaxInvalid(_ sent: SentStanza, message: WAWebProtobufsE2E_Message, id: String, chat: JID, phone: String?,
+                                  mediaType: String?, on connection: NodeConnection) async throws -> SentStanza? {
+        let users = Array(Set(sent.devices.map(\.userJID))) + [chat]
+        let fresh = try await devices(of: users, on: connection, refresh: true)
+        guard Set(fresh) != Set(sent.devices) else {
+            logger.warning("the server refused message \(id) as invalid (479) with current device lists; not sent again")
+            return nil
+        }
+        logger.info("message \(id) refused as invalid (479): device lists changed, sending once more")
+        return try await encryptAndSend(message, id: id, chat: chat, phone: phone, mediaType: mediaType, refreshDevices: false, on: connection)
+    }
+
+    /// What went on the wire for one message, and the server's answer.
+    struct SentStanza {
+        var ack: Node
+        /// Every device of the chat's and our own user, ours included (whatsmeow's participant list).
+        var devices: [JID]
+        /// Whether the stanza carried the contact's privacy token (`<tctoken>`).
+        var carriedToken: Bool
+    }
+
     /// Encrypts `message` for every device of the chat and our own other devices and sends one
     /// `<message>` stanza; returns the server's ack.
     func encryptAndSend(_ message: WAWebProtobufsE2E_Message, id: String, chat: JID, phone: String?, mediaType: String?,
-                        refreshDevices: Bool, on connection: NodeConnection) async throws -> Node {
+                        refreshDevices: Bool, on connection: NodeConnection) async throws -> SentStanza {
         guard let me = credentials.lidJID.flatMap(JID.init(parsing:)) else { throw WhatsAppError(.notLinked, "our LID is unknown") }
         let own = me.userJID
         let devices = try await self.devices(of: [chat, own], on: connection, refresh: refreshDevices)
@@ -133,10 +166,12 @@ extension WhatsAppSession {
         if includesPreKey, let account = credentials.account {
             children.append(Node("device-identity", content: .bytes([UInt8](account))))
         }
-        if let token = directory.validToken(forLID: chat.user, now: Date()) {
-            children.append(Node("tctoken", content: .bytes([UInt8](token))))
-        }
-        return try await connection.sendMessage(Node("message", attributes, content: .nodes(children)), id: id, timeout: configuration.ackTimeout)
+        // The contact's privacy token, only on 1:1 messages to someone else (never on peer
+        // messages to our own devices: the server refuses those with 479).
+        let token = chat.user == me.user ? nil : directory.validToken(forLID: chat.user, now: Date())
+        if let token { children.append(Node("tctoken", content: .bytes([UInt8](token)))) }
+        let ack = try await connection.sendMessage(Node("message", attributes, content: .nodes(children)), id: id, timeout: configuration.ackTimeout)
+        return SentStanza(ack: ack, devices: devices, carriedToken: token != nil)
     }
 
     static func encNode(_ encrypted: CiphertextMessage, mediaType: String?, count: Int? = nil) -> Node {
@@ -153,9 +188,10 @@ extension WhatsAppSession {
         return data + Data(repeating: n, count: Int(n))
     }
 
-    /// The device-list hash the server puts in acks (§6.2).
-    static func deviceHash(_ devices: [UInt16], user: JID) -> String {
-        let strings = devices.map { "\(user.user).0:\($0)@\(user.server)" }.sorted()
+    /// The participant-list hash the server puts in acks (§6.2, whatsmeow `participantListHashV2`):
+    /// over every device of the chat's user and ours, as `user.agent:device@server`.
+    static func participantHash(_ devices: [JID]) -> String {
+        let strings = devices.map { "\($0.user).0:\($0.device)@\($0.server)" }.sorted()
         let digest = Data(SHA256.hash(data: Data(strings.joined().utf8))).prefix(6)
         return "2:" + digest.base64EncodedString().replacingOccurrences(of: "=", with: "")
     }
@@ -201,9 +237,10 @@ extension WhatsAppSession {
         return entry
     }
 
-    /// Issues our privacy token to a contact once per 7-day bucket (§7.3), as current clients do.
-    func issuePrivacyTokenIfNeeded(lid: String, on connection: NodeConnection) async {
-        guard directory.needsTokenIssue(toLID: lid, now: Date()) else { return }
+    /// Issues our privacy token to a contact once per 7-day bucket (§7.3), as current clients do;
+    /// `force` issues it again (after a 463, as Baileys does).
+    func issuePrivacyTokenIfNeeded(lid: String, force: Bool = false, on connection: NodeConnection) async {
+        guard force || directory.needsTokenIssue(toLID: lid, now: Date()) else { return }
         let now = Int(Date().timeIntervalSince1970)
         do {
             _ = try await connection.query(xmlns: "privacy", type: "set", children: [

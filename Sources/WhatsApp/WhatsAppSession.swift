@@ -38,8 +38,10 @@ public actor WhatsAppSession {
     let signalLocks = SignalOperationLocks()
     /// Consecutive sends the server did not acknowledge; reported as unhealthy past 3.
     public internal(set) var unacknowledgedSends = 0
-    /// Until when new contacts must not be messaged (reach-out time-lock, ack 463).
-    public internal(set) var reachOutLockedUntil: Date?
+    /// Reach-out limits (ack 463, timelock and new-chat cap notifications); kept in `reach-out.json`.
+    var reachOut: ReachOutLimits
+    /// Ends a restriction when its time is up (the pipeline sees it at once; this tells staff).
+    var restrictionTimer: Task<Void, Never>?
     /// Campaign images already uploaded, by content hash: one upload serves every recipient.
     var mediaCache: [String: CachedUpload] = [:]
     var mediaConnection: MediaUploader.Connection?
@@ -59,10 +61,14 @@ public actor WhatsAppSession {
         self.credentials = try await folder.loadCredentials()
         self.directory = Self.loadDirectory(folder.url)
         self.sentMessages = SentMessageStore(sessionFolder: folder.url)
+        self.reachOut = Self.loadReachOut(folder.url)
         self.state = credentials.isLinked ? .connecting : .notLinked
         (events, eventSink) = AsyncStream.makeStream(of: SessionEvent.self, bufferingPolicy: .bufferingNewest(10_000))
         sentMessages.prune()
     }
+
+    /// The restriction from starting new chats that holds now, if any.
+    public var restriction: ReachOutRestriction? { reachOut.activeRestriction(at: Date()) }
 
     /// Our phone number once linked (`62812…`).
     public var phone: String? { credentials.deviceJID.flatMap(JID.init(parsing:))?.user }
@@ -96,11 +102,13 @@ public actor WhatsAppSession {
         self.pairingPhone = pairingPhone
         stopRequested = false
         runner = Task { await self.run() }
+        if let restriction { scheduleRestrictionEnd(restriction.until) }
     }
 
     public func stop() async {
         stopRequested = true
         keepaliveTask?.cancel()
+        restrictionTimer?.cancel()
         qrTask?.cancel()
         await connection?.close()
         await runner?.value

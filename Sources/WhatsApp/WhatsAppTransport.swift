@@ -92,6 +92,10 @@ public final class WhatsAppTransport: MessageTransport {
         return await session.canSend
     }
 
+    public func restrictedUntil(session name: String) async -> Date? {
+        await session(name)?.restriction?.until
+    }
+
     /// Starts the transport and its sessions, or only those named in `only` (a worker of a
     /// cluster starts each session when it holds the session's lease; see `startSession`).
     public func start(only: Set<String>? = nil) async {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import SignalProtocol
 import WABinary
 
@@ -10,6 +10,9 @@ public enum Fault: Sendable, Equatable {
     case loseAcks(count: Int)
     /// Close the sender's connection right after the next `afterMessages` accepted messages.
     case dropConnection(afterMessages: Int)
+    /// Accept the next `count` messages but put a participant hash in their acks that matches no
+    /// device list (what a client sees when the server knows devices it does not).
+    case foreignParticipantHash(count: Int)
 }
 
 /// Things that happen at once to the connections of one account.
@@ -66,6 +69,13 @@ extension WhatsAppSimulator {
         return true
     }
 
+    func takeForeignHashFault() -> Bool {
+        guard let index = faults.firstIndex(where: { if case .foreignParticipantHash = $0 { true } else { false } }),
+              case .foreignParticipantHash(let count) = faults[index] else { return false }
+        if count <= 1 { faults.remove(at: index) } else { faults[index] = .foreignParticipantHash(count: count - 1) }
+        return true
+    }
+
     func applyDropFault(connection: Int) async {
         guard let index = faults.firstIndex(where: { if case .dropConnection = $0 { true } else { false } }),
               case .dropConnection(let after) = faults[index] else { return }
@@ -78,9 +88,10 @@ extension WhatsAppSimulator {
     }
 
     /// The account adds a device (a second phone or tablet); the server tells everyone who may
-    /// write to it, and messages without a copy for the new device are refused from now on.
+    /// write to it (unless `notify` is false: a notification lost on the way), and messages
+    /// without a copy for the new device are refused from now on.
     @discardableResult
-    public func addDevice(phone: String) async -> UInt16? {
+    public func addDevice(phone: String, notify: Bool = true) async -> UInt16? {
         guard var account = accounts[phone] else { return nil }
         let id = account.nextDeviceId
         account.nextDeviceId += 1
@@ -93,7 +104,7 @@ extension WhatsAppSimulator {
                 Node("device", [("jid", .jid(JID(user: account.lid, server: JID.Server.lid, device: id)))]),
             ])),
         ]))
-        for (connection, device) in loggedIn where device.phone != phone {
+        for (connection, device) in loggedIn where device.phone != phone && notify {
             try? await send(notification, to: connection)
         }
         return id
@@ -132,6 +143,68 @@ extension WhatsAppSimulator {
         for device in account.phoneDevices {
             phoneDevices["\(account.phone):\(device)"] = await SimulatedPhoneDevice.make(
                 phone: account.phone, deviceId: device, identityKey: device == 0 ? account.accountKey : nil)
+        }
+    }
+}
+
+/// When the server tells a restricted account about its restriction.
+public enum ReachOutAnnouncement: Sendable, Equatable {
+    /// The timelock notification goes at once.
+    case atOnce
+    /// Only after the first message it refuses with 463 (the account learns by trying).
+    case afterFirstRefusal
+    /// Never: the account sees only 463s.
+    case never
+}
+
+struct ReachOutLock {
+    var until: Date
+    var announce: ReachOutAnnouncement
+}
+
+extension WhatsAppSimulator {
+    /// Restricts `phone` from starting new chats until `until` (the reach-out timelock, brief §12):
+    /// its messages to anyone who has not given it their privacy token (by writing to it) are
+    /// refused with ack 463.
+    public func restrictReachOut(phone: String, until: Date, announce: ReachOutAnnouncement = .atOnce) async {
+        reachOutLocks[phone] = ReachOutLock(until: until, announce: announce)
+        if announce == .atOnce { await sendTimelock(phone: phone, until: until) }
+    }
+
+    /// Ends the restriction early and says so.
+    public func liftReachOut(phone: String) async {
+        reachOutLocks[phone] = nil
+        await sendTimelock(phone: phone, until: nil)
+    }
+
+    func reachOutRefuses(_ node: Node, from sender: SimulatedAccount, to recipient: SimulatedAccount) -> Bool {
+        guard let lock = reachOutLocks[sender.phone], lock.until > Date() else { return false }
+        guard let token = node.child("tctoken")?.bytes else { return true }
+        return privacyTokens["\(recipient.phone)>\(sender.phone)"] != Data(token)
+    }
+
+    func announceReachOutLockAfterRefusal(_ phone: String) async {
+        guard var lock = reachOutLocks[phone], lock.announce == .afterFirstRefusal else { return }
+        lock.announce = .never
+        reachOutLocks[phone] = lock
+        await sendTimelock(phone: phone, until: lock.until)
+    }
+
+    /// `<notification type="mex"><update op_name="NotificationUserReachoutTimelockUpdate">` with the
+    /// GraphQL answer as JSON, as Baileys parses it; nil `until` lifts the restriction.
+    private func sendTimelock(phone: String, until: Date?) async {
+        let payload: String = if let until {
+            #"{"is_active":true,"enforcement_type":"DEFAULT","time_enforcement_ends":"\#(Int(until.timeIntervalSince1970))"}"#
+        } else {
+            #"{"is_active":false}"#
+        }
+        let json = #"{"data":{"xwa2_notify_account_reachout_timelock":\#(payload)}}"#
+        let notification = Node("notification", [("from", .jid(.serverJID)), ("id", .string(requestID())), ("type", .string("mex")),
+                                                  ("t", .string(String(Int(Date().timeIntervalSince1970))))], content: .nodes([
+            Node("update", [("op_name", .string("NotificationUserReachoutTimelockUpdate"))], content: .bytes(Array(json.utf8))),
+        ]))
+        for (connection, device) in loggedIn where device.phone == phone {
+            try? await send(notification, to: connection)
         }
     }
 }

@@ -57,7 +57,7 @@ extension WhatsAppSimulator {
             if given != required {
                 let missing = required.subtracting(given).sorted(), extra = given.subtracting(required).sorted()
                 try await reject(node, id: id, code: "479",
-                                 reason: "stale device list: missing \(missing), unknown \(extra)", connection: connection, phashFor: recipient)
+                                 reason: "stale device list: missing \(missing), unknown \(extra)", connection: connection, phashFor: [recipient, sender])
                 return
             }
         } else if let enc = node.child("enc"), Self.validEnc(enc), node.string("device_fanout") == "false", to.device != 0 || account(for: to) != nil {
@@ -71,6 +71,12 @@ extension WhatsAppSimulator {
                 try await reject(node, id: id, code: "479", reason: reason, connection: connection)
                 return
             }
+        }
+        // A sender restricted from new chats may only write to people who gave it their token.
+        if reachOutRefuses(node, from: sender, to: recipient) {
+            try await reject(node, id: id, code: "463", reason: "\(sender.phone) is restricted from starting new chats", connection: connection)
+            await announceReachOutLockAfterRefusal(sender.phone)
+            return
         }
         // Faults a test asked for.
         if let code = takeAckErrorFault() {
@@ -86,7 +92,8 @@ extension WhatsAppSimulator {
         if !takeLoseAckFault() {
             try await send(Node("ack", [("class", .string("message")), ("id", .string(id)), ("from", .jid(to.userJID)),
                                         ("t", .string(String(Int(Date().timeIntervalSince1970)))),
-                                        ("phash", .string(Self.deviceHash(user: to.userJID, devices: deviceIDs(of: recipient))))]), to: connection)
+                                        ("phash", .string(takeForeignHashFault() ? "2:AAAAAAAA" : participantHash([recipient, sender])))]),
+                           to: connection)
         }
         let senderJID = JID(user: sender.lid, server: JID.Server.lid, device: device.deviceId)
         for target in targets {
@@ -112,10 +119,10 @@ extension WhatsAppSimulator {
         enc.string("v") == "2" && ["pkmsg", "msg"].contains(enc.string("type") ?? "") && !(enc.bytes ?? []).isEmpty
     }
 
-    private func reject(_ node: Node, id: String, code: String, reason: String, connection: Int, phashFor account: SimulatedAccount? = nil) async throws {
+    private func reject(_ node: Node, id: String, code: String, reason: String, connection: Int, phashFor accounts: [SimulatedAccount] = []) async throws {
         var attributes: [(key: String, value: Node.AttributeValue)] = [("class", .string("message")), ("id", .string(id)), ("error", .string(code))]
         if let to = node[attribute: "to"] { attributes.append(("from", to)) }
-        if let account { attributes.append(("phash", .string(Self.deviceHash(user: account.lidJID, devices: deviceIDs(of: account))))) }
+        if !accounts.isEmpty { attributes.append(("phash", .string(participantHash(accounts)))) }
         record(.messageRejected(id: id, reason: reason))
         try await send(Node("ack", attributes), to: connection)
     }
@@ -263,10 +270,26 @@ extension WhatsAppSimulator {
                     Node("enc", [("v", .string("2")), ("type", .string(encrypted.kind.rawValue))], content: .bytes([UInt8](encrypted.serialized))),
                 ]))
                 await deliverToCompanion(key: "\(companion.phone):\(companion.deviceId)", stanza)
+                await givePrivacyToken(from: author, to: recipient, companionKey: "\(companion.phone):\(companion.deviceId)")
             } catch {
                 record(.refused("phone \(phone) could not write to \(recipientPhone):\(companion.deviceId): \(error)"))
             }
         }
+    }
+
+    /// A phone that writes to someone gives them its privacy token (§7.3): the server delivers a
+    /// `privacy_token` notification, and the holder may now start the chat even when restricted.
+    private func givePrivacyToken(from author: SimulatedAccount, to holder: SimulatedAccount, companionKey: String) async {
+        let pair = "\(author.phone)>\(holder.phone)"
+        let token = privacyTokens[pair] ?? Data((0..<24).map { _ in UInt8.random(in: 0...255) })
+        privacyTokens[pair] = token
+        let now = String(Int(Date().timeIntervalSince1970))
+        await deliverToCompanion(key: companionKey, Node("notification", [("from", .jid(author.lidJID)), ("id", .string(requestID())),
+                                                                          ("type", .string("privacy_token")), ("t", .string(now))], content: .nodes([
+            Node("tokens", content: .nodes([
+                Node("token", [("jid", .jid(holder.lidJID)), ("t", .string(now)), ("type", .string("trusted_contact"))], content: .bytes([UInt8](token))),
+            ])),
+        ])))
     }
 
     // MARK: - Receipts from companions

@@ -123,9 +123,19 @@ extension WhatsAppSimulator {
                                       Node("signature", content: .bytes([UInt8](signature)))]))
     }
 
-    /// The device-list hash WhatsApp puts in message acks (§6.2).
+    /// The device-list hash of one user (`device_hash` in device notifications, §6.2).
     static func deviceHash(user: JID, devices: [UInt16]) -> String {
-        let strings = devices.map { "\(user.user).0:\($0)@\(user.server)" }.sorted()
+        participantHash([(user, devices)])
+    }
+
+    /// The participant-list hash WhatsApp puts in message acks: every device of the recipient and
+    /// of the sender, as whatsmeow compares it (`participantListHashV2` over its `allDevices`).
+    func participantHash(_ accounts: [SimulatedAccount]) -> String {
+        Self.participantHash(accounts.map { ($0.lidJID, deviceIDs(of: $0)) })
+    }
+
+    static func participantHash(_ users: [(user: JID, devices: [UInt16])]) -> String {
+        let strings = users.flatMap { user in user.devices.map { "\(user.user.user).0:\($0)@\(user.user.server)" } }.sorted()
         let digest = Data(Crypto.SHA256.hash(data: Data(strings.joined().utf8))).prefix(6)
         return "2:" + digest.base64EncodedString().replacingOccurrences(of: "=", with: "")
     }

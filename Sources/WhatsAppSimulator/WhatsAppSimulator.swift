@@ -49,6 +49,10 @@ public actor WhatsAppSimulator {
     var unhandled: Set<String> = []
     /// Why each refused message id was refused.
     public internal(set) var rejectionReasons: [String: String] = [:]
+    /// Accounts restricted from starting new chats (the reach-out timelock), by phone.
+    var reachOutLocks: [String: ReachOutLock] = [:]
+    /// Privacy tokens phones gave when they wrote to someone, by `giver>holder` phone pair.
+    var privacyTokens: [String: Data] = [:]
 
     /// A companion that connected to register and is waiting to be linked.
     struct Registration {

@@ -89,18 +89,24 @@ struct ClientResilienceTests {
         await harness.close(session)
     }
 
-    @Test("rate limits and the reach-out lock are transient; the lock holds back new contacts", .timeLimit(.minutes(3)))
+    @Test("a rate limit is transient; one 463 fails only that message as restricted, issues our token and restricts nothing",
+          .timeLimit(.minutes(3)))
     func rateLimits() async throws {
+        let third = "6281300000003"
         let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.sender), SimulatedAccount(phone: Self.recipient),
-                                                          SimulatedAccount(phone: "6281300000003")])
+                                                          SimulatedAccount(phone: third)])
         let session = try await harness.linkedSession(phone: Self.sender)
         await harness.simulator.inject(.ackError(code: "429", count: 1))
         let limited = await send(session, "a")
         #expect(limited == .transientFailure(reason: "rate-overlimit (429): WhatsApp asks to slow down"))
         await harness.simulator.inject(.ackError(code: "463", count: 1))
-        #expect(await send(session, "b", to: "6281300000003") == .transientFailure(reason: "reach-out time-lock (463)"))
-        #expect(await session.reachOutLockedUntil != nil)
-        _ = try await harness.recorder.first(timeout: .seconds(60)) { if case .notice(let text) = $0, text.contains("463") { true } else { nil } }
+        let id = SessionHarness.messageID()
+        #expect(await send(session, "b", to: third, id: id) == .permanentFailure(reason: "restricted"))
+        let lid = try #require(await session.directory.lidByPhone[third])
+        #expect(await session.directory.tokensIssued[lid] != nil, "our privacy token went to the contact after the 463")
+        #expect(await session.restriction == nil, "one 463 is about that contact, not the account")
+        guard case .sent = await send(session, "c") else { Issue.record("the next contact was not reached"); return }
+        #expect(await !harness.simulator.acceptedMessages.contains { $0.id == id }, "the refused message was not sent again")
         await harness.close(session)
     }
 

@@ -15,6 +15,8 @@ extension Dashboard {
     struct PublicSession: Codable, Sendable {
         var name: String, state: String, phone: String?, notice: String?, updatedAt: Date
         var qr: String?, qrIndex: Int?, pairingCode: String?
+        /// Until when WhatsApp restricts the number from starting new chats.
+        var restrictedUntil: Date?
     }
 
     func addSessionRoutes(to router: Router<DashboardContext>) {
@@ -68,7 +70,8 @@ extension Dashboard {
 
     static func publicSession(_ s: SessionSnapshot, showSecrets: Bool) -> PublicSession {
         PublicSession(name: s.name, state: s.state, phone: s.phone, notice: s.notice, updatedAt: s.updatedAt,
-                      qr: showSecrets ? s.qr : nil, qrIndex: showSecrets ? s.qrIndex : nil, pairingCode: showSecrets ? s.pairingCode : nil)
+                      qr: showSecrets ? s.qr : nil, qrIndex: showSecrets ? s.qrIndex : nil, pairingCode: showSecrets ? s.pairingCode : nil,
+                      restrictedUntil: s.restrictedUntil)
     }
 }
 

@@ -2,6 +2,15 @@ import Foundation
 import Hummingbird
 
 extension Dashboard {
+    /// A restricted number's card says until when, and what happens meanwhile.
+    func restrictionNote(_ until: Date?, _ layout: PageLayout) -> String {
+        guard let until, until > Date() else { return "" }
+        return """
+            <p class="alert warn" data-f="restricted"><strong>\(layout.t("sessions.restricted")) \(HTML.escape(dateTime(until, layout)))</strong><br>
+            <span class="small">\(layout.t("sessions.restrictedHint"))</span></p>
+            """
+    }
+
     func sessionsPage(_ layout: PageLayout) async throws -> Response {
         let admin = layout.user?.role == .admin
         let sessions = try await sessionList(showSecrets: admin)
@@ -26,7 +35,7 @@ extension Dashboard {
             return """
                 <section class="card" data-session="\(name)"><div class="row"><h2 style="margin:0">\(name)</h2>\(layout.state(s.state))</div>
                 <p class="muted">\(layout.t("col.phone")): <span data-f="phone">\(s.phone.map { "+" + HTML.escape($0) } ?? "—")</span></p>
-                \(s.notice.map { "<p class=\"small\">\(HTML.escape($0))</p>" } ?? "")\(controls)</section>
+                \(restrictionNote(s.restrictedUntil, layout))\(s.notice.map { "<p class=\"small\">\(HTML.escape($0))</p>" } ?? "")\(controls)</section>
                 """
         }.joined()
         // Admins may link another number under a new name (by QR code or pairing code).

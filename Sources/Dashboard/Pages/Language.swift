@@ -251,6 +251,8 @@ enum PageStrings {
         "reports.files": ("Downloads", "Unduhan"),
         "reports.rejected": ("Refused numbers", "Nomor ditolak"),
         "reports.log": ("Log", "Log"),
+        "sessions.restricted": ("Restricted from starting new chats until", "Dibatasi untuk memulai chat baru sampai"),
+        "sessions.restrictedHint": ("WhatsApp limits this number: campaign messages to people who never wrote to it go through the other numbers, or wait until then. People who wrote to it are still answered. Send less to new contacts from it.", "WhatsApp membatasi nomor ini: pesan kampanye ke orang yang belum pernah menulis ke nomor ini dikirim lewat nomor lain, atau menunggu sampai saat itu. Orang yang pernah menulis tetap dijawab. Kurangi pengiriman ke kontak baru dari nomor ini."),
         "sessions.add": ("Link another number", "Tautkan nomor lain"),
         "sessions.addHint": ("A new name for the number (letters, digits, - and _). Campaigns that name no sessions use it as soon as it is linked.", "Nama baru untuk nomor ini (huruf, angka, - dan _). Kampanye yang tidak menyebut sesi langsung memakainya setelah tertaut."),
         "sessions.name": ("Name", "Nama"),

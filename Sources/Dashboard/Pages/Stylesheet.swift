@@ -133,6 +133,7 @@ enum Stylesheet {
     @media (min-width:1024px){.sticky{position:sticky;top:110px}}
     .alert{padding:10px 14px;border-radius:10px;margin:12px 0;background:var(--danger-soft);color:var(--danger)}
     .alert.ok{background:var(--accent-soft);color:var(--accent)}
+    .alert.warn{background:var(--warn-soft);color:var(--warn)}
     .alert:empty{display:none}
     .login{min-height:100vh;display:grid;place-items:center;padding:16px}
     .login .card{width:100%;max-width:380px;padding:28px}
