@@ -17,6 +17,8 @@ public enum ReasonWording {
         "unengaged": ("held back: never read or replied to their last campaigns", "ditahan: tidak pernah membaca atau membalas kampanye terakhir"),
         // Failed messages (the sender and the WhatsApp client).
         "not-on-whatsapp": ("not on WhatsApp", "tidak memakai WhatsApp"),
+        // Ack 463, or waiting while every number is restricted: WhatsApp's reach-out limit.
+        "restricted": ("the number is temporarily restricted from starting new chats", "nomor pengirim sementara dibatasi untuk memulai chat baru"),
         "unknown": ("unknown", "tidak diketahui"),
     ]
 
