@@ -39,8 +39,9 @@ public actor SessionBoard {
             entry.pairingCode = nil
         case .notice(let text):
             entry.notice = text
-        case .restricted(let restriction):
-            entry.notice = "WhatsApp restricted this number from starting new chats (\(restriction.cause.english))"
+        case .restricted:
+            // The card shows the restriction itself (`SessionSnapshot.restrictedUntil`), with its end.
+            break
         case .restrictionLifted:
             entry.notice = "no longer restricted from starting new chats"
         default:

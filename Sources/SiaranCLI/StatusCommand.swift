@@ -46,6 +46,9 @@ struct StatusCommand: AsyncParsableCommand {
                 let user = creds?.deviceJID.flatMap { $0.split(whereSeparator: { $0 == ":" || $0 == "@" }).first.map(String.init) }
                 if let phone = user ?? record?.phone { detail += "+\(phone)" }
                 if let since = creds?.linkedAt ?? record?.linkedAt { detail += "  since \(times.readable(since))" }
+                if let restriction = ReachOutRestriction.stored(inSessionFolder: root.appendingPathComponent(name), now: now) {
+                    detail += "  restricted from new chats until \(times.readable(restriction.until)) / dibatasi untuk chat baru sampai \(times.readable(restriction.until))"
+                }
             } else if let record, record.state != "linked" {
                 state = record.state
                 if let at = record.lastSeenAt { detail += times.readable(at) }

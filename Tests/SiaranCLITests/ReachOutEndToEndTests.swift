@@ -88,6 +88,9 @@ struct ReachOutEndToEndTests {
         let cadanganLine = list.output.split(separator: "\n").first { $0.hasPrefix("cadangan\t") } ?? ""
         #expect(utamaLine.contains("restricted until"), "\(list.output) \(list.error)")
         #expect(!cadanganLine.contains("restricted"), "\(list.output)")
+        let status = try await CommandLineTests.run(["status"], in: site.folder)
+        #expect(status.output.split(separator: "\n").contains { $0.contains("utama") && $0.contains("restricted from new chats until") },
+                "\(status.output) \(status.error)")
         let events = try await database.events(after: 0, kinds: [.sessionRestricted])
         let payload = try #require(events.first.flatMap { try JSONSerialization.jsonObject(with: $0.payload) as? [String: Any] })
         #expect(payload["session"] as? String == "utama" && payload["source"] as? String == "timelock", "\(payload)")
