@@ -188,6 +188,20 @@ enum ReachOutNotice: Equatable {
         }
     }
 
+    /// The mex query Baileys sends after a 463 (`fetchAccountReachoutTimelock`): its persisted
+    /// query id, and the field of the answer.
+    static let timelockQueryID = "23983697327930364"
+    static let timelockQueryField = "xwa2_fetch_account_reachout_timelock"
+
+    /// The answer to that query: `<result>{"data":{"xwa2_fetch_account_reachout_timelock":{…}}}</result>`;
+    /// nil when it is not one (GraphQL errors, another shape).
+    static func timelock(queryResult json: [UInt8]) -> Timelock? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any],
+              let data = object["data"] as? [String: Any], let payload = data[timelockQueryField] as? [String: Any] else { return nil }
+        let active = (payload["is_active"] as? Bool) ?? ((payload["is_active"] as? NSNumber)?.boolValue ?? false)
+        return Timelock(active: active, ends: unixTime(payload["time_enforcement_ends"]), enforcement: payload["enforcement_type"] as? String)
+    }
+
     /// Unix seconds sent as a string (as the server does) or a number; "0" and absent mean none.
     static func unixTime(_ value: Any?) -> Date? {
         guard let seconds = integer(value), seconds > 0 else { return nil }

@@ -58,6 +58,25 @@ extension WhatsAppSession {
         if change != .none { apply(change) }
     }
 
+    /// After a 463, asks the server whether the account is under the reach-out timelock (the mex
+    /// query Baileys sends then): that tells an account restriction from a contact whose token we
+    /// lack at the first refusal. An answer that is not active changes nothing; no answer (an old
+    /// server, a timeout) leaves it to the notification and the count of refusals.
+    func askReachOutTimelock(on connection: NodeConnection) async {
+        do {
+            let answer = try await connection.query(xmlns: "w:mex", type: "get", children: [
+                Node("query", [("query_id", .string(ReachOutNotice.timelockQueryID))], content: .bytes(Array(#"{"variables":{}}"#.utf8))),
+            ], timeout: .seconds(10))
+            guard let json = answer.child("result")?.bytes, let timelock = ReachOutNotice.timelock(queryResult: json) else {
+                logger.debug("the reach-out timelock query came back without an answer")
+                return
+            }
+            if timelock.active { apply(reachOut.timelock(timelock, now: Date())) }
+        } catch {
+            logger.debug("the reach-out timelock query failed: \(error)")
+        }
+    }
+
     /// `<notification type="mex"><update op_name=…>{json}</update></notification>`: the reach-out
     /// timelock and the new-chat message cap (protocol brief §12); other operations are ignored.
     func handleMexNotification(_ node: Node) {

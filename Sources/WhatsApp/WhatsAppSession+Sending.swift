@@ -95,9 +95,10 @@ extension WhatsAppSession {
             // A new chat refused: the contact's privacy token is missing, or the account may not
             // start new chats. Never retried (retrying counts as another reach-out); our own token
             // goes to the contact as Baileys does, and the limits decide whether the account is
-            // restricted (several new contacts in a row, or the server's notification).
+            // restricted (the server's timelock, asked now or notified, or several new contacts in a row).
             logger.warning("WhatsApp refused a new chat with \(lid) (463)")
             await issuePrivacyTokenIfNeeded(lid: lid, force: true, on: connection)
+            await askReachOutTimelock(on: connection)
             apply(reachOut.refused(contact: lid, now: Date()))
             return .permanentFailure(reason: "restricted")
         case "429":

@@ -153,13 +153,17 @@ public enum ReachOutAnnouncement: Sendable, Equatable {
     case atOnce
     /// Only after the first message it refuses with 463 (the account learns by trying).
     case afterFirstRefusal
-    /// Never: the account sees only 463s.
+    /// No notification, but the timelock query (the one clients send after a 463) tells.
+    case whenAsked
+    /// Never: no notification, and asked, the server says the account is not restricted; the
+    /// account sees only 463s.
     case never
 }
 
 struct ReachOutLock {
     var until: Date
     var announce: ReachOutAnnouncement
+    var announced = false
 }
 
 extension WhatsAppSimulator {
@@ -183,9 +187,22 @@ extension WhatsAppSimulator {
         return privacyTokens["\(recipient.phone)>\(sender.phone)"] != Data(token)
     }
 
+    /// The persisted mex query id of `fetchAccountReachoutTimelock` (Baileys).
+    static let timelockQueryID = "23983697327930364"
+
+    /// The answer to the timelock query, as Baileys reads it.
+    func reachOutTimelockAnswer(phone: String) -> String {
+        let payload: String = if let lock = reachOutLocks[phone], lock.until > Date(), lock.announce != .never {
+            #"{"is_active":true,"enforcement_type":"DEFAULT","time_enforcement_ends":"\#(Int(lock.until.timeIntervalSince1970))"}"#
+        } else {
+            #"{"is_active":false,"enforcement_type":"DEFAULT","time_enforcement_ends":"0"}"#
+        }
+        return #"{"data":{"xwa2_fetch_account_reachout_timelock":\#(payload)}}"#
+    }
+
     func announceReachOutLockAfterRefusal(_ phone: String) async {
-        guard var lock = reachOutLocks[phone], lock.announce == .afterFirstRefusal else { return }
-        lock.announce = .never
+        guard var lock = reachOutLocks[phone], lock.announce == .afterFirstRefusal, !lock.announced else { return }
+        lock.announced = true
         reachOutLocks[phone] = lock
         await sendTimelock(phone: phone, until: lock.until)
     }

@@ -391,6 +391,10 @@ public actor WhatsAppSimulator {
             ]), to: connection)
         case ("privacy", "set", "tokens"):
             try await send(.iq(id: id, type: "result"), to: connection)
+        case ("w:mex", "get", "query") where node.children.first?.string("query_id") == Self.timelockQueryID:
+            try await send(.iq(id: id, type: "result", children: [
+                Node("result", content: .bytes(Array(reachOutTimelockAnswer(phone: device.phone).utf8))),
+            ]), to: connection)
         case ("md", "set", "remove-companion-device"):
             // A device may only unlink itself: the jid must name the device on this connection.
             let target = node.children.first?.jid("jid")

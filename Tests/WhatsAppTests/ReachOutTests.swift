@@ -83,6 +83,10 @@ struct ReachOutLimitsTests {
         let cap = #"{"data":{"xwa2_notify_new_chat_messages_capping_info_update":{"total_quota":50,"used_quota":"50","capping_status":"CAPPED","cycle_end_timestamp":"1800003600"}}}"#
         #expect(ReachOutNotice(operation: "MessageCappingInfoNotification", json: Array(cap.utf8))
                 == .newChatCap(.init(status: "CAPPED", used: 50, total: 50, cycleEnd: Date(timeIntervalSince1970: 1_800_003_600))))
+        let answer = #"{"data":{"xwa2_fetch_account_reachout_timelock":{"is_active":true,"time_enforcement_ends":"1800007200","enforcement_type":"DEFAULT"}}}"#
+        #expect(ReachOutNotice.timelock(queryResult: Array(answer.utf8))
+                == .init(active: true, ends: Date(timeIntervalSince1970: 1_800_007_200), enforcement: "DEFAULT"), "the answer to the query after a 463")
+        #expect(ReachOutNotice.timelock(queryResult: Array(#"{"errors":[{"message":"x"}]}"#.utf8)) == nil)
         for (operation, json) in [("NotificationUserReachoutTimelockUpdate", "not json"), ("NotificationUserReachoutTimelockUpdate", #"{"data":{}}"#),
                                   ("NotificationNewsletterJoin", timelock), ("MessageCappingInfoNotification", #"{"errors":[{}]}"#)] {
             #expect(ReachOutNotice(operation: operation, json: Array(json.utf8)) == nil, "\(operation) \(json)")
@@ -157,6 +161,20 @@ struct ReachOutSimulatorTests {
         #expect(notice.contains("restricted this number (utama) from starting new chats until") && notice.contains("membatasi nomor ini"), "\(notice)")
         #expect(ReachOutRestriction.stored(inSessionFolder: harness.root.appendingPathComponent("utama")) == restriction,
                 "kept beside the keys for restarts and `siaran sessions list`")
+        await harness.close(session)
+    }
+
+    @Test("after the first 463 the client asks the server; a timelock it reports restricts the account at once, until its end",
+          .timeLimit(.minutes(3)))
+    func timelockAskedAfterRefusal() async throws {
+        let (harness, session) = try await harness()
+        let until = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 5400).rounded(.down))
+        await harness.simulator.restrictReachOut(phone: Self.sender, until: until, announce: .whenAsked)
+        #expect(await send(session, "promo", to: Self.cold[0]) == .permanentFailure(reason: "restricted"))
+        let restriction = try #require(await session.restriction)
+        #expect(restriction.source == .timelock && restriction.until == until, "one refusal was enough: the server said so when asked")
+        guard case .deferred = await send(session, "promo", to: Self.cold[1]) else { Issue.record("a new contact was not held back"); return }
+        #expect(await harness.simulator.rejectionReasons.count == 1, "only the first new contact was tried")
         await harness.close(session)
     }
 
