@@ -154,3 +154,31 @@ struct WebhookTests {
         }
     }
 }
+
+extension WebhookTests {
+    @Test("an endpoint that asks for session.restricted hears until when a number may not start new chats, and nothing else")
+    func sessionRestricted() async throws {
+        let (database, folder) = try Self.database()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let receiver = Receiver()
+        let app = Application(router: receiver.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let url = URL(string: "http://127.0.0.1:\(try #require(client.port))/hook")!
+            let service = Task { try await WebhookService(settings: Self.settings(url, events: [.sessionRestricted]), database: database, logger: Self.quiet).run() }
+            #expect(await eventually { (try? await database.webhookCursor(url.absoluteString)) != nil })
+            let until = Date(timeIntervalSince1970: 1_800_000_000)
+            try await database.recordSessionState("cadangan", state: "logged-out", notice: "device removed", at: Date())
+            try await database.recordSessionRestriction("utama", until: until, source: "timelock", notice: "restricted until later", at: Date())
+            #expect(await eventually { receiver.hits.withLock { $0.count } >= 1 })
+            #expect(await eventually { (try? await database.webhookCursor(url.absoluteString)) == (try? await database.lastEventID()) })
+            service.cancel()
+            _ = try? await service.value
+            let hits = receiver.hits.withLock { $0 }
+            #expect(hits.map(\.event) == ["session.restricted"])
+            let body = try #require(try JSONSerialization.jsonObject(with: hits[0].body) as? [String: Any])
+            let data = try #require(body["data"] as? [String: Any])
+            #expect(data["session"] as? String == "utama" && data["source"] as? String == "timelock" && data["notice"] as? String == "restricted until later")
+            #expect(data["until"] as? String == ISO8601DateFormatter().string(from: until))
+        }
+    }
+}
