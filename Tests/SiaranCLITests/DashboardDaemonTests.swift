@@ -76,24 +76,18 @@ struct DashboardDaemonTests {
         let port = Self.freePort()
         try SimulatorDaemonConfiguration.write(to: folder, simulator: simulator, extra: "dashboard: {enabled: true, host: 127.0.0.1, port: \(port)}")
 
-        let process = Process()
-        process.executableURL = CommandLineTests.executable
-        process.arguments = ["run"]
-        process.currentDirectoryURL = folder
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
         environment["SIARAN_JWT_SECRET"] = "a-test-secret-that-is-long-enough-for-jwt-0123"
         environment["SIARAN_ADMIN_USER"] = "boss"
         environment["SIARAN_ADMIN_PASSWORD"] = Self.password
-        process.environment = environment
         let log = folder.appendingPathComponent("daemon.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let logHandle = try FileHandle(forWritingTo: log)
-        process.standardOutput = logHandle
-        process.standardError = logHandle
-        try process.run()
+        let logDescriptor = open(log.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let process = try ChildProcess(CommandLineTests.executable.path, ["run"], descriptors: [1: logDescriptor, 2: logDescriptor],
+                                       directory: folder.path, environment: environment)
+        close(logDescriptor)
         defer {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+            process.kill(SIGKILL)
+            process.waitUntilExitBlocking()
         }
         func daemonLog() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 

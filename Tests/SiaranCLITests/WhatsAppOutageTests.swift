@@ -18,10 +18,8 @@ struct WhatsAppOutageTests {
     static let sender = "6281100000001"
 
     /// Starts the relay on `port` (0: any free one) to `target`; answers the process and its port.
-    private func relay(port: Int, to target: Int) async throws -> (Process, Int) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", """
+    private func relay(port: Int, to target: Int) async throws -> (ChildProcess, Int) {
+        let script = """
             import asyncio, socket, sys
             port, target = int(sys.argv[1]), int(sys.argv[2])
             async def pipe(reader, writer):
@@ -46,12 +44,19 @@ struct WhatsAppOutageTests {
                 async with server:
                     await server.serve_forever()
             asyncio.run(main())
-            """, "\(port)", "\(target)"]
-        let output = Pipe.closeOnExec()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let line = try await offThePool { String(decoding: output.fileHandleForReading.availableData, as: UTF8.self) }
+            """
+        let output = try closeOnExecPipe()
+        let process: ChildProcess
+        do {
+            process = try ChildProcess("/usr/bin/env", ["python3", "-c", script, "\(port)", "\(target)"], descriptors: [1: output.write])
+        } catch {
+            close(output.read)
+            close(output.write)
+            throw error
+        }
+        close(output.write)
+        let reader = FileHandle(fileDescriptor: output.read, closeOnDealloc: true)
+        let line = try await offThePool { String(decoding: reader.availableData, as: UTF8.self) }
         guard let bound = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             kill(process.processIdentifier, SIGKILL)
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "relay did not start: \(line)"])

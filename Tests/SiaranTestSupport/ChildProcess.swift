@@ -153,8 +153,8 @@ private enum SpawnExtensions {
     }
 }
 
-/// A long-lived child (a peer, a daemon) started with `spawnChild` and reaped by a thread of its
-/// own the moment it ends, so `isRunning` and `waitForExit()` need no polling and no thread of
+/// A long-lived child (a peer, a daemon) started with `spawnChild`, killed by a watchdog if this
+/// process dies first, and reaped by a thread of its own the moment it ends, so `isRunning` and `waitForExit()` need no polling and no thread of
 /// the pool. It leads its own process group unless told otherwise, so `kill(group: true)` also
 /// reaches whatever it started.
 public final class ChildProcess: Sendable {
@@ -171,8 +171,13 @@ public final class ChildProcess: Sendable {
         pid = try spawnChild(executable, arguments, descriptors: descriptors, directory: directory,
                              environment: environment, ownProcessGroup: ownProcessGroup)
         let pid = pid
+        // If this process dies first (a crash stops the whole test run), the child and what it
+        // started go too; disarmed once the child has ended, so a reused pid is never touched.
+        let guardian = try? Watchdog(cleanup: ownProcessGroup ? "kill -KILL -- -\(pid) 2>/dev/null; kill -KILL \(pid) 2>/dev/null"
+                                                              : "kill -KILL \(pid) 2>/dev/null")
         Thread { [self] in
             let status = reapChild(pid)
+            guardian?.disarm()
             let waiters = state.withLock { state in
                 state.exitStatus = status
                 defer { state.waiters = [] }

@@ -4,7 +4,7 @@ import Synchronization
 /// Runs a shell command when this process ends, however it ends (return, crash, SIGKILL), or
 /// earlier on `release()`.
 ///
-/// The watchdog is `sh` reading its standard input, the read end of a pipe whose only write end
+/// The watchdog is `sh` reading a line from its standard input, the read end of a pipe whose only write end
 /// this process holds (close-on-exec, so no other child inherits it). The kernel closes that end
 /// when this process dies; `cat` then sees end-of-file and the cleanup runs. It ignores the
 /// terminal's signals, so Ctrl-C on `swift test` still leaves it to clean up. It is started with
@@ -17,7 +17,9 @@ public final class Watchdog: Sendable {
         let ends = try closeOnExecPipe()
         let pid: pid_t
         do {
-            pid = try spawnChild("/bin/sh", ["-c", "trap '' INT TERM HUP QUIT; cat >/dev/null; \(cleanup)"],
+            // A line "disarm" ends it without the cleanup; end-of-file (this process gone, or
+            // `release()`) runs it.
+            pid = try spawnChild("/bin/sh", ["-c", "trap '' INT TERM HUP QUIT; read -r word; [ \"$word\" = disarm ] || { \(cleanup); }"],
                                  descriptors: [0: ends.read])
         } catch {
             close(ends.read)
@@ -37,6 +39,17 @@ public final class Watchdog: Sendable {
             return end
         }
         if let descriptor { close(descriptor) }
+    }
+
+    /// Ends the watchdog without running the cleanup (what it guarded ended by itself).
+    public func disarm() {
+        let descriptor = writeEnd.withLock { end in
+            defer { end = nil }
+            return end
+        }
+        guard let descriptor else { return }
+        _ = "disarm\n".withCString { write(descriptor, $0, 7) }
+        close(descriptor)
     }
 
     deinit { release() }
