@@ -45,7 +45,7 @@ public struct ClusterStatus: Sendable {
 /// lease is taken and renewed by single statements that the database serialises, so two workers
 /// can never both hold one (see `acquireSessionLease`).
 extension SiaranDatabase {
-    /// v18 on SQLite and PostgreSQL: workers and session leases.
+    /// v17 on SQLite and PostgreSQL: workers and session leases.
     static let clusterSchema = """
         CREATE TABLE workers (
           id text PRIMARY KEY,

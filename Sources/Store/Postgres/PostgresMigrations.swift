@@ -32,9 +32,9 @@ enum PostgresMigrations {
         Migration(identifier: "v12-statement-tallies", sql: statementTallies),
         Migration(identifier: "v13-engagement", sql: SiaranDatabase.engagementPostgresSchema),
         Migration(identifier: "v14-privacy", sql: SiaranDatabase.privacyPostgresSchema),
-        Migration(identifier: "v18-cluster", sql: SiaranDatabase.clusterPostgresSchema),
-        Migration(identifier: "v16-ab-wait", sql: SiaranDatabase.abWaitPostgresSchema),
         Migration(identifier: "v15-send-time", sql: SiaranDatabase.sendTimePostgresSchema),
+        Migration(identifier: "v16-ab-wait", sql: SiaranDatabase.abWaitPostgresSchema),
+        Migration(identifier: "v17-cluster", sql: SiaranDatabase.clusterPostgresSchema),
         // migrations-end (append new migrations above this line, the same identifiers as SQLite's)
     ]
 

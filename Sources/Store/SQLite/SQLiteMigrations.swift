@@ -21,9 +21,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("v12-statement-tallies", migrate: dropCampaignStateIndex)
         migrator.registerMigration("v13-engagement", migrate: SiaranDatabase.createEngagementSchema)
         migrator.registerMigration("v14-privacy", migrate: SiaranDatabase.createPrivacySchema)
-        migrator.registerMigration("v18-cluster", migrate: SiaranDatabase.createClusterSchema)
-        migrator.registerMigration("v16-ab-wait", migrate: SiaranDatabase.createABWaitSchema)
         migrator.registerMigration("v15-send-time", migrate: SiaranDatabase.createSendTimeSchema)
+        migrator.registerMigration("v16-ab-wait", migrate: SiaranDatabase.createABWaitSchema)
+        migrator.registerMigration("v17-cluster", migrate: SiaranDatabase.createClusterSchema)
         // migrations-end (append new migrations above this line, each in its own function)
         return migrator
     }
