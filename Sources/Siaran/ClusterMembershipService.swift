@@ -8,7 +8,7 @@ import Synchronization
 /// three times per lease (so one late beat never costs a lease), and on a clean stop its session
 /// leases are given up so another worker takes them at once.
 ///
-/// With `leasing` (PostgreSQL, where several workers may share the database) it also takes the
+/// Given `changes` (PostgreSQL, where several workers may share the database) it also takes the
 /// lease of each session it could run when the lease is free, at start and at every beat, so a
 /// dead worker's sessions move to a live one; and it hears at each beat which leases it lost (a
 /// worker frozen past its lease). Both are reported on `changes`, which `WhatsAppService` follows
@@ -25,17 +25,15 @@ public struct ClusterMembershipService: Service {
     let logger: Logger
     let leases: HeldLeases
     let sessions: [String]
-    let leasing: Bool
     let changes: AsyncStream<LeaseChange>.Continuation?
 
     public init(database: SiaranDatabase, settings: ClusterSettings, logger: Logger, leases: HeldLeases = HeldLeases(),
-                sessions: [String] = [], leasing: Bool = false, changes: AsyncStream<LeaseChange>.Continuation? = nil) {
+                sessions: [String] = [], changes: AsyncStream<LeaseChange>.Continuation? = nil) {
         self.database = database
         self.settings = settings
         self.logger = logger
         self.leases = leases
         self.sessions = sessions
-        self.leasing = leasing
         self.changes = changes
     }
 
@@ -77,7 +75,7 @@ public struct ClusterMembershipService: Service {
             logger.error("worker \(worker) lost the lease on session \(lost) (it was taken over while this worker did not beat); it stops using it")
             changes?.yield(.lost(session: lost))
         }
-        guard leasing else { return }
+        guard changes != nil else { return }
         for session in sessions where leases.lease(of: session) == nil {
             guard let lease = try await database.acquireSessionLease(session: session, worker: worker, at: Date(),
                                                                      duration: settings.leaseSeconds) else { continue }

@@ -146,7 +146,7 @@ public struct SiaranApplication: Sendable {
         }
         if !once {
             services.append(ClusterMembershipService(database: database, settings: configuration.cluster, logger: component("cluster"),
-                                                     leases: heldLeases, sessions: whatsapp.map { $0.sessions.keys.sorted() } ?? [], leasing: leasing,
+                                                     leases: heldLeases, sessions: whatsapp.map { $0.sessions.keys.sorted() } ?? [],
                                                      changes: leasing ? leaseContinuation : nil))
         }
         if configuration.backup.every != nil, !once, let passphrase = configuration.secrets.backupPassphrase {

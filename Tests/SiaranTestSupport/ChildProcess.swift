@@ -226,7 +226,6 @@ public final class ChildProcess: Sendable {
 extension ChildProcess {
     public var processIdentifier: Int32 { pid }
     public func terminate() { kill(SIGTERM) }
-    public func interrupt() { kill(SIGINT) }
     /// The exit status (128 + signal for a signal); -1 while it runs.
     public var terminationStatus: Int32 { exitStatus ?? -1 }
 

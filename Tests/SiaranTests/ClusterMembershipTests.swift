@@ -17,7 +17,7 @@ struct ClusterMembershipTests {
         -> (Task<Void, any Error>, AsyncStream<ClusterMembershipService.LeaseChange>.Iterator) {
         let (changes, continuation) = AsyncStream.makeStream(of: ClusterMembershipService.LeaseChange.self)
         let service = ClusterMembershipService(database: database, settings: ClusterSettings(leaseSeconds: 5, workerId: id),
-                                               logger: Self.logger, leases: leases, sessions: ["utama"], leasing: true,
+                                               logger: Self.logger, leases: leases, sessions: ["utama"],
                                                changes: continuation)
         return (Task { try await service.run() }, changes.makeAsyncIterator())
     }
