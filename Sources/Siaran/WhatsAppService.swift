@@ -75,6 +75,8 @@ public struct WhatsAppService: Service {
                         ?? "WhatsApp restricted session \(session) from starting new chats"
                     try? await database.recordSessionRestriction(session, until: restriction.until, source: restriction.source.rawValue,
                                                                  notice: notice, at: Date())
+                case .restrictionLifted:
+                    try? await database.recordSessionRestrictionLifted(session, at: Date())
                 default:
                     break
                 }

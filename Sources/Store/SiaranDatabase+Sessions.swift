@@ -63,4 +63,15 @@ extension SiaranDatabase {
                                                        "source": source, "notice": notice], in: db, at: date)
         }
     }
+
+    /// Clears the restriction notice of a session whose restriction ended, so `sessions list` and
+    /// the dashboard stop showing it. Only a notice the restriction left is cleared: a stopped
+    /// session's reason (logged out, banned) stays.
+    public func recordSessionRestrictionLifted(_ name: String, at date: Date) async throws {
+        try await write { db in
+            try db.execute("""
+                UPDATE sessions SET notice = NULL, lastSeenAt = ? WHERE name = ? AND state = 'linked'
+                """, date, name)
+        }
+    }
 }

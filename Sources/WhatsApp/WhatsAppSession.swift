@@ -102,7 +102,8 @@ public actor WhatsAppSession {
         self.pairingPhone = pairingPhone
         stopRequested = false
         runner = Task { await self.run() }
-        if let restriction { scheduleRestrictionEnd(restriction.until) }
+        // Also a restriction that ended while the daemon was down: its end is reported at once.
+        if let stored = reachOut.restriction { scheduleRestrictionEnd(stored.until) }
     }
 
     public func stop() async {

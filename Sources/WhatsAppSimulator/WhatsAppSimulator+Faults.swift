@@ -225,3 +225,69 @@ extension WhatsAppSimulator {
         }
     }
 }
+
+/// A cap on how many new chats an account may start in a cycle, announced as WhatsApp does
+/// with `MessageCappingInfoNotification` (brief §12's 2026 notes). A new chat is a message to
+/// someone who never wrote to the account (no privacy token from them) and whom it has not
+/// written to before in this cycle. The warning thresholds are the simulator's choice: the first
+/// warning at half the quota, the second one chat before it is used up.
+struct NewChatCap {
+    var total: Int
+    var cycleEnd: Date
+    var started: Set<String> = []
+    var lastStatus = "NONE"
+
+    var status: String {
+        if started.count >= total { return "CAPPED" }
+        if started.count >= total - 1 { return "SECOND_WARNING" }
+        if started.count * 2 >= total { return "FIRST_WARNING" }
+        return "NONE"
+    }
+}
+
+extension WhatsAppSimulator {
+    /// Caps the new chats `phone` may start until `cycleEnd`; nil `total` removes the cap and
+    /// announces `NONE` (a new cycle).
+    public func capNewChats(phone: String, total: Int?, cycleEnd: Date = Date().addingTimeInterval(86_400)) async {
+        guard let total else {
+            newChatCaps[phone] = nil
+            await sendNewChatCap(phone: phone, status: "NONE", used: 0, total: 0, cycleEnd: cycleEnd)
+            return
+        }
+        newChatCaps[phone] = NewChatCap(total: total, cycleEnd: cycleEnd)
+    }
+
+    /// Whether a message starts a new chat: the recipient never wrote to the sender (gave no token).
+    private func isNewChat(from sender: SimulatedAccount, to recipient: SimulatedAccount) -> Bool {
+        privacyTokens["\(recipient.phone)>\(sender.phone)"] == nil
+    }
+
+    func newChatCapRefuses(from sender: SimulatedAccount, to recipient: SimulatedAccount) -> Bool {
+        guard let cap = newChatCaps[sender.phone], cap.cycleEnd > Date(), !cap.started.contains(recipient.phone) else { return false }
+        return cap.started.count >= cap.total && isNewChat(from: sender, to: recipient)
+    }
+
+    /// Counts an accepted message that started a new chat, and announces a change of status.
+    func countNewChat(from sender: SimulatedAccount, to recipient: SimulatedAccount) async {
+        guard var cap = newChatCaps[sender.phone], cap.cycleEnd > Date(), isNewChat(from: sender, to: recipient) else { return }
+        cap.started.insert(recipient.phone)
+        let status = cap.status
+        let changed = status != cap.lastStatus
+        cap.lastStatus = status
+        newChatCaps[sender.phone] = cap
+        if changed { await sendNewChatCap(phone: sender.phone, status: status, used: cap.started.count, total: cap.total, cycleEnd: cap.cycleEnd) }
+    }
+
+    /// `<notification type="mex"><update op_name="MessageCappingInfoNotification">`, as Baileys parses it.
+    private func sendNewChatCap(phone: String, status: String, used: Int, total: Int, cycleEnd: Date) async {
+        let payload = #"{"capping_status":"\#(status)","used_quota":\#(used),"total_quota":\#(total),"cycle_end_timestamp":"\#(Int(cycleEnd.timeIntervalSince1970))"}"#
+        let json = #"{"data":{"xwa2_notify_new_chat_messages_capping_info_update":\#(payload)}}"#
+        let notification = Node("notification", [("from", .jid(.serverJID)), ("id", .string(requestID())), ("type", .string("mex")),
+                                                  ("t", .string(String(Int(Date().timeIntervalSince1970))))], content: .nodes([
+            Node("update", [("op_name", .string("MessageCappingInfoNotification"))], content: .bytes(Array(json.utf8))),
+        ]))
+        for (connection, device) in loggedIn where device.phone == phone {
+            try? await send(notification, to: connection)
+        }
+    }
+}

@@ -78,6 +78,11 @@ extension WhatsAppSimulator {
             await announceReachOutLockAfterRefusal(sender.phone)
             return
         }
+        // A sender whose new-chat cap is used up may not start another chat this cycle.
+        if newChatCapRefuses(from: sender, to: recipient) {
+            try await reject(node, id: id, code: "463", reason: "\(sender.phone) used up its new chats for this cycle", connection: connection)
+            return
+        }
         // Faults a test asked for.
         if let code = takeAckErrorFault() {
             try await send(Node("ack", [("class", .string("message")), ("id", .string(id)), ("from", .jid(to)), ("error", .string(code))]), to: connection)
@@ -87,6 +92,7 @@ extension WhatsAppSimulator {
         let accepted = AcceptedMessage(id: id, senderPhone: sender.phone, senderDevice: device.deviceId, recipientPhone: recipient.phone,
                                        devices: targets.map { "\($0.account.phone):\($0.device)" }, type: type, at: Date())
         acceptedMessages.append(accepted)
+        await countNewChat(from: sender, to: recipient)
         writeRecord(accepted)
         record(.messageAccepted(id: id, from: sender.phone, to: recipient.phone))
         if !takeLoseAckFault() {

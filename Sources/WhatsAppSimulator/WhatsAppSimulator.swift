@@ -51,6 +51,8 @@ public actor WhatsAppSimulator {
     public internal(set) var rejectionReasons: [String: String] = [:]
     /// Accounts restricted from starting new chats (the reach-out timelock), by phone.
     var reachOutLocks: [String: ReachOutLock] = [:]
+    /// Caps on new chats per cycle (the message-capping notification), by phone.
+    var newChatCaps: [String: NewChatCap] = [:]
     /// Privacy tokens phones gave when they wrote to someone, by `giver>holder` phone pair.
     var privacyTokens: [String: Data] = [:]
 

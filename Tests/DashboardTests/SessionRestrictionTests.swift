@@ -16,6 +16,19 @@ private struct RestrictedSessions: SessionControl {
     func disconnect(session: String) async throws {}
 }
 
+/// One number that WhatsApp restricts from the second look on (the first look is before it).
+private actor RestrictedLater: SessionControl {
+    let until: Date
+    private var looks = 0
+    init(until: Date) { self.until = until }
+    func sessions() async -> [SessionSnapshot] {
+        looks += 1
+        return [SessionSnapshot(name: "utama", state: "connected", phone: "6281100000001", restrictedUntil: looks > 1 ? until : nil)]
+    }
+    func connect(session: String, pairingPhone: String?) async throws -> SessionSnapshot { throw DashboardError(.notFound, "no") }
+    func disconnect(session: String) async throws {}
+}
+
 @Suite("The sessions view shows a number WhatsApp restricted")
 struct SessionRestrictionTests {
     @Test("the restricted number's card says until when and what happens meanwhile, in both languages; the API carries the time")
@@ -39,6 +52,26 @@ struct SessionRestrictionTests {
                 let list = json(response.body) as? [[String: Any]] ?? []
                 #expect(list.first { $0["name"] as? String == "utama" }?["restrictedUntil"] != nil, "\(list)")
                 #expect(list.first { $0["name"] as? String == "cadangan" }?["restrictedUntil"] == nil)
+            }
+        }
+    }
+
+    @Test("a restriction that starts while the page is open reaches it live: a session event carries its end, and the card knows what it shows")
+    func restrictionLive() async throws {
+        let until = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 3600).rounded(.down))
+        let harness = try await DashboardHarness(sessions: RestrictedLater(until: until))
+        defer { harness.close() }
+        try await harness.application.test(.router) { client in
+            let viewer = try await DashboardHarness.login(client, .viewer)
+            let text: String = try await client.execute(uri: "/api/events?duration=1", method: .get, headers: viewer.bearer) { String(buffer: $0.body) }
+            let frames = try EventStreamTests.events(text).filter { $0.name == "session" }
+            #expect(frames.count >= 2, "a frame before and one when the restriction started: \(text)")
+            #expect(frames.first?.data["restrictedUntil"] == nil)
+            #expect(frames.last?.data["restrictedUntil"] as? String == ISO8601DateFormatter().string(from: until))
+            // The page marks the card with the end it shows; the script reloads when an event names another.
+            try await client.execute(uri: "/sessions", method: .get, headers: [.cookie: "siaran_session=\(viewer.token)"]) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("data-restricted-until=\"\(Int64(until.timeIntervalSince1970) * 1000)\""), "\(html.prefix(300))")
             }
         }
     }

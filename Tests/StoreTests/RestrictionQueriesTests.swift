@@ -46,5 +46,13 @@ struct RestrictionQueriesTests {
         let payload = try #require(events.first.flatMap { try JSONSerialization.jsonObject(with: $0.payload) as? [String: Any] })
         #expect(payload["session"] as? String == "utama" && payload["source"] as? String == "timelock" && payload["until"] != nil)
         #expect(try await database.sessions().first { $0.name == "utama" }?.notice == "restricted until later")
+
+        // The restriction ends: its notice goes; a stopped session's reason stays.
+        try await database.recordSessionState("cadangan", state: "logged-out", notice: "logged out from the phone", at: now)
+        try await database.recordSessionRestrictionLifted("utama", at: later)
+        try await database.recordSessionRestrictionLifted("cadangan", at: later)
+        let sessions = try await database.sessions()
+        #expect(sessions.first { $0.name == "utama" }?.notice == nil)
+        #expect(sessions.first { $0.name == "cadangan" }?.notice == "logged out from the phone")
     }
 }

@@ -113,7 +113,7 @@ struct ReachOutLimitsTests {
 struct ReachOutSimulatorTests {
     static let sender = "6281100000001"
     static let warm = "6281200000002"
-    static let cold = (3...6).map { "628130000000\($0)" }
+    static let cold = (3...7).map { "628130000000\($0)" }
 
     func send(_ session: WhatsAppSession, _ text: String, to phone: String, id: String = SessionHarness.messageID(),
               answer: Bool = false) async -> SendResult {
@@ -193,6 +193,59 @@ struct ReachOutSimulatorTests {
         _ = try await harness.recorder.first(timeout: .seconds(30), after: seen) { $0 == .restrictionLifted ? true : nil }
         #expect(await session.restriction == nil)
         guard case .sent = await send(session, "promo", to: Self.cold[0]) else { Issue.record("not sent after the lift"); return }
+        await harness.close(session)
+    }
+
+    @Test("the new-chat cap: warnings as it fills, CAPPED restricts until the cycle ends, a new cycle frees it", .timeLimit(.minutes(3)))
+    func newChatCap() async throws {
+        let (harness, session) = try await harness()
+        let cycleEnd = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 3 * 3600).rounded(.down))
+        await harness.simulator.capNewChats(phone: Self.sender, total: 4, cycleEnd: cycleEnd)
+        var seen = await harness.recorder.count
+        for phone in Self.cold.prefix(2) {
+            guard case .sent = await send(session, "promo", to: phone) else { Issue.record("\(phone) not sent under the cap"); return }
+        }
+        // Half the quota used: the first warning reaches staff as a notice, without a restriction.
+        let warning = try await harness.recorder.first(timeout: .seconds(30), after: seen) { if case .notice(let text) = $0, text.contains("near its cap") { text } else { nil } }
+        #expect(warning.contains("2 of 4"), "\(warning)")
+        #expect(await session.restriction == nil)
+        // The warm contact does not count as a new chat.
+        guard case .sent = await send(session, "promo", to: Self.warm) else { Issue.record("the warm contact was not reached"); return }
+        seen = await harness.recorder.count
+        for phone in Self.cold[2...3] {
+            guard case .sent = await send(session, "promo", to: phone) else { Issue.record("\(phone) not sent under the cap"); return }
+        }
+        let restriction = try await harness.recorder.first(timeout: .seconds(30), after: seen) { if case .restricted(let r) = $0 { r } else { nil } }
+        #expect(restriction.source == .newChatCap && restriction.until == cycleEnd, "restricted until the cycle the server named ends")
+        // The fifth new contact is held back without trying; the server never saw it.
+        guard case .deferred(let until, _) = await send(session, "promo", to: Self.cold[4]) else { Issue.record("a new contact was not held back"); return }
+        #expect(until == cycleEnd)
+        #expect(await harness.simulator.rejectionReasons.isEmpty)
+        guard case .sent = await send(session, "lagi", to: Self.warm) else { Issue.record("the warm contact was not reached while capped"); return }
+
+        seen = await harness.recorder.count
+        await harness.simulator.capNewChats(phone: Self.sender, total: nil)
+        _ = try await harness.recorder.first(timeout: .seconds(30), after: seen) { $0 == .restrictionLifted ? true : nil }
+        guard case .sent = await send(session, "promo", to: Self.cold[4]) else { Issue.record("not sent in the new cycle"); return }
+        await harness.close(session)
+    }
+
+    @Test("a restriction that ended while the daemon was down is reported as lifted at the next start", .timeLimit(.minutes(3)))
+    func restrictionEndedWhileStopped() async throws {
+        let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.sender)])
+        let first = try await harness.linkedSession(phone: Self.sender)
+        await first.stop()
+        // What the stopped daemon left: a timelock that ended a minute ago.
+        var limits = ReachOutLimits()
+        let twoHoursAgo = Date().addingTimeInterval(-7200)
+        _ = limits.timelock(.init(active: true, ends: Date().addingTimeInterval(-60)), now: twoHoursAgo)
+        try JSONEncoder().encode(limits).write(to: harness.root.appendingPathComponent("utama").appendingPathComponent(ReachOutRestriction.fileName))
+        let seen = await harness.recorder.count
+        let session = try await harness.session()
+        await session.start()
+        _ = try await harness.recorder.first(timeout: .seconds(30), after: seen) { $0 == .restrictionLifted ? true : nil }
+        let notice = try String(contentsOf: harness.root.appendingPathComponent("outbox/sessions/utama/NOTICE.txt"), encoding: .utf8)
+        #expect(notice.contains("no longer restricts"), "\(notice)")
         await harness.close(session)
     }
 

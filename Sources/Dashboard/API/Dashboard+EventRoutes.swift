@@ -64,7 +64,8 @@ struct EventStream: Sendable {
                 for session in try await dashboard.sessionList(showSecrets: showSecrets) {
                     let previous = lastSessions[session.name]
                     if previous?.state != session.state || previous?.qrIndex != session.qrIndex || previous?.pairingCode != session.pairingCode
-                        || previous?.phone != session.phone || previous?.notice != session.notice {
+                        || previous?.phone != session.phone || previous?.notice != session.notice
+                        || previous?.restrictedUntil != session.restrictedUntil {
                         lastSessions[session.name] = session
                         frames.append(try Self.frame("session", session, id: &eventID))
                     }

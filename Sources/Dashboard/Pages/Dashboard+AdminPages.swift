@@ -11,6 +11,13 @@ extension Dashboard {
             """
     }
 
+    /// The restriction's end in unix milliseconds ("0" when none holds): the page's script
+    /// compares it with each live session event and reloads when a restriction starts, moves or ends.
+    func restrictedMark(_ until: Date?) -> String {
+        guard let until, until > Date() else { return "0" }
+        return String(Int64((until.timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+
     func sessionsPage(_ layout: PageLayout) async throws -> Response {
         let admin = layout.user?.role == .admin
         let sessions = try await sessionList(showSecrets: admin)
@@ -33,9 +40,9 @@ extension Dashboard {
                     """
             }
             return """
-                <section class="card" data-session="\(name)"><div class="row"><h2 style="margin:0">\(name)</h2>\(layout.state(s.state))</div>
+                <section class="card" data-session="\(name)" data-restricted-until="\(restrictedMark(s.restrictedUntil))"><div class="row"><h2 style="margin:0">\(name)</h2>\(layout.state(s.state))</div>
                 <p class="muted">\(layout.t("col.phone")): <span data-f="phone">\(s.phone.map { "+" + HTML.escape($0) } ?? "—")</span></p>
-                \(restrictionNote(s.restrictedUntil, layout))\(s.notice.map { "<p class=\"small\">\(HTML.escape($0))</p>" } ?? "")\(controls)</section>
+                \(restrictionNote(s.restrictedUntil, layout))<p class="small" data-f="notice"\(s.notice == nil ? " hidden" : "")>\(HTML.escape(s.notice ?? ""))</p>\(controls)</section>
                 """
         }.joined()
         // Admins may link another number under a new name (by QR code or pairing code).
