@@ -166,7 +166,9 @@ extension WhatsAppSimulator {
         let cipher = SessionCipher(store: device.store, address: address)
         let from = JID(user: recipient.lid, server: JID.Server.lid, device: device.deviceId)
         do {
-            let plain = enc.string("type") == "pkmsg" ? try await cipher.decrypt(preKey: Data(bytes)).plaintext : try await cipher.decrypt(whisper: Data(bytes))
+            let plain = try await signalLocks.withLock(Self.lockAddress(device: key, peer: address)) {
+                enc.string("type") == "pkmsg" ? try await cipher.decrypt(preKey: Data(bytes)).plaintext : try await cipher.decrypt(whisper: Data(bytes))
+            }
             guard let n = plain.last, (1...16).contains(n), plain.count > Int(n), plain.suffix(Int(n)).allSatisfy({ $0 == n }) else {
                 throw SimulatorError("the plaintext's padding is malformed")
             }
@@ -194,22 +196,7 @@ extension WhatsAppSimulator {
             record(.refused("device \(key) could not use message \(id): \(error)"))
             // The device asks for the message again with fresh keys, so the sender can build a new
             // session (what phones do when they have no usable session).
-            var keys = [
-                Node("type", content: .bytes([5])),
-                Node("identity", content: .bytes([UInt8](await device.identityKey.raw))),
-                Self.skey(id: device.signedPreKey.id, key: device.signedPreKey.keyPair.publicKey, signature: device.signedPreKey.signature),
-            ]
-            if var updated = phoneDevices[key], !updated.unusedPreKeys.isEmpty {
-                let preKey = updated.unusedPreKeys.removeFirst()
-                phoneDevices[key] = updated
-                keys.insert(Self.key(id: preKey.id, key: preKey.keyPair.publicKey), at: 2)
-            }
-            let retry = Node("receipt", [("from", .jid(from)), ("id", .string(id)), ("type", .string("retry"))], content: .nodes([
-                Node("retry", [("count", .string("1")), ("id", .string(id)), ("t", .string(String(Int(Date().timeIntervalSince1970)))), ("v", .string("1"))]),
-                Node("registration", content: .bytes(Self.bigEndian(device.registrationId, 4))),
-                Node("keys", content: .nodes(keys)),
-            ]))
-            try? await send(retry, to: senderConnection)
+            try? await send(await retryReceipt(device: key, from: from, id: id), to: senderConnection)
             return
         }
         let t = String(Int(Date().timeIntervalSince1970))
@@ -228,6 +215,44 @@ extension WhatsAppSimulator {
                 await self.sendText(reply, from: recipient.phone, to: sender.phone)
             }
         }
+    }
+
+    /// A retry receipt from phone device `key` for message `id`, with the device's keys (and one
+    /// of its one-time prekeys while it has any) so the sender can build a new session.
+    private func retryReceipt(device key: String, from: JID, id: String) async -> Node {
+        let device = phoneDevices[key]!
+        var keys = [
+            Node("type", content: .bytes([5])),
+            Node("identity", content: .bytes([UInt8](await device.identityKey.raw))),
+            Self.skey(id: device.signedPreKey.id, key: device.signedPreKey.keyPair.publicKey, signature: device.signedPreKey.signature),
+        ]
+        if var updated = phoneDevices[key], !updated.unusedPreKeys.isEmpty {
+            let preKey = updated.unusedPreKeys.removeFirst()
+            phoneDevices[key] = updated
+            keys.insert(Self.key(id: preKey.id, key: preKey.keyPair.publicKey), at: 2)
+        }
+        return Node("receipt", [("from", .jid(from)), ("id", .string(id)), ("type", .string("retry"))], content: .nodes([
+            Node("retry", [("count", .string("1")), ("id", .string(id)), ("t", .string(String(Int(Date().timeIntervalSince1970)))), ("v", .string("1"))]),
+            Node("registration", content: .bytes(Self.bigEndian(device.registrationId, 4))),
+            Node("keys", content: .nodes(keys)),
+        ]))
+    }
+
+    /// Phone device `phone:device` asks the sender of `messageId` for it again, as phones do when a
+    /// copy did not decrypt (and sometimes when it did): the sender builds a new session from the
+    /// keys and sends that copy once more. False when the message or its sender is unknown.
+    @discardableResult
+    public func askForRetry(messageId: String, phone: String, device deviceId: UInt16 = 0) async -> Bool {
+        let key = "\(phone):\(deviceId)"
+        guard let accepted = acceptedMessages.last(where: { $0.id == messageId }), phoneDevices[key] != nil, let recipient = accounts[phone],
+              let connection = companionConnections["\(accepted.senderPhone):\(accepted.senderDevice)"], connections[connection] != nil else { return false }
+        let from = JID(user: recipient.lid, server: JID.Server.lid, device: deviceId)
+        return (try? await send(await retryReceipt(device: key, from: from, id: messageId), to: connection)) != nil
+    }
+
+    /// The key a phone device's Signal step with `peer` is serialised under.
+    static func lockAddress(device key: String, peer: SignalAddress) -> SignalAddress {
+        SignalAddress(name: "\(key)>\(peer.name)", deviceId: peer.deviceId)
     }
 
     /// Downloads, checks and decrypts an image as a phone does (§8.5); returns the SHA-256 (hex).
@@ -258,19 +283,22 @@ extension WhatsAppSimulator {
         let padded = serialized + Data(repeating: n, count: Int(n))
         let id = "3EB0" + (0..<9).map { _ in String(format: "%02X", UInt8.random(in: 0...255)) }.joined()
         for companion in companions.values where companion.phone == recipientPhone {
-            let cipher = SessionCipher(store: device.store, address: SignalAddress(name: recipient.lid + "_1", deviceId: UInt32(companion.deviceId)))
+            let peer = SignalAddress(name: recipient.lid + "_1", deviceId: UInt32(companion.deviceId))
+            let cipher = SessionCipher(store: device.store, address: peer)
             do {
-                if !(try await cipher.hasSession()) {
-                    var bundleCompanion = companion
-                    let preKeyID = bundleCompanion.preKeys.keys.min()
-                    let preKey = preKeyID.flatMap { bundleCompanion.preKeys.removeValue(forKey: $0) }
-                    companions["\(companion.phone):\(companion.deviceId)"] = bundleCompanion
-                    try await cipher.processBundle(PreKeyBundle(
-                        registrationId: companion.registrationId, deviceId: UInt32(companion.deviceId), preKeyId: preKey == nil ? nil : preKeyID,
-                        preKey: preKey, signedPreKeyId: companion.signedPreKeyId, signedPreKey: companion.signedPreKey,
-                        signedPreKeySignature: companion.signedPreKeySignature, identityKey: companion.identityKey))
+                let encrypted = try await signalLocks.withLock(Self.lockAddress(device: "\(phone):0", peer: peer)) {
+                    if !(try await cipher.hasSession()) {
+                        var bundleCompanion = companion
+                        let preKeyID = bundleCompanion.preKeys.keys.min()
+                        let preKey = preKeyID.flatMap { bundleCompanion.preKeys.removeValue(forKey: $0) }
+                        companions["\(companion.phone):\(companion.deviceId)"] = bundleCompanion
+                        try await cipher.processBundle(PreKeyBundle(
+                            registrationId: companion.registrationId, deviceId: UInt32(companion.deviceId), preKeyId: preKey == nil ? nil : preKeyID,
+                            preKey: preKey, signedPreKeyId: companion.signedPreKeyId, signedPreKey: companion.signedPreKey,
+                            signedPreKeySignature: companion.signedPreKeySignature, identityKey: companion.identityKey))
+                    }
+                    return try await cipher.encrypt(padded)
                 }
-                let encrypted = try await cipher.encrypt(padded)
                 let stanza = Node("message", [("from", .jid(author.lidJID)), ("id", .string(id)), ("t", .string(String(Int(Date().timeIntervalSince1970)))),
                                               ("type", .string("text")), ("sender_pn", .jid(author.phoneJID))], content: .nodes([
                     Node("enc", [("v", .string("2")), ("type", .string(encrypted.kind.rawValue))], content: .bytes([UInt8](encrypted.serialized))),

@@ -53,6 +53,11 @@ public actor WhatsAppSimulator {
     var reachOutLocks: [String: ReachOutLock] = [:]
     /// Caps on new chats per cycle (the message-capping notification), by phone.
     var newChatCaps: [String: NewChatCap] = [:]
+    /// What simulated devices refused (a copy that did not decrypt, a stanza that broke a rule), in order.
+    public internal(set) var refusals: [String] = []
+    /// One Signal step at a time per phone device and peer: the simulator's own tasks (a phone
+    /// writing, a phone decrypting) interleave at every await, as a client's do.
+    let signalLocks = SignalOperationLocks()
     /// Privacy tokens phones gave when they wrote to someone, by `giver>holder` phone pair.
     var privacyTokens: [String: Data] = [:]
 
@@ -143,6 +148,7 @@ public actor WhatsAppSimulator {
         eventSink.yield(event)
         if case .unhandled(let what) = event { unhandled.insert(what) }
         if case .messageRejected(let id, let reason) = event { rejectionReasons[id] = reason }
+        if case .refused(let what) = event { refusals.append(what) }
     }
 
     /// What clients sent that the simulator does not handle (answered 501 or ignored), so far.

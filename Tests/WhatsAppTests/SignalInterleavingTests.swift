@@ -2,7 +2,9 @@ import Foundation
 import SiaranTestSupport
 import SignalProtocol
 import Testing
+import Transport
 @testable import WhatsApp
+import WhatsAppSimulator
 
 /// A Signal store whose every read and write first waits a random moment (0–200 µs): the gaps in
 /// which a second operation on the same address could slip in between a ratchet's read and its
@@ -139,5 +141,88 @@ private extension Data {
     init?(base64 value: Any?) {
         guard let text = value as? String else { return nil }
         self.init(base64Encoded: text)
+    }
+}
+
+/// The same storm end to end: a linked session and a simulated phone, with the session's own
+/// tasks doing the interleaving — sends fanning out, the phone's messages decrypted as they arrive,
+/// retry receipts from the phone answered by building a new session and encrypting again.
+@Suite("Signal operations interleaved through the simulator", .serialized)
+struct SignalInterleavingSimulatorTests {
+    static let us = "6281100000001"
+    static let contact = "6281200000002"
+
+    /// Which sends went, which retries were asked, what failed.
+    actor Tally {
+        var sent: [String] = []
+        var incoming: [String] = []
+        var retried = 0
+        var failures: [String] = []
+        func sent(_ id: String) { sent.append(id) }
+        func incoming(_ text: String) { incoming.append(text) }
+        func retried(_ asked: Bool) { if asked { retried += 1 } }
+        func fail(_ text: String) { failures.append(text) }
+        func anySent() -> String? { sent.randomElement() }
+    }
+
+    @Test("a thousand sends, incoming messages and retry receipts at random: every copy decrypts on the phone, every message from it here, nothing is reset",
+          .timeLimit(.minutes(8)))
+    func interleaved() async throws {
+        let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: Self.us), SimulatedAccount(phone: Self.contact)])
+        let session = try await harness.linkedSession(phone: Self.us)
+        let tally = Tally()
+        let plan: [SignalInterleavingTests.Operation] = (0..<SignalInterleavingTests.operations).map { _ in
+            switch Int.random(in: 0..<20) { case 0: .retry; case 1...9: .send; default: .incoming }
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for (n, operation) in plan.enumerated() {
+                if n >= SignalInterleavingTests.window { await group.next() }
+                group.addTask {
+                    try? await Task.sleep(for: .microseconds(Int.random(in: 0...500)))
+                    switch operation {
+                    case .send:
+                        let id = SessionHarness.messageID()
+                        let result = await session.send(OutgoingMessage(id: id, phone: Self.contact, text: "kirim-\(n)", session: "utama", campaignId: "c1"))
+                        if case .sent = result { await tally.sent(id) } else { await tally.fail("send-\(n): \(result)") }
+                    case .incoming:
+                        await harness.simulator.sendText("masuk-\(n)", from: Self.contact, to: Self.us)
+                        await tally.incoming("masuk-\(n)")
+                    case .retry:
+                        if let id = await tally.anySent() {
+                            await tally.retried(await harness.simulator.askForRetry(messageId: id, phone: Self.contact))
+                        }
+                    }
+                }
+            }
+        }
+        let failures = await tally.failures
+        #expect(failures.isEmpty, "\(failures.count) failed, first: \(failures.prefix(5))")
+        // Every message reached the phone's device and decrypted there.
+        let sent = Set(await tally.sent)
+        let decryptedAll = await eventually(timeout: .seconds(120)) {
+            let decrypted = Set(await harness.simulator.decryptedMessages.filter { $0.recipientPhone == Self.contact }.map(\.messageId))
+            return sent.isSubset(of: decrypted)
+        }
+        #expect(decryptedAll, "copies that never decrypted on the phone")
+        // Every message the phone wrote decrypted here.
+        let written = Set(await tally.incoming)
+        let readAll = await eventually(timeout: .seconds(120)) {
+            let texts = await harness.recorder.events.compactMap { event -> String? in
+                if case .incoming(let phone, _, let text, _) = event, phone == Self.contact { text } else { nil }
+            }
+            return written.isSubset(of: Set(texts))
+        }
+        #expect(readAll, "messages from the phone that never decrypted here")
+        let refusals = await harness.simulator.refusals
+        #expect(refusals.isEmpty, "\(refusals.prefix(5))")
+        #expect(await session.sessionResets == 0, "no session was reset for failing to decrypt")
+        #expect(await tally.retried > 0)
+        // Afterwards they still talk.
+        let last = SessionHarness.messageID()
+        guard case .sent = await session.send(OutgoingMessage(id: last, phone: Self.contact, text: "akhir", session: "utama", campaignId: "c1")) else {
+            Issue.record("the last send failed"); return
+        }
+        #expect(await eventually { await harness.simulator.decryptedMessages.contains { $0.messageId == last } })
+        await harness.close(session)
     }
 }

@@ -1,7 +1,6 @@
 import Foundation
-import SignalProtocol
+@testable import SignalProtocol
 import Testing
-@testable import WhatsApp
 
 /// Operations on one Signal address take turns; other addresses go on meanwhile.
 @Suite("Signal operations per address")
