@@ -160,6 +160,11 @@ extension SiaranDatabase {
         }
     }
 
+    /// Every session lease, for the dashboard's WhatsApp page (which worker connects each number).
+    public func sessionLeases() async throws -> [SessionLease] {
+        try await read { db in try Self.leases(where: "1 = 1", [], in: db) }
+    }
+
     private static func leases(where condition: String, _ arguments: [SQLValue], in db: any SQLConnection) throws -> [SessionLease] {
         try db.query("SELECT session, owner, expiresAt, fencing FROM sessionLeases WHERE \(condition) ORDER BY session", arguments).map {
             SessionLease(session: try $0.string("session"), owner: $0.optionalString("owner"),

@@ -75,4 +75,25 @@ struct SessionRestrictionTests {
             }
         }
     }
+
+    @Test("in a cluster each number's card and the API name the worker that holds its lease, and its take-over count")
+    func leaseOwner() async throws {
+        let harness = try await DashboardHarness(sessions: RestrictedSessions(until: Date().addingTimeInterval(3600)))
+        defer { harness.close() }
+        _ = try await harness.database.acquireSessionLease(session: "utama", worker: "host-a-101", at: Date(), duration: 600)
+        try await harness.application.test(.router) { client in
+            let viewer = try await DashboardHarness.login(client, .viewer)
+            try await client.execute(uri: "/api/sessions", method: .get, headers: viewer.bearer) { response in
+                let list = json(response.body) as? [[String: Any]] ?? []
+                let utama = list.first { $0["name"] as? String == "utama" }
+                #expect(utama?["worker"] as? String == "host-a-101" && utama?["fencing"] as? Int == 1, "\(list)")
+                #expect(list.first { $0["name"] as? String == "cadangan" }?["worker"] == nil, "no lease, no owner")
+            }
+            try await client.execute(uri: "/sessions", method: .get, headers: [.cookie: "siaran_session=\(viewer.token)"]) { response in
+                let html = String(buffer: response.body)
+                let utama = try #require(html.range(of: "data-session=\"utama\"").map { String(html[$0.lowerBound...]) })
+                #expect(utama.contains("Connected by worker <code>host-a-101</code>"), "\(utama.prefix(600))")
+            }
+        }
+    }
 }

@@ -65,7 +65,7 @@ struct EventStream: Sendable {
                     let previous = lastSessions[session.name]
                     if previous?.state != session.state || previous?.qrIndex != session.qrIndex || previous?.pairingCode != session.pairingCode
                         || previous?.phone != session.phone || previous?.notice != session.notice
-                        || previous?.restrictedUntil != session.restrictedUntil {
+                        || previous?.restrictedUntil != session.restrictedUntil || previous?.worker != session.worker {
                         lastSessions[session.name] = session
                         frames.append(try Self.frame("session", session, id: &eventID))
                     }

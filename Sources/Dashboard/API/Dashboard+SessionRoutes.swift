@@ -17,6 +17,9 @@ extension Dashboard {
         var qr: String?, qrIndex: Int?, pairingCode: String?
         /// Until when WhatsApp restricts the number from starting new chats.
         var restrictedUntil: Date?
+        /// In a cluster: the worker whose lease lets it connect this number, until when, and the
+        /// lease's fencing counter (it grows with every take-over).
+        var worker: String?, leaseUntil: Date?, fencing: Int?
     }
 
     func addSessionRoutes(to router: Router<DashboardContext>) {
@@ -57,15 +60,27 @@ extension Dashboard {
         }
     }
 
-    /// Live sessions from the daemon, else what the database remembers.
+    /// Live sessions from the daemon, else what the database remembers; in a cluster, each with
+    /// the worker that holds its lease (any worker's dashboard shows every owner).
     func sessionList(showSecrets: Bool) async throws -> [PublicSession] {
+        var list: [PublicSession]
         if let control = sessionControl {
-            return await control.sessions().map { Self.publicSession($0, showSecrets: showSecrets) }
+            list = await control.sessions().map { Self.publicSession($0, showSecrets: showSecrets) }
+        } else {
+            list = try await database.sessions().map {
+                PublicSession(name: $0.name, state: $0.state, phone: $0.phone, notice: $0.notice,
+                              updatedAt: $0.lastSeenAt ?? $0.linkedAt ?? Date(timeIntervalSince1970: 0))
+            }
         }
-        return try await database.sessions().map {
-            PublicSession(name: $0.name, state: $0.state, phone: $0.phone, notice: $0.notice,
-                          updatedAt: $0.lastSeenAt ?? $0.linkedAt ?? Date(timeIntervalSince1970: 0))
+        let now = Date()
+        let leases = Dictionary(try await database.sessionLeases().map { ($0.session, $0) }, uniquingKeysWith: { first, _ in first })
+        for index in list.indices {
+            guard let lease = leases[list[index].name], let owner = lease.owner, lease.expiresAt > now else { continue }
+            list[index].worker = owner
+            list[index].leaseUntil = lease.expiresAt
+            list[index].fencing = lease.fencing
         }
+        return list
     }
 
     static func publicSession(_ s: SessionSnapshot, showSecrets: Bool) -> PublicSession {

@@ -11,6 +11,14 @@ extension Dashboard {
             """
     }
 
+    /// In a cluster: which worker connects the number, and the lease's fencing counter.
+    func ownerLine(_ s: PublicSession, _ layout: PageLayout) -> String {
+        guard let worker = s.worker else { return "" }
+        return """
+            <p class="small muted" data-f="worker">\(layout.t("sessions.worker")) <code>\(HTML.escape(worker))</code> · \(layout.t("sessions.fencing")) \(s.fencing ?? 0)</p>
+            """
+    }
+
     /// The restriction's end in unix milliseconds ("0" when none holds): the page's script
     /// compares it with each live session event and reloads when a restriction starts, moves or ends.
     func restrictedMark(_ until: Date?) -> String {
@@ -40,8 +48,8 @@ extension Dashboard {
                     """
             }
             return """
-                <section class="card" data-session="\(name)" data-restricted-until="\(restrictedMark(s.restrictedUntil))"><div class="row"><h2 style="margin:0">\(name)</h2>\(layout.state(s.state))</div>
-                <p class="muted">\(layout.t("col.phone")): <span data-f="phone">\(s.phone.map { "+" + HTML.escape($0) } ?? "—")</span></p>
+                <section class="card" data-session="\(name)" data-restricted-until="\(restrictedMark(s.restrictedUntil))" data-worker="\(HTML.escape(s.worker ?? ""))"><div class="row"><h2 style="margin:0">\(name)</h2>\(layout.state(s.state))</div>
+                <p class="muted">\(layout.t("col.phone")): <span data-f="phone">\(s.phone.map { "+" + HTML.escape($0) } ?? "—")</span></p>\(ownerLine(s, layout))
                 \(restrictionNote(s.restrictedUntil, layout))<p class="small" data-f="notice"\(s.notice == nil ? " hidden" : "")>\(HTML.escape(s.notice ?? ""))</p>\(controls)</section>
                 """
         }.joined()

@@ -204,6 +204,8 @@ enum PageStrings {
         "new.submit": ("Send to inbox", "Kirim ke inbox"),
         "new.done": ("Dropped into inbox. The campaign appears in the list within a few seconds.", "Sudah masuk inbox. Kampanye muncul di daftar dalam beberapa detik."),
         "sessions.title": ("WhatsApp numbers", "Nomor WhatsApp"),
+        "sessions.worker": ("Connected by worker", "Disambungkan oleh worker"),
+        "sessions.fencing": ("take-over no.", "pengambilalihan ke-"),
         "sessions.none": ("No sessions: the daemon sends with the dry-run transport.", "Tidak ada sesi: daemon memakai transport dry-run."),
         "sessions.connect": ("Link with QR code", "Tautkan dengan kode QR"),
         "sessions.pair": ("Link with phone number", "Tautkan dengan nomor telepon"),

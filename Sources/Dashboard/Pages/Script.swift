@@ -72,9 +72,10 @@ enum Script {
         if(qr){if(s.qr){qr.hidden=false;$('img',qr).src='/api/sessions/'+encodeURIComponent(s.name)+'/qr.svg?v='+(s.qrIndex||0)}else qr.hidden=true}
         if(code){if(s.pairingCode){code.hidden=false;setText('.paircode',s.pairingCode,code)}else code.hidden=true}
         var note=$('[data-f=notice]',card);if(note){note.textContent=s.notice||'';note.hidden=!s.notice}
-        // A restriction started, moved or ended: the server words the note with its end time.
         var until=s.restrictedUntil?Math.floor(Date.parse(s.restrictedUntil)/1000)*1000:0;if(until<=Date.now())until=0;
-        var shown=+(card.dataset.restrictedUntil||0);if(Math.floor(shown/1000)!==Math.floor(until/1000)&&!reloadSoon){reloadSoon=setTimeout(function(){location.reload()},800)}});
+        // A restriction started, moved or ended, or another worker took the number over: the server words the card again.
+        var shown=+(card.dataset.restrictedUntil||0),moved=(s.worker||'')!==(card.dataset.worker||'');
+        if((moved||Math.floor(shown/1000)!==Math.floor(until/1000))&&!reloadSoon){reloadSoon=setTimeout(function(){location.reload()},800)}});
     }
     var refreshing=false;
     function refreshMessages(){var tb=$('#messages');if(!tb||refreshing)return;refreshing=true;
