@@ -16,6 +16,7 @@ let suites: [(name: String, run: @Sendable ([String]) async throws -> Void)] = [
     ("media", MediaBench.run),
     ("reports", ReportsBench.run),
     ("dashboard", DashboardBench.run),
+    ("sessions", SessionsBench.run),
     // bench-suites-end
 ]
 
