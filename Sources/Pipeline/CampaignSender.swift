@@ -142,6 +142,14 @@ struct CampaignSender {
             try await flush()  // the next batch must not see the last sent messages as still `sending`
             let batch = try await context.database.nextMessages(of: campaign.id, now: now, limit: Self.batchSize, position: &queuePosition)
             if batch.isEmpty {
+                // Messages another worker has on the wire (or left there when it died): the campaign
+                // is not over until they are recorded; a dead worker's are claimed and sent again.
+                if try await context.database.sendingCount(of: campaign.id) > 0 {
+                    queuePosition.lookAtLeftoversAgain()
+                    if let stop = try await waitWhilePaused() { return stop }
+                    try await context.clock.sleep(seconds: 1)
+                    continue
+                }
                 // Only retries that are not due yet, or messages waiting for their contact's best
                 // hour, remain: wait for the first (looking at the control files meanwhile).
                 let retry = try await context.database.nextRetry(of: campaign.id)
@@ -180,9 +188,11 @@ struct CampaignSender {
                 }
                 guard !group.isEmpty else { continue }
                 let recorded = window.sent
-                try await context.database.recordSent(recorded.map(\.message), thenClaim: group.map {
+                let claimed = try await context.database.recordSent(recorded.map(\.message), thenClaim: group.map {
                     MessageClaim(id: $0.message.id, session: $0.session, fence: context.leaseFence?($0.session))
                 })
+                // Another worker sending this campaign took (or sent) the others: they are not ours.
+                group = group.filter { claimed.contains($0.message.id) }
                 window.sent = []
                 window.claimed = group.map(\.message.id)
                 logSent(recorded)

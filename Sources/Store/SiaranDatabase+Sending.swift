@@ -62,6 +62,12 @@ extension SiaranDatabase {
         return rows
     }
 
+    /// How many of a campaign's messages are `sending`: claimed and not yet recorded, by this
+    /// worker or another (a campaign is not over while any is).
+    public func sendingCount(of campaign: String) async throws -> Int {
+        try await read { db in try db.scalarInt("SELECT COUNT(*) FROM messages WHERE campaignId = ? AND state = 'sending'", campaign) }
+    }
+
     /// The earliest time a retrying message becomes due, if any.
     public func nextRetry(of campaign: String) async throws -> Date? {
         try await read { db in
@@ -89,9 +95,15 @@ extension SiaranDatabase {
     /// the session's lease under that fencing counter, checked in this transaction: otherwise
     /// nothing is claimed, the sends are still recorded, and `SessionLeaseLost` is thrown, so a
     /// worker that was frozen past its lease sends nothing more for that session.
-    public func recordSent(_ sent: [SentMessage], thenClaim claims: [MessageClaim]) async throws {
-        guard !sent.isEmpty || !claims.isEmpty else { return }
-        let lost = try await write { db -> [String] in
+    ///
+    /// Claims are exclusive, so several workers can send one campaign and each message goes once:
+    /// a message is claimed only while `pending` or `retrying`, or `sending` under a session no
+    /// live worker other than the claimant holds (left by a worker that died: sent again with the
+    /// same id). Returns the ids claimed; the caller sends only those.
+    @discardableResult
+    public func recordSent(_ sent: [SentMessage], thenClaim claims: [MessageClaim]) async throws -> Set<String> {
+        guard !sent.isEmpty || !claims.isEmpty else { return [] }
+        let (lost, claimed) = try await write { db -> ([String], Set<String>) in
             try Self.recordSent(sent, db)
             let now = Date()
             var fences: [String: LeaseFence] = [:]
@@ -99,11 +111,11 @@ extension SiaranDatabase {
             let lost = try fences.sorted { $0.key < $1.key }.filter { session, fence in
                 !(try Self.holdsSessionLease(session, worker: fence.worker, fencing: fence.fencing, at: now, in: db))
             }.map(\.key)
-            guard lost.isEmpty else { return lost }
-            try Self.claim(claims, db)
-            return []
+            guard lost.isEmpty else { return (lost, []) }
+            return ([], try Self.claim(claims, at: now, db))
         }
         if !lost.isEmpty { throw SessionLeaseLost(sessions: lost) }
+        return claimed
     }
 
     /// Records messages put on the wire, and completes even when the calling task was cancelled:
@@ -148,16 +160,25 @@ extension SiaranDatabase {
         }
     }
 
-    /// Marks messages `sending` for their sessions: one statement per session and chunk.
-    static func claim(_ claims: [MessageClaim], _ db: any SQLConnection) throws {
-        var bySession: [String: [String]] = [:]
-        for claim in claims { bySession[claim.session, default: []].append(claim.id) }
-        for (session, ids) in bySession.sorted(by: { $0.key < $1.key }) {
-            for chunk in ids.chunked(into: rowsPerStatement) {
-                try db.execute("UPDATE messages SET state = 'sending', session = ?, attempts = attempts + 1 WHERE id IN (\(db.placeholders(chunk.count)))",
-                               [SQLValue.text(session)] + chunk.map(SQLValue.text))
+    /// Marks messages `sending` for their sessions, one statement per session and chunk, and
+    /// returns the ids it marked: a message another worker claimed (or sent) meanwhile is left
+    /// alone (see `recordSent(_:thenClaim:)`).
+    static func claim(_ claims: [MessageClaim], at now: Date, _ db: any SQLConnection) throws -> Set<String> {
+        var bySession: [String: (ids: [String], worker: String)] = [:]
+        for claim in claims { bySession[claim.session, default: ([], claim.fence?.worker ?? "")].ids.append(claim.id) }
+        var claimed: Set<String> = []
+        for (session, group) in bySession.sorted(by: { $0.key < $1.key }) {
+            for chunk in group.ids.chunked(into: rowsPerStatement) {
+                let rows = try db.query("""
+                    UPDATE messages SET state = 'sending', session = ?, attempts = attempts + 1
+                    WHERE id IN (\(db.placeholders(chunk.count))) AND (state IN ('pending', 'retrying') OR (state = 'sending' AND NOT EXISTS (
+                        SELECT 1 FROM sessionLeases l WHERE l.session = messages.session AND l.owner IS NOT NULL AND l.owner <> ? AND l.expiresAt > ?)))
+                    RETURNING id
+                    """, [SQLValue.text(session)] + chunk.map(SQLValue.text) + [.text(group.worker), .date(now)])
+                for row in rows { claimed.insert(try row.string("id")) }
             }
         }
+        return claimed
     }
 
     public func markFailed(_ id: String, reason: String, at date: Date = Date()) async throws {
@@ -215,6 +236,10 @@ public struct SendQueuePosition: Sendable, Equatable {
     /// After claims were given back (pause, cancel, end of the window): they lie behind the
     /// position, so the next batch reads the pending range from its start.
     public mutating func claimsReleased() { lastPendingContact = nil }
+
+    /// Messages still `sending` when the queue ran out (another worker's in flight, or left by one
+    /// that died): the next batch looks at them again, and the claim decides who sends them.
+    public mutating func lookAtLeftoversAgain() { leftoversChecked = false }
 }
 
 /// A message written to the network, waiting for the commit that records it as sent.

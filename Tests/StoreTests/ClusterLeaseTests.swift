@@ -115,4 +115,40 @@ struct ClusterLeaseTests {
         try await database.recordSent([], thenClaim: [MessageClaim(id: "f-3", session: "cadangan")])
         #expect(try await state("f-3") == "sending")
     }
+
+    @Test("claims are exclusive: a message on the wire under a live worker's number is not another's to claim; once that worker's lease ran out it is, with the same id",
+          arguments: TestDatabaseKind.allCases)
+    func exclusiveClaims(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let database = test.database
+        try await database.write { db in
+            try db.execute("INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('x', 'Promo', 'sending', ?, 'x')", Date())
+            for n in 1...2 {
+                let phone = "62812000001\(n)"
+                let contact = try db.queryOne("INSERT INTO contacts (campaignId, phone, line) VALUES ('x', ?, ?) RETURNING id", phone, n)!.int64("id")
+                try db.execute("INSERT INTO messages (id, campaignId, contactId, phone, text, state, queuedAt) VALUES (?, 'x', ?, ?, 'Halo', 'pending', ?)",
+                               "x-\(n)", contact, phone, Date())
+            }
+        }
+        let now = Date()
+        let a = LeaseFence(worker: "a", fencing: try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: now, duration: 60)).fencing)
+        let b = LeaseFence(worker: "b", fencing: try #require(try await database.acquireSessionLease(session: "cadangan", worker: "b", at: now, duration: 60)).fencing)
+        #expect(try await database.recordSent([], thenClaim: [MessageClaim(id: "x-1", session: "utama", fence: a)]) == ["x-1"])
+        // b asks for both: x-1 is on the wire at a, x-2 is free.
+        #expect(try await database.recordSent([], thenClaim: [MessageClaim(id: "x-1", session: "cadangan", fence: b),
+                                                              MessageClaim(id: "x-2", session: "cadangan", fence: b)]) == ["x-2"])
+        #expect(try await database.recordSent([], thenClaim: [MessageClaim(id: "x-2", session: "utama", fence: a)]).isEmpty, "b has x-2 now")
+        // a dies: its lease runs out. Its message is b's to send again, under the same id.
+        try await database.write { db in try db.execute("UPDATE sessionLeases SET expiresAt = ? WHERE session = 'utama'", now.addingTimeInterval(-1)) }
+        #expect(try await database.recordSent([], thenClaim: [MessageClaim(id: "x-1", session: "cadangan", fence: b)]) == ["x-1"])
+        let rows = try await database.read { db in
+            try db.query("SELECT id, session, attempts FROM messages ORDER BY id").map { (try $0.string("id"), $0.optionalString("session"), try $0.int("attempts")) }
+        }
+        #expect(rows.map(\.0) == ["x-1", "x-2"] && rows.allSatisfy { $0.1 == "cadangan" }, "\(rows)")
+        #expect(rows.first?.2 == 2, "x-1's second attempt")
+        // A sent message is nobody's to claim.
+        try await database.recordSent([SentMessage(id: "x-2", at: now)], thenClaim: [])
+        #expect(try await database.recordSent([], thenClaim: [MessageClaim(id: "x-2", session: "cadangan", fence: b)]).isEmpty)
+    }
 }
