@@ -160,7 +160,7 @@ let package = Package(
         .target(
             name: "WASocket",
             dependencies: [
-                "WAProto", "SignalProtocol",
+                "WAProto", "SignalProtocol", "CSiaranZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -379,7 +379,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Helpers shared by test targets (Python peers, process output, a private PostgreSQL); not part of the product.
-        .target(name: "SiaranTestSupport", dependencies: ["Store", .product(name: "Logging", package: "swift-log")], path: "Tests/SiaranTestSupport", swiftSettings: swiftSettings),
+        .target(name: "SiaranTestSupport", dependencies: ["Store", .product(name: "Logging", package: "swift-log")], path: "Tests/SiaranTestSupport", exclude: ["Scripts"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MediaTests",
             dependencies: ["Media", "SiaranTestSupport", .product(name: "Crypto", package: "swift-crypto")],

@@ -10,6 +10,7 @@ import AIWriting
 import Backup
 import Yams
 import AutoReply
+import WASocket
 
 /// Loads `pipeline.yaml`, applies environment overrides and validates the result.
 ///
@@ -30,6 +31,7 @@ public struct ConfigurationLoader: Sendable {
         ("SIARAN_WHATSAPP_URL", "another WhatsApp server, e.g. the local simulator (whatsapp.server_url)"),
         ("SIARAN_WHATSAPP_ROOT_KEY", "hex certificate root key of that server (whatsapp.server_root_key)"),
         ("SIARAN_WHATSAPP_MEDIA_SCHEME", "http or https for media uploads to that server (whatsapp.media_scheme)"),
+        ("SIARAN_WHATSAPP_PROXY_<NAME>", "proxy URL for session NAME, upper case with - as _ (whatsapp.proxies.NAME); keeps the proxy's password out of pipeline.yaml"),
         ("SIARAN_DASHBOARD_ENABLED", "true or false (dashboard.enabled)"),
         ("SIARAN_DASHBOARD_HOST", "address the dashboard listens on (dashboard.host)"),
         ("SIARAN_DASHBOARD_PORT", "port the dashboard listens on (dashboard.port)"),
@@ -45,6 +47,13 @@ public struct ConfigurationLoader: Sendable {
     ]
 
     public var environment: [String: String]
+
+    static let proxyVariablePrefix = "SIARAN_WHATSAPP_PROXY_"
+
+    /// `SIARAN_WHATSAPP_PROXY_CADANGAN_2` for the session `cadangan-2`.
+    static func proxyVariable(for session: String) -> String {
+        proxyVariablePrefix + session.uppercased().replacingOccurrences(of: "-", with: "_")
+    }
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
@@ -238,6 +247,22 @@ public struct ConfigurationLoader: Sendable {
         c.whatsapp.serverURL = whatsapp.optionalString("server_url")
         c.whatsapp.serverRootKey = whatsapp.optionalString("server_root_key")
         c.whatsapp.mediaScheme = whatsapp.optionalString("media_scheme") ?? c.whatsapp.mediaScheme
+        let proxies = whatsapp.section("proxies")
+        for (name, keyMark, value) in proxies.entries() {
+            guard c.whatsapp.sessions.contains(name) else {
+                reader.report("'whatsapp.proxies' names the session '\(name)', which is not in 'whatsapp.sessions' (\(c.whatsapp.sessions.joined(separator: ", ")))", at: keyMark)
+                continue
+            }
+            guard case .scalar(let scalar) = value, !scalar.string.isEmpty else {
+                reader.report("'whatsapp.proxies.\(name)' must be a proxy URL such as socks5://user:password@host:1080, found \(value.kindName)", at: value.mark)
+                continue
+            }
+            do {
+                c.whatsapp.proxies[name] = try ProxyConfiguration(url: scalar.string)
+            } catch {
+                reader.report("'whatsapp.proxies.\(name)' \(error.reason)", at: value.mark)
+            }
+        }
         whatsapp.finish()
 
         c.ai = Self.ai(top.section("ai"), reader: reader)
@@ -310,6 +335,19 @@ public struct ConfigurationLoader: Sendable {
         if let v = value("SIARAN_WHATSAPP_URL") { c.whatsapp.serverURL = v }
         if let v = value("SIARAN_WHATSAPP_ROOT_KEY") { c.whatsapp.serverRootKey = v }
         if let v = value("SIARAN_WHATSAPP_MEDIA_SCHEME") { c.whatsapp.mediaScheme = v }
+        // The environment (or .env, mode 0600) is where a proxy's password belongs.
+        for (name, _) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix(Self.proxyVariablePrefix) {
+            guard let v = value(name) else { continue }
+            guard let session = c.whatsapp.sessions.first(where: { Self.proxyVariable(for: $0) == name }) else {
+                envIssue(name, "names no session in 'whatsapp.sessions' (\(c.whatsapp.sessions.joined(separator: ", ")))")
+                continue
+            }
+            do {
+                c.whatsapp.proxies[session] = try ProxyConfiguration(url: v)
+            } catch {
+                envIssue(name, error.reason)
+            }
+        }
         if let v = value("SIARAN_DASHBOARD_HOST") { c.dashboard.host = v }
         if let v = value("SIARAN_DASHBOARD_PORT") {
             if let port = Int(v), (1...65_535).contains(port) { c.dashboard.port = port }

@@ -175,6 +175,18 @@ final class ConfigurationReader {
             return result
         }
 
+        /// Every key of this mapping with its value, for sections whose keys are names the
+        /// user chooses (`whatsapp.proxies.<session>`); all of them count as known.
+        func entries() -> [(key: String, keyMark: Mark?, value: Node)] {
+            guard let mapping else { return [] }
+            return mapping.map { keyNode, value in
+                let key = keyNode.string ?? keyNode.describedValue
+                known.append(key)
+                reader.marks[qualified(key)] = value.mark
+                return (key, keyNode.mark, value)
+            }
+        }
+
         /// Reports every key in this mapping that no reader asked for.
         func finish() {
             guard let mapping else { return }

@@ -6,6 +6,7 @@ public import Webhooks
 public import Templates
 public import AIWriting
 public import Store
+public import WASocket
 import Foundation
 
 /// Everything `pipeline.yaml` and the environment configure, typed and validated.
@@ -239,6 +240,9 @@ public struct WhatsAppSettings: Sendable, Equatable {
     public var serverRootKey: String?
     /// Scheme for media uploads to that server's hosts (`http` for the simulator).
     public var mediaScheme: String
+    /// The proxy each named session connects through (WebSocket and media uploads), from
+    /// `whatsapp.proxies` or `SIARAN_WHATSAPP_PROXY_<NAME>`; sessions not named connect directly.
+    public var proxies: [String: ProxyConfiguration] = [:]
 
     public init(sessions: [String] = ["utama"], version: String? = nil, connectTimeoutSeconds: Double = 20,
                 serverURL: String? = nil, serverRootKey: String? = nil, mediaScheme: String = "https") {

@@ -129,6 +129,8 @@ public struct WhatsAppService: Service {
             configuration.version = await WhatsAppVersion.current(configured: nil, cache: cache)
         }
         configuration.connectTimeout = .seconds(settings.connectTimeoutSeconds)
+        configuration.proxy = settings.proxies[name]
+        if let proxy = configuration.proxy { logger.info("session \(name) connects through the proxy \(proxy)") }
         configuration.typingIndicator = typing
         configuration.noticesFolder = outbox.map { URL(fileURLWithPath: $0).appendingPathComponent("sessions", isDirectory: true) }
         if let timeZone { configuration.noticeTime = { LocalTimeFormatter.iso8601($0, timeZone: timeZone) } }

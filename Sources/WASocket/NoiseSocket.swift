@@ -7,7 +7,7 @@ public import SignalProtocol
 /// The handshakes themselves are the I/O-free `WhatsAppClientHandshake` and
 /// `WhatsAppServerHandshake`; this type only carries their frames.
 public actor NoiseSocket {
-    public let connection: WebSocketConnection
+    public nonisolated let connection: WebSocketConnection
     private let reader: FrameReader
     private var transport: NoiseTransport
 

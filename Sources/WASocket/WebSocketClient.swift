@@ -15,11 +15,15 @@ public enum WebSocketClient {
 
     /// Connects and completes the WebSocket upgrade; failures are `WebSocketError`s.
     /// - Parameter tls: used for `wss://`; nil takes the system's default trust roots.
+    /// - Parameter proxy: open the connection through this SOCKS5 or HTTP proxy; TLS and the
+    ///   upgrade then run over the tunnel exactly as over a direct connection.
+    /// - Parameter compression: offer permessage-deflate (RFC 7692), as both reference clients do;
+    ///   used only when the server accepts it.
     public static func connect(
         to url: URL, headers: [(String, String)] = defaultHeaders, tls: TLSConfiguration? = nil,
-        timeout: Duration = .seconds(20)
+        proxy: ProxyConfiguration? = nil, compression: Bool = true, timeout: Duration = .seconds(20)
     ) async throws -> WebSocketConnection {
-        let timeout = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+        let timeout = TimeAmount(timeout)
         guard let scheme = url.scheme, scheme == "ws" || scheme == "wss", let host = url.host else {
             throw WebSocketError(.unsupportedURL(url.absoluteString))
         }
@@ -28,46 +32,51 @@ public enum WebSocketClient {
         var path = url.path.isEmpty ? "/" : url.path
         if let query = url.query { path += "?" + query }
         let sslContext = secure ? try NIOSSLContext(configuration: tls ?? .makeClientConfiguration()) : nil
-        let group = MultiThreadedEventLoopGroup.singleton
-        let promise = group.next().makePromise(of: WebSocketConnection.self)
+        let promise = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: WebSocketConnection.self)
         let requestPath = path
+        var requestHeaders = headers
+        if compression { requestHeaders.append(("Sec-WebSocket-Extensions", PerMessageDeflate.clientOffer)) }
+        let upgradeHeaders = requestHeaders
 
-        let bootstrap = ClientBootstrap(group: group)
-            .connectTimeout(timeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let sslContext {
-                        // SNI takes names only; for an address literal NIOSSL checks the certificate
-                        // against the connected address instead.
-                        let name = (try? SocketAddress(ipAddress: host, port: port)) == nil ? host : nil
-                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: name))
-                    }
-                    let requestHandler = UpgradeRequestHandler(host: host, port: port, path: requestPath, headers: headers, promise: promise)
-                    let upgrader = NIOWebSocketClientUpgrader(
-                        maxFrameSize: FrameCodec.maximumFrameSize + 4,
-                        upgradePipelineHandler: { channel, _ in
-                            let connection = WebSocketConnection(channel: channel, masks: true)
-                            return channel.eventLoop.makeCompletedFuture {
-                                // The request handler speaks HTTP; frames must not reach it.
-                                channel.pipeline.syncOperations.removeHandler(requestHandler, promise: nil)
-                                try channel.pipeline.syncOperations.addHandler(
-                                    NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16, maxAccumulatedFrameSize: 1 << 25)
-                                )
-                                try channel.pipeline.syncOperations.addHandler(WebSocketMessageHandler(connection: connection))
-                                promise.succeed(connection)
-                            }
-                        }
-                    )
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
-                        leftOverBytesStrategy: .forwardBytes,
-                        withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in })
-                    )
-                    try channel.pipeline.syncOperations.addHandler(requestHandler)
-                }
+        let configure: @Sendable (any Channel) throws -> Void = { channel in
+            if let sslContext {
+                // SNI takes names only; for an address literal NIOSSL checks the certificate
+                // against the connected address instead.
+                let name = (try? SocketAddress(ipAddress: host, port: port)) == nil ? host : nil
+                try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: name))
             }
+            let requestHandler = UpgradeRequestHandler(host: host, port: port, path: requestPath, headers: upgradeHeaders, promise: promise)
+            let upgrader = NIOWebSocketClientUpgrader(
+                maxFrameSize: FrameCodec.maximumFrameSize + 4,
+                upgradePipelineHandler: { channel, response in
+                    channel.eventLoop.makeCompletedFuture {
+                        // Only what we offered may be accepted; anything else ends the connection.
+                        let agreed = compression
+                            ? try PerMessageDeflate.accepted(by: response.headers["Sec-WebSocket-Extensions"].first)
+                            : nil
+                        if !compression, !response.headers["Sec-WebSocket-Extensions"].isEmpty {
+                            throw WebSocketError(.connectionFailed("the server answered with extensions we did not offer"))
+                        }
+                        let connection = WebSocketConnection(channel: channel, masks: true, compression: agreed, proxy: proxy)
+                        // The request handler speaks HTTP; frames must not reach it.
+                        channel.pipeline.syncOperations.removeHandler(requestHandler, promise: nil)
+                        try channel.pipeline.syncOperations.addMessageHandlers(connection: connection, role: .client)
+                        promise.succeed(connection)
+                    }
+                }
+            )
+            try channel.pipeline.syncOperations.addHTTPClientHandlers(
+                leftOverBytesStrategy: .forwardBytes,
+                withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in })
+            )
+            try channel.pipeline.syncOperations.addHandler(requestHandler)
+        }
         let channel: any Channel
         do {
-            channel = try await bootstrap.connect(host: host, port: port).get()
+            channel = try await ProxyTunnel.open(host: host, port: port, proxy: proxy, timeout: timeout, configure: configure)
+        } catch let error as ProxyError {
+            promise.fail(error)
+            throw WebSocketError(.proxy(error))
         } catch {
             promise.fail(error)
             throw WebSocketError(.cannotConnect(host: host, port: port, reason: "\(error)"))
@@ -78,7 +87,35 @@ public enum WebSocketClient {
         channel.closeFuture.whenComplete { _ in
             promise.fail(WebSocketError(.closedDuringUpgrade))
         }
-        return try await promise.futureResult.get()
+        do {
+            return try await promise.futureResult.get()
+        } catch {
+            // A refused or failed upgrade must not leave the socket (or the proxy's tunnel) open.
+            try? await channel.close()
+            throw error
+        }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        self = .nanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+}
+
+extension ChannelPipeline.SynchronousOperations {
+    /// After the upgrade: whole messages into the connection, through permessage-deflate when
+    /// it was agreed (which joins fragments itself), else through NIO's aggregator.
+    func addMessageHandlers(connection: WebSocketConnection, role: PerMessageDeflateHandler.Role) throws {
+        if let agreed = connection.compression {
+            guard let deflate = PerMessageDeflateHandler(agreed: agreed, role: role) else {
+                throw WebSocketError(.connectionFailed("permessage-deflate: zlib could not start"))
+            }
+            try addHandler(deflate)
+        } else {
+            try addHandler(NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16, maxAccumulatedFrameSize: 1 << 25))
+        }
+        try addHandler(WebSocketMessageHandler(connection: connection))
     }
 }
 
@@ -101,13 +138,22 @@ private final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChann
         self.promise = promise
     }
 
+    /// Added behind a proxy tunnel, the channel is already active: send at once.
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { sendRequest(context: context) }
+    }
+
     func channelActive(context: ChannelHandlerContext) {
+        sendRequest(context: context)
+        context.fireChannelActive()
+    }
+
+    private func sendRequest(context: ChannelHandlerContext) {
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
         head.headers.add(name: "Host", value: port == 80 || port == 443 ? host : "\(host):\(port)")
         for (name, value) in headers { head.headers.add(name: name, value: value) }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

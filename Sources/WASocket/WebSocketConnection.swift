@@ -12,10 +12,17 @@ public final class WebSocketConnection: Sendable {
     private let channel: any Channel
     /// Whether this side masks frames (clients must, servers must not).
     private let masks: Bool
+    /// The permessage-deflate parameters both sides agreed on; nil when messages go uncompressed.
+    public let compression: PerMessageDeflate?
+    /// The proxy this connection goes through (client side); the session's media uploads take
+    /// the same path.
+    public let proxy: ProxyConfiguration?
 
-    init(channel: any Channel, masks: Bool) {
+    init(channel: any Channel, masks: Bool, compression: PerMessageDeflate? = nil, proxy: ProxyConfiguration? = nil) {
         self.channel = channel
         self.masks = masks
+        self.compression = compression
+        self.proxy = proxy
         (messages, continuation) = AsyncStream.makeStream(of: Data.self, bufferingPolicy: .unbounded)
     }
 

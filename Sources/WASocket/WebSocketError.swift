@@ -13,6 +13,8 @@ public struct WebSocketError: Error, Sendable, Equatable, CustomStringConvertibl
         case closedDuringUpgrade
         /// The upgrade did not complete within the allowed time.
         case timedOut
+        /// The session's proxy could not open the tunnel.
+        case proxy(ProxyError)
     }
 
     public var code: Code
@@ -29,6 +31,7 @@ public struct WebSocketError: Error, Sendable, Equatable, CustomStringConvertibl
         case .upgradeRefused(let status): "websocket: the server refused the upgrade with HTTP \(status)"
         case .closedDuringUpgrade: "websocket: the server closed the connection during the upgrade"
         case .timedOut: "websocket: the upgrade took too long"
+        case .proxy(let error): "websocket: \(error)"
         }
     }
 }

@@ -44,9 +44,11 @@ public final class WebSocketServer: Sendable {
 
     /// Binds and starts accepting upgrades on `path`. Other requests go to `http`, or get 404.
     /// - Parameter tls: serve `wss://` with this context (certificate and key); nil serves `ws://`.
+    /// - Parameter perMessageDeflate: accept a client's permessage-deflate offer (RFC 7692, with
+    ///   context takeover both ways and 15-bit windows); off, offers are ignored as a server may.
     public static func start(
         host: String = "127.0.0.1", port: Int = 0, path: String = "/ws/chat", tls: NIOSSLContext? = nil,
-        http: HTTPHandler? = nil
+        perMessageDeflate: Bool = false, http: HTTPHandler? = nil
     ) async throws -> WebSocketServer {
         let (connections, continuation) = AsyncStream.makeStream(of: WebSocketConnection.self)
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -58,18 +60,21 @@ public final class WebSocketServer: Sendable {
                     maxFrameSize: FrameCodec.maximumFrameSize + 4,
                     shouldUpgrade: { channel, head in
                         let accepted = head.uri.split(separator: "?").first.map(String.init) == path
-                        return channel.eventLoop.makeSucceededFuture(accepted ? HTTPHeaders() : nil)
+                        var headers = HTTPHeaders()
+                        if perMessageDeflate, PerMessageDeflate.offered(in: head.headers["Sec-WebSocket-Extensions"].joined(separator: ",")) {
+                            headers.add(name: "Sec-WebSocket-Extensions", value: "permessage-deflate")
+                        }
+                        return channel.eventLoop.makeSucceededFuture(accepted ? headers : nil)
                     },
-                    upgradePipelineHandler: { channel, _ in
-                        let connection = WebSocketConnection(channel: channel, masks: false)
+                    upgradePipelineHandler: { channel, head in
+                        let offered = PerMessageDeflate.offered(in: head.headers["Sec-WebSocket-Extensions"].joined(separator: ","))
+                        let connection = WebSocketConnection(channel: channel, masks: false,
+                                                             compression: perMessageDeflate && offered ? PerMessageDeflate() : nil)
                         continuation.yield(connection)
                         return channel.eventLoop.makeCompletedFuture {
                             // It speaks HTTP; frames must not reach it.
                             channel.pipeline.syncOperations.removeHandler(notFound, promise: nil)
-                            try channel.pipeline.syncOperations.addHandler(
-                                NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16, maxAccumulatedFrameSize: 1 << 25)
-                            )
-                            try channel.pipeline.syncOperations.addHandler(WebSocketMessageHandler(connection: connection))
+                            try channel.pipeline.syncOperations.addMessageHandlers(connection: connection, role: .server)
                         }
                     }
                 )

@@ -1,8 +1,6 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import WABinary
+import WASocket
 
 /// Uploads encrypted media to the hosts `media_conn` names (§8.1, §8.3).
 struct MediaUploader: Sendable {
@@ -10,6 +8,9 @@ struct MediaUploader: Sendable {
         var auth: String
         var hosts: [String]
         var expires: Date
+        /// The session's proxy, taken from the connection `media_conn` was asked on, so uploads
+        /// leave by the same path as the WebSocket.
+        var proxy: ProxyConfiguration?
     }
 
     struct Uploaded: Sendable, Codable {
@@ -25,7 +26,7 @@ struct MediaUploader: Sendable {
         let hosts = conn.children.filter { $0.tag == "host" }.compactMap { $0.string("hostname") }
         guard !hosts.isEmpty else { throw WhatsAppError(.mediaFailed("media_conn answer without hosts")) }
         let ttl = Double(conn.string("ttl") ?? "") ?? 300
-        return Connection(auth: auth, hosts: hosts, expires: Date().addingTimeInterval(ttl))
+        return Connection(auth: auth, hosts: hosts, expires: Date().addingTimeInterval(ttl), proxy: connection.proxy)
     }
 
     /// POSTs the body to each host in turn until one answers with `url` and `direct_path`.
@@ -40,23 +41,20 @@ struct MediaUploader: Sendable {
             components.path = "/mms/\(kind.uploadPath)/\(media.token)"
             components.queryItems = [URLQueryItem(name: "auth", value: connection.auth), URLQueryItem(name: "token", value: media.token)]
             guard let url = components.url else { continue }
-            var request = URLRequest(url: url)
-            request.httpMethod = "POST"
-            request.setValue("https://web.whatsapp.com", forHTTPHeaderField: "Origin")
-            request.setValue("https://web.whatsapp.com/", forHTTPHeaderField: "Referer")
-            request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
-            request.timeoutInterval = 120
+            let headers = [
+                ("Origin", "https://web.whatsapp.com"), ("Referer", "https://web.whatsapp.com/"),
+                ("Content-Type", "application/octet-stream"),
+            ]
             do {
-                let (data, response) = try await URLSession.shared.upload(for: request, from: media.body)
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                guard status == 200, let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let response = try await HTTPUpload.post(url, headers: headers, body: media.body, proxy: connection.proxy, timeout: .seconds(120))
+                guard response.status == 200, let json = try JSONSerialization.jsonObject(with: response.body) as? [String: Any],
                       let url = json["url"] as? String, let path = json["direct_path"] as? String else {
-                    failures.append("\(host): HTTP \(status)")
+                    failures.append("\(host): HTTP \(response.status)")
                     continue
                 }
                 return Uploaded(url: url, directPath: path)
             } catch {
-                failures.append("\(host): \(error.localizedDescription)")
+                failures.append("\(host): \(error)")
             }
         }
         throw WhatsAppError(.mediaFailed("upload failed: " + failures.joined(separator: "; ")))

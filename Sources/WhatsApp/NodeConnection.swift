@@ -22,7 +22,11 @@ actor NodeConnection {
     /// When the last frame arrived; the keepalive uses it to judge the connection.
     private(set) var lastReceived = Date()
 
+    /// The proxy the connection goes through (the session's), for its media uploads.
+    nonisolated let proxy: ProxyConfiguration?
+
     init(socket: NoiseSocket) {
+        proxy = socket.connection.proxy
         self.socket = socket
         (incoming, incomingSink) = AsyncStream.makeStream(of: Node.self)
     }

@@ -1,6 +1,6 @@
 public import Foundation
 public import SignalProtocol
-import WASocket
+public import WASocket
 
 /// Where a session connects: WhatsApp itself, or the local simulator in tests and demos.
 public struct WhatsAppEndpoint: Sendable {
@@ -25,6 +25,9 @@ public struct SessionConfiguration: Sendable {
     public var endpoint: WhatsAppEndpoint
     public var version: WhatsAppVersion
     public var connectTimeout: Duration = .seconds(20)
+    /// The proxy this session's WebSocket and media uploads go through (`whatsapp.proxies`);
+    /// nil connects directly.
+    public var proxy: ProxyConfiguration?
     /// How long to wait for the server's ack of a message.
     public var ackTimeout: Duration = .seconds(30)
     public var queryTimeout: Duration = .seconds(60)

@@ -236,7 +236,7 @@ public actor WhatsAppSession {
             }
             payload = try ClientPayloads.registration(credentials: credentials, identity: identity, signedPreKey: signed, version: configuration.version)
         }
-        let webSocket = try await WebSocketClient.connect(to: configuration.endpoint.url, timeout: configuration.connectTimeout)
+        let webSocket = try await WebSocketClient.connect(to: configuration.endpoint.url, proxy: configuration.proxy, timeout: configuration.connectTimeout)
         let socket = try await NoiseSocket.connectAsClient(
             over: webSocket, noiseKey: credentials.noiseKey, payload: payload,
             verifier: CertificateChainVerifier(rootKey: configuration.endpoint.rootKey), timeout: configuration.connectTimeout)

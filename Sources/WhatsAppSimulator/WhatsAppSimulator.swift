@@ -79,6 +79,9 @@ public actor WhatsAppSimulator {
         case pairSuccess(registration: Registration, phone: String, deviceId: UInt16, details: Data, keyIndex: UInt32)
     }
 
+    /// Connections that agreed on permessage-deflate (see `start(perMessageDeflate:)`).
+    public private(set) var compressedConnections = 0
+
     /// A second listener serving media over HTTPS (for clients that insist on it, like whatsmeow).
     private let secureMediaServer: WebSocketServer?
 
@@ -97,11 +100,12 @@ public actor WhatsAppSimulator {
     /// - Parameter recordFile: also append every accepted and decrypted message here (JSONL).
     /// - Parameter mediaTLS: also serve media uploads and downloads over HTTPS with this
     ///   certificate; `media_conn` then names the HTTPS host first and the plain one second.
+    /// - Parameter perMessageDeflate: accept clients' permessage-deflate offers (RFC 7692).
     public static func start(port: Int = 0, accounts: [SimulatedAccount], recordFile: URL? = nil,
-                             mediaTLS: NIOSSLContext? = nil) async throws -> WhatsAppSimulator {
+                             mediaTLS: NIOSSLContext? = nil, perMessageDeflate: Bool = false) async throws -> WhatsAppSimulator {
         let media = MediaStore()
         let handler: WebSocketServer.HTTPHandler = { request in await media.handle(request) }
-        let server = try await WebSocketServer.start(port: port, http: handler)
+        let server = try await WebSocketServer.start(port: port, perMessageDeflate: perMessageDeflate, http: handler)
         var secure: WebSocketServer?
         if let mediaTLS { secure = try await WebSocketServer.start(path: "/none", tls: mediaTLS, http: handler) }
         let simulator = WhatsAppSimulator(server: server, secureMediaServer: secure, media: media, authority: CertificateAuthority(), accounts: accounts)
@@ -157,6 +161,7 @@ public actor WhatsAppSimulator {
     // MARK: - Connections
 
     private func serve(_ connection: WebSocketConnection) async {
+        if connection.compression != nil { compressedConnections += 1 }
         nextConnection += 1
         let id = nextConnection
         do {

@@ -4,6 +4,7 @@ import SiaranTestSupport
 import Testing
 import Transport
 import WABinary
+import WASocket
 @testable import WhatsApp
 import WhatsAppSimulator
 
@@ -15,10 +16,14 @@ final class SessionHarness: Sendable {
     /// How long a send waits for the server's ack. Generous by default so a loaded machine does not
     /// turn a slow ack into a failed send; tests of missing acks pass a short one.
     let ackTimeout: Duration
+    /// The proxy the session connects and uploads through; nil connects directly.
+    let proxy: ProxyConfiguration?
 
-    init(accounts: [SimulatedAccount], mediaTLS: NIOSSLContext? = nil, ackTimeout: Duration = .seconds(20)) async throws {
+    init(accounts: [SimulatedAccount], mediaTLS: NIOSSLContext? = nil, ackTimeout: Duration = .seconds(20),
+         proxy: ProxyConfiguration? = nil, perMessageDeflate: Bool = false) async throws {
         self.ackTimeout = ackTimeout
-        simulator = try await WhatsAppSimulator.start(accounts: accounts, mediaTLS: mediaTLS)
+        self.proxy = proxy
+        simulator = try await WhatsAppSimulator.start(accounts: accounts, mediaTLS: mediaTLS, perMessageDeflate: perMessageDeflate)
         root = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-wa-\(UUID().uuidString)")
     }
 
@@ -28,6 +33,7 @@ final class SessionHarness: Sendable {
         configuration.ackTimeout = ackTimeout
         configuration.sendWaitForConnection = .seconds(60)
         configuration.noticesFolder = root.appendingPathComponent("outbox/sessions")
+        configuration.proxy = proxy
         return configuration
     }
 
