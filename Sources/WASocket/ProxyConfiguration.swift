@@ -50,7 +50,9 @@ public struct ProxyConfiguration: Sendable, Equatable, CustomStringConvertible, 
             let parts = credentials.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
             username = String(parts[0]).removingPercentEncoding
             password = parts.count == 2 ? String(parts[1]).removingPercentEncoding : nil
-            guard let name = username, !name.isEmpty else { throw ProxyURLError("has a password but no user name") }
+            guard let name = username, !name.isEmpty else {
+                throw ProxyURLError(password == nil ? "has an '@' without a user name before it" : "has a password but no user name")
+            }
             if kind != .http, name.utf8.count > 255 || (password?.utf8.count ?? 0) > 255 {
                 throw ProxyURLError("has a user name or password longer than SOCKS5 allows (255 bytes)")
             }

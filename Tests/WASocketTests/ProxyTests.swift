@@ -25,7 +25,8 @@ struct ProxyTests {
         ("socks5://user:rahasia", "no valid port"),
         ("http://:rahasia@proxy.example:3128", "has a password but no user name"),
         ("http://proxy.example:3128/path", "without a path"),
-        ("socks5://@:1080", "has no host name"),
+        ("socks5://:1080", "has no host name"),
+        ("socks5://@proxy.example:1080", "without a user name"),
     ])
     func rejects(url: String, reason: String) {
         do {
