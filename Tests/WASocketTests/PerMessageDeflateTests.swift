@@ -84,4 +84,41 @@ struct PerMessageDeflateTests {
         #expect(await messages.next() == Data(repeating: 7, count: 10_000))
         await connection.close()
     }
+
+    /// Parameter sets for the `websockets` server (nil: it does not take the extension), and what
+    /// our side must have agreed to.
+    static let pythonServers: [(deflate: String?, expected: PerMessageDeflate?)] = {
+        var small = PerMessageDeflate()
+        small.serverMaxWindowBits = 10
+        small.clientMaxWindowBits = 9
+        var fresh = PerMessageDeflate()
+        fresh.serverNoContextTakeover = true
+        fresh.clientNoContextTakeover = true
+        return [("{}", PerMessageDeflate()), (#"{"server_max_window_bits": 10, "client_max_window_bits": 9}"#, small),
+                (#"{"server_no_context_takeover": true, "client_no_context_takeover": true}"#, fresh), (nil, nil)]
+    }()
+
+    @Test("against PyPI websockets (an independent RFC 7692 implementation) with each parameter set, messages echo back whole",
+          .timeLimit(.minutes(2)), arguments: 0..<4)
+    func pythonWebsockets(index: Int) async throws {
+        let (deflate, expected) = Self.pythonServers[index]
+        let peer = try PythonPeer(script: "Tests/WASocketTests/Interop/websockets_server.py")
+        let settings: Any = try deflate.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? NSNull()
+        let port = try #require(try await peer.call(["cmd": "start", "deflate": settings])["port"] as? Int)
+        let connection = try await WebSocketClient.connect(to: URL(string: "ws://127.0.0.1:\(port)/")!, timeout: .seconds(20))
+        #expect(connection.compression == expected)
+        var messages = connection.messages.makeAsyncIterator()
+        let payloads = [Data("Halo".utf8), Data(repeating: 0x41, count: 300_000), Data((0..<200_000).map { _ in UInt8.random(in: 0...255) }),
+                        Data(), Data("Halo".utf8)]
+        for payload in payloads {
+            try await connection.send(payload)
+            #expect(await messages.next() == payload)
+        }
+        await connection.close()
+        let report = try await peer.call(["cmd": "report", "port": port])
+        let connections = try #require(report["connections"] as? [[String: Any]])
+        #expect(connections.count == 1)
+        #expect((connections.first?["echoed"] as? Int) == payloads.count)
+        #expect((connections.first?["extensions"] as? [Any])?.count == (expected == nil ? 0 : 1))
+    }
 }
