@@ -31,6 +31,10 @@ struct ConfigCommand: AsyncParsableCommand {
                         + "caps \(s.hourlyCap)/h \(s.dailyCap)/day, transport \(s.transport.rawValue)"
                         + (c.ai.map { ", ai \($0.summary)" } ?? "")
                 )
+                // Each session's network path, the proxy's password shown as ***.
+                for (session, proxy) in c.whatsapp.proxies.sorted(by: { $0.key < $1.key }) {
+                    print("whatsapp: session \(session) connects through the proxy \(proxy)")
+                }
                 try checkAutoReply(c)
                 try await checkDatabase(c)
             } catch let error as ConfigurationError {
