@@ -170,6 +170,33 @@ struct ProxyTests {
         }
     }
 
+    @Test("a proxy that takes the connection but never answers times out with a plain error", .timeLimit(.minutes(2)))
+    func silentProxy() async throws {
+        // A listening socket nobody accepts from: the kernel completes the TCP handshake, then silence.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(listener >= 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && listen(listener, 4) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        #expect(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        for kind in [ProxyConfiguration.Kind.socks5h, .http] {
+            do {
+                _ = try await WebSocketClient.connect(to: URL(string: "ws://127.0.0.1:9/ws/chat")!,
+                                                     proxy: ProxyConfiguration(kind: kind, host: "127.0.0.1", port: port), timeout: .seconds(1))
+                Issue.record("connected through a silent proxy")
+            } catch let error as WebSocketError {
+                #expect(error.code == .proxy(ProxyError(.timedOut, proxy: ProxyConfiguration(kind: kind, host: "127.0.0.1", port: port))))
+                #expect("\(error)".contains("the proxy did not answer in time"))
+            }
+        }
+    }
+
     @Test("an HTTP upload goes through the proxy's tunnel too", .timeLimit(.minutes(2)), arguments: [TestProxy.Kind.socks5, .http])
     func uploadThroughProxy(kind: TestProxy.Kind) async throws {
         let (server, echo) = try await Self.echoServer()
