@@ -56,6 +56,48 @@ public actor FileSignalStore: SignalStore {
     public func storeSession(_ record: SessionRecord, for address: SignalAddress) throws { try write(record, "session-\(Self.fileName(address))") }
     public func deleteSession(for address: SignalAddress) throws { try remove("session-\(Self.fileName(address))") }
 
+    /// Everything the folder holds besides our identity, for moving the store elsewhere (a
+    /// session folder imported into the database). Files that do not decode are skipped.
+    public func contents() -> (preKeys: [PreKeyRecord], signedPreKeys: [SignedPreKeyRecord],
+                               sessions: [(SignalAddress, SessionRecord)], identities: [(SignalAddress, PublicKey)]) {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        var result: (preKeys: [PreKeyRecord], signedPreKeys: [SignedPreKeyRecord],
+                     sessions: [(SignalAddress, SessionRecord)], identities: [(SignalAddress, PublicKey)]) = ([], [], [], [])
+        for file in names {
+            let name = String(file.dropLast(5))
+            if name.hasPrefix("pre-key-"), let record = try? read(PreKeyRecord.self, name) {
+                result.preKeys.append(record)
+            } else if name.hasPrefix("signed-pre-key-"), let record = try? read(SignedPreKeyRecord.self, name) {
+                result.signedPreKeys.append(record)
+            } else if name.hasPrefix("session-"), let address = Self.address(fileName: name.dropFirst(8)),
+                      let record = try? read(SessionRecord.self, name) {
+                result.sessions.append((address, record))
+            } else if name.hasPrefix("peer-identity-"), let address = Self.address(fileName: name.dropFirst(14)),
+                      let key = try? read(PublicKey.self, name) {
+                result.identities.append((address, key))
+            }
+        }
+        return result
+    }
+
+    /// The address a `fileName(_:)` stands for (`%XX` escapes undone).
+    static func address(fileName: Substring) -> SignalAddress? {
+        guard let dot = fileName.lastIndex(of: "."), let device = UInt32(fileName[fileName.index(after: dot)...]) else { return nil }
+        var bytes: [UInt8] = []
+        var index = fileName.startIndex
+        while index < dot {
+            if fileName[index] == "%", let end = fileName.index(index, offsetBy: 3, limitedBy: dot),
+               let byte = UInt8(fileName[fileName.index(after: index)..<end], radix: 16) {
+                bytes.append(byte)
+                index = end
+            } else {
+                bytes.append(contentsOf: Array(String(fileName[index]).utf8))
+                index = fileName.index(after: index)
+            }
+        }
+        return SignalAddress(name: String(decoding: bytes, as: UTF8.self), deviceId: device)
+    }
+
     // MARK: - Files
 
     /// Address names are JID users (digits, `_1` for LIDs); anything else is escaped so a name

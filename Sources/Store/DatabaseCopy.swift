@@ -39,6 +39,8 @@ public struct DatabaseCopy: Sendable {
         Table(name: "abTests", key: ["campaignId"]),
         Table(name: "privacySalt", key: ["id"]),
         Table(name: "forgottenOptOuts", key: ["hash"]),
+        // Linked WhatsApp sessions: a restored or moved database keeps its numbers linked.
+        Table(name: "sessionState", key: ["session", "kind", "key"]),
     ]
 
     /// Tables that are derived from others and rebuilt by the target itself.

@@ -24,6 +24,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case locked
         /// The file system refused a read or a write (an I/O error, a read-only mount).
         case ioError
+        /// A worker wrote a session's state under a lease another worker has taken over since.
+        case staleLease
     }
 
     public var code: Code

@@ -1,5 +1,5 @@
 public import Foundation
-import SignalProtocol
+public import SignalProtocol
 import WABinary
 import WAProto
 
@@ -22,7 +22,24 @@ public enum BaileysImporter {
         public var lidMappings: Int
     }
 
+    /// Imports into a new session folder `root/name` (the file layout of SQLite installations).
     public static func importFolder(_ source: URL, as name: String, into root: URL) async throws -> Summary {
+        let folder = root.appendingPathComponent(name, isDirectory: true)
+        return try await importFolder(source, as: name) { identity in
+            guard !FileManager.default.fileExists(atPath: folder.appendingPathComponent("creds.json").path) else {
+                throw WhatsAppError(.storage("session \(name) already exists; remove it first (`siaran sessions remove \(name)`)"))
+            }
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            // The Signal identity goes in first, so the store opens with it instead of making one.
+            try FileSignalStore.atomicWrite(JSONEncoder().encode(identity), to: folder.appendingPathComponent("identity.json"))
+            return try SessionFolder(root: root, name: name)
+        }
+    }
+
+    /// Imports into the storage `open` makes for the imported Signal identity (on PostgreSQL, the
+    /// database); `open` refuses a session that already has state.
+    public static func importFolder(_ source: URL, as name: String,
+                                    open: (IdentityKeyPair) async throws -> any SessionStorage) async throws -> Summary {
         let fm = FileManager.default
         let credsURL = source.appendingPathComponent("creds.json")
         guard let data = fm.contents(atPath: credsURL.path),
@@ -46,16 +63,7 @@ public enum BaileysImporter {
               let accountKey = bytes(accountObject["accountSignatureKey"]), let accountSignature = bytes(accountObject["accountSignature"]),
               let deviceSignature = bytes(accountObject["deviceSignature"]) else { throw fail("account") }
 
-        let folder = root.appendingPathComponent(name, isDirectory: true)
-        guard !fm.fileExists(atPath: folder.appendingPathComponent("creds.json").path) else {
-            throw WhatsAppError(.storage("session \(name) already exists; remove it first (`siaran sessions remove \(name)`)"))
-        }
-        try fm.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        // The Signal identity goes in first, so the store opens with it instead of making one.
         let identityPair = IdentityKeyPair(keyPair: try KeyPair(privateKey: identityPrivate), registrationId: registrationId)
-        try FileSignalStore.atomicWrite(JSONEncoder().encode(identityPair), to: folder.appendingPathComponent("identity.json"))
-        let session = try SessionFolder(root: root, name: name)
-        let store = session.signalStore
 
         var account = WAAdv_ADVSignedDeviceIdentity()
         account.details = details
@@ -102,6 +110,8 @@ public enum BaileysImporter {
         }
         if let lid = credentials.lidJID.flatMap(JID.init(parsing:)) { directory.learn(phone: meJID.user, lid: lid.user) }
         let mappings = directory.lidByPhone.count
+        let session = try await open(identityPair)
+        let store = session.signalStore
         do {
             try await store.storeSignedPreKey(signedRecord)
             try await store.storePreKeys(preKeys)
@@ -109,8 +119,9 @@ public enum BaileysImporter {
         } catch {
             throw WhatsAppError(.storage("importing keys failed"), "\(error)")
         }
-        try session.write(JSONEncoder().encode(directory), to: folder.appendingPathComponent("contacts.json"))
-        try session.save(credentials)
+        try await session.saveContactRecords(directory.takeChanges())
+        // Credentials last: a session counts as linked only once everything else is in.
+        try await session.saveCredentials(credentials)
         return Summary(deviceJID: meJID.description, preKeys: preKeys.count, identities: identities.count, lidMappings: mappings)
     }
 

@@ -1,48 +1,91 @@
 public import Foundation
 public import SignalProtocol
 
-/// One linked number's auth state on disk: `state/sessions/<name>/`, a multi-file store in the
+/// One linked number's state on disk: `state/sessions/<name>/`, a multi-file store in the
 /// spirit of Baileys' `useMultiFileAuthState` — `creds.json` plus one file per Signal key,
-/// session and peer identity (written by `FileSignalStore`), plus the client's own caches
-/// (`contacts.json`, `sent/`). Every file is written atomically with mode 0600, the folder is 0700.
-public struct SessionFolder: Sendable {
+/// session and peer identity (written by `FileSignalStore`), plus the client's own state: the
+/// contact directory (`contacts.json` and its journal, see `ContactJournal`), `sent/`, and
+/// `reach-out.json`. Every file is written atomically with mode 0600, the folder is 0700.
+///
+/// SQLite installations keep sessions here; on PostgreSQL the daemon keeps them in the database.
+public struct SessionFolder: SessionStorage {
     public let name: String
     public let url: URL
-    public let signalStore: FileSignalStore
+    public let fileSignalStore: FileSignalStore
+    let contacts: ContactJournal
 
     /// Opens (creating if needed) the folder of session `name` under `root`.
     public init(root: URL, name: String) throws {
         self.name = name
         self.url = root.appendingPathComponent(name, isDirectory: true)
         do {
-            signalStore = try FileSignalStore(folder: url)
+            fileSignalStore = try FileSignalStore(folder: url)
         } catch {
             throw WhatsAppError(.storage("cannot open \(url.path)"), "\(error)")
         }
+        contacts = try ContactJournal(folder: url)
     }
+
+    public var location: String { url.path }
+    public var folder: URL? { url }
+    public var signalStore: any SignalStore { fileSignalStore }
 
     var credentialsURL: URL { url.appendingPathComponent("creds.json") }
+    var sentFolder: URL { url.appendingPathComponent("sent", isDirectory: true) }
+    var reachOutURL: URL { url.appendingPathComponent(ReachOutRestriction.fileName) }
 
-    /// The stored credentials, or fresh ones (with a signed prekey) for a device not linked yet.
-    public func loadCredentials() async throws -> SessionCredentials {
-        if let data = try? Data(contentsOf: credentialsURL) {
-            do { return try JSONDecoder().decode(SessionCredentials.self, from: data) } catch {
-                throw WhatsAppError(.storage("\(credentialsURL.path) is damaged"), "\(error)")
-            }
+    public func storedCredentials() async throws -> SessionCredentials? {
+        guard let data = try? Data(contentsOf: credentialsURL) else { return nil }
+        do { return try JSONDecoder().decode(SessionCredentials.self, from: data) } catch {
+            throw WhatsAppError(.storage("\(credentialsURL.path) is damaged"), "\(error)")
         }
-        let credentials = SessionCredentials()
-        let identity = await signalStore.identityKeyPair()
-        try await signalStore.storeSignedPreKey(.generate(id: credentials.signedPreKeyId, identity: identity))
-        try save(credentials)
-        return credentials
     }
 
-    public func save(_ credentials: SessionCredentials) throws {
+    public func saveCredentials(_ credentials: SessionCredentials) async throws {
         try write(JSONEncoder().encode(credentials), to: credentialsURL)
     }
 
+    public func loadContactRecords() async throws -> [ContactRecord] {
+        await contacts.records
+    }
+
+    public func saveContactRecords(_ records: [ContactRecord]) async throws {
+        try await contacts.append(records)
+    }
+
+    public func saveSentMessage(_ message: SentMessageRecord) async throws {
+        try? FileManager.default.createDirectory(at: sentFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try write(JSONEncoder().encode(message), to: sentURL(message.id))
+    }
+
+    public func sentMessage(id: String) async throws -> SentMessageRecord? {
+        guard let data = try? Data(contentsOf: sentURL(id)) else { return nil }
+        return try? JSONDecoder().decode(SentMessageRecord.self, from: data)
+    }
+
+    public func pruneSentMessages(before date: Date) async throws {
+        guard let files = try? FileManager.default.contentsOfDirectory(at: sentFolder, includingPropertiesForKeys: [.contentModificationDateKey]) else { return }
+        for file in files {
+            let modified = (try? file.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate) ?? date
+            if modified < date { try? FileManager.default.removeItem(at: file) }
+        }
+    }
+
+    /// Message ids become file names; anything but letters and digits is dropped.
+    private func sentURL(_ id: String) -> URL {
+        sentFolder.appendingPathComponent(id.filter { $0.isLetter || $0.isNumber } + ".json")
+    }
+
+    public func loadReachOut() async throws -> Data? {
+        try? Data(contentsOf: reachOutURL)
+    }
+
+    public func saveReachOut(_ data: Data) async throws {
+        try write(data, to: reachOutURL)
+    }
+
     /// Deletes everything of this session (after a logout or `siaran sessions remove`).
-    public func removeAll() throws {
+    public func removeAll() async throws {
         try? FileManager.default.removeItem(at: url)
     }
 

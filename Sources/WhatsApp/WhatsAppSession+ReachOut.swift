@@ -4,14 +4,14 @@ import WABinary
 /// Carrying out what `ReachOutLimits` decides: the file that keeps it, the notice staff read,
 /// the event the daemon turns into a webhook, and the timer that ends a restriction.
 extension WhatsAppSession {
-    static func loadReachOut(_ folder: URL) -> ReachOutLimits {
-        guard let data = try? Data(contentsOf: folder.appendingPathComponent(ReachOutRestriction.fileName)),
+    static func loadReachOut(_ storage: any SessionStorage) async -> ReachOutLimits {
+        guard let data = try? await storage.loadReachOut(),
               let limits = try? JSONDecoder().decode(ReachOutLimits.self, from: data) else { return ReachOutLimits() }
         return limits
     }
 
-    func apply(_ change: ReachOutLimits.Change) {
-        do { try folder.write(JSONEncoder().encode(reachOut), to: folder.url.appendingPathComponent(ReachOutRestriction.fileName)) } catch {
+    func apply(_ change: ReachOutLimits.Change) async {
+        do { try await storage.saveReachOut(JSONEncoder().encode(reachOut)) } catch {
             logger.warning("could not save \(ReachOutRestriction.fileName): \(error)")
         }
         switch change {
@@ -53,9 +53,9 @@ extension WhatsAppSession {
         }
     }
 
-    private func expireRestriction() {
+    private func expireRestriction() async {
         let change = reachOut.expire(now: Date())
-        if change != .none { apply(change) }
+        if change != .none { await apply(change) }
     }
 
     /// After a 463, asks the server whether the account is under the reach-out timelock (the mex
@@ -71,7 +71,7 @@ extension WhatsAppSession {
                 logger.debug("the reach-out timelock query came back without an answer")
                 return
             }
-            if timelock.active { apply(reachOut.timelock(timelock, now: Date())) }
+            if timelock.active { await apply(reachOut.timelock(timelock, now: Date())) }
         } catch {
             logger.debug("the reach-out timelock query failed: \(error)")
         }
@@ -79,7 +79,7 @@ extension WhatsAppSession {
 
     /// `<notification type="mex"><update op_name=…>{json}</update></notification>`: the reach-out
     /// timelock and the new-chat message cap (protocol brief §12); other operations are ignored.
-    func handleMexNotification(_ node: Node) {
+    func handleMexNotification(_ node: Node) async {
         guard let update = node.child("update"), let operation = update.string("op_name") else { return }
         guard let json = update.bytes, let notice = ReachOutNotice(operation: operation, json: json) else {
             if [ReachOutNotice.timelockOperation, ReachOutNotice.newChatCapOperation].contains(operation) {
@@ -90,7 +90,7 @@ extension WhatsAppSession {
         let now = Date()
         switch notice {
         case .timelock(let timelock):
-            apply(reachOut.timelock(timelock, now: now))
+            await apply(reachOut.timelock(timelock, now: now))
         case .newChatCap(let cap):
             if let used = cap.used, let total = cap.total {
                 logger.notice("new-chat cap: \(used) of \(total) used (\(cap.status ?? "?"))")
@@ -98,7 +98,7 @@ extension WhatsAppSession {
             if cap.status == "FIRST_WARNING" || cap.status == "SECOND_WARNING" {
                 emit(.notice("WhatsApp warns that this number is near its cap on new chats (\(cap.used.map(String.init) ?? "?") of \(cap.total.map(String.init) ?? "?") used)"))
             }
-            apply(reachOut.newChatCap(cap, now: now))
+            await apply(reachOut.newChatCap(cap, now: now))
         }
     }
 }

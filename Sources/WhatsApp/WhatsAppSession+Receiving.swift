@@ -26,7 +26,7 @@ extension WhatsAppSession {
     /// A device could not decrypt our message: rebuild the session (from the keys it sent, or a
     /// fresh bundle) and re-encrypt the stored message for that one device (§6.9).
     private func answerRetry(_ node: Node, id: String, on connection: NodeConnection) async {
-        guard let from = node.jid("from"), var entry = sentMessages.entry(id: id),
+        guard let from = node.jid("from"), var entry = await sentMessages.entry(id: id),
               let chat = JID(parsing: entry.chat) else {
             logger.warning("retry receipt for unknown message \(id)")
             return
@@ -35,7 +35,7 @@ extension WhatsAppSession {
         let key = from.description
         entry.retries[key, default: 0] += 1
         guard entry.retries[key]! <= 5, count < 10 else { return }
-        try? sentMessages.save(entry)
+        try? await sentMessages.save(entry)
         do {
             if let keys = node.child("keys"), let registration = node.childData("registration") {
                 var bundleNode = keys
@@ -85,7 +85,7 @@ extension WhatsAppSession {
             learned = directory.learn(phone: pn.user, lid: from.user)
         }
         // contacts.json is written (and fsynced) only when a stanza taught us something new.
-        if learned { saveDirectory() }
+        if learned { await saveDirectory() }
         let encs = node.children.filter { $0.tag == "enc" }
         var decrypted: [WAWebProtobufsE2E_Message] = []
         var failed = false
@@ -137,7 +137,7 @@ extension WhatsAppSession {
         decryptFailures[key, default: 0] += 1
         guard decryptFailures[key]! >= 3 else { return }
         decryptFailures[key] = nil
-        try? await signalLocks.withLock(Self.address(of: sender)) { try await folder.signalStore.deleteSession(for: Self.address(of: sender)) }
+        try? await signalLocks.withLock(Self.address(of: sender)) { try await storage.signalStore.deleteSession(for: Self.address(of: sender)) }
         sessionResets += 1
         logger.warning("reset the Signal session with \(sender) after repeated decryption failures")
     }
@@ -178,8 +178,8 @@ extension WhatsAppSession {
         let count = (Int(node.child("enc")?.string("count") ?? "0") ?? 0) + 1
         guard count < 5 else { return }
         do {
-            let store = folder.signalStore
-            let identity = await store.identityKeyPair()
+            let store = storage.signalStore
+            let identity = try await store.identityKeyPair()
             var children = [
                 Node("retry", [("count", .string(String(count))), ("id", .string(id)), ("t", .string(node.string("t") ?? "0")), ("v", .string("1"))]),
                 Node("registration", content: .bytes([UInt8](bigEndian(identity.registrationId, bytes: 4)))),
@@ -189,7 +189,7 @@ extension WhatsAppSession {
                 credentials.nextPreKeyId += 1
                 credentials.firstUnuploadedPreKeyId = max(credentials.firstUnuploadedPreKeyId, credentials.nextPreKeyId)
                 try await store.storePreKey(preKey)
-                try folder.save(credentials)
+                try await storage.saveCredentials(credentials)
                 var keys = [
                     Node("type", content: .bytes([PublicKey.typeByte])),
                     Node("identity", content: .bytes([UInt8](identity.keyPair.publicKey.raw))),
@@ -222,14 +222,14 @@ extension WhatsAppSession {
             } else if node.child("identity") != nil, let from = node.jid("from") {
                 // The contact reinstalled: their sessions are stale, new ones are built on the next send.
                 for device in directory.devices[from.userJID.description] ?? [0] {
-                    try? await folder.signalStore.deleteSession(for: Self.address(of: JID(user: from.user, server: from.server, device: device)))
+                    try? await storage.signalStore.deleteSession(for: Self.address(of: JID(user: from.user, server: from.server, device: device)))
                 }
             }
         case "devices"?:
             if let from = node.jid("from") {
                 directory.devices[from.userJID.description] = nil
                 if let lid = node.jid("lid") { directory.devices[lid.userJID.description] = nil }
-                saveDirectory()
+                await saveDirectory()
                 logger.info("device list of \(from) changed")
             }
         case "privacy_token"?:
@@ -238,9 +238,9 @@ extension WhatsAppSession {
                 guard let bytes = token.bytes, let t = token.string("t").flatMap(Int.init), let sender, sender.isLID else { continue }
                 directory.privacyTokens[sender.user] = .init(token: Data(bytes), timestamp: t)
             }
-            saveDirectory()
+            await saveDirectory()
         case "mex"?:
-            handleMexNotification(node)
+            await handleMexNotification(node)
         case "link_code_companion_reg"?:
             do { try await finishCodePairing(node, on: connection) } catch {
                 logger.error("pairing by code failed: \(error)")

@@ -41,7 +41,7 @@ extension WhatsAppSession {
             }
             let chat = JID(user: lid, server: JID.Server.lid)
             // Kept before sending: a retry receipt may arrive before the ack.
-            try sentMessages.save(.init(id: outgoing.id, chat: chat.description, phone: outgoing.phone,
+            try await sentMessages.save(.init(id: outgoing.id, chat: chat.description, phone: outgoing.phone,
                                         message: try message.serializedData(), sentAt: Date()))
             if configuration.typingIndicator {
                 try? await connection.send(Node("chatstate", [("to", .jid(chat))], content: .nodes([Node("composing")])))
@@ -64,13 +64,13 @@ extension WhatsAppSession {
                 // only; Baileys found that resending on phash loops).
                 logger.info("the server's participant hash for \(chat) differs from ours; device lists are fetched again")
                 for user in Set(sent.devices.map(\.userJID.description)) { directory.devices[user] = nil }
-                saveDirectory()
+                await saveDirectory()
             }
             if !sent.carriedToken {
                 // A new contact was reached: 463s before it were about those contacts, not the account.
                 let before = reachOut
                 let change = reachOut.acceptedNewContact(now: Date())
-                if reachOut != before { apply(change) }
+                if reachOut != before { await apply(change) }
             }
             await issuePrivacyTokenIfNeeded(lid: lid, on: connection)
             return .sent(at: Date())
@@ -99,7 +99,7 @@ extension WhatsAppSession {
             logger.warning("WhatsApp refused a new chat with \(lid) (463)")
             await issuePrivacyTokenIfNeeded(lid: lid, force: true, on: connection)
             await askReachOutTimelock(on: connection)
-            apply(reachOut.refused(contact: lid, now: Date()))
+            await apply(reachOut.refused(contact: lid, now: Date()))
             return .permanentFailure(reason: "restricted")
         case "429":
             return .transientFailure(reason: "rate-overlimit (429): WhatsApp asks to slow down")
@@ -250,7 +250,7 @@ extension WhatsAppSession {
                 ])),
             ], timeout: configuration.queryTimeout)
             directory.tokensIssued[lid] = now
-            saveDirectory()
+            await saveDirectory()
         } catch {
             logger.debug("privacy token not issued to \(lid): \(error)")
         }

@@ -22,7 +22,7 @@ extension WhatsAppSession {
                 if jid.isLID { directory.learn(phone: phone, lid: jid.user) }
                 else if let lid = user.child("lid")?.jid("val"), lid.isLID { directory.learn(phone: phone, lid: lid.user) }
             }
-            saveDirectory()
+            await saveDirectory()
             if registered {
                 guard let lid = directory.lidByPhone[phone] else {
                     throw WhatsAppError(.protocolViolation("no LID for \(phone) in the server's answer"))
@@ -49,7 +49,7 @@ extension WhatsAppSession {
                     .compactMap { $0.string("id").flatMap { UInt16($0) } } ?? []
                 directory.devices[jid.userJID.description] = ids
             }
-            saveDirectory()
+            await saveDirectory()
         }
         var result: [JID] = []
         for user in users {

@@ -15,7 +15,7 @@ public actor WhatsAppSession {
     /// iterator): `WhatsAppTransport` in the daemon, or a command such as `siaran login`.
     public nonisolated let events: AsyncStream<SessionEvent>
     let eventSink: AsyncStream<SessionEvent>.Continuation
-    nonisolated let folder: SessionFolder
+    nonisolated let storage: any SessionStorage
     let configuration: SessionConfiguration
     let logger: Logger
     var credentials: SessionCredentials
@@ -50,21 +50,26 @@ public actor WhatsAppSession {
     /// Sessions reset after repeated decryption failures (Bad MAC), for health reports.
     public internal(set) var sessionResets = 0
 
-    /// Opens session `name` in `root` (`state/sessions`).
+    /// Opens session `name` in `root` (`state/sessions`): its state in a `SessionFolder`.
     public init(name: String, root: URL, configuration: SessionConfiguration, logger: Logger = Logger(label: "siaran.whatsapp")) async throws {
-        self.name = name
-        self.folder = try SessionFolder(root: root, name: name)
+        try await self.init(storage: SessionFolder(root: root, name: name), configuration: configuration, logger: logger)
+    }
+
+    /// Opens the session whose state `storage` keeps (a folder, or the database on PostgreSQL).
+    public init(storage: any SessionStorage, configuration: SessionConfiguration, logger: Logger = Logger(label: "siaran.whatsapp")) async throws {
+        self.name = storage.name
+        self.storage = storage
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: "session"] = .string(name)
         self.logger = logger
-        self.credentials = try await folder.loadCredentials()
-        self.directory = Self.loadDirectory(folder.url)
-        self.sentMessages = SentMessageStore(sessionFolder: folder.url)
-        self.reachOut = Self.loadReachOut(folder.url)
+        self.credentials = try await storage.loadCredentials()
+        self.directory = ContactDirectory(records: try await storage.loadContactRecords())
+        self.sentMessages = SentMessageStore(storage: storage)
+        self.reachOut = await Self.loadReachOut(storage)
         self.state = credentials.isLinked ? .connecting : .notLinked
         (events, eventSink) = AsyncStream.makeStream(of: SessionEvent.self, bufferingPolicy: .bufferingNewest(10_000))
-        sentMessages.prune()
+        await sentMessages.prune()
     }
 
     /// The restriction from starting new chats that holds now, if any.
@@ -127,7 +132,7 @@ public actor WhatsAppSession {
         }
         await stop()
         state = .loggedOut
-        try folder.removeAll()
+        try await storage.removeAll()
     }
 
     /// Drops the current connection as a network failure would (tests, and a health hand-over).
@@ -180,7 +185,7 @@ public actor WhatsAppSession {
                 if newState == .loggedOut {
                     // A removed device's keys are useless and must not be reused.
                     credentials = SessionCredentials(pushName: credentials.pushName)
-                    try? folder.save(credentials)
+                    try? await storage.saveCredentials(credentials)
                 }
                 return
             case .dropped(let reason):
@@ -214,8 +219,8 @@ public actor WhatsAppSession {
 
     /// A plain-language notice beside the session's QR code, for staff who only see folders.
     func writeNotice(_ text: String) {
-        let notices = configuration.noticesFolder ?? folder.url.deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("outbox/sessions", isDirectory: true)
+        guard let notices = configuration.noticesFolder ?? storage.folder?.deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("outbox/sessions", isDirectory: true) else { return }
         let url = notices.appendingPathComponent(name, isDirectory: true)
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         let line = "\(configuration.noticeTime(Date())) \(text)\n"
@@ -226,13 +231,13 @@ public actor WhatsAppSession {
 
     private func connectAndServe() async throws -> DisconnectOutcome {
         state = credentials.isLinked ? .connecting : .linking
-        let identity = await folder.signalStore.identityKeyPair()
+        let identity = try await storage.signalStore.identityKeyPair()
         let payload: Data
         if credentials.isLinked, let me = credentials.deviceJID.flatMap(JID.init(parsing:)) {
             payload = try ClientPayloads.login(phone: me.user, device: me.device, version: configuration.version)
         } else {
-            guard let signed = try await folder.signalStore.signedPreKey(id: credentials.signedPreKeyId) else {
-                throw WhatsAppError(.storage("the signed prekey is missing from \(folder.url.path)"))
+            guard let signed = try await storage.signalStore.signedPreKey(id: credentials.signedPreKeyId) else {
+                throw WhatsAppError(.storage("the signed prekey is missing from \(storage.location)"))
             }
             payload = try ClientPayloads.registration(credentials: credentials, identity: identity, signedPreKey: signed, version: configuration.version)
         }
@@ -327,7 +332,7 @@ public actor WhatsAppSession {
     }
 
     private func beginLinking(refs: [String], on connection: NodeConnection) async throws {
-        let identity = await folder.signalStore.identityKeyPair()
+        let identity = try await storage.signalStore.identityKeyPair()
         if let phone = pairingPhone {
             let code = PairingCode(phone: phone)
             let answer = try await connection.query(xmlns: "md", type: "set", children: [try code.helloRequest(noiseKey: credentials.noiseKey.publicKey)],
@@ -362,16 +367,16 @@ public actor WhatsAppSession {
 
     func finishCodePairing(_ notification: Node, on connection: NodeConnection) async throws {
         guard let code = pairingCode, let ref = pairingRef else { return }
-        let identity = await folder.signalStore.identityKeyPair()
+        let identity = try await storage.signalStore.identityKeyPair()
         let finish = try code.finish(notification: notification, ref: ref, identity: identity)
         credentials.advSecretKey = finish.advSecret
-        try folder.save(credentials)
+        try await storage.saveCredentials(credentials)
         _ = try await connection.query(xmlns: "md", type: "set", children: [finish.request], timeout: configuration.queryTimeout)
     }
 
     private func finishLinking(_ node: Node, on connection: NodeConnection) async throws {
         qrTask?.cancel()
-        let identity = await folder.signalStore.identityKeyPair()
+        let identity = try await storage.signalStore.identityKeyPair()
         let linked: Pairing.Linked
         do {
             linked = try Pairing.accept(pairSuccess: node, credentials: credentials, identity: identity)
@@ -387,13 +392,13 @@ public actor WhatsAppSession {
         credentials.linkedAt = Date()
         if let t = node.string("t").flatMap(Double.init) { credentials.serverTimeOffset = t - Date().timeIntervalSince1970 }
         // Save before answering: a 515 restart follows at once and must find us linked.
-        try folder.save(credentials)
+        try await storage.saveCredentials(credentials)
         let primary = try PublicKey(serialized: Data([PublicKey.typeByte]) + linked.primaryIdentity.raw)
-        try await folder.signalStore.saveIdentity(primary, for: SignalAddress(name: linked.deviceJID.user, deviceId: 0))
+        try await storage.signalStore.saveIdentity(primary, for: SignalAddress(name: linked.deviceJID.user, deviceId: 0))
         if let lid = linked.lidJID {
-            try await folder.signalStore.saveIdentity(primary, for: SignalAddress(name: lid.user + "_1", deviceId: 0))
+            try await storage.signalStore.saveIdentity(primary, for: SignalAddress(name: lid.user + "_1", deviceId: 0))
             directory.learn(phone: linked.deviceJID.user, lid: lid.user)
-            saveDirectory()
+            await saveDirectory()
         }
         try await connection.send(linked.reply)
         logger.notice("linked as \(linked.deviceJID)")
@@ -406,9 +411,9 @@ public actor WhatsAppSession {
         if let t = node.string("t").flatMap(Double.init) { credentials.serverTimeOffset = t - Date().timeIntervalSince1970 }
         if let lid = node.jid("lid"), lid.isLID {
             credentials.lidJID = lid.description
-            if let me = phone { directory.learn(phone: me, lid: lid.user); saveDirectory() }
+            if let me = phone { directory.learn(phone: me, lid: lid.user); await saveDirectory() }
         }
-        try folder.save(credentials)
+        try await storage.saveCredentials(credentials)
         Task {
             do {
                 try await self.refillPreKeys(on: connection, force: false)
@@ -462,8 +467,8 @@ public actor WhatsAppSession {
         let count = Int(answer.child("count")?.string("value") ?? "0") ?? 0
         guard force || count < 5 else { return }
         let amount = credentials.firstUnuploadedPreKeyId == 1 ? 812 : 50
-        let store = folder.signalStore
-        let identity = await store.identityKeyPair()
+        let store = storage.signalStore
+        let identity = try await store.identityKeyPair()
         guard let signed = try await store.signedPreKey(id: credentials.signedPreKeyId) else {
             throw WhatsAppError(.storage("signed prekey missing"))
         }
@@ -490,21 +495,18 @@ public actor WhatsAppSession {
         ], timeout: configuration.queryTimeout)
         credentials.firstUnuploadedPreKeyId = first + UInt32(amount)
         credentials.nextPreKeyId = credentials.firstUnuploadedPreKeyId
-        try folder.save(credentials)
+        try await storage.saveCredentials(credentials)
         logger.info("uploaded \(amount) prekeys (server had \(count))")
     }
 
     // MARK: - Persistence of the contact directory
 
-    static func loadDirectory(_ folder: URL) -> ContactDirectory {
-        guard let data = try? Data(contentsOf: folder.appendingPathComponent("contacts.json")),
-              let directory = try? JSONDecoder().decode(ContactDirectory.self, from: data) else { return ContactDirectory() }
-        return directory
-    }
-
-    func saveDirectory() {
-        do { try folder.write(JSONEncoder().encode(directory), to: folder.url.appendingPathComponent("contacts.json")) } catch {
-            logger.warning("could not save contacts.json: \(error)")
+    /// Writes the records that changed since the last save, and only those.
+    func saveDirectory() async {
+        let changes = directory.takeChanges()
+        guard !changes.isEmpty else { return }
+        do { try await storage.saveContactRecords(changes) } catch {
+            logger.warning("could not save the contact directory: \(error)")
         }
     }
 

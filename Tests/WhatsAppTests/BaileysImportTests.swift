@@ -21,8 +21,8 @@ struct BaileysImportTests {
         let harness = try await SessionHarness(accounts: [SimulatedAccount(phone: sender), SimulatedAccount(phone: recipient)])
         let original = try await harness.linkedSession(phone: sender, name: "lama")
         let credentials = await original.credentials
-        let store = original.folder.signalStore
-        let identity = await store.identityKeyPair()
+        let store = original.storage.signalStore
+        let identity = try await store.identityKeyPair()
         let signed = try #require(try await store.signedPreKey(id: credentials.signedPreKeyId))
         await original.stop()
 
@@ -44,9 +44,9 @@ struct BaileysImportTests {
             "platform": "android", "registered": true,
         ]
         try JSONSerialization.data(withJSONObject: creds).write(to: baileys.appendingPathComponent("creds.json"))
-        let files = try FileManager.default.contentsOfDirectory(atPath: original.folder.url.path).filter { $0.hasPrefix("pre-key-") }
+        let files = try FileManager.default.contentsOfDirectory(atPath: try #require(original.storage.folder).path).filter { $0.hasPrefix("pre-key-") }
         for file in files {
-            let record = try JSONDecoder().decode(PreKeyRecord.self, from: Data(contentsOf: original.folder.url.appendingPathComponent(file)))
+            let record = try JSONDecoder().decode(PreKeyRecord.self, from: Data(contentsOf: try #require(original.storage.folder).appendingPathComponent(file)))
             let json: [String: Any] = ["private": Self.buffer(record.keyPair.privateKeyBytes), "public": Self.buffer(record.keyPair.publicKey.raw)]
             try JSONSerialization.data(withJSONObject: json).write(to: baileys.appendingPathComponent("pre-key-\(record.id).json"))
         }
