@@ -113,6 +113,21 @@ public struct DatabaseSessionStorage: SessionStorage {
         return linked
     }
 
+    /// Whether session `name` has credentials in `database` (a copy cut short has none yet).
+    public static func hasCredentials(_ name: String, in database: SiaranDatabase) async throws -> Bool {
+        try await database.sessionStateValue(session: name, kind: Kind.credentials, key: "") != nil
+    }
+
+    /// Session `name`'s credentials in `database`, without opening its keys.
+    public static func credentials(_ name: String, in database: SiaranDatabase) async throws -> SessionCredentials? {
+        try await database.sessionStateValue(session: name, kind: Kind.credentials, key: "").flatMap { try? JSONDecoder().decode(SessionCredentials.self, from: $0) }
+    }
+
+    /// Session `name`'s encoded reach-out limits in `database`.
+    public static func reachOut(_ name: String, in database: SiaranDatabase) async throws -> Data? {
+        try await database.sessionStateValue(session: name, kind: Kind.reachOut, key: "")
+    }
+
     /// Whether `database` holds any state of session `name`.
     public static func exists(_ name: String, in database: SiaranDatabase) async throws -> Bool {
         try await database.sessionStateValue(session: name, kind: Kind.identity, key: "") != nil

@@ -109,20 +109,26 @@ public struct SiaranApplication: Sendable {
             logger: component("pipeline")
         )
         if let watcher { services.append(watcher) }
-        let (transport, whatsapp) = try await makeTransport()
-        let board = SessionBoard()
+        let heldLeases = HeldLeases()
         // On PostgreSQL several workers may share the database: a number connects only under its
-        // lease (ClusterMembershipService takes them). SQLite is one machine's.
-        let leasing = database.dialect == .postgres && whatsapp != nil && !once
+        // lease (ClusterMembershipService takes them), and writes its keys only while it holds it.
+        // SQLite is one machine's.
+        let leasing = database.dialect == .postgres && configuration.pipeline.sending.transport == .whatsapp && !once
+        let worker = configuration.cluster.resolvedWorkerId
+        var fence: (@Sendable (String) -> LeaseFence?)?
+        if leasing {
+            fence = { session in heldLeases.lease(of: session).map { LeaseFence(worker: worker, fencing: $0.fencing) } }
+        }
+        let storages = sessionStorages(fence: fence)
+        let (transport, whatsapp) = try await makeTransport(storages: storages)
+        let board = SessionBoard()
         let (leaseChanges, leaseContinuation) = AsyncStream.makeStream(of: ClusterMembershipService.LeaseChange.self)
         if let whatsapp {
             services.append(WhatsAppService(transport: whatsapp, database: database, logger: component("whatsapp"), board: board,
                                             leaseChanges: leasing ? leaseChanges : nil))
         }
         var context = pipelineContext(transport: transport)
-        let heldLeases = HeldLeases()
         if leasing {
-            let worker = configuration.cluster.resolvedWorkerId
             context.leaseFence = { session in heldLeases.fence(for: session, worker: worker) }
         }
         let recorder = TransportEventRecorder(
@@ -156,11 +162,12 @@ public struct SiaranApplication: Sendable {
         if configuration.dashboard.enabled && !once {
             let control = whatsapp.map { transport in
                 WhatsAppSessionControl(transport: transport, board: board,
-                                       sessionsRoot: URL(fileURLWithPath: configuration.paths.sessionsDirectory, isDirectory: true)) { [self] name in
+                                       sessionsRoot: URL(fileURLWithPath: configuration.paths.sessionsDirectory, isDirectory: true),
+                                       removeState: { name in try? await storages.remove(name) }) { [self] name in
                     try await WhatsAppService.session(
                         name, settings: configuration.whatsapp, sessionsDirectory: configuration.paths.sessionsDirectory,
                         outbox: configuration.paths.outbox, typing: configuration.pipeline.sending.typingPresence,
-                        timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone), logger: component("whatsapp"))
+                        timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone), storages: storages, logger: component("whatsapp"))
                 }
             }
             let metrics = monitoring(), token = configuration.secrets.metricsToken
@@ -199,8 +206,15 @@ public struct SiaranApplication: Sendable {
         return await Dashboard(configuration: settings, database: database, sessions: sessions, logger: component("dashboard"), writer: ai?.writer)
     }
 
+    /// Where the sessions' keys live: folders on SQLite, the database on PostgreSQL.
+    /// - Parameter fence: on a cluster, the lease this worker holds on a session (its writes are fenced by it).
+    public func sessionStorages(fence: (@Sendable (String) -> LeaseFence?)? = nil) -> SessionStorages {
+        SessionStorages.forInstallation(sessionsDirectory: configuration.paths.sessionsDirectory, database: database, fence: fence,
+                                        logger: component("whatsapp"))
+    }
+
     /// The configured transport; for WhatsApp also the sessions (not started yet).
-    public func makeTransport() async throws -> (any MessageTransport, WhatsAppTransport?) {
+    public func makeTransport(storages: SessionStorages? = nil) async throws -> (any MessageTransport, WhatsAppTransport?) {
         switch configuration.pipeline.sending.transport {
         case .dryRun:
             let timeZone = TimeZone(identifier: configuration.pipeline.sending.timeZone) ?? .current
@@ -209,7 +223,8 @@ public struct SiaranApplication: Sendable {
             let whatsapp = try await WhatsAppService.transport(
                 settings: configuration.whatsapp, sessionsDirectory: configuration.paths.sessionsDirectory,
                 outbox: configuration.paths.outbox, typing: configuration.pipeline.sending.typingPresence,
-                timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone), logger: component("whatsapp"))
+                timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone), storages: storages ?? sessionStorages(),
+                logger: component("whatsapp"))
             return (whatsapp, whatsapp)
         }
     }

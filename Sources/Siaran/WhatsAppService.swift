@@ -90,33 +90,29 @@ public struct WhatsAppService: Service {
         events.cancel()
     }
 
-    /// The sessions of a configuration, opened from `state/sessions/`: the configured ones, and
-    /// every other linked number found there (linked from the dashboard or with `siaran login`).
+    /// The sessions of a configuration: the configured ones, and every other linked number found
+    /// in `storages` (linked from the dashboard or with `siaran login`). Without `storages`, the
+    /// folders under `sessionsDirectory`.
     public static func transport(settings: WhatsAppSettings, sessionsDirectory: String, outbox: String? = nil, typing: Bool,
-                                 timeZone: TimeZone? = nil, logger: Logger) async throws -> WhatsAppTransport {
+                                 timeZone: TimeZone? = nil, storages: SessionStorages? = nil, logger: Logger) async throws -> WhatsAppTransport {
+        let storages = storages ?? SessionStorages(sessionsDirectory: sessionsDirectory, database: nil, logger: logger)
         var names = settings.sessions
-        for found in linkedFolders(sessionsDirectory) where !names.contains(found) {
-            logger.notice("session \(found) is linked in \(sessionsDirectory) but not listed in whatsapp.sessions; it sends too (stop it with `siaran sessions logout \(found)`)")
+        for found in try await storages.linkedNames() where !names.contains(found) {
+            logger.notice("session \(found) is linked in \(storages.database == nil ? sessionsDirectory : "the database") but not listed in whatsapp.sessions; it sends too (stop it with `siaran sessions logout \(found)`)")
             names.append(found)
         }
         var sessions: [WhatsAppSession] = []
         for name in names {
             sessions.append(try await session(name, settings: settings, sessionsDirectory: sessionsDirectory, outbox: outbox, typing: typing,
-                                              timeZone: timeZone, logger: logger))
+                                              timeZone: timeZone, storages: storages, logger: logger))
         }
         return WhatsAppTransport(sessions: sessions)
     }
 
-    /// Names of the linked session folders under `sessionsDirectory`, sorted.
-    static func linkedFolders(_ sessionsDirectory: String) -> [String] {
-        let root = URL(fileURLWithPath: sessionsDirectory, isDirectory: true)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: sessionsDirectory)) ?? []
-        return names.filter { SessionName.isValid($0) && SessionFolder.isLinked(root: root, name: $0) }.sorted()
-    }
-
-    /// One session, opened from `state/sessions/<name>/` with the configured server and version.
+    /// One session, opened from its storage (`state/sessions/<name>/` without `storages`) with the
+    /// configured server and version.
     public static func session(_ name: String, settings: WhatsAppSettings, sessionsDirectory: String, outbox: String? = nil, typing: Bool = false,
-                               timeZone: TimeZone? = nil, logger: Logger) async throws -> WhatsAppSession {
+                               timeZone: TimeZone? = nil, storages: SessionStorages? = nil, logger: Logger) async throws -> WhatsAppSession {
         var configuration = SessionConfiguration()
         if let url = settings.serverURL.flatMap(URL.init(string:)), let hex = settings.serverRootKey {
             configuration.endpoint = WhatsAppEndpoint(url: url, rootKey: try PublicKey(raw: Data(hex: hex)), mediaScheme: settings.mediaScheme)
@@ -134,7 +130,8 @@ public struct WhatsAppService: Service {
         configuration.typingIndicator = typing
         configuration.noticesFolder = outbox.map { URL(fileURLWithPath: $0).appendingPathComponent("sessions", isDirectory: true) }
         if let timeZone { configuration.noticeTime = { LocalTimeFormatter.iso8601($0, timeZone: timeZone) } }
-        return try await WhatsAppSession(name: name, root: URL(fileURLWithPath: sessionsDirectory), configuration: configuration, logger: logger)
+        let storages = storages ?? SessionStorages(sessionsDirectory: sessionsDirectory, database: nil, logger: logger)
+        return try await WhatsAppSession(storage: storages.storage(for: name), configuration: configuration, logger: logger)
     }
 }
 

@@ -16,13 +16,17 @@ public struct WhatsAppSessionControl: SessionControl {
     let open: @Sendable (String) async throws -> WhatsAppSession
     /// How long `connect` waits for the first QR or pairing code, so its answer carries it.
     let firstCodeWait: Duration
+    /// Deletes a session's state before it is linked afresh (its folder, or its rows on PostgreSQL).
+    let removeState: @Sendable (String) async -> Void
 
     public init(transport: WhatsAppTransport, board: SessionBoard, sessionsRoot: URL, firstCodeWait: Duration = .seconds(5),
+                removeState: (@Sendable (String) async -> Void)? = nil,
                 open: @escaping @Sendable (String) async throws -> WhatsAppSession) {
         self.transport = transport
         self.board = board
         self.sessionsRoot = sessionsRoot
         self.firstCodeWait = firstCodeWait
+        self.removeState = removeState ?? { name in SessionFolder.remove(root: sessionsRoot, name: name) }
         self.open = open
     }
 
@@ -56,8 +60,8 @@ public struct WhatsAppSessionControl: SessionControl {
                 return try await waitForFirstCode(name, session)
             }
         }
-        // A new number, or one logged out: a fresh folder and session object.
-        SessionFolder.remove(root: sessionsRoot, name: name)
+        // A new number, or one logged out: fresh state and a fresh session object.
+        await removeState(name)
         let session = try await open(name)
         await transport.add(session, start: false)
         await board.linkingStarted(name)

@@ -30,8 +30,10 @@ struct LoginCommand: AsyncParsableCommand {
         }
         let configuration = try options.load()
         let application = try await SiaranApplication(configuration: configuration, console: false)
+        let storages = application.sessionStorages()
         let session = try await WhatsAppService.session(name, settings: configuration.whatsapp,
-                                                        sessionsDirectory: configuration.paths.sessionsDirectory, outbox: configuration.paths.outbox, timeZone: configuration.timeZone, logger: application.component("whatsapp"))
+                                                        sessionsDirectory: configuration.paths.sessionsDirectory, outbox: configuration.paths.outbox, timeZone: configuration.timeZone,
+                                                        storages: storages, logger: application.component("whatsapp"))
         if await session.isLinked {
             print("session \(name) is already linked as \(await session.phone ?? "?"); `siaran sessions logout \(name)` unlinks it first")
             return
@@ -64,7 +66,7 @@ struct LoginCommand: AsyncParsableCommand {
             case .connected:
                 try? FileManager.default.removeItem(at: outbox.appendingPathComponent("qr.png"))
                 try? FileManager.default.removeItem(at: outbox.appendingPathComponent("pairing-code.txt"))
-                print("session \(name) is linked and connected. Keys: \(configuration.paths.sessionsDirectory)/\(name)/ (keep private)")
+                print("session \(name) is linked and connected. Keys: \(storages.describe(name)) (keep private)")
                 await session.stop()
                 return
             case .stopped(let reason):
@@ -94,18 +96,18 @@ struct SessionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.load()
+            let application = try await SiaranApplication(configuration: configuration, console: false)
+            let storages = application.sessionStorages()
             let root = URL(fileURLWithPath: configuration.paths.sessionsDirectory)
             let folders = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-            let names = Set(configuration.whatsapp.sessions).union(folders.filter { SessionName.isValid($0) }).sorted()
+            let names = Set(configuration.whatsapp.sessions).union(folders.filter { SessionName.isValid($0) }).union(try await storages.linkedNames()).sorted()
             if names.isEmpty { print("no sessions; link one with `siaran login NAME`") }
             for name in names {
                 let configured = configuration.whatsapp.sessions.contains(name) ? "configured" : "not in whatsapp.sessions"
-                if SessionFolder.isLinked(root: root, name: name),
-                   let data = try? Data(contentsOf: root.appendingPathComponent("\(name)/creds.json")),
-                   let creds = try? JSONDecoder().decode(SessionCredentials.self, from: data) {
+                if let creds = try await storages.credentials(name), creds.isLinked {
                     let since = creds.linkedAt.map { configuration.readable($0) } ?? "?"
-                    // A number WhatsApp restricted from new chats says until when (kept by the daemon beside the keys).
-                    let restricted = ReachOutRestriction.stored(inSessionFolder: root.appendingPathComponent(name))
+                    // A number WhatsApp restricted from new chats says until when (kept by the daemon with the keys).
+                    let restricted = try await storages.restriction(name)
                         .map { "\trestricted until \(configuration.readable($0.until)): no new chats (\($0.cause.english))" } ?? ""
                     print("\(name)\tlinked\t\(creds.deviceJID ?? "?")\tsince \(since)\t\(configured)\(restricted)")
                 } else {
@@ -122,13 +124,16 @@ struct SessionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.load()
-            guard SessionName.isValid(name), SessionFolder.isLinked(root: URL(fileURLWithPath: configuration.paths.sessionsDirectory), name: name) else {
+            guard SessionName.isValid(name) else { printError("'\(name)' is not a valid session name"); throw ExitCode(1) }
+            let application = try await SiaranApplication(configuration: configuration, console: false)
+            let storages = application.sessionStorages()
+            guard try await storages.credentials(name)?.isLinked == true else {
                 printError("session \(name) is not linked")
                 throw ExitCode(1)
             }
-            let application = try await SiaranApplication(configuration: configuration, console: false)
             let session = try await WhatsAppService.session(name, settings: configuration.whatsapp,
-                                                            sessionsDirectory: configuration.paths.sessionsDirectory, outbox: configuration.paths.outbox, timeZone: configuration.timeZone, logger: application.component("whatsapp"))
+                                                            sessionsDirectory: configuration.paths.sessionsDirectory, outbox: configuration.paths.outbox, timeZone: configuration.timeZone,
+                                                            storages: storages, logger: application.component("whatsapp"))
             await session.start()
             if !(await session.waitUntilConnected(timeout: .seconds(30))) {
                 printError("could not reach WhatsApp; the keys are deleted but the phone still lists the device (remove it there)")
@@ -146,9 +151,8 @@ struct SessionsCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try options.load()
             guard SessionName.isValid(name) else { printError("'\(name)' is not a valid session name"); throw ExitCode(1) }
-            let folder = URL(fileURLWithPath: configuration.paths.sessionsDirectory).appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: folder.path) else { printError("no session \(name)"); throw ExitCode(1) }
-            try FileManager.default.removeItem(at: folder)
+            let application = try await SiaranApplication(configuration: configuration, console: false)
+            guard try await application.sessionStorages().remove(name) else { printError("no session \(name)"); throw ExitCode(1) }
             print("session \(name) removed; also remove the device on the phone (Linked devices)")
         }
     }
@@ -172,9 +176,9 @@ struct ImportBaileysCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.load()
         guard SessionName.isValid(name) else { printError("'\(name)' is not a valid session name"); throw ExitCode(1) }
+        let application = try await SiaranApplication(configuration: configuration, console: false)
         do {
-            let summary = try await BaileysImporter.importFolder(URL(fileURLWithPath: folder), as: name,
-                                                                 into: URL(fileURLWithPath: configuration.paths.sessionsDirectory))
+            let summary = try await application.sessionStorages().importBaileys(URL(fileURLWithPath: folder), as: name)
             print("imported \(summary.deviceJID) as session \(name): \(summary.preKeys) prekeys, \(summary.identities) identities, \(summary.lidMappings) phone↔LID mappings")
         } catch {
             printError("\(folder): \(error)")

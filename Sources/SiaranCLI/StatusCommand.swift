@@ -30,23 +30,20 @@ struct StatusCommand: AsyncParsableCommand {
         // Numbers.
         lines += ["", "WhatsApp numbers / Nomor WhatsApp"]
         let transport = configuration.pipeline.sending.transport
-        let root = URL(fileURLWithPath: configuration.paths.sessionsDirectory)
-        let folders = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).filter { SessionName.isValid($0) }
+        let storages = SessionStorages.forInstallation(sessionsDirectory: configuration.paths.sessionsDirectory, database: database)
         let records = Dictionary(try await database.sessions().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let names = Set(configuration.whatsapp.sessions).union(folders.filter { SessionFolder.isLinked(root: root, name: $0) }).union(records.keys).sorted()
+        let names = Set(configuration.whatsapp.sessions).union(try await storages.linkedNames()).union(records.keys).sorted()
         if transport == .dryRun { lines.append("  (sending.transport is dry-run: nothing is sent, messages go to dry-run.jsonl)") }
         for name in names {
             let record = records[name]
             var state: String, detail = ""
-            if SessionFolder.isLinked(root: root, name: name) {
-                let creds = (try? Data(contentsOf: root.appendingPathComponent("\(name)/creds.json")))
-                    .flatMap { try? JSONDecoder().decode(SessionCredentials.self, from: $0) }
+            if let creds = try await storages.credentials(name), creds.isLinked {
                 state = "linked"
                 // `6281234567890:12@s.whatsapp.net`: the number is the part before the device.
-                let user = creds?.deviceJID.flatMap { $0.split(whereSeparator: { $0 == ":" || $0 == "@" }).first.map(String.init) }
+                let user: String? = creds.deviceJID.flatMap { jid in jid.split(whereSeparator: { $0 == ":" || $0 == "@" }).first.map(String.init) }
                 if let phone = user ?? record?.phone { detail += "+\(phone)" }
-                if let since = creds?.linkedAt ?? record?.linkedAt { detail += "  since \(times.readable(since))" }
-                if let restriction = ReachOutRestriction.stored(inSessionFolder: root.appendingPathComponent(name), now: now) {
+                if let since = creds.linkedAt ?? record?.linkedAt { detail += "  since \(times.readable(since))" }
+                if let restriction = try await storages.restriction(name, now: now) {
                     detail += "  restricted from new chats until \(times.readable(restriction.until)) / dibatasi untuk chat baru sampai \(times.readable(restriction.until))"
                 }
             } else if let record, record.state != "linked" {

@@ -42,9 +42,12 @@ public struct ReachOutRestriction: Codable, Sendable, Equatable {
 
     /// The restriction stored in a session folder, if it still holds at `now`.
     public static func stored(inSessionFolder folder: URL, now: Date = Date()) -> ReachOutRestriction? {
-        guard let data = try? Data(contentsOf: folder.appendingPathComponent(fileName)),
-              let limits = try? JSONDecoder().decode(ReachOutLimits.self, from: data) else { return nil }
-        return limits.activeRestriction(at: now)
+        (try? Data(contentsOf: folder.appendingPathComponent(fileName))).flatMap { stored(in: $0, now: now) }
+    }
+
+    /// The restriction in a session storage's encoded reach-out limits, if it still holds at `now`.
+    public static func stored(in data: Data, now: Date = Date()) -> ReachOutRestriction? {
+        (try? JSONDecoder().decode(ReachOutLimits.self, from: data))?.activeRestriction(at: now)
     }
 }
 

@@ -103,7 +103,7 @@ struct SessionControlTests {
             guard case .sent = await rig.send("dari nomor kedua", via: "kedua") else { Issue.record("send via kedua failed"); return }
             #expect(await eventually { await rig.simulator.decryptedMessages.contains { $0.senderPhone == Self.second && $0.recipientPhone == Self.customer } })
             // The next start opens both folders, though only `utama` is configured.
-            #expect(WhatsAppService.linkedFolders(rig.root.path) == ["kedua", "utama"])
+            #expect(try await SessionStorages(sessionsDirectory: rig.root.path, database: nil).linkedNames() == ["kedua", "utama"])
 
             // Connecting a linked session changes nothing; bad names are refused.
             #expect(try await rig.control.connect(session: "kedua", pairingPhone: nil).state == "connected")
