@@ -283,7 +283,7 @@ let package = Package(
             name: "SiaranBench",
             dependencies: [
                 "Store", "Contacts", "SignalProtocol", "WABinary", "Pipeline", "Transport", "WASocket", "Media", "Reports", "Dashboard",
-                "WhatsApp", "WhatsAppSimulator",
+                "WhatsApp", "WhatsAppSimulator", "Siaran",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -17,6 +17,7 @@ let suites: [(name: String, run: @Sendable ([String]) async throws -> Void)] = [
     ("reports", ReportsBench.run),
     ("dashboard", DashboardBench.run),
     ("sessions", SessionsBench.run),
+    ("session-state", SessionStateBench.run),
     // bench-suites-end
 ]
 

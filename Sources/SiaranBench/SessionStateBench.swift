@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import Siaran
+import Store
+import Transport
+import WhatsApp
+import WhatsAppSimulator
+
+/// One session sends to N new contacts (10,000 by default) through the in-process simulator,
+/// with real Signal encryption on both sides (the simulated phones decrypt every message), and
+/// prints the rate of the first and the last thousand: per-contact state (LID, number check,
+/// device list, Signal session) must cost the same at the last contact as at the first. Once
+/// with the session folder (SQLite installations), once with the state in the database on SQLite,
+/// and on PostgreSQL when `SIARAN_BENCH_DATABASE_URL` names a server.
+///
+/// `--messages=N` changes the count (`--messages=2000` for a quick look).
+enum SessionStateBench {
+    static let sender = "6281100000001"
+
+    static func run(arguments: [String]) async throws {
+        let count = arguments.firstIndex(of: "--messages").flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil }
+            ?? arguments.first { $0.hasPrefix("--messages=") }.flatMap { Int($0.dropFirst(11)) } ?? 10_000
+        var storages: [(name: String, make: (URL) async throws -> any SessionStorage)] = [
+            ("folder (journal)", { root in try SessionFolder(root: root, name: "utama") }),
+            ("database, SQLite", { root in
+                let database = try SiaranDatabase(path: root.appendingPathComponent("siaran.sqlite").path)
+                return try await DatabaseSessionStorage.open(name: "utama", database: database)
+            }),
+        ]
+        if let text = ProcessInfo.processInfo.environment["SIARAN_BENCH_DATABASE_URL"], !text.isEmpty {
+            let server = try DatabaseURL(parsing: text)
+            storages.append(("database, PostgreSQL", { _ in
+                try await DatabaseSessionStorage.open(name: "utama", database: try await PipelineBench.freshPostgresDatabase(on: server))
+            }))
+        } else {
+            print("(PostgreSQL skipped: run through scripts/with-private-postgres, or set SIARAN_BENCH_DATABASE_URL)")
+        }
+        print("one session, \(count) new contacts, zero delays, real Signal encryption on both sides")
+        print("storage                   first 1,000/s   last 1,000/s   whole run/s   failed")
+        for storage in storages {
+            try await measure(count: count, name: storage.name, makeStorage: storage.make)
+        }
+    }
+
+    static func measure(count: Int, name: String, makeStorage: (URL) async throws -> any SessionStorage) async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-bench-session-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let recipients = (0..<count).map { String(6_281_200_000_000 + $0) }
+        let simulator = try await WhatsAppSimulator.start(accounts: [SimulatedAccount(phone: sender)] + recipients.map { SimulatedAccount(phone: $0) })
+        var configuration = SessionConfiguration(endpoint: WhatsAppEndpoint(url: simulator.url, rootKey: simulator.rootKey, mediaScheme: "http"))
+        configuration.ackTimeout = .seconds(60)
+        configuration.noticesFolder = root.appendingPathComponent("outbox/sessions")
+        let session = try await WhatsAppSession(storage: try await makeStorage(root), configuration: configuration,
+                                                logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
+        let qr = Task<String?, Never> {
+            for await event in session.events { if case .qrCode(let text, _) = event { return text } }
+            return nil
+        }
+        await session.start()
+        guard let text = await qr.value else { throw Bench.BenchSetupError(description: "no QR code") }
+        try await simulator.scanQR(text, phone: sender)
+        guard await session.waitUntilConnected(timeout: .seconds(120)) else { throw Bench.BenchSetupError(description: "the session did not connect") }
+
+        var stamps: [ContinuousClock.Instant] = [ContinuousClock.now]
+        var failed = 0
+        for (index, phone) in recipients.enumerated() {
+            let id = String(format: "3EB0%018X", index)
+            let result = await session.send(OutgoingMessage(id: id, phone: phone, text: "Promo \(index)", session: "utama", campaignId: "bench"))
+            if case .sent = result {} else { failed += 1 }
+            stamps.append(.now)
+        }
+        await session.stop()
+        await simulator.stop()
+        func rate(_ from: Int, _ to: Int) -> Double {
+            let elapsed = stamps[to] - stamps[from]
+            return Double(to - from) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
+        let window = min(1_000, count)
+        print(name.padding(toLength: 26, withPad: " ", startingAt: 0)
+              + String(format: "%13.1f   %12.1f   %11.1f   %6d", rate(0, window), rate(count - window, count), rate(0, count), failed))
+    }
+}
