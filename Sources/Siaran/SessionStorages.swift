@@ -5,23 +5,28 @@ public import WhatsApp
 
 /// Where this installation keeps its WhatsApp sessions' state, and the one place that knows:
 /// folders under `state/sessions/` on SQLite (one machine), the database on PostgreSQL (every
-/// worker of a cluster sees every number's keys).
+/// worker of a cluster sees every number's keys). On SQLite a session that is in the database and
+/// has no folder (a PostgreSQL installation restored from a backup, which always gives SQLite) is
+/// used from the database, so restoring never unlinks a number.
 ///
 /// On PostgreSQL a session folder that is linked and has no state in the database yet is copied
 /// in once when the session is first opened, then renamed `<name>.imported-<date>` so it is never
 /// used again (the keys must live in one place only: two copies would send with diverging ratchets).
 public struct SessionStorages: Sendable {
     public let sessionsDirectory: String
-    /// The database that keeps the sessions; nil when they stay in folders.
+    /// The installation's database; nil when sessions can only be folders (tests, tools).
     public let database: SiaranDatabase?
+    /// Whether sessions live in the database (PostgreSQL): new ones are made there and folders imported.
+    public let inDatabase: Bool
     /// The lease this worker holds on a session now (a cluster); nil outside a cluster.
     let fence: (@Sendable (String) -> LeaseFence?)?
     let logger: Logger
 
-    public init(sessionsDirectory: String, database: SiaranDatabase?, fence: (@Sendable (String) -> LeaseFence?)? = nil,
+    public init(sessionsDirectory: String, database: SiaranDatabase?, inDatabase: Bool = true, fence: (@Sendable (String) -> LeaseFence?)? = nil,
                 logger: Logger = Logger(label: "siaran.whatsapp")) {
         self.sessionsDirectory = sessionsDirectory
         self.database = database
+        self.inDatabase = inDatabase && database != nil
         self.fence = fence
         self.logger = logger
     }
@@ -29,20 +34,24 @@ public struct SessionStorages: Sendable {
     /// Folders on SQLite, the database on PostgreSQL.
     public static func forInstallation(sessionsDirectory: String, database: SiaranDatabase, fence: (@Sendable (String) -> LeaseFence?)? = nil,
                                        logger: Logger = Logger(label: "siaran.whatsapp")) -> SessionStorages {
-        SessionStorages(sessionsDirectory: sessionsDirectory, database: database.dialect == .postgres ? database : nil, fence: fence, logger: logger)
+        SessionStorages(sessionsDirectory: sessionsDirectory, database: database, inDatabase: database.dialect == .postgres, fence: fence, logger: logger)
     }
 
     var root: URL { URL(fileURLWithPath: sessionsDirectory, isDirectory: true) }
 
     /// Where session `name`'s keys are, for messages to staff.
     public func describe(_ name: String) -> String {
-        database == nil ? root.appendingPathComponent(name).path + "/" : "the database (session \(name))"
+        inDatabase ? "the database (session \(name))" : root.appendingPathComponent(name).path + "/"
     }
 
     /// Opens session `name`'s storage, importing its folder first on PostgreSQL when needed.
     public func storage(for name: String) async throws -> any SessionStorage {
         guard let database else { return try SessionFolder(root: root, name: name) }
-        try await importFolderIfNeeded(name, into: database)
+        if inDatabase {
+            try await importFolderIfNeeded(name, into: database)
+        } else if try await !readsDatabase(name) {
+            return try SessionFolder(root: root, name: name)
+        }
         var current: (@Sendable () -> LeaseFence?)?
         if let fence { current = { fence(name) } }
         return try await DatabaseSessionStorage.open(name: name, database: database, fence: current)
@@ -53,25 +62,30 @@ public struct SessionStorages: Sendable {
         let folders = ((try? FileManager.default.contentsOfDirectory(atPath: sessionsDirectory)) ?? [])
             .filter { SessionName.isValid($0) && SessionFolder.isLinked(root: root, name: $0) }
         guard let database else { return folders.sorted() }
-        // A linked folder not imported yet is imported when it is opened.
+        // A linked folder not imported yet is imported when it is opened (on PostgreSQL).
         return Set(try await DatabaseSessionStorage.linkedSessions(in: database)).union(folders).sorted()
     }
 
     /// The credentials of session `name`, without opening its keys; nil when it has none.
     public func credentials(_ name: String) async throws -> SessionCredentials? {
-        if let database, try await DatabaseSessionStorage.hasCredentials(name, in: database) {
-            return try await DatabaseSessionStorage.credentials(name, in: database)
-        }
+        if let database, try await readsDatabase(name) { return try await DatabaseSessionStorage.credentials(name, in: database) }
         let url = root.appendingPathComponent(name).appendingPathComponent("creds.json")
         return (try? Data(contentsOf: url)).flatMap { try? JSONDecoder().decode(SessionCredentials.self, from: $0) }
     }
 
     /// The restriction from starting new chats stored for session `name`, if it holds at `now`.
     public func restriction(_ name: String, now: Date = Date()) async throws -> ReachOutRestriction? {
-        if let database, try await DatabaseSessionStorage.hasCredentials(name, in: database) {
+        if let database, try await readsDatabase(name) {
             return try await DatabaseSessionStorage.reachOut(name, in: database).flatMap { ReachOutRestriction.stored(in: $0, now: now) }
         }
         return ReachOutRestriction.stored(inSessionFolder: root.appendingPathComponent(name), now: now)
+    }
+
+    /// Whether session `name`'s state is read from the database: it is there, and (on SQLite) no
+    /// linked folder takes precedence. A PostgreSQL folder not imported yet is read where it is.
+    private func readsDatabase(_ name: String) async throws -> Bool {
+        guard let database, try await DatabaseSessionStorage.hasCredentials(name, in: database) else { return false }
+        return inDatabase || !SessionFolder.isLinked(root: root, name: name)
     }
 
     /// Deletes every piece of session `name`'s state (its folder, and its rows on PostgreSQL);
@@ -90,7 +104,7 @@ public struct SessionStorages: Sendable {
 
     /// Imports a Baileys auth folder as session `name`, into the folder or the database.
     public func importBaileys(_ source: URL, as name: String) async throws -> BaileysImporter.Summary {
-        guard let database else { return try await BaileysImporter.importFolder(source, as: name, into: root) }
+        guard let database, inDatabase else { return try await BaileysImporter.importFolder(source, as: name, into: root) }
         guard try await !DatabaseSessionStorage.hasCredentials(name, in: database),
               !SessionFolder.isLinked(root: root, name: name) else {
             throw WhatsAppError(.storage("session \(name) already exists; remove it first (`siaran sessions remove \(name)`)"))

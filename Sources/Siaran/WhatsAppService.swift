@@ -98,7 +98,7 @@ public struct WhatsAppService: Service {
         let storages = storages ?? SessionStorages(sessionsDirectory: sessionsDirectory, database: nil, logger: logger)
         var names = settings.sessions
         for found in try await storages.linkedNames() where !names.contains(found) {
-            logger.notice("session \(found) is linked in \(storages.database == nil ? sessionsDirectory : "the database") but not listed in whatsapp.sessions; it sends too (stop it with `siaran sessions logout \(found)`)")
+            logger.notice("session \(found) is linked in \(storages.inDatabase ? "the database" : sessionsDirectory) but not listed in whatsapp.sessions; it sends too (stop it with `siaran sessions logout \(found)`)")
             names.append(found)
         }
         var sessions: [WhatsAppSession] = []

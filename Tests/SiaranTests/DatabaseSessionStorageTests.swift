@@ -202,4 +202,24 @@ struct DatabaseSessionStorageTests {
         #expect(try await storages.credentials("utama") == nil)
         #expect(try await storages.linkedNames().isEmpty)
     }
+
+    @Test("on SQLite new sessions are folders, but one found only in the database (a restored PostgreSQL backup) is used from there")
+    func sqliteKeepsFolders() async throws {
+        let test = try await TestDatabase.make(.sqlite)
+        defer { test.remove() }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-sqlite-sessions-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let storages = SessionStorages.forInstallation(sessionsDirectory: root.path, database: test.database, logger: Self.logger)
+        #expect(!storages.inDatabase)
+        #expect(try await storages.storage(for: "baru").folder != nil)
+
+        let restored = try await DatabaseSessionStorage.open(name: "pulih", database: test.database)
+        var credentials = try await restored.loadCredentials()
+        credentials.deviceJID = "6281100000002:3@s.whatsapp.net"
+        credentials.account = Data([1])
+        try await restored.saveCredentials(credentials)
+        #expect(try await storages.linkedNames() == ["pulih"])
+        #expect(try await storages.storage(for: "pulih").folder == nil)
+        #expect(try await storages.credentials("pulih")?.deviceJID == credentials.deviceJID)
+    }
 }
