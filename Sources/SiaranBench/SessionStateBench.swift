@@ -13,7 +13,8 @@ import WhatsAppSimulator
 /// with the session folder (SQLite installations), once with the state in the database on SQLite,
 /// and on PostgreSQL when `SIARAN_BENCH_DATABASE_URL` names a server.
 ///
-/// `--messages=N` changes the count (`--messages=2000` for a quick look).
+/// `--messages=N` changes the count (`--messages=2000` for a quick look); `--progress` prints the
+/// rate of every thousand on standard error as it goes.
 enum SessionStateBench {
     static let sender = "6281100000001"
 
@@ -38,11 +39,11 @@ enum SessionStateBench {
         print("one session, \(count) new contacts, zero delays, real Signal encryption on both sides")
         print("storage                   first 1,000/s   last 1,000/s   whole run/s   failed")
         for storage in storages {
-            try await measure(count: count, name: storage.name, makeStorage: storage.make)
+            try await measure(count: count, name: storage.name, arguments: arguments, makeStorage: storage.make)
         }
     }
 
-    static func measure(count: Int, name: String, makeStorage: (URL) async throws -> any SessionStorage) async throws {
+    static func measure(count: Int, name: String, arguments: [String] = [], makeStorage: (URL) async throws -> any SessionStorage) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-bench-session-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
@@ -69,6 +70,11 @@ enum SessionStateBench {
             let result = await session.send(OutgoingMessage(id: id, phone: phone, text: "Promo \(index)", session: "utama", campaignId: "bench"))
             if case .sent = result {} else { failed += 1 }
             stamps.append(.now)
+            if (index + 1) % 1_000 == 0, arguments.contains("--progress") {
+                let elapsed = stamps[index + 1] - stamps[index + 1 - 1_000]
+                FileHandle.standardError.write(Data(String(format: "  %@: contacts %d–%d at %.1f/s\n", name, index - 998, index + 1,
+                                                           1_000 / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)).utf8))
+            }
         }
         await session.stop()
         await simulator.stop()
