@@ -23,6 +23,9 @@ public struct DatabaseSessionStorage: SessionStorage {
         static let session = "session"
         static let sent = "sent"
         static let reachOut = "reach-out"
+        static let versionCache = "whatsapp-version"
+        /// Rows of the installation rather than of one session ("*" is not a valid session name).
+        static let installation = "*"
         static func contact(_ kind: ContactRecord.Kind) -> String { "contact." + kind.rawValue }
         static var contacts: [String] { ContactRecord.Kind.allCases.map(contact) }
     }
@@ -126,6 +129,15 @@ public struct DatabaseSessionStorage: SessionStorage {
     /// Session `name`'s encoded reach-out limits in `database`.
     public static func reachOut(_ name: String, in database: SiaranDatabase) async throws -> Data? {
         try await database.sessionStateValue(session: name, kind: Kind.reachOut, key: "")
+    }
+
+    /// The WhatsApp Web version cache, one for the installation (under a name no session can have).
+    public static func versionCache(in database: SiaranDatabase) async -> Data? {
+        try? await database.sessionStateValue(session: Kind.installation, kind: Kind.versionCache, key: "")
+    }
+
+    public static func saveVersionCache(_ data: Data, in database: SiaranDatabase) async {
+        try? await database.writeSessionState(session: Kind.installation, [.init(kind: Kind.versionCache, key: "", value: data)])
     }
 
     /// Whether `database` holds any state of session `name`.

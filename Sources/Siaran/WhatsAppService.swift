@@ -121,8 +121,13 @@ public struct WhatsAppService: Service {
             configuration.version = version
         } else if settings.serverURL == nil {
             // WhatsApp refuses outdated clients (405): use today's WhatsApp Web revision when it can be fetched.
-            let cache = URL(fileURLWithPath: sessionsDirectory).deletingLastPathComponent().appendingPathComponent("whatsapp-version.json")
-            configuration.version = await WhatsAppVersion.current(configured: nil, cache: cache)
+            if let storages, storages.inDatabase, let database = storages.database {
+                configuration.version = await WhatsAppVersion.current(configured: nil, loadCache: { await DatabaseSessionStorage.versionCache(in: database) },
+                                                                      saveCache: { await DatabaseSessionStorage.saveVersionCache($0, in: database) })
+            } else {
+                let cache = URL(fileURLWithPath: sessionsDirectory).deletingLastPathComponent().appendingPathComponent("whatsapp-version.json")
+                configuration.version = await WhatsAppVersion.current(configured: nil, cache: cache)
+            }
         }
         configuration.connectTimeout = .seconds(settings.connectTimeoutSeconds)
         configuration.proxy = settings.proxies[name]

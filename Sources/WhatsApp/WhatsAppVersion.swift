@@ -50,14 +50,22 @@ public struct WhatsAppVersion: Sendable, Equatable, CustomStringConvertible, Cod
     /// The version to announce: the configured one, else a fresh one fetched at most once a day
     /// (kept in `cache`), else the shipped default.
     public static func current(configured: WhatsAppVersion?, cache: URL, fetch: () async -> WhatsAppVersion? = { await fetchLatest() }) async -> WhatsAppVersion {
+        await current(configured: configured, loadCache: { try? Data(contentsOf: cache) },
+                      saveCache: { try? $0.write(to: cache, options: .atomic) }, fetch: fetch)
+    }
+
+    /// The same, with the cache kept wherever `loadCache`/`saveCache` keep it (on PostgreSQL, the
+    /// database, so every worker of a cluster announces the same version).
+    public static func current(configured: WhatsAppVersion?, loadCache: () async -> Data?, saveCache: (Data) async -> Void,
+                               fetch: () async -> WhatsAppVersion? = { await fetchLatest() }) async -> WhatsAppVersion {
         if let configured { return configured }
         struct Cached: Codable { var version: WhatsAppVersion; var fetchedAt: Date }
-        if let data = try? Data(contentsOf: cache), let cached = try? JSONDecoder().decode(Cached.self, from: data),
+        if let data = await loadCache(), let cached = try? JSONDecoder().decode(Cached.self, from: data),
            Date().timeIntervalSince(cached.fetchedAt) < 86_400 {
             return cached.version
         }
         guard let fresh = await fetch(), fresh.tertiary >= shippedDefault.tertiary / 2 else { return shippedDefault }
-        try? JSONEncoder().encode(Cached(version: fresh, fetchedAt: Date())).write(to: cache, options: .atomic)
+        if let data = try? JSONEncoder().encode(Cached(version: fresh, fetchedAt: Date())) { await saveCache(data) }
         return fresh
     }
 

@@ -140,6 +140,7 @@ extension WhatsAppSimulator {
     /// Registers a number as on WhatsApp while running (CLI demos).
     public func addAccount(_ account: SimulatedAccount) async {
         accounts[account.phone] = account
+        phoneByLID[account.lid] = account.phone
         for device in account.phoneDevices {
             phoneDevices["\(account.phone):\(device)"] = await SimulatedPhoneDevice.make(
                 phone: account.phone, deviceId: device, identityKey: device == 0 ? account.accountKey : nil)

@@ -6,7 +6,7 @@ import WABinary
 extension WhatsAppSimulator {
     /// The account a JID names, by phone number or LID.
     func account(for jid: JID) -> SimulatedAccount? {
-        if jid.isLID { return accounts.values.first { $0.lid == jid.user } }
+        if jid.isLID { return phoneByLID[jid.user].flatMap { accounts[$0] } }
         return accounts[jid.user]
     }
 

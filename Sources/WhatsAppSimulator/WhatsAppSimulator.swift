@@ -22,6 +22,8 @@ public actor WhatsAppSimulator {
     private let certificateChain: Data
 
     var accounts: [String: SimulatedAccount] = [:]
+    /// LID → phone, so a stanza addressed to a LID finds its account without a scan (10,000 accounts in benchmarks).
+    var phoneByLID: [String: String] = [:]
     var companions: [String: LinkedCompanion] = [:]
     var registrations: [String: Registration] = [:]
     var connections: [Int: NoiseSocket] = [:]
@@ -93,7 +95,10 @@ public actor WhatsAppSimulator {
         self.rootKey = authority.root.publicKey
         (events, eventSink) = AsyncStream.makeStream(of: SimulatorEvent.self)
         self.certificateChain = authority.chain(for: serverStatic.publicKey)
-        for account in accounts { self.accounts[account.phone] = account }
+        for account in accounts {
+            self.accounts[account.phone] = account
+            phoneByLID[account.lid] = account.phone
+        }
     }
 
     /// Starts listening on loopback.

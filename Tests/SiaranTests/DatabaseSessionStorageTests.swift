@@ -74,6 +74,17 @@ struct DatabaseSessionStorageTests {
         try await storage.saveReachOut(Data(#"{"refusals":[]}"#.utf8))
         #expect(try await reopened.loadReachOut() == Data(#"{"refusals":[]}"#.utf8))
 
+        // The WhatsApp Web version cache is the installation's, beside the sessions.
+        #expect(await DatabaseSessionStorage.versionCache(in: database) == nil)
+        let fresh = WhatsAppVersion(primary: 2, secondary: 3000, tertiary: 1_050_000_000)
+        let version = await WhatsAppVersion.current(configured: nil, loadCache: { await DatabaseSessionStorage.versionCache(in: database) },
+                                                    saveCache: { await DatabaseSessionStorage.saveVersionCache($0, in: database) }, fetch: { fresh })
+        #expect(version == fresh)
+        let cached = await WhatsAppVersion.current(configured: nil, loadCache: { await DatabaseSessionStorage.versionCache(in: database) },
+                                                   saveCache: { _ in }, fetch: { Issue.record("fetched again"); return nil })
+        #expect(cached == fresh)
+        #expect(try await DatabaseSessionStorage.linkedSessions(in: database).isEmpty)
+
         try await storage.removeAll()
         #expect(try await DatabaseSessionStorage.exists("utama", in: database) == false)
         #expect(try await DatabaseSessionStorage.exists("kedua", in: database))
