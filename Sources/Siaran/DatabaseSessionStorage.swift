@@ -40,15 +40,17 @@ public struct DatabaseSessionStorage: SessionStorage {
     public static func open(name: String, database: SiaranDatabase, identity: IdentityKeyPair? = nil,
                             fence: (@Sendable () -> LeaseFence?)? = nil) async throws -> DatabaseSessionStorage {
         let writer = Writer(session: name, database: database, fence: fence)
-        let stored = try await database.sessionStateValue(session: name, kind: Kind.identity, key: "")
         let pair: IdentityKeyPair
-        if let stored, identity == nil {
+        if let identity {
+            pair = identity
+            try await writer.write([.init(kind: Kind.identity, key: "", value: try JSONEncoder().encode(pair))])
+        } else {
+            // Made once: a worker opening the session at the same moment keeps the first one stored.
+            let stored = try await database.insertSessionStateIfAbsent(session: name, kind: Kind.identity, key: "",
+                                                                       value: try JSONEncoder().encode(IdentityKeyPair.generate()))
             do { pair = try JSONDecoder().decode(IdentityKeyPair.self, from: stored) } catch {
                 throw WhatsAppError(.storage("the Signal identity of session \(name) in the database is damaged"), "\(error)")
             }
-        } else {
-            pair = identity ?? .generate()
-            try await writer.write([.init(kind: Kind.identity, key: "", value: try JSONEncoder().encode(pair))])
         }
         return DatabaseSessionStorage(name: name, database: database, writer: writer,
                                       store: DatabaseSignalStore(identity: pair, database: database, writer: writer))

@@ -85,6 +85,18 @@ extension SiaranDatabase {
         }
     }
 
+    /// Stores `value` unless the record exists, and returns the record as stored: two workers
+    /// making a session's identity at the same moment end up with the same one.
+    public func insertSessionStateIfAbsent(session: String, kind: String, key: String, value: Data, at now: Date = Date()) async throws -> Data {
+        try await writeEvenIfCancelled { db in
+            _ = try db.execute("""
+                INSERT INTO sessionState (session, kind, key, value, updatedAt) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (session, kind, key) DO NOTHING
+                """, session, kind, key, value, now)
+            return try db.queryOne("SELECT value FROM sessionState WHERE session = ? AND kind = ? AND key = ?", session, kind, key)?.data("value") ?? value
+        }
+    }
+
     /// Deletes the records of `kind` last written before `date` (sent messages past their lifetime).
     public func pruneSessionState(session: String, kind: String, before date: Date) async throws {
         try await write { db in
