@@ -24,6 +24,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v15-send-time", migrate: SiaranDatabase.createSendTimeSchema)
         migrator.registerMigration("v16-ab-wait", migrate: SiaranDatabase.createABWaitSchema)
         migrator.registerMigration("v17-cluster", migrate: SiaranDatabase.createClusterSchema)
+        migrator.registerMigration("v19-drop-claims", migrate: SiaranDatabase.createDropClaimsSchema)
         // migrations-end (append new migrations above this line, each in its own function)
         return migrator
     }
