@@ -6,7 +6,7 @@ extension SiaranDatabase {
     public func campaignsSpooled(under prefix: String) async throws -> [CampaignRecord] {
         let folder = prefix.hasSuffix("/") ? prefix : prefix + "/"
         return try await read { db in
-            try db.query("SELECT * FROM campaigns WHERE substr(spoolPath, 1, ?) = ? ORDER BY createdAt", folder.unicodeScalars.count, folder)
+            try db.query("SELECT * FROM campaigns WHERE substr(spoolPath, 1, CAST(? AS INTEGER)) = ? ORDER BY createdAt", folder.unicodeScalars.count, folder)
                 .map(CampaignRecord.init(row:))
         }
     }
