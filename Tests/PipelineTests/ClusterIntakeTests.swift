@@ -120,7 +120,7 @@ struct ClusterIntakeTests {
         let scanner = DropScanner(inbox: shared.path("inbox"), configuration: WatchConfiguration(quietSeconds: 0.3, rescanSeconds: 30))
         guard case .ready(let drop)? = scanner.scan().first else { Issue.record("the drop is not ready"); return }
         let hash = try DropIntake.contentHash(of: drop)
-        let claimed = try await test.database.claimDrop(contentHash: hash, name: "promo", worker: "a", at: Date(), duration: 3)
+        let claimed = try await test.database.claimDrop(contentHash: hash, name: "promo", worker: "a", at: Date(), duration: 600)
         #expect(claimed == .claimed(takenOverFrom: nil))
         try await test.database.recordAcceptedDrop(
             DropRecord(id: "d-dead", name: "promo", contentHash: hash, outcome: "accepted", campaignId: "c-dead"),
@@ -133,7 +133,10 @@ struct ClusterIntakeTests {
         let waiting = try await other.campaign("c-dead")
         #expect(waiting?.state == .queued, "a's half-taken campaign is left alone while a's claim runs")
 
-        // Once the claim has run out, b settles the dead intake and takes the drop itself.
+        // a's claim runs out (its last renewal is dated far enough back that it has expired by now,
+        // instead of the test waiting out a real claim): b settles the dead intake and takes the drop itself.
+        let expired = try await test.database.claimDrop(contentHash: hash, name: "promo", worker: "a", at: Date().addingTimeInterval(-700), duration: 600)
+        #expect(expired == .claimed(takenOverFrom: nil))
         var taken: CampaignRecord?
         let ceiling = Date().addingTimeInterval(60)
         while taken == nil, Date() < ceiling {
