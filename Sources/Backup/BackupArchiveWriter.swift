@@ -70,8 +70,9 @@ public final class BackupArchiveWriter {
         encoder.dateEncodingStrategy = .iso8601
         let json = try encoder.encode(manifest)
         try begin(BackupManifest.path, mode: 0o600, size: Int64(json.count))
-        plain += Array(json)
-        plain.append(BackupArchive.endRecord)
+        // Through `append`, like every file: the manifest of a large installation is longer than a
+        // chunk, and a FINAL chunk over the chunk size is refused by the reader as damage.
+        try append(Array(json) + [BackupArchive.endRecord])
         try flush(final: true)
         do {
             try handle.synchronize()

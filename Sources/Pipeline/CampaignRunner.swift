@@ -104,7 +104,12 @@ public struct CampaignRunner: Sendable {
         let id = campaign.id
         // The end state first: PAUSE/CANCEL callers and status.json see it at once; the reports
         // follow (a crash in between is caught up by `writeMissingReports` at the next start).
-        try await context.database.setState(state, of: id)
+        // Only the worker whose call ended the campaign writes them: the database decides, so two
+        // workers reaching the end of one campaign never both write its reports.
+        guard try await context.database.endCampaign(state, of: id) else {
+            context.logger.info("campaign was ended by another worker; its reports are written there", metadata: ["campaign.id": "\(id)"])
+            return
+        }
         try await writeStatus(id)
         try await writeReports(campaign, partial: partial, finalState: state)
         context.logger.info("campaign \(state.rawValue)", metadata: ["campaign.id": "\(id)"])

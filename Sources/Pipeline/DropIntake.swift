@@ -17,9 +17,14 @@ public struct DropIntake: Sendable {
     public var logger: Logger
     /// `errors.txt` starts with Bahasa Indonesia (the default report language), else with English.
     public var indonesianFirst: Bool
+    /// This process as a worker of the cluster: a drop is claimed under this id before it moves.
+    public var worker: String
+    /// How long a claim keeps other workers away from a drop; after it, a drop whose worker died
+    /// mid-intake is taken by another.
+    public var claimSeconds: Double
 
     public init(inbox: String, outbox: String, spool: String, database: SiaranDatabase, defaultTimeZone: String, logger: Logger,
-                indonesianFirst: Bool = true) {
+                indonesianFirst: Bool = true, worker: String = "local", claimSeconds: Double = 60) {
         self.inbox = inbox
         self.outbox = outbox
         self.spool = spool
@@ -27,12 +32,16 @@ public struct DropIntake: Sendable {
         self.defaultTimeZone = defaultTimeZone
         self.logger = logger
         self.indonesianFirst = indonesianFirst
+        self.worker = worker
+        self.claimSeconds = claimSeconds
     }
 
     public enum Outcome: Sendable, Equatable {
         case accepted(campaignId: String)
         case duplicate(of: String)
         case refused(reason: String)
+        /// Another worker is taking the drop (or already took it): nothing was done here.
+        case takenElsewhere(worker: String?)
     }
 
     var timeZone: TimeZone { TimeZone(identifier: defaultTimeZone) ?? .current }
@@ -40,14 +49,54 @@ public struct DropIntake: Sendable {
     public func take(_ finding: DropScanner.Finding) async throws -> Outcome {
         switch finding {
         case .refused(let drop, let reason):
+            // Not hashed (it may hold a pipe or a device): claimed by name alone.
+            if case .heldElsewhere(let other, _) = try await claim(drop, hash: Self.refusedClaimHash) { return .takenElsewhere(worker: other) }
+            guard isStillInInbox(drop) else { return .takenElsewhere(worker: nil) }
             try await refuse(drop, reason: reason)
             return .refused(reason: reason.english)
         case .ready(let drop):
-            return try await accept(drop)
+            let hash: String
+            do {
+                hash = try Self.contentHash(of: drop)
+            } catch where !isStillInInbox(drop) {
+                // Another worker moved the files away between our scan and our read.
+                return .takenElsewhere(worker: nil)
+            }
+            if case .heldElsewhere(let other, _) = try await claim(drop, hash: hash) { return .takenElsewhere(worker: other) }
+            // Claimed just after another worker finished and its claim ran out: nothing left to take.
+            guard isStillInInbox(drop) else { return .takenElsewhere(worker: nil) }
+            return try await accept(drop, hash: hash)
         }
     }
 
-    private func accept(_ drop: Drop) async throws -> Outcome {
+    /// The claim key's hash for drops refused without reading them.
+    static let refusedClaimHash = "refused"
+
+    /// Claims the drop in the database before anything of it moves: several workers may watch one
+    /// shared inbox/, and only the one holding the claim takes the drop.
+    private func claim(_ drop: Drop, hash: String) async throws -> DropClaimOutcome {
+        let outcome = try await database.claimDrop(contentHash: hash, name: drop.name, worker: worker, at: Date(), duration: claimSeconds)
+        switch outcome {
+        case .claimed(let previous?):
+            logger.notice("drop taken over from a worker whose claim ran out", metadata: ["drop": "\(drop.name)", "worker.previous": "\(previous)"])
+        case .heldElsewhere(let other, let until):
+            logger.debug("drop is being taken by another worker", metadata: ["drop": "\(drop.name)", "worker.other": "\(other)", "claim.until": "\(until)"])
+        case .claimed(nil):
+            break
+        }
+        return outcome
+    }
+
+    /// Whether every file of the drop is still where the scan saw it.
+    private func isStillInInbox(_ drop: Drop) -> Bool {
+        let fm = FileManager.default
+        switch drop.kind {
+        case .folder: return fm.fileExists(atPath: (inbox as NSString).appendingPathComponent(drop.name))
+        case .loose: return drop.files.allSatisfy { fm.fileExists(atPath: $0) }
+        }
+    }
+
+    private func accept(_ drop: Drop, hash: String) async throws -> Outcome {
         var options = CampaignOptions()
         if let file = drop.optionsFile {
             do {
@@ -65,7 +114,6 @@ public struct DropIntake: Sendable {
                 return .refused(reason: reason.english)
             }
         }
-        let hash = try Self.contentHash(of: drop)
         let previous = try await database.drop(withContentHash: hash)
         if let id = previous?.campaignId, try await database.campaign(id) != nil,
            !(try await database.completedStages(of: id).contains(CampaignStage.ingest)) {

@@ -36,6 +36,10 @@ public struct PipelineContext: Sendable {
     /// On a cluster, the lease this worker holds for a session, checked when messages are claimed
     /// for it; nil (SQLite, one machine) claims without a check.
     public var leaseFence: (@Sendable (String) -> LeaseFence)?
+    /// This process as a worker of the cluster (`SIARAN_WORKER_ID`); drops are claimed under it.
+    public var workerId = "local"
+    /// How long a worker's claim on a drop it is taking keeps the others away.
+    public var dropClaimSeconds: TimeInterval = 60
 
     public init(inbox: String, outbox: String, spool: String, templates: String, optOutFile: String,
                 contacts: ContactsConfiguration, message: MessageConfiguration, pipeline: PipelineConfiguration,

@@ -32,8 +32,8 @@ public final class PipelineService: Service, Sendable {
         let scanner = DropScanner(inbox: context.inbox, configuration: context.pipeline.watch, timeZone: context.timeZone)
         let intake = DropIntake(inbox: context.inbox, outbox: context.outbox, spool: context.spool, database: context.database,
                                 defaultTimeZone: context.pipeline.sending.timeZone, logger: context.logger,
-                                indonesianFirst: context.indonesianFirst)
-        try await recoverInterruptedIntake()
+                                indonesianFirst: context.indonesianFirst, worker: context.workerId, claimSeconds: context.dropClaimSeconds)
+        if try await recoverInterruptedIntake() { intakeInterrupted.withLock { $0 = true } }
         do {
             try await CampaignRunner(context: context).writeMissingReports()
         } catch let error where !(error is CancellationError) {
@@ -135,8 +135,8 @@ public final class PipelineService: Service, Sendable {
             // first, a campaign would fail as "not taken completely". While the database cannot
             // write, drops and campaigns wait a pass.
             do {
-                try await recoverInterruptedIntake()
-                intakeInterrupted.withLock { $0 = false }
+                let leftToOthers = try await recoverInterruptedIntake()
+                intakeInterrupted.withLock { $0 = leftToOthers }
             } catch let error where !(error is CancellationError) && !((error as? StoreError)?.isTransient ?? false) {
                 return false
             }
@@ -145,7 +145,8 @@ public final class PipelineService: Service, Sendable {
         if scanInbox {
             for finding in scanner.scan(now: context.clock.now()) {
                 do {
-                    _ = try await intake.take(finding)
+                    // Another worker's drop is not work done here (or this loop would spin on it).
+                    if case .takenElsewhere = try await intake.take(finding) { continue }
                     dropFaults.withLock { _ = $0.removeValue(forKey: finding.drop.name) }
                 } catch let error where !(error is CancellationError) && !((error as? StoreError)?.isTransient ?? false) {
                     // One drop's problem (disk full while moving it, an unreadable file) never
@@ -163,7 +164,13 @@ public final class PipelineService: Service, Sendable {
             }
         }
         let runner = CampaignRunner(context: context)
-        for campaign in try await context.database.openCampaigns() {
+        // A campaign without its `ingest` checkpoint is being taken by another worker, or its
+        // intake stopped half-way: settled by `recoverInterruptedIntake`, never run meanwhile.
+        // Read after the list, so a campaign another worker records meanwhile is either in both or in neither.
+        let open = try await context.database.openCampaigns()
+        let awaitingIntake = try await context.database.campaignsAwaitingIntake()
+        if !awaitingIntake.isEmpty { intakeInterrupted.withLock { $0 = true } }
+        for campaign in open where !awaitingIntake.contains(campaign.id) {
             try Task.checkCancellation()
             // A campaign that met a fault waits out its pause while the others go on.
             if let at = faults.withLock({ $0[campaign.id]?.retryAt }), context.clock.now() < at { continue }
@@ -302,18 +309,28 @@ public final class PipelineService: Service, Sendable {
 
     /// A crash between recording a drop and moving it leaves a campaign without its `ingest`
     /// checkpoint: finish the move if the files reached the spool, otherwise forget the record so
-    /// the drop (still in inbox/) is taken again.
-    private func recoverInterruptedIntake() async throws {
+    /// the drop (still in inbox/) is taken again. An intake another worker still holds the claim
+    /// for may be under way right now, and is left to that worker (or to whoever claims the drop
+    /// once that claim runs out).
+    /// Returns whether an intake was left to another worker (to be looked at again).
+    @discardableResult
+    private func recoverInterruptedIntake() async throws -> Bool {
+        var leftToOthers = false
         for campaign in try await context.database.openCampaigns() {
             let stages = try await context.database.completedStages(of: campaign.id)
             guard !stages.contains(CampaignStage.ingest) else { continue }
             let id = campaign.id
+            if try await context.database.otherWorkerTakingDrop(of: id, worker: context.workerId, at: Date()) != nil {
+                leftToOthers = true
+                continue
+            }
             if FileManager.default.fileExists(atPath: campaign.spoolPath) {
                 try await context.database.markStage(.ingest, campaign: id)
             } else {
                 try await context.database.forgetInterruptedIntake(campaign: id)
             }
         }
+        return leftToOthers
     }
 }
 

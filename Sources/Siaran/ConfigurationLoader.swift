@@ -287,6 +287,7 @@ public struct ConfigurationLoader: Sendable {
 
         let cluster = top.section("cluster")
         c.cluster.leaseSeconds = cluster.double("lease_seconds", default: c.cluster.leaseSeconds, range: 5...300, unit: " (seconds)")
+        if cluster.node("shared_dir") != nil { c.cluster.sharedDir = cluster.string("shared_dir", default: "", allowEmpty: false) }
         cluster.finish()
 
         top.finish()

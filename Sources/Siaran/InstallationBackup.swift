@@ -67,6 +67,14 @@ public struct InstallationBackup: Sendable {
             if absolute.hasPrefix(backups + "/") || skipping.contains(where: { absolute.hasPrefix(Self.absolute($0) + "/") }) { continue }
             entries.append((source, "state/" + relative, mode))
         }
+        // On PostgreSQL the campaign files live on the shared folder (`.siaran/spool`): they go into
+        // the archive where a restored, one-machine installation keeps them, `state/spool/`.
+        let spool = Self.absolute(configuration.cluster.spoolDirectory(paths: paths, dialect: database.dialect))
+        if !spool.hasPrefix(Self.absolute(paths.state) + "/") {
+            for (source, relative, mode) in Self.walk(spool) {
+                entries.append((source, "state/spool/" + relative, mode))
+            }
+        }
         if FileManager.default.fileExists(atPath: configuration.optOutFile) {
             entries.append((configuration.optOutFile, "state/optout.txt", 0o600))
         }

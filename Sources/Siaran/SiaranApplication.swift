@@ -24,6 +24,9 @@ public struct SiaranApplication: Sendable {
     public let ai: AIServices?
     /// The pipeline.yaml this configuration came from (scheduled backups put it in each archive).
     public let configurationFile: String
+    /// Where campaign files live after intake: `state/spool` on SQLite, the shared folder on
+    /// PostgreSQL (every worker reads them there).
+    public let spoolDirectory: String
 
     /// Creates the folders, opens the log and the database (running migrations).
     public init(configuration: SiaranConfiguration, console: Bool = true, configurationFile: String = "pipeline.yaml") async throws {
@@ -52,6 +55,8 @@ public struct SiaranApplication: Sendable {
             logger.critical("cannot open the database (\(location)): \(error)")
             throw error
         }
+        spoolDirectory = configuration.cluster.spoolDirectory(paths: paths, dialect: database.dialect)
+        try FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var aiLogger = Logger(label: "ai") { label in
             SiaranLogHandler(label: label, level: level, file: logFile, console: console, timeZone: timeZone)
         }
@@ -109,6 +114,8 @@ public struct SiaranApplication: Sendable {
             logger: component("pipeline")
         )
         if let watcher { services.append(watcher) }
+        // Campaigns spooled on this machine before the spool moved to the shared folder go there too.
+        try await SpoolRelocation(from: configuration.paths.spoolDirectory, to: spoolDirectory, database: database, logger: component("pipeline")).run()
         let heldLeases = HeldLeases()
         // On PostgreSQL several workers may share the database: a number connects only under its
         // lease (ClusterMembershipService takes them), and writes its keys only while it holds it.
@@ -233,13 +240,15 @@ public struct SiaranApplication: Sendable {
     public func pipelineContext(transport: any MessageTransport) -> PipelineContext {
         let paths = configuration.paths
         var context = PipelineContext(
-            inbox: paths.inbox, outbox: paths.outbox, spool: paths.spoolDirectory, templates: paths.templates,
+            inbox: paths.inbox, outbox: paths.outbox, spool: spoolDirectory, templates: paths.templates,
             optOutFile: configuration.optOutFile, contacts: configuration.contacts, message: configuration.message,
             pipeline: configuration.pipeline, sessions: configuration.whatsapp.sessions, database: database,
             transport: transport, logger: component("pipeline"), media: configuration.media
         )
         context.reports = configuration.reports
         context.insightsRewriter = ai?.insights
+        context.workerId = configuration.cluster.resolvedWorkerId
+        context.dropClaimSeconds = configuration.cluster.dropClaimSeconds
         context.eventLog = CampaignEventLog(
             outbox: paths.outbox, maxBytes: configuration.logging.maxFileBytes, keep: configuration.logging.keepFiles,
             timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone) ?? .current, logger: component("campaign")

@@ -204,10 +204,29 @@ public struct ClusterSettings: Sendable, Equatable {
     public var leaseSeconds: Double = 15
     /// This worker's id; nil: host name and process id (`SIARAN_WORKER_ID` sets it).
     public var workerId: String?
+    /// `cluster.shared_dir`: the folder every worker reads campaign files from after intake (the
+    /// spool, and prepared pictures in `cache/media`). nil: `.siaran/` beside `inbox/` on
+    /// PostgreSQL, `state/` on SQLite (one machine).
+    public var sharedDir: String?
 
-    public init(leaseSeconds: Double = 15, workerId: String? = nil) {
+    public init(leaseSeconds: Double = 15, workerId: String? = nil, sharedDir: String? = nil) {
         self.leaseSeconds = leaseSeconds
         self.workerId = workerId
+        self.sharedDir = sharedDir
+    }
+
+    /// How long a worker's claim on a drop it is taking keeps the other workers away: long enough
+    /// for a large drop to move over a network share, and a dead worker's drop waits no longer.
+    public var dropClaimSeconds: Double { max(60, leaseSeconds * 4) }
+
+    /// Where campaign files live after intake. On PostgreSQL every worker must read them, so they
+    /// live on the shared folder; a SQLite installation keeps them in `state/spool` unless
+    /// `shared_dir` says otherwise.
+    public func spoolDirectory(paths: PathsConfiguration, dialect: SQLDialect) -> String {
+        if let sharedDir { return (sharedDir as NSString).appendingPathComponent("spool") }
+        guard dialect == .postgres else { return paths.spoolDirectory }
+        let inbox = URL(fileURLWithPath: paths.inbox).standardizedFileURL.path
+        return (((inbox as NSString).deletingLastPathComponent as NSString).appendingPathComponent(".siaran") as NSString).appendingPathComponent("spool")
     }
 
     /// The id this process uses: the configured one, or `host-pid`.

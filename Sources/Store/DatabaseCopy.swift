@@ -46,9 +46,9 @@ public struct DatabaseCopy: Sendable {
     /// Tables that are derived from others and rebuilt by the target itself.
     static let derivedTables: Set<String> = ["messageTallies"]
 
-    /// Tables about running processes (workers and their session leases): meaningless in
-    /// another database, so never copied; workers fill them again when they start.
-    static let runtimeTables: Set<String> = ["workers", "sessionLeases"]
+    /// Tables about running processes (workers, their session leases, their claims on drops being
+    /// taken): meaningless in another database, so never copied; workers fill them again when they start.
+    static let runtimeTables: Set<String> = ["workers", "sessionLeases", "dropClaims"]
 
     /// How many rows each table holds in the source and the target after the copy.
     public struct Report: Sendable {

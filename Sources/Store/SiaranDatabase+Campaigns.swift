@@ -22,6 +22,11 @@ extension SiaranDatabase {
             """, campaign, stage.rawValue, Date(), detail)
     }
 
+    /// Whether `stage` is recorded, inside the caller's transaction.
+    static func isStageDone(_ stage: CampaignStage, campaign: String, in db: any SQLConnection) throws -> Bool {
+        try db.scalarInt("SELECT COUNT(*) FROM campaignStages WHERE campaignId = ? AND stage = ?", campaign, stage.rawValue) > 0
+    }
+
     public func completedStages(of campaign: String) async throws -> Set<CampaignStage> {
         try await read { db in
             Set(try db.query("SELECT stage FROM campaignStages WHERE campaignId = ?", campaign).compactMap {
@@ -65,30 +70,43 @@ extension SiaranDatabase {
     }
 
     public func setState(_ state: CampaignRecord.State, of campaign: String, reason: String? = nil) async throws {
-        try await write { db in
-            let now = Date()
-            let before = try db.queryOne("SELECT name, state, startedAt FROM campaigns WHERE id = ?", campaign)
-            try db.execute("""
-                UPDATE campaigns SET state = ?, failureReason = COALESCE(?, failureReason),
-                  startedAt = CASE WHEN ? = 'sending' AND startedAt IS NULL THEN ? ELSE startedAt END,
-                  finishedAt = CASE WHEN ? IN ('done', 'cancelled', 'failed') THEN ? ELSE finishedAt END
-                WHERE id = ?
-                """, state.rawValue, reason, state.rawValue, now, state.rawValue, now, campaign)
-            guard let before else { return }
-            let name = try before.string("name")
-            if state == .sending, before.optionalDate("startedAt") == nil {
-                try Self.recordEvent(.campaignStarted, ["campaign": campaign, "name": name], in: db, at: now)
-            } else if [.done, .cancelled, .failed].contains(state), try before.string("state") != state.rawValue {
-                let counts = try Self.messageCounts(of: campaign, in: db)
-                var fields: [String: Any] = [
-                    "campaign": campaign, "name": name, "state": state.rawValue,
-                    "counts": ["total": counts.total, "sent": counts.sent + counts.delivered + counts.read, "delivered": counts.delivered + counts.read,
-                               "read": counts.read, "replied": counts.replied, "failed": counts.failed],
-                ]
-                if let reason { fields["reason"] = reason }
-                try Self.recordEvent(.campaignFinished, fields, in: db, at: now)
-            }
+        try await write { db in _ = try Self.setState(state, of: campaign, reason: reason, onlyIfOpen: false, in: db) }
+    }
+
+    /// Ends a campaign (`done`, `cancelled`, `failed`) unless it has ended already; answers whether
+    /// this call ended it. Several workers may reach a campaign's end: only the one whose call
+    /// changed the row writes the reports.
+    public func endCampaign(_ state: CampaignRecord.State, of campaign: String, reason: String? = nil) async throws -> Bool {
+        try await write { db in try Self.setState(state, of: campaign, reason: reason, onlyIfOpen: true, in: db) }
+    }
+
+    private static func setState(_ state: CampaignRecord.State, of campaign: String, reason: String?, onlyIfOpen: Bool,
+                                 in db: any SQLConnection) throws -> Bool {
+        let now = Date()
+        // On PostgreSQL the row lock makes a second worker wait here and then see the end state.
+        let lock = db.dialect == .postgres ? " FOR UPDATE" : ""
+        let before = try db.queryOne("SELECT name, state, startedAt FROM campaigns WHERE id = ?\(lock)", campaign)
+        let changed = try db.execute("""
+            UPDATE campaigns SET state = ?, failureReason = COALESCE(?, failureReason),
+              startedAt = CASE WHEN ? = 'sending' AND startedAt IS NULL THEN ? ELSE startedAt END,
+              finishedAt = CASE WHEN ? IN ('done', 'cancelled', 'failed') THEN ? ELSE finishedAt END
+            WHERE id = ?\(onlyIfOpen ? " AND state NOT IN ('done', 'cancelled', 'failed')" : "")
+            """, state.rawValue, reason, state.rawValue, now, state.rawValue, now, campaign)
+        guard let before, changed > 0 else { return false }
+        let name = try before.string("name")
+        if state == .sending, before.optionalDate("startedAt") == nil {
+            try Self.recordEvent(.campaignStarted, ["campaign": campaign, "name": name], in: db, at: now)
+        } else if [.done, .cancelled, .failed].contains(state), try before.string("state") != state.rawValue {
+            let counts = try Self.messageCounts(of: campaign, in: db)
+            var fields: [String: Any] = [
+                "campaign": campaign, "name": name, "state": state.rawValue,
+                "counts": ["total": counts.total, "sent": counts.sent + counts.delivered + counts.read, "delivered": counts.delivered + counts.read,
+                           "read": counts.read, "replied": counts.replied, "failed": counts.failed],
+            ]
+            if let reason { fields["reason"] = reason }
+            try Self.recordEvent(.campaignFinished, fields, in: db, at: now)
         }
+        return true
     }
 
     /// Finished or cancelled campaigns whose `report` stage was never recorded.

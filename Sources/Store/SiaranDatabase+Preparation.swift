@@ -56,6 +56,9 @@ extension SiaranDatabase {
     /// The validate and dedupe stages: accepted contacts and refused rows, with both checkpoints.
     public func recordContacts(campaign: String, accepted: [NewContact], rejected: [NewRejection], summary: String) async throws {
         try await write { db in
+            // Another worker running the same campaign got there first (writes take turns, so the
+            // check and the insert cannot interleave with its): its contacts stand.
+            guard try !Self.isStageDone(.validate, campaign: campaign, in: db) else { return }
             // In line order, so the ids are too: the sender goes by id (`nextPendingSQL`).
             try db.insertRows(into: "contacts", columns: ["campaignId", "phone", "line", "variables"], rows: accepted.sorted { $0.line < $1.line }.map {
                 [.text(campaign), .text($0.phone), $0.line.sqlValue, $0.variablesJSON.sqlValue]
@@ -80,6 +83,8 @@ extension SiaranDatabase {
     /// The render stage: every contact's message, pending, with the variant it got; and the checkpoint.
     public func recordRenderedMessages(campaign: String, messages: [NewMessage], queuedAt: Date) async throws {
         try await write { db in
+            // Rendered by another worker already: its messages (and their ids) stand, never a second set.
+            guard try !Self.isStageDone(.render, campaign: campaign, in: db) else { return }
             try Self.insertMessages(messages, campaign: campaign, queuedAt: queuedAt, in: db)
             try Self.markStage(.render, campaign: campaign, detail: "\(messages.count) messages", in: db)
         }

@@ -62,6 +62,12 @@ public final class SiaranDatabase: Sendable {
         try await backend.ping()
     }
 
+    /// Commits of every worker, announced as they happen (PostgreSQL `LISTEN/NOTIFY`); nil on
+    /// SQLite, where one machine's live views keep polling.
+    public func changes() -> DatabaseChanges? {
+        (backend as? PostgresBackend)?.changes()
+    }
+
     /// Lets go of the database's connections; for PostgreSQL, also its background task.
     public func close() async {
         await backend.close()

@@ -16,6 +16,8 @@ struct DashboardHarness {
     static let password = "correct horse battery"
     let root: URL
     let database: SiaranDatabase
+    /// Where the database is, for a second connection (another worker of a cluster).
+    let location: DatabaseLocation
     let dashboard: Dashboard
 
     init(database kind: TestDatabaseKind = .sqlite, sessions: (any SessionControl)? = nil, writer: MessageWriter? = nil,
@@ -24,9 +26,15 @@ struct DashboardHarness {
         for folder in ["inbox", "outbox", "state/uploads", "state/spool", "templates"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
-        database = kind == .sqlite
-            ? try SiaranDatabase(path: root.appendingPathComponent("state/siaran.sqlite").path)
-            : try await TestDatabase.make(kind).database
+        if kind == .sqlite {
+            let path = root.appendingPathComponent("state/siaran.sqlite").path
+            database = try SiaranDatabase(path: path)
+            location = .sqlite(path: path)
+        } else {
+            let test = try await TestDatabase.make(kind)
+            database = test.database
+            location = test.location
+        }
         var configuration = DashboardConfiguration(
             inbox: root.appendingPathComponent("inbox").path, outbox: root.appendingPathComponent("outbox").path,
             uploads: root.appendingPathComponent("state/uploads").path,

@@ -55,6 +55,12 @@ struct PipelineHarness {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try contents.write(to: url, atomically: false, encoding: .utf8)
         try backdate(url.path, by: age)
+        // The drop's folder too: the scanner counts its change time, and a `--once` run slowed by a
+        // loaded machine could otherwise end before a fresh folder's quiet period had passed.
+        let folder = url.deletingLastPathComponent()
+        if folder.standardizedFileURL.path != root.appendingPathComponent("inbox").standardizedFileURL.path {
+            try backdate(folder.path, by: age)
+        }
     }
 
     func backdate(_ path: String, by seconds: TimeInterval) throws {

@@ -45,6 +45,23 @@ struct BackupTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.archive.path + ".partial"))
     }
 
+    @Test("an archive whose manifest is longer than a chunk (many small files, as Signal sessions make) opens")
+    func longManifest() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-backup-manifest-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let archive = root.appendingPathComponent("a.siaranbak").path
+        let writer = try BackupArchiveWriter(path: archive, passphrase: BackupTests.passphrase)
+        for index in 0..<1_000 {
+            try writer.add(data: Data("kunci \(index)".utf8), as: "state/sessions/utama/session-62812\(String(format: "%07d", index)).json")
+        }
+        let written = try writer.finish(siaranVersion: "test", database: "sqlite-online-backup")
+        let target = root.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        let read = try BackupArchiveReader(path: archive, passphrase: BackupTests.passphrase).extract(into: target.path)
+        #expect(read.files.count == 1_000 && read.files == written.files)
+    }
+
     @Test("a wrong passphrase is refused as such")
     func wrongPassphrase() throws {
         let fixture = try Fixture()

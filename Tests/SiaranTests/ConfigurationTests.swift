@@ -1,4 +1,5 @@
 import Foundation
+import Store
 import Testing
 @testable import Siaran
 
@@ -269,5 +270,18 @@ extension ConfigurationTests {
         let bad = issues("webhooks:\n  endpoints:\n    - ftp://files.example.com\n    - {url: https://x.example.com, events: [campaign.exploded]}\n")
         #expect(bad.contains { $0.message.contains("http(s) URL") && $0.line == 3 }, "\(bad)")
         #expect(bad.contains { $0.message.contains("campaign.exploded") && $0.line == 4 }, "\(bad)")
+    }
+
+    @Test("the spool: state/spool on SQLite, .siaran/spool beside inbox/ on PostgreSQL, cluster.shared_dir on either")
+    func spool() throws {
+        let plain = try loader.load(yaml: "paths:\n  inbox: /srv/shared/inbox\n  state: /srv/state\n", file: "pipeline.yaml")
+        #expect(plain.cluster.spoolDirectory(paths: plain.paths, dialect: .sqlite) == "/srv/state/spool")
+        #expect(plain.cluster.spoolDirectory(paths: plain.paths, dialect: .postgres) == "/srv/shared/.siaran/spool")
+        let shared = try loader.load(yaml: "cluster:\n  shared_dir: /mnt/nfs/siaran\n", file: "pipeline.yaml")
+        #expect(shared.cluster.spoolDirectory(paths: shared.paths, dialect: .sqlite) == "/mnt/nfs/siaran/spool")
+        #expect(shared.cluster.dropClaimSeconds == 60)
+        #expect(try loader.load(yaml: "cluster:\n  lease_seconds: 30\n", file: "pipeline.yaml").cluster.dropClaimSeconds == 120)
+        let empty = issues("cluster:\n  shared_dir: \"\"\n")
+        #expect(empty.count == 1 && empty[0].line == 2, "\(empty)")
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Store
 
 extension Dashboard {
     /// `GET /api/events`: Server-Sent Events. `campaign` events carry a campaign's summary when
@@ -28,7 +29,9 @@ extension Dashboard {
     }
 }
 
-/// Polls the database and the sessions and writes what changed as SSE frames.
+/// Polls the database and the sessions and writes what changed as SSE frames. On PostgreSQL a
+/// pass also runs as soon as any worker commits a change (`LISTEN/NOTIFY`), so a browser on this
+/// worker sees progress that another worker sends without waiting for the next poll.
 struct EventStream: Sendable {
     let dashboard: Dashboard
     let campaign: String?
@@ -47,8 +50,11 @@ struct EventStream: Sendable {
         // The first pass always runs: a client gets the current state even when a busy machine took
         // the whole duration to start the stream.
         var firstPass = true
+        let changes = dashboard.database.changes()
         while firstPass || (ContinuousClock.now < deadline && !Task.isCancelled) {
             firstPass = false
+            // Remembered before the pass reads: a change committed while it reads wakes the next one.
+            let seen = changes?.current
             var frames: [String] = []
             let campaigns: [CampaignSummary]
             if let campaign {
@@ -93,7 +99,16 @@ struct EventStream: Sendable {
                 try await write("event: end\ndata: {\"campaign\":\"\(campaign)\",\"state\":\"\(summary.state)\"}\n\n")
                 return
             }
-            try await Task.sleep(for: dashboard.configuration.eventInterval)
+            let interval = dashboard.configuration.eventInterval
+            if let changes, let seen {
+                // Commits wake the stream; a campaign's own stream depends on nothing else, the
+                // general one also shows sessions, which this worker's memory holds (polled).
+                let fallback = campaign == nil ? interval : interval * 10
+                let remaining = ContinuousClock.now.duration(to: deadline)
+                _ = try await changes.wait(after: seen, atMost: max(.zero, min(fallback, remaining)))
+            } else {
+                try await Task.sleep(for: interval)
+            }
         }
     }
 

@@ -22,6 +22,8 @@ public final class PostgresBackend: SQLBackend {
 
     private struct State {
         var client: RunningClient?
+        /// Listens for other workers' commits (`changes()`), once something asked for them.
+        var listener: Task<Void, Never>?
         /// Connections leased now; a lease timeout with fewer than the maximum means the pool
         /// itself is stuck (backing off after an outage), not busy.
         var leased = 0
@@ -76,16 +78,62 @@ public final class PostgresBackend: SQLBackend {
     }
 
     public func close() async {
-        let client = state.withLock { state in
-            defer { state.client = nil }
-            return state.client
+        let (client, listener) = state.withLock { state in
+            defer { state.client = nil; state.listener = nil }
+            return (state.client, state.listener)
         }
+        listener?.cancel()
         // Both end when every transaction has; a transaction stuck on a server that stopped
         // answering must not keep close() (and the program's shutdown) waiting for ever.
         let threadPool = threadPool
         _ = try? await PostgresDeadline.run(within: .seconds(30), onTimeout: { StoreError(.unreachable, detail: "closing timed out") }) {
             if let client { await client.stop() }
+            await listener?.value
             try? await threadPool.shutdownGracefully()
+        }
+    }
+
+    // MARK: Changes made by any worker
+
+    /// The channel the v19 triggers notify after a commit to campaigns, messages, replies or domainEvents.
+    static let changesChannel = "siaran_changes"
+
+    private let changeAnnouncer = DatabaseChanges()
+
+    /// Commits of every worker on this database, heard through `LISTEN` on a connection of its own
+    /// (kept open, reopened after a failure). Started by the first caller.
+    public func changes() -> DatabaseChanges {
+        state.withLock { state in
+            guard state.listener == nil, state.client != nil else { return }
+            state.listener = Task { [url, configuration, logger, changeAnnouncer] in
+                await Self.listen(url: url, configuration: configuration, logger: logger, announcer: changeAnnouncer)
+            }
+        }
+        return changeAnnouncer
+    }
+
+    private static func listen(url: DatabaseURL, configuration: Configuration, logger: Logger, announcer: DatabaseChanges) async {
+        var quietLogger = logger
+        quietLogger.logLevel = max(logger.logLevel, .warning)
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(configuration: try connectionConfiguration(url, configuration), id: 1,
+                                                                      logger: quietLogger)
+                do {
+                    try await connection.listen(on: changesChannel) { notifications in
+                        // (Re)connected: whatever happened while nobody listened is looked at too.
+                        announcer.announce()
+                        for try await _ in notifications { announcer.announce() }
+                    }
+                } catch {
+                    logger.debug("listening for changes stopped; listening again", metadata: ["error": "\(String(reflecting: error))"])
+                }
+                try? await connection.close()
+            } catch {
+                logger.debug("cannot listen for changes now; trying again", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            announcer.announce()
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 

@@ -36,6 +36,7 @@ enum PostgresMigrations {
         Migration(identifier: "v16-ab-wait", sql: SiaranDatabase.abWaitPostgresSchema),
         Migration(identifier: "v17-cluster", sql: SiaranDatabase.clusterPostgresSchema),
         Migration(identifier: "v18-session-state", sql: SiaranDatabase.sessionStatePostgresSchema),
+        Migration(identifier: "v19-drop-claims", sql: SiaranDatabase.dropClaimsPostgresSchema),
         // migrations-end (append new migrations above this line, the same identifiers as SQLite's)
     ]
 

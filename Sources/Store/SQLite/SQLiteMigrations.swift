@@ -25,6 +25,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v16-ab-wait", migrate: SiaranDatabase.createABWaitSchema)
         migrator.registerMigration("v17-cluster", migrate: SiaranDatabase.createClusterSchema)
         migrator.registerMigration("v18-session-state", migrate: SiaranDatabase.createSessionStateSchema)
+        migrator.registerMigration("v19-drop-claims", migrate: SiaranDatabase.createDropClaimsSchema)
         // migrations-end (append new migrations above this line, each in its own function)
         return migrator
     }
