@@ -55,6 +55,26 @@ struct ContactDirectory: Codable, Sendable {
         return true
     }
 
+    /// Attributes of one stanza that name the same user in both forms (brief §7.2): the sender of
+    /// a message or receipt, a participant, the recipient of a message from our own devices, and
+    /// the user of a `devices` notification.
+    static let addressPairs: [(String, String)] = [
+        ("from", "sender_lid"), ("from", "sender_pn"), ("participant", "participant_lid"), ("participant", "participant_pn"),
+        ("recipient", "peer_recipient_lid"), ("recipient", "peer_recipient_pn"), ("recipient", "recipient_pn"), ("from", "lid"),
+    ]
+
+    /// Learns every phone ↔ LID pair `node` names; returns whether any was new.
+    @discardableResult
+    mutating func learnAddresses(from node: Node) -> Bool {
+        var learned = false
+        for (first, second) in Self.addressPairs {
+            guard let a = node.jid(first), let b = node.jid(second) else { continue }
+            if a.isPhoneNumberUser, b.isLID { learned = learn(phone: a.user, lid: b.user) || learned }
+            else if a.isLID, b.isPhoneNumberUser { learned = learn(phone: b.user, lid: a.user) || learned }
+        }
+        return learned
+    }
+
     /// A token is valid in the current 7-day bucket and the three before it (§7.3).
     func validToken(forLID lid: String, now: Date) -> Data? {
         guard let token = privacyTokens[lid] else { return nil }

@@ -31,9 +31,12 @@ actor NodeConnection {
         (incoming, incomingSink) = AsyncStream.makeStream(of: Node.self)
     }
 
+    private var reader: Task<Void, Never>?
+
     /// Starts the reader; `incoming` finishes when the socket closes.
     func start() {
-        Task { await self.readLoop() }
+        guard reader == nil else { return }
+        reader = Task { await self.readLoop() }
     }
 
     private func readLoop() async {
@@ -131,9 +134,11 @@ actor NodeConnection {
     /// Queries and messages still waiting for an answer, and their running timers (for tests).
     var waiting: (answers: Int, timers: Int) { (waiters.count, timers.count) }
 
+    /// Closes the socket and returns once the reader has ended (no task outlives the connection).
     func close() async {
         finish(WhatsAppError(.notConnected, "closed by us"))
         await socket.close()
+        await reader?.value
     }
 }
 

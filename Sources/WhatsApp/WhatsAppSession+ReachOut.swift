@@ -24,7 +24,7 @@ extension WhatsAppSession {
             emit(.restricted(restriction))
             scheduleRestrictionEnd(restriction.until)
         case .lifted:
-            restrictionTimer?.cancel()
+            scheduleRestrictionEnd(nil)
             let text = "WhatsApp no longer restricts this number (\(name)) from starting new chats; campaigns use it for new contacts again."
             let indonesian = "WhatsApp tidak lagi membatasi nomor ini (\(name)) untuk memulai chat baru; kampanye memakainya lagi untuk kontak baru."
             logger.notice("\(text)")
@@ -44,18 +44,9 @@ extension WhatsAppSession {
                 + "Jangan terus mencoba dari nomor ini: pembatasannya justru makin lama.")
     }
 
-    func scheduleRestrictionEnd(_ until: Date) {
-        restrictionTimer?.cancel()
-        restrictionTimer = Task { [weak self] in
-            try? await Task.sleep(for: .seconds(max(0, until.timeIntervalSinceNow) + 0.5))
-            guard !Task.isCancelled, let self else { return }
-            await self.expireRestriction()
-        }
-    }
-
-    private func expireRestriction() async {
-        let change = reachOut.expire(now: Date())
-        if change != .none { await apply(change) }
+    /// The core keeps the timer that ends a restriction (nil: none any more).
+    func scheduleRestrictionEnd(_ until: Date?) {
+        track { await self.feed(.restrictionChanged(until: until)) }
     }
 
     /// After a 463, asks the server whether the account is under the reach-out timelock (the mex

@@ -9,6 +9,7 @@ extension WhatsAppSession {
     func handleReceipt(_ node: Node, on connection: NodeConnection) async {
         guard let id = node.string("id") else { return }
         try? await connection.send(Self.ack(for: node, id: id))
+        if directory.learnAddresses(from: node) { await saveDirectory() }
         let ids = [id] + (node.child("list")?.children.compactMap { $0.string("id") } ?? [])
         let at = node.string("t").flatMap(Double.init).map { Date(timeIntervalSince1970: $0) } ?? Date()
         switch node.string("type") {
@@ -77,12 +78,9 @@ extension WhatsAppSession {
         guard let id = node.string("id"), let from = node.jid("from") else { return }
         // The LID is the Signal address when we know it; learn the mapping from the stanza.
         var sender = from
-        var learned = false
+        let learned = directory.learnAddresses(from: node)
         if from.isPhoneNumberUser, let lid = node.jid("sender_lid"), lid.isLID {
-            learned = directory.learn(phone: from.user, lid: lid.user)
             sender = JID(user: lid.user, server: lid.server, device: from.device)
-        } else if from.isLID, let pn = node.jid("sender_pn"), pn.isPhoneNumberUser {
-            learned = directory.learn(phone: pn.user, lid: from.user)
         }
         // contacts.json is written (and fsynced) only when a stanza taught us something new.
         if learned { await saveDirectory() }
@@ -215,10 +213,11 @@ extension WhatsAppSession {
     func handleNotification(_ node: Node, on connection: NodeConnection) async {
         guard let id = node.string("id") else { return }
         try? await connection.send(Self.ack(for: node, id: id))
+        if directory.learnAddresses(from: node) { await saveDirectory() }
         switch node.string("type") {
         case "encrypt"?:
             if let count = node.child("count")?.string("value").flatMap(Int.init), count < 5 {
-                Task { try? await self.refillPreKeys(on: connection, force: true) }
+                track { try? await self.refillPreKeys(on: connection, force: true) }
             } else if node.child("identity") != nil, let from = node.jid("from") {
                 // The contact reinstalled: their sessions are stale, new ones are built on the next send.
                 for device in directory.devices[from.userJID.description] ?? [0] {

@@ -50,13 +50,16 @@ extension WhatsAppSession {
             }
             var sent = try await encryptAndSend(message, id: outgoing.id, chat: chat, phone: outgoing.phone, mediaType: mediaType,
                                                 refreshDevices: false, on: connection)
-            if sent.ack.string("error") == "479", let again = try await afterSmaxInvalid(sent, message: message, id: outgoing.id, chat: chat,
+            if SessionCore.verdict(ackError: sent.ack.string("error")) == .invalidStanza, let again = try await afterSmaxInvalid(sent, message: message, id: outgoing.id, chat: chat,
                                                                                           phone: outgoing.phone, mediaType: mediaType, on: connection) {
                 sent = again
             }
-            unacknowledgedSends = 0
-            if let error = sent.ack.string("error") {
-                return await failure(for: error, lid: lid, on: connection)
+            await feed(.ackArrived(error: sent.ack.string("error")))
+            switch SessionCore.verdict(ackError: sent.ack.string("error")) {
+            case .accepted: break
+            case .restricted: return await refusedNewChat(lid: lid, on: connection)
+            case .invalidStanza: return .transientFailure(reason: "smax-invalid (479): the server refused the message stanza; device lists were fetched again")
+            case .retryLater(let reason): return .transientFailure(reason: reason)
             }
             if let phash = sent.ack.string("phash"), phash != Self.participantHash(sent.devices) {
                 // The server's device lists differ from ours: some device may have missed the message.
@@ -75,39 +78,23 @@ extension WhatsAppSession {
             await issuePrivacyTokenIfNeeded(lid: lid, on: connection)
             return .sent(at: Date())
         } catch let error as WhatsAppError {
-            if case .timeout = error.code {
-                unacknowledgedSends += 1
-                if unacknowledgedSends >= 3 {
-                    logger.warning("three sends without a server ack; rebuilding the connection")
-                    emit(.notice("session \(name): messages are not being acknowledged; reconnecting"))
-                    await connection.close()
-                }
-            }
+            if case .timeout = error.code { await feed(.ackTimedOut) }
             return .transientFailure(reason: error.description)
         } catch {
             return .transientFailure(reason: "\(error)")
         }
     }
 
-    private func failure(for code: String, lid: String, on connection: NodeConnection) async -> SendResult {
-        switch code {
-        case "463":
-            // A new chat refused: the contact's privacy token is missing, or the account may not
-            // start new chats. Never retried (retrying counts as another reach-out); our own token
-            // goes to the contact as Baileys does, and the limits decide whether the account is
-            // restricted (the server's timelock, asked now or notified, or several new contacts in a row).
-            logger.warning("WhatsApp refused a new chat with \(lid) (463)")
-            await issuePrivacyTokenIfNeeded(lid: lid, force: true, on: connection)
-            await askReachOutTimelock(on: connection)
-            await apply(reachOut.refused(contact: lid, now: Date()))
-            return .permanentFailure(reason: "restricted")
-        case "429":
-            return .transientFailure(reason: "rate-overlimit (429): WhatsApp asks to slow down")
-        case "479":
-            return .transientFailure(reason: "smax-invalid (479): the server refused the message stanza; device lists were fetched again")
-        default:
-            return .transientFailure(reason: "server refused the message (error \(code))")
-        }
+    /// Ack 463: a new chat refused, because the contact's privacy token is missing or the account
+    /// may not start new chats. Never retried (retrying counts as another reach-out); our own token
+    /// goes to the contact as Baileys does, and the limits decide whether the account is restricted
+    /// (the server's timelock, asked now or notified, or several new contacts in a row).
+    private func refusedNewChat(lid: String, on connection: NodeConnection) async -> SendResult {
+        logger.warning("WhatsApp refused a new chat with \(lid) (463)")
+        await issuePrivacyTokenIfNeeded(lid: lid, force: true, on: connection)
+        await askReachOutTimelock(on: connection)
+        await apply(reachOut.refused(contact: lid, now: Date()))
+        return .permanentFailure(reason: "restricted")
     }
 
     /// Ack 479 (smax-invalid, brief §6.8/§12): often stale addressing. The cached device lists are

@@ -4,34 +4,54 @@ import WABinary
 
 extension WhatsAppSession {
     /// Whether `phone` is on WhatsApp, and its LID (usync contact query, §7.1). Cached: positive
-    /// answers until the server says otherwise, negative ones for a week.
+    /// answers until the server says otherwise, negative ones for a week. Nil only when the server
+    /// says the number is not registered.
     func checkNumber(_ phone: String, on connection: NodeConnection) async throws -> String? {
         if let lid = directory.lidByPhone[phone], directory.numberChecks[phone]?.registered != false { return lid }
         if let check = directory.numberChecks[phone], !check.registered,
            Date().timeIntervalSince(check.checkedAt) < ContactDirectory.negativeCheckLifetime { return nil }
+        // Registered, but its LID was never given: ask for the LID only.
+        if directory.numberChecks[phone]?.registered == true { return try await lookUpLID(of: phone, on: connection) }
         let answer = try await connection.query(xmlns: "usync", type: "get", children: [
             Self.usync(context: "interactive", query: [
                 Node("contact", [("addressing_mode", .string("lid"))]),
                 Node("business", content: .nodes([Node("verified_name")])),
             ], users: [Node("user", content: .nodes([Node("contact", content: .string("+\(phone)@c.us"))]))]),
         ], timeout: configuration.queryTimeout)
-        for user in answer.child("usync")?.child("list")?.children ?? [] where user.tag == "user" {
-            let registered = user.child("contact")?.string("type") == "in"
-            directory.numberChecks[phone] = .init(registered: registered, checkedAt: Date())
-            if registered, let jid = user.jid("jid") {
-                if jid.isLID { directory.learn(phone: phone, lid: jid.user) }
-                else if let lid = user.child("lid")?.jid("val"), lid.isLID { directory.learn(phone: phone, lid: lid.user) }
-            }
-            await saveDirectory()
-            if registered {
-                guard let lid = directory.lidByPhone[phone] else {
-                    throw WhatsAppError(.protocolViolation("no LID for \(phone) in the server's answer"))
-                }
-                return lid
-            }
-            return nil
+        guard let user = answer.child("usync")?.child("list")?.children.first(where: { $0.tag == "user" }) else {
+            throw WhatsAppError(.protocolViolation("the number check for \(phone) came back without a user"))
         }
-        throw WhatsAppError(.protocolViolation("the number check for \(phone) came back without a user"))
+        let registered = user.child("contact")?.string("type") == "in"
+        directory.numberChecks[phone] = .init(registered: registered, checkedAt: Date())
+        if registered, let lid = Self.lid(inUsyncUser: user) { directory.learn(phone: phone, lid: lid) }
+        await saveDirectory()
+        guard registered else { return nil }
+        if let lid = directory.lidByPhone[phone] { return lid }
+        return try await lookUpLID(of: phone, on: connection)
+    }
+
+    /// The LID of a registered number whose contact check named none: whatsmeow's `GetUserInfo`
+    /// and Baileys' LID lookup ask usync for `<lid/>` by phone JID (brief §7.2). No LID in the
+    /// answer is a failure for now (whatsmeow's "no LID found"), not a "not on WhatsApp".
+    private func lookUpLID(of phone: String, on connection: NodeConnection) async throws -> String {
+        let answer = try await connection.query(xmlns: "usync", type: "get", children: [
+            Self.usync(context: "background", query: [Node("lid")],
+                       users: [Node("user", [("jid", .jid(JID(user: phone, server: JID.Server.user)))])]),
+        ], timeout: configuration.queryTimeout)
+        let user = answer.child("usync")?.child("list")?.children.first { $0.tag == "user" }
+        guard let user, let lid = Self.lid(inUsyncUser: user) else {
+            throw WhatsAppError(.protocolViolation("WhatsApp knows \(phone) but gave no LID for it; it is asked again on the next try"))
+        }
+        directory.learn(phone: phone, lid: lid)
+        await saveDirectory()
+        return lid
+    }
+
+    /// The LID user a usync `<user>` names: its `jid` when that is a LID, or its `<lid val=…>`.
+    static func lid(inUsyncUser user: Node) -> String? {
+        if let jid = user.jid("jid"), jid.isLID { return jid.user }
+        if let val = user.child("lid")?.jid("val"), val.isLID { return val.user }
+        return nil
     }
 
     /// Device lists (usync devices, §6.2) of LID users, from the cache where we have them.

@@ -16,6 +16,12 @@ extension WhatsAppSimulator {
         return (account.phoneDevices + linked).sorted()
     }
 
+    /// Answer number checks with the phone number only, without the LID (clients must then ask
+    /// for it with a `<lid/>` query, brief §7.2).
+    public func answerContactChecksWithoutLID(_ on: Bool = true) {
+        contactChecksWithoutLID = on
+    }
+
     /// usync (§6.2, §7.1): number checks, device lists and LIDs.
     func usync(_ iq: Node, id: String) -> Node {
         guard let usync = iq.child("usync"), let list = usync.child("list") else {
@@ -30,7 +36,11 @@ extension WhatsAppSimulator {
                 let digits = String(echo.split(separator: "@").first ?? "").filter(\.isNumber)
                 if let account = accounts[digits] {
                     record(.numberChecked(phone: digits, registered: true))
-                    users.append(Node("user", [("jid", .jid(account.lidJID)), ("pn_jid", .jid(account.phoneJID))], content: .nodes([
+                    // Some answers name the phone number only (as whatsmeow meets them): the LID
+                    // then has to be asked for with a `<lid/>` query.
+                    let jid: [(key: String, value: Node.AttributeValue)] = contactChecksWithoutLID
+                        ? [("jid", .jid(account.phoneJID))] : [("jid", .jid(account.lidJID)), ("pn_jid", .jid(account.phoneJID))]
+                    users.append(Node("user", jid, content: .nodes([
                         Node("contact", [("type", .string("in"))], content: .string(echo)),
                     ])))
                 } else {
@@ -57,7 +67,10 @@ extension WhatsAppSimulator {
                     Node("key-index-list", [("ts", .string(String(Int(Date().timeIntervalSince1970))))]),
                 ])))
             }
-            if protocols.contains("lid") { children.append(Node("lid", [("val", .jid(account.lidJID))])) }
+            if protocols.contains("lid") {
+                if jid.isPhoneNumberUser { lidLookups.append(account.phone) }
+                children.append(Node("lid", [("val", .jid(account.lidJID))]))
+            }
             if protocols.contains("business") { children.append(Node("business")) }
             if protocols.contains("status") { children.append(Node("status")) }
             if protocols.contains("picture") { children.append(Node("picture")) }

@@ -62,6 +62,10 @@ public actor WhatsAppSimulator {
     let signalLocks = SignalOperationLocks()
     /// Privacy tokens phones gave when they wrote to someone, by `giver>holder` phone pair.
     var privacyTokens: [String: Data] = [:]
+    /// Whether number checks leave the LID out (see `answerContactChecksWithoutLID`).
+    var contactChecksWithoutLID = false
+    /// Phone numbers whose LID a client asked for by phone number (`usync` with `<lid/>`), in order.
+    public internal(set) var lidLookups: [String] = []
 
     /// A companion that connected to register and is waiting to be linked.
     struct Registration {
