@@ -22,13 +22,16 @@ enum Bench {
     }
 
     /// Peak resident set size of this process so far, in bytes (Linux `VmHWM`).
-    static func peakResidentBytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
-            return kb * 1024
-        }
-        return 0
+    static func peakResidentBytes() -> Int { statusBytes("VmHWM:") }
+
+    /// The process's resident set size now, in bytes (Linux `VmRSS`).
+    static func residentBytes() -> Int { statusBytes("VmRSS:") }
+
+    /// A size field of `/proc/self/status` (given in kB there), in bytes; 0 when unreadable.
+    private static func statusBytes(_ field: String) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }) else { return 0 }
+        return (line.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024
     }
 
     /// User plus system CPU time this process has used so far, in seconds (all threads).

@@ -16,7 +16,7 @@ enum ReportsBench {
         let databasePath = root.appendingPathComponent("siaran.sqlite").path
         let database = try SiaranDatabase(path: databasePath)
         let fill = try await Bench.time { try await fillCampaign(database, size: size) }
-        print("campaign of \(size) messages written to a temporary database in \(Bench.seconds(fill)); resident before the reports: \(Bench.megabytes(residentBytes()))")
+        print("campaign of \(size) messages written to a temporary database in \(Bench.seconds(fill)); resident before the reports: \(Bench.megabytes(Bench.residentBytes()))")
         print("| output | time | peak RSS during it | file size |")
         print("|---|---|---|---|")
         let out = root.appendingPathComponent("out").path
@@ -56,13 +56,6 @@ enum ReportsBench {
         } else {
             print("(run from the repository root to measure the openpyxl baseline from .venv)")
         }
-    }
-
-    /// The process's resident set size now (Linux `VmRSS`).
-    static func residentBytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
-        return (line?.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024
     }
 
     /// A command's standard output.

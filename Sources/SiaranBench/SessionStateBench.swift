@@ -58,16 +58,10 @@ enum SessionStateBench {
         var configuration = SessionConfiguration(endpoint: WhatsAppEndpoint(url: simulator.url, rootKey: simulator.rootKey, mediaScheme: "http"))
         configuration.ackTimeout = .seconds(60)
         configuration.noticesFolder = root.appendingPathComponent("outbox/sessions")
-        let session = try await WhatsAppSession(storage: try await makeStorage(root), configuration: configuration,
-                                                logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
-        let qr = Task<String?, Never> {
-            for await event in session.events { if case .qrCode(let text, _) = event { return text } }
-            return nil
-        }
-        await session.start()
-        guard let text = await qr.value else { throw Bench.BenchSetupError(description: "no QR code") }
-        try await simulator.scanQR(text, phone: sender)
-        guard await session.waitUntilConnected(timeout: .seconds(120)) else { throw Bench.BenchSetupError(description: "the session did not connect") }
+        let session = try await SessionsBench.link(
+            try await WhatsAppSession(storage: try await makeStorage(root), configuration: configuration,
+                                      logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }),
+            phone: sender, simulator: simulator)
 
         // stamps[i]: the time spent sending the first i messages.
         var stamps: [Duration] = [.zero]

@@ -36,15 +36,6 @@ enum SessionsBench {
         arguments.first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
     }
 
-    /// The resident set now (Linux `VmRSS`), in bytes.
-    static func residentBytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return (line.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024
-        }
-        return 0
-    }
-
     static func measure(sessions count: Int, messages total: Int) async throws -> Row {
         let senders = (0..<count).map { String(format: "62811%08d", $0) }
         let contacts = (0..<count).map { String(format: "62812%08d", $0) }
@@ -61,7 +52,7 @@ enum SessionsBench {
         // (code pages, TLS and crypto tables, the logger) are not a linked session's memory.
         let warmUp = try await link(phone: warmUpPhone, name: "warm-up", root: root, configuration: configuration, logger: quiet, simulator: simulator)
         try await Task.sleep(for: .seconds(1))
-        let before = residentBytes()
+        let before = Bench.residentBytes()
         var linked: [WhatsAppSession] = []
         let linkSeconds = try await Bench.time {
             linked = try await withThrowingTaskGroup(of: WhatsAppSession.self) { group in
@@ -73,7 +64,7 @@ enum SessionsBench {
         }
         // Idle: connected, nothing to send.
         try await Task.sleep(for: .seconds(2))
-        let idle = max(0, residentBytes() - before) / count
+        let idle = max(0, Bench.residentBytes() - before) / count
 
         // Every session sends its share on its own task, zero delays.
         let perSession = max(1, total / count)
@@ -115,9 +106,14 @@ enum SessionsBench {
     /// Links a new session by QR code against the simulator and waits until it is connected.
     static func link(phone: String, name: String, root: URL, configuration: SessionConfiguration, logger: Logger,
                      simulator: WhatsAppSimulator) async throws -> WhatsAppSession {
-        let session = try await WhatsAppSession(name: name, root: root, configuration: configuration, logger: logger)
-        // The session's events are read to the end (receipts arrive for every message sent);
-        // only the linking ones are passed on.
+        try await link(try await WhatsAppSession(name: name, root: root, configuration: configuration, logger: logger),
+                       phone: phone, simulator: simulator)
+    }
+
+    /// Starts `session`, scans its QR code as `phone` and waits until it is connected. The
+    /// session's events are read to the end (receipts arrive for every message sent); only the
+    /// linking ones matter here.
+    static func link(_ session: WhatsAppSession, phone: String, simulator: WhatsAppSimulator) async throws -> WhatsAppSession {
         let (linking, pass) = AsyncStream.makeStream(of: SessionEvent.self)
         Task {
             for await event in session.events {
@@ -136,6 +132,6 @@ enum SessionsBench {
             default: break
             }
         }
-        throw Bench.BenchSetupError(description: "session \(name) ended before it connected")
+        throw Bench.BenchSetupError(description: "session \(session.name) ended before it connected")
     }
 }

@@ -21,18 +21,14 @@ public enum HTTPUpload {
         _ url: URL, headers: [(String, String)], body: Data, proxy: ProxyConfiguration? = nil,
         tls: TLSConfiguration? = nil, timeout: Duration = .seconds(120)
     ) async throws -> Response {
-        guard let scheme = url.scheme, scheme == "http" || scheme == "https", let host = url.host else {
+        guard let target = try ConnectionTarget(url, plain: "http", secure: "https", tls: tls) else {
             throw HTTPUploadError("unsupported URL \(url.absoluteString) (http:// or https:// with a host)")
         }
-        let secure = scheme == "https"
-        let port = url.port ?? (secure ? 443 : 80)
-        var target = url.path.isEmpty ? "/" : url.path
-        if let query = url.query { target += "?" + query }
-        let sslContext = secure ? try NIOSSLContext(configuration: tls ?? .makeClientConfiguration()) : nil
+        let host = target.host, port = target.port
         let amount = TimeAmount(timeout)
         let promise = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: Response.self)
-        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target)
-        head.headers.add(name: "Host", value: port == 80 || port == 443 ? host : "\(host):\(port)")
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.requestTarget)
+        head.headers.add(name: "Host", value: target.hostHeader)
         for (name, value) in headers { head.headers.add(name: name, value: value) }
         head.headers.add(name: "Content-Length", value: String(body.count))
         head.headers.add(name: "Connection", value: "close")
@@ -41,10 +37,7 @@ public enum HTTPUpload {
         let channel: any Channel
         do {
             channel = try await ProxyTunnel.open(host: host, port: port, proxy: proxy, timeout: amount) { channel in
-                if let sslContext {
-                    let name = (try? SocketAddress(ipAddress: host, port: port)) == nil ? host : nil
-                    try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: name))
-                }
+                try target.addTLS(to: channel)
                 try channel.pipeline.syncOperations.addHTTPClientHandlers()
                 try channel.pipeline.syncOperations.addHandler(UploadHandler(head: request, body: body, promise: promise))
             }

@@ -24,28 +24,18 @@ public enum WebSocketClient {
         proxy: ProxyConfiguration? = nil, compression: Bool = true, timeout: Duration = .seconds(20)
     ) async throws -> WebSocketConnection {
         let timeout = TimeAmount(timeout)
-        guard let scheme = url.scheme, scheme == "ws" || scheme == "wss", let host = url.host else {
+        guard let target = try ConnectionTarget(url, plain: "ws", secure: "wss", tls: tls) else {
             throw WebSocketError(.unsupportedURL(url.absoluteString))
         }
-        let secure = scheme == "wss"
-        let port = url.port ?? (secure ? 443 : 80)
-        var path = url.path.isEmpty ? "/" : url.path
-        if let query = url.query { path += "?" + query }
-        let sslContext = secure ? try NIOSSLContext(configuration: tls ?? .makeClientConfiguration()) : nil
+        let host = target.host, port = target.port
         let promise = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: WebSocketConnection.self)
-        let requestPath = path
         var requestHeaders = headers
         if compression { requestHeaders.append(("Sec-WebSocket-Extensions", PerMessageDeflate.clientOffer)) }
         let upgradeHeaders = requestHeaders
 
         let configure: @Sendable (any Channel) throws -> Void = { channel in
-            if let sslContext {
-                // SNI takes names only; for an address literal NIOSSL checks the certificate
-                // against the connected address instead.
-                let name = (try? SocketAddress(ipAddress: host, port: port)) == nil ? host : nil
-                try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: sslContext, serverHostname: name))
-            }
-            let requestHandler = UpgradeRequestHandler(host: host, port: port, path: requestPath, headers: upgradeHeaders, promise: promise)
+            try target.addTLS(to: channel)
+            let requestHandler = UpgradeRequestHandler(hostHeader: target.hostHeader, path: target.requestTarget, headers: upgradeHeaders, promise: promise)
             let upgrader = NIOWebSocketClientUpgrader(
                 maxFrameSize: FrameCodec.maximumFrameSize + 4,
                 upgradePipelineHandler: { channel, response in
@@ -124,15 +114,13 @@ private final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChann
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundOut = HTTPClientRequestPart
 
-    let host: String
-    let port: Int
+    let hostHeader: String
     let path: String
     let headers: [(String, String)]
     let promise: EventLoopPromise<WebSocketConnection>
 
-    init(host: String, port: Int, path: String, headers: [(String, String)], promise: EventLoopPromise<WebSocketConnection>) {
-        self.host = host
-        self.port = port
+    init(hostHeader: String, path: String, headers: [(String, String)], promise: EventLoopPromise<WebSocketConnection>) {
+        self.hostHeader = hostHeader
         self.path = path
         self.headers = headers
         self.promise = promise
@@ -150,7 +138,7 @@ private final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChann
 
     private func sendRequest(context: ChannelHandlerContext) {
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
-        head.headers.add(name: "Host", value: port == 80 || port == 443 ? host : "\(host):\(port)")
+        head.headers.add(name: "Host", value: hostHeader)
         for (name, value) in headers { head.headers.add(name: name, value: value) }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)

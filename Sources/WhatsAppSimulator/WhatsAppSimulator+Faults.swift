@@ -216,10 +216,16 @@ extension WhatsAppSimulator {
         } else {
             #"{"is_active":false}"#
         }
-        let json = #"{"data":{"xwa2_notify_account_reachout_timelock":\#(payload)}}"#
+        await sendMexUpdate(phone: phone, operation: "NotificationUserReachoutTimelockUpdate",
+                            json: #"{"data":{"xwa2_notify_account_reachout_timelock":\#(payload)}}"#)
+    }
+
+    /// `<notification type="mex"><update op_name=…>{json}</update></notification>` to every device of
+    /// `phone` that is logged in: how the server announces account-level changes (brief §12).
+    func sendMexUpdate(phone: String, operation: String, json: String) async {
         let notification = Node("notification", [("from", .jid(.serverJID)), ("id", .string(requestID())), ("type", .string("mex")),
                                                   ("t", .string(String(Int(Date().timeIntervalSince1970))))], content: .nodes([
-            Node("update", [("op_name", .string("NotificationUserReachoutTimelockUpdate"))], content: .bytes(Array(json.utf8))),
+            Node("update", [("op_name", .string(operation))], content: .bytes(Array(json.utf8))),
         ]))
         for (connection, device) in loggedIn where device.phone == phone {
             try? await send(notification, to: connection)
@@ -282,13 +288,7 @@ extension WhatsAppSimulator {
     /// `<notification type="mex"><update op_name="MessageCappingInfoNotification">`, as Baileys parses it.
     private func sendNewChatCap(phone: String, status: String, used: Int, total: Int, cycleEnd: Date) async {
         let payload = #"{"capping_status":"\#(status)","used_quota":\#(used),"total_quota":\#(total),"cycle_end_timestamp":"\#(Int(cycleEnd.timeIntervalSince1970))"}"#
-        let json = #"{"data":{"xwa2_notify_new_chat_messages_capping_info_update":\#(payload)}}"#
-        let notification = Node("notification", [("from", .jid(.serverJID)), ("id", .string(requestID())), ("type", .string("mex")),
-                                                  ("t", .string(String(Int(Date().timeIntervalSince1970))))], content: .nodes([
-            Node("update", [("op_name", .string("MessageCappingInfoNotification"))], content: .bytes(Array(json.utf8))),
-        ]))
-        for (connection, device) in loggedIn where device.phone == phone {
-            try? await send(notification, to: connection)
-        }
+        await sendMexUpdate(phone: phone, operation: "MessageCappingInfoNotification",
+                            json: #"{"data":{"xwa2_notify_new_chat_messages_capping_info_update":\#(payload)}}"#)
     }
 }

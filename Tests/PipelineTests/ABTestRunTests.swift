@@ -125,11 +125,7 @@ struct ABTestRunTests {
         try harness.drop("ab/message.txt", "Halo")
         try harness.drop("ab/campaign.yaml", Self.yaml.replacingOccurrences(of: "MIN", with: "\(minPerVariant)"))
         try harness.backdate(harness.path("inbox/ab"), by: 5)
-        let scanner = DropScanner(inbox: harness.path("inbox"), configuration: harness.configuration.watch)
-        let intake = DropIntake(inbox: harness.path("inbox"), outbox: harness.path("outbox"), spool: harness.path("state/spool"),
-                                database: harness.database, defaultTimeZone: "Asia/Jakarta", logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() })
-        for finding in scanner.scan() { _ = try await intake.take(finding) }
-        let campaign = try #require(try await harness.campaigns().first)
+        let campaign = try #require(try await harness.takeDrops().first)
         var context = harness.context
         context.eventLog = CampaignEventLog(outbox: harness.path("outbox"), timeZone: PacingTests.jakarta)
         // A real transport waits for the test's result (a dry-run does not); no cold cap here.

@@ -42,11 +42,7 @@ struct ClockJumpTests {
         try harness.drop("c/message.txt", "Halo")
         if let options { try harness.drop("c/campaign.yaml", options) }
         try harness.backdate(harness.path("inbox/c"), by: 5)
-        let scanner = DropScanner(inbox: harness.path("inbox"), configuration: harness.configuration.watch)
-        let intake = DropIntake(inbox: harness.path("inbox"), outbox: harness.path("outbox"), spool: harness.path("state/spool"),
-                                database: harness.database, defaultTimeZone: "Asia/Jakarta", logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() })
-        for finding in scanner.scan() { _ = try await intake.take(finding) }
-        return try #require(try await harness.campaigns().first)
+        return try #require(try await harness.takeDrops().first)
     }
 
     private func context(_ harness: PipelineHarness, _ clock: ManualClock, _ transport: JumpingTransport) -> PipelineContext {

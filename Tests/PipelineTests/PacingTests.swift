@@ -65,19 +65,9 @@ struct PacingTests {
         var context = harness.context
         context.transport = transport
         // The drop is taken by real file times; sending then runs on the manual clock.
-        let scanner = DropScanner(inbox: harness.path("inbox"), configuration: harness.configuration.watch)
-        let intake = DropIntake(inbox: harness.path("inbox"), outbox: harness.path("outbox"), spool: harness.path("state/spool"),
-                                database: harness.database, defaultTimeZone: "Asia/Jakarta", logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() })
-        // A loaded machine may see the drop as still being written at the first look: look again.
-        let deadline = ContinuousClock.now + .seconds(60)
-        repeat {
-            for finding in scanner.scan() { _ = try await intake.take(finding) }
-            if try await !harness.campaigns().isEmpty { break }
-            try await Task.sleep(for: .milliseconds(100))
-        } while ContinuousClock.now < deadline
+        let campaign = try #require(try await harness.takeDrops().first)
         context.clock = clock
         context.sessions = sessions
-        let campaign = try #require(try await harness.campaigns().first)
         _ = try await CampaignRunner(context: context).run(campaign.id)
         return transport
     }

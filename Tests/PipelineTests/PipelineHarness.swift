@@ -67,6 +67,22 @@ struct PipelineHarness {
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-seconds)], ofItemAtPath: path)
     }
 
+    /// Takes what is ready in `inbox/` by real file times, as the daemon's intake does, and returns
+    /// the campaigns made (`except` left out). Scans again while a loaded machine says a drop is not
+    /// ready yet (still in its quiet period, or open for writing by another process), for a minute.
+    func takeDrops(except: Set<String> = []) async throws -> [CampaignRecord] {
+        let scanner = DropScanner(inbox: path("inbox"), configuration: configuration.watch)
+        let intake = DropIntake(inbox: path("inbox"), outbox: path("outbox"), spool: path("state/spool"),
+                                database: database, defaultTimeZone: "Asia/Jakarta", logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() })
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            for finding in scanner.scan() { _ = try await intake.take(finding) }
+            let made = try await campaigns().filter { !except.contains($0.id) }
+            if !made.isEmpty || ContinuousClock.now >= deadline { return made }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     /// Runs the service in `--once` mode until everything ready is processed.
     func runOnce() async throws -> PipelineService {
         let service = PipelineService(context: context, once: true)

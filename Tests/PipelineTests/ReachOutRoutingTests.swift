@@ -64,18 +64,9 @@ struct ReachOutRoutingTests {
         let transport = RestrictingTransport(clock: clock, restricted: restricted, tokens: tokens)
         var context = harness.context
         context.transport = transport
-        let scanner = DropScanner(inbox: harness.path("inbox"), configuration: harness.configuration.watch)
-        let intake = DropIntake(inbox: harness.path("inbox"), outbox: harness.path("outbox"), spool: harness.path("state/spool"),
-                                database: harness.database, defaultTimeZone: "Asia/Jakarta", logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() })
-        // Scanned again while a loaded machine says the drop is not ready yet (as SendTimeTests does).
-        let database = harness.database
-        _ = await eventually(timeout: .seconds(60)) {
-            for finding in scanner.scan() { _ = try? await intake.take(finding) }
-            return ((try? await database.allCampaigns()) ?? []).isEmpty == false
-        }
+        let campaign = try #require(try await harness.takeDrops().first)
         context.clock = clock
         context.sessions = ["a", "b"]
-        let campaign = try #require(try await harness.campaigns().first)
         _ = try await CampaignRunner(context: context).run(campaign.id)
         return (transport, harness)
     }

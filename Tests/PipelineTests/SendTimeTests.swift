@@ -75,16 +75,7 @@ struct SendTimeTests {
         try harness.drop("c/message.txt", "Halo")
         try harness.drop("c/campaign.yaml", "send_time: best\n")
         try harness.backdate(harness.path("inbox/c"), by: 5)
-        let scanner = DropScanner(inbox: harness.path("inbox"), configuration: harness.configuration.watch)
-        let intake = DropIntake(inbox: harness.path("inbox"), outbox: harness.path("outbox"), spool: harness.path("state/spool"),
-                                database: harness.database, defaultTimeZone: "Asia/Jakarta", logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() })
-        // The drop is taken by real file times: scanned again while a loaded machine says it is not ready yet.
-        let database = harness.database
-        #expect(await eventually {
-            for finding in scanner.scan() { _ = try? await intake.take(finding) }
-            return ((try? await database.allCampaigns()) ?? []).contains { $0.id != "old" }
-        })
-        let campaign = try #require(try await harness.campaigns().first { $0.id != "old" })
+        let campaign = try #require(try await harness.takeDrops(except: ["old"]).first)
 
         // The first run starts at 09:00 and is stopped at 09:30 while it waits.
         let firstClock = LimitedClock(PacingTests.date("2026-11-25 09:00"), limit: PacingTests.date("2026-11-25 09:30"))
