@@ -23,7 +23,9 @@ public struct AnswerSender: Service {
 
     public func run() async throws {
         do {
-            try await context.database.requeueInterruptedAnswers(sessions: await sessions())
+            // On a cluster another worker may be sending some of these right now: there, an
+            // interrupted answer is taken again by whoever holds its session (see `sendQueued`).
+            if context.leaseFence == nil { try await context.database.requeueInterruptedAnswers(sessions: await sessions()) }
         } catch {
             context.logger.error("could not requeue answers interrupted by a stop", metadata: ["error": "\(error)"])
         }
@@ -60,18 +62,23 @@ public struct AnswerSender: Service {
     }
 
     /// Sends every queued answer whose session this process can send with; returns how many went out.
+    /// On a cluster only under the session's lease, checked when the answer is claimed.
     @discardableResult
     public func sendQueued() async throws -> Int {
         var sent = 0
-        for answer in try await context.database.queuedAnswers() {
+        let fence = context.leaseFence
+        var ownSessions: [String] = []
+        if let fence { ownSessions = await sessions().filter { fence($0).fencing > 0 } }
+        for answer in try await context.database.queuedAnswers(interruptedOf: ownSessions) {
             // Another worker may hold the session; the answer waits for it.
             guard await context.transport.isAvailable(session: answer.session) else { continue }
+            if let fence, fence(answer.session).fencing == 0 { continue }
             if let reason = try await capReached(session: answer.session) {
                 try await context.database.markAnswerFailed(answer.id, reason: reason)
                 context.logger.notice("answer refused: the session is at its cap", metadata: ["wa.session": "\(answer.session)", "answer.reason": "\(reason)"])
                 continue
             }
-            guard try await context.database.claimAnswer(answer.id) else { continue }
+            guard try await context.database.claimAnswer(answer.id, fence: fence?(answer.session)) else { continue }
             var media: MediaAttachment?
             if let image = answer.mediaPath {
                 do {

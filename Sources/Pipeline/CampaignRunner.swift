@@ -25,7 +25,7 @@ public struct CampaignRunner: Sendable {
     /// Runs every stage not yet done. `waitForTime: false` returns instead of waiting for a
     /// future `send_at` (for `siaran run --once`).
     public func run(_ id: String, waitForTime: Bool = true) async throws -> Progress {
-        guard let campaign = try await context.database.campaign(id) else { throw CampaignFailure("no campaign \(id)") }
+        guard let campaign = try await context.database.campaign(id)?.locatingSpool(in: context.spool) else { throw CampaignFailure("no campaign \(id)") }
         let options = (campaign.options.flatMap { try? JSONDecoder().decode(CampaignOptions.self, from: Data($0.utf8)) }) ?? CampaignOptions()
         let preparation = CampaignPreparation(context: context, campaign: campaign, options: options)
         context.eventLog?.setFolder(campaign.folderName, for: id)

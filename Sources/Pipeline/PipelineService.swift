@@ -324,7 +324,7 @@ public final class PipelineService: Service, Sendable {
                 leftToOthers = true
                 continue
             }
-            if FileManager.default.fileExists(atPath: campaign.spoolPath) {
+            if FileManager.default.fileExists(atPath: campaign.locatingSpool(in: context.spool).spoolPath) {
                 try await context.database.markStage(.ingest, campaign: id)
             } else {
                 try await context.database.forgetInterruptedIntake(campaign: id)

@@ -25,15 +25,20 @@ public struct ClusterMembershipService: Service {
     let logger: Logger
     let leases: HeldLeases
     let sessions: [String]
+    /// Sessions linked since this worker started (from another worker's dashboard or with
+    /// `siaran login`), asked at every beat so their leases are taken too.
+    let linkedSessions: (@Sendable () async throws -> [String])?
     let changes: AsyncStream<LeaseChange>.Continuation?
 
     public init(database: SiaranDatabase, settings: ClusterSettings, logger: Logger, leases: HeldLeases = HeldLeases(),
-                sessions: [String] = [], changes: AsyncStream<LeaseChange>.Continuation? = nil) {
+                sessions: [String] = [], linkedSessions: (@Sendable () async throws -> [String])? = nil,
+                changes: AsyncStream<LeaseChange>.Continuation? = nil) {
         self.database = database
         self.settings = settings
         self.logger = logger
         self.leases = leases
         self.sessions = sessions
+        self.linkedSessions = linkedSessions
         self.changes = changes
     }
 
@@ -76,13 +81,47 @@ public struct ClusterMembershipService: Service {
             changes?.yield(.lost(session: lost))
         }
         guard changes != nil else { return }
-        for session in sessions where leases.lease(of: session) == nil {
-            guard let lease = try await database.acquireSessionLease(session: session, worker: worker, at: Date(),
-                                                                     duration: settings.leaseSeconds) else { continue }
-            leases.record(lease)
+        var candidates = sessions
+        for linked in try await linkedSessions?() ?? [] where !candidates.contains(linked) { candidates.append(linked) }
+        let taker = SessionLeaseTaker(database: database, worker: worker, duration: settings.leaseSeconds, leases: leases)
+        for session in candidates where leases.lease(of: session) == nil {
+            guard case .taken(let lease) = try await taker.take(session) else { continue }
             logger.notice("worker \(worker) took session \(session)", metadata: ["lease.fencing": "\(lease.fencing)"])
             changes?.yield(.acquired(session: session, fencing: lease.fencing))
         }
+    }
+}
+
+/// Takes a session's lease for this worker when it is free (or already this worker's), and
+/// records it in `leases` so the heartbeat renews it. The membership service takes leases with
+/// it at every beat; the dashboard takes one before it links a number, so a number linked on
+/// a cluster is connected under a lease from its first frame and moves when its worker dies.
+public struct SessionLeaseTaker: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        case taken(SessionLease)
+        /// Another live worker holds it (its id, when the database still names one).
+        case heldElsewhere(owner: String?)
+    }
+
+    let database: SiaranDatabase
+    let worker: String
+    let duration: TimeInterval
+    let leases: HeldLeases
+
+    public init(database: SiaranDatabase, worker: String, duration: TimeInterval, leases: HeldLeases) {
+        self.database = database
+        self.worker = worker
+        self.duration = duration
+        self.leases = leases
+    }
+
+    public func take(_ session: String) async throws -> Outcome {
+        guard let lease = try await database.acquireSessionLease(session: session, worker: worker, at: Date(), duration: duration) else {
+            let owner = try await database.sessionLeases().first { $0.session == session }?.owner
+            return .heldElsewhere(owner: owner)
+        }
+        leases.record(lease)
+        return .taken(lease)
     }
 }
 

@@ -130,10 +130,18 @@ public struct SiaranApplication: Sendable {
         let (transport, whatsapp) = try await makeTransport(storages: storages)
         let board = SessionBoard()
         let (leaseChanges, leaseContinuation) = AsyncStream.makeStream(of: ClusterMembershipService.LeaseChange.self)
+        let openSession: @Sendable (String) async throws -> WhatsAppSession = { [self] name in
+            try await WhatsAppService.session(
+                name, settings: configuration.whatsapp, sessionsDirectory: configuration.paths.sessionsDirectory,
+                outbox: configuration.paths.outbox, typing: configuration.pipeline.sending.typingPresence,
+                timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone), storages: storages, logger: component("whatsapp"))
+        }
         if let whatsapp {
             services.append(WhatsAppService(transport: whatsapp, database: database, logger: component("whatsapp"), board: board,
-                                            leaseChanges: leasing ? leaseChanges : nil))
+                                            leaseChanges: leasing ? leaseChanges : nil, open: openSession))
         }
+        let leaseTaker = leasing ? SessionLeaseTaker(database: database, worker: worker, duration: configuration.cluster.leaseSeconds,
+                                                     leases: heldLeases) : nil
         var context = pipelineContext(transport: transport)
         if leasing {
             context.leaseFence = { session in heldLeases.fence(for: session, worker: worker) }
@@ -158,24 +166,23 @@ public struct SiaranApplication: Sendable {
                                                  logger: component("privacy")))
         }
         if !once {
+            var linkedSessions: (@Sendable () async throws -> [String])?
+            if leasing { linkedSessions = { try await storages.linkedNames() } }
             services.append(ClusterMembershipService(database: database, settings: configuration.cluster, logger: component("cluster"),
                                                      leases: heldLeases, sessions: whatsapp.map { $0.sessions.keys.sorted() } ?? [],
-                                                     changes: leasing ? leaseContinuation : nil))
+                                                     linkedSessions: linkedSessions, changes: leasing ? leaseContinuation : nil))
         }
         if configuration.backup.every != nil, !once, let passphrase = configuration.secrets.backupPassphrase {
             let backup = InstallationBackup(configuration: configuration, configurationFile: configurationFile, database: database)
             services.append(BackupService(backup: backup, settings: configuration.backup, passphrase: passphrase, logger: component("backup")))
         }
         if configuration.dashboard.enabled && !once {
+            var takeLease: (@Sendable (String) async throws -> SessionLeaseTaker.Outcome)?
+            if let leaseTaker { takeLease = { name in try await leaseTaker.take(name) } }
             let control = whatsapp.map { transport in
                 WhatsAppSessionControl(transport: transport, board: board,
                                        sessionsRoot: URL(fileURLWithPath: configuration.paths.sessionsDirectory, isDirectory: true),
-                                       removeState: { name in try? await storages.remove(name) }) { [self] name in
-                    try await WhatsAppService.session(
-                        name, settings: configuration.whatsapp, sessionsDirectory: configuration.paths.sessionsDirectory,
-                        outbox: configuration.paths.outbox, typing: configuration.pipeline.sending.typingPresence,
-                        timeZone: TimeZone(identifier: configuration.pipeline.sending.timeZone), storages: storages, logger: component("whatsapp"))
-                }
+                                       removeState: { name in try? await storages.remove(name) }, takeLease: takeLease, open: openSession)
             }
             let metrics = monitoring(), token = configuration.secrets.metricsToken
             services.append(DashboardService(dashboard: try await dashboard(sessions: control)) { router in
@@ -204,7 +211,7 @@ public struct SiaranApplication: Sendable {
         let admin = configuration.secrets.adminPassword.map { (username: configuration.secrets.adminUser, password: $0) }
         var settings = DashboardConfiguration(
                 host: configuration.dashboard.host, port: configuration.dashboard.port, inbox: paths.inbox, outbox: paths.outbox,
-                uploads: (paths.state as NSString).appendingPathComponent("uploads"), jwtSecret: secret, initialAdmin: admin,
+                uploads: configuration.cluster.uploadsDirectory(paths: paths, dialect: database.dialect), jwtSecret: secret, initialAdmin: admin,
                 templates: paths.templates, optOutFile: configuration.optOutFile, contacts: configuration.contacts,
                 message: configuration.message, media: configuration.media, timeZone: configuration.pipeline.sending.timeZone,
                 sending: configuration.pipeline.sending, watch: configuration.pipeline.watch, sessionNames: configuration.whatsapp.sessions,

@@ -205,8 +205,9 @@ public struct ClusterSettings: Sendable, Equatable {
     /// This worker's id; nil: host name and process id (`SIARAN_WORKER_ID` sets it).
     public var workerId: String?
     /// `cluster.shared_dir`: the folder every worker reads campaign files from after intake (the
-    /// spool, and prepared pictures in `cache/media`). nil: `.siaran/` beside `inbox/` on
-    /// PostgreSQL, `state/` on SQLite (one machine).
+    /// spool, prepared pictures in `cache/media`, and the dashboard's uploads). nil: `.siaran/`
+    /// beside `inbox/` on PostgreSQL, `state/` on SQLite (one machine). Each worker may mount it
+    /// at a path of its own.
     public var sharedDir: String?
 
     public init(leaseSeconds: Double = 15, workerId: String? = nil, sharedDir: String? = nil) {
@@ -223,10 +224,23 @@ public struct ClusterSettings: Sendable, Equatable {
     /// live on the shared folder; a SQLite installation keeps them in `state/spool` unless
     /// `shared_dir` says otherwise.
     public func spoolDirectory(paths: PathsConfiguration, dialect: SQLDialect) -> String {
-        if let sharedDir { return (sharedDir as NSString).appendingPathComponent("spool") }
-        guard dialect == .postgres else { return paths.spoolDirectory }
+        sharedFolder(paths: paths, dialect: dialect).map { ($0 as NSString).appendingPathComponent("spool") } ?? paths.spoolDirectory
+    }
+
+    /// Where the dashboard keeps files uploaded before their campaign is created. On PostgreSQL
+    /// the shared folder, so the next request may reach any worker (no sticky sessions behind a
+    /// proxy); `state/uploads` on one machine.
+    public func uploadsDirectory(paths: PathsConfiguration, dialect: SQLDialect) -> String {
+        sharedFolder(paths: paths, dialect: dialect).map { ($0 as NSString).appendingPathComponent("uploads") }
+            ?? (paths.state as NSString).appendingPathComponent("uploads")
+    }
+
+    /// `shared_dir`, else `.siaran/` beside `inbox/` on PostgreSQL; nil on SQLite without `shared_dir`.
+    private func sharedFolder(paths: PathsConfiguration, dialect: SQLDialect) -> String? {
+        if let sharedDir { return sharedDir }
+        guard dialect == .postgres else { return nil }
         let inbox = URL(fileURLWithPath: paths.inbox).standardizedFileURL.path
-        return (((inbox as NSString).deletingLastPathComponent as NSString).appendingPathComponent(".siaran") as NSString).appendingPathComponent("spool")
+        return ((inbox as NSString).deletingLastPathComponent as NSString).appendingPathComponent(".siaran")
     }
 
     /// The id this process uses: the configured one, or `host-pid`.

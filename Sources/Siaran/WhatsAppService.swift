@@ -18,14 +18,19 @@ public struct WhatsAppService: Service {
     /// On a cluster (PostgreSQL): the leases this worker takes and loses. A session connects only
     /// while its lease is held here; nil starts every session at once.
     let leaseChanges: AsyncStream<ClusterMembershipService.LeaseChange>?
+    /// Opens a session this worker did not run at start (linked since on another worker) when
+    /// its lease comes here.
+    let open: (@Sendable (String) async throws -> WhatsAppSession)?
 
     public init(transport: WhatsAppTransport, database: SiaranDatabase, logger: Logger, board: SessionBoard? = nil,
-                leaseChanges: AsyncStream<ClusterMembershipService.LeaseChange>? = nil) {
+                leaseChanges: AsyncStream<ClusterMembershipService.LeaseChange>? = nil,
+                open: (@Sendable (String) async throws -> WhatsAppSession)? = nil) {
         self.transport = transport
         self.database = database
         self.logger = logger
         self.board = board
         self.leaseChanges = leaseChanges
+        self.open = open
     }
 
     public func run() async throws {
@@ -35,11 +40,19 @@ public struct WhatsAppService: Service {
         let leases: Task<Void, Never>?
         if let leaseChanges {
             await transport.start(only: [])
-            leases = Task { [transport, logger] in
+            leases = Task { [transport, logger, open] in
                 for await change in leaseChanges {
                     switch change {
                     case .acquired(let session, _):
                         logger.info("session \(session) connects: this worker holds its lease")
+                        if transport.session(session) == nil, let open {
+                            do {
+                                await transport.add(try await open(session), start: false)
+                            } catch {
+                                logger.error("session \(session) could not be opened here: \(error)")
+                                continue
+                            }
+                        }
                         await transport.startSession(session)
                     case .lost(let session):
                         logger.warning("session \(session) disconnects: its lease went to another worker")

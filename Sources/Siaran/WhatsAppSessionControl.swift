@@ -18,15 +18,19 @@ public struct WhatsAppSessionControl: SessionControl {
     let firstCodeWait: Duration
     /// Deletes a session's state before it is linked afresh (its folder, or its rows on PostgreSQL).
     let removeState: @Sendable (String) async -> Void
+    /// On a cluster: takes the session's lease for this worker before it connects.
+    let takeLease: (@Sendable (String) async throws -> SessionLeaseTaker.Outcome)?
 
     public init(transport: WhatsAppTransport, board: SessionBoard, sessionsRoot: URL, firstCodeWait: Duration = .seconds(5),
                 removeState: (@Sendable (String) async -> Void)? = nil,
+                takeLease: (@Sendable (String) async throws -> SessionLeaseTaker.Outcome)? = nil,
                 open: @escaping @Sendable (String) async throws -> WhatsAppSession) {
         self.transport = transport
         self.board = board
         self.sessionsRoot = sessionsRoot
         self.firstCodeWait = firstCodeWait
         self.removeState = removeState ?? { name in SessionFolder.remove(root: sessionsRoot, name: name) }
+        self.takeLease = takeLease
         self.open = open
     }
 
@@ -41,6 +45,11 @@ public struct WhatsAppSessionControl: SessionControl {
     public func connect(session name: String, pairingPhone: String?) async throws -> SessionSnapshot {
         guard SessionName.isValid(name) else {
             throw DashboardError(.badRequest, "'\(name)' is not a valid session name: use 1–32 letters, digits, - or _")
+        }
+        // On a cluster a number connects only under this worker's lease; one another worker
+        // holds is linked from there (two connections would replace each other).
+        if let takeLease, case .heldElsewhere(let owner) = try await takeLease(name) {
+            throw DashboardError(.conflict, "session '\(name)' is connected by worker \(owner ?? "another worker") of this cluster; link or stop it from that worker's dashboard, or wait until it leaves")
         }
         if let session = transport.session(name) {
             let state = await session.state

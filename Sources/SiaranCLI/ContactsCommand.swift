@@ -1,6 +1,7 @@
 import ArgumentParser
 import Contacts
 import Foundation
+import Pipeline
 import Reports
 import Siaran
 import Store
@@ -91,7 +92,8 @@ struct ContactsCommand: AsyncParsableCommand {
                                                           actor: "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")")
             let removedFromFile = try Self.removeFromOptOutFile(number, file: configuration.optOutFile, normalizer: normalizer)
             var campaigns: [CampaignRecord] = []
-            for id in report.campaigns { if let campaign = try await database.campaign(id) { campaigns.append(campaign) } }
+            let spool = configuration.cluster.spoolDirectory(paths: configuration.paths, dialect: database.dialect)
+            for id in report.campaigns { if let campaign = try await database.campaign(id) { campaigns.append(campaign.locatingSpool(in: spool)) } }
             let files = try PersonalDataFiles(outbox: configuration.paths.outbox, normalizer: normalizer)
                 .scrub(number: number, spellings: [digits, "0" + national, national], texts: texts, pseudonym: report.pseudonym, campaigns: campaigns)
             print("forgotten: \(number) is now \(report.pseudonym)")

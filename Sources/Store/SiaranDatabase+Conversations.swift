@@ -94,10 +94,15 @@ extension SiaranDatabase {
         return nil
     }
 
-    /// Answers waiting for a daemon to send them, oldest first.
-    public func queuedAnswers(limit: Int = 50) async throws -> [QueuedAnswer] {
+    /// Answers waiting for a daemon to send them, oldest first. `interruptedOf`: sessions whose
+    /// answers left `sending` are also listed (a cluster worker's own sessions: such an answer was
+    /// on its way when the session's previous holder died, and goes out again under its id).
+    public func queuedAnswers(limit: Int = 50, interruptedOf sessions: [String] = []) async throws -> [QueuedAnswer] {
         try await read { db in
-            try db.query("SELECT id, phone, session, text, mediaPath FROM answers WHERE state = 'queued' ORDER BY createdAt, id LIMIT ?", limit).map {
+            let interrupted = sessions.isEmpty ? "" : " OR (state = 'sending' AND session IN (\(db.placeholders(sessions.count))))"
+            let arguments = sessions.map(SQLValue.text) + [.integer(Int64(limit))]
+            return try db.query("SELECT id, phone, session, text, mediaPath FROM answers WHERE state = 'queued'\(interrupted) ORDER BY createdAt, id LIMIT ?",
+                                arguments).map {
                 QueuedAnswer(id: try $0.string("id"), phone: try $0.string("phone"), session: try $0.string("session"), text: try $0.string("text"),
                              mediaPath: $0.optionalString("mediaPath"))
             }
@@ -106,8 +111,19 @@ extension SiaranDatabase {
 
     /// Takes a queued answer for sending (`sending`, written before the network write like a
     /// campaign message); false when another worker took it first.
-    public func claimAnswer(_ id: String) async throws -> Bool {
-        try await write { db in try db.execute("UPDATE answers SET state = 'sending' WHERE id = ? AND state = 'queued'", id) > 0 }
+    ///
+    /// With a `fence` (a worker of a cluster) the answer is taken only while that worker holds its
+    /// session's lease under that fencing counter, checked in this transaction, so a worker frozen
+    /// past its lease sends no answer for that session; and an answer left `sending` by the
+    /// session's previous holder is taken again (it goes out under the same id, which the phone
+    /// drops if it did arrive).
+    public func claimAnswer(_ id: String, fence: LeaseFence? = nil) async throws -> Bool {
+        try await write { db in
+            guard let fence else { return try db.execute("UPDATE answers SET state = 'sending' WHERE id = ? AND state = 'queued'", id) > 0 }
+            guard let session = try db.queryOne("SELECT session FROM answers WHERE id = ?", id).map({ try $0.string("session") }),
+                  try Self.holdsSessionLease(session, worker: fence.worker, fencing: fence.fencing, at: Date(), in: db) else { return false }
+            return try db.execute("UPDATE answers SET state = 'sending' WHERE id = ? AND state IN ('queued', 'sending')", id) > 0
+        }
     }
 
     /// After a crash, answers left in `sending` go out again with the same id (the phone drops a duplicate).

@@ -130,4 +130,42 @@ struct AnswerSenderTests {
         #expect(try await harness.database.answerStatus("3EB0BBBB")?.reason == "hourly-cap")
         #expect(transport.sends.withLock { $0.count } == 1)
     }
+    @Test("on a cluster an answer goes out only under its session's lease: a worker that lost it sends nothing, the new holder sends an interrupted answer again under its id",
+          arguments: TestDatabaseKind.allCases)
+    func fencedByTheSessionLease(database: TestDatabaseKind) async throws {
+        let harness = try await PipelineHarness(database)
+        try harness.drop("c/numbers.txt", "6281234567890\n")
+        try harness.drop("c/message.txt", "Halo")
+        _ = try await harness.runOnce()
+        try await harness.database.recordReply(phone: "6281234567890", session: "utama", messageId: "IN1", text: "Berapa?", at: Date(), isOptOut: false)
+        let clock = ManualClock(Date())
+        func worker(_ id: String, fencing: Int) -> (AnswerSender, RecordingTransport) {
+            let transport = RecordingTransport(clock: clock)
+            var context = harness.context
+            context.transport = transport
+            context.clock = clock
+            context.leaseFence = { _ in LeaseFence(worker: id, fencing: fencing) }
+            return (AnswerSender(context: context), transport)
+        }
+        // Worker a held the session, claimed the answer and died before recording the send.
+        let a = try #require(try await harness.database.acquireSessionLease(session: "utama", worker: "a", at: Date().addingTimeInterval(-120), duration: 60))
+        #expect(try await harness.database.beginAnswer(NewAnswer(id: "3EB0CCCC", phone: "6281234567890", session: "utama", text: "Rp 50.000", author: "sari")) == nil)
+        #expect(try await harness.database.claimAnswer("3EB0CCCC", fence: LeaseFence(worker: "a", fencing: a.fencing)) == false,
+                "a's lease ran out: it may not take the answer")
+        let b = try #require(try await harness.database.acquireSessionLease(session: "utama", worker: "b", at: Date(), duration: 60))
+        #expect(b.fencing == a.fencing + 1)
+        #expect(try await harness.database.claimAnswer("3EB0CCCC", fence: LeaseFence(worker: "b", fencing: b.fencing)))
+        // b dies too with the answer `sending`; a wakes up still believing it holds the session.
+        let (stale, staleTransport) = worker("a", fencing: a.fencing)
+        #expect(try await stale.sendQueued() == 0)
+        #expect(staleTransport.sends.withLock { $0.isEmpty }, "the stale worker sends nothing")
+        let c = try #require(try await harness.database.acquireSessionLease(session: "utama", worker: "c", at: Date().addingTimeInterval(61), duration: 600))
+        // c's lease starts in the future of b's, as a take-over after b's lease ran out would.
+        let (holder, holderTransport) = worker("c", fencing: c.fencing)
+        #expect(try await holder.sendQueued() == 1)
+        #expect(holderTransport.sends.withLock { $0.map(\.id) } == ["3EB0CCCC"], "sent again under its own id")
+        #expect(try await harness.database.answerStatus("3EB0CCCC")?.state == "sent")
+        #expect(try await holder.sendQueued() == 0, "and only once")
+    }
 }
+
