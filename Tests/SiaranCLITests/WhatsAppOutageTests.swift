@@ -18,7 +18,7 @@ struct WhatsAppOutageTests {
     static let sender = "6281100000001"
 
     /// Starts the relay on `port` (0: any free one) to `target`; answers the process and its port.
-    private func relay(port: Int, to target: Int) async throws -> (ChildProcess, Int) {
+    private func relay(port: Int, to target: Int, errors: URL) async throws -> (ChildProcess, Int) {
         let script = """
             import asyncio, socket, sys
             port, target = int(sys.argv[1]), int(sys.argv[2])
@@ -46,9 +46,13 @@ struct WhatsAppOutageTests {
             asyncio.run(main())
             """
         let output = try closeOnExecPipe()
+        // Its own errors (a traceback if it dies) go to a file the failure message quotes.
+        let log = open(errors.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        defer { if log >= 0 { close(log) } }
         let process: ChildProcess
         do {
-            process = try ChildProcess("/usr/bin/env", ["python3", "-c", script, "\(port)", "\(target)"], descriptors: [1: output.write])
+            process = try ChildProcess("/usr/bin/env", ["python3", "-c", script, "\(port)", "\(target)"],
+                                       descriptors: log >= 0 ? [1: output.write, 2: log] : [1: output.write])
         } catch {
             close(output.read)
             close(output.write)
@@ -85,7 +89,8 @@ struct WhatsAppOutageTests {
         await linking.stop()
 
         let serverPort = try #require(simulator.url.port)
-        var (relay, port) = try await relay(port: 0, to: serverPort)
+        let relayErrors = site.folder.appendingPathComponent("relay-errors.txt")
+        var (relay, port) = try await relay(port: 0, to: serverPort, errors: relayErrors)
         defer { if relay.isRunning { kill(relay.processIdentifier, SIGKILL) } }
         try SimulatorDaemonConfiguration.write(to: site.folder, simulator: simulator)
         let configFile = site.folder.appendingPathComponent("pipeline.yaml")
@@ -98,7 +103,14 @@ struct WhatsAppOutageTests {
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         @Sendable func accepted() async -> [(id: String, to: String)] { await simulator.acceptedMessages.map { ($0.id, $0.recipientPhone) } }
 
-        #expect(await eventually(timeout: .seconds(150)) { await accepted().count >= 8 }, "the daemon connected and sent: \(site.tail())")
+        let firstRelay = relay, relayPort = port
+        @Sendable func relayState() -> String {
+            let relay = firstRelay, port = relayPort
+            return "relay pid \(relay.processIdentifier) on port \(port): " + (relay.isRunning ? "running" : "ended with \(relay.terminationStatus)")
+                + "; its errors: \((try? String(contentsOf: relayErrors, encoding: .utf8)) ?? "none")"
+        }
+        #expect(await eventually(timeout: .seconds(150)) { await accepted().count >= 8 },
+                "the daemon connected and sent: \(relayState())\nlog from the start: \(site.log().prefix(3000))\n\(site.tail())")
         kill(relay.processIdentifier, SIGKILL)
         await waitForExit(relay)
         #expect(await eventually(timeout: .seconds(90)) { site.log().contains("session utama disconnected") }, "\(site.tail())")
@@ -111,7 +123,7 @@ struct WhatsAppOutageTests {
         #expect(daemon.isRunning, "the daemon stays up while the server is away")
         #expect(await accepted().count == during, "nothing reaches the server while it is away")
 
-        (relay, _) = try await self.relay(port: port, to: serverPort)
+        (relay, _) = try await self.relay(port: port, to: serverPort, errors: relayErrors)
         let back = ContinuousClock.now
         #expect(await eventually(timeout: .seconds(180)) { await accepted().count > during }, "sending resumed: \(site.tail())")
         print("WhatsAppOutageTests.serverUnreachable: sending resumed \(ContinuousClock.now - back) after the server came back")
