@@ -63,21 +63,18 @@ struct CampaignSender: Sendable {
         return try await runLanes(media: media, pacing: pacing)
     }
 
-    /// How often the lanes look for sessions linked while the campaign runs.
-    static let newSessionsSeconds = 10.0
-
     private enum LaneEnd: Sendable {
         case lane(Outcome)
-        case lookedForSessions
+        case sessionsLinked
     }
 
-    /// Starts a lane for every session of the campaign, and for each one linked meanwhile; ends
-    /// when the lanes agree the queue is done, or one of them saw CANCEL (the others are then
-    /// cancelled: each settles what it has on the wire and gives back what it claimed).
+    /// Starts a lane for every session of the campaign, and for each one linked meanwhile (a lane
+    /// that sees one says so: `noticeSessions`); ends when the lanes agree the queue is done, or
+    /// one of them saw CANCEL (the others are then cancelled: each settles what it has on the
+    /// wire and gives back what it claimed).
     private func runLanes(media: MediaAttachment?, pacing: LanePacing) async throws -> Outcome {
         let clock = context.clock
         return try await withThrowingTaskGroup(of: LaneEnd.self) { group in
-            var started: Set<String> = []
             var running = 0
             func lane(_ session: String) -> @Sendable () async throws -> LaneEnd {
                 { [self] in
@@ -90,19 +87,16 @@ struct CampaignSender: Sendable {
                     }
                 }
             }
-            let lookForSessions: @Sendable () async throws -> LaneEnd = {
-                try await clock.asSleeper {
-                    try? await clock.sleep(seconds: Self.newSessionsSeconds)
-                    return .lookedForSessions
-                }
+            let watchForSessions: @Sendable () async throws -> LaneEnd = { [shared] in
+                await shared.newSessions.wait()
+                return .sessionsLinked
             }
-            for session in await sessionNames() where started.insert(session).inserted {
+            for session in await sessionNames() where shared.startLane(session) {
                 clock.announceSleeper()
                 group.addTask(operation: lane(session))
                 running += 1
             }
-            clock.announceSleeper()
-            group.addTask(operation: lookForSessions)
+            group.addTask(operation: watchForSessions)
 
             var outcome = Outcome.completed
             while running > 0, let end = try await group.next() {
@@ -116,20 +110,25 @@ struct CampaignSender: Sendable {
                         // their session, a cap or a delay need not wait any longer.
                         group.cancelAll()
                     }
-                case .lookedForSessions:
+                case .sessionsLinked:
                     guard shared.ending == nil else { continue }
-                    for session in await sessionNames() where started.insert(session).inserted {
+                    for session in await sessionNames() where shared.startLane(session) {
                         clock.announceSleeper()
                         group.addTask(operation: lane(session))
                         running += 1
                     }
-                    clock.announceSleeper()
-                    group.addTask(operation: lookForSessions)
+                    group.addTask(operation: watchForSessions)
                 }
             }
             group.cancelAll()
             return outcome
         }
+    }
+
+    /// Called by the lanes with the campaign's sessions as they are now: one without a lane yet
+    /// (linked while the campaign runs) gets one.
+    func noticeSessions(_ sessions: [String]) {
+        if shared.lacksLane(sessions) { shared.newSessions.notice() }
     }
 
     /// Messages claimed together in one commit when they go out back to back (no delay, no caps).
@@ -358,8 +357,18 @@ final class CampaignSendState: Sendable {
         var paused = false
         var noSessionSaidAt: Date?
         var ending: CampaignSender.Outcome?
+        var lanes: Set<String> = []
     }
     private let state = Mutex(State())
+    /// Wakes the task that starts lanes when a session without one appears.
+    let newSessions = SessionWatch()
+
+    /// True when `session` had no lane yet (it has one now).
+    func startLane(_ session: String) -> Bool { state.withLock { $0.lanes.insert(session).inserted } }
+
+    func lacksLane(_ sessions: [String]) -> Bool {
+        state.withLock { state in sessions.contains { !state.lanes.contains($0) } }
+    }
 
     var optedOut: SuppressedNumbers? {
         get { state.withLock { $0.optedOut } }
@@ -449,5 +458,52 @@ final class LinkDates {
         let linked = try await database.linkedAt(session: session)
         entries[session] = (linked, now)
         return linked
+    }
+}
+
+/// One waiter (the task that starts lanes) woken when a lane notices a session without a lane;
+/// a notice with nobody waiting is kept for the next wait. Not a clock sleep: it never holds a
+/// virtual test clock back, and the group's end cancels it.
+final class SessionWatch: Sendable {
+    private struct State {
+        var waiter: CheckedContinuation<Void, Never>?
+        var noticed = false
+        var cancelled = false
+    }
+    private let state = Mutex(State())
+
+    func wait() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.noticed || state.cancelled {
+                        state.noticed = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.cancelled = true
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+    }
+
+    func notice() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.noticed = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
     }
 }

@@ -56,10 +56,11 @@ struct SessionLane: Sendable {
             if sender.stopRequested() { try await flush() }
             if let stop = try await sender.waitWhilePaused() { return stop }
             try await sender.waitForWindow()
+            let sessions = await sender.sessionNames()
+            sender.noticeSessions(sessions)
             // A logged-out, replaced or unacknowledged session hands its share to the others.
             guard await context.transport.isAvailable(session: session) else {
                 try await flush()
-                let sessions = await sender.sessionNames()
                 if await noneAvailable(sessions) { sender.sayNoSessionCanSend(sessions) }
                 if await sender.queue.isFinished { return .completed }
                 try await context.clock.sleep(seconds: 5)
@@ -105,7 +106,7 @@ struct SessionLane: Sendable {
 
             // A capped session claims one at a time: its count must see every send recorded.
             let size = capped ? 1 : sender.claimSize(sentInBatch: sentInBatch, delayMaximum: pacing.delayMaximum)
-            let choice = try await choose(from: candidates, size: size, window: window)
+            let choice = try await choose(from: candidates, size: size, sessions: sessions, window: window)
             let reserved = await sender.queue.reserve((choice.take + choice.optedOut + choice.postponed.map(\.message)).map(\.id))
             for message in choice.optedOut where reserved.contains(message.id) {
                 try await context.database.markFailed(message.id, reason: "opted-out")
@@ -202,13 +203,12 @@ struct SessionLane: Sendable {
     /// contacts (failed by whoever reserves them) and contacts every session is restricted for
     /// (postponed). A contact who wrote to another session that is restricted from new chats is
     /// left to that one: it is the only kind of contact it may still serve.
-    private func choose(from candidates: [MessageRecord], size: Int, window: SendWindow) async throws -> Choice {
+    private func choose(from candidates: [MessageRecord], size: Int, sessions: [String], window: SendWindow) async throws -> Choice {
         let sending = context.pipeline.sending
         let now = context.clock.now()
         let warmSince = sender.warmSince(now)
         let optedOut = sender.shared.optedOut
         let warm = sender.coldCapped ? sender.shared.warm : []
-        let sessions = await sender.sessionNames()
         var restrictedOthers: [String] = []
         for other in sessions where other != session {
             if let until = await context.transport.restrictedUntil(session: other), until > now,
