@@ -1,22 +1,26 @@
 import Foundation
 import Store
+import Synchronization
 import Transport
 
-/// The send stage: paces, honours control files, windows, caps and opt-outs, and keeps every
-/// message's id through crashes (a row is marked `sending` before the network write).
-struct CampaignSender {
+/// The send stage: one lane per session (`SessionLane.swift`), each with its own pacing, taking
+/// the campaign's messages from one shared queue; honours control files, windows, caps and
+/// opt-outs, and keeps every message's id through crashes (a row is marked `sending` before the
+/// network write).
+struct CampaignSender: Sendable {
     let context: PipelineContext
     let campaign: CampaignRecord
     let options: CampaignOptions
 
-    enum Outcome: Equatable { case completed, cancelled }
+    enum Outcome: Equatable, Sendable { case completed, cancelled }
 
     /// Built once per campaign: time zone lookups are too slow for every message.
     let windowCalendar: Calendar
-    /// When each session was linked, for its warm-up; asked before every message.
-    private let linkDates = LinkDates()
     /// Who may still be written to from a session WhatsApp restricted from new chats.
-    private let restrictions = RestrictedSessions()
+    let restrictions = RestrictedSessions()
+    /// What the lanes share: opt-outs, warm contacts, the status cadence, the paused state.
+    let shared = CampaignSendState()
+    let queue: CampaignQueue
 
     init(context: PipelineContext, campaign: CampaignRecord, options: CampaignOptions) {
         self.context = context
@@ -25,6 +29,8 @@ struct CampaignSender {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: context.pipeline.sending.timeZone) ?? .current
         self.windowCalendar = calendar
+        queue = CampaignQueue(database: context.database, campaign: campaign.id, clock: context.clock,
+                              bestSendTime: options.bestSendTime == true, batchSize: Self.batchSize)
     }
 
     /// The campaign's `sessions:`, else the configured ones plus any the transport linked while
@@ -45,22 +51,84 @@ struct CampaignSender {
                                     metadata: ["campaign.id": "\(campaign.id)"])
             }
         }
-        let window = SendWindow()
-        let outcome: Outcome
-        do {
-            outcome = try await sendLoop(window)
-        } catch let error as StoreError where error.isTransient {
-            // The database is away: recording would wait out its own timeout and fail too. Nothing
-            // is lost: the claimed messages stay `sending` and go out again with their ids.
-            throw error
-        } catch {
-            // Cancelled or failed mid-campaign: what is already on the wire is still recorded, and
-            // what was claimed but never sent goes back to pending.
-            try? await settle(window)
-            throw error
+        let sending = context.pipeline.sending
+        shared.optedOut = try await context.database.suppressedNumbers()
+        if coldCapped { shared.warm = try await context.database.warmPhones(since: warmSince(context.clock.now())) }
+        try await context.database.setState(.sending, of: campaign.id)
+        try await CampaignRunner(context: context).writeStatus(campaign.id)
+        let media = try mediaAttachment()
+        let pacing = LanePacing(delayMinimum: options.delayMinimum ?? sending.delayMinimum,
+                                delayMaximum: options.delayMaximum ?? sending.delayMaximum,
+                                batchSize: sending.batchSize, batchPauseSeconds: sending.batchPauseSeconds)
+        return try await runLanes(media: media, pacing: pacing)
+    }
+
+    private enum LaneEnd: Sendable {
+        case lane(Outcome)
+        case sessionsLinked
+    }
+
+    /// Starts a lane for every session of the campaign, and for each one linked meanwhile (a lane
+    /// that sees one says so: `noticeSessions`); ends when the lanes agree the queue is done, or
+    /// one of them saw CANCEL (the others are then cancelled: each settles what it has on the
+    /// wire and gives back what it claimed).
+    private func runLanes(media: MediaAttachment?, pacing: LanePacing) async throws -> Outcome {
+        let clock = context.clock
+        return try await withThrowingTaskGroup(of: LaneEnd.self) { group in
+            var running = 0
+            func lane(_ session: String) -> @Sendable () async throws -> LaneEnd {
+                { [self] in
+                    do {
+                        return .lane(try await clock.asSleeper { try await SessionLane(sender: self, session: session, media: media, pacing: pacing).run() })
+                    } catch {
+                        // Stopped by its siblings' end (and settled), not by whoever runs the campaign.
+                        guard let ending = shared.ending else { throw error }
+                        return .lane(ending)
+                    }
+                }
+            }
+            let watchForSessions: @Sendable () async throws -> LaneEnd = { [shared] in
+                await shared.newSessions.wait()
+                return .sessionsLinked
+            }
+            for session in await sessionNames() where shared.startLane(session) {
+                clock.announceSleeper()
+                group.addTask(operation: lane(session))
+                running += 1
+            }
+            group.addTask(operation: watchForSessions)
+
+            var outcome = Outcome.completed
+            while running > 0, let end = try await group.next() {
+                switch end {
+                case .lane(let laneOutcome):
+                    running -= 1
+                    if shared.ending == nil {
+                        shared.ending = laneOutcome
+                        outcome = laneOutcome
+                        // The queue is done (or the campaign cancelled): lanes still waiting for
+                        // their session, a cap or a delay need not wait any longer.
+                        group.cancelAll()
+                    }
+                case .sessionsLinked:
+                    guard shared.ending == nil else { continue }
+                    for session in await sessionNames() where shared.startLane(session) {
+                        clock.announceSleeper()
+                        group.addTask(operation: lane(session))
+                        running += 1
+                    }
+                    group.addTask(operation: watchForSessions)
+                }
+            }
+            group.cancelAll()
+            return outcome
         }
-        try await settle(window)
-        return outcome
+    }
+
+    /// Called by the lanes with the campaign's sessions as they are now: one without a lane yet
+    /// (linked while the campaign runs) gets one.
+    func noticeSessions(_ sessions: [String]) {
+        if shared.lacksLane(sessions) { shared.newSessions.notice() }
     }
 
     /// Messages claimed together in one commit when they go out back to back (no delay, no caps).
@@ -71,9 +139,9 @@ struct CampaignSender {
     /// Messages read per batch: whole groups, so no batch ends in a short group (an extra commit).
     static let batchSize = 4 * groupSize
 
-    /// How many messages the next commit may claim. With pacing every message waits seconds
-    /// anyway, so one commit per message costs nothing and a crash repeats at most one. (A session
-    /// under a cap also ends its group: see `nextSession`.)
+    /// How many messages a lane's next commit may claim. With pacing every message waits seconds
+    /// anyway, so one commit per message costs nothing and a crash repeats at most one per
+    /// session. (A session under a cap also claims one at a time: see `SessionLane`.)
     func claimSize(sentInBatch: Int, delayMaximum: Double) -> Int {
         let sending = context.pipeline.sending
         if delayMaximum > 0 { return 1 }
@@ -81,157 +149,45 @@ struct CampaignSender {
         return Self.groupSize
     }
 
-    /// What the loop has on the wire but not yet recorded, and what it claimed but not yet sent.
-    /// Only the send loop's task touches it; a class so `run()` can settle it after an error.
-    private final class SendWindow {
-        var sent: [(message: SentMessage, phone: String)] = []
-        var claimed: [String] = []
-    }
+    /// Cold contacts (no word from them within warm_days) have their own daily cap; a dry-run ignores it.
+    var coldCapped: Bool { context.pipeline.sending.coldDailyCap > 0 && context.pipeline.sending.transport != .dryRun }
 
-    /// Records what was sent and gives back what was claimed but not sent; both complete even when
-    /// the task was cancelled. The log says "sent" only once the database does.
-    private func settle(_ window: SendWindow) async throws {
+    /// Records what a lane sent and gives back what it claimed but did not send; both complete
+    /// even when the task was cancelled. The log says "sent" only once the database does.
+    func settle(_ window: SendWindow) async throws {
         let sent = window.sent, claimed = window.claimed
         window.sent = []
         window.claimed = []
         try await context.database.recordSentEvenIfCancelled(sent.map(\.message))
         logSent(sent)
         try await context.database.releaseClaims(claimed)
+        await queue.handBack(sent.map(\.message.id))
+        await queue.handBack(claimed, released: true)
     }
 
-    /// Records the sends on the wire (one commit), so counts and the next batch see them.
-    private func record(_ window: SendWindow) async throws {
+    /// Records a lane's sends on the wire (one commit), so counts and the next batch see them.
+    func record(_ window: SendWindow) async throws {
         guard !window.sent.isEmpty else { return }
         let sent = window.sent
         try await context.database.recordSent(sent.map(\.message), thenClaim: [])
         window.sent = []
         logSent(sent)
+        await queue.handBack(sent.map(\.message.id))
     }
 
-    private func logSent(_ sent: [(message: SentMessage, phone: String)]) {
+    func logSent(_ sent: [(message: SentMessage, phone: String)]) {
         for (message, phone) in sent {
             context.eventLog?.record(campaign: campaign.id, phone: phone, messageID: message.id, status: "sent", at: message.at)
         }
     }
 
-    private func stopRequested() -> Bool {
+    func stopRequested() -> Bool {
         context.control("CANCEL", of: campaign) || context.control("PAUSE", of: campaign) || context.pausedGlobally
-    }
-
-    private func sendLoop(_ window: SendWindow) async throws -> Outcome {
-        let sending = context.pipeline.sending
-        let delayMin = options.delayMinimum ?? sending.delayMinimum
-        let delayMax = options.delayMaximum ?? sending.delayMaximum
-        let runner = CampaignRunner(context: context)
-        var optedOut = try await context.database.suppressedNumbers()
-        // Cold contacts (no word from them within warm_days) have their own daily cap; a dry-run ignores it.
-        let coldCapped = sending.coldDailyCap > 0 && sending.transport != .dryRun
-        var warm = coldCapped ? try await context.database.warmPhones(since: warmSince(context.clock.now())) : []
-        var sessionIndex = 0
-        var sentInBatch = 0
-        var lastStatus = Date.distantPast
-        var queuePosition = SendQueuePosition()
-        func flush() async throws { try await record(window) }
-        let media = try mediaAttachment()
-        try await context.database.setState(.sending, of: campaign.id)
-        try await runner.writeStatus(campaign.id)
-
-        while true {
-            try Task.checkCancellation()
-            let now = context.clock.now()
-            try await flush()  // the next batch must not see the last sent messages as still `sending`
-            let batch = try await context.database.nextMessages(of: campaign.id, now: now, limit: Self.batchSize, position: &queuePosition)
-            if batch.isEmpty {
-                // Messages another worker has on the wire (or left there when it died): the campaign
-                // is not over until they are recorded; a dead worker's are claimed and sent again.
-                if try await context.database.sendingCount(of: campaign.id) > 0 {
-                    queuePosition.lookAtLeftoversAgain()
-                    if let stop = try await waitWhilePaused() { return stop }
-                    try await context.clock.sleep(seconds: 1)
-                    continue
-                }
-                // Only retries that are not due yet, or messages waiting for their contact's best
-                // hour, remain: wait for the first (looking at the control files meanwhile).
-                let retry = try await context.database.nextRetry(of: campaign.id)
-                let timed = options.bestSendTime == true ? try await context.database.nextSendTime(of: campaign.id) : nil
-                guard retry != nil || timed != nil else { return .completed }
-                if timed != nil, let stop = try await waitWhilePaused() { return stop }
-                let waits = [retry.map { min(5, $0.timeIntervalSince(now)) }, timed.map { min(30, $0.timeIntervalSince(now)) }].compactMap { $0 }
-                try await context.clock.sleep(seconds: max(0.05, waits.min() ?? 5))
-                continue
-            }
-            var queue = batch[...]
-            while !queue.isEmpty {
-                if stopRequested() { try await flush() }
-                if let stop = try await waitWhilePaused() { return stop }
-                try await waitForWindow()
-
-                // Claim the next group: its messages are `sending`, with their sessions, in the same
-                // commit that records the previous group's sends, before any of them is written.
-                var group: [(message: MessageRecord, session: String)] = []
-                let size = claimSize(sentInBatch: sentInBatch, delayMaximum: delayMax)
-                claiming: while group.count < size, let message = queue.popFirst() {
-                    if optedOut.contains(message.phone) {
-                        try await context.database.markFailed(message.id, reason: "opted-out")
-                        context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: "opted-out", level: .error)
-                        continue
-                    }
-                    switch try await nextSession(from: &sessionIndex, window: window, phone: message.phone,
-                                                 cold: coldCapped && !warm.contains(message.phone)) {
-                    case .session(let session, let capped):
-                        group.append((message, session))
-                        // A cap counts recorded sends before each message, so a capped session claims one at a time.
-                        if capped { break claiming }
-                    case .restricted(let until):
-                        try await waitForRestriction(message, until: until)
-                    }
-                }
-                guard !group.isEmpty else { continue }
-                let recorded = window.sent
-                let claimed = try await context.database.recordSent(recorded.map(\.message), thenClaim: group.map {
-                    MessageClaim(id: $0.message.id, session: $0.session, fence: context.leaseFence?($0.session))
-                })
-                // Another worker sending this campaign took (or sent) the others: they are not ours.
-                group = group.filter { claimed.contains($0.message.id) }
-                window.sent = []
-                window.claimed = group.map(\.message.id)
-                logSent(recorded)
-
-                for (position, (message, session)) in group.enumerated() {
-                    // A pause or cancel between two messages of a group gives the rest back.
-                    if position > 0, stopRequested() {
-                        try await flush()
-                        try await context.database.releaseClaims(window.claimed)
-                        window.claimed = []
-                        queuePosition.claimsReleased()
-                        break
-                    }
-                    window.claimed.removeFirst()
-                    try await send(message, session: session, media: media, window: window)
-                    if context.clock.now().timeIntervalSince(lastStatus) >= 1 {
-                        try await flush()
-                        try await runner.writeStatus(campaign.id)
-                        try await TerminalProgress.show(campaign: campaign, database: context.database)
-                        lastStatus = context.clock.now()
-                        optedOut = try await context.database.suppressedNumbers()
-                        if coldCapped { warm = try await context.database.warmPhones(since: warmSince(context.clock.now())) }
-                    }
-                    sentInBatch += 1
-                    if sending.batchSize > 0, sentInBatch >= sending.batchSize, sending.batchPauseSeconds > 0 {
-                        sentInBatch = 0
-                        try await flush()
-                        try await context.clock.sleep(seconds: sending.batchPauseSeconds)
-                    } else if delayMax > 0 {
-                        try await context.clock.sleep(seconds: Double.random(in: delayMin...delayMax))
-                    }
-                }
-            }
-        }
     }
 
     /// Writes one claimed message to the network and notes the outcome: a success waits in the
     /// window for the next commit; failures are recorded at once (they are rare).
-    private func send(_ message: MessageRecord, session: String, media: MediaAttachment?, window: SendWindow) async throws {
+    func send(_ message: MessageRecord, session: String, media: MediaAttachment?, window: SendWindow) async throws {
         let sending = context.pipeline.sending
         let outgoing = OutgoingMessage(id: message.id, phone: message.phone, text: message.text,
                                        media: media, session: session, campaignId: campaign.id, folder: campaign.folderName)
@@ -241,13 +197,14 @@ struct CampaignSender {
         switch result {
         case .sent(let at):
             window.sent.append((SentMessage(id: message.id, at: at), message.phone))
+            return
         case .permanentFailure(let reason):
             try await context.database.markFailed(message.id, reason: reason)
             context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: reason, level: .error)
         case .deferred(let until, let reason):
             // The session may not start this chat now (restricted from new chats): the message goes
             // to another session, or waits, and the attempt is not spent.
-            restrictions.deferred(message.phone, by: session)
+            await restrictions.deferred(message.phone, by: session)
             try await context.database.postpone(message.id, until: context.clock.now(), reason: reason)
             context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "retrying",
                                      reason: "\(reason): \(session) may not start new chats until \(until)", level: .warning)
@@ -262,6 +219,7 @@ struct CampaignSender {
                 context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "retrying", reason: reason, level: .warning)
             }
         }
+        await queue.handBack([message.id])
     }
 
     private func mediaAttachment() throws -> MediaAttachment? {
@@ -273,21 +231,20 @@ struct CampaignSender {
         return try CampaignMedia(context: context).prepared(image: image).attachment
     }
 
-    /// Blocks while `PAUSE` (or `inbox/PAUSE-ALL`) exists; returns `.cancelled` on `CANCEL`.
-    private func waitWhilePaused() async throws -> Outcome? {
-        var paused = false
+    /// Blocks while `PAUSE` (or `inbox/PAUSE-ALL`) exists; returns `.cancelled` on `CANCEL`. Every
+    /// lane waits here; the first to see the pause says so, the first to see it end says that.
+    func waitWhilePaused() async throws -> Outcome? {
         while true {
             if context.control("CANCEL", of: campaign) { return .cancelled }
             guard context.control("PAUSE", of: campaign) || context.pausedGlobally else { break }
-            if !paused {
-                paused = true
+            if shared.markPaused(true) {
                 try await context.database.setState(.paused, of: campaign.id)
                 try await CampaignRunner(context: context).writeStatus(campaign.id)
                 context.logger.notice("campaign paused", metadata: ["campaign.id": "\(campaign.id)"])
             }
             try await context.clock.sleep(seconds: 0.2)
         }
-        if paused {
+        if shared.markPaused(false) {
             try await context.database.setState(.sending, of: campaign.id)
             try await CampaignRunner(context: context).writeStatus(campaign.id)
             context.logger.notice("campaign resumed", metadata: ["campaign.id": "\(campaign.id)"])
@@ -296,7 +253,7 @@ struct CampaignSender {
     }
 
     /// Sleeps until the sending window opens (in the configured time zone).
-    private func waitForWindow() async throws {
+    func waitForWindow() async throws {
         let sending = context.pipeline.sending
         if sending.window.startMinute == 0 && sending.window.endMinute == 1440 { return }
         let calendar = windowCalendar
@@ -316,7 +273,7 @@ struct CampaignSender {
 
     /// The daily cap for a session today: a newly linked number warms up through
     /// `sending.warmup` (one entry per day since linking) before the full daily cap applies.
-    private func dailyCap(for session: String, now: Date) async throws -> Int {
+    func dailyCap(for session: String, now: Date, linkDates: LinkDates) async throws -> Int {
         let sending = context.pipeline.sending
         guard !sending.warmUpDailyCaps.isEmpty, let linked = try await linkDates.linkedAt(session, now: now, database: context.database) else {
             return sending.dailyCap
@@ -328,83 +285,29 @@ struct CampaignSender {
     }
 
     /// Contacts who wrote to us since this time are warm.
-    private func warmSince(_ now: Date) -> Date { now.addingTimeInterval(-Double(context.pipeline.sending.warmDays) * 86_400) }
+    func warmSince(_ now: Date) -> Date { now.addingTimeInterval(-Double(context.pipeline.sending.warmDays) * 86_400) }
 
-    /// Where the next message goes: a session, or nowhere until a restriction ends.
-    enum Route: Equatable {
-        case session(String, capped: Bool)
-        /// Every session that can send is restricted from new chats and this contact never wrote to it.
-        case restricted(until: Date)
-    }
-
-    /// Round robin over the campaign's sessions, skipping those at their hourly or daily cap (and,
-    /// for a `cold` contact, at the cold daily cap), and those WhatsApp restricted from new chats
-    /// unless `phone` wrote to them within `warm_days`; waits when all are capped. Answers whether
-    /// a cap applies to the chosen session (its count must then see every send recorded, so the
-    /// window is recorded first), or until when the contact must wait when only restricted
-    /// sessions could send.
-    private func nextSession(from index: inout Int, window: SendWindow, phone: String, cold: Bool = false) async throws -> Route {
-        let sending = context.pipeline.sending
-        while true {
-            let sessions = await sessionNames()
-            var available = 0
-            var restrictedUntil: Date?
-            for offset in 0..<sessions.count {
-                let session = sessions[(index + offset) % sessions.count]
-                // A logged-out, replaced or unacknowledged session hands its share to the others.
-                guard await context.transport.isAvailable(session: session) else { continue }
-                available += 1
-                let now = context.clock.now()
-                if let until = try await restrictions.restriction(of: session, for: phone, now: now, warmSince: warmSince(now), context: context) {
-                    restrictedUntil = min(restrictedUntil ?? until, until)
-                    continue
-                }
-                let dailyCap = try await dailyCap(for: session, now: now)
-                let capped = sending.hourlyCap > 0 || dailyCap > 0 || cold
-                if capped { try await record(window) }
-                let hourly = sending.hourlyCap == 0 ? 0 : try await context.database.sentCount(session: session, since: now.addingTimeInterval(-3600))
-                let daily = dailyCap == 0 ? 0 : try await context.database.sentCount(session: session, since: now.addingTimeInterval(-86_400))
-                let coldSent = cold ? try await context.database.coldSentCount(session: session, since: now.addingTimeInterval(-86_400),
-                                                                               warmSince: warmSince(now)) : 0
-                if (sending.hourlyCap == 0 || hourly < sending.hourlyCap) && (dailyCap == 0 || daily < dailyCap)
-                    && (!cold || coldSent < sending.coldDailyCap) {
-                    index = (index + offset + 1) % sessions.count
-                    return .session(session, capped: capped)
-                }
-            }
-            if available == 0 {
-                context.logger.warning("no session of this campaign can send now (not linked, logged out or not acknowledged); waiting",
-                                       metadata: ["campaign.id": "\(campaign.id)", "sessions": "\(sessions.joined(separator: ","))"])
-                // Said where the campaign is watched too; the next regular write, after a send, clears it.
-                CampaignStatus.markWaiting(in: context.campaignOutbox(campaign),
-                                           reason: "no WhatsApp session can send now (\(sessions.joined(separator: ", ")): not connected, logged out or not acknowledged",
-                                           now: context.clock.now())
-                try await context.clock.sleep(seconds: 30)
-                continue
-            }
-            // Only restricted sessions could take this contact: it waits for the first to be free.
-            if let restrictedUntil, try await allRestricted(sessions, phone: phone) { return .restricted(until: restrictedUntil) }
-            context.logger.notice("every session is at its cap; waiting", metadata: ["campaign.id": "\(campaign.id)"])
-            try await context.clock.sleep(seconds: 60)
-        }
-    }
-
-    /// Whether every available session is restricted for `phone` (rather than some merely at a cap).
-    private func allRestricted(_ sessions: [String], phone: String) async throws -> Bool {
+    /// When every available session of the campaign is restricted from new chats for `phone`,
+    /// the first time one of them may write to it; nil when one may now.
+    func everyoneRestricted(for phone: String, sessions: [String]) async throws -> Date? {
         let now = context.clock.now()
+        var earliest: Date?
         for session in sessions where await context.transport.isAvailable(session: session) {
-            if try await restrictions.restriction(of: session, for: phone, now: now, warmSince: warmSince(now), context: context) == nil { return false }
+            guard let until = try await restrictions.restriction(of: session, for: phone, now: now, warmSince: warmSince(now), context: context) else {
+                return nil
+            }
+            earliest = min(earliest ?? until, until)
         }
-        return true
+        return earliest
     }
 
     /// A contact no session may write to now waits, without failing and without spending an
     /// attempt, until the first restriction ends; the campaign's status says why.
-    private func waitForRestriction(_ message: MessageRecord, until: Date) async throws {
+    func waitForRestriction(_ message: MessageRecord, until: Date) async throws {
         try await context.database.postpone(message.id, until: until, reason: "restricted")
         context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "retrying",
                                  reason: "restricted: every number of this campaign may not start new chats until \(until)", level: .warning)
-        if restrictions.shouldSayWaiting(until: until) {
+        if await restrictions.shouldSayWaiting(until: until) {
             context.logger.warning("every session of this campaign is restricted from new chats; contacts who never wrote to them wait",
                                    metadata: ["campaign.id": "\(campaign.id)", "until": "\(until)"])
             CampaignStatus.markWaiting(in: context.campaignOutbox(campaign),
@@ -412,14 +315,108 @@ struct CampaignSender {
                                        now: context.clock.now())
         }
     }
+
+    /// Said once every 30 seconds whichever lane notices: no session of the campaign can send.
+    func sayNoSessionCanSend(_ sessions: [String]) {
+        guard shared.shouldSayNoSession(now: context.clock.now()) else { return }
+        context.logger.warning("no session of this campaign can send now (not linked, logged out or not acknowledged); waiting",
+                               metadata: ["campaign.id": "\(campaign.id)", "sessions": "\(sessions.joined(separator: ","))"])
+        // Said where the campaign is watched too; the next regular write, after a send, clears it.
+        CampaignStatus.markWaiting(in: context.campaignOutbox(campaign),
+                                   reason: "no WhatsApp session can send now (\(sessions.joined(separator: ", ")): not connected, logged out or not acknowledged",
+                                   now: context.clock.now())
+    }
 }
 
-/// Sessions WhatsApp restricted from starting new chats, as the send loop sees them: the
-/// transport says until when; the contacts who wrote to such a session within `warm_days` may
-/// still get messages from it (read from the database at most every 30 seconds per session);
-/// a session that held a message back itself (it lacks that contact's privacy token) is not
-/// offered that contact again while restricted. Only the send loop's task uses it.
-private final class RestrictedSessions {
+/// What a lane has on the wire but not yet recorded, and what it claimed but not yet sent.
+/// Only its lane's task touches it; a class so the lane can settle it after an error.
+final class SendWindow {
+    var sent: [(message: SentMessage, phone: String)] = []
+    var claimed: [String] = []
+}
+
+/// The delays of one campaign, as its lanes apply them per session.
+struct LanePacing: Sendable {
+    var delayMinimum: Double
+    var delayMaximum: Double
+    var batchSize: Int
+    var batchPauseSeconds: Double
+
+    var pausesInBatches: Bool { batchSize > 0 && batchPauseSeconds > 0 }
+    /// The longest a session may have to wait: a wall clock set back cannot stretch it further.
+    var longestGap: Double { max(delayMaximum, pausesInBatches ? batchPauseSeconds : 0) }
+    func randomDelay() -> Double { delayMaximum > 0 ? Double.random(in: delayMinimum...max(delayMinimum, delayMaximum)) : 0 }
+}
+
+/// What the lanes of one campaign share; each field behind one lock.
+final class CampaignSendState: Sendable {
+    private struct State {
+        var optedOut: SuppressedNumbers?
+        var warm: Set<String> = []
+        var lastStatus = Date.distantPast
+        var paused = false
+        var noSessionSaidAt: Date?
+        var ending: CampaignSender.Outcome?
+        var lanes: Set<String> = []
+    }
+    private let state = Mutex(State())
+    /// Wakes the task that starts lanes when a session without one appears.
+    let newSessions = SessionWatch()
+
+    /// True when `session` had no lane yet (it has one now).
+    func startLane(_ session: String) -> Bool { state.withLock { $0.lanes.insert(session).inserted } }
+
+    func lacksLane(_ sessions: [String]) -> Bool {
+        state.withLock { state in sessions.contains { !state.lanes.contains($0) } }
+    }
+
+    var optedOut: SuppressedNumbers? {
+        get { state.withLock { $0.optedOut } }
+        set { state.withLock { $0.optedOut = newValue } }
+    }
+    var warm: Set<String> {
+        get { state.withLock { $0.warm } }
+        set { state.withLock { $0.warm = newValue } }
+    }
+    /// How the campaign's lanes ended, once the first of them did.
+    var ending: CampaignSender.Outcome? {
+        get { state.withLock { $0.ending } }
+        set { state.withLock { $0.ending = newValue } }
+    }
+
+    /// True for the one lane that should write the status now (at most once a second).
+    func claimStatusTurn(now: Date) -> Bool {
+        state.withLock { state in
+            guard now.timeIntervalSince(state.lastStatus) >= 1 else { return false }
+            state.lastStatus = now
+            return true
+        }
+    }
+
+    /// Moves the paused state; true when this call changed it (that lane says so).
+    func markPaused(_ paused: Bool) -> Bool {
+        state.withLock { state in
+            guard state.paused != paused else { return false }
+            state.paused = paused
+            return true
+        }
+    }
+
+    func shouldSayNoSession(now: Date) -> Bool {
+        state.withLock { state in
+            if let said = state.noSessionSaidAt, abs(now.timeIntervalSince(said)) < 30 { return false }
+            state.noSessionSaidAt = now
+            return true
+        }
+    }
+}
+
+/// Sessions WhatsApp restricted from starting new chats, as the lanes see them: the transport
+/// says until when; the contacts who wrote to such a session within `warm_days` may still get
+/// messages from it (read from the database at most every 30 seconds per session); a session
+/// that held a message back itself (it lacks that contact's privacy token) is not offered that
+/// contact again while restricted.
+actor RestrictedSessions {
     private var warm: [String: (phones: Set<String>, readAt: Date)] = [:]
     private var heldBack: [String: Set<String>] = [:]
     private var saidWaitingUntil: Date?
@@ -432,7 +429,8 @@ private final class RestrictedSessions {
         }
         if heldBack[session]?.contains(phone) == true { return until }
         if warm[session] == nil || abs(now.timeIntervalSince(warm[session]!.readAt)) >= 30 {
-            warm[session] = (try await context.database.warmPhones(session: session, since: warmSince), now)
+            let phones = try await context.database.warmPhones(session: session, since: warmSince)
+            warm[session] = (phones, now)
         }
         return warm[session]!.phones.contains(phone) ? nil : until
     }
@@ -451,8 +449,8 @@ private final class RestrictedSessions {
 
 /// Link dates read from the database at most every 30 seconds per session: back to back, asking
 /// before every message cost a query per message, and a number linked or relinked meanwhile is
-/// still seen within half a minute. Only the send loop's task uses it.
-private final class LinkDates {
+/// still seen within half a minute. Only its lane's task uses it.
+final class LinkDates {
     private var entries: [String: (linked: Date?, readAt: Date)] = [:]
 
     func linkedAt(_ session: String, now: Date, database: SiaranDatabase) async throws -> Date? {
@@ -460,5 +458,52 @@ private final class LinkDates {
         let linked = try await database.linkedAt(session: session)
         entries[session] = (linked, now)
         return linked
+    }
+}
+
+/// One waiter (the task that starts lanes) woken when a lane notices a session without a lane;
+/// a notice with nobody waiting is kept for the next wait. Not a clock sleep: it never holds a
+/// virtual test clock back, and the group's end cancels it.
+final class SessionWatch: Sendable {
+    private struct State {
+        var waiter: CheckedContinuation<Void, Never>?
+        var noticed = false
+        var cancelled = false
+    }
+    private let state = Mutex(State())
+
+    func wait() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.noticed || state.cancelled {
+                        state.noticed = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.cancelled = true
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+    }
+
+    func notice() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.noticed = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
     }
 }

@@ -36,6 +36,9 @@ public struct PipelineContext: Sendable {
     /// On a cluster, the lease this worker holds for a session, checked when messages are claimed
     /// for it; nil (SQLite, one machine) claims without a check.
     public var leaseFence: (@Sendable (String) -> LeaseFence)?
+    /// When each session may send next, across campaigns (one registry per process: copies of
+    /// this context share it).
+    public var sessionPacing = SessionPacing()
     /// This process as a worker of the cluster (`SIARAN_WORKER_ID`); drops are claimed under it.
     public var workerId = "local"
     /// How long a worker's claim on a drop it is taking keeps the others away.

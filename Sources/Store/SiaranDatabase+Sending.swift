@@ -216,6 +216,12 @@ extension SiaranDatabase {
         try await read { db in try db.scalarInt(Self.sentCountSQL, session, since) + db.scalarInt(Self.answerCountSQL, session, since) }
     }
 
+    /// When a session last sent a campaign message (any campaign, any worker): a worker that takes
+    /// the session over paces its next send from there.
+    public func lastSentAt(session: String) async throws -> Date? {
+        try await read { db in try db.scalar("SELECT MAX(sentAt) FROM messages WHERE session = ?", session).dateValue }
+    }
+
     /// The campaign and phone of a message, for receipts (which name only the message).
     public func messageOwner(_ id: String) async throws -> (campaign: String, phone: String)? {
         try await read { db in

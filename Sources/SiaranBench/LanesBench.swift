@@ -1,0 +1,137 @@
+import Foundation
+import Logging
+import Pipeline
+import Store
+import Transport
+import WhatsApp
+import WhatsAppSimulator
+
+/// One campaign through the real pipeline (`PipelineService`: intake, preparation, the send
+/// stage's session lanes, reports) on SQLite, over N sessions linked to the in-process simulator
+/// (`WhatsAppTransport`, real Signal encryption; the simulated phones decrypt every copy in the
+/// same process), with zero delays and no caps: messages/s for the send stage as a whole and for
+/// its first and last thousand.
+///
+/// `swift run -c release siaran-bench lanes [--sessions=1,10,50] [--messages=3000]`
+enum LanesBench {
+    static func run(arguments: [String]) async throws {
+        let counts = SessionsBench.value("--sessions", in: arguments).map { $0.split(separator: ",").compactMap { Int($0) } } ?? [1, 10, 50]
+        let total = SessionsBench.value("--messages", in: arguments).flatMap(Int.init) ?? 3_000
+        print("| sessions | contacts | link | whole run | send stage | messages/s (send stage) | first 1,000 | last 1,000 | CPU per message |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for count in counts {
+            let row = try await measure(sessions: count, contacts: total)
+            print("| \(count) | \(total) | \(Bench.seconds(row.link)) | \(Bench.seconds(row.whole)) | \(Bench.seconds(row.sendStage)) | "
+                + "\(String(format: "%.0f", Double(total) / row.sendStage)) | \(String(format: "%.0f/s", row.first)) | "
+                + "\(String(format: "%.0f/s", row.last)) | \(String(format: "%.0f µs", row.cpuPerMessage)) |")
+        }
+        print("(the simulator, its phones' decryption and the database share the same 2 cores: an upper bound on Siaran's own cost)")
+    }
+
+    struct Row {
+        var link: Double
+        var whole: Double
+        var sendStage: Double
+        var first: Double
+        var last: Double
+        var cpuPerMessage: Double
+    }
+
+    /// Forwards to the WhatsApp transport and notes when each send came back.
+    final class TimingTransport: MessageTransport, Sendable {
+        let inner: WhatsAppTransport
+        let done = SessionsBench.Completions()
+        var events: AsyncStream<TransportEvent> { inner.events }
+        init(_ inner: WhatsAppTransport) { self.inner = inner }
+        func sessionNames() async -> [String] { await inner.sessionNames() }
+        func isAvailable(session: String) async -> Bool { await inner.isAvailable(session: session) }
+        func restrictedUntil(session: String) async -> Date? { await inner.restrictedUntil(session: session) }
+        func send(_ message: OutgoingMessage) async -> SendResult {
+            let result = await inner.send(message)
+            if case .sent = result { await done.add(ContinuousClock.now) }
+            return result
+        }
+    }
+
+    static func measure(sessions count: Int, contacts total: Int) async throws -> Row {
+        let senders = (0..<count).map { String(format: "62811%08d", $0) }
+        let contacts = (0..<total).map { String(format: "62812%08d", $0) }
+        let simulator = try await WhatsAppSimulator.start(accounts: (senders + contacts).map { SimulatedAccount(phone: $0) })
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-bench-lanes-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        for folder in ["inbox/bench", "outbox", "state/spool", "templates", "state/sessions"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        let sessionsRoot = root.appendingPathComponent("state/sessions")
+        var settings = SessionConfiguration(endpoint: WhatsAppEndpoint(url: simulator.url, rootKey: simulator.rootKey, mediaScheme: "http"))
+        settings.noticesFolder = root.appendingPathComponent("outbox/sessions")
+        let configuration = settings
+        let quiet = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+        let names = senders.indices.map { "s\($0)" }
+
+        // Linked as `siaran login` does, then opened again by the transport (the only reader of their events).
+        let link = try await Bench.time {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (phone, name) in zip(senders, names) {
+                    group.addTask {
+                        let session = try await SessionsBench.link(phone: phone, name: name, root: sessionsRoot, configuration: configuration,
+                                                                   logger: quiet, simulator: simulator)
+                        await session.stop()
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        var reopened: [WhatsAppSession] = []
+        for name in names {
+            reopened.append(try await WhatsAppSession(name: name, root: sessionsRoot, configuration: configuration, logger: quiet))
+        }
+        let whatsapp = WhatsAppTransport(sessions: reopened)
+        let transport = TimingTransport(whatsapp)
+        let drain = Task { for await _ in whatsapp.events {} }
+        await whatsapp.start()
+        for session in reopened where !(await session.waitUntilConnected(timeout: .seconds(120))) {
+            throw Bench.BenchSetupError(description: "session \(session.name) did not connect again")
+        }
+
+        try contacts.joined(separator: "\n").write(to: root.appendingPathComponent("inbox/bench/numbers.txt"), atomically: true, encoding: .utf8)
+        try "{Halo|Hai} {name|Kak}, promo akhir pekan!".write(to: root.appendingPathComponent("inbox/bench/message.txt"), atomically: true, encoding: .utf8)
+        let past = Date().addingTimeInterval(-60)
+        for file in ["inbox/bench/numbers.txt", "inbox/bench/message.txt", "inbox/bench"] {
+            try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: root.appendingPathComponent(file).path)
+        }
+        let database = try SiaranDatabase(path: root.appendingPathComponent("state/siaran.sqlite").path)
+        let context = PipelineContext(
+            inbox: root.appendingPathComponent("inbox").path, outbox: root.appendingPathComponent("outbox").path,
+            spool: root.appendingPathComponent("state/spool").path, templates: root.appendingPathComponent("templates").path,
+            optOutFile: root.appendingPathComponent("state/optout.txt").path, contacts: .init(), message: .init(),
+            pipeline: PipelineConfiguration(
+                watch: .init(quietSeconds: 0.1),
+                sending: .init(delayMinimum: 0, delayMaximum: 0, hourlyCap: 0, dailyCap: 0, warmUpDailyCaps: [], coldDailyCap: 0,
+                               batchSize: 0, window: SendingWindow(startMinute: 0, endMinute: 1440), transport: .whatsapp)
+            ),
+            sessions: names, database: database, transport: transport, logger: quiet
+        )
+        let cpuBefore = Bench.processCPUSeconds()
+        let whole = try await Bench.time { try await PipelineService(context: context, once: true).run() }
+        let cpuPerMessage = (Bench.processCPUSeconds() - cpuBefore) / Double(total) * 1e6
+        let sent = try await database.messageCounts(of: try await PipelineBench.onlyCampaign(database)).sent
+        await whatsapp.stop()
+        drain.cancel()
+        await simulator.stop()
+        await database.close()
+        guard sent == total else { throw Bench.BenchSetupError(description: "\(sent) of \(total) messages sent") }
+
+        let times = await transport.done.times
+        func rate(_ slice: ArraySlice<ContinuousClock.Instant>) -> Double {
+            guard let first = slice.first, let last = slice.last, slice.count > 1 else { return 0 }
+            return Double(slice.count - 1) / seconds(last - first)
+        }
+        let span = times.count > 1 ? seconds(times[times.count - 1] - times[0]) : 0
+        return Row(link: link, whole: whole, sendStage: span, first: rate(times.prefix(1_000)), last: rate(times.suffix(1_000)), cpuPerMessage: cpuPerMessage)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
