@@ -20,7 +20,7 @@ struct WhatsAppOutageTests {
     /// Starts the relay on `port` (0: any free one) to `target`; answers the process and its port.
     private func relay(port: Int, to target: Int, errors: URL) async throws -> (ChildProcess, Int) {
         let script = """
-            import asyncio, socket, sys
+            import asyncio, os, socket, sys
             port, target = int(sys.argv[1]), int(sys.argv[2])
             async def pipe(reader, writer):
                 try:
@@ -40,7 +40,10 @@ struct WhatsAppOutageTests {
                 await asyncio.gather(pipe(client_reader, server_writer), pipe(server_reader, client_writer))
             async def main():
                 server = await asyncio.start_server(handle, "127.0.0.1", port, reuse_address=True)
-                print(server.sockets[0].getsockname()[1], flush=True)
+                # One write, and none after it: print() wrote the port and its newline separately,
+                # and the test, having read the port, closed the pipe in between; the newline's
+                # write then raised BrokenPipeError and the relay died before its first client.
+                os.write(1, f"{server.sockets[0].getsockname()[1]}\\n".encode())
                 async with server:
                     await server.serve_forever()
             asyncio.run(main())
@@ -60,12 +63,36 @@ struct WhatsAppOutageTests {
         }
         close(output.write)
         let reader = FileHandle(fileDescriptor: output.read, closeOnDealloc: true)
-        let line = try await offThePool { String(decoding: reader.availableData, as: UTF8.self) }
+        // Up to the newline (or the end, if the relay died): one read may return part of the line.
+        let line = try await offThePool {
+            var read = Data()
+            while !read.contains(0x0A) {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                read.append(chunk)
+            }
+            return String(decoding: read, as: UTF8.self)
+        }
         guard let bound = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             kill(process.processIdentifier, SIGKILL)
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "relay did not start: \(line)"])
         }
         return (process, bound)
+    }
+
+    /// Whether the relay still runs (and in which kernel state), whether anything listens on its
+    /// port, and what it wrote on its standard error: for a failure's message.
+    static func describe(_ relay: ChildProcess, port: Int, errors: URL) -> String {
+        let pid = relay.processIdentifier
+        let state = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("State:") } ?? "no /proc entry"
+        let hexPort = String(format: "%04X", port)
+        let listening = ((try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? "").split(separator: "\n").contains {
+            let fields = $0.split(separator: " ")
+            return fields.count > 3 && fields[1] == "0100007F:\(hexPort)" && fields[3] == "0A"
+        }
+        return "relay pid \(pid) on port \(port): " + (relay.isRunning ? "running (\(state))" : "ended with \(relay.terminationStatus)")
+            + "; a listener on the port: \(listening); its errors: \((try? String(contentsOf: errors, encoding: .utf8)) ?? "none")"
     }
 
     @Test("two minutes without the server: the campaign waits saying so, reconnects by itself and every contact gets one message id",
@@ -103,14 +130,9 @@ struct WhatsAppOutageTests {
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         @Sendable func accepted() async -> [(id: String, to: String)] { await simulator.acceptedMessages.map { ($0.id, $0.recipientPhone) } }
 
-        let firstRelay = relay, relayPort = port
-        @Sendable func relayState() -> String {
-            let relay = firstRelay, port = relayPort
-            return "relay pid \(relay.processIdentifier) on port \(port): " + (relay.isRunning ? "running" : "ended with \(relay.terminationStatus)")
-                + "; its errors: \((try? String(contentsOf: relayErrors, encoding: .utf8)) ?? "none")"
-        }
+        let firstRelay = relay
         #expect(await eventually(timeout: .seconds(150)) { await accepted().count >= 8 },
-                "the daemon connected and sent: \(relayState())\nlog from the start: \(site.log().prefix(3000))\n\(site.tail())")
+                "the daemon connected and sent: \(Self.describe(firstRelay, port: port, errors: relayErrors))\nlog from the start: \(site.log().prefix(3000))\n\(site.tail())")
         kill(relay.processIdentifier, SIGKILL)
         await waitForExit(relay)
         #expect(await eventually(timeout: .seconds(90)) { site.log().contains("session utama disconnected") }, "\(site.tail())")
@@ -125,7 +147,9 @@ struct WhatsAppOutageTests {
 
         (relay, _) = try await self.relay(port: port, to: serverPort, errors: relayErrors)
         let back = ContinuousClock.now
-        #expect(await eventually(timeout: .seconds(180)) { await accepted().count > during }, "sending resumed: \(site.tail())")
+        let secondRelay = relay
+        #expect(await eventually(timeout: .seconds(180)) { await accepted().count > during },
+                "sending resumed: \(Self.describe(secondRelay, port: port, errors: relayErrors))\n\(site.tail())")
         print("WhatsAppOutageTests.serverUnreachable: sending resumed \(ContinuousClock.now - back) after the server came back")
         #expect(await eventually(timeout: .seconds(180)) { site.status("promo")["state"] as? String == "done" }, "\(site.status("promo")) \(site.tail())")
         #expect(site.status("promo")["waiting"] == nil)
