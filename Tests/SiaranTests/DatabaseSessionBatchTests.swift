@@ -92,6 +92,21 @@ struct DatabaseSessionBatchTests {
         #expect(try await Self.stored(in: database, contact: 1, messageId: "3EB0A1") == Self.all)
     }
 
+    @Test("one transaction that writes a record twice, then deletes another it stored, keeps the last write of each",
+          arguments: TestDatabaseKind.allCases)
+    func lastWriteWins(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let database = test.database
+        try await database.writeSessionState(session: "utama", [.init(kind: "k", key: "gone", value: Data([9]))])
+        try await database.writeSessionState(session: "utama", [
+            .init(kind: "k", key: "a", value: Data([1])), .init(kind: "k", key: "gone", value: Data([8])),
+            .init(kind: "k", key: "a", value: Data([2])), .init(kind: "k", key: "gone", value: nil),
+        ])
+        #expect(try await database.sessionStateValue(session: "utama", kind: "k", key: "a") == Data([2]))
+        #expect(try await database.sessionStateValue(session: "utama", kind: "k", key: "gone") == nil)
+    }
+
     @Test("a worker whose lease was taken over cannot commit its batch: nothing is written and its memory of the records is dropped",
           arguments: TestDatabaseKind.allCases)
     func staleLease(kind: TestDatabaseKind) async throws {
