@@ -23,6 +23,9 @@ final class DatabaseSessionRecords: Sendable {
     static let cacheLimit = 2_048
     /// Sent messages are read only for a retry receipt: they are not kept in memory.
     static let uncachedKinds: Set<String> = [DatabaseSessionStorage.Kind.sent]
+    /// Kinds whose keys are loaded once per lease, so that a contact's device never seen before
+    /// is known to have no Signal session or identity without asking the database.
+    static let indexedKinds: Set<String> = [DatabaseSessionStorage.Kind.session, DatabaseSessionStorage.Kind.peerIdentity]
 
     struct RecordKey: Hashable {
         var kind: String
@@ -40,6 +43,8 @@ final class DatabaseSessionRecords: Sendable {
         var cachedUnder: LeaseFence?
         /// Committed values; a key with a nil value is known to have no record.
         var cached: [RecordKey: Data?] = [:]
+        /// Every committed key of an indexed kind, once loaded.
+        var keys: [String: Set<String>] = [:]
         /// Writes of an open batch, visible to every read until they are committed.
         var staged: [RecordKey: Staged] = [:]
         var nextOrder = 0
@@ -48,6 +53,7 @@ final class DatabaseSessionRecords: Sendable {
 
         mutating func dropCache() {
             cached.removeAll()
+            keys.removeAll()
             cachedUnder = nil
             generation += 1
         }
@@ -73,8 +79,10 @@ final class DatabaseSessionRecords: Sendable {
                 if let staged = staged[key], staged.order < order { self.staged[key] = nil }
                 if let lease, cachedUnder == lease, !DatabaseSessionRecords.uncachedKinds.contains(write.kind) {
                     remember(key, write.value)
+                    if write.value == nil { keys[write.kind]?.remove(write.key) } else { keys[write.kind]?.insert(write.key) }
                 } else {
                     cached[key] = nil
+                    keys[write.kind] = nil
                 }
             }
         }
@@ -82,7 +90,7 @@ final class DatabaseSessionRecords: Sendable {
 
     private enum Lookup {
         case known(Data?)
-        case unknown(generation: Int)
+        case unknown(generation: Int, keysLoaded: Bool)
     }
 
     private let state = Mutex(State())
@@ -111,15 +119,30 @@ final class DatabaseSessionRecords: Sendable {
             if let staged = state.staged[recordKey] { return .known(staged.value) }
             guard let lease else {
                 if state.cachedUnder != nil { state.dropCache() }
-                return .unknown(generation: state.generation)
+                return .unknown(generation: state.generation, keysLoaded: true)
             }
             state.adopt(lease)
             if cacheable, let known = state.cached[recordKey] { return .known(known) }
-            return .unknown(generation: state.generation)
+            guard Self.indexedKinds.contains(kind) else { return .unknown(generation: state.generation, keysLoaded: true) }
+            guard let keys = state.keys[kind] else { return .unknown(generation: state.generation, keysLoaded: false) }
+            if keys.contains(key) { return .unknown(generation: state.generation, keysLoaded: true) }
+            state.remember(recordKey, nil)
+            return .known(nil)
         }
-        guard case .unknown(let generation) = lookup else {
+        guard case .unknown(let generation, let keysLoaded) = lookup else {
             guard case .known(let value) = lookup else { return nil }
             return value
+        }
+        if !keysLoaded, let lease {
+            // Once per lease and kind: which records exist, so absent ones are answered from memory.
+            let keys = try await database.sessionStateKeys(session: session, kind: kind)
+            let installed = state.withLock { state in
+                guard state.generation == generation, state.cachedUnder == lease else { return false }
+                state.keys[kind] = keys
+                if !keys.contains(key) { state.remember(recordKey, nil) }
+                return true
+            }
+            if installed, !keys.contains(key) { return nil }
         }
         let value = try await database.sessionStateValue(session: session, kind: kind, key: key)
         if cacheable {

@@ -53,6 +53,17 @@ extension SiaranDatabase {
         }
     }
 
+    /// The keys of `session`'s records of `kind`.
+    public func sessionStateKeys(session: String, kind: String) async throws -> Set<String> {
+        try await read { db in
+            var keys = Set<String>()
+            try db.forEachRow("SELECT key FROM sessionState WHERE session = ? AND kind = ?", [.text(session), .text(kind)]) { row in
+                keys.insert(try row.string("key"))
+            }
+            return keys
+        }
+    }
+
     /// Every record of `kinds` for `session`, ordered by kind and key.
     public func sessionStateRecords(session: String, kinds: [String]) async throws -> [SessionStateWrite] {
         guard !kinds.isEmpty else { return [] }

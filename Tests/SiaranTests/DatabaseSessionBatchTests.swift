@@ -165,6 +165,12 @@ struct DatabaseSessionBatchTests {
         #expect(try await storageA.signalStore.identity(for: Self.peer(1)) == identity)
         #expect(try await Self.stored(in: database, contact: 1, messageId: "3EB0C1") == ["session", "2 contact records", "sent message"])
         try await storageA.signalStore.saveIdentity(identity, for: Self.peer(3))
+        // The same for a record it knows is absent: it loaded which identities exist once.
+        let unleased = try await DatabaseSessionStorage.open(name: "utama", database: database)
+        try await database.writeSessionState(session: "utama", [.init(kind: DatabaseSessionStorage.Kind.peerIdentity,
+                                                                      key: DatabaseSignalStore.key(Self.peer(4)), value: try JSONEncoder().encode(identity))])
+        #expect(try await storageA.signalStore.identity(for: Self.peer(4)) == nil)
+        #expect(try await unleased.signalStore.identity(for: Self.peer(4)) == identity)
 
         // Worker b takes the session over: its storage finds what a wrote in the database.
         let leaseB = try #require(try await database.acquireSessionLease(session: "utama", worker: "b", at: now.addingTimeInterval(120), duration: 600))
