@@ -1,5 +1,4 @@
 public import Foundation
-import Synchronization
 public import SignalProtocol
 public import Store
 public import WhatsApp
@@ -7,11 +6,13 @@ public import WhatsApp
 /// A WhatsApp session's state in the database (`sessionState` records), the storage the daemon
 /// uses on PostgreSQL so every worker of a cluster finds a number's keys wherever it connects it.
 /// Each save is one committed transaction before the call returns, so a ratchet step or a prekey
-/// batch is durable before the frame that depends on it goes out.
+/// batch is durable before the frame that depends on it goes out; a send's saves are staged in
+/// its batch and committed together before its frame (`DatabaseSessionBatch`).
 ///
 /// On a cluster the writes are fenced by the worker's lease on the session: once this worker
 /// has held the lease, a write made after it lost it (frozen past its expiry while another took
 /// over) fails with `StoreError(.staleLease)` instead of overwriting the new owner's ratchet.
+/// While it holds the lease it keeps the records it read or wrote in memory (`DatabaseSessionRecords`).
 public struct DatabaseSessionStorage: SessionStorage {
     /// The record kinds; the values are the JSON the file layout writes, so a folder imports as it is.
     enum Kind {
@@ -32,18 +33,18 @@ public struct DatabaseSessionStorage: SessionStorage {
 
     public let name: String
     let database: SiaranDatabase
-    let writer: Writer
+    let records: DatabaseSessionRecords
     let store: DatabaseSignalStore
 
     /// Opens session `name`, making its Signal identity on first use (or storing `identity`, for an import).
     /// - Parameter fence: the lease this worker holds on the session now, nil when it holds none (or outside a cluster).
     public static func open(name: String, database: SiaranDatabase, identity: IdentityKeyPair? = nil,
                             fence: (@Sendable () -> LeaseFence?)? = nil) async throws -> DatabaseSessionStorage {
-        let writer = Writer(session: name, database: database, fence: fence)
+        let records = DatabaseSessionRecords(session: name, database: database, fence: fence)
         let pair: IdentityKeyPair
         if let identity {
             pair = identity
-            try await writer.write([.init(kind: Kind.identity, key: "", value: try JSONEncoder().encode(pair))])
+            try await records.write([.init(kind: Kind.identity, key: "", value: try JSONEncoder().encode(pair))])
         } else {
             // Made once: a worker opening the session at the same moment keeps the first one stored.
             let stored = try await database.insertSessionStateIfAbsent(session: name, kind: Kind.identity, key: "",
@@ -52,8 +53,8 @@ public struct DatabaseSessionStorage: SessionStorage {
                 throw WhatsAppError(.storage("the Signal identity of session \(name) in the database is damaged"), "\(error)")
             }
         }
-        return DatabaseSessionStorage(name: name, database: database, writer: writer,
-                                      store: DatabaseSignalStore(identity: pair, database: database, writer: writer))
+        return DatabaseSessionStorage(name: name, database: database, records: records,
+                                      store: DatabaseSignalStore(identity: pair, records: records))
     }
 
     public var location: String { "the database (session \(name))" }
@@ -61,14 +62,14 @@ public struct DatabaseSessionStorage: SessionStorage {
     public var signalStore: any SignalStore { store }
 
     public func storedCredentials() async throws -> SessionCredentials? {
-        guard let data = try await database.sessionStateValue(session: name, kind: Kind.credentials, key: "") else { return nil }
+        guard let data = try await records.value(kind: Kind.credentials, key: "") else { return nil }
         do { return try JSONDecoder().decode(SessionCredentials.self, from: data) } catch {
             throw WhatsAppError(.storage("the credentials of session \(name) in the database are damaged"), "\(error)")
         }
     }
 
     public func saveCredentials(_ credentials: SessionCredentials) async throws {
-        try await writer.write([.init(kind: Kind.credentials, key: "", value: try JSONEncoder().encode(credentials))])
+        try await records.write([.init(kind: Kind.credentials, key: "", value: try JSONEncoder().encode(credentials))])
     }
 
     public func loadContactRecords() async throws -> [ContactRecord] {
@@ -79,32 +80,36 @@ public struct DatabaseSessionStorage: SessionStorage {
     }
 
     public func saveContactRecords(_ records: [ContactRecord]) async throws {
-        try await writer.write(records.map { .init(kind: Kind.contact($0.kind), key: $0.key, value: $0.value) })
+        try await self.records.write(records.map { .init(kind: Kind.contact($0.kind), key: $0.key, value: $0.value) })
     }
 
     public func saveSentMessage(_ message: SentMessageRecord) async throws {
-        try await writer.write([.init(kind: Kind.sent, key: message.id, value: try JSONEncoder().encode(message))])
+        try await records.write([.init(kind: Kind.sent, key: message.id, value: try JSONEncoder().encode(message))])
     }
 
     public func sentMessage(id: String) async throws -> SentMessageRecord? {
-        try await database.sessionStateValue(session: name, kind: Kind.sent, key: id).flatMap { try? JSONDecoder().decode(SentMessageRecord.self, from: $0) }
+        try await records.value(kind: Kind.sent, key: id).flatMap { try? JSONDecoder().decode(SentMessageRecord.self, from: $0) }
     }
 
     public func pruneSentMessages(before date: Date) async throws {
         try await database.pruneSessionState(session: name, kind: Kind.sent, before: date)
+        records.forget(kind: Kind.sent)
     }
 
     public func loadReachOut() async throws -> Data? {
-        try await database.sessionStateValue(session: name, kind: Kind.reachOut, key: "")
+        try await records.value(kind: Kind.reachOut, key: "")
     }
 
     public func saveReachOut(_ data: Data) async throws {
-        try await writer.write([.init(kind: Kind.reachOut, key: "", value: data)])
+        try await records.write([.init(kind: Kind.reachOut, key: "", value: data)])
     }
 
     public func removeAll() async throws {
         try await database.removeSessionState(session: name)
+        records.forget()
     }
+
+    public func openBatch() -> (any SessionStateBatch)? { DatabaseSessionBatch(records: records) }
 
     /// Names of the sessions linked in `database` (those with credentials), sorted.
     public static func linkedSessions(in database: SiaranDatabase) async throws -> [String] {
@@ -146,34 +151,6 @@ public struct DatabaseSessionStorage: SessionStorage {
     public static func exists(_ name: String, in database: SiaranDatabase) async throws -> Bool {
         try await database.sessionStateValue(session: name, kind: Kind.identity, key: "") != nil
     }
-
-    /// Writes of one session, fenced by its lease once this worker has held one.
-    final class Writer: Sendable {
-        let session: String
-        let database: SiaranDatabase
-        let fence: (@Sendable () -> LeaseFence?)?
-        /// The worker of the last lease seen: once held, a missing lease fences with 0 (never valid).
-        private let lastWorker = Mutex<String?>(nil)
-
-        init(session: String, database: SiaranDatabase, fence: (@Sendable () -> LeaseFence?)?) {
-            self.session = session
-            self.database = database
-            self.fence = fence
-        }
-
-        func write(_ writes: [SessionStateWrite]) async throws {
-            try await database.writeSessionState(session: session, writes, fence: currentFence())
-        }
-
-        func currentFence() -> LeaseFence? {
-            guard let fence else { return nil }
-            if let held = fence() {
-                lastWorker.withLock { $0 = held.worker }
-                return held
-            }
-            return lastWorker.withLock { worker in worker.map { LeaseFence(worker: $0, fencing: 0) } }
-        }
-    }
 }
 
 /// The Signal part of a database session storage: our identity (kept in memory, it never
@@ -181,25 +158,22 @@ public struct DatabaseSessionStorage: SessionStorage {
 actor DatabaseSignalStore: SignalStore {
     typealias Kind = DatabaseSessionStorage.Kind
     let identity: IdentityKeyPair
-    let database: SiaranDatabase
-    let writer: DatabaseSessionStorage.Writer
-    private var session: String { writer.session }
+    let records: DatabaseSessionRecords
 
-    init(identity: IdentityKeyPair, database: SiaranDatabase, writer: DatabaseSessionStorage.Writer) {
+    init(identity: IdentityKeyPair, records: DatabaseSessionRecords) {
         self.identity = identity
-        self.database = database
-        self.writer = writer
+        self.records = records
     }
 
     static func key(_ address: SignalAddress) -> String { "\(address.name).\(address.deviceId)" }
 
     private func read<T: Decodable>(_ type: T.Type, _ kind: String, _ key: String) async throws -> T? {
-        guard let data = try await database.sessionStateValue(session: session, kind: kind, key: key) else { return nil }
+        guard let data = try await records.value(kind: kind, key: key) else { return nil }
         return try JSONDecoder().decode(type, from: data)
     }
 
     private func write<T: Encodable>(_ value: T, _ kind: String, _ key: String) async throws {
-        try await writer.write([.init(kind: kind, key: key, value: try JSONEncoder().encode(value))])
+        try await records.write([.init(kind: kind, key: key, value: try JSONEncoder().encode(value))])
     }
 
     func identityKeyPair() -> IdentityKeyPair { identity }
@@ -217,12 +191,12 @@ actor DatabaseSignalStore: SignalStore {
 
     func preKey(id: UInt32) async throws -> PreKeyRecord? { try await read(PreKeyRecord.self, Kind.preKey, String(id)) }
     func storePreKey(_ record: PreKeyRecord) async throws { try await write(record, Kind.preKey, String(record.id)) }
-    func removePreKey(id: UInt32) async throws { try await writer.write([.init(kind: Kind.preKey, key: String(id), value: nil)]) }
+    func removePreKey(id: UInt32) async throws { try await records.write([.init(kind: Kind.preKey, key: String(id), value: nil)]) }
 
     /// One transaction for the whole batch: 812 prekeys on a first link, all durable before upload.
     func storePreKeys(_ records: [PreKeyRecord]) async throws {
         let encoder = JSONEncoder()
-        try await writer.write(try records.map { .init(kind: Kind.preKey, key: String($0.id), value: try encoder.encode($0)) })
+        try await self.records.write(try records.map { .init(kind: Kind.preKey, key: String($0.id), value: try encoder.encode($0)) })
     }
 
     func signedPreKey(id: UInt32) async throws -> SignedPreKeyRecord? { try await read(SignedPreKeyRecord.self, Kind.signedPreKey, String(id)) }
@@ -231,6 +205,6 @@ actor DatabaseSignalStore: SignalStore {
     func session(for address: SignalAddress) async throws -> SignalProtocol.SessionRecord? { try await read(SignalProtocol.SessionRecord.self, Kind.session, Self.key(address)) }
     func storeSession(_ record: SignalProtocol.SessionRecord, for address: SignalAddress) async throws { try await write(record, Kind.session, Self.key(address)) }
     func deleteSession(for address: SignalAddress) async throws {
-        try await writer.write([.init(kind: Kind.session, key: Self.key(address), value: nil)])
+        try await records.write([.init(kind: Kind.session, key: Self.key(address), value: nil)])
     }
 }

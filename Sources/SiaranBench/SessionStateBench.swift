@@ -11,7 +11,9 @@ import WhatsAppSimulator
 /// prints the rate of the first and the last thousand: per-contact state (LID, number check,
 /// device list, Signal session) must cost the same at the last contact as at the first. Once
 /// with the session folder (SQLite installations), once with the state in the database on SQLite,
-/// and on PostgreSQL when `SIARAN_BENCH_DATABASE_URL` names a server.
+/// and on PostgreSQL when `SIARAN_BENCH_DATABASE_URL` names a server. The database storages run
+/// as a cluster worker runs them: under the session's lease, so every commit is fenced and the
+/// records are kept in the lease holder's memory.
 ///
 /// `--messages=N` changes the count (`--messages=2000` for a quick look); `--progress` prints the
 /// rate of every thousand on standard error as it goes; `--storage=folder|sqlite|postgres` runs one.
@@ -24,14 +26,13 @@ enum SessionStateBench {
         var storages: [(name: String, make: (URL) async throws -> any SessionStorage)] = [
             ("folder (journal)", { root in try SessionFolder(root: root, name: "utama") }),
             ("database, SQLite", { root in
-                let database = try SiaranDatabase(path: root.appendingPathComponent("siaran.sqlite").path)
-                return try await DatabaseSessionStorage.open(name: "utama", database: database)
+                try await leasedStorage(in: try SiaranDatabase(path: root.appendingPathComponent("siaran.sqlite").path))
             }),
         ]
         if let text = ProcessInfo.processInfo.environment["SIARAN_BENCH_DATABASE_URL"], !text.isEmpty {
             let server = try DatabaseURL(parsing: text)
             storages.append(("database, PostgreSQL", { _ in
-                try await DatabaseSessionStorage.open(name: "utama", database: try await PipelineBench.freshPostgresDatabase(on: server))
+                try await leasedStorage(in: try await PipelineBench.freshPostgresDatabase(on: server))
             }))
         } else {
             print("(PostgreSQL skipped: run through scripts/with-private-postgres, or set SIARAN_BENCH_DATABASE_URL)")
@@ -45,6 +46,15 @@ enum SessionStateBench {
         for storage in storages {
             try await measure(count: count, name: storage.name, arguments: arguments, makeStorage: storage.make)
         }
+    }
+
+    /// Session `utama` opened under a lease this process holds for the run.
+    static func leasedStorage(in database: SiaranDatabase) async throws -> DatabaseSessionStorage {
+        guard let lease = try await database.acquireSessionLease(session: "utama", worker: "bench", at: Date(), duration: 86_400) else {
+            throw WhatsAppError(.storage("the bench could not take the lease of session utama"))
+        }
+        let fence = LeaseFence(worker: "bench", fencing: lease.fencing)
+        return try await DatabaseSessionStorage.open(name: "utama", database: database) { fence }
     }
 
     static func measure(count: Int, name: String, arguments: [String] = [], makeStorage: (URL) async throws -> any SessionStorage) async throws {

@@ -12,6 +12,11 @@ public struct SessionStateWrite: Sendable, Equatable {
         self.key = key
         self.value = value
     }
+
+    struct RecordKey: Hashable {
+        var kind: String
+        var key: String
+    }
 }
 
 /// A WhatsApp session's whole state — credentials, Signal keys and sessions, the contact
@@ -48,6 +53,17 @@ extension SiaranDatabase {
         }
     }
 
+    /// The keys of `session`'s records of `kind`.
+    public func sessionStateKeys(session: String, kind: String) async throws -> Set<String> {
+        try await read { db in
+            var keys = Set<String>()
+            try db.forEachRow("SELECT key FROM sessionState WHERE session = ? AND kind = ?", [.text(session), .text(kind)]) { row in
+                keys.insert(try row.string("key"))
+            }
+            return keys
+        }
+    }
+
     /// Every record of `kinds` for `session`, ordered by kind and key.
     public func sessionStateRecords(session: String, kinds: [String]) async throws -> [SessionStateWrite] {
         guard !kinds.isEmpty else { return [] }
@@ -72,17 +88,36 @@ extension SiaranDatabase {
                 throw StoreError(.staleLease, detail: "worker \(fence.worker) no longer holds session \(session) (fencing \(fence.fencing)); "
                                  + "its state was not written, so the worker that took the session over keeps it intact")
             }
-            for write in writes {
-                if let value = write.value {
-                    _ = try db.execute("""
-                        INSERT INTO sessionState (session, kind, key, value, updatedAt) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT (session, kind, key) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt
-                        """, session, write.kind, write.key, value, now)
-                } else {
-                    _ = try db.execute("DELETE FROM sessionState WHERE session = ? AND kind = ? AND key = ?", session, write.kind, write.key)
-                }
+            let latest = Self.lastWritePerRecord(writes)
+            // One statement per 100 stored records rather than one per record: on PostgreSQL each
+            // statement is a round trip, and a send's batch holds about ten records.
+            let stored = latest.compactMap { write in write.value.map { (write, $0) } }
+            for start in stride(from: 0, to: stored.count, by: 100) {
+                let part = stored[start..<min(start + 100, stored.count)]
+                _ = try db.execute("""
+                    INSERT INTO sessionState (session, kind, key, value, updatedAt) VALUES \(Array(repeating: "(?, ?, ?, ?, ?)", count: part.count).joined(separator: ", "))
+                    ON CONFLICT (session, kind, key) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt
+                    """, part.flatMap { write, value in [SQLValue.text(session), .text(write.kind), .text(write.key), .blob(value), now.sqlValue] })
+            }
+            for write in latest where write.value == nil {
+                _ = try db.execute("DELETE FROM sessionState WHERE session = ? AND kind = ? AND key = ?", session, write.kind, write.key)
             }
         }
+    }
+
+    /// The last of `writes` for each record, in the order the records were first written (one
+    /// upsert statement may not touch a row twice).
+    static func lastWritePerRecord(_ writes: [SessionStateWrite]) -> [SessionStateWrite] {
+        var latest: [SessionStateWrite] = []
+        var index: [SessionStateWrite.RecordKey: Int] = [:]
+        for write in writes {
+            let key = SessionStateWrite.RecordKey(kind: write.kind, key: write.key)
+            if let at = index[key] { latest[at] = write } else {
+                index[key] = latest.count
+                latest.append(write)
+            }
+        }
+        return latest
     }
 
     /// Stores `value` unless the record exists, and returns the record as stored: two workers

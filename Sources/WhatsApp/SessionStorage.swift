@@ -8,8 +8,9 @@ public import SignalProtocol
 /// Two implementations: `SessionFolder` (files under `state/sessions/<name>/`, the SQLite
 /// installations' layout) and the database storage the daemon uses on PostgreSQL, where every
 /// worker of a cluster must see the same state. Every write has reached its durable home when
-/// the call returns: the protocol needs a ratchet step or an uploaded prekey saved before the
-/// next frame goes out.
+/// the call returns — the protocol needs a ratchet step or an uploaded prekey saved before the
+/// next frame goes out — except inside a batch (`openBatch()`), whose writes are durable once it
+/// is finished, before the send's frame goes out.
 public protocol SessionStorage: Sendable {
     /// The session's name (`utama`).
     var name: String { get }
@@ -40,6 +41,14 @@ public protocol SessionStorage: Sendable {
 
     /// Deletes every piece of this session's state (logout, `siaran sessions remove`).
     func removeAll() async throws
+
+    /// A unit of work for one send (see `SessionStateBatch`); nil when this storage writes each
+    /// change at once anyway (a folder: one file or journal line per record).
+    func openBatch() -> (any SessionStateBatch)?
+}
+
+extension SessionStorage {
+    public func openBatch() -> (any SessionStateBatch)? { nil }
 }
 
 extension SessionStorage {

@@ -11,7 +11,13 @@ extension WhatsAppSession {
     public func send(_ outgoing: OutgoingMessage) async -> SendResult {
         await sendLock.acquire()
         defer { sendLock.release() }
-        return await sendLocked(outgoing)
+        // What this send changes before its frame is written in one transaction, just before the
+        // frame (`encryptAndSend` finishes the batch); what it changed on a path that stopped
+        // earlier (a number not on WhatsApp) is written when it returns.
+        let batch = storage.openBatch()
+        let result = await SessionStateBatchScope.$current.withValue(batch) { await sendLocked(outgoing) }
+        do { try await batch?.finish() } catch { logger.warning("could not save the session's state after message \(outgoing.id): \(error)") }
+        return result
     }
 
     private func sendLocked(_ outgoing: OutgoingMessage) async -> SendResult {
@@ -158,6 +164,9 @@ extension WhatsAppSession {
         // messages to our own devices: the server refuses those with 479).
         let token = chat.user == me.user ? nil : directory.validToken(forLID: chat.user, now: Date())
         if let token { children.append(Node("tctoken", content: .bytes([UInt8](token)))) }
+        // Every device's ratchet step, the identities, device lists and the sent message are
+        // durable, in one transaction, before the frame that depends on them goes out.
+        try await SessionStateBatchScope.current?.finish()
         let ack = try await connection.sendMessage(Node("message", attributes, content: .nodes(children)), id: id, timeout: configuration.ackTimeout)
         return SentStanza(ack: ack, devices: devices, carriedToken: token != nil)
     }
