@@ -94,24 +94,9 @@ enum LanesBench {
             throw Bench.BenchSetupError(description: "session \(session.name) did not connect again")
         }
 
-        try contacts.joined(separator: "\n").write(to: root.appendingPathComponent("inbox/bench/numbers.txt"), atomically: true, encoding: .utf8)
-        try "{Halo|Hai} {name|Kak}, promo akhir pekan!".write(to: root.appendingPathComponent("inbox/bench/message.txt"), atomically: true, encoding: .utf8)
-        let past = Date().addingTimeInterval(-60)
-        for file in ["inbox/bench/numbers.txt", "inbox/bench/message.txt", "inbox/bench"] {
-            try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: root.appendingPathComponent(file).path)
-        }
+        try PipelineBench.writeDrop(numbers: contacts, in: root)
         let database = try SiaranDatabase(path: root.appendingPathComponent("state/siaran.sqlite").path)
-        let context = PipelineContext(
-            inbox: root.appendingPathComponent("inbox").path, outbox: root.appendingPathComponent("outbox").path,
-            spool: root.appendingPathComponent("state/spool").path, templates: root.appendingPathComponent("templates").path,
-            optOutFile: root.appendingPathComponent("state/optout.txt").path, contacts: .init(), message: .init(),
-            pipeline: PipelineConfiguration(
-                watch: .init(quietSeconds: 0.1),
-                sending: .init(delayMinimum: 0, delayMaximum: 0, hourlyCap: 0, dailyCap: 0, warmUpDailyCaps: [], coldDailyCap: 0,
-                               batchSize: 0, window: SendingWindow(startMinute: 0, endMinute: 1440), transport: .whatsapp)
-            ),
-            sessions: names, database: database, transport: transport, logger: quiet
-        )
+        let context = PipelineBench.benchContext(root: root, database: database, sessions: names, transport: transport, kind: .whatsapp)
         let cpuBefore = Bench.processCPUSeconds()
         let whole = try await Bench.time { try await PipelineService(context: context, once: true).run() }
         let cpuPerMessage = (Bench.processCPUSeconds() - cpuBefore) / Double(total) * 1e6

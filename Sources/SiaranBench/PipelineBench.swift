@@ -49,27 +49,10 @@ enum PipelineBench {
             for folder in ["inbox/bench", "outbox", "state/spool", "templates"] {
                 try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
             }
-            try (0..<size).map { "62812\(String(format: "%08d", $0))" }.joined(separator: "\n")
-                .write(to: root.appendingPathComponent("inbox/bench/numbers.txt"), atomically: true, encoding: .utf8)
-            try "{Halo|Hai} {name|Kak}, promo akhir pekan!".write(to: root.appendingPathComponent("inbox/bench/message.txt"), atomically: true, encoding: .utf8)
-            let past = Date().addingTimeInterval(-60)
-            for file in ["inbox/bench/numbers.txt", "inbox/bench/message.txt", "inbox/bench"] {
-                try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: root.appendingPathComponent(file).path)
-            }
+            try writeDrop(numbers: (0..<size).map { "62812\(String(format: "%08d", $0))" }, in: root)
             let database = try await makeDatabase(root)
-            let context = PipelineContext(
-                inbox: root.appendingPathComponent("inbox").path, outbox: root.appendingPathComponent("outbox").path,
-                spool: root.appendingPathComponent("state/spool").path, templates: root.appendingPathComponent("templates").path,
-                optOutFile: root.appendingPathComponent("state/optout.txt").path, contacts: .init(), message: .init(),
-                pipeline: PipelineConfiguration(
-                    watch: .init(quietSeconds: 0.1),
-                    sending: .init(delayMinimum: 0, delayMaximum: 0, hourlyCap: 0, dailyCap: 0, batchSize: 0,
-                                   window: SendingWindow(startMinute: 0, endMinute: 1440))
-                ),
-                sessions: ["utama"], database: database,
-                transport: fsyncing ? DryRunTransport(outbox: root.appendingPathComponent("outbox").path) : CountingTransport(),
-                logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
-            )
+            let context = benchContext(root: root, database: database, sessions: ["utama"],
+                                       transport: fsyncing ? DryRunTransport(outbox: root.appendingPathComponent("outbox").path) : CountingTransport())
             Bench.resetPeak()
             let cpuBefore = Bench.processCPUSeconds()
             let seconds = try await Bench.time { try await PipelineService(context: context, once: true).run() }
@@ -80,6 +63,32 @@ enum PipelineBench {
             print(String(format: "  %@ %7d contacts: %6.2f s end to end, %5.0f messages/s, %4.0f µs of Siaran's CPU per message, peak RSS %@",
                          databaseName.padding(toLength: 8, withPad: " ", startingAt: 0), size, seconds, Double(size) / seconds, cpuPerMessage, Bench.megabytes(Bench.peakResidentBytes())))
         }
+    }
+
+    /// The drop `inbox/bench` (these numbers, a spun message), old enough to be taken at once.
+    static func writeDrop(numbers: [String], in root: URL) throws {
+        try numbers.joined(separator: "\n").write(to: root.appendingPathComponent("inbox/bench/numbers.txt"), atomically: true, encoding: .utf8)
+        try "{Halo|Hai} {name|Kak}, promo akhir pekan!".write(to: root.appendingPathComponent("inbox/bench/message.txt"), atomically: true, encoding: .utf8)
+        let past = Date().addingTimeInterval(-60)
+        for file in ["inbox/bench/numbers.txt", "inbox/bench/message.txt", "inbox/bench"] {
+            try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: root.appendingPathComponent(file).path)
+        }
+    }
+
+    /// The pipeline over `root`'s folders with zero delays, no caps and no window, sending through `transport`.
+    static func benchContext(root: URL, database: SiaranDatabase, sessions: [String], transport: any MessageTransport,
+                             kind: SendingConfiguration.TransportKind = .dryRun) -> PipelineContext {
+        PipelineContext(
+            inbox: root.appendingPathComponent("inbox").path, outbox: root.appendingPathComponent("outbox").path,
+            spool: root.appendingPathComponent("state/spool").path, templates: root.appendingPathComponent("templates").path,
+            optOutFile: root.appendingPathComponent("state/optout.txt").path, contacts: .init(), message: .init(),
+            pipeline: PipelineConfiguration(
+                watch: .init(quietSeconds: 0.1),
+                sending: .init(delayMinimum: 0, delayMaximum: 0, hourlyCap: 0, dailyCap: 0, warmUpDailyCaps: [], coldDailyCap: 0,
+                               batchSize: 0, window: SendingWindow(startMinute: 0, endMinute: 1440), transport: kind)
+            ),
+            sessions: sessions, database: database, transport: transport, logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+        )
     }
 
     static func onlyCampaign(_ database: SiaranDatabase) async throws -> String {

@@ -98,15 +98,21 @@ struct ConversationTests {
 
 @Suite("Answers go out at once through their session, within its caps")
 struct AnswerSenderTests {
+    /// A campaign sent to `numbers`, and the first of them wrote back through `utama`: answers to
+    /// it may be queued.
+    private func conversation(_ database: TestDatabaseKind, numbers: [String]) async throws -> PipelineHarness {
+        let harness = try await PipelineHarness(database)
+        try harness.drop("c/numbers.txt", numbers.joined(separator: "\n") + "\n")
+        try harness.drop("c/message.txt", "Halo")
+        _ = try await harness.runOnce()
+        try await harness.database.recordReply(phone: numbers[0], session: "utama", messageId: "IN1", text: "Berapa?", at: Date(), isOptOut: false)
+        return harness
+    }
+
     @Test("a queued answer is sent with its id and recorded; at the hourly cap (campaign messages and answers counted) it is refused",
           arguments: TestDatabaseKind.allCases)
     func sendsWithinCap(database: TestDatabaseKind) async throws {
-        var harness = try await PipelineHarness(database)
-        try harness.drop("c/numbers.txt", "6281234567890\n6281311223344\n")
-        try harness.drop("c/message.txt", "Halo")
-        _ = try await harness.runOnce()
-        try await harness.database.recordReply(phone: "6281234567890", session: "utama", messageId: "IN1", text: "Berapa?", at: Date(), isOptOut: false)
-
+        var harness = try await conversation(database, numbers: ["6281234567890", "6281311223344"])
         harness.configuration.sending.hourlyCap = 3  // the campaign sent 2
         let clock = ManualClock(Date())
         let transport = RecordingTransport(clock: clock)
@@ -130,14 +136,11 @@ struct AnswerSenderTests {
         #expect(try await harness.database.answerStatus("3EB0BBBB")?.reason == "hourly-cap")
         #expect(transport.sends.withLock { $0.count } == 1)
     }
+
     @Test("on a cluster an answer goes out only under its session's lease: a worker that lost it sends nothing, the new holder sends an interrupted answer again under its id",
           arguments: TestDatabaseKind.allCases)
     func fencedByTheSessionLease(database: TestDatabaseKind) async throws {
-        let harness = try await PipelineHarness(database)
-        try harness.drop("c/numbers.txt", "6281234567890\n")
-        try harness.drop("c/message.txt", "Halo")
-        _ = try await harness.runOnce()
-        try await harness.database.recordReply(phone: "6281234567890", session: "utama", messageId: "IN1", text: "Berapa?", at: Date(), isOptOut: false)
+        let harness = try await conversation(database, numbers: ["6281234567890"])
         let clock = ManualClock(Date())
         func worker(_ id: String, fencing: Int) -> (AnswerSender, RecordingTransport) {
             let transport = RecordingTransport(clock: clock)
