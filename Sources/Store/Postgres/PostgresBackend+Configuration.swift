@@ -30,6 +30,14 @@ extension PostgresBackend {
         public init() {}
     }
 
+    /// Set on every connection at start. A worker frozen (SIGSTOP, a paused VM) in the middle of a
+    /// transaction keeps its locks, among them the one writer lock, so every other worker of the
+    /// cluster waited for it: its session leases could not even be taken over. The server ends
+    /// such a session after 10 s idle inside a transaction, less than a session lease (15 s by
+    /// default): the frozen worker's transaction is rolled back (it fails when it wakes), the
+    /// others go on. Our transactions run their statements back to back, never idle that long.
+    static let startupParameters = [("application_name", "siaran"), ("idle_in_transaction_session_timeout", "10s")]
+
     /// The same settings for the pool and for the direct connections that check the server.
     static func clientConfiguration(_ url: DatabaseURL, _ configuration: Configuration) -> PostgresClient.Configuration {
         var client: PostgresClient.Configuration
@@ -42,7 +50,7 @@ extension PostgresBackend {
         }
         client.options.connectTimeout = configuration.connectTimeout
         client.options.maximumConnections = configuration.maximumConnections
-        client.options.additionalStartupParameters = [("application_name", "siaran")]
+        client.options.additionalStartupParameters = startupParameters
         return client
     }
 
@@ -57,7 +65,7 @@ extension PostgresBackend {
         }
         connection.options.connectTimeout = .nanoseconds(Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
             + configuration.connectTimeout.components.attoseconds / 1_000_000_000)
-        connection.options.additionalStartupParameters = [("application_name", "siaran")]
+        connection.options.additionalStartupParameters = startupParameters
         return connection
     }
 
