@@ -18,6 +18,7 @@ let suites: [(name: String, run: @Sendable ([String]) async throws -> Void)] = [
     ("dashboard", DashboardBench.run),
     ("sessions", SessionsBench.run),
     ("session-state", SessionStateBench.run),
+    ("cluster", ClusterBench.run),
     // bench-suites-end
 ]
 
