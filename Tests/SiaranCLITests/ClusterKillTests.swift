@@ -58,14 +58,17 @@ struct ClusterKillTests {
             let killedAt = Date()
             await cluster.killWorker(victim)
             kills += 1
-            // Its sessions move to the other workers once their leases run out.
-            for session in held {
-                let phone = cluster.phone(of: session)
-                _ = await eventually(timeout: .seconds(90)) {
-                    if await firstSend(of: phone, after: killedAt) != nil { return true }
-                    return await reached() >= contacts
+            // Its sessions move to the other workers once their leases run out (before it is back).
+            let heldPhones = held.map { cluster.phone(of: $0) }
+            let movedOn = await eventually(timeout: .seconds(90)) {
+                for phone in heldPhones {
+                    if await firstSend(of: phone, after: killedAt) == nil { return await reached() >= contacts }
                 }
-                if let first = await firstSend(of: phone, after: killedAt) {
+                return true
+            }
+            #expect(movedOn, "the sessions of \(victim) (\(held)) were taken over after kill \(kills)\n\(cluster.logs())")
+            for session in held {
+                if let first = await firstSend(of: cluster.phone(of: session), after: killedAt) {
                     takeOvers.append((kills, victim, session, first.timeIntervalSince(killedAt)))
                 }
             }
