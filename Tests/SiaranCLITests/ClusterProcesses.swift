@@ -155,11 +155,12 @@ final class ClusterProcesses: Sendable {
         let all = workers.withLock { Array($0.values) }
         for process in all { process.kill(SIGKILL, group: true) }
         for process in all { process.waitUntilExitBlocking() }
-        let simulator = simulator, database = database, folder = folder
+        // Removed now, not in the task: the test process may end before the task runs.
+        if ProcessInfo.processInfo.environment["SIARAN_KEEP_CLUSTER_TEST"] == nil { try? FileManager.default.removeItem(at: folder) }
+        let simulator = simulator, database = database
         Task {
             await simulator.stop()
             database.remove()
-            if ProcessInfo.processInfo.environment["SIARAN_KEEP_CLUSTER_TEST"] == nil { try? FileManager.default.removeItem(at: folder) }
         }
     }
 
