@@ -19,6 +19,7 @@ let suites: [(name: String, run: @Sendable ([String]) async throws -> Void)] = [
     ("sessions", SessionsBench.run),
     ("session-state", SessionStateBench.run),
     ("lanes", LanesBench.run),
+    ("cluster", ClusterBench.run),
     // bench-suites-end
 ]
 

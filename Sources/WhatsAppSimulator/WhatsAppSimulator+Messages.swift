@@ -15,6 +15,9 @@ public struct AcceptedMessage: Sendable, Equatable, Codable {
     public var devices: [String]
     public var type: String
     public var at: Date
+    /// The connection that sent it (see `connectionLog`): two clients of one device, such as two
+    /// workers of a cluster, are told apart by it.
+    public var connection: Int? = nil
 }
 
 extension WhatsAppSimulator {
@@ -90,7 +93,8 @@ extension WhatsAppSimulator {
             return
         }
         let accepted = AcceptedMessage(id: id, senderPhone: sender.phone, senderDevice: device.deviceId, recipientPhone: recipient.phone,
-                                       devices: targets.map { "\($0.account.phone):\($0.device)" }, type: type, at: Date())
+                                       devices: targets.map { "\($0.account.phone):\($0.device)" }, type: type, at: Date(),
+                                       connection: connection)
         acceptedMessages.append(accepted)
         await countNewChat(from: sender, to: recipient)
         writeRecord(accepted)

@@ -40,6 +40,8 @@ public actor WhatsAppSimulator {
     /// Every message accepted, and what each simulated device decrypted.
     public internal(set) var acceptedMessages: [AcceptedMessage] = []
     public internal(set) var decryptedMessages: [DecryptedMessage] = []
+    /// Every connection that logged in as a linked device, by connection number (see `ConnectionRecord`).
+    public internal(set) var connectionLog: [Int: ConnectionRecord] = [:]
     /// Faults the next stanzas meet (see `inject`).
     var faults: [Fault] = []
     /// Pairing-code requests waiting for the code to be typed, by phone.
@@ -195,6 +197,7 @@ public actor WhatsAppSimulator {
             record(.refused("\(error)"))
         }
         if let socket = connections.removeValue(forKey: id) { await socket.close() }
+        connectionLog[id]?.closedAt = Date()
         if let device = loggedIn.removeValue(forKey: id), companionConnections["\(device.phone):\(device.deviceId)"] == id {
             companionConnections["\(device.phone):\(device.deviceId)"] = nil
         }
@@ -345,6 +348,7 @@ public actor WhatsAppSimulator {
         let lid = JID(user: account.lid, server: JID.Server.lid, device: deviceId)
         try await send(Node("success", [("t", .string(String(Int(Date().timeIntervalSince1970)))), ("lid", .jid(lid))]), to: connection)
         loggedIn[connection] = (phone, deviceId)
+        connectionLog[connection] = ConnectionRecord(connection: connection, phone: phone, deviceId: deviceId, loggedInAt: Date())
         companionConnections["\(phone):\(deviceId)"] = connection
         record(.loggedIn(phone: phone, deviceId: deviceId))
         // What arrived while the device was away, then the end-of-backlog marker (§5.1).
