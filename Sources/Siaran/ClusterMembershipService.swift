@@ -75,8 +75,10 @@ public struct ClusterMembershipService: Service {
 
     /// One heartbeat: renews what is held and reports what was lost, then takes free leases.
     private func beat(_ worker: String) async throws {
+        // A lease the dashboard takes while this beat runs is not in its answer, and is not lost.
+        let heldBefore = leases.sessions
         let held = try await database.heartbeat(worker: worker, at: Date(), leaseDuration: settings.leaseSeconds)
-        for lost in leases.replace(with: held) {
+        for lost in leases.replace(with: held, heldBefore: heldBefore) {
             logger.error("worker \(worker) lost the lease on session \(lost) (it was taken over while this worker did not beat); it stops using it")
             changes?.yield(.lost(session: lost))
         }
@@ -142,12 +144,18 @@ public final class HeldLeases: Sendable {
     /// Records a lease just acquired.
     public func record(_ lease: SessionLease) { held.withLock { $0[lease.session] = lease } }
 
-    /// Replaces the set with a heartbeat's answer; returns the sessions that were lost.
-    func replace(with leases: [SessionLease]) -> [String] {
+    /// The sessions held now.
+    var sessions: Set<String> { held.withLock { Set($0.keys) } }
+
+    /// Takes in a heartbeat's answer: the leases it renewed, and as lost those of `heldBefore`
+    /// (held when the beat began) it did not renew. A lease recorded while the beat ran (the
+    /// dashboard linking a number) stays. Returns the sessions that were lost.
+    func replace(with leases: [SessionLease], heldBefore: Set<String>) -> [String] {
         held.withLock { current in
             let kept = Set(leases.map(\.session))
-            let lost = current.keys.filter { !kept.contains($0) }.sorted()
-            current = Dictionary(uniqueKeysWithValues: leases.map { ($0.session, $0) })
+            let lost = current.keys.filter { heldBefore.contains($0) && !kept.contains($0) }.sorted()
+            for session in lost { current[session] = nil }
+            for lease in leases { current[lease.session] = lease }
             return lost
         }
     }

@@ -63,8 +63,9 @@ struct SessionRestrictionTests {
         defer { harness.close() }
         try await harness.application.test(.router) { client in
             let viewer = try await DashboardHarness.login(client, .viewer)
-            // The stream looks every 50 ms; 8 s leave room for a loaded machine's slow first look.
-            let text: String = try await client.execute(uri: "/api/events?duration=8", method: .get, headers: viewer.bearer) { String(buffer: $0.body) }
+            // The stream looks every 50 ms; 20 s leave room for a loaded machine's slow first looks
+            // (8 s once gave a single look while the full suite and a release build shared 2 cores).
+            let text: String = try await client.execute(uri: "/api/events?duration=20", method: .get, headers: viewer.bearer) { String(buffer: $0.body) }
             let frames = try EventStreamTests.events(text).filter { $0.name == "session" }
             #expect(frames.count >= 2, "a frame before and one when the restriction started: \(text)")
             #expect(frames.first?.data["restrictedUntil"] == nil)

@@ -87,7 +87,7 @@ struct DeliveryAlertTests {
         let task = Task { try await DeliveryAlertService(context: context, interval: 600).run() }
         defer { task.cancel() }
         // Every check up to 23 hours after the sends: nothing is stuck yet.
-        #expect(await eventually { clock.waiting })
+        #expect(await eventually(timeout: .seconds(240)) { clock.waiting }, "138 checks of 10 minutes each, on a loaded machine")
         #expect(try String(contentsOfFile: notice, encoding: .utf8) == own)
         #expect(try await database.campaignsWithStaleReports().isEmpty)
 
@@ -102,7 +102,7 @@ struct DeliveryAlertTests {
         #expect(await eventually { (try? await database.campaignsWithStaleReports().map(\.id).sorted()) == ["lain", "promo"] })
 
         // Receipts arrive after all: under the threshold the alert lines go, the session's own line stays.
-        #expect(await eventually { clock.waiting })
+        #expect(await eventually(timeout: .seconds(240)) { clock.waiting }, "138 checks of 10 minutes each, on a loaded machine")
         for index in 10..<35 { try await database.markDelivered("promo-628135\(String(format: "%06d", index))", at: clock.now()) }
         clock.raise(limit: Self.sentAt.addingTimeInterval(27 * 3600))
         #expect(await eventually { (try? String(contentsOfFile: notice, encoding: .utf8)) == own })

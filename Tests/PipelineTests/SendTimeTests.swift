@@ -84,7 +84,7 @@ struct SendTimeTests {
         context.clock = firstClock
         context.transport = first
         let run = Task { [context] in try await CampaignRunner(context: context).run(campaign.id) }
-        #expect(await eventually(timeout: .seconds(120)) { firstClock.waiting })
+        #expect(await eventually(timeout: .seconds(300)) { firstClock.waiting })
         run.cancel()
         _ = try await run.value
         let early = first.sends.withLock { $0 }

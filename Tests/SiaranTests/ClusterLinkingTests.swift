@@ -37,7 +37,7 @@ struct ClusterLinkingTests {
                                                        fence: { session in leases.lease(of: session).map { LeaseFence(worker: id, fencing: $0.fencing) } })
             let storages = storages
             open = { name in try await WhatsAppSession(storage: try await storages.storage(for: name), configuration: configuration) }
-            let taker = SessionLeaseTaker(database: database, worker: id, duration: 5, leases: leases)
+            let taker = SessionLeaseTaker(database: database, worker: id, duration: 10, leases: leases)
             control = WhatsAppSessionControl(transport: transport, board: board, sessionsRoot: URL(fileURLWithPath: sessionsDirectory),
                                              firstCodeWait: .seconds(60), takeLease: { name in try await taker.take(name) }, open: open)
             let transport = transport, board = board
@@ -63,7 +63,7 @@ struct ClusterLinkingTests {
         let a = await Worker("a", database: test.database, configuration: configuration, sessionsDirectory: sessions)
         let b = await Worker("b", database: test.database, configuration: configuration, sessionsDirectory: sessions)
         // a beats (renews what it holds); it takes nothing by itself here, only what its dashboard takes.
-        let aMembership = ClusterMembershipService(database: test.database, settings: ClusterSettings(leaseSeconds: 5, workerId: "a"),
+        let aMembership = ClusterMembershipService(database: test.database, settings: ClusterSettings(leaseSeconds: 10, workerId: "a"),
                                                    logger: Self.quiet, leases: a.leases)
         let aBeats = Task { try await aMembership.run() }
         var membership: Task<Void, any Error>?
@@ -103,7 +103,7 @@ struct ClusterLinkingTests {
             _ = try? await aBeats.value
             await a.transport.stop()
             let (changes, continuation) = AsyncStream.makeStream(of: ClusterMembershipService.LeaseChange.self)
-            let bMembership = ClusterMembershipService(database: test.database, settings: ClusterSettings(leaseSeconds: 5, workerId: "b"),
+            let bMembership = ClusterMembershipService(database: test.database, settings: ClusterSettings(leaseSeconds: 10, workerId: "b"),
                                                        logger: Self.quiet, leases: b.leases, sessions: [],
                                                        linkedSessions: { try await b.storages.linkedNames() }, changes: continuation)
             membership = Task { try await bMembership.run() }

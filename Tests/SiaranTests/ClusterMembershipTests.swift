@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Siaran
+@testable import Siaran
 import SiaranTestSupport
 import Store
 import Testing
@@ -60,5 +60,21 @@ struct ClusterMembershipTests {
         // (Who holds it now depends on how late each beat is on a busy machine; it was taken over.)
         let lease = try #require(try await database.clusterStatus(at: Date(), workerTimeout: 60).leases.first)
         #expect(lease.fencing >= 2, "\(lease)")
+    }
+
+    @Test("a lease taken while a heartbeat runs (the dashboard linking a number) is not counted as lost by that beat")
+    func leaseTakenDuringABeat() {
+        let leases = HeldLeases()
+        leases.record(SessionLease(session: "utama", owner: "a", expiresAt: Date(), fencing: 3))
+        let heldBefore = leases.sessions
+        // The dashboard takes `baru` after the beat read the database, so the answer lacks it.
+        leases.record(SessionLease(session: "baru", owner: "a", expiresAt: Date(), fencing: 1))
+        let renewed = SessionLease(session: "utama", owner: "a", expiresAt: Date().addingTimeInterval(15), fencing: 3)
+        #expect(leases.replace(with: [renewed], heldBefore: heldBefore).isEmpty)
+        #expect(leases.lease(of: "baru")?.fencing == 1, "kept: the next beat renews it")
+        #expect(leases.lease(of: "utama")?.expiresAt == renewed.expiresAt)
+        // A lease held before a beat and missing from its answer was lost.
+        #expect(leases.replace(with: [renewed], heldBefore: leases.sessions) == ["baru"])
+        #expect(leases.lease(of: "baru") == nil)
     }
 }

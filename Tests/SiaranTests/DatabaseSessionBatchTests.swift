@@ -181,7 +181,7 @@ struct DatabaseSessionBatchTests {
         #expect(try await storageB.sentMessage(id: "3EB0C1") != nil)
 
         // Once a's heartbeat dropped the lease, a keeps nothing in memory either.
-        _ = heldByA.replace(with: [])
+        _ = heldByA.replace(with: [], heldBefore: heldByA.sessions)
         #expect(try await storageA.signalStore.identity(for: Self.peer(1)) == nil)
     }
 }

@@ -117,7 +117,7 @@ struct DatabaseSessionStorageTests {
         await #expect(throws: StoreError.self) { try await storageA.signalStore.saveIdentity(KeyPair.generate().publicKey, for: peer) }
         await #expect(throws: StoreError.self) { try await storageA.saveContactRecords([ContactRecord(kind: .lid, key: "6281200000001", value: Data(#""9""#.utf8))]) }
         // Once a's heartbeat dropped the lease, it still cannot write (fencing 0 is never valid).
-        _ = heldByA.replace(with: [])
+        _ = heldByA.replace(with: [], heldBefore: heldByA.sessions)
         do {
             try await storageA.signalStore.storePreKeys([PreKeyRecord(id: 1, keyPair: .generate())])
             Issue.record("a write without the lease went through")

@@ -17,12 +17,15 @@ struct PostgresFrozenWriterTests {
         let frozen = try await SiaranDatabase.open(test.location, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         let other = test.database
         let woke = Mutex(false)
-        // The frozen worker takes the writer lock and a session lease row, then stops for 15 s.
+        // The frozen worker takes the writer lock and a session lease row, then stops for 20 s
+        // (once: the transaction the backend may try again after the server ended it does not freeze).
         let frozenWrite = Task {
             try await frozen.write { db in
                 _ = try db.execute("INSERT INTO sessionLeases (session, owner, expiresAt, fencing) VALUES ('utama', 'a', ?, 1)", Date())
-                Thread.sleep(forTimeInterval: 15)
-                woke.withLock { $0 = true }
+                if !woke.withLock({ $0 }) {
+                    Thread.sleep(forTimeInterval: 20)
+                    woke.withLock { $0 = true }
+                }
             }
         }
         try await Task.sleep(for: .seconds(1))
