@@ -252,19 +252,21 @@ struct CampaignSender: Sendable {
         return nil
     }
 
-    /// Sleeps until the sending window opens (in the configured time zone).
+    /// Sleeps until the sending window opens (in the configured time zone). Every lane waits
+    /// here; the log says it once per closed window, not once per session.
     func waitForWindow() async throws {
         let sending = context.pipeline.sending
         if sending.window.startMinute == 0 && sending.window.endMinute == 1440 { return }
         let calendar = windowCalendar
-        var told = false
         while true {
             let now = context.clock.now()
             let parts = calendar.dateComponents([.hour, .minute], from: now)
             let minute = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
-            if sending.window.contains(minuteOfDay: minute) { return }
-            if !told {
-                told = true
+            if sending.window.contains(minuteOfDay: minute) {
+                _ = shared.markOutsideWindow(false)
+                return
+            }
+            if shared.markOutsideWindow(true) {
                 context.logger.notice("outside the sending window \(sending.window) \(sending.timeZone); waiting", metadata: ["campaign.id": "\(campaign.id)"])
             }
             try await context.clock.sleep(seconds: 30)
@@ -355,6 +357,7 @@ final class CampaignSendState: Sendable {
         var warm: Set<String> = []
         var lastStatus = Date.distantPast
         var paused = false
+        var outsideWindow = false
         var noSessionSaidAt: Date?
         var ending: CampaignSender.Outcome?
         var lanes: Set<String> = []
@@ -398,6 +401,15 @@ final class CampaignSendState: Sendable {
         state.withLock { state in
             guard state.paused != paused else { return false }
             state.paused = paused
+            return true
+        }
+    }
+
+    /// Moves the outside-the-window state; true when this call changed it.
+    func markOutsideWindow(_ outside: Bool) -> Bool {
+        state.withLock { state in
+            guard state.outsideWindow != outside else { return false }
+            state.outsideWindow = outside
             return true
         }
     }
