@@ -131,9 +131,22 @@ struct SessionLane: Sendable {
             // Claimed (`sending`, with this session) in the same commit that records this lane's
             // previous sends, before any of them is written.
             let recorded = window.sent
-            let claimed = try await context.database.recordSent(recorded.map(\.message), thenClaim: group.map {
-                MessageClaim(id: $0.id, session: session, fence: context.leaseFence?(session))
-            })
+            let claimed: Set<String>
+            do {
+                claimed = try await context.database.recordSent(recorded.map(\.message), thenClaim: group.map {
+                    MessageClaim(id: $0.id, session: session, fence: context.leaseFence?(session))
+                })
+            } catch is SessionLeaseLost {
+                // Another worker took this session over (this one was frozen or late to beat): what
+                // was on the wire is recorded, nothing was claimed. Only this lane stops sending;
+                // thrown further, it held the whole campaign, the other sessions' lanes too, in a
+                // back-off of up to a minute. It waits as for a session that is away.
+                window.sent = []
+                sender.logSent(recorded)
+                await sender.queue.handBack(recorded.map(\.message.id) + group.map(\.id))
+                try await context.clock.sleep(seconds: 5)
+                continue
+            }
             window.sent = []
             sender.logSent(recorded)
             await sender.queue.handBack(recorded.map(\.message.id))
