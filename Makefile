@@ -20,8 +20,12 @@ run: build
 	$(SWIFT) run siaran run --config $(CONFIG)
 
 ## Set up and run every test.
+## At most TEST_WIDTH test cases run at once: Swift Testing otherwise starts all ~700 together,
+## and on two cores the daemons, peers and PostgreSQL servers they start starve each other past
+## their time limits (a case's time limit starts when it gets its turn).
+TEST_WIDTH ?= 6
 test: setup venv
-	$(SWIFT) test
+	SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=$(TEST_WIDTH) $(SWIFT) test
 
 ## The whole flow in about a minute, no phone: simulator + daemon on a copy of the example drop.
 demo: build

@@ -99,7 +99,7 @@ extension DashboardDaemonTests.Client {
         var request = URLRequest(url: URL(string: path, relativeTo: base)!)
         request.timeoutInterval = 180
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await Self.session.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 }

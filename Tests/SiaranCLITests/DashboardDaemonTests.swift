@@ -18,6 +18,15 @@ struct DashboardDaemonTests {
 
     /// A small HTTP client over URLSession that keeps the bearer token.
     final class Client: @unchecked Sendable {
+        /// Without cookies: `URLSession.shared` keeps the login cookie one daemon sets for
+        /// 127.0.0.1 (cookies ignore the port) and sends it to another test's daemon, which then
+        /// takes the request for a browser's and asks for the CSRF token.
+        static let session: URLSession = {
+            let configuration = URLSessionConfiguration.ephemeral
+            configuration.httpCookieStorage = nil
+            configuration.httpShouldSetCookies = false
+            return URLSession(configuration: configuration)
+        }()
         let base: URL
         var token: String?
         init(base: URL) { self.base = base }
@@ -34,7 +43,7 @@ struct DashboardDaemonTests {
                 request.httpBody = body
                 request.setValue(contentType, forHTTPHeaderField: "Content-Type")
             }
-            let (data, response) = try await URLSession.shared.data(for: request)
+            let (data, response) = try await Self.session.data(for: request)
             return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
         }
 
