@@ -170,7 +170,8 @@ public struct SiaranApplication: Sendable {
             if leasing { linkedSessions = { try await storages.linkedNames() } }
             services.append(ClusterMembershipService(database: database, settings: configuration.cluster, logger: component("cluster"),
                                                      leases: heldLeases, sessions: whatsapp.map { $0.sessions.keys.sorted() } ?? [],
-                                                     linkedSessions: linkedSessions, changes: leasing ? leaseContinuation : nil))
+                                                     linkedSessions: linkedSessions, changes: leasing ? leaseContinuation : nil,
+                                                     disconnect: { session in await whatsapp?.stopSession(session) }))
         }
         if configuration.backup.every != nil, !once, let passphrase = configuration.secrets.backupPassphrase {
             let backup = InstallationBackup(configuration: configuration, configurationFile: configurationFile, database: database)
