@@ -109,7 +109,7 @@ struct SessionLane: Sendable {
             let choice = try await choose(from: candidates, size: size, sessions: sessions, window: window)
             let reserved = await sender.queue.reserve((choice.take + choice.optedOut + choice.postponed.map(\.message)).map(\.id))
             do {
-                try await settle(choice, reserved: reserved, window: window, owed: &owed, sentInBatch: &sentInBatch)
+                try await take(choice, reserved: reserved, window: window, owed: &owed, sentInBatch: &sentInBatch)
             } catch is SessionLeaseLost {
                 // Another worker took this session over while this one was frozen or late to beat.
                 try await leaseLost(reserved: reserved, window: window)
@@ -120,7 +120,7 @@ struct SessionLane: Sendable {
 
     /// Fails the opted-out, postpones what no session may send now, then claims, sends and
     /// records this lane's group; `SessionLeaseLost` when the session's lease is gone.
-    private func settle(_ choice: Choice, reserved: Set<String>, window: SendWindow, owed: inout Double, sentInBatch: inout Int) async throws {
+    private func take(_ choice: Choice, reserved: Set<String>, window: SendWindow, owed: inout Double, sentInBatch: inout Int) async throws {
         func flush() async throws { try await sender.record(window) }
         for message in choice.optedOut where reserved.contains(message.id) {
             if try await context.database.failUnsent(sender.claim(message.id, session: session), reason: "opted-out") {
