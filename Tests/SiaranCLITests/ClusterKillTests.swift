@@ -12,11 +12,12 @@ import WhatsAppSimulator
 /// its new owner) are printed.
 @Suite("Cluster: workers killed during a campaign", .serialized)
 struct ClusterKillTests {
-    @Test("kill -9 of a worker five times: every contact one id, every copy decrypted, the campaign ends once", .timeLimit(.minutes(8)))
+    @Test("kill -9 of a worker five times: every contact one id, every copy decrypted, the campaign ends once", .timeLimit(.minutes(10)))
     func killDuringCampaign() async throws {
         // The 3,000 contacts. Measured alone in a debug build on the two-core machine with
-        // two other builds running (load average 6–12): 207 s for 3,000 against 142 s for 2,000,
-        // well inside the time limit. SIARAN_CLUSTER_CONTACTS sets another size.
+        // two other builds running (load average 6–12): 207 s for 3,000 against 142 s for 2,000;
+        // 281 s beside ClusterDropsTests (load 12–16). The limit leaves room for a full suite on a
+        // loaded machine. SIARAN_CLUSTER_CONTACTS sets another size.
         let contacts = ProcessInfo.processInfo.environment["SIARAN_CLUSTER_CONTACTS"].flatMap(Int.init) ?? 3000
         let phones = ClusterProcesses.recipients(contacts)
         let cluster = try await ClusterProcesses.start(sessions: 6, recipients: phones)
