@@ -154,13 +154,13 @@ struct CampaignSender: Sendable {
 
     /// Records what a lane sent and gives back what it claimed but did not send; both complete
     /// even when the task was cancelled. The log says "sent" only once the database does.
-    func settle(_ window: SendWindow) async throws {
+    func settle(_ window: SendWindow, session: String) async throws {
         let sent = window.sent, claimed = window.claimed
         window.sent = []
         window.claimed = []
         try await context.database.recordSentEvenIfCancelled(sent.map(\.message))
         logSent(sent)
-        try await context.database.releaseClaims(claimed)
+        try await context.database.releaseClaims(claimed, session: session, fence: context.leaseFence?(session))
         await queue.handBack(sent.map(\.message.id))
         await queue.handBack(claimed, released: true)
     }

@@ -25,10 +25,10 @@ struct SessionLane: Sendable {
         } catch {
             // Cancelled or failed mid-campaign: what is already on the wire is still recorded, and
             // what was claimed but never sent goes back to pending.
-            try? await sender.settle(window)
+            try? await sender.settle(window, session: session)
             throw error
         }
-        try await sender.settle(window)
+        try await sender.settle(window, session: session)
         return outcome
     }
 
@@ -169,7 +169,7 @@ struct SessionLane: Sendable {
             if position > 0, sender.stopRequested() {
                 try await flush()
                 let released = window.claimed
-                try await context.database.releaseClaims(released)
+                try await context.database.releaseClaims(released, session: session, fence: context.leaseFence?(session))
                 window.claimed = []
                 await sender.queue.handBack(released, released: true)
                 break

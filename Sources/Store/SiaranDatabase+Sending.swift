@@ -128,14 +128,21 @@ extension SiaranDatabase {
     /// Gives back messages that were claimed but never written to the network (the loop stopped
     /// for a pause, a cancel or the end of the sending window): `pending` again, their attempt
     /// not counted. Completes even when the calling task was cancelled.
-    public func releaseClaims(_ ids: [String]) async throws {
+    ///
+    /// Given the claims' `session`, only messages still `sending` under it move; given a `fence`
+    /// too, nothing moves once that lease is gone (checked in this transaction): a worker frozen
+    /// past its lease leaves its claims `sending` for the new owner, who may have claimed them
+    /// again already, instead of putting them back where a third lane could send them once more.
+    public func releaseClaims(_ ids: [String], session: String? = nil, fence: LeaseFence? = nil) async throws {
         guard !ids.isEmpty else { return }
         try await writeEvenIfCancelled { db in
+            if let session, let fence,
+               !(try Self.holdsSessionLease(session, worker: fence.worker, fencing: fence.fencing, at: Date(), in: db)) { return }
             for chunk in ids.chunked(into: Self.rowsPerStatement) {
                 try db.execute("""
                     UPDATE messages SET state = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
-                    WHERE state = 'sending' AND id IN (\(db.placeholders(chunk.count)))
-                    """, chunk.map(SQLValue.text))
+                    WHERE state = 'sending' AND id IN (\(db.placeholders(chunk.count)))\(session == nil ? "" : " AND session = ?")
+                    """, chunk.map(SQLValue.text) + (session.map { [SQLValue.text($0)] } ?? []))
             }
         }
     }

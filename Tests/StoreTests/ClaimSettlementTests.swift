@@ -67,6 +67,35 @@ struct ClaimSettlementTests {
         #expect(try await row("s-3", database).state == "failed")
     }
 
+    @Test("a stale worker gives back none of its claims once its lease is gone; without a fence only its own session's claims go back",
+          arguments: TestDatabaseKind.allCases)
+    func release(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let database = test.database
+        try await campaign(3, in: database)
+        let now = Date()
+        let a = LeaseFence(worker: "a", fencing: try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: now, duration: 60)).fencing)
+        try await database.recordSent([], thenClaim: (1...2).map { MessageClaim(id: "s-\($0)", session: "utama", fence: a) })
+        // b takes the session over and claims s-1 again; a, woken up in a pause, gives its claims back.
+        let b = LeaseFence(worker: "b", fencing: try #require(
+            try await database.acquireSessionLease(session: "utama", worker: "b", at: now.addingTimeInterval(120), duration: 60)).fencing)
+        #expect(try await database.recordSent([], thenClaim: [MessageClaim(id: "s-1", session: "utama", fence: b)]) == ["s-1"])
+        try await database.releaseClaims(["s-1", "s-2"], session: "utama", fence: a)
+        #expect(try await row("s-1", database).state == "sending", "on the new owner's wire")
+        #expect(try await row("s-2", database).state == "sending", "left for the new owner to send under its id")
+        // The holder's own release gives them back.
+        try await database.releaseClaims(["s-1", "s-2"], session: "utama", fence: b)
+        #expect(try await row("s-1", database).state == "pending")
+
+        // One machine: a claim made meanwhile under another number is not this session's to give back.
+        try await database.recordSent([], thenClaim: [MessageClaim(id: "s-3", session: "cadangan")])
+        try await database.releaseClaims(["s-3"], session: "utama")
+        #expect(try await row("s-3", database).state == "sending")
+        try await database.releaseClaims(["s-3"], session: "cadangan")
+        #expect(try await row("s-3", database).state == "pending")
+    }
+
     @Test("without a fence (one machine) only a message still `sending` under the settling session moves",
           arguments: TestDatabaseKind.allCases)
     func claimGuard(kind: TestDatabaseKind) async throws {
