@@ -145,6 +145,7 @@ public struct SiaranApplication: Sendable {
         var context = pipelineContext(transport: transport)
         if leasing {
             context.leaseFence = { session in heldLeases.fence(for: session, worker: worker) }
+            context.leaseValid = { session, now in heldLeases.lease(of: session).map { now < $0.expiresAt } ?? false }
         }
         let recorder = TransportEventRecorder(
             events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,

@@ -12,14 +12,13 @@ import WhatsAppSimulator
 /// its new owner) are printed.
 @Suite("Cluster: workers killed during a campaign", .serialized)
 struct ClusterKillTests {
-    @Test("kill -9 of a worker five times: every contact one id, every copy decrypted, the campaign ends once", .timeLimit(.minutes(8)))
+    @Test("kill -9 of a worker five times: every contact one id, every copy decrypted, the campaign ends once", .timeLimit(.minutes(10)))
     func killDuringCampaign() async throws {
-        // The issue asks for 3,000 contacts. In a debug build on two cores the cluster sends 10–20
-        // messages a second (every message is a new contact: an X3DH on both sides), so 3,000
-        // would take several minutes of CI; 2,000 leaves room for five kills even on a loaded
-        // machine (the other workers send on while a killed worker's leases run out).
-        // SIARAN_CLUSTER_CONTACTS=3000 runs the full size.
-        let contacts = ProcessInfo.processInfo.environment["SIARAN_CLUSTER_CONTACTS"].flatMap(Int.init) ?? 2000
+        // The issue's 3,000 contacts. Measured alone in a debug build on the two-core machine with
+        // two other builds running (load average 6–12): 207 s for 3,000 against 142 s for 2,000;
+        // 281 s beside ClusterDropsTests (load 12–16). The limit leaves room for a full suite on a
+        // loaded machine. SIARAN_CLUSTER_CONTACTS sets another size.
+        let contacts = ProcessInfo.processInfo.environment["SIARAN_CLUSTER_CONTACTS"].flatMap(Int.init) ?? 3000
         let phones = ClusterProcesses.recipients(contacts)
         let cluster = try await ClusterProcesses.start(sessions: 6, recipients: phones)
         defer { cluster.stopAll() }
