@@ -132,9 +132,10 @@ struct CampaignSender: Sendable {
     }
 
     /// Messages claimed together in one commit when they go out back to back (no delay, no caps).
-    /// A kill -9 repeats at most the messages claimed and not yet recorded, each with its own id,
-    /// which the recipient's phone drops as a duplicate; 64 keeps that small while the commit's
-    /// cost is shared (measured in `docs/performance/pipeline.md`).
+    /// A kill -9 repeats at most the messages sent and not yet recorded, each with its own id,
+    /// which the recipient's phone drops as a duplicate. With session state in the database (the
+    /// cluster) each send records the ones before it (`SendsRidingAlong`): one per session; with
+    /// session folders up to a group. 64 shares the claim's commit (`docs/performance/pipeline.md`).
     static let groupSize = 64
     /// Messages read per batch: whole groups, so no batch ends in a short group (an extra commit).
     static let batchSize = 4 * groupSize
@@ -175,6 +176,14 @@ struct CampaignSender: Sendable {
         await queue.handBack(sent.map(\.message.id))
     }
 
+    /// The first `count` sends of the window were recorded by a send's session-state transaction.
+    private func forgetRecorded(_ window: SendWindow, count: Int) async {
+        let recorded = Array(window.sent.prefix(count))
+        window.sent.removeFirst(recorded.count)
+        logSent(recorded)
+        await queue.handBack(recorded.map(\.message.id))
+    }
+
     func logSent(_ sent: [(message: SentMessage, phone: String)]) {
         for (message, phone) in sent {
             context.eventLog?.record(campaign: campaign.id, phone: phone, messageID: message.id, status: "sent", at: message.at)
@@ -206,7 +215,12 @@ struct CampaignSender: Sendable {
                                        media: media, session: session, campaignId: campaign.id, folder: campaign.folderName)
         let claim = claim(message.id, session: session)
         let started = ContinuousClock.now
-        let result = await context.transport.send(outgoing)
+        // This lane's earlier sends, not yet recorded, are recorded in this send's session-state
+        // transaction where there is one (database storage), before its frame: a kill then
+        // repeats at most the last message, not the rest of the group.
+        let riding = window.sent.isEmpty ? nil : SendsRidingAlong(window.sent.map(\.message))
+        let result = await SendsRidingAlong.$current.withValue(riding) { await context.transport.send(outgoing) }
+        if let riding, riding.recorded { await forgetRecorded(window, count: riding.count) }
         PipelineMetrics.recordSend(session: session, result: result, took: ContinuousClock.now - started)
         switch result {
         case .sent(let at):
