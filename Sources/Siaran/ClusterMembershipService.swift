@@ -110,7 +110,8 @@ public struct ClusterMembershipService: Service {
         // beats once in that time): then any worker takes it.
         let load = try await database.clusterLoad(at: now, workerTimeout: settings.leaseSeconds)
         let balance = LeaseBalance(worker: worker, load: load, held: leases.sessions, handingOver: Set(leases.handOvers.keys),
-                                   candidates: candidates, now: now, grace: 2 * settings.leaseSeconds / 3)
+                                   candidates: candidates, now: now, grace: 2 * settings.leaseSeconds / 3,
+                                   handedOverLately: leases.handedOver(since: now.addingTimeInterval(-settings.leaseSeconds)))
         let taker = SessionLeaseTaker(database: database, worker: worker, duration: settings.leaseSeconds, leases: leases)
         for session in balance.take {
             guard case .taken(let lease) = try await taker.take(session) else { continue }
@@ -186,6 +187,8 @@ public final class HeldLeases: Sendable {
         /// Sessions being handed over, since when: still held (their keys may still be written),
         /// but no longer claimed for.
         var handOvers: [String: Date] = [:]
+        /// Sessions this worker released after a hand-over, and when.
+        var released: [String: Date] = [:]
     }
     private let state = Mutex(State())
 
@@ -225,10 +228,19 @@ public final class HeldLeases: Sendable {
     }
 
     /// The session's lease was released: no longer held.
-    func finishHandOver(_ session: String) {
+    func finishHandOver(_ session: String, at date: Date = Date()) {
         state.withLock { state in
             state.held[session] = nil
             state.handOvers[session] = nil
+            state.released[session] = date
+        }
+    }
+
+    /// Sessions released after a hand-over since `date`.
+    func handedOver(since date: Date) -> Set<String> {
+        state.withLock { state in
+            state.released = state.released.filter { $0.value >= date }
+            return Set(state.released.keys)
         }
     }
 

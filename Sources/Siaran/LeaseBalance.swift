@@ -8,7 +8,8 @@ import Store
 ///
 /// A worker's share is `ceil(sessions / live workers)`. It takes a free session while it holds
 /// less than its share, and any session left free for longer than `grace` (two beats: the workers
-/// under their share had their turn), so a number is never left unconnected. It hands sessions
+/// under their share had their turn), so a number is never left unconnected; one it handed over
+/// itself it leaves to the others for a whole lease. It hands sessions
 /// over when it holds more than its share and others have room, or holds one more than the
 /// floor while another holds less than the floor (then only the most loaded worker gives one at
 /// a time, so several do not empty themselves into the same gap). Nothing is handed over while a
@@ -25,8 +26,11 @@ struct LeaseBalance: Equatable {
     ///   - held: the leases this worker holds now (handing over included).
     ///   - handingOver: those it is already handing over.
     ///   - candidates: the sessions this worker could run.
+    ///   - handedOverLately: sessions this worker released within the last lease: it does not take
+    ///     them back through the free-too-long rule (on a slow machine the taker's beat may come
+    ///     late, and taking them back made a session go to and fro).
     init(worker: String, load: ClusterLoad, held: Set<String>, handingOver: Set<String>, candidates: [String],
-         now: Date, grace: TimeInterval) {
+         now: Date, grace: TimeInterval, handedOverLately: Set<String> = []) {
         var counts = load.sessionsHeld
         var mine = held.subtracting(handingOver).count
         counts[worker] = mine
@@ -39,7 +43,7 @@ struct LeaseBalance: Equatable {
         let free = candidates.filter { !held.contains($0) && load.heldBy[$0] == nil }.sorted()
         for session in free {
             let since = load.freeSince[session] ?? .distantPast
-            guard mine < share || since <= now.addingTimeInterval(-grace) else { continue }
+            guard mine < share || (since <= now.addingTimeInterval(-grace) && !handedOverLately.contains(session)) else { continue }
             take.append(session)
             mine += 1
         }

@@ -42,6 +42,10 @@ struct LeaseBalanceTests {
         #expect(balance("c", justFreed).take == ["s6"])
         let longFree = load(workers: ["a", "b", "c"], owners: owners, free: ["s6": Self.now.addingTimeInterval(-6)])
         #expect(balance("a", longFree).take == ["s6"])
+        // Unless a handed it over itself lately: then it waits a whole lease for c (whose beat is late).
+        let handedBack = LeaseBalance(worker: "a", load: longFree, held: ["s1", "s2"], handingOver: [], candidates: Self.six,
+                                      now: Self.now, grace: 5, handedOverLately: ["s6"])
+        #expect(handedBack.take.isEmpty)
     }
 
     @Test("a worker holding every session hands the excess over when two workers join, and nothing more")

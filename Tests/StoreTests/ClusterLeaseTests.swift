@@ -81,18 +81,8 @@ struct ClusterLeaseTests {
         let test = try await TestDatabase.make(kind)
         defer { test.remove() }
         let database = test.database
-        try await database.write { db in
-            try db.execute("INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('f', 'Promo', 'sending', ?, 'x')", Date())
-            for n in 1...3 {
-                let phone = "62812000000\(n)"
-                let contact = try db.queryOne("INSERT INTO contacts (campaignId, phone, line) VALUES ('f', ?, ?) RETURNING id", phone, n)!.int64("id")
-                try db.execute("INSERT INTO messages (id, campaignId, contactId, phone, text, state, queuedAt) VALUES (?, 'f', ?, ?, 'Halo', 'pending', ?)",
-                               "f-\(n)", contact, phone, Date())
-            }
-        }
-        @Sendable func state(_ id: String) async throws -> String? {
-            try await database.read { db in try db.scalar("SELECT state FROM messages WHERE id = ?", id).textValue }
-        }
+        try await Self.campaign("f", phones: "62812000000", in: database)
+        @Sendable func state(_ id: String) async throws -> String? { try await Self.state(of: id, in: database) }
         let now = Date()
         let lease = try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: now, duration: 60))
         try await database.recordSent([], thenClaim: [MessageClaim(id: "f-1", session: "utama", fence: LeaseFence(worker: "a", fencing: lease.fencing))])
@@ -122,18 +112,8 @@ struct ClusterLeaseTests {
         let test = try await TestDatabase.make(kind)
         defer { test.remove() }
         let database = test.database
-        try await database.write { db in
-            try db.execute("INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('r', 'Promo', 'sending', ?, 'x')", Date())
-            for n in 1...3 {
-                let phone = "62813000000\(n)"
-                let contact = try db.queryOne("INSERT INTO contacts (campaignId, phone, line) VALUES ('r', ?, ?) RETURNING id", phone, n)!.int64("id")
-                try db.execute("INSERT INTO messages (id, campaignId, contactId, phone, text, state, queuedAt) VALUES (?, 'r', ?, ?, 'Halo', 'pending', ?)",
-                               "r-\(n)", contact, phone, Date())
-            }
-        }
-        @Sendable func state(_ id: String) async throws -> String? {
-            try await database.read { db in try db.scalar("SELECT state FROM messages WHERE id = ?", id).textValue }
-        }
+        try await Self.campaign("r", phones: "62813000000", in: database)
+        @Sendable func state(_ id: String) async throws -> String? { try await Self.state(of: id, in: database) }
         let now = Date()
         let lease = try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: now, duration: 60))
         let fence = LeaseFence(worker: "a", fencing: lease.fencing)
@@ -196,5 +176,22 @@ struct ClusterLeaseTests {
         // A sent message is nobody's to claim.
         try await database.recordSent([SentMessage(id: "x-2", at: now)], thenClaim: [])
         #expect(try await database.recordSent([], thenClaim: [MessageClaim(id: "x-2", session: "cadangan", fence: b)]).isEmpty)
+    }
+
+    /// A sending campaign `id` of three pending messages `id-1`…`id-3` to `phones1`…`phones3`.
+    static func campaign(_ id: String, phones: String, in database: SiaranDatabase) async throws {
+        try await database.write { db in
+            try db.execute("INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES (?, 'Promo', 'sending', ?, 'x')", id, Date())
+            for n in 1...3 {
+                let phone = "\(phones)\(n)"
+                let contact = try db.queryOne("INSERT INTO contacts (campaignId, phone, line) VALUES (?, ?, ?) RETURNING id", id, phone, n)!.int64("id")
+                try db.execute("INSERT INTO messages (id, campaignId, contactId, phone, text, state, queuedAt) VALUES (?, ?, ?, ?, 'Halo', 'pending', ?)",
+                               "\(id)-\(n)", id, contact, phone, Date())
+            }
+        }
+    }
+
+    static func state(of message: String, in database: SiaranDatabase) async throws -> String? {
+        try await database.read { db in try db.scalar("SELECT state FROM messages WHERE id = ?", message).textValue }
     }
 }
