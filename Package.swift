@@ -329,8 +329,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SignalProtocolTests",
-            dependencies: ["SignalProtocol", "SiaranTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
-                           .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["SignalProtocol", "SiaranTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["Interop"],
             swiftSettings: swiftSettings
         ),
