@@ -132,9 +132,10 @@ struct CampaignSender: Sendable {
     }
 
     /// Messages claimed together in one commit when they go out back to back (no delay, no caps).
-    /// A kill -9 repeats at most the messages claimed and not yet recorded, each with its own id,
-    /// which the recipient's phone drops as a duplicate; 64 keeps that small while the commit's
-    /// cost is shared (measured in `docs/performance/pipeline.md`).
+    /// A kill -9 repeats at most the messages sent and not yet recorded, each with its own id,
+    /// which the recipient's phone drops as a duplicate. With session state in the database (the
+    /// cluster) each send records the ones before it (`SendsRidingAlong`): one per session; with
+    /// session folders up to a group. 64 shares the claim's commit (`docs/performance/pipeline.md`).
     static let groupSize = 64
     /// Messages read per batch: whole groups, so no batch ends in a short group (an extra commit).
     static let batchSize = 4 * groupSize
@@ -154,13 +155,13 @@ struct CampaignSender: Sendable {
 
     /// Records what a lane sent and gives back what it claimed but did not send; both complete
     /// even when the task was cancelled. The log says "sent" only once the database does.
-    func settle(_ window: SendWindow) async throws {
+    func settle(_ window: SendWindow, session: String) async throws {
         let sent = window.sent, claimed = window.claimed
         window.sent = []
         window.claimed = []
         try await context.database.recordSentEvenIfCancelled(sent.map(\.message))
         logSent(sent)
-        try await context.database.releaseClaims(claimed)
+        try await context.database.releaseClaims(claimed, session: session, fence: context.leaseFence?(session))
         await queue.handBack(sent.map(\.message.id))
         await queue.handBack(claimed, released: true)
     }
@@ -175,6 +176,14 @@ struct CampaignSender: Sendable {
         await queue.handBack(sent.map(\.message.id))
     }
 
+    /// The first `count` sends of the window were recorded by a send's session-state transaction.
+    private func forgetRecorded(_ window: SendWindow, count: Int) async {
+        let recorded = Array(window.sent.prefix(count))
+        window.sent.removeFirst(recorded.count)
+        logSent(recorded)
+        await queue.handBack(recorded.map(\.message.id))
+    }
+
     func logSent(_ sent: [(message: SentMessage, phone: String)]) {
         for (message, phone) in sent {
             context.eventLog?.record(campaign: campaign.id, phone: phone, messageID: message.id, status: "sent", at: message.at)
@@ -185,38 +194,63 @@ struct CampaignSender: Sendable {
         context.control("CANCEL", of: campaign) || context.control("PAUSE", of: campaign) || context.pausedGlobally
     }
 
+    /// The claim a lane of `session` makes, fails, postpones or gives up `id` under.
+    func claim(_ id: String, session: String) -> MessageClaim {
+        MessageClaim(id: id, session: session, fence: context.leaseFence?(session))
+    }
+
     /// Writes one claimed message to the network and notes the outcome: a success waits in the
-    /// window for the next commit; failures are recorded at once (they are rare).
+    /// window for the next commit; failures are recorded at once (they are rare), and only while
+    /// the message is still this lane's (`SessionLeaseLost` when the session's lease is gone).
     func send(_ message: MessageRecord, session: String, media: MediaAttachment?, window: SendWindow) async throws {
         let sending = context.pipeline.sending
+        // A worker frozen between its claim's commit and this write (SIGSTOP, a VM paused, a long
+        // stall) may wake after its lease ran out and another worker took the session over: the
+        // claim's fence was checked before the freeze, so the clock is asked again right before
+        // the write. The message stays `sending`, for the new owner to send under its id.
+        if let leaseValid = context.leaseValid, !leaseValid(session, context.clock.now()) {
+            throw SessionLeaseLost(sessions: [session])
+        }
         let outgoing = OutgoingMessage(id: message.id, phone: message.phone, text: message.text,
                                        media: media, session: session, campaignId: campaign.id, folder: campaign.folderName)
+        let claim = claim(message.id, session: session)
         let started = ContinuousClock.now
-        let result = await context.transport.send(outgoing)
+        // This lane's earlier sends, not yet recorded, are recorded in this send's session-state
+        // transaction where there is one (database storage), before its frame: a kill then
+        // repeats at most the last message, not the rest of the group.
+        let riding = window.sent.isEmpty ? nil : SendsRidingAlong(window.sent.map(\.message))
+        let result = await SendsRidingAlong.$current.withValue(riding) { await context.transport.send(outgoing) }
+        if let riding, riding.recorded { await forgetRecorded(window, count: riding.count) }
         PipelineMetrics.recordSend(session: session, result: result, took: ContinuousClock.now - started)
         switch result {
         case .sent(let at):
             window.sent.append((SentMessage(id: message.id, at: at), message.phone))
             return
+        // Each outcome is noted only when the message was still this lane's to settle: one the
+        // session's new owner sent or claimed again meanwhile is the new owner's to report.
         case .permanentFailure(let reason):
-            try await context.database.markFailed(message.id, reason: reason)
-            context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: reason, level: .error)
+            if try await context.database.markFailed(claim, reason: reason) {
+                context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: reason, level: .error)
+            }
         case .deferred(let until, let reason):
             // The session may not start this chat now (restricted from new chats): the message goes
             // to another session, or waits, and the attempt is not spent.
             await restrictions.deferred(message.phone, by: session)
-            try await context.database.postpone(message.id, until: context.clock.now(), reason: reason)
-            context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "retrying",
-                                     reason: "\(reason): \(session) may not start new chats until \(until)", level: .warning)
+            if try await context.database.postpone(claim, until: context.clock.now(), reason: reason) {
+                context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "retrying",
+                                         reason: "\(reason): \(session) may not start new chats until \(until)", level: .warning)
+            }
         case .transientFailure(let reason):
             if message.attempts + 1 >= sending.maxAttempts {
-                try await context.database.markFailed(message.id, reason: "gave up after \(message.attempts + 1) attempts: \(reason)")
-                context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed",
-                                         reason: "gave up after \(message.attempts + 1) attempts: \(reason)", level: .error)
+                let reason = "gave up after \(message.attempts + 1) attempts: \(reason)"
+                if try await context.database.markFailed(claim, reason: reason) {
+                    context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: reason, level: .error)
+                }
             } else {
                 let backoff = min(3600, 30 * pow(2, Double(message.attempts)))
-                try await context.database.markRetrying(message.id, reason: reason, next: context.clock.now().addingTimeInterval(backoff))
-                context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "retrying", reason: reason, level: .warning)
+                if try await context.database.markRetrying(claim, reason: reason, next: context.clock.now().addingTimeInterval(backoff)) {
+                    context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "retrying", reason: reason, level: .warning)
+                }
             }
         }
         await queue.handBack([message.id])
@@ -305,8 +339,8 @@ struct CampaignSender: Sendable {
 
     /// A contact no session may write to now waits, without failing and without spending an
     /// attempt, until the first restriction ends; the campaign's status says why.
-    func waitForRestriction(_ message: MessageRecord, until: Date) async throws {
-        try await context.database.postpone(message.id, until: until, reason: "restricted")
+    func waitForRestriction(_ message: MessageRecord, until: Date, session: String) async throws {
+        guard try await context.database.postpone(claim(message.id, session: session), until: until, reason: "restricted") else { return }
         context.eventLog?.record(campaign: campaign.id, phone: message.phone, messageID: message.id, status: "retrying",
                                  reason: "restricted: every number of this campaign may not start new chats until \(until)", level: .warning)
         if await restrictions.shouldSayWaiting(until: until) {

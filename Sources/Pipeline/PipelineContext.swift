@@ -36,6 +36,9 @@ public struct PipelineContext: Sendable {
     /// On a cluster, the lease this worker holds for a session, checked when messages are claimed
     /// for it; nil (SQLite, one machine) claims without a check.
     public var leaseFence: (@Sendable (String) -> LeaseFence)?
+    /// On a cluster, whether this worker's lease on a session (as its last heartbeat left it) still
+    /// runs at a time, asked right before each message's network write; nil (SQLite) never asks.
+    public var leaseValid: (@Sendable (String, Date) -> Bool)?
     /// When each session may send next, across campaigns (one registry per process: copies of
     /// this context share it).
     public var sessionPacing = SessionPacing()

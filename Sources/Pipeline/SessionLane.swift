@@ -25,10 +25,10 @@ struct SessionLane: Sendable {
         } catch {
             // Cancelled or failed mid-campaign: what is already on the wire is still recorded, and
             // what was claimed but never sent goes back to pending.
-            try? await sender.settle(window)
+            try? await sender.settle(window, session: session)
             throw error
         }
-        try await sender.settle(window)
+        try await sender.settle(window, session: session)
         return outcome
     }
 
@@ -108,82 +108,107 @@ struct SessionLane: Sendable {
             let size = capped ? 1 : sender.claimSize(sentInBatch: sentInBatch, delayMaximum: pacing.delayMaximum)
             let choice = try await choose(from: candidates, size: size, sessions: sessions, window: window)
             let reserved = await sender.queue.reserve((choice.take + choice.optedOut + choice.postponed.map(\.message)).map(\.id))
-            for message in choice.optedOut where reserved.contains(message.id) {
-                try await context.database.markFailed(message.id, reason: "opted-out")
-                context.eventLog?.record(campaign: sender.campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: "opted-out", level: .error)
-                await sender.queue.handBack([message.id])
-            }
-            for (message, until) in choice.postponed where reserved.contains(message.id) {
-                try await sender.waitForRestriction(message, until: until)
-                await sender.queue.handBack([message.id])
-            }
-            var group = choice.take.filter { reserved.contains($0.id) }
-            if group.isEmpty {
-                // Taken by a sibling lane meanwhile, or settled above: look again at once.
-                if !choice.take.isEmpty || !reserved.isEmpty { continue }
-                // Nothing offered is this session's to send now: the other sessions take it, or
-                // everyone waits for a cap (as a session at its cap does).
-                try await flush()
-                try await context.clock.sleep(seconds: choice.coldLimited ? 60 : 1)
-                continue
-            }
-
-            // Claimed (`sending`, with this session) in the same commit that records this lane's
-            // previous sends, before any of them is written.
-            let recorded = window.sent
-            let claimed: Set<String>
             do {
-                claimed = try await context.database.recordSent(recorded.map(\.message), thenClaim: group.map {
-                    MessageClaim(id: $0.id, session: session, fence: context.leaseFence?(session))
-                })
+                try await take(choice, reserved: reserved, window: window, owed: &owed, sentInBatch: &sentInBatch)
             } catch is SessionLeaseLost {
-                // Another worker took this session over (this one was frozen or late to beat): what
-                // was on the wire is recorded, nothing was claimed. Only this lane stops sending;
-                // thrown further, it held the whole campaign, the other sessions' lanes too, in a
-                // back-off of up to a minute. It waits as for a session that is away.
-                window.sent = []
-                sender.logSent(recorded)
-                await sender.queue.handBack(recorded.map(\.message.id) + group.map(\.id))
-                try await context.clock.sleep(seconds: 5)
+                // Another worker took this session over while this one was frozen or late to beat.
+                try await leaseLost(reserved: reserved, window: window)
                 continue
             }
+        }
+    }
+
+    /// Fails the opted-out, postpones what no session may send now, then claims, sends and
+    /// records this lane's group; `SessionLeaseLost` when the session's lease is gone.
+    private func take(_ choice: Choice, reserved: Set<String>, window: SendWindow, owed: inout Double, sentInBatch: inout Int) async throws {
+        func flush() async throws { try await sender.record(window) }
+        for message in choice.optedOut where reserved.contains(message.id) {
+            if try await context.database.failUnsent(sender.claim(message.id, session: session), reason: "opted-out") {
+                context.eventLog?.record(campaign: sender.campaign.id, phone: message.phone, messageID: message.id, status: "failed", reason: "opted-out", level: .error)
+            }
+            await sender.queue.handBack([message.id])
+        }
+        for (message, until) in choice.postponed where reserved.contains(message.id) {
+            try await sender.waitForRestriction(message, until: until, session: session)
+            await sender.queue.handBack([message.id])
+        }
+        var group = choice.take.filter { reserved.contains($0.id) }
+        if group.isEmpty {
+            // Taken by a sibling lane meanwhile, or settled above: look again at once.
+            if !choice.take.isEmpty || !reserved.isEmpty { return }
+            // Nothing offered is this session's to send now: the other sessions take it, or
+            // everyone waits for a cap (as a session at its cap does).
+            try await flush()
+            try await context.clock.sleep(seconds: choice.coldLimited ? 60 : 1)
+            return
+        }
+
+        // Claimed (`sending`, with this session) in the same commit that records this lane's
+        // previous sends, before any of them is written.
+        let recorded = window.sent
+        let claimed: Set<String>
+        do {
+            claimed = try await context.database.recordSent(recorded.map(\.message), thenClaim: group.map { sender.claim($0.id, session: session) })
+        } catch let lost as SessionLeaseLost {
+            // What was on the wire is recorded all the same; nothing was claimed.
             window.sent = []
             sender.logSent(recorded)
             await sender.queue.handBack(recorded.map(\.message.id))
-            // Another worker sending this campaign took (or sent) the others: they are not ours.
-            await sender.queue.handBack(group.filter { !claimed.contains($0.id) }.map(\.id))
-            group = group.filter { claimed.contains($0.id) }
-            window.claimed = group.map(\.id)
+            throw lost
+        }
+        window.sent = []
+        sender.logSent(recorded)
+        await sender.queue.handBack(recorded.map(\.message.id))
+        // Another worker sending this campaign took (or sent) the others: they are not ours.
+        await sender.queue.handBack(group.filter { !claimed.contains($0.id) }.map(\.id))
+        group = group.filter { claimed.contains($0.id) }
+        window.claimed = group.map(\.id)
 
-            for (position, message) in group.enumerated() {
-                // A pause or cancel between two messages of a group gives the rest back.
-                if position > 0, sender.stopRequested() {
-                    try await flush()
-                    let released = window.claimed
-                    try await context.database.releaseClaims(released)
-                    window.claimed = []
-                    await sender.queue.handBack(released, released: true)
-                    break
-                }
-                window.claimed.removeFirst()
-                try await sender.send(message, session: session, media: media, window: window)
-                let sentAt = context.clock.now()
-                if sender.shared.claimStatusTurn(now: sentAt) { try await writeStatus(window) }
-                sentInBatch += 1
-                if pacing.pausesInBatches, sentInBatch >= pacing.batchSize {
-                    sentInBatch = 0
-                    owed = pacing.batchPauseSeconds
-                } else if pacing.delayMaximum > 0 {
-                    owed = pacing.randomDelay()
-                }
-                if owed > 0 {
-                    // Recorded before the wait, so caps and the other lanes see it; the next
-                    // campaign on this session (or the next lease holder) waits out the rest.
-                    try await flush()
-                    context.sessionPacing.sent(session, at: sentAt, gap: owed)
-                }
+        for (position, message) in group.enumerated() {
+            // A pause or cancel between two messages of a group gives the rest back.
+            if position > 0, sender.stopRequested() {
+                try await flush()
+                let released = window.claimed
+                try await context.database.releaseClaims(released, session: session, fence: context.leaseFence?(session))
+                window.claimed = []
+                await sender.queue.handBack(released, released: true)
+                break
+            }
+            window.claimed.removeFirst()
+            try await sender.send(message, session: session, media: media, window: window)
+            let sentAt = context.clock.now()
+            if sender.shared.claimStatusTurn(now: sentAt) { try await writeStatus(window) }
+            sentInBatch += 1
+            if pacing.pausesInBatches, sentInBatch >= pacing.batchSize {
+                sentInBatch = 0
+                owed = pacing.batchPauseSeconds
+            } else if pacing.delayMaximum > 0 {
+                owed = pacing.randomDelay()
+            }
+            if owed > 0 {
+                // Recorded before the wait, so caps and the other lanes see it; the next
+                // campaign on this session (or the next lease holder) waits out the rest.
+                try await flush()
+                context.sessionPacing.sent(session, at: sentAt, gap: owed)
             }
         }
+    }
+
+    /// Another worker took this session over (this one was frozen or late to beat), seen at a
+    /// claim, before a network write or when settling a message. Only this lane stops sending:
+    /// thrown further, it held the whole campaign, the other sessions' lanes too, in a back-off of
+    /// up to a minute. What is on the wire is recorded; what it claimed and did not write stays
+    /// `sending`, for the new owner to send under the same ids: giving it back to `pending` here
+    /// would be a write without the lease, racing the new owner's claim of the same rows. The lane
+    /// waits as for a session that is away, and claims again only under a lease it holds.
+    private func leaseLost(reserved: Set<String>, window: SendWindow) async throws {
+        context.logger.debug("this worker's lease on the session ran out; its lane stops sending",
+                               metadata: ["campaign.id": "\(sender.campaign.id)", "session": "\(session)"])
+        try await sender.record(window)
+        let unsent = window.claimed
+        window.claimed = []
+        await sender.queue.handBack(Array(reserved) + unsent)
+        try await context.clock.sleep(seconds: 5)
     }
 
     /// What is left of this session's delay when the lane starts, after its last send by any

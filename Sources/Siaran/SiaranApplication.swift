@@ -145,6 +145,7 @@ public struct SiaranApplication: Sendable {
         var context = pipelineContext(transport: transport)
         if leasing {
             context.leaseFence = { session in heldLeases.fence(for: session, worker: worker) }
+            context.leaseValid = { session, now in heldLeases.lease(of: session).map { now < $0.expiresAt } ?? false }
         }
         let recorder = TransportEventRecorder(
             events: context.transport.events, database: database, optOutWords: configuration.optOut.keywords,
@@ -170,7 +171,8 @@ public struct SiaranApplication: Sendable {
             if leasing { linkedSessions = { try await storages.linkedNames() } }
             services.append(ClusterMembershipService(database: database, settings: configuration.cluster, logger: component("cluster"),
                                                      leases: heldLeases, sessions: whatsapp.map { $0.sessions.keys.sorted() } ?? [],
-                                                     linkedSessions: linkedSessions, changes: leasing ? leaseContinuation : nil))
+                                                     linkedSessions: linkedSessions, changes: leasing ? leaseContinuation : nil,
+                                                     disconnect: { session in await whatsapp?.stopSession(session) }))
         }
         if configuration.backup.every != nil, !once, let passphrase = configuration.secrets.backupPassphrase {
             let backup = InstallationBackup(configuration: configuration, configurationFile: configurationFile, database: database)

@@ -135,11 +135,16 @@ enum ClusterBench {
             }
             return false
         }
+        // The first worker to beat takes every lease; the others get their share from it within a
+        // few beats (ClusterMembershipService's hand-over). The campaign starts once it is even.
         guard try await waitFor(180, {
-            guard try await heldBy().values.reduce(0, { $0 + $1.count }) == sessionCount else { return false }
+            let held = try await heldBy()
+            guard held.values.reduce(0, { $0 + $1.count }) == sessionCount else { return false }
+            let counts = ids.map { held[$0]?.count ?? 0 }
+            guard counts.max()! - counts.min()! <= 1 else { return false }
             return await simulator.connectionLog.values.filter { $0.closedAt == nil }.count >= sessionCount
         }) else {
-            throw Bench.BenchSetupError(description: "the workers did not connect every session")
+            throw Bench.BenchSetupError(description: "the workers did not connect every session, shared out evenly")
         }
         try await Task.sleep(for: .seconds(2))
         let idle = ids.map { residentBytes(of: processes[$0]!.processIdentifier) }

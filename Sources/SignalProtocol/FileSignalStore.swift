@@ -34,7 +34,8 @@ public actor FileSignalStore: SignalStore {
     @discardableResult
     public func saveIdentity(_ key: PublicKey, for address: SignalAddress) throws -> Bool {
         let previous = try identity(for: address)
-        try write(key, "peer-identity-\(Self.fileName(address))")
+        // Unchanged: no file to rewrite (each rewrite is a new file, an fsync and a rename).
+        if previous != key { try write(key, "peer-identity-\(Self.fileName(address))") }
         return previous != nil && previous != key
     }
 
@@ -109,7 +110,8 @@ public actor FileSignalStore: SignalStore {
         return "\(safe).\(address.deviceId)"
     }
 
-    private func url(_ name: String) -> URL { folder.appendingPathComponent(name + ".json") }
+    /// Said to be a file: without the hint Foundation asks the file system (a stat) on every call.
+    private func url(_ name: String) -> URL { folder.appendingPathComponent(name + ".json", isDirectory: false) }
 
     private func read<T: Decodable>(_ type: T.Type, _ name: String) throws -> T? {
         guard let data = try? Data(contentsOf: url(name)) else { return nil }
@@ -132,7 +134,7 @@ public actor FileSignalStore: SignalStore {
     /// fsyncs the folder.
     /// - Parameter durable: false skips the fsyncs, for callers that sync many files at once.
     public static func atomicWrite(_ data: Data, to target: URL, durable: Bool = true) throws {
-        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
+        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp", isDirectory: false)
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path]) }
         var ok = data.withUnsafeBytes { raw -> Bool in

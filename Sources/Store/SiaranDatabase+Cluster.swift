@@ -29,6 +29,22 @@ public struct SessionLease: Sendable, Equatable {
 }
 
 /// The cluster as `siaran cluster status` shows it.
+/// The cluster as a worker sharing out the sessions sees it at one moment (see `clusterLoad`).
+public struct ClusterLoad: Sendable, Equatable {
+    /// Live workers that take sessions, each with the number of session leases it holds now.
+    public var sessionsHeld: [String: Int]
+    /// Sessions under a lease that has not run out, with their holder.
+    public var heldBy: [String: String]
+    /// Sessions whose lease ran out or was released, with the moment it did.
+    public var freeSince: [String: Date]
+
+    public init(sessionsHeld: [String: Int], heldBy: [String: String], freeSince: [String: Date]) {
+        self.sessionsHeld = sessionsHeld
+        self.heldBy = heldBy
+        self.freeSince = freeSince
+    }
+}
+
 public struct ClusterStatus: Sendable {
     public struct Worker: Sendable {
         public var record: WorkerRecord
@@ -63,6 +79,17 @@ extension SiaranDatabase {
         );
         """
 
+    /// v20: whether a worker takes session leases. Only those count when the sessions are shared
+    /// out: a worker that sends nothing over WhatsApp (another transport, `--once`) would otherwise
+    /// be handed sessions it never takes, again and again.
+    static let workerRolesSchema = "ALTER TABLE workers ADD COLUMN takesSessions %INTEGER% NOT NULL DEFAULT 1;"
+
+    static func createWorkerRolesSchema(_ db: GRDB.Database) throws {
+        try db.execute(sql: workerRolesSchema.replacingOccurrences(of: "%INTEGER%", with: "INTEGER"))
+    }
+
+    static var workerRolesPostgresSchema: String { workerRolesSchema.replacingOccurrences(of: "%INTEGER%", with: "bigint") }
+
     static func createClusterSchema(_ db: GRDB.Database) throws {
         try db.execute(sql: clusterSchema.replacingOccurrences(of: "%TIMESTAMP%", with: "DATETIME").replacingOccurrences(of: "%INTEGER%", with: "INTEGER"))
     }
@@ -72,13 +99,15 @@ extension SiaranDatabase {
     }
 
     /// Records this worker as started (again, when a worker with the same id rejoins).
-    public func registerWorker(id: String, host: String, processId: Int, version: String?, at now: Date) async throws {
+    /// `takesSessions`: whether it takes session leases (see `clusterLoad`).
+    public func registerWorker(id: String, host: String, processId: Int, version: String?, takesSessions: Bool = true, at now: Date) async throws {
         try await write { db in
             _ = try db.execute("""
-                INSERT INTO workers (id, host, processId, startedAt, heartbeatAt, version) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO workers (id, host, processId, startedAt, heartbeatAt, version, takesSessions) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET host = excluded.host, processId = excluded.processId,
-                  startedAt = excluded.startedAt, heartbeatAt = excluded.heartbeatAt, version = excluded.version
-                """, id, host, processId, now, now, version)
+                  startedAt = excluded.startedAt, heartbeatAt = excluded.heartbeatAt, version = excluded.version,
+                  takesSessions = excluded.takesSessions
+                """, id, host, processId, now, now, version, takesSessions ? 1 : 0)
         }
     }
 
@@ -114,6 +143,47 @@ extension SiaranDatabase {
                 WHERE sessionLeases.owner IS NULL OR sessionLeases.owner = excluded.owner OR sessionLeases.expiresAt <= ?
                 """, session, worker, expires, now, now)
             return try Self.leases(where: "session = ? AND owner = ?", [.text(session), .text(worker)], in: db).first
+        }
+    }
+
+    /// Gives up one session lease this worker holds under `fencing`, so another worker takes it at
+    /// its next beat (the cluster shares its sessions out again). The fencing counter stays; the
+    /// next holder adds one. False when the lease was no longer this worker's.
+    @discardableResult
+    public func releaseSessionLease(session: String, worker: String, fencing: Int, at now: Date) async throws -> Bool {
+        try await write { db in
+            try db.execute("UPDATE sessionLeases SET owner = NULL, expiresAt = ? WHERE session = ? AND owner = ? AND fencing = ?",
+                           now, session, worker, fencing) > 0
+        }
+    }
+
+    /// Campaign messages and answers a session has claimed and not yet recorded: on the wire or
+    /// about to be. A worker handing the session over waits for none to be left, so the next
+    /// holder sends none of them again.
+    public func inFlightCount(session: String) async throws -> Int {
+        try await read { db in
+            try db.scalarInt("SELECT COUNT(*) FROM messages WHERE session = ? AND state = 'sending'", session)
+                + db.scalarInt("SELECT COUNT(*) FROM answers WHERE session = ? AND state = 'sending'", session)
+        }
+    }
+
+    /// Who holds what, for a worker deciding at its beat how many sessions are its share: the live
+    /// workers that take sessions (a heartbeat within `workerTimeout`), the leases still running
+    /// and the free ones.
+    public func clusterLoad(at now: Date, workerTimeout: TimeInterval) async throws -> ClusterLoad {
+        try await read { db in
+            let live = try db.query("SELECT id FROM workers WHERE heartbeatAt > ? AND takesSessions = 1",
+                                    now.addingTimeInterval(-workerTimeout)).map { try $0.string("id") }
+            var load = ClusterLoad(sessionsHeld: Dictionary(uniqueKeysWithValues: live.map { ($0, 0) }), heldBy: [:], freeSince: [:])
+            for lease in try Self.leases(where: "1 = 1", [], in: db) {
+                if let owner = lease.owner, lease.expiresAt > now {
+                    load.heldBy[lease.session] = owner
+                    if load.sessionsHeld[owner] != nil { load.sessionsHeld[owner, default: 0] += 1 }
+                } else {
+                    load.freeSince[lease.session] = lease.expiresAt
+                }
+            }
+            return load
         }
     }
 

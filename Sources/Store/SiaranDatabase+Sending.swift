@@ -128,14 +128,21 @@ extension SiaranDatabase {
     /// Gives back messages that were claimed but never written to the network (the loop stopped
     /// for a pause, a cancel or the end of the sending window): `pending` again, their attempt
     /// not counted. Completes even when the calling task was cancelled.
-    public func releaseClaims(_ ids: [String]) async throws {
+    ///
+    /// Given the claims' `session`, only messages still `sending` under it move; given a `fence`
+    /// too, nothing moves once that lease is gone (checked in this transaction): a worker frozen
+    /// past its lease leaves its claims `sending` for the new owner, who may have claimed them
+    /// again already, instead of putting them back where a third lane could send them once more.
+    public func releaseClaims(_ ids: [String], session: String? = nil, fence: LeaseFence? = nil) async throws {
         guard !ids.isEmpty else { return }
         try await writeEvenIfCancelled { db in
+            if let session, let fence,
+               !(try Self.holdsSessionLease(session, worker: fence.worker, fencing: fence.fencing, at: Date(), in: db)) { return }
             for chunk in ids.chunked(into: Self.rowsPerStatement) {
                 try db.execute("""
                     UPDATE messages SET state = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
-                    WHERE state = 'sending' AND id IN (\(db.placeholders(chunk.count)))
-                    """, chunk.map(SQLValue.text))
+                    WHERE state = 'sending' AND id IN (\(db.placeholders(chunk.count)))\(session == nil ? "" : " AND session = ?")
+                    """, chunk.map(SQLValue.text) + (session.map { [SQLValue.text($0)] } ?? []))
             }
         }
     }
@@ -160,6 +167,13 @@ extension SiaranDatabase {
         }
     }
 
+    /// A message a worker may take (arguments: the worker, now): `pending` or `retrying`, or
+    /// `sending` under a session no live worker other than this one holds (left by one that died).
+    static let claimableSQL = """
+        (state IN ('pending', 'retrying') OR (state = 'sending' AND NOT EXISTS (
+            SELECT 1 FROM sessionLeases l WHERE l.session = messages.session AND l.owner IS NOT NULL AND l.owner <> ? AND l.expiresAt > ?)))
+        """
+
     /// Marks messages `sending` for their sessions, one statement per session and chunk, and
     /// returns the ids it marked: a message another worker claimed (or sent) meanwhile is left
     /// alone (see `recordSent(_:thenClaim:)`).
@@ -171,8 +185,7 @@ extension SiaranDatabase {
             for chunk in group.ids.chunked(into: rowsPerStatement) {
                 let rows = try db.query("""
                     UPDATE messages SET state = 'sending', session = ?, attempts = attempts + 1
-                    WHERE id IN (\(db.placeholders(chunk.count))) AND (state IN ('pending', 'retrying') OR (state = 'sending' AND NOT EXISTS (
-                        SELECT 1 FROM sessionLeases l WHERE l.session = messages.session AND l.owner IS NOT NULL AND l.owner <> ? AND l.expiresAt > ?)))
+                    WHERE id IN (\(db.placeholders(chunk.count))) AND \(claimableSQL)
                     RETURNING id
                     """, [SQLValue.text(session)] + chunk.map(SQLValue.text) + [.text(group.worker), .date(now)])
                 for row in rows { claimed.insert(try row.string("id")) }
@@ -181,29 +194,63 @@ extension SiaranDatabase {
         return claimed
     }
 
-    public func markFailed(_ id: String, reason: String, at date: Date = Date()) async throws {
-        try await write { db in
-            try db.execute("UPDATE messages SET state = 'failed', reason = ?, failedAt = ? WHERE id = ?", reason, date, id)
+    /// A claimed message whose attempt failed for good: `failed`. Moved only while it is still
+    /// `sending` under `claim.session` and, with a fence, only while that lease holds (checked in
+    /// this transaction, as the claim is): a worker frozen past its lease that wakes with a failed
+    /// write must not undo the new owner's send, nor fail a message the new owner claimed again.
+    /// Throws `SessionLeaseLost` (moving nothing) when the lease is gone; answers whether it moved.
+    @discardableResult
+    public func markFailed(_ claim: MessageClaim, reason: String, at date: Date = Date()) async throws -> Bool {
+        try await settleClaimed(claim) { db in
+            try db.execute("UPDATE messages SET state = 'failed', reason = ?, failedAt = ? WHERE id = ? AND state = 'sending' AND session = ?",
+                           reason, date, claim.id, claim.session)
         }
     }
 
-    public func markRetrying(_ id: String, reason: String, next: Date) async throws {
-        try await write { db in
-            try db.execute("UPDATE messages SET state = 'retrying', reason = ?, nextAttemptAt = ? WHERE id = ?", reason, next, id)
+    /// A claimed message whose attempt failed for now: `retrying` from `next`. Guarded as `markFailed(_:reason:at:)`.
+    @discardableResult
+    public func markRetrying(_ claim: MessageClaim, reason: String, next: Date) async throws -> Bool {
+        try await settleClaimed(claim) { db in
+            try db.execute("UPDATE messages SET state = 'retrying', reason = ?, nextAttemptAt = ? WHERE id = ? AND state = 'sending' AND session = ?",
+                           reason, next, claim.id, claim.session)
+        }
+    }
+
+    /// A message failed before any attempt (its contact opted out): moved only while this worker
+    /// could still claim it (`pending`, `retrying`, or `sending` left by a worker that died) and,
+    /// with a fence, while the lease holds; another worker's send or claim is left alone.
+    @discardableResult
+    public func failUnsent(_ claim: MessageClaim, reason: String, at date: Date = Date()) async throws -> Bool {
+        try await settleClaimed(claim) { db in
+            try db.execute("UPDATE messages SET state = 'failed', reason = ?, failedAt = ? WHERE id = ? AND \(Self.claimableSQL)",
+                           reason, date, claim.id, claim.fence?.worker ?? "", Date())
         }
     }
 
     /// A message that may not go now because every session that could send it is restricted from
     /// starting new chats: `retrying` from `until`, and an attempt it had claimed is given back
-    /// (waiting is not failing).
-    public func postpone(_ id: String, until: Date, reason: String) async throws {
-        try await write { db in
+    /// (waiting is not failing). Moved only while it is this claim's (`sending` under
+    /// `claim.session`) or still free to claim, and, with a fence, while the lease holds.
+    @discardableResult
+    public func postpone(_ claim: MessageClaim, until: Date, reason: String) async throws -> Bool {
+        try await settleClaimed(claim) { db in
             try db.execute("""
                 UPDATE messages SET state = 'retrying', reason = ?, nextAttemptAt = ?,
                     attempts = CASE WHEN state = 'sending' AND attempts > 0 THEN attempts - 1 ELSE attempts END
-                WHERE id = ? AND state IN ('pending', 'retrying', 'sending')
-                """, reason, until, id)
+                WHERE id = ? AND ((state = 'sending' AND session = ?) OR \(Self.claimableSQL))
+                """, reason, until, claim.id, claim.session, claim.fence?.worker ?? "", Date())
         }
+    }
+
+    /// Runs `change` (answering the rows it moved) in one transaction with the claim's fence check.
+    private func settleClaimed(_ claim: MessageClaim, _ change: @Sendable @escaping (any SQLConnection) throws -> Int) async throws -> Bool {
+        let moved = try await write { db -> Int? in
+            if let fence = claim.fence,
+               !(try Self.holdsSessionLease(claim.session, worker: fence.worker, fencing: fence.fencing, at: Date(), in: db)) { return nil }
+            return try change(db)
+        }
+        guard let moved else { throw SessionLeaseLost(sessions: [claim.session]) }
+        return moved > 0
     }
 
     /// Arguments: session, since. Asked twice before every send when caps are set; read from
@@ -288,6 +335,9 @@ public struct LeaseFence: Sendable, Equatable {
 /// The worker no longer holds these sessions' leases: nothing was claimed for them.
 public struct SessionLeaseLost: Error, CustomStringConvertible {
     public let sessions: [String]
+
+    public init(sessions: [String]) { self.sessions = sessions }
+
     public var description: String {
         "this worker no longer holds the lease of session \(sessions.joined(separator: ", ")) (another worker took it over)"
     }

@@ -81,13 +81,20 @@ extension SiaranDatabase {
     /// With a `fence`, the transaction first checks that the worker still holds the session's
     /// lease under that fencing counter, and throws `StoreError(.staleLease)` without writing
     /// anything when it does not.
+    ///
+    /// Sends of the calling task's loop riding along (`SendsRidingAlong.current`) are recorded as
+    /// sent in the same transaction.
     public func writeSessionState(session: String, _ writes: [SessionStateWrite], fence: LeaseFence? = nil, at now: Date = Date()) async throws {
         guard !writes.isEmpty else { return }
+        // Read here: the transaction may run on another task, which does not see the task-local.
+        let riding = SendsRidingAlong.current
+        let sends = riding?.unrecorded ?? []
         try await writeEvenIfCancelled { db in
             if let fence, try !Self.holdsSessionLease(session, worker: fence.worker, fencing: fence.fencing, at: now, in: db) {
                 throw StoreError(.staleLease, detail: "worker \(fence.worker) no longer holds session \(session) (fencing \(fence.fencing)); "
                                  + "its state was not written, so the worker that took the session over keeps it intact")
             }
+            try Self.recordSent(sends, db)
             let latest = Self.lastWritePerRecord(writes)
             // One statement per 100 stored records rather than one per record: on PostgreSQL each
             // statement is a round trip, and a send's batch holds about ten records.
@@ -103,6 +110,7 @@ extension SiaranDatabase {
                 _ = try db.execute("DELETE FROM sessionState WHERE session = ? AND kind = ? AND key = ?", session, write.kind, write.key)
             }
         }
+        if !sends.isEmpty { riding?.markRecorded() }
     }
 
     /// The last of `writes` for each record, in the order the records were first written (one

@@ -23,7 +23,7 @@ actor ContactJournal {
     private(set) var skippedLines = 0
 
     var snapshotURL: URL { folder.appendingPathComponent(Self.snapshotName) }
-    var journalURL: URL { folder.appendingPathComponent(Self.journalName) }
+    var journalURL: URL { folder.appendingPathComponent(Self.journalName, isDirectory: false) }
 
     init(folder: URL) throws {
         self.folder = folder

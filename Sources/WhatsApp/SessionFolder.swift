@@ -54,8 +54,11 @@ public struct SessionFolder: SessionStorage {
     }
 
     public func saveSentMessage(_ message: SentMessageRecord) async throws {
+        let data = try JSONEncoder().encode(message)
+        // The folder exists after the first message: made only when the write finds it missing.
+        if (try? FileSignalStore.atomicWrite(data, to: sentURL(message.id))) != nil { return }
         try? FileManager.default.createDirectory(at: sentFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try write(JSONEncoder().encode(message), to: sentURL(message.id))
+        try write(data, to: sentURL(message.id))
     }
 
     public func sentMessage(id: String) async throws -> SentMessageRecord? {
@@ -73,7 +76,7 @@ public struct SessionFolder: SessionStorage {
 
     /// Message ids become file names; anything but letters and digits is dropped.
     private func sentURL(_ id: String) -> URL {
-        sentFolder.appendingPathComponent(id.filter { $0.isLetter || $0.isNumber } + ".json")
+        sentFolder.appendingPathComponent(id.filter { $0.isLetter || $0.isNumber } + ".json", isDirectory: false)
     }
 
     public func loadReachOut() async throws -> Data? {

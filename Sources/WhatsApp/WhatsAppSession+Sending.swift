@@ -15,7 +15,11 @@ extension WhatsAppSession {
         // frame (`encryptAndSend` finishes the batch); what it changed on a path that stopped
         // earlier (a number not on WhatsApp) is written when it returns.
         let batch = storage.openBatch()
-        let result = await SessionStateBatchScope.$current.withValue(batch) { await sendLocked(outgoing) }
+        let result = await SessionStateBatchScope.$current.withValue(batch) {
+            // What the previous send left unsaved (the privacy token issued after its ack) rides in this batch.
+            await saveDirectory()
+            return await sendLocked(outgoing)
+        }
         do { try await batch?.finish() } catch { logger.warning("could not save the session's state after message \(outgoing.id): \(error)") }
         return result
     }
@@ -236,6 +240,11 @@ extension WhatsAppSession {
 
     /// Issues our privacy token to a contact once per 7-day bucket (§7.3), as current clients do;
     /// `force` issues it again (after a 463, as Baileys does).
+    ///
+    /// When it was issued is remembered in the directory but not saved here: no frame depends on
+    /// it, so it is written with the next send's state (one transaction per message instead of a
+    /// second commit after the ack) or at `stop()`. A crash before then loses only that date, and
+    /// the token is issued once more to that contact, as after a 463.
     func issuePrivacyTokenIfNeeded(lid: String, force: Bool = false, on connection: NodeConnection) async {
         guard force || directory.needsTokenIssue(toLID: lid, now: Date()) else { return }
         let now = Int(Date().timeIntervalSince1970)
@@ -246,7 +255,6 @@ extension WhatsAppSession {
                 ])),
             ], timeout: configuration.queryTimeout)
             directory.tokensIssued[lid] = now
-            await saveDirectory()
         } catch {
             logger.debug("privacy token not issued to \(lid): \(error)")
         }

@@ -111,6 +111,8 @@ public actor WhatsAppSession {
             task.cancel()
             await task.value
         }
+        // A privacy token issued after the last send is still waiting for a send's batch.
+        await saveDirectory()
         started = false
     }
 

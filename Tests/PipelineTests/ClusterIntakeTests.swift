@@ -105,6 +105,51 @@ struct ClusterIntakeTests {
         }
     }
 
+    @Test("two workers that both still see the same drop (a stale view of the shared folder): the database claim alone lets one take it",
+          arguments: TestDatabaseKind.allCases)
+    func claimAlone(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let other = try await Self.secondConnection(test)
+        defer { Task { await other.close() } }
+        // Each worker's view of inbox/ holds the drop, so neither the other's move of the folder
+        // nor a failed rename stops it: an NFS client's cached directory shows a folder another
+        // machine already moved. The spool and outbox/ are shared.
+        let shared = try SharedFolder()
+        defer { shared.remove() }
+        let views = ["a": shared.path("inbox-a"), "b": shared.path("inbox-b")]
+        for inbox in views.values {
+            try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
+            try shared.drop("promo", numbers: ["081234567890", "081234567891"], message: "Halo")
+            try FileManager.default.moveItem(atPath: shared.path("inbox/promo"), toPath: (inbox as NSString).appendingPathComponent("promo"))
+        }
+
+        // Both scan and take at the same moment, each from its view.
+        let outcomes = try await withThrowingTaskGroup(of: (String, DropIntake.Outcome).self) { group in
+            for (worker, database) in [("a", test.database), ("b", other)] {
+                group.addTask {
+                    let inbox = try #require(views[worker])
+                    let scanner = DropScanner(inbox: inbox, configuration: WatchConfiguration(quietSeconds: 0.3, rescanSeconds: 30))
+                    let finding = try #require(scanner.scan().first)
+                    let intake = DropIntake(inbox: inbox, outbox: shared.path("outbox"), spool: shared.path(".siaran/spool"), database: database,
+                                            defaultTimeZone: "Asia/Jakarta", logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
+                                            worker: worker)
+                    return (worker, try await intake.take(finding))
+                }
+            }
+            return try await group.reduce(into: [String: DropIntake.Outcome]()) { $0[$1.0] = $1.1 }
+        }
+
+        let winner = try #require(outcomes.first { if case .accepted = $0.value { true } else { false } }?.key, "nobody took the drop: \(outcomes)")
+        let loser = winner == "a" ? "b" : "a"
+        #expect(outcomes[loser] == .takenElsewhere(worker: winner), "\(outcomes)")
+        #expect(try await test.database.allCampaigns().count == 1)
+        #expect(FileManager.default.fileExists(atPath: (try #require(views[loser]) as NSString).appendingPathComponent("promo/numbers.txt")),
+                "the other worker left its view of the drop alone (no duplicate report moved it to failed/)")
+        let outboxFolders = try FileManager.default.contentsOfDirectory(atPath: shared.path("outbox"))
+        #expect(outboxFolders == ["promo"], "one outbox folder, no duplicate's errors.txt: \(outboxFolders)")
+    }
+
     @Test("a drop left half-taken by a worker that died is taken by the other once the dead worker's claim runs out",
           arguments: TestDatabaseKind.allCases)
     func deadWorker(kind: TestDatabaseKind) async throws {

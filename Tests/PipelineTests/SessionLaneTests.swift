@@ -180,6 +180,39 @@ struct SessionLaneTests {
         try await expectSettled(transport, harness, campaign, total: 600)
     }
 
+    @Test("a worker frozen between claiming a group and writing it writes nothing once its lease ran out: the rest stays `sending` for the new owner")
+    func frozenPastLease() async throws {
+        let harness = try PipelineHarness()
+        let clock = ManualClock(Self.start)
+        let transport = LaneTransport(clock: clock)
+        let campaign = try await campaign(harness, "c", count: 200)
+        // The lease, as this worker's last heartbeat left it, runs to one minute in.
+        let expiry = Self.start.addingTimeInterval(60)
+        let held = try #require(try await harness.database.acquireSessionLease(session: "a", worker: "w", at: Date(), duration: 3600))
+        var context = context(harness, transport, sessions: ["a"])
+        context.leaseValid = { _, now in now < expiry }
+        // Past it, the heartbeat has learnt the lease is lost: the fence no longer holds in the database.
+        context.leaseFence = { _ in LeaseFence(worker: "w", fencing: clock.now() < expiry ? held.fencing : 0) }
+        // The process stops for two minutes right after its tenth write, in the middle of a claimed group.
+        transport.atSend.withLock { $0 = (count: 10, action: { clock.jump(by: 120) }) }
+
+        let runner = CampaignRunner(context: context)
+        let task = Task { try await runner.run(campaign.id) }
+        // The lane goes on looking, every 5 s, for a lease it no longer holds.
+        let waited = await eventually(timeout: .seconds(120)) { clock.elapsed >= 300 }
+        task.cancel()
+        #expect(waited, "the lane stopped looking for its lease")
+        #expect(try await task.value == .interrupted)
+
+        let sends = transport.sends.withLock { $0 }
+        #expect(sends.count == 10, "\(sends.count) messages written, \(sends.filter { $0.at >= expiry }.count) of them after the lease ran out")
+        #expect(sends.allSatisfy { $0.at < expiry })
+        let counts = try await harness.database.messageCounts(of: campaign.id)
+        #expect(counts.sent == 10 && counts.failed == 0, "\(counts)")
+        #expect(counts.sending > 0 && counts.sent + counts.sending + counts.pending == 200,
+                "claimed and not written: still `sending`, for the session's new owner to send under the same ids: \(counts)")
+    }
+
     func expectSettled(_ transport: LaneTransport, _ harness: PipelineHarness, _ campaign: CampaignRecord, total: Int) async throws {
         let ids = transport.sends.withLock { $0.map(\.id) }
         #expect(Set(ids).count == ids.count, "a message went twice")

@@ -8,12 +8,13 @@ import WhatsAppSimulator
 /// over and sends; woken (SIGCONT), the frozen worker sends nothing more on its connection, gives
 /// the session up and disconnects it. The simulator tells the two workers' connections apart.
 ///
-/// A message the frozen worker had already claimed: its key writes before the frame (the sent
-/// message record, the ratchet of each device) are fenced, so a freeze before the last of them
-/// commits ends in a refused write and no frame. A freeze after that commit and before the
-/// socket write lets that one frame out on waking, under the message's own id, which the new
-/// owner sends too (the phone keeps one). The database cannot close that window; only a check of
-/// the lease's expiry against the clock right before the socket write would narrow it.
+/// A message the frozen worker had already claimed: before it hands the message to the transport
+/// the send stage checks the lease's expiry against the clock (`PipelineContext.leaseValid`), so a
+/// worker that wakes past its lease sends no frame of it at all (no number check, no typing
+/// presence); its key writes before the frame (the sent message record, the ratchet of each
+/// device) are fenced too, so a freeze before the last of them commits ends in a refused write
+/// and no frame. A freeze after that commit and before the socket write lets that one frame out
+/// on waking, under the message's own id, which the new owner sends too (the phone keeps one).
 @Suite("Cluster: a frozen worker is fenced", .serialized)
 struct ClusterFencingTests {
     @Test("SIGSTOP past the lease, take-over, SIGCONT: nothing from the stale worker after the take-over, and it disconnects",

@@ -12,13 +12,12 @@ import WhatsAppSimulator
 /// its new owner) are printed.
 @Suite("Cluster: workers killed during a campaign", .serialized)
 struct ClusterKillTests {
-    @Test("kill -9 of a worker five times: every contact one id, every copy decrypted, the campaign ends once", .timeLimit(.minutes(8)))
+    @Test("kill -9 of a worker five times: every contact one id, every copy decrypted, the campaign ends once", .timeLimit(.minutes(10)))
     func killDuringCampaign() async throws {
-        // The issue asks for 3,000 contacts. In a debug build on two cores the cluster sends 10–20
-        // messages a second (every message is a new contact: an X3DH on both sides), so 3,000
-        // would take several minutes of CI; 2,000 leaves room for five kills even on a loaded
-        // machine (the other workers send on while a killed worker's leases run out).
-        // SIARAN_CLUSTER_CONTACTS=3000 runs the full size.
+        // The issue asks for 3,000 contacts (SIARAN_CLUSTER_CONTACTS=3000 runs them: 207 s alone in
+        // a debug build, 428–522 s inside a full suite). In the full suite on two cores that size
+        // came with other suites running out of their time limits (December 2026), so the default
+        // stays at 2,000, the size the full suite passed with.
         let contacts = ProcessInfo.processInfo.environment["SIARAN_CLUSTER_CONTACTS"].flatMap(Int.init) ?? 2000
         let phones = ClusterProcesses.recipients(contacts)
         let cluster = try await ClusterProcesses.start(sessions: 6, recipients: phones)
@@ -41,6 +40,8 @@ struct ClusterKillTests {
 
         var takeOvers: [(kill: Int, worker: String, session: String, seconds: Double)] = []
         var kills = 0
+        // The sessions each killed worker held: a kill repeats at most one message per session.
+        var sessionsOfKilled = 0
         while kills < 5 {
             // The contacts left are shared out over the kills still to come (a take-over's wait
             // sends many meanwhile), so all five fall inside the campaign.
@@ -65,6 +66,7 @@ struct ClusterKillTests {
             let killedAt = Date()
             await cluster.killWorker(victim)
             kills += 1
+            sessionsOfKilled += held.count
             // Its sessions move to the other workers once their leases run out (before it is back).
             let heldPhones = held.map { cluster.phone(of: $0) }
             let movedOn = await eventually(timeout: .seconds(90)) {
@@ -103,9 +105,11 @@ struct ClusterKillTests {
         let decrypted = Set(delivery.decrypted.filter { !$0.deviceSent }.map { "\($0.messageId) \($0.recipientPhone)" })
         let undecrypted = delivery.accepted.filter { !decrypted.contains("\($0.id) \($0.recipientPhone)") }
         #expect(undecrypted.isEmpty, "\(undecrypted.count) copies were not decrypted, e.g. \(undecrypted.first.map(\.id) ?? "")")
-        // A kill repeats at most what the killed worker had claimed (a group of up to 64), under the same ids.
+        // A kill repeats at most the message each session of the killed worker had on the wire
+        // (the sends before it were recorded in that message's session-state transaction), under
+        // the same ids.
         let repeats = delivery.accepted.count - Set(delivery.accepted.map(\.id)).count
-        #expect(repeats <= kills * 64, "\(repeats) repeated sends for \(kills) kills")
+        #expect(repeats <= sessionsOfKilled, "\(repeats) repeated sends for \(kills) kills of workers holding \(sessionsOfKilled) sessions in all")
         #expect(cluster.campaignLogCount("status=campaign-done") == 1, "the campaign's end was logged once")
         let outbox = cluster.folder.appendingPathComponent("outbox")
         let reports = ((try? FileManager.default.subpathsOfDirectory(atPath: outbox.path)) ?? []).filter { $0.hasSuffix("report.csv") }

@@ -3,6 +3,7 @@ import Logging
 @testable import Siaran
 import SiaranTestSupport
 import Store
+import Synchronization
 import Testing
 
 /// Two workers on one PostgreSQL database, as two membership services in this process: the
@@ -76,5 +77,55 @@ struct ClusterMembershipTests {
         // A lease held before a beat and missing from its answer was lost.
         #expect(leases.replace(with: [renewed], heldBefore: leases.sessions) == ["baru"])
         #expect(leases.lease(of: "baru") == nil)
+    }
+
+    @Test("a worker that joins gets its share: the holder stops claiming, waits for what is on the wire, disconnects, then releases",
+          .timeLimit(.minutes(3)))
+    func sharesOut() async throws {
+        let test = try await TestDatabase.make(.postgres)
+        defer { test.remove() }
+        let database = test.database
+        let sessions = ["s1", "s2", "s3", "s4"]
+        // s4 has a message on the wire until the test says it was recorded.
+        let onTheWire = Mutex<[String: Int]>(["s4": 1])
+        let disconnects = Mutex<[String]>([])
+        func member(_ id: String, _ leases: HeldLeases) -> Task<Void, any Error> {
+            let (_, continuation) = AsyncStream.makeStream(of: ClusterMembershipService.LeaseChange.self)
+            let service = ClusterMembershipService(
+                database: database, settings: ClusterSettings(leaseSeconds: 3, workerId: id), logger: Self.logger, leases: leases,
+                sessions: sessions, changes: continuation,
+                disconnect: { session in
+                    // Disconnected while the lease is still this worker's: nobody else connects first.
+                    let owner = try? await database.sessionLeases().first { $0.session == session }?.owner
+                    disconnects.withLock { $0.append("\(id) \(session) \(owner ?? "none")") }
+                },
+                inFlight: { session in onTheWire.withLock { $0[session] ?? 0 } }, handOverWait: 300)
+            return Task { try await service.run() }
+        }
+
+        let aLeases = HeldLeases(), bLeases = HeldLeases()
+        let a = member("a", aLeases)
+        defer { a.cancel() }
+        #expect(await eventually(timeout: .seconds(60)) { aLeases.sessions == Set(sessions) }, "alone, a takes every session")
+
+        let b = member("b", bLeases)
+        defer { b.cancel() }
+        // a holds twice its share: it hands s3 and s4 over. s3 has nothing on the wire and goes;
+        // s4 stays a's, claimed for by nobody, while its message is on the wire.
+        #expect(await eventually(timeout: .seconds(60)) { bLeases.sessions == ["s3"] }, "\(bLeases.sessions)")
+        #expect(aLeases.fence(for: "s4", worker: "a").fencing == 0, "nothing new is claimed for a session being handed over")
+        #expect(aLeases.lease(of: "s4") != nil, "its keys may still be written: the lease is still a's")
+        #expect(try await database.sessionLeases().first { $0.session == "s4" }?.owner == "a")
+        #expect(aLeases.fence(for: "s1", worker: "a").fencing > 0, "a's own share sends on")
+
+        onTheWire.withLock { $0["s4"] = 0 }
+        #expect(await eventually(timeout: .seconds(60)) { bLeases.sessions == ["s3", "s4"] }, "\(bLeases.sessions)")
+        #expect(aLeases.sessions == ["s1", "s2"])
+        #expect(bLeases.lease(of: "s4")?.fencing == 2, "b's lease comes under the next fencing counter")
+        #expect(disconnects.withLock { $0 } == ["a s3 a", "a s4 a"])
+        // Even now: a few more beats move nothing.
+        try await Task.sleep(for: .seconds(3))
+        #expect(aLeases.sessions == ["s1", "s2"] && bLeases.sessions == ["s3", "s4"])
+        #expect(disconnects.withLock { $0.count } == 2)
     }
 }

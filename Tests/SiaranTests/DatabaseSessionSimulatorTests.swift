@@ -65,6 +65,45 @@ struct DatabaseSessionSimulatorTests {
         secondEvents.cancel()
         await simulator.stop()
     }
+
+    /// The privacy token we issue to a new contact is answered after the message's ack; its record
+    /// is not needed before any frame, so it waits for the next send's transaction (one commit per
+    /// message instead of two), and a stop writes what is still waiting.
+    @Test("the record of a privacy token issued after a send is committed with the next send, and at stop",
+          .timeLimit(.minutes(3)), arguments: TestDatabaseKind.allCases)
+    func issuedTokenRidesInNextSend(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let customers = ["6281200000031", "6281200000032"]
+        let simulator = try await WhatsAppSimulator.start(accounts: [SimulatedAccount(phone: Self.sender)] + customers.map { SimulatedAccount(phone: $0) })
+        let notices = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-dbsim-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: notices) }
+        var configuration = SessionConfiguration(endpoint: WhatsAppEndpoint(url: simulator.url, rootKey: simulator.rootKey, mediaScheme: "http"))
+        configuration.ackTimeout = .seconds(20)
+        configuration.noticesFolder = notices
+        let session = try await WhatsAppSession(storage: try await DatabaseSessionStorage.open(name: "utama", database: test.database), configuration: configuration)
+        let events = EventLog()
+        let reader = Task { for await event in session.events { await events.append(event) } }
+        await session.start()
+        let qr = try #require(await events.wait { if case .qrCode(let text, _) = $0 { text } else { nil } })
+        try await simulator.scanQR(qr, phone: Self.sender)
+        #expect(await events.wait { $0 == .connected ? true : nil } == true)
+
+        /// Token-issue records the database holds, as a fresh storage reads them.
+        func issuedInDatabase() async throws -> Int {
+            try await DatabaseSessionStorage.open(name: "utama", database: test.database).loadContactRecords().filter { $0.kind == .tokenIssued }.count
+        }
+        for (index, customer) in customers.enumerated() {
+            let result = await session.send(OutgoingMessage(id: "3EB0TOKEN\(index)", phone: customer, text: "Promo \(index)", session: "utama", campaignId: "c"))
+            guard case .sent = result else { Issue.record("not sent: \(result)"); break }
+            // The token issued after this send's ack waits; the one before it came with this send.
+            #expect(try await issuedInDatabase() == index, "after send \(index + 1)")
+        }
+        await session.stop()
+        #expect(try await issuedInDatabase() == customers.count, "the token still waiting is written at stop")
+        reader.cancel()
+        await simulator.stop()
+    }
 }
 
 /// Session events in arrival order, awaited with a generous ceiling.

@@ -81,18 +81,8 @@ struct ClusterLeaseTests {
         let test = try await TestDatabase.make(kind)
         defer { test.remove() }
         let database = test.database
-        try await database.write { db in
-            try db.execute("INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES ('f', 'Promo', 'sending', ?, 'x')", Date())
-            for n in 1...3 {
-                let phone = "62812000000\(n)"
-                let contact = try db.queryOne("INSERT INTO contacts (campaignId, phone, line) VALUES ('f', ?, ?) RETURNING id", phone, n)!.int64("id")
-                try db.execute("INSERT INTO messages (id, campaignId, contactId, phone, text, state, queuedAt) VALUES (?, 'f', ?, ?, 'Halo', 'pending', ?)",
-                               "f-\(n)", contact, phone, Date())
-            }
-        }
-        @Sendable func state(_ id: String) async throws -> String? {
-            try await database.read { db in try db.scalar("SELECT state FROM messages WHERE id = ?", id).textValue }
-        }
+        try await Self.campaign("f", phones: "62812000000", in: database)
+        @Sendable func state(_ id: String) async throws -> String? { try await Self.state(of: id, in: database) }
         let now = Date()
         let lease = try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: now, duration: 60))
         try await database.recordSent([], thenClaim: [MessageClaim(id: "f-1", session: "utama", fence: LeaseFence(worker: "a", fencing: lease.fencing))])
@@ -114,6 +104,42 @@ struct ClusterLeaseTests {
         }
         try await database.recordSent([], thenClaim: [MessageClaim(id: "f-3", session: "cadangan")])
         #expect(try await state("f-3") == "sending")
+    }
+
+    @Test("sends riding along a session-state write are recorded in its transaction, and not when the lease is stale",
+          arguments: TestDatabaseKind.allCases)
+    func sendsRideAlong(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let database = test.database
+        try await Self.campaign("r", phones: "62813000000", in: database)
+        @Sendable func state(_ id: String) async throws -> String? { try await Self.state(of: id, in: database) }
+        let now = Date()
+        let lease = try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: now, duration: 60))
+        let fence = LeaseFence(worker: "a", fencing: lease.fencing)
+        try await database.recordSent([], thenClaim: (1...3).map { MessageClaim(id: "r-\($0)", session: "utama", fence: fence) })
+        let write = SessionStateWrite(kind: "session", key: "6281300000002.0", value: Data([1, 2, 3]))
+
+        // r-1 went out; r-2's state is written before its frame, and records r-1 on the way.
+        let riding = SendsRidingAlong([SentMessage(id: "r-1", at: now)])
+        try await SendsRidingAlong.$current.withValue(riding) {
+            try await database.writeSessionState(session: "utama", [write], fence: fence, at: now)
+        }
+        #expect(riding.recorded)
+        #expect(try await state("r-1") == "sent")
+        #expect(try await state("r-2") == "sending")
+
+        // b took the session over: a's state write is refused, and so is what rode along with it.
+        let later = now.addingTimeInterval(120)
+        _ = try #require(try await database.acquireSessionLease(session: "utama", worker: "b", at: later, duration: 60))
+        let stale = SendsRidingAlong([SentMessage(id: "r-2", at: later)])
+        await #expect(throws: StoreError.self) {
+            try await SendsRidingAlong.$current.withValue(stale) {
+                try await database.writeSessionState(session: "utama", [write], fence: fence, at: later)
+            }
+        }
+        #expect(!stale.recorded, "the send loop keeps it and records it with its next claim")
+        #expect(try await state("r-2") == "sending")
     }
 
     @Test("claims are exclusive: a message on the wire under a live worker's number is not another's to claim; once that worker's lease ran out it is, with the same id",
@@ -150,5 +176,22 @@ struct ClusterLeaseTests {
         // A sent message is nobody's to claim.
         try await database.recordSent([SentMessage(id: "x-2", at: now)], thenClaim: [])
         #expect(try await database.recordSent([], thenClaim: [MessageClaim(id: "x-2", session: "cadangan", fence: b)]).isEmpty)
+    }
+
+    /// A sending campaign `id` of three pending messages `id-1`…`id-3` to `phones1`…`phones3`.
+    static func campaign(_ id: String, phones: String, in database: SiaranDatabase) async throws {
+        try await database.write { db in
+            try db.execute("INSERT INTO campaigns (id, name, state, createdAt, spoolPath) VALUES (?, 'Promo', 'sending', ?, 'x')", id, Date())
+            for n in 1...3 {
+                let phone = "\(phones)\(n)"
+                let contact = try db.queryOne("INSERT INTO contacts (campaignId, phone, line) VALUES (?, ?, ?) RETURNING id", id, phone, n)!.int64("id")
+                try db.execute("INSERT INTO messages (id, campaignId, contactId, phone, text, state, queuedAt) VALUES (?, ?, ?, ?, 'Halo', 'pending', ?)",
+                               "\(id)-\(n)", id, contact, phone, Date())
+            }
+        }
+    }
+
+    static func state(of message: String, in database: SiaranDatabase) async throws -> String? {
+        try await database.read { db in try db.scalar("SELECT state FROM messages WHERE id = ?", message).textValue }
     }
 }

@@ -49,8 +49,8 @@ struct MessageTallyTests {
             switch (step * 5 + step / 8) % 10 {
             case 0: try await database.markSending(id, session: "toko")
             case 1: try await database.markSent(id, at: at)
-            case 2: try await database.markFailed(id, reason: "not-on-whatsapp", at: at)
-            case 3: try await database.markRetrying(id, reason: "timeout", next: at)
+            case 2: try await database.failUnsent(MessageClaim(id: id, session: "toko"), reason: "not-on-whatsapp", at: at)
+            case 3: try await database.markRetrying(MessageClaim(id: id, session: "toko"), reason: "timeout", next: at)
             case 4: try await database.markDelivered(id, at: at)
             case 5: try await database.markRead(id, at: at)
             case 7:

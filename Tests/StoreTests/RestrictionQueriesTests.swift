@@ -23,8 +23,8 @@ struct RestrictionQueriesTests {
         }
         try await database.markSending("r-1", session: "utama")
         let later = now.addingTimeInterval(3600)
-        try await database.postpone("r-1", until: later, reason: "restricted")
-        try await database.postpone("r-2", until: later, reason: "restricted")
+        try await database.postpone(MessageClaim(id: "r-1", session: "utama"), until: later, reason: "restricted")
+        try await database.postpone(MessageClaim(id: "r-2", session: "utama"), until: later, reason: "restricted")
         let rows = try await database.read { db in
             try db.query("SELECT id, state, attempts, reason, nextAttemptAt FROM messages ORDER BY id").map {
                 (try $0.string("id"), try $0.string("state"), try $0.int("attempts"), $0.optionalString("reason"), $0.optionalDate("nextAttemptAt"))

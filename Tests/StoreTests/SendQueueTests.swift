@@ -51,7 +51,8 @@ struct SendQueueTests {
         let fourth = try await database.nextMessages(of: "q", now: Date(), limit: 2, position: &position)
         #expect(ids(fourth) == ["q-5", "q-6"])
         // A due retry comes before pending messages.
-        try await database.markRetrying("q-9", reason: "timeout", next: Date().addingTimeInterval(-1))
+        try await database.markSending("q-9", session: "utama")
+        try await database.markRetrying(MessageClaim(id: "q-9", session: "utama"), reason: "timeout", next: Date().addingTimeInterval(-1))
         let fifth = try await database.nextMessages(of: "q", now: Date(), limit: 2, position: &position)
         #expect(ids(fifth) == ["q-9", "q-10"])
     }

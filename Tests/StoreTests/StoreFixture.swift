@@ -31,7 +31,7 @@ enum StoreFixture {
                 let id = "\(campaign)-m\(index)"
                 let at = start.addingTimeInterval(Double(index) * 5)
                 try await database.markSending(id, session: "utama")
-                if index == 4 { try await database.markFailed(id, reason: "not-on-whatsapp", at: at); continue }
+                if index == 4 { try await database.markFailed(MessageClaim(id: id, session: "utama"), reason: "not-on-whatsapp", at: at); continue }
                 try await database.markSent(id, at: at)
                 if index % 3 != 0 { try await database.markDelivered(id, at: at.addingTimeInterval(2)) }
                 if index % 3 == 1 { try await database.markRead(id, at: at.addingTimeInterval(30)) }

@@ -27,7 +27,7 @@ struct VariantFiguresTests {
             try await database.markSending("m\(n)", session: "toko")
             try await database.markSent("m\(n)", at: at)
         }
-        try await database.markFailed("m9", reason: "not-on-whatsapp", at: at)
+        try await database.failUnsent(MessageClaim(id: "m9", session: "toko"), reason: "not-on-whatsapp", at: at)
         for n in 0..<4 { try await database.markDelivered("m\(n)", at: at) }
         for n in 0..<2 { try await database.markRead("m\(n)", at: at) }
         try await database.recordReply(phone: "6281200000000", session: "toko", messageId: "r1", text: "Mau", at: at, isOptOut: false)

@@ -37,6 +37,7 @@ enum PostgresMigrations {
         Migration(identifier: "v17-cluster", sql: SiaranDatabase.clusterPostgresSchema),
         Migration(identifier: "v18-session-state", sql: SiaranDatabase.sessionStatePostgresSchema),
         Migration(identifier: "v19-drop-claims", sql: SiaranDatabase.dropClaimsPostgresSchema),
+        Migration(identifier: "v20-worker-roles", sql: SiaranDatabase.workerRolesPostgresSchema),
         // migrations-end (append new migrations above this line, the same identifiers as SQLite's)
     ]
 

@@ -26,6 +26,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("v17-cluster", migrate: SiaranDatabase.createClusterSchema)
         migrator.registerMigration("v18-session-state", migrate: SiaranDatabase.createSessionStateSchema)
         migrator.registerMigration("v19-drop-claims", migrate: SiaranDatabase.createDropClaimsSchema)
+        migrator.registerMigration("v20-worker-roles", migrate: SiaranDatabase.createWorkerRolesSchema)
         // migrations-end (append new migrations above this line, each in its own function)
         return migrator
     }
