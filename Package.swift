@@ -329,7 +329,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SignalProtocolTests",
-            dependencies: ["SignalProtocol", "SiaranTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["SignalProtocol", "SiaranTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Interop"],
             swiftSettings: swiftSettings
         ),

@@ -56,6 +56,9 @@ public struct KeyPair: Sendable, Codable, CustomStringConvertible {
     public var privateKeyBytes: Data { privateKey }
 
     /// X25519 with another party's public key.
+    ///
+    /// Kept on swift-crypto (BoringSSL's assembly): libsodium's X25519 was tried and cost more
+    /// per agreement on this machine than the public key swift-crypto derives again each time.
     public func sharedSecret(with other: PublicKey) throws(SignalError) -> Data {
         do {
             let mine = try Curve25519.KeyAgreement.PrivateKey(rawRepresentation: privateKey)
@@ -121,15 +124,20 @@ public enum XEdDSA {
     public static func verify(publicKey: PublicKey, message: Data, signature: Data) -> Bool {
         guard signature.count == 64 else { return false }
         _ = sodium_init()
-        var u = [UInt8](publicKey.raw)
-        u[31] &= 0x7F
-        let uElement = FieldElement(littleEndian: u)
-        let y = (uElement - .one) * (uElement + .one).inverse()
-        var edwards = y.littleEndianBytes
+        var edwards = edwardsY(montgomery: publicKey)
         var sig = [UInt8](signature)
         edwards[31] |= sig[63] & 0x80
         sig[63] &= 0x7F
         let m = [UInt8](message)
         return crypto_sign_ed25519_verify_detached(sig, m, UInt64(m.count), edwards) == 0
+    }
+
+    /// The Edwards y-coordinate, y = (u − 1) / (u + 1), of a Montgomery public key, encoded as
+    /// Ed25519 encodes it (sign bit clear; the signature supplies it).
+    static func edwardsY(montgomery publicKey: PublicKey) -> [UInt8] {
+        var u = [UInt8](publicKey.raw)
+        u[31] &= 0x7F
+        let uElement = FieldElement(littleEndian: u)
+        return ((uElement - .one) * (uElement + .one).inverse()).littleEndianBytes
     }
 }
