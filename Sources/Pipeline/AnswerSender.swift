@@ -74,7 +74,7 @@ public struct AnswerSender: Service {
             guard await context.transport.isAvailable(session: answer.session) else { continue }
             if let fence, fence(answer.session).fencing == 0 { continue }
             if let reason = try await capReached(session: answer.session) {
-                try await context.database.markAnswerFailed(answer.id, reason: reason)
+                try await context.database.markAnswerFailed(answer.id, reason: reason, fence: fence?(answer.session))
                 context.logger.notice("answer refused: the session is at its cap", metadata: ["wa.session": "\(answer.session)", "answer.reason": "\(reason)"])
                 continue
             }
@@ -84,7 +84,7 @@ public struct AnswerSender: Service {
                 do {
                     media = try CampaignMedia(context: context).prepared(image: image).attachment
                 } catch let failure as CampaignFailure {
-                    try await context.database.markAnswerFailed(answer.id, reason: failure.reason.english)
+                    try await context.database.markAnswerFailed(answer.id, reason: failure.reason.english, fence: fence?(answer.session))
                     continue
                 }
             }
@@ -96,7 +96,9 @@ public struct AnswerSender: Service {
                 sent += 1
             case .permanentFailure(let reason), .transientFailure(let reason), .deferred(_, let reason):
                 // The person who answered sees why and can answer again; nothing is retried behind their back.
-                try await context.database.markAnswerFailed(answer.id, reason: reason)
+                // Settled only under the lease: a worker that lost the session meanwhile leaves the
+                // answer `sending`, and the new holder sends it under the same id.
+                try await context.database.markAnswerFailed(answer.id, reason: reason, fence: fence?(answer.session))
             }
         }
         return sent

@@ -4,7 +4,8 @@ import WhatsApp
 
 /// One send's unit of work on a database session storage: its writes are staged in the
 /// session's records (reads see them) and committed in one transaction, fenced by the lease
-/// inside it, when the send finishes the batch just before its frame goes out.
+/// inside it, when the send finishes the batch just before its frame goes out; then the lease is
+/// checked once more by the clock, so a worker frozen during the commit writes no frame.
 final class DatabaseSessionBatch: SessionStateBatch {
     let records: DatabaseSessionRecords
     private let open = Mutex(true)
@@ -29,5 +30,6 @@ final class DatabaseSessionBatch: SessionStateBatch {
         }
         guard wasOpen else { return }
         try await records.commitStaged()
+        try records.checkLeaseByClock()
     }
 }

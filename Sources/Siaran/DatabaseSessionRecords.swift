@@ -101,10 +101,23 @@ final class DatabaseSessionRecords: Sendable {
     private let writeOrder = SignalOperationLocks()
     private var writeOrderKey: SignalAddress { SignalAddress(name: session, deviceId: 0) }
 
-    init(session: String, database: SiaranDatabase, fence: (@Sendable () -> LeaseFence?)?) {
+    /// When the lease ends by this worker's clock (a cluster); nil outside a cluster.
+    let leaseDeadline: (@Sendable () -> Date?)?
+
+    init(session: String, database: SiaranDatabase, fence: (@Sendable () -> LeaseFence?)?, leaseDeadline: (@Sendable () -> Date?)? = nil) {
         self.session = session
         self.database = database
         self.fence = fence
+        self.leaseDeadline = leaseDeadline
+    }
+
+    /// Throws `SessionLeaseLost` when the lease has run out by this worker's clock. Called after a
+    /// send's batch was committed, just before its frame: the commit was fenced in the database,
+    /// but a worker frozen between that commit and the frame wakes up with a lease another worker
+    /// may have taken meanwhile, and must not write the frame.
+    func checkLeaseByClock(now: Date = Date()) throws {
+        guard fence != nil, let leaseDeadline else { return }
+        guard let deadline = leaseDeadline(), now < deadline else { throw SessionLeaseLost(sessions: [session]) }
     }
 
     /// The lease the records may be cached under now; nil when they may not.

@@ -37,10 +37,13 @@ public struct DatabaseSessionStorage: SessionStorage {
     let store: DatabaseSignalStore
 
     /// Opens session `name`, making its Signal identity on first use (or storing `identity`, for an import).
-    /// - Parameter fence: the lease this worker holds on the session now, nil when it holds none (or outside a cluster).
+    /// - Parameters:
+    ///   - fence: the lease this worker holds on the session now, nil when it holds none (or outside a cluster).
+    ///   - leaseDeadline: when that lease ends by this worker's clock; a send's frame goes out only before it.
     public static func open(name: String, database: SiaranDatabase, identity: IdentityKeyPair? = nil,
-                            fence: (@Sendable () -> LeaseFence?)? = nil) async throws -> DatabaseSessionStorage {
-        let records = DatabaseSessionRecords(session: name, database: database, fence: fence)
+                            fence: (@Sendable () -> LeaseFence?)? = nil,
+                            leaseDeadline: (@Sendable () -> Date?)? = nil) async throws -> DatabaseSessionStorage {
+        let records = DatabaseSessionRecords(session: name, database: database, fence: fence, leaseDeadline: leaseDeadline)
         let pair: IdentityKeyPair
         if let identity {
             pair = identity

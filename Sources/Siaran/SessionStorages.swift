@@ -20,21 +20,26 @@ public struct SessionStorages: Sendable {
     public let inDatabase: Bool
     /// The lease this worker holds on a session now (a cluster); nil outside a cluster.
     let fence: (@Sendable (String) -> LeaseFence?)?
+    /// When that lease ends by this worker's clock (a cluster); nil outside a cluster.
+    let leaseDeadline: (@Sendable (String) -> Date?)?
     let logger: Logger
 
     public init(sessionsDirectory: String, database: SiaranDatabase?, inDatabase: Bool = true, fence: (@Sendable (String) -> LeaseFence?)? = nil,
-                logger: Logger = Logger(label: "siaran.whatsapp")) {
+                leaseDeadline: (@Sendable (String) -> Date?)? = nil, logger: Logger = Logger(label: "siaran.whatsapp")) {
         self.sessionsDirectory = sessionsDirectory
         self.database = database
         self.inDatabase = inDatabase && database != nil
         self.fence = fence
+        self.leaseDeadline = leaseDeadline
         self.logger = logger
     }
 
     /// Folders on SQLite, the database on PostgreSQL.
     public static func forInstallation(sessionsDirectory: String, database: SiaranDatabase, fence: (@Sendable (String) -> LeaseFence?)? = nil,
+                                       leaseDeadline: (@Sendable (String) -> Date?)? = nil,
                                        logger: Logger = Logger(label: "siaran.whatsapp")) -> SessionStorages {
-        SessionStorages(sessionsDirectory: sessionsDirectory, database: database, inDatabase: database.dialect == .postgres, fence: fence, logger: logger)
+        SessionStorages(sessionsDirectory: sessionsDirectory, database: database, inDatabase: database.dialect == .postgres, fence: fence,
+                        leaseDeadline: leaseDeadline, logger: logger)
     }
 
     var root: URL { URL(fileURLWithPath: sessionsDirectory, isDirectory: true) }
@@ -54,7 +59,9 @@ public struct SessionStorages: Sendable {
         }
         var current: (@Sendable () -> LeaseFence?)?
         if let fence { current = { fence(name) } }
-        return try await DatabaseSessionStorage.open(name: name, database: database, fence: current)
+        var deadline: (@Sendable () -> Date?)?
+        if let leaseDeadline { deadline = { leaseDeadline(name) } }
+        return try await DatabaseSessionStorage.open(name: name, database: database, fence: current, leaseDeadline: deadline)
     }
 
     /// Names of the linked sessions found in the storage (not counting configured ones never linked), sorted.

@@ -1,7 +1,7 @@
 public import Logging
 public import ServiceLifecycle
 public import Store
-import Foundation
+public import Foundation
 public import Pipeline
 public import Monitoring
 public import WhatsApp
@@ -123,10 +123,12 @@ public struct SiaranApplication: Sendable {
         let leasing = database.dialect == .postgres && configuration.pipeline.sending.transport == .whatsapp && !once
         let worker = configuration.cluster.resolvedWorkerId
         var fence: (@Sendable (String) -> LeaseFence?)?
+        var leaseDeadline: (@Sendable (String) -> Date?)?
         if leasing {
             fence = { session in heldLeases.lease(of: session).map { LeaseFence(worker: worker, fencing: $0.fencing) } }
+            leaseDeadline = { session in heldLeases.lease(of: session)?.expiresAt }
         }
-        let storages = sessionStorages(fence: fence)
+        let storages = sessionStorages(fence: fence, leaseDeadline: leaseDeadline)
         let (transport, whatsapp) = try await makeTransport(storages: storages)
         let board = SessionBoard()
         let (leaseChanges, leaseContinuation) = AsyncStream.makeStream(of: ClusterMembershipService.LeaseChange.self)
@@ -223,10 +225,13 @@ public struct SiaranApplication: Sendable {
     }
 
     /// Where the sessions' keys live: folders on SQLite, the database on PostgreSQL.
-    /// - Parameter fence: on a cluster, the lease this worker holds on a session (its writes are fenced by it).
-    public func sessionStorages(fence: (@Sendable (String) -> LeaseFence?)? = nil) -> SessionStorages {
+    /// - Parameters:
+    ///   - fence: on a cluster, the lease this worker holds on a session (its writes are fenced by it).
+    ///   - leaseDeadline: when that lease ends by this worker's clock (no frame goes out after it).
+    public func sessionStorages(fence: (@Sendable (String) -> LeaseFence?)? = nil,
+                                leaseDeadline: (@Sendable (String) -> Date?)? = nil) -> SessionStorages {
         SessionStorages.forInstallation(sessionsDirectory: configuration.paths.sessionsDirectory, database: database, fence: fence,
-                                        logger: component("whatsapp"))
+                                        leaseDeadline: leaseDeadline, logger: component("whatsapp"))
     }
 
     /// The configured transport; for WhatsApp also the sessions (not started yet).

@@ -162,12 +162,24 @@ extension SiaranDatabase {
     }
 
     /// The answer could not be sent; kept with the reason so staff see it in the conversation.
-    public func markAnswerFailed(_ id: String, reason: String, at date: Date = Date()) async throws {
+    /// - Parameter fence: on a cluster, the lease the sender held: a worker that lost the session
+    ///   (frozen past its lease, its send then failing) leaves the answer to the new holder, which
+    ///   sends it again under the same id, instead of failing it.
+    /// - Returns: false when the answer was left alone (already settled, or the lease was lost).
+    @discardableResult
+    public func markAnswerFailed(_ id: String, reason: String, at date: Date = Date(), fence: LeaseFence? = nil) async throws -> Bool {
         try await writeEvenIfCancelled { db in
-            _ = try db.execute("UPDATE answers SET state = 'failed', reason = ? WHERE id = ? AND state IN ('queued', 'sending')", reason, id)
+            if let fence {
+                guard let session = try db.queryOne("SELECT session FROM answers WHERE id = ?", id).map({ try $0.string("session") }),
+                      try Self.holdsSessionLease(session, worker: fence.worker, fencing: fence.fencing, at: Date(), in: db) else { return false }
+            }
+            guard try db.execute("UPDATE answers SET state = 'failed', reason = ? WHERE id = ? AND state IN ('queued', 'sending')", reason, id) > 0 else {
+                return false
+            }
             if let phone = try db.scalar("SELECT phone FROM answers WHERE id = ?", id).textValue {
                 try Self.markCampaignReportsStale(phone: phone, in: db)
             }
+            return true
         }
     }
 

@@ -9,8 +9,10 @@
 /// before. Reads through the storage see what an open batch holds.
 public protocol SessionStateBatch: AnyObject, Sendable {
     /// Writes what the batch holds, all in one transaction, and ends the batch: later writes go
-    /// straight to the storage. When it throws nothing of the batch was written, and the frame
-    /// that depends on it must not go out. Ending a batch twice does nothing.
+    /// straight to the storage. When it throws, the frame that depends on it must not go out;
+    /// nothing of the batch was written, except when a cluster worker's lease ran out by its clock
+    /// after the commit (the state is then the next holder's, which sends the message again under
+    /// its id). Ending a batch twice does nothing.
     func finish() async throws
 }
 

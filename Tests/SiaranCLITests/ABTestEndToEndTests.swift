@@ -44,16 +44,11 @@ struct ABTestEndToEndTests {
         try "ab_test: {sample: 50%, metric: replied, wait: 20s, min_per_variant: 1, fallback: first}\nengagement_guard: off\n"
             .write(to: staging.appendingPathComponent("campaign.yaml"), atomically: true, encoding: .utf8)
 
-        func daemon() throws -> Process {
-            let process = Process()
-            process.executableURL = CommandLineTests.executable
-            process.arguments = ["run"]
-            process.currentDirectoryURL = folder
-            process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
+        // A ChildProcess, not Foundation's Process: its watchdog kills the daemon if the test run
+        // dies first.
+        func daemon() throws -> ChildProcess {
+            try ChildProcess(CommandLineTests.executable, ["run"], directory: folder,
+                             environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIARAN_") })
         }
         @Sendable func toContacts() async -> [AcceptedMessage] {
             await simulator.acceptedMessages.filter { phones.contains($0.recipientPhone) && $0.senderPhone == Self.sender }

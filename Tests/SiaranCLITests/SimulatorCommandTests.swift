@@ -12,15 +12,26 @@ struct SimulatorCommandTests {
         try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workdir) }
 
-        let simulator = Process()
-        simulator.executableURL = CommandLineTests.executable
-        simulator.arguments = ["simulator", "--events", workdir.appendingPathComponent("events.jsonl").path]
-        let simulatorInput = Pipe.closeOnExec(), simulatorOutput = Pipe.closeOnExec()
-        simulator.standardInput = simulatorInput
-        simulator.standardOutput = simulatorOutput
-        simulator.standardError = FileHandle.nullDevice
-        try simulator.run()
-        defer { simulator.terminate() }
+        // A ChildProcess, not Foundation's Process: its watchdog kills the simulator if the test
+        // run dies first, and its pipes reach no other test's children.
+        let toSimulator = try closeOnExecPipe(), fromSimulator = try closeOnExecPipe()
+        let simulator: ChildProcess
+        do {
+            simulator = try ChildProcess(CommandLineTests.executable.path,
+                                         ["simulator", "--events", workdir.appendingPathComponent("events.jsonl").path],
+                                         descriptors: [0: toSimulator.read, 1: fromSimulator.write])
+        } catch {
+            [toSimulator.read, toSimulator.write, fromSimulator.read, fromSimulator.write].forEach { close($0) }
+            throw error
+        }
+        close(toSimulator.read)
+        close(fromSimulator.write)
+        let simulatorInput = FileHandle(fileDescriptor: toSimulator.write, closeOnDealloc: true)
+        let simulatorOutput = FileHandle(fileDescriptor: fromSimulator.read, closeOnDealloc: true)
+        defer {
+            simulator.kill(SIGKILL, group: true)
+            simulator.waitUntilExitBlocking()
+        }
         var simulatorLines = lines(of: simulatorOutput).makeAsyncIterator()
         var port = "", rootKey = ""
         while let line = await simulatorLines.next() {
@@ -39,7 +50,7 @@ struct SimulatorCommandTests {
             qr = String(line.dropFirst(3))
             break
         }
-        simulatorInput.fileHandleForWriting.write(Data("scan \(qr)\n".utf8))
+        simulatorInput.write(Data("scan \(qr)\n".utf8))
         var seen: [String] = []
         while let line = await simulatorLines.next() {
             seen.append(line)

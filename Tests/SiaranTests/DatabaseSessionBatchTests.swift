@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 @testable import Siaran
 import SignalProtocol
 import SiaranTestSupport
@@ -143,6 +144,40 @@ struct DatabaseSessionBatchTests {
         #expect(try await storageA.signalStore.session(for: Self.peer(2)) == nil)
     }
 
+    @Test("a worker frozen during its batch's commit writes no frame: after the commit the lease is checked by the clock",
+          arguments: TestDatabaseKind.allCases)
+    func leaseCheckedByClockAfterCommit(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let database = test.database
+        let lease = try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: Date(), duration: 3_600))
+        // The fence holds in the database; only this worker's clock says the lease is over (it
+        // woke after a freeze that outlasted it, before its heartbeat noticed).
+        let deadline = Mutex(Date().addingTimeInterval(3_600))
+        let storage = try await DatabaseSessionStorage.open(name: "utama", database: database,
+                                                            fence: { LeaseFence(worker: "a", fencing: lease.fencing) },
+                                                            leaseDeadline: { deadline.withLock { $0 } })
+        let inTime = try #require(storage.openBatch())
+        try await SessionStateBatchScope.$current.withValue(inTime) {
+            try await Self.sendChanges(storage, contact: 1, messageId: "3EB0D1")
+            try await inTime.finish()
+        }
+        #expect(try await Self.stored(in: database, contact: 1, messageId: "3EB0D1") == Self.all)
+
+        deadline.withLock { $0 = Date().addingTimeInterval(-1) }
+        let late = try #require(storage.openBatch())
+        let error = await #expect(throws: SessionLeaseLost.self) {
+            try await SessionStateBatchScope.$current.withValue(late) {
+                try await Self.sendChanges(storage, contact: 2, messageId: "3EB0D2")
+                try await late.finish()
+            }
+        }
+        #expect(error?.sessions == ["utama"])
+        // The state was committed under the fence (the next holder reads it and sends the message
+        // again under its id); what the caller must not do is write the frame.
+        #expect(try await Self.stored(in: database, contact: 2, messageId: "3EB0D2") == Self.all)
+    }
+
     @Test("the lease holder reads back what it wrote from memory; another worker after the take-over reads it from the database",
           arguments: TestDatabaseKind.allCases)
     func cachedByLeaseHolder(kind: TestDatabaseKind) async throws {
@@ -151,7 +186,8 @@ struct DatabaseSessionBatchTests {
         let database = test.database
         let now = Date()
         let heldByA = HeldLeases()
-        heldByA.record(try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: now, duration: 60)))
+        // Long leases: the test is about who reads what, not about time (60 s ran out on a loaded machine).
+        heldByA.record(try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: now, duration: 3_600)))
         let storageA = try await DatabaseSessionStorage.open(name: "utama", database: database) {
             heldByA.lease(of: "utama").map { LeaseFence(worker: "a", fencing: $0.fencing) }
         }
@@ -173,7 +209,7 @@ struct DatabaseSessionBatchTests {
         #expect(try await unleased.signalStore.identity(for: Self.peer(4)) == identity)
 
         // Worker b takes the session over: its storage finds what a wrote in the database.
-        let leaseB = try #require(try await database.acquireSessionLease(session: "utama", worker: "b", at: now.addingTimeInterval(120), duration: 600))
+        let leaseB = try #require(try await database.acquireSessionLease(session: "utama", worker: "b", at: now.addingTimeInterval(7_200), duration: 600))
         let storageB = try await DatabaseSessionStorage.open(name: "utama", database: database) { LeaseFence(worker: "b", fencing: leaseB.fencing) }
         #expect(try await storageB.signalStore.session(for: Self.peer(1)) != nil)
         #expect(try await storageB.signalStore.identity(for: Self.peer(3)) == identity)

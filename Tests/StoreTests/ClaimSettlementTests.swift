@@ -67,6 +67,36 @@ struct ClaimSettlementTests {
         #expect(try await row("s-3", database).state == "failed")
     }
 
+    @Test("a stale worker's failed answer stays `sending` for the session's new holder, who sends it under its id; the holder's own failure is kept",
+          arguments: TestDatabaseKind.allCases)
+    func staleAnswer(kind: TestDatabaseKind) async throws {
+        let test = try await TestDatabase.make(kind)
+        defer { test.remove() }
+        let database = test.database
+        try await campaign(1, in: database)
+        let phone = "628120000021"
+        for id in ["ans-1", "ans-2"] {
+            #expect(try await database.beginAnswer(NewAnswer(id: id, phone: phone, session: "utama", text: "Baik, Kak", author: "sari")) == nil)
+        }
+        let now = Date()
+        let a = LeaseFence(worker: "a", fencing: try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: now, duration: 60)).fencing)
+        #expect(try await database.claimAnswer("ans-1", fence: a))
+
+        // a freezes mid-send; b takes the session over. a wakes, its send fails: the answer is not a's to fail.
+        let b = LeaseFence(worker: "b", fencing: try #require(
+            try await database.acquireSessionLease(session: "utama", worker: "b", at: now.addingTimeInterval(120), duration: 600)).fencing)
+        #expect(!(try await database.markAnswerFailed("ans-1", reason: "session utama is not connected", fence: a)))
+        #expect(try await database.answerStatus("ans-1")?.state == "sending")
+        #expect(try await database.queuedAnswers(interruptedOf: ["utama"]).map(\.id).contains("ans-1"), "the new holder sends it again")
+        #expect(try await database.claimAnswer("ans-1", fence: b))
+
+        // Under its own lease the holder's failure stands, with its reason.
+        #expect(try await database.claimAnswer("ans-2", fence: b))
+        #expect(try await database.markAnswerFailed("ans-2", reason: "not-on-whatsapp", fence: b))
+        #expect(try await database.answerStatus("ans-2")?.state == "failed")
+        #expect(try await database.answerStatus("ans-2")?.reason == "not-on-whatsapp")
+    }
+
     @Test("a stale worker gives back none of its claims once its lease is gone; without a fence only its own session's claims go back",
           arguments: TestDatabaseKind.allCases)
     func release(kind: TestDatabaseKind) async throws {
