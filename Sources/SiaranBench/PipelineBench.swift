@@ -66,11 +66,12 @@ enum PipelineBench {
     }
 
     /// The drop `inbox/bench` (these numbers, a spun message), old enough to be taken at once.
-    static func writeDrop(numbers: [String], in root: URL) throws {
-        try numbers.joined(separator: "\n").write(to: root.appendingPathComponent("inbox/bench/numbers.txt"), atomically: true, encoding: .utf8)
-        try "{Halo|Hai} {name|Kak}, promo akhir pekan!".write(to: root.appendingPathComponent("inbox/bench/message.txt"), atomically: true, encoding: .utf8)
+    static func writeDrop(numbers: [String], in root: URL, name: String = "bench", message: String = "{Halo|Hai} {name|Kak}, promo akhir pekan!") throws {
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("inbox/\(name)"), withIntermediateDirectories: true)
+        try numbers.joined(separator: "\n").write(to: root.appendingPathComponent("inbox/\(name)/numbers.txt"), atomically: true, encoding: .utf8)
+        try message.write(to: root.appendingPathComponent("inbox/\(name)/message.txt"), atomically: true, encoding: .utf8)
         let past = Date().addingTimeInterval(-60)
-        for file in ["inbox/bench/numbers.txt", "inbox/bench/message.txt", "inbox/bench"] {
+        for file in ["inbox/\(name)/numbers.txt", "inbox/\(name)/message.txt", "inbox/\(name)"] {
             try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: root.appendingPathComponent(file).path)
         }
     }
