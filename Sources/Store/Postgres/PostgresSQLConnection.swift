@@ -19,6 +19,10 @@ final class PostgresSQLConnection: SQLConnection {
     /// reported as committed.
     private(set) var firstFailure: PostgresFailure?
     private var cursorCount = 0
+    /// How many cursor batches this connection fetched, and the largest (rows): what `forEachRow`
+    /// held at most at once, for tests that check it streams.
+    private(set) var fetchedBatches = 0
+    private(set) var largestBatch = 0
 
     /// Rows fetched per round trip by `forEachRow`: few enough to bound memory, many enough that
     /// the round trips cost little (100,000 rows in 100 fetches).
@@ -65,6 +69,8 @@ final class PostgresSQLConnection: SQLConnection {
         var columns: [String]?
         while true {
             let batch = try run("FETCH FORWARD \(Self.fetchSize) FROM \(cursor)", [], reportedAs: sql)
+            fetchedBatches += 1
+            largestBatch = max(largestBatch, batch.rows.count)
             for row in batch.rows {
                 let names = columns ?? PostgresValueCoding.columns(of: row)
                 columns = names
