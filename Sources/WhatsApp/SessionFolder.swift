@@ -4,8 +4,9 @@ public import SignalProtocol
 /// One linked number's state on disk: `state/sessions/<name>/`, a multi-file store in the
 /// spirit of Baileys' `useMultiFileAuthState` — `creds.json` plus one file per Signal key,
 /// session and peer identity (written by `FileSignalStore`), plus the client's own state: the
-/// contact directory (`contacts.json` and its journal, see `ContactJournal`), `sent/`, and
-/// `reach-out.json`. Every file is written atomically with mode 0600, the folder is 0700.
+/// contact directory (`contacts.json` and its journal, see `ContactJournal`), `sent/` (a journal
+/// per day, see `SentMessageJournal`), and `reach-out.json`. Every file is written atomically or
+/// appended to and fsynced, with mode 0600; the folder is 0700.
 ///
 /// SQLite installations keep sessions here; on PostgreSQL the daemon keeps them in the database.
 public struct SessionFolder: SessionStorage {
@@ -53,19 +54,27 @@ public struct SessionFolder: SessionStorage {
         try await contacts.append(records)
     }
 
+    /// Appended to the day's journal in `sent/` (see `SentMessageJournal`).
     public func saveSentMessage(_ message: SentMessageRecord) async throws {
-        let data = try JSONEncoder().encode(message)
-        // The folder exists after the first message: made only when the write finds it missing.
-        if (try? FileSignalStore.atomicWrite(data, to: sentURL(message.id))) != nil { return }
-        try? FileManager.default.createDirectory(at: sentFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try write(data, to: sentURL(message.id))
+        try SentMessageJournal.append(message, in: sentFolder)
     }
 
     public func sentMessage(id: String) async throws -> SentMessageRecord? {
-        guard let data = try? Data(contentsOf: sentURL(id)) else { return nil }
-        return try? JSONDecoder().decode(SentMessageRecord.self, from: data)
+        // A folder from before the journals has one file per message.
+        if let data = try? Data(contentsOf: sentURL(id)) { return try? JSONDecoder().decode(SentMessageRecord.self, from: data) }
+        return SentMessageJournal.message(id: id, in: sentFolder)
     }
 
+    /// Every sent message kept, from the old one-file-per-message layout and the day journals.
+    public func allSentMessages() -> [SentMessageRecord] {
+        let decoder = JSONDecoder()
+        let files = ((try? FileManager.default.contentsOfDirectory(at: sentFolder, includingPropertiesForKeys: nil)) ?? [])
+            .filter { $0.pathExtension == "json" }
+        let legacy = files.compactMap { file in (try? Data(contentsOf: file)).flatMap { try? decoder.decode(SentMessageRecord.self, from: $0) } }
+        return legacy + SentMessageJournal.all(in: sentFolder)
+    }
+
+    /// Deletes the day journals (and old per-message files) last changed before `date`.
     public func pruneSentMessages(before date: Date) async throws {
         guard let files = try? FileManager.default.contentsOfDirectory(at: sentFolder, includingPropertiesForKeys: [.contentModificationDateKey]) else { return }
         for file in files {

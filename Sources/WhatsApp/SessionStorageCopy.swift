@@ -29,9 +29,7 @@ public enum SessionStorageCopy {
         let contacts = try await folder.loadContactRecords()
         try await target.saveContactRecords(contacts)
         var sent = 0
-        let decoder = JSONDecoder()
-        for file in (try? FileManager.default.contentsOfDirectory(at: folder.sentFolder, includingPropertiesForKeys: nil)) ?? [] {
-            guard let data = try? Data(contentsOf: file), let message = try? decoder.decode(SentMessageRecord.self, from: data) else { continue }
+        for message in folder.allSentMessages() {
             try await target.saveSentMessage(message)
             sent += 1
         }

@@ -137,4 +137,53 @@ struct SessionFolderJournalTests {
         try await folder.removeAll()
         #expect(!FileManager.default.fileExists(atPath: folder.url.path))
     }
+
+    static func sent(_ id: String, at date: Date = Date()) -> SentMessageRecord {
+        SentMessageRecord(id: id, chat: "1001@lid", phone: "6281200000001", message: Data(id.utf8), sentAt: date)
+    }
+
+    @Test("sent messages go to one journal per day, not a file each; found by id, a torn last line skipped and ended before the next append")
+    func sentJournal() async throws {
+        let root = Self.root()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = try SessionFolder(root: root, name: "utama")
+        for n in 1...50 { try await folder.saveSentMessage(Self.sent("3EB0\(n)")) }
+        let sentFolder = folder.url.appendingPathComponent("sent")
+        let files = try FileManager.default.contentsOfDirectory(atPath: sentFolder.path)
+        #expect(files == [SentMessageJournal.dayName(Date()) + ".journal"], "one file for the day: \(files)")
+        #expect(try await folder.sentMessage(id: "3EB01") == Self.sent("3EB01").withSentAt(of: try await folder.sentMessage(id: "3EB01")))
+        #expect(try await folder.sentMessage(id: "3EB050")?.message == Data("3EB050".utf8))
+        #expect(try await folder.sentMessage(id: "3EB05")?.message == Data("3EB05".utf8), "an id that is the start of another is not confused with it")
+        #expect(try await folder.sentMessage(id: "3EB0999") == nil)
+
+        // A crash tore the last line: it is skipped, and the next message is whole on a line of its own.
+        let journal = sentFolder.appendingPathComponent(files[0])
+        let handle = try FileHandle(forWritingTo: journal)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(#"{"id":"3EB0TORN","chat":"10"#.utf8))
+        try handle.close()
+        try await folder.saveSentMessage(Self.sent("3EB0AFTER"))
+        #expect(try await folder.sentMessage(id: "3EB0TORN") == nil)
+        #expect(try await folder.sentMessage(id: "3EB0AFTER")?.message == Data("3EB0AFTER".utf8))
+        #expect(folder.allSentMessages().count == 51)
+
+        // A folder from before keeps its per-message files: read, copied and pruned as before.
+        let old = Self.sent("3EB0OLD")
+        try JSONEncoder().encode(old).write(to: sentFolder.appendingPathComponent("3EB0OLD.json"))
+        #expect(try await folder.sentMessage(id: "3EB0OLD")?.message == old.message)
+        #expect(folder.allSentMessages().count == 52)
+        try await folder.pruneSentMessages(before: Date().addingTimeInterval(-3_600))
+        #expect(folder.allSentMessages().count == 52, "nothing older than an hour")
+        try await folder.pruneSentMessages(before: Date().addingTimeInterval(60))
+        #expect(folder.allSentMessages().isEmpty)
+    }
+}
+
+extension SentMessageRecord {
+    /// The same record with `other`'s send time (JSON keeps dates to the millisecond or so).
+    func withSentAt(of other: SentMessageRecord?) -> SentMessageRecord {
+        var copy = self
+        if let other { copy.sentAt = other.sentAt }
+        return copy
+    }
 }
