@@ -130,14 +130,9 @@ public actor FileSignalStore: SignalStore {
         }
     }
 
-    /// Writes `data` to a new 0600 file beside `target`, fsyncs it, renames it over `target` and
-    /// fsyncs the folder.
-    /// - Parameter durable: false skips the fsyncs, for callers that sync many files at once.
-    public static func atomicWrite(_ data: Data, to target: URL, durable: Bool = true) throws {
-        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp", isDirectory: false)
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path]) }
-        var ok = data.withUnsafeBytes { raw -> Bool in
+    /// Writes all of `data` to `fd` (retrying short writes and EINTR); false on an error (errno says which).
+    public static func writeFully(_ data: Data, to fd: Int32) -> Bool {
+        data.withUnsafeBytes { raw -> Bool in
             var offset = 0
             while offset < raw.count {
                 let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
@@ -146,6 +141,16 @@ public actor FileSignalStore: SignalStore {
             }
             return true
         }
+    }
+
+    /// Writes `data` to a new 0600 file beside `target`, fsyncs it, renames it over `target` and
+    /// fsyncs the folder.
+    /// - Parameter durable: false skips the fsyncs, for callers that sync many files at once.
+    public static func atomicWrite(_ data: Data, to target: URL, durable: Bool = true) throws {
+        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp", isDirectory: false)
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path]) }
+        var ok = writeFully(data, to: fd)
         ok = ok && (!durable || fsync(fd) == 0)
         close(fd)
         guard ok, rename(temporary.path, target.path) == 0 else {

@@ -100,15 +100,6 @@ actor ContactJournal {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw WhatsAppError(.storage("cannot open \(url.path)"), String(cString: strerror(errno))) }
         defer { close(fd) }
-        let ok = data.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                offset += n
-            }
-            return true
-        }
-        guard ok, fsync(fd) == 0 else { throw WhatsAppError(.storage("cannot write \(url.path)"), String(cString: strerror(errno))) }
+        guard FileSignalStore.writeFully(data, to: fd), fsync(fd) == 0 else { throw WhatsAppError(.storage("cannot write \(url.path)"), String(cString: strerror(errno))) }
     }
 }

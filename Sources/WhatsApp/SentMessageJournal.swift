@@ -1,4 +1,5 @@
 import Foundation
+import SignalProtocol
 
 /// The messages a session folder sent, kept for retry receipts: one journal per day in `sent/`
 /// (`<yyyy-MM-dd>.journal`, UTC), one JSON line per message, appended and fsynced before the
@@ -36,16 +37,7 @@ enum SentMessageJournal {
                 line.insert(UInt8(ascii: "\n"), at: line.startIndex)
             }
         }
-        let written = line.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                offset += n
-            }
-            return true
-        }
-        guard written, fsync(fd) == 0 else { throw WhatsAppError(.storage("cannot write \(url.path)"), String(cString: strerror(errno))) }
+        guard FileSignalStore.writeFully(line, to: fd), fsync(fd) == 0 else { throw WhatsAppError(.storage("cannot write \(url.path)"), String(cString: strerror(errno))) }
     }
 
     /// The message sent under `id`, newest journal first (a retry receipt is usually about a
