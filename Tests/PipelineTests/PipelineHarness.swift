@@ -28,8 +28,9 @@ struct PipelineHarness {
         database = try await TestDatabase.make(kind).database
     }
 
+    /// In the test run's scratch folder, removed when the run ends (the harness has no end of its own).
     private static func makeRoot() -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID())")
+        TestScratch.folder("pipeline")
     }
 
     private static func makeFolders(_ root: URL) throws {

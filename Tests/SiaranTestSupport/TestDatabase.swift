@@ -17,7 +17,8 @@ public struct TestDatabase: Sendable {
     public static func make(_ kind: TestDatabaseKind) async throws -> TestDatabase {
         switch kind {
         case .sqlite:
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("siaran-db-\(UUID().uuidString)")
+            // Removed by `remove()`, or with the run's scratch folder by tests that never call it.
+            let folder = TestScratch.folder("siaran-db")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let path = folder.appendingPathComponent("siaran.sqlite").path
             return TestDatabase(database: try SiaranDatabase(path: path), location: .sqlite(path: path), folder: folder)
