@@ -38,11 +38,12 @@ final class FaultInstallation: Sendable {
     }
 
     /// Drops a campaign folder the way a careful feed does: written beside `inbox/`, then renamed in.
-    func drop(_ name: String, phones: [String], message: String = "Halo {name|Kak}, promo!") throws {
+    func drop(_ name: String, phones: [String], message: String = "Halo {name|Kak}, promo!", options: String? = nil) throws {
         let staging = folder.appendingPathComponent("\(name).staging")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
         try phones.joined(separator: "\n").write(to: staging.appendingPathComponent("numbers.txt"), atomically: true, encoding: .utf8)
         try message.write(to: staging.appendingPathComponent("message.txt"), atomically: true, encoding: .utf8)
+        if let options { try options.write(to: staging.appendingPathComponent("campaign.yaml"), atomically: true, encoding: .utf8) }
         try FileManager.default.moveItem(at: staging, to: inbox.appendingPathComponent(name))
     }
 
