@@ -122,21 +122,21 @@ enum LanesBench {
             return Row(link: link, whole: whole, sendStage: span, first: rate(times.prefix(1_000)), last: rate(times.suffix(1_000)),
                        cpuPerMessage: cpuPerMessage)
         }
+        func tearDown() async {
+            await whatsapp.stop()
+            drain.cancel()
+            await simulator.stop()
+            await database.close()
+        }
         var rows: [Row] = []
         do {
             rows.append(try await campaign("bench", message: "{Halo|Hai} {name|Kak}, promo akhir pekan!"))
             if again { rows.append(try await campaign("bench-again", message: "{Halo|Hai} {name|Kak}, promo minggu depan!")) }
         } catch {
-            await whatsapp.stop()
-            drain.cancel()
-            await simulator.stop()
-            await database.close()
+            await tearDown()
             throw error
         }
-        await whatsapp.stop()
-        drain.cancel()
-        await simulator.stop()
-        await database.close()
+        await tearDown()
         return rows
     }
 

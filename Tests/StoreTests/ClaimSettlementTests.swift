@@ -22,6 +22,11 @@ struct ClaimSettlementTests {
         }
     }
 
+    /// `worker`'s lease on utama from `at`, as the fence its writes carry.
+    func lease(_ worker: String, at date: Date, duration: TimeInterval = 60, in database: SiaranDatabase) async throws -> LeaseFence {
+        LeaseFence(worker: worker, fencing: try #require(try await database.acquireSessionLease(session: "utama", worker: worker, at: date, duration: duration)).fencing)
+    }
+
     func row(_ id: String, _ database: SiaranDatabase) async throws -> (state: String, session: String?, attempts: Int) {
         try await database.read { db in
             let row = try #require(try db.queryOne("SELECT state, session, attempts FROM messages WHERE id = ?", id))
@@ -37,13 +42,12 @@ struct ClaimSettlementTests {
         let database = test.database
         try await campaign(4, in: database)
         let now = Date()
-        let a = LeaseFence(worker: "a", fencing: try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: now, duration: 60)).fencing)
+        let a = try await lease("a", at: now, in: database)
         let claimsOfA = (1...4).map { MessageClaim(id: "s-\($0)", session: "utama", fence: a) }
         #expect(try await database.recordSent([], thenClaim: claimsOfA) == ["s-1", "s-2", "s-3", "s-4"])
 
         // a freezes; its lease runs out and b takes the session over: b sends s-1 and claims s-2 again.
-        let b = LeaseFence(worker: "b", fencing: try #require(
-            try await database.acquireSessionLease(session: "utama", worker: "b", at: now.addingTimeInterval(120), duration: 60)).fencing)
+        let b = try await lease("b", at: now.addingTimeInterval(120), in: database)
         #expect(try await database.recordSent([], thenClaim: [MessageClaim(id: "s-1", session: "utama", fence: b),
                                                               MessageClaim(id: "s-2", session: "utama", fence: b)]) == ["s-1", "s-2"])
         try await database.recordSent([SentMessage(id: "s-1", at: now.addingTimeInterval(121))], thenClaim: [])
@@ -79,12 +83,11 @@ struct ClaimSettlementTests {
             #expect(try await database.beginAnswer(NewAnswer(id: id, phone: phone, session: "utama", text: "Baik, Kak", author: "sari")) == nil)
         }
         let now = Date()
-        let a = LeaseFence(worker: "a", fencing: try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: now, duration: 60)).fencing)
+        let a = try await lease("a", at: now, in: database)
         #expect(try await database.claimAnswer("ans-1", fence: a))
 
         // a freezes mid-send; b takes the session over. a wakes, its send fails: the answer is not a's to fail.
-        let b = LeaseFence(worker: "b", fencing: try #require(
-            try await database.acquireSessionLease(session: "utama", worker: "b", at: now.addingTimeInterval(120), duration: 600)).fencing)
+        let b = try await lease("b", at: now.addingTimeInterval(120), duration: 600, in: database)
         #expect(!(try await database.markAnswerFailed("ans-1", reason: "session utama is not connected", fence: a)))
         #expect(try await database.answerStatus("ans-1")?.state == "sending")
         #expect(try await database.queuedAnswers(interruptedOf: ["utama"]).map(\.id).contains("ans-1"), "the new holder sends it again")
@@ -105,11 +108,10 @@ struct ClaimSettlementTests {
         let database = test.database
         try await campaign(3, in: database)
         let now = Date()
-        let a = LeaseFence(worker: "a", fencing: try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: now, duration: 60)).fencing)
+        let a = try await lease("a", at: now, in: database)
         try await database.recordSent([], thenClaim: (1...2).map { MessageClaim(id: "s-\($0)", session: "utama", fence: a) })
         // b takes the session over and claims s-1 again; a, woken up in a pause, gives its claims back.
-        let b = LeaseFence(worker: "b", fencing: try #require(
-            try await database.acquireSessionLease(session: "utama", worker: "b", at: now.addingTimeInterval(120), duration: 60)).fencing)
+        let b = try await lease("b", at: now.addingTimeInterval(120), in: database)
         #expect(try await database.recordSent([], thenClaim: [MessageClaim(id: "s-1", session: "utama", fence: b)]) == ["s-1"])
         try await database.releaseClaims(["s-1", "s-2"], session: "utama", fence: a)
         #expect(try await row("s-1", database).state == "sending", "on the new owner's wire")
@@ -165,7 +167,7 @@ struct ClaimSettlementTests {
         let database = test.database
         try await campaign(2, in: database)
         let now = Date()
-        let a = LeaseFence(worker: "a", fencing: try #require(try await database.acquireSessionLease(session: "utama", worker: "a", at: now, duration: 60)).fencing)
+        let a = try await lease("a", at: now, in: database)
         let b = LeaseFence(worker: "b", fencing: try #require(try await database.acquireSessionLease(session: "cadangan", worker: "b", at: now, duration: 60)).fencing)
         try await database.recordSent([], thenClaim: [MessageClaim(id: "s-1", session: "cadangan", fence: b)])
         #expect(!(try await database.failUnsent(MessageClaim(id: "s-1", session: "utama", fence: a), reason: "opted-out")))
