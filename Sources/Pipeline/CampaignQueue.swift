@@ -71,6 +71,30 @@ actor CampaignQueue {
         changes += 1
     }
 
+    /// Reads the next batch on top of what is not handed out yet, when a lane found nothing of
+    /// its own in it (every contact there is left to the number that wrote to them last) and the
+    /// queue holds less than `readAheadLimit`; false when nothing new was read.
+    func readAhead() async throws -> Bool {
+        guard !isFinished, lookUp == nil, !unclaimed.isEmpty, unclaimed.count < readAheadLimit else { return false }
+        let task = Task<Next, any Error> {
+            var reading = self.position
+            let rows = try await self.database.nextMessages(of: self.campaign, now: self.clock.now(), limit: self.batchSize, position: &reading)
+            self.position = reading
+            // The pending range wraps around to its start when it runs short: rows already here come again.
+            let known = Set(self.unclaimed.map(\.id)).union(self.handedOut)
+            let fresh = rows.filter { !known.contains($0.id) }
+            self.unclaimed += fresh
+            return fresh.isEmpty ? .again : .messages(fresh)
+        }
+        lookUp = task
+        defer { lookUp = nil }
+        if case .messages = try await task.value { return true }
+        return false
+    }
+
+    /// At most this many messages read and not handed out (four batches).
+    private var readAheadLimit: Int { 4 * batchSize }
+
     private func readMore() async throws -> Next {
         let started = changes
         if rewind {

@@ -20,6 +20,8 @@ struct CampaignSender: Sendable {
     let restrictions = RestrictedSessions()
     /// What the lanes share: opt-outs, warm contacts, the status cadence, the paused state.
     let shared = CampaignSendState()
+    /// Who wrote last to each contact: the lanes leave a contact to that number while it can send.
+    let sameNumber = SameNumber()
     let queue: CampaignQueue
 
     init(context: PipelineContext, campaign: CampaignRecord, options: CampaignOptions) {
@@ -54,6 +56,7 @@ struct CampaignSender: Sendable {
         let sending = context.pipeline.sending
         shared.optedOut = try await context.database.suppressedNumbers()
         if coldCapped { shared.warm = try await context.database.warmPhones(since: warmSince(context.clock.now())) }
+        try await sameNumber.load(campaign: campaign.id, database: context.database)
         try await context.database.setState(.sending, of: campaign.id)
         try await CampaignRunner(context: context).writeStatus(campaign.id)
         let media = try mediaAttachment()

@@ -39,6 +39,8 @@ struct SessionLane: Sendable {
         var postponed: [(message: MessageRecord, until: Date)] = []
         /// Messages left because this session is at its cold daily cap.
         var coldLimited = false
+        /// Messages left to the number that wrote to their contact last (`SameNumber`).
+        var leftToTheirNumber = 0
     }
 
     private func loop(_ window: SendWindow) async throws -> CampaignSender.Outcome {
@@ -46,6 +48,8 @@ struct SessionLane: Sendable {
         let linkDates = LinkDates()
         var sentInBatch = 0
         var saidAtCap = false
+        // Looks in a row that found only other numbers' contacts: the lane waits longer each time.
+        var idleLooks = 0
         // The delay this session still owes: kept as a duration (a wall clock that jumps cannot
         // shorten it), slept before the next send, and never after the campaign's last one.
         var owed = try await gapOwedAtStart()
@@ -73,6 +77,7 @@ struct SessionLane: Sendable {
                 // A cap counts recorded sends, so this lane's own go first.
                 try await flush()
                 if try await atCap(dailyCap: dailyCap, now: now) {
+                    sender.sameNumber.setHeldUp(session, true)
                     if !saidAtCap {
                         saidAtCap = true
                         context.logger.notice("session is at its cap; waiting", metadata: ["campaign.id": "\(sender.campaign.id)", "session": "\(session)"])
@@ -82,6 +87,7 @@ struct SessionLane: Sendable {
                 }
                 saidAtCap = false
             }
+            sender.sameNumber.setHeldUp(session, false)
 
             let candidates: [MessageRecord]
             switch try await sender.queue.next() {
@@ -109,7 +115,7 @@ struct SessionLane: Sendable {
             let choice = try await choose(from: candidates, size: size, sessions: sessions, window: window)
             let reserved = await sender.queue.reserve((choice.take + choice.optedOut + choice.postponed.map(\.message)).map(\.id))
             do {
-                try await take(choice, reserved: reserved, window: window, owed: &owed, sentInBatch: &sentInBatch)
+                try await take(choice, reserved: reserved, window: window, owed: &owed, sentInBatch: &sentInBatch, idleLooks: &idleLooks)
             } catch is SessionLeaseLost {
                 // Another worker took this session over while this one was frozen or late to beat.
                 try await leaseLost(reserved: reserved, window: window)
@@ -120,7 +126,8 @@ struct SessionLane: Sendable {
 
     /// Fails the opted-out, postpones what no session may send now, then claims, sends and
     /// records this lane's group; `SessionLeaseLost` when the session's lease is gone.
-    private func take(_ choice: Choice, reserved: Set<String>, window: SendWindow, owed: inout Double, sentInBatch: inout Int) async throws {
+    private func take(_ choice: Choice, reserved: Set<String>, window: SendWindow, owed: inout Double, sentInBatch: inout Int,
+                      idleLooks: inout Int) async throws {
         func flush() async throws { try await sender.record(window) }
         for message in choice.optedOut where reserved.contains(message.id) {
             if try await context.database.failUnsent(sender.claim(message.id, session: session), reason: "opted-out") {
@@ -136,12 +143,23 @@ struct SessionLane: Sendable {
         if group.isEmpty {
             // Taken by a sibling lane meanwhile, or settled above: look again at once.
             if !choice.take.isEmpty || !reserved.isEmpty { return }
+            try await flush()
+            if choice.coldLimited { sender.sameNumber.setHeldUp(session, true) }
+            if choice.leftToTheirNumber > 0, !choice.coldLimited {
+                // Everything offered waits for its own number: read further down the list, and
+                // when the queue holds enough, wait for the other lanes (briefly at first: with
+                // no delays they take their contacts within milliseconds).
+                if try await sender.queue.readAhead() { return }
+                idleLooks += 1
+                try await context.clock.sleep(seconds: min(1, 0.01 * Double(1 << min(idleLooks, 7))))
+                return
+            }
             // Nothing offered is this session's to send now: the other sessions take it, or
             // everyone waits for a cap (as a session at its cap does).
-            try await flush()
             try await context.clock.sleep(seconds: choice.coldLimited ? 60 : 1)
             return
         }
+        idleLooks = 0
 
         // Claimed (`sending`, with this session) in the same commit that records this lane's
         // previous sends, before any of them is written.
@@ -261,6 +279,10 @@ struct SessionLane: Sendable {
                 choice.optedOut.append(message)
                 continue
             }
+            if try await leftToTheirNumber(message, sessions: sessions, now: now, warmSince: warmSince) {
+                choice.leftToTheirNumber += 1
+                continue
+            }
             if try await sender.restrictions.restriction(of: session, for: message.phone, now: now, warmSince: warmSince, context: context) != nil {
                 if let until = try await sender.everyoneRestricted(for: message.phone, sessions: sessions) {
                     choice.postponed.append((message, until))
@@ -284,6 +306,25 @@ struct SessionLane: Sendable {
             choice.take.append(message)
         }
         return choice
+    }
+
+    /// Whether `message` waits for the number that wrote to its contact last (`SameNumber`):
+    /// another session of this campaign that can send it now, here or on another worker.
+    private func leftToTheirNumber(_ message: MessageRecord, sessions: [String], now: Date, warmSince: Date) async throws -> Bool {
+        let rule = sender.sameNumber
+        guard let owner = rule.lastSender(of: message.phone), owner != session, sessions.contains(owner), !rule.isHeldUp(owner) else {
+            return false
+        }
+        if !(await context.transport.isAvailable(session: owner)) {
+            // In a cluster its number may be connected by another worker.
+            guard context.leaseFence != nil else { return false }
+            let database = context.database
+            guard try await rule.leasedSessions(now: now, read: { try await database.sessionLeases() }).contains(owner) else { return false }
+        }
+        if try await sender.restrictions.restriction(of: owner, for: message.phone, now: now, warmSince: warmSince, context: context) != nil {
+            return false
+        }
+        return rule.mayWait(message.id, now: now)
     }
 
     private func leftToRestricted(_ phone: String, _ restricted: [String], now: Date, warmSince: Date) async throws -> Bool {
