@@ -1,16 +1,26 @@
 public import Foundation
 
 /// A `SignalStore` as one file per key or session in a private folder, like Baileys'
-/// multi-file auth state but crash-safe: every write goes to a temporary file (mode 0600) that is
-/// fsynced and renamed over the old one, so a crash leaves either the old or the new file.
+/// multi-file auth state but crash-safe: a crash leaves either the old or the new record. Keys and
+/// identities are written to a temporary file (mode 0600) that is fsynced and renamed over the old
+/// one; sessions, rewritten on every message, are kept in place in two slots written alternately
+/// (`RecordSlots`).
 ///
 /// Layout: `identity.json`, `pre-key-<id>.json`, `signed-pre-key-<id>.json`,
-/// `session-<name>.<device>.json`, `peer-identity-<name>.<device>.json`.
+/// `session-<name>.<device>.slots`, `peer-identity-<name>.<device>.json`. A session still in a
+/// `session-<name>.<device>.json` (written by an older version) is read from there until its
+/// next write moves it.
 public actor FileSignalStore: SignalStore {
     public let folder: URL
     private let identity: IdentityKeyPair
     private let encoder = JSONEncoder()
     private let decoder = JSONDecoder()
+    /// Sessions read or written lately, with the bytes they were decoded from: a send reads its
+    /// sessions twice and writes them once, and decoding was a tenth of a campaign's CPU. A copy is
+    /// used only while the file holds exactly those bytes.
+    private var recentSessions: [String: (payload: Data, record: SessionRecord)] = [:]
+    private var recentOrder: [String] = []
+    static let recentSessionsKept = 256
 
     /// Opens the store, creating the folder (mode 0700) and an identity on first use.
     public init(folder: URL) throws {
@@ -53,18 +63,54 @@ public actor FileSignalStore: SignalStore {
     }
     public func signedPreKey(id: UInt32) throws -> SignedPreKeyRecord? { try read(SignedPreKeyRecord.self, "signed-pre-key-\(id)") }
     public func storeSignedPreKey(_ record: SignedPreKeyRecord) throws { try write(record, "signed-pre-key-\(record.id)") }
-    public func session(for address: SignalAddress) throws -> SessionRecord? { try read(SessionRecord.self, "session-\(Self.fileName(address))") }
-    public func storeSession(_ record: SessionRecord, for address: SignalAddress) throws { try write(record, "session-\(Self.fileName(address))") }
-    public func deleteSession(for address: SignalAddress) throws { try remove("session-\(Self.fileName(address))") }
+
+    public func session(for address: SignalAddress) throws -> SessionRecord? {
+        let name = "session-\(Self.fileName(address))"
+        guard let (payload, _) = try RecordSlots.read(slotsURL(name)) else { return try read(SessionRecord.self, name) }
+        if let recent = recentSessions[name], recent.payload == payload { return recent.record }
+        let record = try decoder.decode(SessionRecord.self, from: payload)
+        remember(name, payload, record)
+        return record
+    }
+
+    public func storeSession(_ record: SessionRecord, for address: SignalAddress) throws {
+        let name = "session-\(Self.fileName(address))"
+        let payload = try encoder.encode(record)
+        let url = slotsURL(name)
+        // Where the newest copy is, read again on every write rather than remembered, so a slot
+        // is never chosen from a stale guess. A file neither of whose slots holds is made anew.
+        let position = (try? RecordSlots.read(url))?.position
+        try RecordSlots.write(payload, to: url, after: position)
+        remember(name, payload, record)
+        // The first write of a session moved from an older version's file: that file goes.
+        if position == nil { try remove(name) }
+    }
+
+    public func deleteSession(for address: SignalAddress) throws {
+        let name = "session-\(Self.fileName(address))"
+        forget(name)
+        try removeFile(slotsURL(name))
+        try remove(name)
+    }
 
     /// Everything the folder holds besides our identity, for moving the store elsewhere (a
     /// session folder imported into the database). Files that do not decode are skipped.
     public func contents() -> (preKeys: [PreKeyRecord], signedPreKeys: [SignedPreKeyRecord],
                                sessions: [(SignalAddress, SessionRecord)], identities: [(SignalAddress, PublicKey)]) {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         var result: (preKeys: [PreKeyRecord], signedPreKeys: [SignedPreKeyRecord],
                      sessions: [(SignalAddress, SessionRecord)], identities: [(SignalAddress, PublicKey)]) = ([], [], [], [])
-        for file in names {
+        // Sessions in place first; an older version's file of the same session is then left out.
+        var moved: Set<String> = []
+        for file in files.filter({ $0.hasPrefix("session-") && $0.hasSuffix(RecordSlots.fileExtension) }).sorted() {
+            let name = String(file.dropLast(RecordSlots.fileExtension.count))
+            if let address = Self.address(fileName: name.dropFirst(8)),
+               let record = try? session(for: address) {
+                result.sessions.append((address, record))
+                moved.insert(name)
+            }
+        }
+        for file in files.filter({ $0.hasSuffix(".json") }).sorted() where !moved.contains(String(file.dropLast(5))) {
             let name = String(file.dropLast(5))
             if name.hasPrefix("pre-key-"), let record = try? read(PreKeyRecord.self, name) {
                 result.preKeys.append(record)
@@ -112,6 +158,17 @@ public actor FileSignalStore: SignalStore {
 
     /// Said to be a file: without the hint Foundation asks the file system (a stat) on every call.
     private func url(_ name: String) -> URL { folder.appendingPathComponent(name + ".json", isDirectory: false) }
+    private func slotsURL(_ name: String) -> URL { folder.appendingPathComponent(name + RecordSlots.fileExtension, isDirectory: false) }
+
+    private func remember(_ name: String, _ payload: Data, _ record: SessionRecord) {
+        if recentSessions.updateValue((payload, record), forKey: name) == nil { recentOrder.append(name) }
+        if recentOrder.count > Self.recentSessionsKept { recentSessions[recentOrder.removeFirst()] = nil }
+    }
+
+    private func forget(_ name: String) {
+        guard recentSessions.removeValue(forKey: name) != nil else { return }
+        recentOrder.removeAll { $0 == name }
+    }
 
     private func read<T: Decodable>(_ type: T.Type, _ name: String) throws -> T? {
         guard let data = try? Data(contentsOf: url(name)) else { return nil }
@@ -122,9 +179,11 @@ public actor FileSignalStore: SignalStore {
         try Self.atomicWrite(try encoder.encode(value), to: url(name))
     }
 
-    private func remove(_ name: String) throws {
+    private func remove(_ name: String) throws { try removeFile(url(name)) }
+
+    private func removeFile(_ url: URL) throws {
         do {
-            try FileManager.default.removeItem(at: url(name))
+            try FileManager.default.removeItem(at: url)
         } catch CocoaError.fileNoSuchFile {
             return
         }
