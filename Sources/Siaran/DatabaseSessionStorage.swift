@@ -205,8 +205,13 @@ actor DatabaseSignalStore: SignalStore {
     func signedPreKey(id: UInt32) async throws -> SignedPreKeyRecord? { try await read(SignedPreKeyRecord.self, Kind.signedPreKey, String(id)) }
     func storeSignedPreKey(_ record: SignedPreKeyRecord) async throws { try await write(record, Kind.signedPreKey, String(record.id)) }
 
-    func session(for address: SignalAddress) async throws -> SignalProtocol.SessionRecord? { try await read(SignalProtocol.SessionRecord.self, Kind.session, Self.key(address)) }
-    func storeSession(_ record: SignalProtocol.SessionRecord, for address: SignalAddress) async throws { try await write(record, Kind.session, Self.key(address)) }
+    // Sessions in their binary form (JSON written by older versions is still read).
+    func session(for address: SignalAddress) async throws -> SignalProtocol.SessionRecord? {
+        try await records.value(kind: Kind.session, key: Self.key(address)).map { try SignalProtocol.SessionRecord(serialized: $0) }
+    }
+    func storeSession(_ record: SignalProtocol.SessionRecord, for address: SignalAddress) async throws {
+        try await records.write([.init(kind: Kind.session, key: Self.key(address), value: try record.serialized())])
+    }
     func deleteSession(for address: SignalAddress) async throws {
         try await records.write([.init(kind: Kind.session, key: Self.key(address), value: nil)])
     }

@@ -68,14 +68,14 @@ public actor FileSignalStore: SignalStore {
         let name = "session-\(Self.fileName(address))"
         guard let (payload, _) = try RecordSlots.read(slotsURL(name)) else { return try read(SessionRecord.self, name) }
         if let recent = recentSessions[name], recent.payload == payload { return recent.record }
-        let record = try decoder.decode(SessionRecord.self, from: payload)
+        let record = try SessionRecord(serialized: payload)
         remember(name, payload, record)
         return record
     }
 
     public func storeSession(_ record: SessionRecord, for address: SignalAddress) throws {
         let name = "session-\(Self.fileName(address))"
-        let payload = try encoder.encode(record)
+        let payload = try record.serialized()
         let url = slotsURL(name)
         // Where the newest copy is, read again on every write rather than remembered, so a slot
         // is never chosen from a stale guess. A file neither of whose slots holds is made anew.

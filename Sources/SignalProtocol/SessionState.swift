@@ -109,12 +109,4 @@ public struct SessionRecord: Codable, Sendable {
         if let current { previous.insert(current, at: 0); self.current = nil }
         if previous.count > Self.maximumPreviousStates { previous.removeLast(previous.count - Self.maximumPreviousStates) }
     }
-
-    public func serialized() throws -> Data {
-        try JSONEncoder().encode(self)
-    }
-
-    public init(serialized data: Data) throws {
-        self = try JSONDecoder().decode(SessionRecord.self, from: data)
-    }
 }
