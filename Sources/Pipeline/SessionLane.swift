@@ -274,12 +274,13 @@ struct SessionLane: Sendable {
         }
         var choice = Choice()
         var coldSent: Int?
+        var others: [String: OtherNumber] = [:]
         for message in candidates where choice.take.count < size {
             if optedOut?.contains(message.phone) == true {
                 choice.optedOut.append(message)
                 continue
             }
-            if try await leftToTheirNumber(message, sessions: sessions, now: now, warmSince: warmSince) {
+            if try await leftToTheirNumber(message, sessions: sessions, now: now, warmSince: warmSince, others: &others) {
                 choice.leftToTheirNumber += 1
                 continue
             }
@@ -308,23 +309,47 @@ struct SessionLane: Sendable {
         return choice
     }
 
+    /// Whether another session can send now, asked once per session and `choose` call (a lane
+    /// may look past hundreds of other numbers' contacts).
+    private enum OtherNumber { case cannotSend, sends, restricted }
+
     /// Whether `message` waits for the number that wrote to its contact last (`SameNumber`):
     /// another session of this campaign that can send it now, here or on another worker.
-    private func leftToTheirNumber(_ message: MessageRecord, sessions: [String], now: Date, warmSince: Date) async throws -> Bool {
+    private func leftToTheirNumber(_ message: MessageRecord, sessions: [String], now: Date, warmSince: Date,
+                                   others: inout [String: OtherNumber]) async throws -> Bool {
         let rule = sender.sameNumber
-        guard let owner = rule.lastSender(of: message.phone), owner != session, sessions.contains(owner), !rule.isHeldUp(owner) else {
-            return false
+        guard let owner = rule.lastSender(of: message.phone), owner != session else { return false }
+        let state: OtherNumber
+        if let known = others[owner] {
+            state = known
+        } else {
+            state = try await otherNumber(owner, sessions: sessions, now: now)
+            others[owner] = state
         }
-        if !(await context.transport.isAvailable(session: owner)) {
-            // In a cluster its number may be connected by another worker.
-            guard context.leaseFence != nil else { return false }
-            let database = context.database
-            guard try await rule.leasedSessions(now: now, read: { try await database.sessionLeases() }).contains(owner) else { return false }
-        }
-        if try await sender.restrictions.restriction(of: owner, for: message.phone, now: now, warmSince: warmSince, context: context) != nil {
-            return false
+        switch state {
+        case .cannotSend: return false
+        case .restricted:
+            // Restricted from new chats: it may still write to contacts who wrote to it.
+            if try await sender.restrictions.restriction(of: owner, for: message.phone, now: now, warmSince: warmSince, context: context) != nil {
+                return false
+            }
+        case .sends: break
         }
         return rule.mayWait(message.id, now: now)
+    }
+
+    private func otherNumber(_ owner: String, sessions: [String], now: Date) async throws -> OtherNumber {
+        guard sessions.contains(owner), !sender.sameNumber.isHeldUp(owner) else { return .cannotSend }
+        if !(await context.transport.isAvailable(session: owner)) {
+            // In a cluster its number may be connected by another worker.
+            guard context.leaseFence != nil else { return .cannotSend }
+            let database = context.database
+            guard try await sender.sameNumber.leasedSessions(now: now, read: { try await database.sessionLeases() }).contains(owner) else {
+                return .cannotSend
+            }
+        }
+        if let until = await context.transport.restrictedUntil(session: owner), until > now { return .restricted }
+        return .sends
     }
 
     private func leftToRestricted(_ phone: String, _ restricted: [String], now: Date, warmSince: Date) async throws -> Bool {
