@@ -25,6 +25,8 @@ public actor WhatsAppSimulator {
     /// LID → phone, so a stanza addressed to a LID finds its account without a scan (10,000 accounts in benchmarks).
     var phoneByLID: [String: String] = [:]
     var companions: [String: LinkedCompanion] = [:]
+    /// `<device-identity>` bytes (with the companion's and the account's keys) whose signatures held.
+    var verifiedDeviceIdentities: Set<Data> = []
     var registrations: [String: Registration] = [:]
     var connections: [Int: NoiseSocket] = [:]
     var pendingRequests: [String: PendingRequest] = [:]

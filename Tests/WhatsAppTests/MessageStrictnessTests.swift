@@ -4,6 +4,7 @@ import SignalProtocol
 import Testing
 import Transport
 import WABinary
+import WAProto
 @testable import WhatsApp
 import WhatsAppSimulator
 
@@ -61,6 +62,18 @@ struct MessageStrictnessTests {
         ack = try await sendRaw(stanza, id: id, session: session)
         #expect(ack.string("error") == "479")
         #expect(await rejection(harness, id: id)?.contains("device-identity") == true)
+
+        // A pkmsg whose <device-identity> signature was tampered with, after the real one was
+        // accepted (the simulator remembers identities it verified: never one that differs).
+        var identity = try WAAdv_ADVSignedDeviceIdentity(serializedBytes: try #require(await session.credentials.account))
+        identity.accountSignature[5] ^= 1
+        id = SessionHarness.messageID()
+        stanza = Node("message", [("id", .string(id)), ("to", .jid(chat)), ("type", .string("text"))], content: .nodes([
+            participants(pkmsg), Node("device-identity", content: .bytes([UInt8](try identity.serializedData()))),
+        ]))
+        ack = try await sendRaw(stanza, id: id, session: session)
+        #expect(ack.string("error") == "479")
+        #expect(await rejection(harness, id: id)?.contains("signature does not verify") == true)
 
         // An enc of another version.
         id = SessionHarness.messageID()
