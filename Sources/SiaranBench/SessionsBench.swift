@@ -114,6 +114,11 @@ enum SessionsBench {
     /// session's events are read to the end (receipts arrive for every message sent); only the
     /// linking ones matter here.
     static func link(_ session: WhatsAppSession, phone: String, simulator: WhatsAppSimulator) async throws -> WhatsAppSession {
+        try await link(session) { try await simulator.scanQR($0, phone: phone) }
+    }
+
+    /// The same, with the scan done by `scan` (the simulator in another process).
+    static func link(_ session: WhatsAppSession, scan: (String) async throws -> Void) async throws -> WhatsAppSession {
         let (linking, pass) = AsyncStream.makeStream(of: SessionEvent.self)
         Task {
             for await event in session.events {
@@ -127,7 +132,7 @@ enum SessionsBench {
         await session.start()
         for await event in linking {
             switch event {
-            case .qrCode(let text, _): try await simulator.scanQR(text, phone: phone)
+            case .qrCode(let text, _): try await scan(text)
             case .connected: return session
             default: break
             }
