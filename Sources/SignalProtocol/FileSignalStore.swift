@@ -21,6 +21,8 @@ public actor FileSignalStore: SignalStore {
     private var recentSessions: [String: (payload: Data, record: SessionRecord)] = [:]
     private var recentOrder: [String] = []
     static let recentSessionsKept = 256
+    /// Session writes wait for the disk here, off the cooperative pool.
+    private let disk = DiskQueue(label: "siaran.signal-store")
 
     /// Opens the store, creating the folder (mode 0700) and an identity on first use.
     public init(folder: URL) throws {
@@ -42,15 +44,15 @@ public actor FileSignalStore: SignalStore {
     }
 
     @discardableResult
-    public func saveIdentity(_ key: PublicKey, for address: SignalAddress) throws -> Bool {
+    public func saveIdentity(_ key: PublicKey, for address: SignalAddress) async throws -> Bool {
         let previous = try identity(for: address)
         // Unchanged: no file to rewrite (each rewrite is a new file, an fsync and a rename).
-        if previous != key { try write(key, "peer-identity-\(Self.fileName(address))") }
+        if previous != key { try await write(key, "peer-identity-\(Self.fileName(address))") }
         return previous != nil && previous != key
     }
 
     public func preKey(id: UInt32) throws -> PreKeyRecord? { try read(PreKeyRecord.self, "pre-key-\(id)") }
-    public func storePreKey(_ record: PreKeyRecord) throws { try write(record, "pre-key-\(record.id)") }
+    public func storePreKey(_ record: PreKeyRecord) async throws { try await write(record, "pre-key-\(record.id)") }
     public func removePreKey(id: UInt32) throws { try remove("pre-key-\(id)") }
 
     /// Writes every file, then makes them durable with one `sync()` instead of an fsync per file:
@@ -62,7 +64,7 @@ public actor FileSignalStore: SignalStore {
         sync()
     }
     public func signedPreKey(id: UInt32) throws -> SignedPreKeyRecord? { try read(SignedPreKeyRecord.self, "signed-pre-key-\(id)") }
-    public func storeSignedPreKey(_ record: SignedPreKeyRecord) throws { try write(record, "signed-pre-key-\(record.id)") }
+    public func storeSignedPreKey(_ record: SignedPreKeyRecord) async throws { try await write(record, "signed-pre-key-\(record.id)") }
 
     public func session(for address: SignalAddress) throws -> SessionRecord? {
         let name = "session-\(Self.fileName(address))"
@@ -73,17 +75,21 @@ public actor FileSignalStore: SignalStore {
         return record
     }
 
-    public func storeSession(_ record: SessionRecord, for address: SignalAddress) throws {
+    /// Callers write one address at a time (the session cipher's lock), so nothing reads this
+    /// address while the write waits for the disk.
+    public func storeSession(_ record: SessionRecord, for address: SignalAddress) async throws {
         let name = "session-\(Self.fileName(address))"
         let payload = try record.serialized()
-        let url = slotsURL(name)
-        // Where the newest copy is, read again on every write rather than remembered, so a slot
-        // is never chosen from a stale guess. A file neither of whose slots holds is made anew.
-        let position = (try? RecordSlots.read(url))?.position
-        try RecordSlots.write(payload, to: url, after: position)
+        let slots = slotsURL(name), legacy = url(name)
+        try await disk.run {
+            // Where the newest copy is, read again on every write rather than remembered, so a
+            // slot is never chosen from a stale guess. A file neither of whose slots holds is made anew.
+            let position = (try? RecordSlots.read(slots))?.position
+            try RecordSlots.write(payload, to: slots, after: position)
+            // The first write of a session moved from an older version's file: that file goes.
+            if position == nil { unlink(legacy.path) }
+        }
         remember(name, payload, record)
-        // The first write of a session moved from an older version's file: that file goes.
-        if position == nil { try remove(name) }
     }
 
     public func deleteSession(for address: SignalAddress) throws {
@@ -175,8 +181,10 @@ public actor FileSignalStore: SignalStore {
         return try decoder.decode(type, from: data)
     }
 
-    private func write<T: Encodable>(_ value: T, _ name: String) throws {
-        try Self.atomicWrite(try encoder.encode(value), to: url(name))
+    /// Keys and identities are written whole (new file, fsync, rename, folder fsync) on the disk queue.
+    private func write<T: Encodable>(_ value: T, _ name: String) async throws {
+        let data = try encoder.encode(value), target = url(name)
+        try await disk.run { try Self.atomicWrite(data, to: target) }
     }
 
     private func remove(_ name: String) throws { try removeFile(url(name)) }

@@ -14,6 +14,8 @@ public struct SessionFolder: SessionStorage {
     public let url: URL
     public let fileSignalStore: FileSignalStore
     let contacts: ContactJournal
+    /// Sent messages wait for the disk here, off the cooperative pool.
+    private let disk = DiskQueue(label: "siaran.session-folder")
 
     /// Opens (creating if needed) the folder of session `name` under `root`.
     public init(root: URL, name: String) throws {
@@ -56,7 +58,8 @@ public struct SessionFolder: SessionStorage {
 
     /// Appended to the day's journal in `sent/` (see `SentMessageJournal`).
     public func saveSentMessage(_ message: SentMessageRecord) async throws {
-        try SentMessageJournal.append(message, in: sentFolder)
+        let folder = sentFolder
+        try await disk.run { try SentMessageJournal.append(message, in: folder) }
     }
 
     public func sentMessage(id: String) async throws -> SentMessageRecord? {
