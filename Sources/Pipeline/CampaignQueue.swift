@@ -77,9 +77,7 @@ actor CampaignQueue {
     func readAhead() async throws -> Bool {
         guard !isFinished, lookUp == nil, !unclaimed.isEmpty, unclaimed.count < readAheadLimit else { return false }
         let task = Task<Next, any Error> {
-            var reading = self.position
-            let rows = try await self.database.nextMessages(of: self.campaign, now: self.clock.now(), limit: self.batchSize, position: &reading)
-            self.position = reading
+            let rows = try await self.readBatch(now: self.clock.now())
             // The pending range wraps around to its start when it runs short: rows already here come again.
             let known = Set(self.unclaimed.map(\.id)).union(self.handedOut)
             let fresh = rows.filter { !known.contains($0.id) }
@@ -92,6 +90,14 @@ actor CampaignQueue {
         return false
     }
 
+    /// The next batch from where the last one ended; the position moves past it.
+    private func readBatch(now: Date) async throws -> [MessageRecord] {
+        var reading = position
+        let rows = try await database.nextMessages(of: campaign, now: now, limit: batchSize, position: &reading)
+        position = reading
+        return rows
+    }
+
     /// At most this many messages read and not handed out (four batches).
     private var readAheadLimit: Int { 4 * batchSize }
 
@@ -101,10 +107,8 @@ actor CampaignQueue {
             rewind = false
             position.claimsReleased()
         }
-        var reading = position
         let now = clock.now()
-        let rows = try await database.nextMessages(of: campaign, now: now, limit: batchSize, position: &reading)
-        position = reading
+        let rows = try await readBatch(now: now)
         unclaimed = rows.filter { !handedOut.contains($0.id) }
         if !unclaimed.isEmpty { return .messages(unclaimed) }
         // Sibling lanes still hold messages: they record them, or give them back, soon.

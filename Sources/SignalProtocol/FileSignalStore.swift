@@ -16,7 +16,7 @@ public actor FileSignalStore: SignalStore {
     private let encoder = JSONEncoder()
     private let decoder = JSONDecoder()
     /// Sessions read or written lately, with the bytes they were decoded from: a send reads its
-    /// sessions twice and writes them once, and decoding was a tenth of a campaign's CPU. A copy is
+    /// sessions twice and writes them once, and each read decoded the record again. A copy is
     /// used only while the file holds exactly those bytes.
     private var recentSessions: [String: (payload: Data, record: SessionRecord)] = [:]
     private var recentOrder: [String] = []
@@ -70,7 +70,10 @@ public actor FileSignalStore: SignalStore {
         let name = "session-\(Self.fileName(address))"
         guard let (payload, _) = try RecordSlots.read(slotsURL(name)) else { return try read(SessionRecord.self, name) }
         if let recent = recentSessions[name], recent.payload == payload { return recent.record }
-        let record = try SessionRecord(serialized: payload)
+        let record: SessionRecord
+        do { record = try SessionRecord(serialized: payload) } catch {
+            throw SignalError(.invalidMessage, "\(slotsURL(name).path): the session record does not decode (\(error))")
+        }
         remember(name, payload, record)
         return record
     }
